@@ -1,0 +1,1 @@
+//! agentstat-classify (see docs/ARCHITECTURE.md).

@@ -1,0 +1,57 @@
+//! `agentstat`: measure how people work with coding agents, from their transcripts.
+//!
+//! A thin binary: each subcommand lives in `cmd/<name>.rs` and wires library crates together.
+
+mod cmd;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Measure how people work with coding agents, from the transcripts they leave behind.
+///
+/// With no subcommand, runs `agentstat report` on ~/.claude/projects.
+#[derive(Parser)]
+#[command(name = "agentstat", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Read transcripts and summarise sessions and telemetry.
+    Scan(cmd::scan::Args),
+    /// Classify sessions and write the facets table (Parquet).
+    Extract(cmd::extract::Args),
+    /// Show each label of one session with the evidence behind it (local only).
+    Explain(cmd::explain::Args),
+    /// Privacy-thresholded statistics and the study's tables from a facets file.
+    Stats(cmd::stats::Args),
+    /// The main job: transcripts (or facets) to a self-contained HTML report.
+    Report(cmd::report::Args),
+    /// Pool several people's facets files (team mode; never transcripts).
+    Merge(cmd::merge::Args),
+    /// Measure throughput and peak memory over a directory of transcripts.
+    Bench(cmd::bench::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(Command::Scan(a)) => cmd::scan::run(a),
+        Some(Command::Extract(a)) => cmd::extract::run(a),
+        Some(Command::Explain(a)) => cmd::explain::run(a),
+        Some(Command::Stats(a)) => cmd::stats::run(a),
+        Some(Command::Report(a)) => cmd::report::run(a),
+        Some(Command::Merge(a)) => cmd::merge::run(a),
+        Some(Command::Bench(a)) => cmd::bench::run(a),
+        None => cmd::report::run_default(),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("agentstat: error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

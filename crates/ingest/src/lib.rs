@@ -1,0 +1,1 @@
+//! agentstat-ingest (see docs/ARCHITECTURE.md).

@@ -1,0 +1,1 @@
+//! agentstat-redact (see docs/ARCHITECTURE.md).

@@ -1,0 +1,1 @@
+//! agentstat-report (see docs/ARCHITECTURE.md).

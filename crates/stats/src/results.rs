@@ -1,0 +1,131 @@
+//! The results document: every number a report shows, as plain data.
+//!
+//! `agentstat stats --json` prints it, `results.json` stores it, and `agentstat-report` renders
+//! it. Every cell carries its session and distinct-user counts and whether it was suppressed,
+//! so no consumer can publish a cell below the privacy threshold by accident: a suppressed
+//! cell has `value: None` (and no interval), never zero.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Bumped on any incompatible change to this document.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub struct Results {
+    pub schema_version: u32,
+    /// `agentstat <version>`.
+    pub generated_by: String,
+    pub privacy: Privacy,
+    pub sample: Sample,
+    /// Figures and tables, in report order.
+    pub tables: Vec<Table>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub struct Privacy {
+    /// Minimum distinct users per published cell (`k`).
+    pub min_users: u32,
+    /// Personal mode: one user analysing their own sessions; thresholds do not apply.
+    pub personal_mode: bool,
+    /// Cells suppressed because they had fewer than `min_users` distinct users.
+    pub suppressed_cells: u32,
+    /// Differential-privacy budget ledger, when DP noise was applied.
+    pub dp: Option<DpLedger>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub struct DpLedger {
+    pub mechanism: String,
+    pub total_epsilon: f64,
+    pub max_sessions_per_user: u32,
+    /// (what was released, epsilon spent)
+    pub entries: Vec<(String, f64)>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub struct Sample {
+    pub sessions: u64,
+    pub interactive_sessions: u64,
+    /// Excluded sessions by reason (`no human turns`, …).
+    pub excluded: BTreeMap<String, u64>,
+    /// Distinct users among all sessions (suppressed to `None` below `k` outside personal mode
+    /// is not needed: a count of people is not a cell about anyone).
+    pub people: u64,
+    /// First and last session month/day (`YYYY-MM-DD`).
+    pub first_day: Option<String>,
+    pub last_day: Option<String>,
+    pub agents: BTreeMap<String, u64>,
+    pub model_families: BTreeMap<String, u64>,
+    /// Classifier provenance: `backend / model / prompt_version` → sessions.
+    pub classifiers: BTreeMap<String, u64>,
+    /// Sessions whose classification had at least one recorded error.
+    pub classification_errors: u64,
+}
+
+/// How a report should draw a table (it always also shows the numbers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Chart {
+    /// A plain table.
+    #[default]
+    None,
+    /// Horizontal bars: one bar per row, first column's value (with CI if present).
+    Bars,
+    /// Box plots: columns `p5`, `p25`, `median`, `p75`, `p95` (and optional `geomean`).
+    Box,
+    /// Lines over rows (e.g. months); one line per column.
+    Lines,
+    /// Points with confidence intervals; one series per column.
+    Points,
+    /// Stacked shares per row (each row sums to 1 across columns).
+    Stacked,
+    /// A histogram: rows are bins, first column the share.
+    Histogram,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub struct Table {
+    /// Stable id, e.g. `fig1_work_mode`, `table_a1`.
+    pub id: String,
+    /// Which study figure/table this belongs to, e.g. `Fig. 1`, `Table A1`.
+    pub figure: String,
+    pub title: String,
+    /// One-line plain-language reading of the result.
+    pub reading: String,
+    /// The study's published figure for comparison, when meaningful.
+    pub study_reference: Option<String>,
+    pub chart: Chart,
+    pub columns: Vec<Column>,
+    pub rows: Vec<Row>,
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub struct Column {
+    pub key: String,
+    pub label: String,
+    /// `share` (0–1), `count`, `rate`, `coef`, `usd`, `ratio`, …
+    pub unit: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub struct Row {
+    pub label: String,
+    /// One cell per column, in column order.
+    pub cells: Vec<Cell>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, Default, PartialEq)]
+pub struct Cell {
+    /// `None` when suppressed or not estimable.
+    pub value: Option<f64>,
+    pub se: Option<f64>,
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+    pub p_value: Option<f64>,
+    pub n_sessions: u64,
+    pub n_users: u64,
+    /// Fewer than `min_users` distinct users contributed.
+    pub suppressed: bool,
+}

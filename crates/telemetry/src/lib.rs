@@ -1,0 +1,1 @@
+//! agentstat-telemetry (see docs/ARCHITECTURE.md).
