@@ -1,1 +1,49 @@
-//! agentstat-classify (see docs/ARCHITECTURE.md).
+//! Classification: turn a normalized session (plus its telemetry) into rubric labels.
+//!
+//! Every backend — the offline heuristic (the embedded default) and the LLM backends — sits
+//! behind [`Backend`]. Transcript text only reaches a remote backend after redaction
+//! (`agentstat-redact`), through the rendering in `render`.
+
+use agentstat_facets::{Labels, Telemetry};
+use agentstat_session::Session;
+
+/// What a backend classifies: one session and its telemetry.
+pub struct SessionInput<'a> {
+    pub session: &'a Session,
+    pub telemetry: &'a Telemetry,
+}
+
+/// One piece of evidence behind a label, for `agentstat explain` (shown locally only; never
+/// stored in facets).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Evidence {
+    /// Which facet: `work_mode`, `expertise`, `outcome`, …
+    pub facet: String,
+    /// What was observed and how it moved the label.
+    pub note: String,
+}
+
+/// A classifier backend.
+pub trait Backend: Send + Sync {
+    /// Short backend name (`heuristic`, `anthropic`, `anthropic-batch`, `openai`).
+    fn name(&self) -> &str;
+    /// Classify one session on every facet. A failure on one facet is recorded inside the
+    /// returned `Labels` (`Label::error`); `Err` is for failures of the whole session.
+    fn classify(&self, input: &SessionInput) -> Result<Labels, ClassifyError>;
+    /// Like `classify`, also returning the evidence behind each label. Backends that cannot
+    /// explain return no evidence.
+    fn explain(&self, input: &SessionInput) -> Result<(Labels, Vec<Evidence>), ClassifyError> {
+        Ok((self.classify(input)?, Vec::new()))
+    }
+}
+
+/// A failure to classify a whole session.
+#[derive(Debug)]
+pub struct ClassifyError(pub String);
+
+impl std::fmt::Display for ClassifyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for ClassifyError {}
