@@ -47,3 +47,8 @@ impl std::fmt::Display for ClassifyError {
     }
 }
 impl std::error::Error for ClassifyError {}
+
+pub mod cache;
+pub mod heuristic;
+pub mod llm;
+pub mod render;

@@ -1,0 +1,1 @@
+//! The offline heuristic backend: deterministic rules over the session and its telemetry.

@@ -1,0 +1,1 @@
+//! LLM backends: Anthropic Messages, Anthropic Message Batches, OpenAI-compatible chat completions.

@@ -1,0 +1,1 @@
+//! Descriptive statistics: shares with user-clustered intervals, quantiles, geometric means.

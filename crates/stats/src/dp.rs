@@ -1,0 +1,1 @@
+//! Optional differential privacy for counts, shares and means.

@@ -1,0 +1,1 @@
+//! Distinct-user thresholds and cell suppression.
