@@ -1,1 +1,389 @@
-//! agentstat-telemetry (see docs/ARCHITECTURE.md).
+//! Session → telemetry numbers (rubric §2), deterministic and from the transcript alone.
+//!
+//! [`measure`] fills every field of [`Telemetry`]. The rules (what counts as a commit, a test
+//! run, a line added, …) are documented in `docs/TELEMETRY.md`; the shell-command analysis is
+//! in [`shell`], the line counting in [`lines`].
+
+pub mod lines;
+pub mod shell;
+
+use agentstat_facets::Telemetry;
+use agentstat_session::{month_of, Action, ActionKind, Event, ResultStatus, Session};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Version of the telemetry rules; bump when any count may change (facet caches key on it).
+pub const TELEMETRY_VERSION: &str = "telemetry-1";
+
+/// Permission modes in which edits run without asking (rubric: auto-approve share).
+pub const AUTO_APPROVE_MODES: [&str; 4] = ["acceptEdits", "bypassPermissions", "dontAsk", "auto"];
+
+/// Measure one session. Counts include subagent work except where noted (output words are
+/// the main agent's visible text, the only text the person reads).
+pub fn measure(session: &Session) -> Telemetry {
+    let mut t = Telemetry::default();
+
+    // Prompts.
+    let mut modes: Vec<&str> = Vec::new();
+    for h in session.human_turns() {
+        t.human_turns += 1;
+        if h.queued {
+            t.queued_prompts += 1;
+        }
+        if let Some(m) = h.permission_mode.as_deref() {
+            modes.push(m);
+        }
+    }
+    if !modes.is_empty() {
+        let auto = modes
+            .iter()
+            .filter(|m| AUTO_APPROVE_MODES.contains(m))
+            .count();
+        t.auto_approve_share = Some(auto as f64 / modes.len() as f64);
+        t.permission_mode = most_frequent(&modes).map(str::to_owned);
+    }
+
+    // Model calls and tokens (`<synthetic>` messages are written by the CLI, not API calls).
+    let mut per_model: BTreeMap<&str, u32> = BTreeMap::new();
+    for c in &session.model_calls {
+        if c.model.as_deref() == Some("<synthetic>") {
+            continue;
+        }
+        t.model_calls += 1;
+        t.output_tokens += c.output_tokens;
+        t.input_tokens += c.input_tokens + c.cache_read_tokens + c.cache_creation_tokens;
+        if let Some(m) = c.model.as_deref().filter(|m| !m.is_empty()) {
+            *per_model.entry(m).or_default() += 1;
+        }
+    }
+    if per_model.is_empty() {
+        // Fall back to models named on assistant text (agents that record no usage).
+        for e in &session.events {
+            if let Event::AssistantText(a) = e {
+                if let Some(m) = a
+                    .model
+                    .as_deref()
+                    .filter(|m| !m.is_empty() && *m != "<synthetic>")
+                {
+                    *per_model.entry(m).or_default() += 1;
+                }
+            }
+        }
+    }
+    t.models = per_model.keys().map(|m| m.to_string()).collect();
+    t.model_family = per_model
+        .iter()
+        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+        .map(|(m, _)| model_family(m));
+
+    // Events.
+    let mut files: BTreeSet<&str> = BTreeSet::new();
+    let mut prs: BTreeSet<String> = session.pr_links.iter().map(|u| normalize_pr(u)).collect();
+    let mut unnamed_prs = 0u32;
+    let mut interrupt_events = 0u32;
+    let mut interrupted_actions = 0u32;
+    for e in &session.events {
+        match e {
+            Event::AssistantText(a) if a.subagent.is_none() => {
+                t.output_words += a.text.split_whitespace().count() as u64;
+            }
+            Event::Interrupt { .. } => interrupt_events += 1,
+            Event::Action(a) => {
+                t.actions += 1;
+                t.actions_by_kind[kind_index(a.kind)] += 1;
+                match a.result.status {
+                    ResultStatus::Ok => t.successful_actions += 1,
+                    ResultStatus::Error => t.tool_errors += 1,
+                    ResultStatus::Rejected => t.rejections += 1,
+                    ResultStatus::Interrupted => interrupted_actions += 1,
+                    ResultStatus::Missing => {}
+                }
+                if matches!(a.kind, ActionKind::Edit | ActionKind::Write)
+                    && a.result.status == ResultStatus::Ok
+                {
+                    if let Some(d) = a.result.lines.or_else(|| lines::lines_from_input(a)) {
+                        t.lines_added += d.added;
+                        t.lines_removed += d.removed;
+                    }
+                    if let Some(p) = a.file_path() {
+                        files.insert(p);
+                    }
+                }
+                if a.kind == ActionKind::Shell {
+                    shell_action(a, &mut t, &mut prs, &mut unnamed_prs);
+                } else if is_pr_tool(&a.tool) && a.result.status == ResultStatus::Ok {
+                    let urls = shell::pr_urls(&a.result.output);
+                    if urls.is_empty() {
+                        unnamed_prs += 1;
+                    }
+                    prs.extend(urls.iter().map(|u| normalize_pr(u)));
+                }
+            }
+            _ => {}
+        }
+    }
+    // An interrupt during a tool call is recorded both as an interrupted result and, usually,
+    // as a marker; count the person's interruptions once.
+    t.interrupts = interrupt_events.max(interrupted_actions);
+    t.files_touched = files.len() as u32;
+    t.pull_requests = prs.len() as u32 + unnamed_prs;
+    t.subagents = session
+        .subagents
+        .iter()
+        .filter(|s| !s.is_compaction)
+        .count() as u32;
+    t.compactions = session.compactions.max(
+        session
+            .events
+            .iter()
+            .filter(|e| matches!(e, Event::Compaction { .. }))
+            .count() as u32,
+    );
+
+    if t.human_turns > 0 {
+        t.actions_per_prompt = t.actions as f64 / t.human_turns as f64;
+        t.words_per_prompt = t.output_words as f64 / t.human_turns as f64;
+    }
+
+    // Turn durations.
+    let turns = turn_durations(session);
+    if !turns.is_empty() {
+        t.turn_seconds_total = Some(turns.iter().sum());
+        t.turn_seconds_median = Some(median(&turns));
+    }
+
+    if let Some((lo, hi)) = session.time_range() {
+        t.start_ms = Some(lo);
+        t.end_ms = Some(hi);
+        t.month = Some(month_of(lo));
+    }
+    t
+}
+
+fn kind_index(k: ActionKind) -> usize {
+    ActionKind::ALL
+        .iter()
+        .position(|x| *x == k)
+        .unwrap_or(ActionKind::ALL.len() - 1)
+}
+
+fn most_frequent<'a>(xs: &[&'a str]) -> Option<&'a str> {
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for x in xs {
+        match counts.iter_mut().find(|(k, _)| k == x) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((x, 1)),
+        }
+    }
+    // Ties go to the mode seen first.
+    let best = counts.iter().map(|(_, n)| *n).max()?;
+    counts.into_iter().find(|(_, n)| *n == best).map(|(k, _)| k)
+}
+
+/// Model family from a model id: `claude-opus-4-1` → `opus`, `gpt-4o` → `gpt`, …
+pub fn model_family(model: &str) -> String {
+    let m = model.to_ascii_lowercase();
+    for f in [
+        "opus", "sonnet", "haiku", "gemini", "gemma", "llama", "mistral", "qwen", "deepseek",
+        "grok",
+    ] {
+        if m.contains(f) {
+            return f.to_string();
+        }
+    }
+    let base = m.rsplit('/').next().unwrap_or(&m);
+    if base.starts_with("gpt")
+        || base.starts_with("o1")
+        || base.starts_with("o3")
+        || base.starts_with("o4")
+        || base.starts_with("codex")
+    {
+        return "gpt".into();
+    }
+    if base.starts_with("claude") {
+        return "claude".into();
+    }
+    base.split(['-', ':', '.'])
+        .next()
+        .unwrap_or(base)
+        .to_string()
+}
+
+fn is_pr_tool(tool: &str) -> bool {
+    let t = tool.to_ascii_lowercase();
+    t.starts_with("mcp__")
+        && (t.contains("create_pull_request")
+            || t.contains("create_pr")
+            || t.contains("create_merge_request"))
+}
+
+fn normalize_pr(u: &str) -> String {
+    u.trim().trim_end_matches('/').to_ascii_lowercase()
+}
+
+fn shell_action(a: &Action, t: &mut Telemetry, prs: &mut BTreeSet<String>, unnamed_prs: &mut u32) {
+    let Some(cmd) = a.command() else { return };
+    let cmds = shell::split_commands(cmd);
+    if cmds.is_empty() {
+        return;
+    }
+    let status = a.result.status;
+    let out = a.result.output.as_str();
+    let completed = matches!(status, ResultStatus::Ok | ResultStatus::Error);
+    if !completed {
+        return;
+    }
+    let exit_ok = status == ResultStatus::Ok && a.result.exit_code.is_none_or(|c| c == 0);
+
+    // Commits: git's `[branch hash] msg` line proves success; without it, a clean exit with no
+    // failure message (e.g. `git commit -q`) counts too.
+    let commits = shell::git_commit_invocations(&cmds);
+    if commits > 0 {
+        let lines = shell::count_commit_lines(out);
+        let n = if lines > 0 {
+            lines.min(commits)
+        } else if exit_ok && !commit_failed(out) && !in_background(out) {
+            commits
+        } else {
+            0
+        };
+        t.git_commits += n;
+    }
+
+    let pushes = shell::git_push_invocations(&cmds);
+    if pushes > 0 && !push_failed(out) && (exit_ok || pushed(out)) && !in_background(out) {
+        t.git_pushes += pushes;
+    }
+
+    if shell::is_gh_pr_create(&cmds) {
+        let urls = shell::pr_urls(out);
+        if !urls.is_empty() {
+            prs.extend(
+                urls.iter()
+                    .filter(|u| u.contains("/pull") || u.contains("merge_requests"))
+                    .map(|u| normalize_pr(u)),
+            );
+        } else if exit_ok
+            && !out.contains("already exists")
+            && !in_background(out)
+            && !out.trim().is_empty()
+        {
+            *unnamed_prs += 1;
+        }
+    }
+
+    if cmds.iter().any(shell::is_test_command) {
+        if in_background(out) {
+            return;
+        }
+        t.test_runs += 1;
+        let verdict = match shell::verdict_from_output(out) {
+            shell::TestVerdict::Unknown => {
+                if status == ResultStatus::Error || a.result.exit_code.is_some_and(|c| c != 0) {
+                    shell::TestVerdict::Failed
+                } else {
+                    shell::TestVerdict::Passed
+                }
+            }
+            v => v,
+        };
+        match verdict {
+            shell::TestVerdict::Passed => {
+                t.test_runs_passed += 1;
+                t.last_test_passed = Some(true);
+            }
+            shell::TestVerdict::Failed => {
+                t.test_runs_failed += 1;
+                t.last_test_passed = Some(false);
+            }
+            shell::TestVerdict::Unknown => {}
+        }
+    }
+}
+
+fn in_background(out: &str) -> bool {
+    out.starts_with("Command running in background")
+}
+
+fn commit_failed(out: &str) -> bool {
+    let l = out.to_ascii_lowercase();
+    l.contains("nothing to commit")
+        || l.contains("no changes added to commit")
+        || l.contains("fatal:")
+        || l.contains("error:")
+        || l.contains("nothing added to commit")
+}
+
+fn push_failed(out: &str) -> bool {
+    let l = out.to_ascii_lowercase();
+    l.contains("[rejected]") || l.contains("fatal:") || l.contains("error: failed to push")
+}
+
+fn pushed(out: &str) -> bool {
+    out.lines().any(|l| {
+        let l = l.trim();
+        (l.contains("->")
+            && (l.contains("..") || l.starts_with("* [new branch]") || l.starts_with('+')))
+            || l.starts_with("Everything up-to-date")
+    })
+}
+
+/// Agent working time after each prompt, seconds: from the prompt's timestamp to the last
+/// agent event (assistant text, tool call or its result) before the next prompt. Prompts the
+/// agent never answered, and those without timestamps, have no duration.
+pub fn turn_durations(session: &Session) -> Vec<f64> {
+    let mut out = Vec::new();
+    let mut start: Option<i64> = None;
+    let mut last: Option<i64> = None;
+    let close = |start: Option<i64>, last: Option<i64>, out: &mut Vec<f64>| {
+        if let (Some(s), Some(l)) = (start, last) {
+            if l >= s {
+                out.push((l - s) as f64 / 1000.0);
+            }
+        }
+    };
+    let mut in_turn = false;
+    for e in &session.events {
+        match e {
+            Event::Human(h) => {
+                if in_turn {
+                    close(start, last, &mut out);
+                }
+                in_turn = true;
+                start = h.timestamp;
+                last = None;
+            }
+            Event::AssistantText(a) => last = max_opt(last, a.timestamp),
+            Event::Action(a) => {
+                last = max_opt(last, a.timestamp);
+                last = max_opt(last, a.result.timestamp);
+            }
+            _ => {}
+        }
+    }
+    if in_turn {
+        close(start, last, &mut out);
+    }
+    out
+}
+
+fn max_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.max(y)),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}
+
+fn median(xs: &[f64]) -> f64 {
+    let mut v = xs.to_vec();
+    v.sort_by(|a, b| a.total_cmp(b));
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,186 @@
+//! Lines added and removed by one edit or write, computed from the tool input when the agent
+//! recorded no structured patch: a line diff of `old_string` → `new_string` (Edit, MultiEdit,
+//! NotebookEdit), or every content line for a Write (counted as added).
+
+use agentstat_session::{Action, LineDelta};
+
+/// Number of lines in a text (a trailing newline does not start a new line; "" has none).
+pub fn count_lines(s: &str) -> u64 {
+    if s.is_empty() {
+        return 0;
+    }
+    let n = memchr_count(s.as_bytes(), b'\n') as u64;
+    if s.ends_with('\n') {
+        n
+    } else {
+        n + 1
+    }
+}
+
+fn memchr_count(b: &[u8], c: u8) -> usize {
+    b.iter().filter(|&&x| x == c).count()
+}
+
+/// Largest LCS table we compute (cells); beyond it, unmatched middles count fully.
+const LCS_CELLS: usize = 4_000_000;
+
+/// Lines added and removed turning `old` into `new`: common prefix and suffix trimmed, then
+/// a longest-common-subsequence diff of the middle (as `diff` would count them).
+pub fn diff_lines(old: &str, new: &str) -> LineDelta {
+    let a: Vec<&str> = split_lines(old);
+    let b: Vec<&str> = split_lines(new);
+    let pre = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let a = &a[pre..];
+    let b = &b[pre..];
+    let suf = a
+        .iter()
+        .rev()
+        .zip(b.iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    let a = &a[..a.len() - suf];
+    let b = &b[..b.len() - suf];
+    let common = if a.is_empty() || b.is_empty() || a.len().saturating_mul(b.len()) > LCS_CELLS {
+        0
+    } else {
+        lcs_len(a, b)
+    };
+    LineDelta {
+        added: (b.len() - common) as u64,
+        removed: (a.len() - common) as u64,
+    }
+}
+
+fn split_lines(s: &str) -> Vec<&str> {
+    if s.is_empty() {
+        return Vec::new();
+    }
+    let s = s.strip_suffix('\n').unwrap_or(s);
+    s.split('\n').collect()
+}
+
+fn lcs_len(a: &[&str], b: &[&str]) -> usize {
+    let mut prev = vec![0usize; b.len() + 1];
+    let mut cur = vec![0usize; b.len() + 1];
+    for x in a {
+        for (j, y) in b.iter().enumerate() {
+            cur[j + 1] = if x == y {
+                prev[j] + 1
+            } else {
+                prev[j + 1].max(cur[j])
+            };
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+/// Lines changed by an edit/write action, from its input. `None` for tools we cannot read.
+pub fn lines_from_input(action: &Action) -> Option<LineDelta> {
+    let input = &action.input;
+    let s = |v: &serde_json::Value, k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_owned);
+    let tool = action.tool.rsplit("__").next().unwrap_or(&action.tool);
+    match tool {
+        "Write" | "write_file" | "create_file" => {
+            let content = s(input, "content").or_else(|| s(input, "file_text"))?;
+            Some(LineDelta {
+                added: count_lines(&content),
+                removed: 0,
+            })
+        }
+        "MultiEdit" => {
+            let edits = input.get("edits")?.as_array()?;
+            let mut d = LineDelta::default();
+            for e in edits {
+                let x = diff_lines(
+                    &s(e, "old_string").unwrap_or_default(),
+                    &s(e, "new_string").unwrap_or_default(),
+                );
+                d.added += x.added;
+                d.removed += x.removed;
+            }
+            Some(d)
+        }
+        "NotebookEdit" => {
+            let new = s(input, "new_source").unwrap_or_default();
+            match input.get("edit_mode").and_then(|v| v.as_str()) {
+                Some("delete") => None,
+                _ => Some(LineDelta {
+                    added: count_lines(&new),
+                    removed: 0,
+                }),
+            }
+        }
+        _ => {
+            let old = s(input, "old_string").or_else(|| s(input, "old_str"));
+            let new = s(input, "new_string").or_else(|| s(input, "new_str"));
+            if old.is_none() && new.is_none() {
+                // Other write-like tools: content if any.
+                let content = s(input, "content").or_else(|| s(input, "file_text"))?;
+                return Some(LineDelta {
+                    added: count_lines(&content),
+                    removed: 0,
+                });
+            }
+            Some(diff_lines(
+                &old.unwrap_or_default(),
+                &new.unwrap_or_default(),
+            ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_lines() {
+        assert_eq!(count_lines(""), 0);
+        assert_eq!(count_lines("a"), 1);
+        assert_eq!(count_lines("a\n"), 1);
+        assert_eq!(count_lines("a\nb"), 2);
+        assert_eq!(count_lines("\n"), 1);
+    }
+
+    #[test]
+    fn diffs_like_diff() {
+        let d = diff_lines("a\nb\nc\n", "a\nB\nc\nd\n");
+        assert_eq!(
+            d,
+            LineDelta {
+                added: 2,
+                removed: 1
+            }
+        );
+        assert_eq!(
+            diff_lines("", "x\ny"),
+            LineDelta {
+                added: 2,
+                removed: 0
+            }
+        );
+        assert_eq!(
+            diff_lines("x\ny", ""),
+            LineDelta {
+                added: 0,
+                removed: 2
+            }
+        );
+        assert_eq!(
+            diff_lines("same", "same"),
+            LineDelta {
+                added: 0,
+                removed: 0
+            }
+        );
+        // A moved line: one removed, one added.
+        assert_eq!(
+            diff_lines("a\nb\nc", "b\nc\na"),
+            LineDelta {
+                added: 1,
+                removed: 1
+            }
+        );
+    }
+}
