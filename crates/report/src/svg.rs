@@ -1,0 +1,994 @@
+//! Inline SVG charts, one per [`Chart`] kind, drawn from a results [`Table`].
+//!
+//! Hand-written SVG (no charting dependency): the page must work offline and every number drawn
+//! is also in the table under the chart. Every chart carries `role="img"`, a `<title>` and a
+//! `<desc>`, axis titles, and an explicit "suppressed" label wherever a cell was withheld — a
+//! suppressed cell is never drawn as a zero-length bar.
+
+use crate::fmt::{esc, is_share, safe_id, tick, value};
+use agentstat_stats::results::{Cell, Chart, Table};
+use std::fmt::Write;
+
+/// Colour-blind-safe palette (Okabe–Ito, reordered for contrast on white).
+pub const PALETTE: [&str; 9] = [
+    "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#8C6D1F", "#555555",
+    "#B0B0B0",
+];
+
+const W: f64 = 760.0;
+
+/// The chart for a table, or `None` when the table is meant as a plain table or has nothing
+/// to draw.
+pub fn chart(t: &Table, min_users: u32) -> Option<String> {
+    if t.rows.is_empty() || t.columns.is_empty() {
+        return None;
+    }
+    let mut c = Canvas::new(t, min_users);
+    match t.chart {
+        Chart::None => return None,
+        Chart::Bars => bars(t, &mut c),
+        Chart::Points => points(t, &mut c),
+        Chart::Box => boxes(t, &mut c),
+        Chart::Lines => lines(t, &mut c),
+        Chart::Stacked => stacked(t, &mut c),
+        Chart::Histogram => histogram(t, &mut c),
+    }
+    Some(c.finish())
+}
+
+/// Accumulates the SVG body and its height, and remembers suppressed cells for the footnote.
+struct Canvas {
+    id: String,
+    title: String,
+    desc: String,
+    body: String,
+    height: f64,
+    suppressed: Vec<String>,
+    min_users: u32,
+}
+
+impl Canvas {
+    fn new(t: &Table, min_users: u32) -> Canvas {
+        let id = format!("c-{}", safe_id(&t.id));
+        let mut desc = String::new();
+        if !t.reading.is_empty() {
+            desc.push_str(&t.reading);
+            desc.push(' ');
+        }
+        desc.push_str("The numbers are in the table below the chart.");
+        Canvas {
+            id,
+            title: format!("{}: {}", t.figure, t.title),
+            desc,
+            body: String::new(),
+            height: 0.0,
+            suppressed: Vec::new(),
+            min_users,
+        }
+    }
+
+    fn hatch(&self) -> String {
+        format!("url(#{}-hatch)", self.id)
+    }
+
+    fn text(&mut self, x: f64, y: f64, anchor: &str, class: &str, s: &str) {
+        let _ = write!(
+            self.body,
+            r#"<text x="{x:.1}" y="{y:.1}" text-anchor="{anchor}" class="{class}">{}</text>"#,
+            esc(s)
+        );
+    }
+
+    /// A grey hatched box labelled "suppressed", with a tooltip saying why.
+    fn suppressed_box(&mut self, x: f64, y: f64, w: f64, h: f64, what: &str, label: bool) {
+        let why = self.why();
+        let _ = write!(
+            self.body,
+            r##"<g class="supp"><title>{}: suppressed ({})</title><rect x="{x:.1}" y="{y:.1}" width="{w:.1}" height="{h:.1}" fill="{}" stroke="#999" stroke-width="0.5"/>"##,
+            esc(what),
+            esc(&why),
+            self.hatch()
+        );
+        if label {
+            let _ = write!(
+                self.body,
+                r#"<text x="{:.1}" y="{:.1}" class="supp-label">suppressed</text>"#,
+                x + 6.0,
+                y + h / 2.0 + 4.0
+            );
+        }
+        self.body.push_str("</g>");
+        self.suppressed.push(what.to_string());
+    }
+
+    fn why(&self) -> String {
+        format!("fewer than {} people contributed", self.min_users)
+    }
+
+    fn legend(&mut self, y: f64, x0: f64, names: &[String]) -> f64 {
+        let mut x = x0;
+        let mut y = y;
+        for (i, n) in names.iter().enumerate() {
+            let w = 22.0 + n.chars().count() as f64 * 6.6;
+            if x + w > W - 10.0 && x > x0 {
+                x = x0;
+                y += 18.0;
+            }
+            let _ = write!(
+                self.body,
+                r#"<rect x="{x:.1}" y="{:.1}" width="12" height="12" rx="2" fill="{}"/>"#,
+                y - 10.0,
+                PALETTE[i % PALETTE.len()]
+            );
+            self.text(x + 16.0, y, "start", "lg", n);
+            x += w + 10.0;
+        }
+        y + 20.0
+    }
+
+    fn finish(mut self) -> String {
+        let mut h = self.height;
+        if !self.suppressed.is_empty() {
+            let n = self.suppressed.len();
+            let list = self.suppressed.join("; ");
+            let list = if list.chars().count() > 110 {
+                let cut: String = list.chars().take(107).collect();
+                format!("{cut}…")
+            } else {
+                list
+            };
+            let note = format!(
+                "{n} suppressed cell{} ({}): {list}",
+                if n == 1 { "" } else { "s" },
+                self.why()
+            );
+            self.text(8.0, h + 14.0, "start", "foot", &note);
+            h += 24.0;
+        }
+        format!(
+            r##"<svg class="chart" role="img" aria-labelledby="{id}-t {id}-d" viewBox="0 0 {W} {h:.0}" preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg"><title id="{id}-t">{t}</title><desc id="{id}-d">{d}</desc><defs><pattern id="{id}-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#f2f2f2"/><line x1="0" y1="0" x2="0" y2="6" stroke="#bbb" stroke-width="2"/></pattern></defs>{body}</svg>"##,
+            id = self.id,
+            t = esc(&self.title),
+            d = esc(&self.desc),
+            body = self.body
+        )
+    }
+}
+
+/// A linear or logarithmic value axis mapped onto `[x0, x1]` pixels.
+#[derive(Clone, Copy)]
+struct Scale {
+    lo: f64,
+    hi: f64,
+    p0: f64,
+    p1: f64,
+    log: bool,
+}
+
+impl Scale {
+    fn linear(vals: &[f64], p0: f64, p1: f64, share: bool) -> Scale {
+        let (mut lo, mut hi) = bounds(vals);
+        lo = lo.min(0.0);
+        hi = hi.max(0.0);
+        if share && lo >= 0.0 && hi > 0.6 && hi <= 1.0 {
+            hi = 1.0;
+        }
+        if hi - lo <= 0.0 {
+            hi = lo + if share { 1.0 } else { 1.0_f64.max(lo.abs()) };
+        }
+        let step = nice_step((hi - lo) / 5.0);
+        lo = (lo / step).floor() * step;
+        hi = (hi / step).ceil() * step;
+        Scale {
+            lo,
+            hi,
+            p0,
+            p1,
+            log: false,
+        }
+    }
+
+    /// Log scale for skewed positive data (per-prompt counts), linear otherwise.
+    fn auto(vals: &[f64], p0: f64, p1: f64, share: bool) -> Scale {
+        let (lo, hi) = bounds(vals);
+        if !share && lo > 0.0 && hi / lo > 20.0 {
+            let lo = 10f64.powf(lo.log10().floor());
+            let hi = 10f64.powf(hi.log10().ceil());
+            return Scale {
+                lo,
+                hi,
+                p0,
+                p1,
+                log: true,
+            };
+        }
+        Scale::linear(vals, p0, p1, share)
+    }
+
+    fn at(&self, v: f64) -> f64 {
+        let f = if self.log {
+            (v.max(self.lo).log10() - self.lo.log10()) / (self.hi.log10() - self.lo.log10())
+        } else {
+            (v - self.lo) / (self.hi - self.lo)
+        };
+        self.p0 + f.clamp(0.0, 1.0) * (self.p1 - self.p0)
+    }
+
+    fn ticks(&self) -> Vec<f64> {
+        if self.log {
+            let mut out = Vec::new();
+            let mut d = self.lo;
+            while d <= self.hi * 1.0001 {
+                for m in [1.0, 2.0, 5.0] {
+                    let v = d * m;
+                    if v >= self.lo * 0.9999 && v <= self.hi * 1.0001 {
+                        out.push(v);
+                    }
+                }
+                d *= 10.0;
+            }
+            out
+        } else {
+            let step = nice_step((self.hi - self.lo) / 5.0);
+            let n = ((self.hi - self.lo) / step).round() as i64;
+            (0..=n).map(|i| self.lo + i as f64 * step).collect()
+        }
+    }
+}
+
+fn bounds(vals: &[f64]) -> (f64, f64) {
+    let finite: Vec<f64> = vals.iter().copied().filter(|v| v.is_finite()).collect();
+    if finite.is_empty() {
+        return (0.0, 1.0);
+    }
+    let lo = finite.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = finite.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    (lo, hi)
+}
+
+fn nice_step(raw: f64) -> f64 {
+    if raw <= 0.0 || !raw.is_finite() {
+        return 1.0;
+    }
+    let mag = 10f64.powf(raw.log10().floor());
+    let f = raw / mag;
+    let m = if f <= 1.0 {
+        1.0
+    } else if f <= 2.0 {
+        2.0
+    } else if f <= 2.5 {
+        2.5
+    } else if f <= 5.0 {
+        5.0
+    } else {
+        10.0
+    };
+    m * mag
+}
+
+/// Values (and interval ends) of the visible cells in the given columns.
+fn visible(t: &Table, cols: &[usize]) -> Vec<f64> {
+    let mut v = Vec::new();
+    for r in &t.rows {
+        for &ci in cols {
+            if let Some(c) = r.cells.get(ci) {
+                if c.suppressed {
+                    continue;
+                }
+                v.extend(c.value);
+                v.extend(c.ci_low);
+                v.extend(c.ci_high);
+            }
+        }
+    }
+    v
+}
+
+fn unit_title(unit: &str) -> String {
+    match unit {
+        "share" => "share of sessions".into(),
+        "rate" => "rate".into(),
+        "coef" => "coefficient (per level)".into(),
+        "count" => "sessions".into(),
+        "usd" => "US dollars (index)".into(),
+        "ratio" => "ratio".into(),
+        u => u.to_string(),
+    }
+}
+
+fn label_width(t: &Table) -> f64 {
+    let longest = t
+        .rows
+        .iter()
+        .map(|r| r.label.chars().count())
+        .max()
+        .unwrap_or(4) as f64;
+    (longest * 6.6 + 14.0).clamp(90.0, 290.0)
+}
+
+fn clip_label(s: &str, px: f64) -> String {
+    let max = ((px - 12.0) / 6.4).max(4.0) as usize;
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let cut: String = s.chars().take(max - 1).collect();
+        format!("{cut}…")
+    }
+}
+
+fn cell(t: &Table, r: usize, c: usize) -> Cell {
+    t.rows[r].cells.get(c).copied().unwrap_or(Cell {
+        value: None,
+        ..Default::default()
+    })
+}
+
+/// A horizontal value axis at `y` with grid lines up to `top`, tick labels and a title.
+fn x_axis(c: &mut Canvas, s: &Scale, top: f64, y: f64, unit: &str, title: &str) {
+    for v in s.ticks() {
+        let x = s.at(v);
+        let _ = write!(
+            c.body,
+            r#"<line x1="{x:.1}" y1="{top:.1}" x2="{x:.1}" y2="{y:.1}" class="grid"/>"#
+        );
+        c.text(x, y + 14.0, "middle", "tick", &tick(v, unit));
+    }
+    if !s.log && s.lo < 0.0 && s.hi > 0.0 {
+        let x = s.at(0.0);
+        let _ = write!(
+            c.body,
+            r#"<line x1="{x:.1}" y1="{top:.1}" x2="{x:.1}" y2="{y:.1}" class="zero"/>"#
+        );
+    }
+    let _ = write!(
+        c.body,
+        r#"<line x1="{:.1}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" class="axis"/>"#,
+        s.p0, s.p1
+    );
+    let t = if s.log {
+        format!("{title} (log scale)")
+    } else {
+        title.to_string()
+    };
+    c.text((s.p0 + s.p1) / 2.0, y + 32.0, "middle", "axis-title", &t);
+}
+
+/// Horizontal bars: the first column per row, with its interval.
+fn bars(t: &Table, c: &mut Canvas) {
+    let lw = label_width(t);
+    let unit = t.columns[0].unit.clone();
+    let s = Scale::linear(&visible(t, &[0]), lw, W - 70.0, is_share(&unit));
+    let row_h = 26.0;
+    let top = 10.0;
+    for (i, r) in t.rows.iter().enumerate() {
+        let y = top + i as f64 * row_h;
+        c.text(
+            lw - 8.0,
+            y + row_h / 2.0 + 4.0,
+            "end",
+            "rl",
+            &clip_label(&r.label, lw),
+        );
+        let cl = cell(t, i, 0);
+        if cl.suppressed {
+            c.suppressed_box(s.p0, y + 4.0, s.p1 - s.p0, row_h - 8.0, &r.label, true);
+            continue;
+        }
+        let Some(v) = cl.value else {
+            c.text(
+                s.p0 + 6.0,
+                y + row_h / 2.0 + 4.0,
+                "start",
+                "na",
+                "n/a (not estimable)",
+            );
+            continue;
+        };
+        let (x0, x1) = (
+            s.at(0.0_f64.max(s.lo)).min(s.at(v)),
+            s.at(0.0_f64.max(s.lo)).max(s.at(v)),
+        );
+        let _ = write!(
+            c.body,
+            r#"<rect x="{x0:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="{}" rx="2"><title>{}: {}</title></rect>"#,
+            y + 5.0,
+            (x1 - x0).max(1.0),
+            row_h - 10.0,
+            PALETTE[0],
+            esc(&r.label),
+            esc(&value(v, &unit))
+        );
+        let mut end = x1;
+        if let (Some(lo), Some(hi)) = (cl.ci_low, cl.ci_high) {
+            let (a, b) = (s.at(lo), s.at(hi));
+            let ym = y + row_h / 2.0;
+            let _ = write!(
+                c.body,
+                r#"<path d="M{a:.1} {ym:.1}H{b:.1}M{a:.1} {:.1}V{:.1}M{b:.1} {:.1}V{:.1}" class="ci"/>"#,
+                ym - 5.0,
+                ym + 5.0,
+                ym - 5.0,
+                ym + 5.0
+            );
+            end = end.max(b);
+        }
+        c.text(
+            end + 5.0,
+            y + row_h / 2.0 + 4.0,
+            "start",
+            "vl",
+            &value(v, &unit),
+        );
+    }
+    let y = top + t.rows.len() as f64 * row_h + 4.0;
+    x_axis(c, &s, top, y, &unit, &t.columns[0].label);
+    c.height = y + 42.0;
+}
+
+/// Points with intervals: one row per category, one series per column.
+fn points(t: &Table, c: &mut Canvas) {
+    let lw = label_width(t);
+    let cols: Vec<usize> = (0..t.columns.len()).collect();
+    let unit = t.columns[0].unit.clone();
+    let names: Vec<String> = t.columns.iter().map(|c| c.label.clone()).collect();
+    let top = if names.len() > 1 {
+        c.legend(16.0, lw, &names)
+    } else {
+        8.0
+    };
+    let s = Scale::linear(&visible(t, &cols), lw, W - 30.0, is_share(&unit));
+    let k = t.columns.len() as f64;
+    let row_h = (14.0 * k + 10.0).max(26.0);
+    for (i, r) in t.rows.iter().enumerate() {
+        let y = top + i as f64 * row_h;
+        if i % 2 == 1 {
+            let _ = write!(
+                c.body,
+                r#"<rect x="{lw:.1}" y="{y:.1}" width="{:.1}" height="{row_h:.1}" class="band"/>"#,
+                s.p1 - lw
+            );
+        }
+        c.text(
+            lw - 8.0,
+            y + row_h / 2.0 + 4.0,
+            "end",
+            "rl",
+            &clip_label(&r.label, lw),
+        );
+        let all_supp = (0..t.columns.len()).all(|j| cell(t, i, j).suppressed);
+        if all_supp {
+            c.suppressed_box(s.p0, y + 4.0, s.p1 - s.p0, row_h - 8.0, &r.label, true);
+            continue;
+        }
+        for j in 0..t.columns.len() {
+            let cl = cell(t, i, j);
+            let ym = y + 5.0 + (j as f64 + 0.5) * (row_h - 10.0) / k;
+            let color = PALETTE[j % PALETTE.len()];
+            let what = format!("{} · {}", r.label, t.columns[j].label);
+            if cl.suppressed {
+                c.suppressed_box(s.p0, ym - 5.0, 70.0, 10.0, &what, false);
+                c.text(s.p0 + 74.0, ym + 4.0, "start", "supp-label", "suppressed");
+                continue;
+            }
+            let Some(v) = cl.value else { continue };
+            if let (Some(lo), Some(hi)) = (cl.ci_low, cl.ci_high) {
+                let _ = write!(
+                    c.body,
+                    r#"<line x1="{:.1}" y1="{ym:.1}" x2="{:.1}" y2="{ym:.1}" stroke="{color}" stroke-width="2"/>"#,
+                    s.at(lo),
+                    s.at(hi)
+                );
+            }
+            let _ = write!(
+                c.body,
+                r#"<circle cx="{:.1}" cy="{ym:.1}" r="4.5" fill="{color}"><title>{}: {}</title></circle>"#,
+                s.at(v),
+                esc(&what),
+                esc(&value(v, &unit))
+            );
+        }
+    }
+    let y = top + t.rows.len() as f64 * row_h + 4.0;
+    let title = if t.columns.len() == 1 {
+        t.columns[0].label.clone()
+    } else {
+        unit_title(&unit)
+    };
+    x_axis(c, &s, top, y, &unit, &title);
+    c.height = y + 42.0;
+}
+
+fn col_index(t: &Table, key: &str) -> Option<usize> {
+    t.columns.iter().position(|c| c.key == key)
+}
+
+/// Box plots: whiskers p5–p95, box p25–p75, median line, geometric-mean diamond.
+fn boxes(t: &Table, c: &mut Canvas) {
+    let keys = ["p5", "p25", "median", "p75", "p95"];
+    let idx: Vec<Option<usize>> = keys.iter().map(|k| col_index(t, k)).collect();
+    let gm = col_index(t, "geomean");
+    if idx.iter().any(Option::is_none) {
+        // Not the documented box columns: fall back to points, which draw any columns.
+        return points(t, c);
+    }
+    let idx: Vec<usize> = idx.into_iter().flatten().collect();
+    let mut all = idx.clone();
+    all.extend(gm);
+    let lw = label_width(t);
+    let unit = t.columns[idx[2]].unit.clone();
+    let top = c.legend(
+        16.0,
+        lw,
+        &["p25–p75, median".into(), "geometric mean".into()],
+    );
+    // The legend's second swatch is drawn as a diamond below; keep the colours consistent.
+    let s = Scale::auto(&visible(t, &all), lw, W - 40.0, is_share(&unit));
+    let row_h = 30.0;
+    for (i, r) in t.rows.iter().enumerate() {
+        let y = top + i as f64 * row_h;
+        let ym = y + row_h / 2.0;
+        c.text(lw - 8.0, ym + 4.0, "end", "rl", &clip_label(&r.label, lw));
+        let q: Vec<Cell> = idx.iter().map(|&j| cell(t, i, j)).collect();
+        if q.iter().any(|x| x.suppressed) {
+            c.suppressed_box(s.p0, y + 5.0, s.p1 - s.p0, row_h - 10.0, &r.label, true);
+            continue;
+        }
+        let v: Vec<Option<f64>> = q.iter().map(|x| x.value).collect();
+        let (Some(p5), Some(p25), Some(med), Some(p75), Some(p95)) = (v[0], v[1], v[2], v[3], v[4])
+        else {
+            c.text(
+                s.p0 + 6.0,
+                ym + 4.0,
+                "start",
+                "na",
+                "n/a (too few sessions)",
+            );
+            continue;
+        };
+        let tip = format!(
+            "{}: p5 {}, p25 {}, median {}, p75 {}, p95 {}",
+            r.label,
+            value(p5, &unit),
+            value(p25, &unit),
+            value(med, &unit),
+            value(p75, &unit),
+            value(p95, &unit)
+        );
+        let _ = write!(
+            c.body,
+            r#"<g><title>{}</title><path d="M{:.1} {ym:.1}H{:.1}M{:.1} {ym:.1}H{:.1}M{:.1} {:.1}V{:.1}M{:.1} {:.1}V{:.1}" class="ci"/><rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="{}" fill-opacity="0.35" stroke="{}"/><line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="{}" stroke-width="2.5"/></g>"#,
+            esc(&tip),
+            s.at(p5),
+            s.at(p25),
+            s.at(p75),
+            s.at(p95),
+            s.at(p5),
+            ym - 5.0,
+            ym + 5.0,
+            s.at(p95),
+            ym - 5.0,
+            ym + 5.0,
+            s.at(p25),
+            y + 6.0,
+            (s.at(p75) - s.at(p25)).max(1.0),
+            row_h - 12.0,
+            PALETTE[0],
+            PALETTE[0],
+            s.at(med),
+            y + 6.0,
+            s.at(med),
+            y + row_h - 6.0,
+            PALETTE[0]
+        );
+        if let Some(g) =
+            gm.map(|j| cell(t, i, j))
+                .and_then(|x| if x.suppressed { None } else { x.value })
+        {
+            let x = s.at(g);
+            let _ = write!(
+                c.body,
+                r#"<path d="M{x:.1} {:.1}l5 5l-5 5l-5 -5z" fill="{}"><title>{}: geometric mean {}</title></path>"#,
+                ym - 5.0,
+                PALETTE[1],
+                esc(&r.label),
+                esc(&value(g, &unit))
+            );
+        }
+    }
+    let y = top + t.rows.len() as f64 * row_h + 4.0;
+    x_axis(c, &s, top, y, &unit, &t.title);
+    c.height = y + 42.0;
+}
+
+/// Lines over ordered rows (months): one line per column; gaps where a cell is withheld.
+fn lines(t: &Table, c: &mut Canvas) {
+    let names: Vec<String> = t.columns.iter().map(|c| c.label.clone()).collect();
+    let left = 64.0;
+    let top = c.legend(16.0, left, &names);
+    let cols: Vec<usize> = (0..t.columns.len()).collect();
+    let unit = t.columns[0].unit.clone();
+    let plot_h = 220.0;
+    let ys = Scale::linear(&visible(t, &cols), top + plot_h, top, is_share(&unit));
+    let n = t.rows.len();
+    let x_at = |i: usize| {
+        if n == 1 {
+            (left + W - 20.0) / 2.0
+        } else {
+            left + 10.0 + i as f64 * (W - 40.0 - left) / (n - 1) as f64
+        }
+    };
+    for v in ys.ticks() {
+        let y = ys.at(v);
+        let _ = write!(
+            c.body,
+            r#"<line x1="{left:.1}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" class="grid"/>"#,
+            W - 20.0
+        );
+        c.text(left - 6.0, y + 4.0, "end", "tick", &tick(v, &unit));
+    }
+    let base = top + plot_h;
+    let _ = write!(
+        c.body,
+        r#"<line x1="{left:.1}" y1="{base:.1}" x2="{:.1}" y2="{base:.1}" class="axis"/>"#,
+        W - 20.0
+    );
+    let every = n.div_ceil(12).max(1);
+    let rotate = n > 8;
+    for (i, r) in t.rows.iter().enumerate() {
+        if i % every != 0 && i != n - 1 {
+            continue;
+        }
+        let x = x_at(i);
+        if rotate {
+            let _ = write!(
+                c.body,
+                r#"<text x="{x:.1}" y="{:.1}" text-anchor="end" class="tick" transform="rotate(-40 {x:.1} {:.1})">{}</text>"#,
+                base + 14.0,
+                base + 14.0,
+                esc(&clip_label(&r.label, 110.0))
+            );
+        } else {
+            c.text(x, base + 16.0, "middle", "tick", &r.label);
+        }
+    }
+    for (j, col) in t.columns.iter().enumerate() {
+        let color = PALETTE[j % PALETTE.len()];
+        let mut d = String::new();
+        let mut pen = false;
+        for i in 0..n {
+            let cl = cell(t, i, j);
+            if cl.suppressed {
+                pen = false;
+                let what = format!("{} · {}", t.rows[i].label, col.label);
+                c.suppressed_box(x_at(i) - 4.0, base - 14.0, 8.0, 14.0, &what, false);
+                continue;
+            }
+            match cl.value {
+                Some(v) => {
+                    let _ = write!(
+                        d,
+                        "{}{:.1} {:.1}",
+                        if pen { "L" } else { "M" },
+                        x_at(i),
+                        ys.at(v)
+                    );
+                    pen = true;
+                    let _ = write!(
+                        c.body,
+                        r#"<circle cx="{:.1}" cy="{:.1}" r="3" fill="{color}"><title>{} · {}: {}</title></circle>"#,
+                        x_at(i),
+                        ys.at(v),
+                        esc(&t.rows[i].label),
+                        esc(&col.label),
+                        esc(&value(v, &unit))
+                    );
+                }
+                None => pen = false,
+            }
+        }
+        if !d.is_empty() {
+            let _ = write!(
+                c.body,
+                r#"<path d="{d}" fill="none" stroke="{color}" stroke-width="2"/>"#
+            );
+        }
+    }
+    let ytitle = if t.columns.len() == 1 {
+        t.columns[0].label.clone()
+    } else {
+        unit_title(&unit)
+    };
+    let ym = top + plot_h / 2.0;
+    let _ = write!(
+        c.body,
+        r#"<text x="14" y="{ym:.1}" text-anchor="middle" class="axis-title" transform="rotate(-90 14 {ym:.1})">{}</text>"#,
+        esc(&ytitle)
+    );
+    c.height = base + if rotate { 70.0 } else { 30.0 };
+    c.text(
+        (left + W - 20.0) / 2.0,
+        c.height - 4.0,
+        "middle",
+        "axis-title",
+        "month",
+    );
+    c.height += 6.0;
+}
+
+/// Stacked shares: one 100% bar per row, one segment per column.
+fn stacked(t: &Table, c: &mut Canvas) {
+    let lw = label_width(t);
+    let names: Vec<String> = t.columns.iter().map(|c| c.label.clone()).collect();
+    let top = c.legend(16.0, 10.0, &names);
+    let s = Scale {
+        lo: 0.0,
+        hi: 1.0,
+        p0: lw,
+        p1: W - 20.0,
+        log: false,
+    };
+    let row_h = 28.0;
+    for (i, r) in t.rows.iter().enumerate() {
+        let y = top + i as f64 * row_h;
+        c.text(
+            lw - 8.0,
+            y + row_h / 2.0 + 4.0,
+            "end",
+            "rl",
+            &clip_label(&r.label, lw),
+        );
+        let mut acc = 0.0;
+        let mut hidden = Vec::new();
+        for (j, col) in t.columns.iter().enumerate() {
+            let cl = cell(t, i, j);
+            if cl.suppressed {
+                hidden.push(col.label.clone());
+                continue;
+            }
+            let Some(v) = cl.value else { continue };
+            let v = v.clamp(0.0, 1.0 - acc);
+            let (x0, x1) = (s.at(acc), s.at(acc + v));
+            let _ = write!(
+                c.body,
+                r#"<rect x="{x0:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="{}"><title>{} · {}: {}</title></rect>"#,
+                y + 4.0,
+                (x1 - x0).max(0.0),
+                row_h - 8.0,
+                PALETTE[j % PALETTE.len()],
+                esc(&r.label),
+                esc(&col.label),
+                esc(&value(v, "share"))
+            );
+            if x1 - x0 > 30.0 {
+                let fg =
+                    if j % PALETTE.len() == 0 || j % PALETTE.len() == 5 || j % PALETTE.len() == 7 {
+                        "seg-label light"
+                    } else {
+                        "seg-label"
+                    };
+                c.text(
+                    (x0 + x1) / 2.0,
+                    y + row_h / 2.0 + 4.0,
+                    "middle",
+                    fg,
+                    &value(v, "share"),
+                );
+            }
+            acc += v;
+        }
+        if !hidden.is_empty() {
+            let what = format!("{} · {}", r.label, hidden.join(", "));
+            let rest = (1.0 - acc).max(0.0);
+            let x0 = s.at(acc);
+            let w = (s.at(1.0) - x0).max(70.0);
+            c.suppressed_box(
+                x0.min(s.p1 - 70.0),
+                y + 4.0,
+                w,
+                row_h - 8.0,
+                &what,
+                rest > 0.1,
+            );
+        }
+    }
+    let y = top + t.rows.len() as f64 * row_h + 4.0;
+    x_axis(c, &s, top, y, "share", "share of sessions");
+    c.height = y + 42.0;
+}
+
+/// A histogram: rows are bins on the x axis, the first column their share.
+fn histogram(t: &Table, c: &mut Canvas) {
+    let unit = t.columns[0].unit.clone();
+    let left = 64.0;
+    let top = 14.0;
+    let plot_h = 200.0;
+    let ys = Scale::linear(&visible(t, &[0]), top + plot_h, top, is_share(&unit));
+    let n = t.rows.len();
+    let bw = (W - 20.0 - left) / n as f64;
+    for v in ys.ticks() {
+        let y = ys.at(v);
+        let _ = write!(
+            c.body,
+            r#"<line x1="{left:.1}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" class="grid"/>"#,
+            W - 20.0
+        );
+        c.text(left - 6.0, y + 4.0, "end", "tick", &tick(v, &unit));
+    }
+    let base = top + plot_h;
+    for (i, r) in t.rows.iter().enumerate() {
+        let x = left + i as f64 * bw;
+        let cl = cell(t, i, 0);
+        if cl.suppressed {
+            c.suppressed_box(x + 2.0, top, bw - 4.0, plot_h, &r.label, false);
+            let xm = x + bw / 2.0;
+            let ym = base - 8.0;
+            let _ = write!(
+                c.body,
+                r#"<text x="{xm:.1}" y="{ym:.1}" class="supp-label" transform="rotate(-90 {xm:.1} {ym:.1})">suppressed</text>"#
+            );
+        } else if let Some(v) = cl.value {
+            let y = ys.at(v);
+            let _ = write!(
+                c.body,
+                r#"<rect x="{:.1}" y="{y:.1}" width="{:.1}" height="{:.1}" fill="{}"><title>{}: {}</title></rect>"#,
+                x + 2.0,
+                (bw - 4.0).max(1.0),
+                (base - y).max(0.0),
+                PALETTE[0],
+                esc(&r.label),
+                esc(&value(v, &unit))
+            );
+            if bw > 34.0 {
+                c.text(x + bw / 2.0, y - 4.0, "middle", "vl", &value(v, &unit));
+            }
+        } else {
+            c.text(x + bw / 2.0, base - 6.0, "middle", "na", "n/a");
+        }
+        c.text(
+            x + bw / 2.0,
+            base + 16.0,
+            "middle",
+            "tick",
+            &clip_label(&r.label, bw + 8.0),
+        );
+    }
+    let _ = write!(
+        c.body,
+        r#"<line x1="{left:.1}" y1="{base:.1}" x2="{:.1}" y2="{base:.1}" class="axis"/>"#,
+        W - 20.0
+    );
+    let ym = top + plot_h / 2.0;
+    let _ = write!(
+        c.body,
+        r#"<text x="14" y="{ym:.1}" text-anchor="middle" class="axis-title" transform="rotate(-90 14 {ym:.1})">{}</text>"#,
+        esc(&t.columns[0].label)
+    );
+    c.text(
+        (left + W - 20.0) / 2.0,
+        base + 36.0,
+        "middle",
+        "axis-title",
+        &t.title,
+    );
+    c.height = base + 44.0;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use agentstat_stats::results::{Column, Row};
+
+    fn table(chart: Chart, cols: &[(&str, &str)], rows: &[(&str, Vec<Option<f64>>)]) -> Table {
+        Table {
+            id: "t1".into(),
+            figure: "Fig. 1".into(),
+            title: "Test".into(),
+            reading: "A reading.".into(),
+            chart,
+            columns: cols
+                .iter()
+                .map(|(k, u)| Column {
+                    key: k.to_string(),
+                    label: k.to_string(),
+                    unit: u.to_string(),
+                })
+                .collect(),
+            rows: rows
+                .iter()
+                .map(|(l, vs)| Row {
+                    label: l.to_string(),
+                    cells: vs
+                        .iter()
+                        .map(|v| Cell {
+                            value: *v,
+                            suppressed: v.is_none(),
+                            n_sessions: 3,
+                            n_users: 1,
+                            ..Default::default()
+                        })
+                        .collect(),
+                })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn every_chart_kind_is_accessible_and_labels_suppression() {
+        for chart in [
+            Chart::Bars,
+            Chart::Points,
+            Chart::Lines,
+            Chart::Stacked,
+            Chart::Histogram,
+        ] {
+            let t = table(
+                chart,
+                &[("a", "share"), ("b", "share")],
+                &[("r1", vec![Some(0.3), Some(0.7)]), ("r2", vec![None, None])],
+            );
+            let svg = chart_or_panic(&t);
+            assert!(svg.contains("role=\"img\""), "{chart:?}");
+            assert!(
+                svg.contains("<title id=\"c-t1-t\">Fig. 1: Test</title>"),
+                "{chart:?}"
+            );
+            assert!(svg.contains("<desc"), "{chart:?}");
+            assert!(
+                svg.contains("suppressed"),
+                "{chart:?} must label suppressed cells"
+            );
+            assert!(!svg.contains("NaN"), "{chart:?}");
+        }
+    }
+
+    fn chart_or_panic(t: &Table) -> String {
+        chart(t, 5).unwrap_or_else(|| panic!("no chart for {:?}", t.chart))
+    }
+
+    #[test]
+    fn box_plot_uses_log_scale_for_skewed_data() {
+        let cols = [
+            ("p5", "count"),
+            ("p25", "count"),
+            ("median", "count"),
+            ("p75", "count"),
+            ("p95", "count"),
+            ("geomean", "count"),
+        ];
+        let t = table(
+            Chart::Box,
+            &cols,
+            &[(
+                "Novice",
+                vec![
+                    Some(0.5),
+                    Some(2.0),
+                    Some(5.0),
+                    Some(12.0),
+                    Some(80.0),
+                    Some(4.0),
+                ],
+            )],
+        );
+        let svg = chart_or_panic(&t);
+        assert!(svg.contains("(log scale)"));
+        assert!(svg.contains("geometric mean"));
+    }
+
+    #[test]
+    fn plain_tables_have_no_chart() {
+        let t = table(Chart::None, &[("a", "coef")], &[("x", vec![Some(0.1)])]);
+        assert!(chart(&t, 5).is_none());
+    }
+
+    #[test]
+    fn scales_cover_data_with_nice_ticks() {
+        let s = Scale::linear(&[0.03, 0.41], 0.0, 100.0, true);
+        assert_eq!(s.lo, 0.0);
+        assert!(s.hi >= 0.41 && s.hi <= 0.5, "{}", s.hi);
+        let s = Scale::linear(&[-0.02, 0.05], 0.0, 100.0, false);
+        assert!(s.lo <= -0.02 && s.hi >= 0.05);
+        assert!(s.at(0.0) > 0.0 && s.at(0.0) < 100.0);
+    }
+}
