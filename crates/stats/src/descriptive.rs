@@ -1,1 +1,268 @@
-//! Descriptive statistics: shares with user-clustered intervals, quantiles, geometric means.
+//! Descriptive statistics: means and shares with user-clustered intervals, quantiles,
+//! geometric means, and group-bys that count sessions and distinct users per cell.
+//!
+//! Definitions (docs/STATISTICS.md):
+//! - a share is the mean of a 0/1 variable; its SE is the CR1 cluster-robust SE of a regression
+//!   on a constant (= pyfixest `feols("y ~ 1", vcov={"CRV1": "user"})`), its 95% CI uses the t
+//!   distribution with G−1 degrees of freedom;
+//! - quantiles are type 7 (linear interpolation between order statistics, numpy's default);
+//! - the geometric mean is `exp(mean(ln x))` over the strictly positive values only, and the
+//!   number of values left out (zero or negative) is reported, never silently mixed in.
+
+use crate::privacy::Estimate;
+use crate::regression::tdist;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::Hash;
+
+/// A mean with its user-clustered uncertainty.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ClusteredMean {
+    pub mean: f64,
+    /// CR1 standard error; NaN with fewer than two users.
+    pub se: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+    pub n: usize,
+    pub n_clusters: usize,
+}
+
+impl ClusteredMean {
+    /// As a privacy [`Estimate`] (non-finite numbers become `None`).
+    pub fn estimate(&self) -> Estimate {
+        let f = |v: f64| v.is_finite().then_some(v);
+        Estimate {
+            value: f(self.mean),
+            se: f(self.se),
+            ci_low: f(self.ci_low),
+            ci_high: f(self.ci_high),
+            p_value: None,
+        }
+    }
+}
+
+/// Mean of `values` with a CR1 standard error clustered on `users` (one key per value):
+/// `V = G/(G−1) · Σ_g (Σ_{i∈g} (x_i − x̄))² / n²` (the `(n−1)/(n−k)` factor is 1 for k = 1).
+/// Non-finite values are skipped. `None` when no value is left.
+pub fn clustered_mean<U: Hash + Eq>(values: &[f64], users: &[U]) -> Option<ClusteredMean> {
+    assert_eq!(values.len(), users.len(), "one user key per value");
+    let pairs: Vec<(f64, &U)> = values
+        .iter()
+        .zip(users)
+        .filter(|(v, _)| v.is_finite())
+        .map(|(&v, u)| (v, u))
+        .collect();
+    let n = pairs.len();
+    if n == 0 {
+        return None;
+    }
+    let m = pairs.iter().map(|p| p.0).sum::<f64>() / n as f64;
+    let mut sums: HashMap<&U, f64> = HashMap::new();
+    for &(v, u) in &pairs {
+        *sums.entry(u).or_insert(0.0) += v - m;
+    }
+    let g = sums.len();
+    let (se, ci_low, ci_high) = if g >= 2 {
+        let gf = g as f64;
+        let var = gf / (gf - 1.0) * sums.values().map(|s| s * s).sum::<f64>() / (n as f64).powi(2);
+        let se = var.sqrt();
+        let q = tdist::quantile(0.975, gf - 1.0);
+        (se, m - q * se, m + q * se)
+    } else {
+        (f64::NAN, f64::NAN, f64::NAN)
+    };
+    Some(ClusteredMean {
+        mean: m,
+        se,
+        ci_low,
+        ci_high,
+        n,
+        n_clusters: g,
+    })
+}
+
+/// Share of `true` with a user-clustered CI (see [`clustered_mean`]).
+pub fn clustered_share<U: Hash + Eq>(flags: &[bool], users: &[U]) -> Option<ClusteredMean> {
+    let v: Vec<f64> = flags.iter().map(|&b| if b { 1.0 } else { 0.0 }).collect();
+    clustered_mean(&v, users)
+}
+
+/// Arithmetic mean of the finite values (`None` if there are none).
+pub fn mean(values: &[f64]) -> Option<f64> {
+    let (s, n) = values
+        .iter()
+        .filter(|v| v.is_finite())
+        .fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
+    (n > 0).then(|| s / n as f64)
+}
+
+/// Type-7 quantile (numpy's default `linear`) of an ascending-sorted slice; `p` in [0, 1].
+pub fn quantile_sorted(sorted: &[f64], p: f64) -> Option<f64> {
+    if sorted.is_empty() || !(0.0..=1.0).contains(&p) {
+        return None;
+    }
+    let h = (sorted.len() - 1) as f64 * p;
+    let lo = h.floor() as usize;
+    let hi = (lo + 1).min(sorted.len() - 1);
+    Some(sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo]))
+}
+
+/// Type-7 quantile of the finite values of an unsorted slice.
+pub fn quantile(values: &[f64], p: f64) -> Option<f64> {
+    quantile_sorted(&sorted_finite(values), p)
+}
+
+fn sorted_finite(values: &[f64]) -> Vec<f64> {
+    let mut v: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    v.sort_by(f64::total_cmp);
+    v
+}
+
+/// Geometric mean over the strictly positive finite values.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GeoMean {
+    pub value: f64,
+    /// Values used (x > 0).
+    pub n_used: usize,
+    /// Values left out because they were zero or negative.
+    pub n_nonpositive: usize,
+}
+
+/// `exp(mean(ln x))` over x > 0. Zeros cannot enter a geometric mean; they are counted in
+/// `n_nonpositive` so a report can say how many sessions (e.g. with no actions) were left out.
+pub fn geometric_mean(values: &[f64]) -> Option<GeoMean> {
+    let mut s = 0.0;
+    let (mut n, mut nonpos) = (0usize, 0usize);
+    for &v in values.iter().filter(|v| v.is_finite()) {
+        if v > 0.0 {
+            s += v.ln();
+            n += 1;
+        } else {
+            nonpos += 1;
+        }
+    }
+    (n > 0).then(|| GeoMean {
+        value: (s / n as f64).exp(),
+        n_used: n,
+        n_nonpositive: nonpos,
+    })
+}
+
+/// Box-plot statistics (Fig. 3): p5, p25, median, p75, p95 (type 7), mean, geometric mean.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BoxStats {
+    pub p5: f64,
+    pub p25: f64,
+    pub median: f64,
+    pub p75: f64,
+    pub p95: f64,
+    pub mean: f64,
+    pub geomean: Option<GeoMean>,
+    /// Finite values summarised.
+    pub n: usize,
+}
+
+/// Box statistics of the finite values (`None` if there are none).
+pub fn box_stats(values: &[f64]) -> Option<BoxStats> {
+    let s = sorted_finite(values);
+    let q = |p| quantile_sorted(&s, p);
+    Some(BoxStats {
+        p5: q(0.05)?,
+        p25: q(0.25)?,
+        median: q(0.5)?,
+        p75: q(0.75)?,
+        p95: q(0.95)?,
+        mean: s.iter().sum::<f64>() / s.len() as f64,
+        geomean: geometric_mean(&s),
+        n: s.len(),
+    })
+}
+
+/// The rows of one group and its privacy counts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    /// Row indices, ascending.
+    pub rows: Vec<usize>,
+    pub n_sessions: u64,
+    pub n_users: u64,
+}
+
+/// Groups rows by key (sorted by key for deterministic output), counting sessions and distinct
+/// users per group. `users` has one key per row.
+pub fn group_by<K: Ord + Clone, U: Hash + Eq>(keys: &[K], users: &[U]) -> BTreeMap<K, Group> {
+    assert_eq!(keys.len(), users.len(), "one user key per row");
+    let mut rows: BTreeMap<K, Vec<usize>> = BTreeMap::new();
+    for (i, k) in keys.iter().enumerate() {
+        rows.entry(k.clone()).or_default().push(i);
+    }
+    rows.into_iter()
+        .map(|(k, rows)| {
+            let n_users = rows
+                .iter()
+                .map(|&i| &users[i])
+                .collect::<HashSet<_>>()
+                .len() as u64;
+            (
+                k,
+                Group {
+                    n_sessions: rows.len() as u64,
+                    n_users,
+                    rows,
+                },
+            )
+        })
+        .collect()
+}
+
+/// Picks `values[i]` for the given rows (convenience for per-group statistics).
+pub fn pick<T: Clone>(values: &[T], rows: &[usize]) -> Vec<T> {
+    rows.iter().map(|&i| values[i].clone()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type7_quantiles_match_numpy() {
+        // numpy.quantile([1,2,3,4,10], [0.05,0.25,0.5,0.75,0.95])
+        let v = [4.0, 1.0, 10.0, 3.0, 2.0];
+        let b = box_stats(&v).unwrap();
+        assert!((b.p5 - 1.2).abs() < 1e-12);
+        assert!((b.p25 - 2.0).abs() < 1e-12);
+        assert!((b.median - 3.0).abs() < 1e-12);
+        assert!((b.p75 - 4.0).abs() < 1e-12);
+        assert!((b.p95 - 8.8).abs() < 1e-12);
+        assert_eq!(quantile(&[], 0.5), None);
+    }
+
+    #[test]
+    fn geometric_mean_skips_and_counts_zeros() {
+        let g = geometric_mean(&[0.0, 2.0, 8.0]).unwrap();
+        assert!((g.value - 4.0).abs() < 1e-12);
+        assert_eq!((g.n_used, g.n_nonpositive), (2, 1));
+        assert_eq!(geometric_mean(&[0.0]), None);
+    }
+
+    #[test]
+    fn clustered_share_by_hand() {
+        // users a: [1,1], b: [0], c: [1,0]; mean 0.6, deviations a: 0.8, b: -0.6, c: -0.2.
+        let m = clustered_share(
+            &[true, true, false, true, false],
+            &["a", "a", "b", "c", "c"],
+        )
+        .unwrap();
+        assert!((m.mean - 0.6).abs() < 1e-12);
+        let var: f64 = 1.5 * (0.64 + 0.36 + 0.04) / 25.0;
+        assert!((m.se - var.sqrt()).abs() < 1e-12);
+        assert_eq!(m.n_clusters, 3);
+        assert!(m.ci_low < m.mean && m.mean < m.ci_high);
+    }
+
+    #[test]
+    fn group_by_counts_distinct_users() {
+        let g = group_by(&["x", "y", "x", "x"], &[1, 1, 2, 1]);
+        assert_eq!(g["x"].n_sessions, 3);
+        assert_eq!(g["x"].n_users, 2);
+        assert_eq!(g["y"].rows, vec![1]);
+    }
+}

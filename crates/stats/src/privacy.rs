@@ -1,1 +1,272 @@
-//! Distinct-user thresholds and cell suppression.
+//! Distinct-user thresholds and cell suppression (rubric §6).
+//!
+//! Every published cell must rest on at least `k` distinct users. Cells are built through
+//! [`Threshold::cell`] (or [`Threshold::cell_from_users`]), which suppresses at construction,
+//! and [`enforce`] walks a finished [`Results`] once more before anything is printed or saved:
+//! two independent checks, so one forgotten call cannot leak a small cell.
+//!
+//! Default `k` = [`DEFAULT_MIN_USERS`] = 10. The study did not publish its threshold; 10 is a
+//! common disclosure-control floor for team/corpus reports (no cell describes fewer than ten
+//! people) while leaving most cells of a team of a few dozen people publishable. Personal mode
+//! (one person analysing their own sessions) switches suppression off and the document says so
+//! in `privacy.personal_mode`.
+
+use crate::results::{Cell, Results};
+use std::collections::HashSet;
+use std::hash::Hash;
+
+/// Default minimum number of distinct users per published cell.
+pub const DEFAULT_MIN_USERS: u32 = 10;
+
+/// The suppression rule in force for one report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Threshold {
+    /// Minimum distinct users per published cell (`k`).
+    pub min_users: u32,
+    /// Personal mode: thresholds do not apply (the only person in the data is the reader).
+    pub personal: bool,
+}
+
+impl Default for Threshold {
+    fn default() -> Self {
+        Threshold {
+            min_users: DEFAULT_MIN_USERS,
+            personal: false,
+        }
+    }
+}
+
+/// What an estimator produced for one cell, before the privacy rule is applied.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Estimate {
+    pub value: Option<f64>,
+    pub se: Option<f64>,
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+    pub p_value: Option<f64>,
+}
+
+impl Estimate {
+    /// A bare value (a count, a quantile, a mean without an interval).
+    pub fn value(v: f64) -> Self {
+        Estimate {
+            value: finite(v),
+            ..Default::default()
+        }
+    }
+}
+
+fn finite(v: f64) -> Option<f64> {
+    v.is_finite().then_some(v)
+}
+
+impl Threshold {
+    /// A threshold of `min_users` outside personal mode.
+    pub fn new(min_users: u32) -> Self {
+        Threshold {
+            min_users,
+            personal: false,
+        }
+    }
+
+    /// Personal mode: nothing is suppressed.
+    pub fn personal() -> Self {
+        Threshold {
+            min_users: DEFAULT_MIN_USERS,
+            personal: true,
+        }
+    }
+
+    /// Whether a cell with `n_users` distinct users may be published.
+    pub fn allows(&self, n_users: u64) -> bool {
+        self.personal || n_users >= u64::from(self.min_users)
+    }
+
+    /// Builds a cell, suppressing it (every number `None`, `suppressed: true`) when fewer than
+    /// `min_users` distinct users contributed. Non-finite numbers become `None`.
+    pub fn cell(&self, est: Estimate, n_sessions: u64, n_users: u64) -> Cell {
+        if !self.allows(n_users) {
+            return Cell {
+                n_sessions,
+                n_users,
+                suppressed: true,
+                ..Default::default()
+            };
+        }
+        Cell {
+            value: est.value.and_then(finite),
+            se: est.se.and_then(finite),
+            ci_low: est.ci_low.and_then(finite),
+            ci_high: est.ci_high.and_then(finite),
+            p_value: est.p_value.and_then(finite),
+            n_sessions,
+            n_users,
+            suppressed: false,
+        }
+    }
+
+    /// Like [`Threshold::cell`], counting sessions and distinct users from the contributing
+    /// sessions' user keys (one key per session).
+    pub fn cell_from_users<U: Hash + Eq>(&self, est: Estimate, users: &[U]) -> Cell {
+        let n_users = distinct(users);
+        self.cell(est, users.len() as u64, n_users)
+    }
+}
+
+/// Number of distinct keys.
+pub fn distinct<U: Hash + Eq>(users: &[U]) -> u64 {
+    users.iter().collect::<HashSet<_>>().len() as u64
+}
+
+/// Suppresses `cell` in place if the threshold forbids it; returns whether it is suppressed.
+pub fn enforce_cell(cell: &mut Cell, th: &Threshold) -> bool {
+    if !th.allows(cell.n_users) {
+        *cell = Cell {
+            n_sessions: cell.n_sessions,
+            n_users: cell.n_users,
+            suppressed: true,
+            ..Default::default()
+        };
+    }
+    cell.suppressed
+}
+
+/// Last line of defence before output: re-applies the threshold to every cell of every table,
+/// records the rule in `results.privacy` and sets `privacy.suppressed_cells` to the number of
+/// suppressed cells in the document. Returns that number.
+///
+/// A cell already marked `suppressed` stays suppressed (with its numbers cleared) even in
+/// personal mode: suppression is never undone here.
+pub fn enforce(results: &mut Results, th: &Threshold) -> u32 {
+    let mut n = 0u32;
+    for table in &mut results.tables {
+        for row in &mut table.rows {
+            for cell in &mut row.cells {
+                if cell.suppressed {
+                    // Clear numbers a caller may have left in a suppressed cell.
+                    *cell = Cell {
+                        n_sessions: cell.n_sessions,
+                        n_users: cell.n_users,
+                        suppressed: true,
+                        ..Default::default()
+                    };
+                }
+                if enforce_cell(cell, th) {
+                    n = n.saturating_add(1);
+                }
+            }
+        }
+    }
+    results.privacy.min_users = th.min_users;
+    results.privacy.personal_mode = th.personal;
+    results.privacy.suppressed_cells = n;
+    n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::{Row, Table};
+    use proptest::prelude::*;
+
+    #[test]
+    fn below_k_is_suppressed_at_and_above_k_is_kept() {
+        let th = Threshold::new(3);
+        let est = Estimate {
+            value: Some(0.5),
+            se: Some(0.1),
+            ..Default::default()
+        };
+        let c = th.cell_from_users(est, &["a", "b", "a", "b"]);
+        assert!(c.suppressed);
+        assert_eq!((c.value, c.se, c.n_sessions, c.n_users), (None, None, 4, 2));
+        let c = th.cell_from_users(est, &["a", "b", "c"]);
+        assert!(!c.suppressed);
+        assert_eq!(c.value, Some(0.5));
+        let c = Threshold {
+            min_users: 3,
+            personal: true,
+        }
+        .cell_from_users(est, &["a"]);
+        assert!(!c.suppressed);
+        assert_eq!(c.value, Some(0.5));
+    }
+
+    #[test]
+    fn non_finite_values_become_none() {
+        let c = Threshold::personal().cell(Estimate::value(f64::NAN), 1, 1);
+        assert_eq!(c.value, None);
+        assert!(!c.suppressed);
+    }
+
+    fn arb_cell() -> impl Strategy<Value = Cell> {
+        (
+            proptest::option::of(any::<f64>()),
+            proptest::option::of(any::<f64>()),
+            0u64..50,
+            0u64..50,
+            any::<bool>(),
+        )
+            .prop_map(|(value, se, n_sessions, n_users, suppressed)| Cell {
+                value,
+                se,
+                ci_low: value,
+                ci_high: se,
+                p_value: se,
+                n_sessions,
+                n_users,
+                suppressed,
+            })
+    }
+
+    proptest! {
+        /// Whatever cells an analysis produced, after `enforce` no cell with fewer than `k`
+        /// distinct users carries a number, and the count of suppressed cells is exact.
+        #[test]
+        fn nothing_below_k_escapes(
+            tables in proptest::collection::vec(
+                proptest::collection::vec(proptest::collection::vec(arb_cell(), 0..6), 0..6), 0..5),
+            k in 0u32..30,
+        ) {
+            let mut r = Results::default();
+            for rows in tables {
+                r.tables.push(Table {
+                    rows: rows.into_iter().map(|cells| Row { label: String::new(), cells }).collect(),
+                    ..Default::default()
+                });
+            }
+            let th = Threshold::new(k);
+            let n = enforce(&mut r, &th);
+            let mut count = 0;
+            for c in r.tables.iter().flat_map(|t| &t.rows).flat_map(|row| &row.cells) {
+                if c.n_users < u64::from(k) {
+                    prop_assert!(c.suppressed);
+                }
+                if c.suppressed {
+                    count += 1;
+                    prop_assert!(c.value.is_none() && c.se.is_none() && c.ci_low.is_none()
+                        && c.ci_high.is_none() && c.p_value.is_none());
+                }
+            }
+            prop_assert_eq!(n, count);
+            prop_assert_eq!(r.privacy.suppressed_cells, count);
+            prop_assert_eq!(r.privacy.min_users, k);
+        }
+
+        /// Cells built through `Threshold::cell_from_users` are suppressed iff they have fewer
+        /// than `k` distinct users.
+        #[test]
+        fn cell_builder_suppresses_exactly_below_k(
+            users in proptest::collection::vec(0u8..20, 0..60),
+            k in 0u32..25,
+            v in any::<f64>(),
+        ) {
+            let th = Threshold::new(k);
+            let c = th.cell_from_users(Estimate::value(v), &users);
+            let d = users.iter().collect::<HashSet<_>>().len() as u64;
+            prop_assert_eq!(c.n_users, d);
+            prop_assert_eq!(c.suppressed, d < u64::from(k));
+            if c.suppressed { prop_assert!(c.value.is_none()); }
+        }
+    }
+}
