@@ -6,8 +6,10 @@
 //! - [`Telemetry`]: deterministic numbers measured from the transcript (rubric §2).
 //! - [`Labels`]: classifier answers with provenance (rubric §3).
 //! - [`Facet`]: the row; [`Facet::derived`] gives rubric §4's measures.
+//! - [`parquet`]: the facets table on disk (`docs/FACETS_SCHEMA.md`).
 
 pub mod labels;
+pub mod parquet;
 
 pub use labels::*;
 use serde::{Deserialize, Serialize};

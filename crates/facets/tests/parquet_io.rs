@@ -1,0 +1,383 @@
+//! Facets Parquet store: exact round trip, schema documentation in sync, bad input, and a read
+//! by an independent implementation (pyarrow) when Python has it.
+
+use agentstat_facets::parquet::{columns, read_facets, write_facets};
+use agentstat_facets::*;
+use proptest::prelude::*;
+use std::path::Path;
+
+fn prov(backend: &str) -> Provenance {
+    Provenance {
+        backend: backend.into(),
+        model: "rules-v1".into(),
+        prompt_version: "p3".into(),
+    }
+}
+
+/// A fully labelled facet with distinct values in every field, so a swapped column shows up.
+fn full_facet(i: u32) -> Facet {
+    let p = prov("heuristic");
+    Facet {
+        session_key: format!("s{i:04}"),
+        user_key: format!("u{}", i % 3),
+        agent: "claude-code".into(),
+        agent_version: Some("2.1.14".into()),
+        interactive: true,
+        excluded_reason: None,
+        telemetry: Telemetry {
+            human_turns: 7 + i,
+            queued_prompts: 1,
+            model_calls: 40,
+            actions: 33,
+            successful_actions: 30,
+            actions_by_kind: [1, 2, 3, 4, 5, 6, 7, 8, 9],
+            subagents: 2,
+            actions_per_prompt: 33.0 / 7.0,
+            words_per_prompt: 123.25,
+            output_words: 863,
+            output_tokens: 12_345_678_901,
+            input_tokens: 98_765,
+            lines_added: 120,
+            lines_removed: 14,
+            files_touched: 6,
+            git_commits: 2,
+            git_pushes: 1,
+            pull_requests: 1,
+            test_runs: 5,
+            test_runs_passed: 4,
+            test_runs_failed: 1,
+            last_test_passed: Some(true),
+            tool_errors: 3,
+            interrupts: 1,
+            rejections: 2,
+            compactions: 1,
+            auto_approve_share: Some(0.5),
+            permission_mode: Some("acceptEdits".into()),
+            turn_seconds_median: Some(12.5),
+            turn_seconds_total: Some(600.0),
+            start_ms: Some(1_767_225_600_000 + i as i64),
+            end_ms: Some(1_767_229_200_000),
+            month: Some("2026-01".into()),
+            models: vec!["claude-opus-4-5".into(), "claude-sonnet-4-5".into()],
+            model_family: Some("opus".into()),
+        },
+        labels: Some(Labels {
+            work_mode: Label::ok(WorkMode::ALL[i as usize % 9], p.clone()),
+            codebase_relation: Label::ok(CodebaseRelation::Modify, p.clone()),
+            decisions: Label::ok(
+                Decisions {
+                    planning_user: 3,
+                    planning_agent: 1,
+                    execution_user: 2,
+                    execution_agent: 8,
+                },
+                p.clone(),
+            ),
+            expertise: Label::ok(Expertise::Advanced, p.clone()),
+            user_profile: Label::ok(UserProfile::Group(Occupation::Science), p.clone()),
+            work_performed: Label::ok(Occupation::ComputerMath, prov("anthropic")),
+            outcome: Label::ok(Outcome::PartiallySucceeded, p.clone()),
+            success_signal: Label::ok(Signal::S4, p.clone()),
+            failure_signal: Label::failed("invalid answer twice", prov("openai")),
+            task_value: Label::ok(
+                TaskValue {
+                    usd: 750.0,
+                    band: ValueBand::B200To1k,
+                },
+                p,
+            ),
+        }),
+    }
+}
+
+fn headless(i: u32) -> Facet {
+    Facet {
+        session_key: format!("h{i}"),
+        user_key: "u9".into(),
+        agent: "openhands".into(),
+        agent_version: None,
+        interactive: false,
+        excluded_reason: Some("no human turns".into()),
+        telemetry: Telemetry::default(),
+        labels: None,
+    }
+}
+
+#[test]
+fn round_trip_is_exact() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("facets.parquet");
+    let mut facets: Vec<Facet> = (0..20).map(full_facet).collect();
+    facets.push(headless(1));
+    // Unclear user profile, Unclear expertise, NONE signal, missing decisions.
+    let mut odd = full_facet(99);
+    let l = odd.labels.as_mut().unwrap();
+    l.user_profile.value = Some(UserProfile::Unclear);
+    l.expertise.value = Some(Expertise::Unclear);
+    l.success_signal.value = Some(Signal::None);
+    l.decisions = Label::failed("timeout", prov("anthropic"));
+    l.task_value = Label::failed("no price", prov("anthropic"));
+    odd.telemetry.models.clear();
+    odd.telemetry.last_test_passed = None;
+    facets.push(odd);
+    write_facets(&path, &facets).unwrap();
+    let back = read_facets(&path).unwrap();
+    assert_eq!(back, facets);
+}
+
+#[test]
+fn many_row_groups_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.parquet");
+    let facets: Vec<Facet> = (0..70_000)
+        .map(|i| {
+            if i % 1000 == 0 {
+                headless(i)
+            } else {
+                full_facet(i)
+            }
+        })
+        .collect();
+    write_facets(&path, &facets).unwrap();
+    let back = read_facets(&path).unwrap();
+    assert_eq!(back.len(), facets.len());
+    assert_eq!(back[69_999], facets[69_999]);
+    assert_eq!(back[66_000], facets[66_000]);
+    assert_eq!(back, facets);
+}
+
+#[test]
+fn empty_table_round_trips() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("empty.parquet");
+    write_facets(&path, &[]).unwrap();
+    assert!(read_facets(&path).unwrap().is_empty());
+}
+
+#[test]
+fn bad_files_give_errors_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nope.parquet");
+    let e = read_facets(&missing).unwrap_err().to_string();
+    assert!(e.contains("nope.parquet"), "{e}");
+
+    let garbage = dir.path().join("garbage.parquet");
+    std::fs::write(&garbage, b"PAR1 this is not parquet at all PAR1").unwrap();
+    let e = read_facets(&garbage).unwrap_err().to_string();
+    assert!(e.contains("garbage.parquet"), "{e}");
+
+    let empty = dir.path().join("empty.parquet");
+    std::fs::write(&empty, b"").unwrap();
+    assert!(read_facets(&empty).is_err());
+}
+
+#[test]
+fn write_into_missing_directory_fails_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("no/such/dir/f.parquet");
+    let e = write_facets(&path, &[full_facet(1)])
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("f.parquet"), "{e}");
+}
+
+#[test]
+fn schema_doc_lists_every_column() {
+    let doc_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/FACETS_SCHEMA.md");
+    let doc = std::fs::read_to_string(&doc_path).expect("docs/FACETS_SCHEMA.md exists");
+    let mut names = std::collections::HashSet::new();
+    for c in columns() {
+        assert!(names.insert(c.name), "duplicate column {}", c.name);
+        assert!(
+            doc.contains(&format!("`{}`", c.name)),
+            "FACETS_SCHEMA.md lacks `{}`",
+            c.name
+        );
+    }
+}
+
+fn arb_label<T: Clone + std::fmt::Debug + 'static>(
+    values: Vec<T>,
+) -> impl Strategy<Value = Label<T>> {
+    (
+        proptest::option::of(proptest::sample::select(values)),
+        any::<bool>(),
+        "[a-z]{0,6}",
+    )
+        .prop_map(|(v, e, b)| Label {
+            value: v,
+            provenance: Provenance {
+                backend: b.clone(),
+                model: format!("m-{b}"),
+                prompt_version: "v1".into(),
+            },
+            error: e.then(|| "classifier error".to_string()),
+        })
+}
+
+fn arb_facet() -> impl Strategy<Value = Facet> {
+    let labels = (
+        arb_label(WorkMode::ALL.to_vec()),
+        arb_label(CodebaseRelation::ALL.to_vec()),
+        arb_label(vec![
+            Decisions {
+                planning_user: 0,
+                planning_agent: 0,
+                execution_user: 0,
+                execution_agent: 0,
+            },
+            Decisions {
+                planning_user: 5,
+                planning_agent: 1,
+                execution_user: 0,
+                execution_agent: 9,
+            },
+        ]),
+        arb_label(Expertise::ALL.to_vec()),
+        arb_label(
+            Occupation::ALL
+                .iter()
+                .map(|o| UserProfile::Group(*o))
+                .chain([UserProfile::Unclear])
+                .collect(),
+        ),
+        arb_label(Occupation::ALL.to_vec()),
+        arb_label(Outcome::ALL.to_vec()),
+        arb_label(Signal::ALL.to_vec()),
+        arb_label(Signal::ALL.to_vec()),
+        arb_label(vec![
+            TaskValue {
+                usd: 10.0,
+                band: ValueBand::B10To200,
+            },
+            TaskValue {
+                usd: 45_000.5,
+                band: ValueBand::B5kTo50k,
+            },
+        ]),
+    )
+        .prop_map(|(a, b, c, d, e, f, g, h, i, j)| Labels {
+            work_mode: a,
+            codebase_relation: b,
+            decisions: c,
+            expertise: d,
+            user_profile: e,
+            work_performed: f,
+            outcome: g,
+            success_signal: h,
+            failure_signal: i,
+            task_value: j,
+        });
+    (
+        "[a-f0-9]{1,12}",
+        "[a-z0-9]{1,4}",
+        any::<bool>(),
+        proptest::option::of("[ -~]{0,10}"),
+        any::<u32>(),
+        any::<u64>().prop_map(|x| x >> 1),
+        proptest::option::of(any::<i64>()),
+        proptest::option::of(-1e12f64..1e12),
+        proptest::collection::vec("[a-z0-9.-]{1,8}", 0..3),
+        proptest::option::of(labels),
+    )
+        .prop_map(|(sk, uk, inter, reason, n, big, ts, x, models, labels)| {
+            let mut models = models;
+            models.sort();
+            Facet {
+                session_key: sk,
+                user_key: uk,
+                agent: "claude-code".into(),
+                agent_version: reason.clone(),
+                interactive: inter,
+                excluded_reason: reason,
+                telemetry: Telemetry {
+                    human_turns: n,
+                    actions_by_kind: [n, 0, 1, 2, 3, 4, 5, 6, n / 2],
+                    output_tokens: big,
+                    start_ms: ts,
+                    auto_approve_share: x,
+                    words_per_prompt: x.unwrap_or(0.0),
+                    models,
+                    ..Telemetry::default()
+                },
+                labels,
+            }
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    #[test]
+    fn random_facets_round_trip(facets in proptest::collection::vec(arb_facet(), 0..12)) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.parquet");
+        write_facets(&path, &facets).unwrap();
+        let back = read_facets(&path).unwrap();
+        prop_assert_eq!(back, facets);
+    }
+}
+
+/// An independent reader: pyarrow must read the file and see the documented types and values.
+/// Needs `pip install pyarrow`. Skips with a message when Python or pyarrow is missing, unless
+/// `AGENTSTAT_REQUIRE_PYARROW=1` (then it fails).
+#[test]
+fn pyarrow_reads_the_file() {
+    let require = std::env::var("AGENTSTAT_REQUIRE_PYARROW").is_ok_and(|v| v == "1");
+    let probe = std::process::Command::new("python3")
+        .args(["-c", "import pyarrow"])
+        .output();
+    match probe {
+        Ok(o) if o.status.success() => {}
+        _ => {
+            assert!(
+                !require,
+                "python3 with pyarrow not found (pip install pyarrow)"
+            );
+            eprintln!("pyarrow_reads_the_file: python3 with pyarrow not found, skipped");
+            return;
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("facets.parquet");
+    let facets = vec![full_facet(1), headless(2)];
+    write_facets(&path, &facets).unwrap();
+    let script = r#"
+import sys, pyarrow.parquet as pq, pyarrow as pa
+t = pq.read_table(sys.argv[1])
+d = t.to_pylist()
+assert t.num_rows == 2, t.num_rows
+assert t.schema.field("session_key").type == pa.string()
+assert t.schema.field("human_turns").type == pa.int64()
+assert t.schema.field("start_time").type == pa.timestamp("ms", tz="UTC"), t.schema.field("start_time").type
+a, b = d
+assert a["session_key"] == "s0001" and a["user_key"] == "u1"
+assert a["work_mode"] == "Build", a["work_mode"]
+assert a["expertise"] == "4" and a["expertise_level"] == 4
+assert a["user_profile"] == "Life, Physical, and Social Science"
+assert a["outcome"] == "Partially Succeeded"
+assert a["success_signal"] == "4" and a["success_signal_level"] == 4
+assert a["failure_signal"] is None and a["failure_signal_error"] == "invalid answer twice"
+assert a["failure_signal_backend"] == "openai"
+assert a["task_value_band"] == "$200–1,000" and a["task_value_usd"] == 750.0
+assert a["decisions_execution_agent"] == 8 and abs(a["user_planning_share"] - 0.75) < 1e-12
+assert a["verified_success"] is False and a["at_least_partial_success"] is True
+assert a["wrote_code"] is True and a["models"] == "claude-opus-4-5,claude-sonnet-4-5"
+assert a["output_tokens"] == 12345678901
+assert b["interactive"] is False and b["classified"] is False
+assert b["work_mode"] is None and b["work_mode_backend"] is None
+assert b["excluded_reason"] == "no human turns"
+print("ok")
+"#;
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "pyarrow check failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
