@@ -1,0 +1,256 @@
+//! Golden tests: our FE OLS / CR1 / margins / clustered shares against pyfixest and statsmodels.
+//! References come from scripts/golden/generate.py (pinned versions); must match to 1e-6 relative.
+
+use agentstat_stats::descriptive::clustered_mean;
+use agentstat_stats::regression::{fit, Design, Factor, Fit, FitOptions};
+use serde_json::Value;
+use std::collections::HashMap;
+
+const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
+const RTOL: f64 = 1e-6;
+
+struct Csv {
+    cols: HashMap<String, Vec<f64>>,
+}
+
+impl Csv {
+    fn load(name: &str) -> Csv {
+        let path = format!("{DATA}/{name}.csv");
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let mut lines = text.lines();
+        let header: Vec<String> = lines
+            .next()
+            .unwrap()
+            .split(',')
+            .map(str::to_string)
+            .collect();
+        let mut cols: Vec<Vec<f64>> = vec![Vec::new(); header.len()];
+        for (ln, line) in lines.enumerate() {
+            for (j, field) in line.split(',').enumerate() {
+                let v = field
+                    .parse::<f64>()
+                    .unwrap_or_else(|e| panic!("{path}:{}: {field:?}: {e}", ln + 2));
+                cols[j].push(v);
+            }
+        }
+        Csv {
+            cols: header.into_iter().zip(cols).collect(),
+        }
+    }
+
+    fn col(&self, name: &str) -> &[f64] {
+        self.cols
+            .get(name)
+            .unwrap_or_else(|| panic!("no column {name}"))
+    }
+
+    fn codes(&self, name: &str) -> Vec<u32> {
+        self.col(name).iter().map(|&v| v as u32).collect()
+    }
+
+    fn factor(&self, name: &str) -> Factor {
+        Factor::from_codes(name, &self.codes(name))
+    }
+}
+
+fn refs() -> Value {
+    let path = format!("{DATA}/golden_refs.json");
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}")))
+        .unwrap()
+}
+
+fn close(what: &str, got: f64, want: f64) {
+    let err = (got - want).abs() / want.abs().max(1e-300);
+    assert!(
+        err <= RTOL || (got - want).abs() < 1e-13,
+        "{what}: got {got:.15e}, want {want:.15e} (rel err {err:.2e})"
+    );
+}
+
+fn floats(v: &Value, key: &str) -> Vec<f64> {
+    v[key]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
+}
+
+fn names(v: &Value) -> Vec<String> {
+    v["names"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            let s = x.as_str().unwrap();
+            if s == "Intercept" {
+                "(Intercept)".to_string()
+            } else {
+                s.to_string()
+            }
+        })
+        .collect()
+}
+
+/// Fits `xs | fes` on `csv` and compares every reported number with the reference.
+fn check(label: &str, csv: &Csv, reference: &Value, xs: &[&str], fes: &[&str], full: bool) -> Fit {
+    let factors: Vec<Factor> = fes
+        .iter()
+        .map(|f| match f.split_once('^') {
+            Some((a, b)) => Factor::interact(f, &csv.factor(a), &csv.factor(b)),
+            None => csv.factor(f),
+        })
+        .collect();
+    let cluster = csv.codes("user");
+    let design = Design {
+        y: csv.col("y"),
+        x: xs.iter().map(|x| (x.to_string(), csv.col(x))).collect(),
+        fixed_effects: factors.iter().collect(),
+        cluster: &cluster,
+        intercept: true,
+    };
+    let f = fit(&design, &FitOptions::default()).unwrap_or_else(|e| panic!("{label}: {e}"));
+    let want_names = names(reference);
+    let got_names: Vec<String> = f.coefs.iter().map(|c| c.name.clone()).collect();
+    assert_eq!(got_names, want_names, "{label}: coefficient names");
+    assert_eq!(
+        f.n_obs as u64,
+        reference["n_obs"].as_u64().unwrap(),
+        "{label}: n_obs"
+    );
+    let (coef, se) = (floats(reference, "coef"), floats(reference, "se"));
+    for (j, c) in f.coefs.iter().enumerate() {
+        close(&format!("{label} {} coef", c.name), c.estimate, coef[j]);
+        close(&format!("{label} {} se", c.name), c.se, se[j]);
+    }
+    if full {
+        assert_eq!(
+            f.n_clusters as u64,
+            reference["n_clusters"].as_u64().unwrap(),
+            "{label}: G"
+        );
+        let collinear: Vec<String> = reference["collinear"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(f.collinear, collinear, "{label}: collinear");
+        let (t, p) = (floats(reference, "t"), floats(reference, "p"));
+        let (lo, hi) = (floats(reference, "ci_low"), floats(reference, "ci_high"));
+        for (j, c) in f.coefs.iter().enumerate() {
+            close(&format!("{label} {} t", c.name), c.t, t[j]);
+            close(&format!("{label} {} p", c.name), c.p_value, p[j]);
+            close(&format!("{label} {} ci_low", c.name), c.ci_low, lo[j]);
+            close(&format!("{label} {} ci_high", c.name), c.ci_high, hi[j]);
+        }
+    }
+    f
+}
+
+fn run_dataset(name: &str) {
+    let csv = Csv::load(name);
+    let all = refs();
+    let r = &all[name];
+    assert!(r.is_object(), "no references for {name}");
+
+    check(
+        &format!("{name} fe_mode_band_month"),
+        &csv,
+        &r["fe_mode_band_month"],
+        &["expertise", "ln_calls", "ln_turns", "collin"],
+        &["mode^band", "month"],
+        true,
+    );
+    check(
+        &format!("{name} fe_all_a1"),
+        &csv,
+        &r["fe_all_a1"],
+        &["expertise", "ln_calls", "ln_turns", "month_trend"],
+        &["mode^band", "month", "occ_work", "occ_prof", "tier_len"],
+        true,
+    );
+    check(
+        &format!("{name} fe_levels"),
+        &csv,
+        &r["fe_levels"],
+        &["lvl2", "lvl3", "lvl4", "lvl5"],
+        &["mode^band", "month", "occ_work"],
+        true,
+    );
+    check(
+        &format!("{name} fe_nested_user"),
+        &csv,
+        &r["fe_nested_user"],
+        &["expertise", "ln_calls"],
+        &["user_half", "month"],
+        true,
+    );
+    check(
+        &format!("{name} ols_pyfixest"),
+        &csv,
+        &r["ols_pyfixest"],
+        &["expertise", "ln_calls", "ln_turns"],
+        &[],
+        true,
+    );
+
+    // Plain OLS against statsmodels, with predictive margins (delta method on the CR1 vcov).
+    for (model, xs) in [
+        (
+            "ols_statsmodels_levels",
+            &["lvl2", "lvl3", "lvl4", "lvl5", "ln_calls"][..],
+        ),
+        ("ols_statsmodels_linear", &["expertise", "ln_turns"][..]),
+    ] {
+        let reference = &r[model];
+        let f = check(&format!("{name} {model}"), &csv, reference, xs, &[], false);
+        for (label, m) in reference["margins"].as_object().unwrap() {
+            let set: Vec<(&str, f64)> = m["set"]
+                .as_object()
+                .unwrap()
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_f64().unwrap()))
+                .collect();
+            let got = f.margin(&set);
+            close(
+                &format!("{name} {model} {label} margin"),
+                got.estimate,
+                m["estimate"].as_f64().unwrap(),
+            );
+            close(
+                &format!("{name} {model} {label} margin se"),
+                got.se,
+                m["se"].as_f64().unwrap(),
+            );
+        }
+    }
+
+    // A share with a user-clustered CI = pyfixest `y ~ 1` with CRV1.
+    let users = csv.codes("user");
+    let m = clustered_mean(csv.col("y"), &users).unwrap();
+    let c = &r["const_share"];
+    close(&format!("{name} share"), m.mean, floats(c, "coef")[0]);
+    close(&format!("{name} share se"), m.se, floats(c, "se")[0]);
+    close(
+        &format!("{name} share ci_low"),
+        m.ci_low,
+        floats(c, "ci_low")[0],
+    );
+    close(
+        &format!("{name} share ci_high"),
+        m.ci_high,
+        floats(c, "ci_high")[0],
+    );
+    assert_eq!(m.n_clusters as u64, c["n_clusters"].as_u64().unwrap());
+}
+
+#[test]
+fn golden_a_matches_pyfixest_and_statsmodels() {
+    run_dataset("golden_a");
+}
+
+#[test]
+fn golden_b_matches_pyfixest_and_statsmodels() {
+    run_dataset("golden_b");
+}
