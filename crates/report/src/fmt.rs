@@ -59,8 +59,23 @@ pub fn tick(v: f64, unit: &str) -> String {
                 sig(v)
             }
         }
-        "usd" => format!("${}", short(v)),
-        _ => short(v),
+        "usd" => format!("${}", trim(&short(v))),
+        _ => trim(&short(v)),
+    }
+}
+
+/// Drop trailing zeros after a decimal point (`0.020` → `0.02`, `10.0` → `10`).
+fn trim(s: &str) -> String {
+    match s.find('.') {
+        Some(dot) => {
+            let (num, suffix) = match s.find(|c: char| c.is_ascii_alphabetic()) {
+                Some(i) if i > dot => (&s[..i], &s[i..]),
+                _ => (s, ""),
+            };
+            let t = num.trim_end_matches('0').trim_end_matches('.');
+            format!("{t}{suffix}")
+        }
+        None => s.to_string(),
     }
 }
 
@@ -183,6 +198,10 @@ mod tests {
         assert_eq!(value(-0.01, "coef"), "-0.0100");
         assert_eq!(value(1250.4, "usd"), "$1,250");
         assert_eq!(thousands(-1000), "-1,000");
+        assert_eq!(tick(0.02, "coef"), "0.02");
+        assert_eq!(tick(10.0, "count"), "10");
+        assert_eq!(tick(12000.0, "count"), "12k");
+        assert_eq!(tick(0.25, "share"), "25%");
         assert_eq!(
             esc("<a href=\"x\">&'"),
             "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"

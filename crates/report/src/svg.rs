@@ -41,6 +41,8 @@ struct Canvas {
     id: String,
     title: String,
     desc: String,
+    /// Drawn first, beneath the data (grid lines, row bands).
+    under: String,
     body: String,
     height: f64,
     suppressed: Vec<String>,
@@ -60,6 +62,7 @@ impl Canvas {
             id,
             title: format!("{}: {}", t.figure, t.title),
             desc,
+            under: String::new(),
             body: String::new(),
             height: 0.0,
             suppressed: Vec::new(),
@@ -146,10 +149,11 @@ impl Canvas {
             h += 24.0;
         }
         format!(
-            r##"<svg class="chart" role="img" aria-labelledby="{id}-t {id}-d" viewBox="0 0 {W} {h:.0}" preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg"><title id="{id}-t">{t}</title><desc id="{id}-d">{d}</desc><defs><pattern id="{id}-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#f2f2f2"/><line x1="0" y1="0" x2="0" y2="6" stroke="#bbb" stroke-width="2"/></pattern></defs>{body}</svg>"##,
+            r##"<svg class="chart" role="img" aria-labelledby="{id}-t {id}-d" viewBox="0 0 {W} {h:.0}" preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg"><title id="{id}-t">{t}</title><desc id="{id}-d">{d}</desc><defs><pattern id="{id}-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#f2f2f2"/><line x1="0" y1="0" x2="0" y2="6" stroke="#bbb" stroke-width="2"/></pattern></defs>{under}{body}</svg>"##,
             id = self.id,
             t = esc(&self.title),
             d = esc(&self.desc),
+            under = self.under,
             body = self.body
         )
     }
@@ -303,11 +307,11 @@ fn label_width(t: &Table) -> f64 {
         .map(|r| r.label.chars().count())
         .max()
         .unwrap_or(4) as f64;
-    (longest * 6.6 + 14.0).clamp(90.0, 290.0)
+    (longest * 7.0 + 16.0).clamp(110.0, 290.0)
 }
 
 fn clip_label(s: &str, px: f64) -> String {
-    let max = ((px - 12.0) / 6.4).max(4.0) as usize;
+    let max = ((px - 14.0) / 6.8).max(4.0) as usize;
     if s.chars().count() <= max {
         s.to_string()
     } else {
@@ -328,7 +332,7 @@ fn x_axis(c: &mut Canvas, s: &Scale, top: f64, y: f64, unit: &str, title: &str) 
     for v in s.ticks() {
         let x = s.at(v);
         let _ = write!(
-            c.body,
+            c.under,
             r#"<line x1="{x:.1}" y1="{top:.1}" x2="{x:.1}" y2="{y:.1}" class="grid"/>"#
         );
         c.text(x, y + 14.0, "middle", "tick", &tick(v, unit));
@@ -443,7 +447,7 @@ fn points(t: &Table, c: &mut Canvas) {
         let y = top + i as f64 * row_h;
         if i % 2 == 1 {
             let _ = write!(
-                c.body,
+                c.under,
                 r#"<rect x="{lw:.1}" y="{y:.1}" width="{:.1}" height="{row_h:.1}" class="band"/>"#,
                 s.p1 - lw
             );

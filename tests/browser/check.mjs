@@ -1,0 +1,149 @@
+// Real-browser check of agentstat report pages in headless Debian Chromium.
+//
+//   node check.mjs [--allow-missing] REPORT_DIR[=SCREENSHOT.png] ...
+//
+// For each report directory (holding index.html and results.json) it loads index.html from
+// file:// and FAILS on: any console error or page error; any network request other than the
+// page itself; a study figure/table section missing; a table of results.json missing from the
+// page; a suppressed cell not labelled "suppressed" (or showing a number); a chart without
+// role/title/desc. It saves a full-page screenshot (default target/browser/<dir name>.png).
+// --allow-missing accepts study sections the analysis did not compute (they must still say so).
+
+import { chromium } from "playwright-core";
+import fs from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+
+// Must match STUDY_SECTIONS in crates/report/src/html.rs.
+const STUDY_SECTIONS = ["fig1", "fig2", "fig3", "fig4", "fig5", "fig6", "figa1", "figa2", "tablea1", "tablea2"];
+
+const args = process.argv.slice(2);
+const allowMissing = args.includes("--allow-missing");
+const targets = args.filter((a) => !a.startsWith("--"));
+if (targets.length === 0) {
+  console.error("usage: node check.mjs [--allow-missing] REPORT_DIR[=SCREENSHOT.png] ...");
+  process.exit(2);
+}
+
+const safeId = (s) => (s.replace(/[^A-Za-z0-9_-]/g, "_") || "table");
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ],
+});
+
+let failures = 0;
+for (const target of targets) {
+  const [dir, shotArg] = target.split("=");
+  const shot = shotArg || path.join("target", "browser", path.basename(path.resolve(dir)) + ".png");
+  const errors = await checkReport(path.resolve(dir), shot);
+  if (errors.length) {
+    failures += errors.length;
+    console.error(`FAIL ${dir}`);
+    for (const e of errors) console.error(`  - ${e}`);
+  } else {
+    console.log(`ok   ${dir} (screenshot ${shot})`);
+  }
+}
+await browser.close();
+process.exit(failures ? 1 : 0);
+
+async function checkReport(dir, shot) {
+  const errors = [];
+  const index = path.join(dir, "index.html");
+  const resultsPath = path.join(dir, "results.json");
+  if (!fs.existsSync(index)) return [`${index} not found`];
+  if (!fs.existsSync(resultsPath)) return [`${resultsPath} not found`];
+  const results = JSON.parse(fs.readFileSync(resultsPath, "utf8"));
+  const url = pathToFileURL(index).href;
+
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  page.on("console", (m) => {
+    if (m.type() === "error") errors.push(`console error: ${m.text()}`);
+  });
+  page.on("pageerror", (e) => errors.push(`page error: ${e.message}`));
+  page.on("request", (r) => {
+    if (r.url() !== url) errors.push(`network request: ${r.url()}`);
+  });
+  page.on("requestfailed", (r) => {
+    if (r.url() === url) errors.push(`page failed to load: ${r.failure()?.errorText}`);
+  });
+  await page.goto(url, { waitUntil: "load" });
+
+  for (const id of STUDY_SECTIONS) {
+    const sec = page.locator(`section#${id}`);
+    if ((await sec.count()) !== 1) {
+      errors.push(`study section #${id} missing`);
+      continue;
+    }
+    const tables = await sec.locator("figure.tbl").count();
+    const missing = await sec.locator("p.missing").count();
+    if (tables === 0 && !(allowMissing && missing === 1)) {
+      errors.push(`study section #${id} has no table${missing ? " (marked not computed)" : ""}`);
+    }
+  }
+  for (const id of ["sample", "privacy-banner"]) {
+    if ((await page.locator(`#${id}`).count()) !== 1) errors.push(`#${id} missing`);
+  }
+  if (results.privacy?.personal_mode && (await page.locator("#personal").count()) !== 1) {
+    errors.push("personal mode but no #personal section");
+  }
+
+  for (const t of results.tables || []) {
+    const id = safeId(t.id);
+    const fig = page.locator(`figure.tbl#${id}`);
+    if ((await fig.count()) !== 1) {
+      errors.push(`table ${t.id} missing from the page`);
+      continue;
+    }
+    // Every suppressed cell of results.json is a labelled cell in the numbers table, no digits.
+    const rows = page.locator(`table#${id}-table tbody tr`);
+    if ((await rows.count()) !== t.rows.length) {
+      errors.push(`table ${t.id}: ${await rows.count()} rows on the page, ${t.rows.length} in results.json`);
+      continue;
+    }
+    let suppressed = 0;
+    for (let i = 0; i < t.rows.length; i++) {
+      const tds = rows.nth(i).locator("td");
+      for (let j = 0; j < t.columns.length; j++) {
+        const c = t.rows[i].cells[j];
+        if (!c || !c.suppressed) continue;
+        suppressed++;
+        if (c.value !== null && c.value !== undefined) errors.push(`table ${t.id}: suppressed cell carries a value in results.json`);
+        const text = (await tds.nth(j).textContent())?.trim();
+        if (text !== "suppressed") errors.push(`table ${t.id} row ${i} col ${j}: suppressed cell reads "${text}"`);
+      }
+    }
+    const svg = fig.locator("svg.chart");
+    if ((await svg.count()) > 0) {
+      if ((await svg.getAttribute("role")) !== "img") errors.push(`table ${t.id}: chart without role=img`);
+      if ((await svg.locator("title").count()) === 0 || (await svg.locator("desc").count()) === 0)
+        errors.push(`table ${t.id}: chart without <title>/<desc>`);
+      if ((await svg.locator(".axis-title").count()) === 0) errors.push(`table ${t.id}: chart without axis title`);
+      if (suppressed > 0 && !((await svg.textContent()) || "").includes("suppressed"))
+        errors.push(`table ${t.id}: chart does not label its ${suppressed} suppressed cell(s)`);
+      const box = await svg.boundingBox();
+      if (!box || box.height < 40) errors.push(`table ${t.id}: chart not rendered (height ${box?.height})`);
+    }
+  }
+  const suppCells = await page.locator("td.supp").allTextContents();
+  for (const s of suppCells) if (/\d/.test(s)) errors.push(`a suppressed cell shows digits: "${s}"`);
+
+  fs.mkdirSync(path.dirname(path.resolve(shot)), { recursive: true });
+  await page.screenshot({ path: shot, fullPage: true });
+  // Print media must render too (the page is meant to be printable).
+  await page.emulateMedia({ media: "print" });
+  await page.pdf({ path: shot.replace(/\.png$/, "") + ".pdf" }).catch(() => {});
+  await context.close();
+  return errors;
+}
