@@ -1,1 +1,0 @@
-//! The offline heuristic backend: deterministic rules over the session and its telemetry.

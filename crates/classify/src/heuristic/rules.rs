@@ -1,0 +1,1068 @@
+//! The rules, one function per facet. Each returns its label and the evidence notes that
+//! produced it (counts and matched cue words only: notes are shown locally by `explain`).
+
+use super::features::{Features, FileCat, Prompt};
+use super::text;
+use agentstat_facets::{
+    CodebaseRelation, Decisions, Expertise, Occupation, Outcome, Signal, TaskValue, Telemetry,
+    UserProfile, ValueBand, WorkMode,
+};
+
+pub type Notes = Vec<String>;
+
+/// The broken-ness that applies to each prompt's segment: the latest substantive prompt's.
+fn segment_broken(f: &Features) -> Vec<bool> {
+    let mut out = Vec::with_capacity(f.prompts.len());
+    let mut cur = false;
+    for p in &f.prompts {
+        if !p.accept && p.norm.words > 0 {
+            cur = p.broken >= 2;
+        }
+        out.push(cur);
+    }
+    out
+}
+
+/// Weighted count of prompts carrying a cue list; the first substantive prompt counts double.
+fn cue_score(f: &Features, list: &[&str]) -> f64 {
+    let mut first = true;
+    let mut s = 0.0;
+    for p in f.substantive_prompts() {
+        let hits = p.norm.count(list).min(3) as f64;
+        s += if first { 2.0 * hits } else { hits };
+        first = false;
+    }
+    s
+}
+
+fn mode_index(m: WorkMode) -> usize {
+    m.index()
+}
+
+/// Work mode (§3.1): where the bulk of the actions went, with the rubric's tie-breaks.
+pub fn work_mode(f: &Features, t: &Telemetry) -> (WorkMode, Notes) {
+    let mut notes = Notes::new();
+    let broken = segment_broken(f);
+    let mut score = [0.0f64; 9];
+    let add = |score: &mut [f64; 9], m: WorkMode, v: f64| score[mode_index(m)] += v;
+    let mut code_broken = 0.0;
+    let mut code_ok = 0.0;
+    for (i, seg) in f.seg_edits.iter().enumerate() {
+        let b = broken.get(i).copied().unwrap_or(false);
+        let asks_tests = f
+            .prompts
+            .get(i)
+            .is_some_and(|p| p.norm.any(text::TEST_WORDS).is_some());
+        let code = seg[FileCat::Code as usize] + 0.7 * seg[FileCat::Config as usize];
+        if b {
+            code_broken += code;
+            add(&mut score, WorkMode::Fix, code);
+            if asks_tests {
+                add(&mut score, WorkMode::Test, seg[FileCat::Test as usize]);
+            } else {
+                add(&mut score, WorkMode::Fix, seg[FileCat::Test as usize]);
+            }
+        } else {
+            code_ok += code;
+            add(&mut score, WorkMode::Build, code);
+            add(&mut score, WorkMode::Test, seg[FileCat::Test as usize]);
+        }
+    }
+    let code_total = code_broken + code_ok;
+    let docs_factor = if code_total > 2.0 { 0.5 } else { 1.0 };
+    add(
+        &mut score,
+        WorkMode::Communicate,
+        docs_factor * f.weight(FileCat::Docs),
+    );
+    add(&mut score, WorkMode::Plan, f.weight(FileCat::PlanDoc));
+    add(&mut score, WorkMode::Operate, f.weight(FileCat::Ops));
+    add(&mut score, WorkMode::Analyze, f.weight(FileCat::Data));
+    add(&mut score, WorkMode::Orchestrate, f.weight(FileCat::Agent));
+    // Shell work that is itself the deliverable.
+    let ops_cmds =
+        f.cmd("ops") as f64 + 0.5 * f.cmd("install") as f64 + 0.2 * f.cmd("gitops") as f64;
+    add(&mut score, WorkMode::Operate, 0.5 * ops_cmds);
+    add(&mut score, WorkMode::Analyze, f.cmd("data") as f64);
+    let edit_total = f.total_edit_weight();
+    notes.push(format!(
+        "edit weight {:.1} (code {:.1} of which after a report of breakage {:.1}; tests {:.1}; docs {:.1}; plan docs {:.1}; CI/deploy {:.1}; data {:.1}; prompt/agent files {:.1})",
+        edit_total,
+        code_total,
+        code_broken,
+        f.weight(FileCat::Test),
+        f.weight(FileCat::Docs),
+        f.weight(FileCat::PlanDoc),
+        f.weight(FileCat::Ops),
+        f.weight(FileCat::Data),
+        f.weight(FileCat::Agent)
+    ));
+    notes.push(format!(
+        "{} reads, {} searches, {} shell commands ({} tests, {} ops/deploy, {} installs, {} git plumbing, {} data)",
+        f.reads,
+        f.searches,
+        f.shell,
+        f.cmd("test"),
+        f.cmd("ops"),
+        f.cmd("install"),
+        f.cmd("gitops"),
+        f.cmd("data")
+    ));
+    // The user's words break ties and steer sessions with little editing.
+    let cues = [
+        (WorkMode::Plan, cue_score(f, text::PLAN_WORDS)),
+        (WorkMode::Understand, cue_score(f, text::UNDERSTAND_WORDS)),
+        (WorkMode::Test, cue_score(f, text::TEST_WORDS)),
+        (WorkMode::Operate, cue_score(f, text::OPS_WORDS)),
+        (WorkMode::Analyze, cue_score(f, text::ANALYZE_WORDS)),
+        (WorkMode::Orchestrate, cue_score(f, text::ORCH_WORDS)),
+        (WorkMode::Communicate, cue_score(f, text::COMM_WORDS)),
+    ];
+    let plan_signals = f.exit_plan as f64 + f.prompts.iter().filter(|p| p.plan_mode).count() as f64;
+
+    if edit_total < 1.0
+        || (code_total + f.weight(FileCat::Test) < 1.0
+            && edit_total < 3.0
+            && ops_cmds < 3.0
+            && f.cmd("data") < 2)
+    {
+        // Little or no editing: the deliverable is knowledge, a plan, prose or operations.
+        let cue = |m: WorkMode| {
+            cues.iter()
+                .find(|(k, _)| *k == m)
+                .map(|(_, v)| *v)
+                .unwrap_or(0.0)
+        };
+        let mut best = (
+            WorkMode::Understand,
+            1.0 + cue(WorkMode::Understand) + 0.05 * (f.reads + f.searches) as f64,
+        );
+        let cands = [
+            (
+                WorkMode::Plan,
+                cue(WorkMode::Plan) + 2.0 * plan_signals + f.weight(FileCat::PlanDoc) * 2.0,
+            ),
+            (WorkMode::Operate, cue(WorkMode::Operate) * 0.5 + ops_cmds),
+            (
+                WorkMode::Analyze,
+                cue(WorkMode::Analyze) + 2.0 * f.cmd("data") as f64,
+            ),
+            (
+                WorkMode::Orchestrate,
+                cue(WorkMode::Orchestrate) * 0.6 + if f.subagent_calls >= 3 { 1.0 } else { 0.0 },
+            ),
+            (
+                WorkMode::Communicate,
+                cue(WorkMode::Communicate) + 2.0 * f.weight(FileCat::Docs)
+                    - 0.1 * f.code_files_read as f64,
+            ),
+        ];
+        for (m, v) in cands {
+            if v > best.1 {
+                best = (m, v);
+            }
+        }
+        notes.push(format!(
+            "little editing: chose {} from the user's words and non-edit actions (plan-mode/ExitPlanMode {}, cue scores: {})",
+            best.0,
+            plan_signals,
+            cues.iter().filter(|c| c.1 > 0.0).map(|(m, v)| format!("{m} {v:.0}")).collect::<Vec<_>>().join(", ")
+        ));
+        return (best.0, notes);
+    }
+    // Prompt cues add a small amount, enough to decide close calls.
+    for (m, v) in cues {
+        if m != WorkMode::Understand && m != WorkMode::Plan {
+            score[mode_index(m)] += 0.3 * v.min(6.0);
+        }
+    }
+    // Plan mode that pivots to execution: the executed work is the goal, so no Plan bonus here.
+    let mut best = WorkMode::Build;
+    let mut best_v = f64::MIN;
+    for m in WorkMode::ALL {
+        let v = score[mode_index(*m)];
+        if v > best_v {
+            best = *m;
+            best_v = v;
+        }
+    }
+    notes.push(format!(
+        "scores: {}",
+        WorkMode::ALL
+            .iter()
+            .filter(|m| score[mode_index(**m)] > 0.0)
+            .map(|m| format!("{m} {:.1}", score[mode_index(*m)]))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    if best == WorkMode::Fix {
+        notes.push(
+            "edits followed a prompt reporting something broken (error, failure, bug): Fix".into(),
+        );
+    }
+    let _ = t;
+    (best, notes)
+}
+
+/// Codebase relation (§3.2).
+pub fn codebase_relation(f: &Features) -> (CodebaseRelation, Notes) {
+    let code_like = f.weight(FileCat::Code)
+        + f.weight(FileCat::Test)
+        + f.weight(FileCat::Config)
+        + f.weight(FileCat::Ops)
+        + f.weight(FileCat::Agent)
+        + f.weight(FileCat::Data);
+    let prose = f.weight(FileCat::Docs) + f.weight(FileCat::PlanDoc);
+    let looked_at_code = f.code_files_read > 0
+        || f.searches > 0
+        || f.cmd("gitread") > 0
+        || f.cmd("test") > 0
+        || f.cmd("build") > 0;
+    let note_counts = format!(
+        "{} files edited ({} created here), {} code files read, lines added in new files {} vs existing files {}",
+        f.files_edited.len(),
+        f.files_created.len(),
+        f.code_files_read,
+        f.new_file_lines,
+        f.existing_file_lines
+    );
+    if code_like >= 1.0 {
+        let new_share = if f.new_file_lines + f.existing_file_lines > 0 {
+            f.new_file_lines as f64 / (f.new_file_lines + f.existing_file_lines) as f64
+        } else {
+            0.0
+        };
+        let pre_existing_edited = f.files_edited.len().saturating_sub(f.files_created.len());
+        let created = new_share >= 0.75
+            && f.files_created.len() >= 2
+            && pre_existing_edited <= 2
+            && (f.code_files_read as usize) <= f.files_created.len() + 2;
+        let r = if created {
+            CodebaseRelation::Create
+        } else {
+            CodebaseRelation::Modify
+        };
+        return (
+            r,
+            vec![
+                note_counts,
+                format!(
+                    "{:.0}% of added lines went to files created in this session",
+                    100.0 * new_share
+                ),
+            ],
+        );
+    }
+    if looked_at_code {
+        let why = if prose > 0.0 {
+            "code read; only prose/plan files written"
+        } else {
+            "code read, nothing changed"
+        };
+        return (CodebaseRelation::Explore, vec![note_counts, why.into()]);
+    }
+    (
+        CodebaseRelation::NoCodebase,
+        vec![
+            note_counts,
+            "no code file read, searched, built or changed".into(),
+        ],
+    )
+}
+
+/// Decision attribution (§3.3): planning decisions come from the user's directives and the
+/// agent's plans and proposals; execution decisions are mostly the agent's concrete choices.
+pub fn decisions(f: &Features) -> (Decisions, Notes) {
+    let mut d = Decisions::default();
+    let mut notes = Notes::new();
+    let mut accepted = 0;
+    for p in &f.prompts {
+        if p.norm.words == 0 {
+            continue;
+        }
+        if p.accept {
+            if p.after_agent_question {
+                d.planning_agent += 1;
+                accepted += 1;
+            }
+            continue;
+        }
+        let question_only = p.norm.starts(&[
+            "what",
+            "why",
+            "how",
+            "where",
+            "is",
+            "are",
+            "does",
+            "do",
+            "can you explain",
+            "which",
+            "who",
+            "when",
+        ]) && !p.norm.has("let's")
+            && !p.norm.has("please");
+        let pasted_only = p.pasted_output
+            && p.norm.words > 40
+            && p.norm
+                .count(&["please", "can you", "fix", "let's", "make", "add"])
+                == 0;
+        if question_only || pasted_only {
+            // A question or a pasted log leaves the "what next" to the agent.
+            if question_only
+                && p.norm
+                    .any(&[
+                        "should we",
+                        "could we",
+                        "can we",
+                        "would it",
+                        "do we need",
+                        "do we even need",
+                    ])
+                    .is_some()
+            {
+                d.planning_user += 1;
+            }
+            if pasted_only {
+                d.planning_agent += 1;
+            }
+            continue;
+        }
+        d.planning_user += 1;
+        let constraints = p.norm.count(&[
+            "instead",
+            "rather",
+            "keep",
+            "without",
+            "don't",
+            "dont",
+            "do not",
+            "only",
+            "must",
+            "should",
+            "make sure",
+            "simple",
+            "simplest",
+            "first",
+            "then",
+            "also",
+            "but",
+        ]);
+        if constraints >= 2 || p.norm.words > 60 {
+            d.planning_user += 1;
+        }
+        let named = p.tech.named();
+        let dictates = p
+            .norm
+            .any(&[
+                "use", "call", "rename", "move", "set", "put", "replace", "reuse", "parse", "add",
+                "remove", "delete", "commit", "push", "run",
+            ])
+            .is_some();
+        if named > 0 && dictates {
+            d.execution_user += named.min(2) as u32;
+        } else if dictates
+            && (p.tech.paths > 0
+                || p.norm
+                    .any(&["commit", "push", "vite", "rebase", "merge"])
+                    .is_some())
+        {
+            d.execution_user += 1;
+        }
+    }
+    d.planning_agent += f.exit_plan + f.todo_plans.min(4);
+    // Options the agent put to the user: the framing is the agent's, the choice the user's.
+    d.planning_user += f.ask_user.min(4);
+    // Execution: which files and which commands, chosen by the agent.
+    let files = f.files_edited.len() as u32;
+    let fams = f.shell_families.len() as u32;
+    let agent_exec = files.min(15) + (fams / 3).min(6) + u32::from(f.reads + f.searches > 0);
+    d.execution_agent = agent_exec.saturating_sub(d.execution_user.min(agent_exec / 2));
+    if d.planning_user + d.planning_agent == 0 {
+        d.planning_agent = u32::from(f.edit_ok + f.shell > 0);
+    }
+    notes.push(format!(
+        "planning: {} by the user (directives, constraints, choices among offered options), {} by the agent ({} plans approved, {} to-do plans, {} proposals accepted)",
+        d.planning_user, d.planning_agent, f.exit_plan, f.todo_plans.min(4), accepted
+    ));
+    notes.push(format!(
+        "execution: {} by the user (named code, files or commands to use), {} by the agent ({} files edited, {} kinds of command)",
+        d.execution_user, d.execution_agent, files, fams
+    ));
+    (d, notes)
+}
+
+/// Expertise (§3.4) from setup specificity, verification type and direction of correction.
+pub fn expertise(f: &Features) -> (Expertise, Notes) {
+    let mut notes = Notes::new();
+    let subst: Vec<&Prompt> = f.substantive_prompts().collect();
+    let own_words: usize = subst
+        .iter()
+        .map(|p| {
+            if p.pasted_output {
+                p.norm.words.min(30)
+            } else {
+                p.norm.words
+            }
+        })
+        .sum();
+    if own_words < 6 {
+        notes.push(format!(
+            "the user wrote {own_words} words of framing: Unclear"
+        ));
+        return (Expertise::Unclear, notes);
+    }
+    let named: usize = subst.iter().map(|p| p.tech.named()).sum();
+    let mut structural: Vec<&str> = Vec::new();
+    for p in &subst {
+        for s in text::STRUCTURAL {
+            if !structural.contains(s) && p.norm.has(s) {
+                structural.push(s);
+            }
+        }
+    }
+    let targeted = subst
+        .iter()
+        .filter(|p| p.norm.any(text::VERIFY_TARGETED).is_some())
+        .count()
+        + subst
+            .iter()
+            .filter(|p| p.n > 0 && p.pasted_output)
+            .count()
+            .min(2);
+    let generic = subst
+        .iter()
+        .filter(|p| p.norm.any(text::VERIFY_GENERIC).is_some())
+        .count();
+    let user_corrects = subst
+        .iter()
+        .filter(|p| p.pushback && (p.tech.named() > 0 || p.norm.any(text::STRUCTURAL).is_some()))
+        .count();
+    let corr_up = f.agent_concedes as usize + user_corrects;
+    let corr_down = f.agent_corrects as usize;
+    let tradeoffs = subst
+        .iter()
+        .filter(|p| {
+            p.norm
+                .any(&[
+                    "trade off",
+                    "tradeoff",
+                    "trade offs",
+                    "tradeoffs",
+                    "pros and cons",
+                    "downside",
+                    "at the cost",
+                    "limiting",
+                    "overkill",
+                    "less work",
+                    "simplest",
+                ])
+                .is_some()
+        })
+        .count();
+    let density = named as f64 / (own_words.max(1) as f64 / 100.0);
+    notes.push(format!(
+        "setup specificity: {} code-shaped names in {} words of the user's own ({:.1} per 100); structural terms: {}",
+        named,
+        own_words,
+        density,
+        if structural.is_empty() { "none".to_string() } else { structural.iter().take(6).copied().collect::<Vec<_>>().join(", ") }
+    ));
+    notes.push(format!(
+        "verification: {targeted} targeted, {generic} generic; corrections: user→agent {corr_up} (agent conceded {}), agent→user {corr_down}; trade-off talk {tradeoffs}",
+        f.agent_concedes
+    ));
+    let spec = named >= 2 || structural.len() >= 2 || (named >= 1 && structural.len() >= 1);
+    let mut level: i32 = if spec {
+        3
+    } else if own_words >= 25 || named + structural.len() >= 1 {
+        2
+    } else {
+        1
+    };
+    let structural_knowledge = structural.len() >= 2 || (structural.len() >= 1 && named >= 2);
+    if level >= 3 && structural_knowledge && (targeted >= 1 || corr_up >= 1) {
+        level = 4;
+    }
+    let strong = [
+        density >= 3.0 && named >= 4,
+        tradeoffs >= 1,
+        targeted >= 2,
+        corr_up >= 2,
+        structural.len() >= 5,
+    ]
+    .iter()
+    .filter(|x| **x)
+    .count();
+    if level == 4 && strong >= 2 && corr_down == 0 {
+        level = 5;
+    }
+    if corr_down > corr_up {
+        level -= 1;
+    }
+    if generic > 0 && targeted == 0 && level > 2 {
+        level -= 1;
+    }
+    let level = level.clamp(1, 5) as u8;
+    let e = Expertise::from_level(level).unwrap_or(Expertise::Unclear);
+    notes.push(format!("level {level} ({})", e.name()));
+    (e, notes)
+}
+
+const SOFTWARE_VOCAB: &[&str] = &[
+    "pr",
+    "prs",
+    "pull request",
+    "review",
+    "merge",
+    "branch",
+    "rebase",
+    "ci",
+    "lint",
+    "linting",
+    "refactor",
+    "refactoring",
+    "commit",
+    "push",
+    "deploy",
+    "unit test",
+    "repo",
+    "worktree",
+    "linear",
+    "jira",
+    "ticket",
+    "sprint",
+    "codebase",
+    "upstream",
+    "type issues",
+    "tests",
+    "api",
+    "endpoint",
+    "backend",
+    "frontend",
+    "hook",
+    "hooks",
+    "cli",
+    "git",
+    "github",
+    "dependency",
+    "dependencies",
+    "typescript",
+    "python",
+    "golang",
+    "rust",
+    "javascript",
+];
+
+/// (group, cue words) for affirmative non-software side signals and work subjects.
+const OCCUPATION_VOCAB: &[(Occupation, &[&str])] = &[
+    (
+        Occupation::HealthcarePractitioners,
+        &[
+            "patient",
+            "patients",
+            "clinical",
+            "clinic",
+            "hospital",
+            "diagnosis",
+            "medical",
+            "ehr",
+            "nurse",
+            "physician",
+            "pharmacy",
+            "dicom",
+            "fhir",
+            "radiology",
+        ],
+    ),
+    (
+        Occupation::Legal,
+        &[
+            "lawsuit",
+            "legal",
+            "attorney",
+            "court",
+            "statute",
+            "litigation",
+            "paralegal",
+            "plaintiff",
+            "defendant",
+            "contract clause",
+            "case law",
+        ],
+    ),
+    (
+        Occupation::Education,
+        &[
+            "students",
+            "student",
+            "curriculum",
+            "lesson",
+            "lessons",
+            "teacher",
+            "grading",
+            "syllabus",
+            "classroom",
+            "homework",
+            "lecture",
+            "course material",
+            "librarian",
+        ],
+    ),
+    (
+        Occupation::BusinessFinancial,
+        &[
+            "invoice",
+            "invoices",
+            "accounting",
+            "tax",
+            "taxes",
+            "budget",
+            "financial",
+            "finance",
+            "portfolio",
+            "trading",
+            "ledger",
+            "payroll",
+            "revenue",
+            "bookkeeping",
+            "expenses",
+            "valuation",
+        ],
+    ),
+    (
+        Occupation::Science,
+        &[
+            "experiment",
+            "experiments",
+            "lab",
+            "genome",
+            "genomic",
+            "protein",
+            "physics",
+            "chemistry",
+            "hypothesis",
+            "research paper",
+            "neuroscience",
+            "biology",
+            "econometrics",
+            "respondents",
+            "telescope",
+            "molecule",
+        ],
+    ),
+    (
+        Occupation::ArtsMedia,
+        &[
+            "blog post",
+            "article",
+            "video",
+            "music",
+            "podcast",
+            "illustration",
+            "photography",
+            "novel",
+            "screenplay",
+            "journalism",
+            "newsletter",
+            "youtube",
+            "song",
+            "film",
+            "graphic design",
+        ],
+    ),
+    (
+        Occupation::Sales,
+        &[
+            "leads",
+            "crm",
+            "sales",
+            "prospect",
+            "prospects",
+            "outreach",
+            "salesforce",
+            "hubspot",
+            "quota",
+            "cold email",
+        ],
+    ),
+    (
+        Occupation::Management,
+        &[
+            "okrs",
+            "stakeholders",
+            "hiring",
+            "headcount",
+            "org chart",
+            "board meeting",
+            "strategy deck",
+        ],
+    ),
+    (
+        Occupation::OfficeAdmin,
+        &[
+            "scheduling",
+            "appointments",
+            "data entry",
+            "filing",
+            "inbox",
+            "office",
+        ],
+    ),
+    (
+        Occupation::ArchitectureEngineering,
+        &[
+            "cad",
+            "pcb",
+            "circuit",
+            "firmware",
+            "mechanical",
+            "structural engineering",
+            "hvac",
+            "fpga",
+            "verilog",
+            "schematic",
+            "autocad",
+            "solidworks",
+        ],
+    ),
+    (
+        Occupation::CommunitySocial,
+        &[
+            "counseling",
+            "social work",
+            "nonprofit",
+            "case worker",
+            "caseworker",
+            "ministry",
+        ],
+    ),
+];
+
+fn vocab_hits(f: &Features, words: &[&str]) -> usize {
+    let mut n = 0;
+    for w in words {
+        if f.prompts.iter().any(|p| p.norm.has(w))
+            || f.side_paths
+                .iter()
+                .any(|s| s.contains(&w.replace(' ', "_")) || s.contains(&w.replace(' ', "-")))
+        {
+            n += 1;
+        }
+    }
+    n
+}
+
+/// User profile (§3.5): the person's own profession from side signals; Unclear by default.
+pub fn user_profile(f: &Features) -> (UserProfile, Notes) {
+    let mut best: Option<(Occupation, usize)> = None;
+    for (o, words) in OCCUPATION_VOCAB {
+        let h = vocab_hits(f, words);
+        if h >= 2 && best.is_none_or(|(_, b)| h > b) {
+            best = Some((*o, h));
+        }
+    }
+    let sw_distinct = SOFTWARE_VOCAB
+        .iter()
+        .filter(|w| f.prompts.iter().any(|p| p.norm.has(w)))
+        .count();
+    let named: usize = f.prompts.iter().map(|p| p.tech.named()).sum();
+    let team_tools = f.prs_created + f.pr_links;
+    let notes_sw = format!("software-workflow vocabulary: {sw_distinct} distinct terms, {named} code-shaped names in prompts, {team_tools} PRs");
+    if let Some((o, h)) = best {
+        if h > sw_distinct {
+            return (
+                UserProfile::Group(o),
+                vec![
+                    format!("{h} {} terms in prompts or paths", o.as_str()),
+                    notes_sw,
+                ],
+            );
+        }
+    }
+    if sw_distinct >= 3 || (sw_distinct >= 2 && named >= 3) || team_tools > 0 {
+        return (
+            UserProfile::Group(Occupation::ComputerMath),
+            vec![
+                notes_sw,
+                "affirmative signal of a software profession (team workflow, code vocabulary)"
+                    .into(),
+            ],
+        );
+    }
+    (
+        UserProfile::Unclear,
+        vec![
+            notes_sw,
+            "no affirmative side signal: Unclear (writing code alone is not evidence)".into(),
+        ],
+    )
+}
+
+/// Work performed (§3.5): whose workers would typically do this work.
+pub fn work_performed(f: &Features, mode: WorkMode) -> (Occupation, Notes) {
+    let mut best: Option<(Occupation, usize)> = None;
+    for (o, words) in OCCUPATION_VOCAB {
+        let h = vocab_hits(f, words);
+        if h >= 2 && best.is_none_or(|(_, b)| h > b) {
+            best = Some((*o, h));
+        }
+    }
+    let code_work = f.weight(FileCat::Code)
+        + f.weight(FileCat::Test)
+        + f.weight(FileCat::Config)
+        + f.weight(FileCat::Ops);
+    if let Some((o, h)) = best {
+        if code_work < 3.0 || matches!(mode, WorkMode::Analyze | WorkMode::Communicate) {
+            return (o, vec![format!("subject: {h} {} terms", o.as_str())]);
+        }
+    }
+    (
+        Occupation::ComputerMath,
+        vec!["software work on code and systems: Computer and Mathematical".into()],
+    )
+}
+
+/// Success signal (§3.7).
+pub fn success_signal(f: &Features, fail_hard: u32) -> (Signal, Notes) {
+    let mut hard = Vec::new();
+    let edited = f.edit_ok > 0;
+    if f.commits_ok > 0 && (f.commit_after_last_edit || !edited) {
+        hard.push("commit after the last edit");
+    } else if f.commits_ok > 0 {
+        hard.push("commit of the work (later edits uncommitted)");
+    }
+    if f.prs_created > 0 || f.pr_links > 0 {
+        hard.push("pull request opened");
+    }
+    if f.tests_after_last_edit_passed > 0 && matches!(f.last_test, Some((true, _))) && edited {
+        hard.push("test suite passing after the last edit");
+    }
+    let n = f.prompts.len();
+    let affirm = f.prompts.iter().any(|p| {
+        p.n > 0
+            && p.affirm
+            && !p.complaint
+            && !p.frustration
+            && (p.n + 3 >= n || !f.unrecovered_final_error)
+    });
+    if affirm {
+        hard.push("explicit user affirmation");
+    }
+    let mut notes = Notes::new();
+    let broken_end = f.unrecovered_final_error
+        || f.interrupt_at_end
+        || f.final_text_midwork
+        || matches!(f.last_test, Some((false, _)));
+    let level = match hard.len() {
+        0 => {
+            let claims_done = f
+                .final_text
+                .as_ref()
+                .is_some_and(|t| t.any(text::DONE_CLAIMS).is_some());
+            let claims_not = f
+                .final_text
+                .as_ref()
+                .is_some_and(|t| t.any(text::NOT_DONE_CLAIMS).is_some());
+            let corroborated = f.checks_ok_after_last_edit > 0
+                || (edited && f.successful_cmds_after_last_edit > 0)
+                || f.prompts
+                    .iter()
+                    .any(|p| p.n > 0 && (p.affirm_weak || p.accept) && !p.complaint)
+                || (edited && claims_done)
+                || (!edited && f.assistant_texts > 0 && f.reads + f.searches + f.shell + f.web > 0);
+            if broken_end && fail_hard > 0 {
+                notes.push("ending broken (unrecovered error, failing tests, interrupt or cut off mid-work)".into());
+                if edited {
+                    1
+                } else {
+                    0
+                }
+            } else if broken_end || claims_not {
+                notes.push("ending not clean".into());
+                1
+            } else if corroborated {
+                notes.push("clean ending with concrete corroboration (successful command after the change, artifact, acknowledgement)".into());
+                3
+            } else {
+                notes.push("clean ending, nothing verifiable".into());
+                2
+            }
+        }
+        1 => 4,
+        _ => 5,
+    };
+    if !hard.is_empty() {
+        notes.push(format!("hard signals: {}", hard.join("; ")));
+    }
+    (Signal::from_level(level).unwrap_or(Signal::None), notes)
+}
+
+/// Failure signal (§3.7); also returns the number of hard failure signals.
+pub fn failure_signal(f: &Features) -> (Signal, u32, Notes) {
+    let mut hard = Vec::new();
+    let n = f.prompts.len();
+    let late = |p: &Prompt| p.n > 0 && (p.n + 2 >= n || p.n * 3 >= n * 2);
+    if f.unrecovered_final_error {
+        hard.push("unrecovered error at the end".to_string());
+    }
+    if matches!(f.last_test, Some((false, _))) && f.tests_after_last_edit_passed == 0 {
+        hard.push("tests failing at the end".into());
+    }
+    let complaints: Vec<usize> = f
+        .prompts
+        .iter()
+        .filter(|p| p.complaint)
+        .map(|p| p.n)
+        .collect();
+    let late_complaint = f.prompts.iter().any(|p| p.complaint && late(p));
+    if late_complaint {
+        hard.push(format!(
+            "explicit complaint late in the session ({} complaint prompts)",
+            complaints.len()
+        ));
+    }
+    if f.prompts.iter().any(|p| p.frustration && p.n > 0) {
+        hard.push("frustration in the user's words".into());
+    }
+    if f.rejections >= 2 {
+        hard.push(format!("{} tool calls rejected", f.rejections));
+    }
+    let mut notes = Notes::new();
+    let pushback = f
+        .prompts
+        .iter()
+        .filter(|p| p.pushback && !p.complaint)
+        .count();
+    let claims_not = f
+        .final_text
+        .as_ref()
+        .is_some_and(|t| t.any(text::NOT_DONE_CLAIMS).is_some());
+    let level = match hard.len() {
+        0 => {
+            if !complaints.is_empty()
+                || pushback >= 1
+                || f.rejections == 1
+                || claims_not
+                || f.checks_failed_last
+                || (f.interrupt_at_end)
+            {
+                notes.push(format!(
+                    "moderate: {} earlier complaints, {} pushback prompts, {} rejection, gave up/fell short in final words: {}",
+                    complaints.len(),
+                    pushback,
+                    f.rejections,
+                    claims_not
+                ));
+                3
+            } else if f.loop_max >= 2 || f.interrupts > 0 || f.errors >= 4 {
+                notes.push(format!("soft: retried a failing command {}x, {} interrupts, {} tool errors (recovered)", f.loop_max, f.interrupts, f.errors));
+                2
+            } else if f.errors > 0 {
+                notes.push(format!("{} recovered tool errors", f.errors));
+                1
+            } else {
+                notes.push("no trouble seen".into());
+                0
+            }
+        }
+        1 => 4,
+        _ => 5,
+    };
+    if !hard.is_empty() {
+        notes.push(format!("hard signals: {}", hard.join("; ")));
+    }
+    (
+        Signal::from_level(level).unwrap_or(Signal::None),
+        hard.len() as u32,
+        notes,
+    )
+}
+
+/// Outcome (§3.6) from the trajectory and the two signals.
+pub fn outcome(f: &Features, mode: WorkMode, succ: Signal, fail: Signal) -> (Outcome, Notes) {
+    let s = succ.level();
+    let x = fail.level();
+    let subst = f.substantive_prompts().count();
+    let own_words: usize = f.substantive_prompts().map(|p| p.norm.words).sum();
+    if subst == 0 || (own_words < 3 && f.edit_ok == 0) {
+        return (
+            Outcome::NoClearGoal,
+            vec!["the user stated no objective".into()],
+        );
+    }
+    let exploratory = f.edit_ok == 0
+        && matches!(mode, WorkMode::Understand)
+        && f.prompts
+            .iter()
+            .all(|p| p.norm.words < 8 && p.tech.named() == 0 && p.broken < 2);
+    if exploratory {
+        return (
+            Outcome::NoClearGoal,
+            vec!["exploratory throughout, no concrete objective".into()],
+        );
+    }
+    let thin_broken = f.edit_ok == 0
+        && (f.final_text_midwork || f.interrupt_at_end)
+        && (f.errors > 0 || f.unrecovered_final_error);
+    let o = if thin_broken || (x >= 4 && s <= 1) {
+        Outcome::Failed
+    } else if x >= 5 && s < 4 {
+        Outcome::Failed
+    } else if (x >= 4 && s <= 3) || (x >= 3 && s <= 1) {
+        Outcome::PartiallySucceeded
+    } else {
+        Outcome::Succeeded
+    };
+    let why = match o {
+        Outcome::Failed => "trajectory ends broken (hard failure signals outweigh success)",
+        Outcome::PartiallySucceeded => "mixed: hard failure signals alongside some success",
+        _ => "objective met or a clean on-task ending (the rubric's default for thin, clean sessions)",
+    };
+    (
+        o,
+        vec![format!("success signal {s}, failure signal {x}: {why}")],
+    )
+}
+
+/// Task value (§3.8): a log-linear price of the work's size, calibrated so a single bug fix in an
+/// existing app lands in the few-hundred-dollar range of real freelance postings.
+pub fn task_value(f: &Features, t: &Telemetry, mode: WorkMode) -> (TaskValue, Notes) {
+    let lines = (t.lines_added + t.lines_removed) as f64;
+    let files = t.files_touched.max(f.files_edited.len() as u32) as f64;
+    let actions = t.actions as f64;
+    let minutes = t
+        .turn_seconds_total
+        .map(|s| s / 60.0)
+        .or_else(|| match (t.start_ms, t.end_ms) {
+            (Some(a), Some(b)) if b > a => Some(((b - a) as f64 / 60_000.0).min(240.0)),
+            _ => None,
+        })
+        .unwrap_or(actions * 0.5);
+    let mode_factor = match mode {
+        WorkMode::Plan => 0.9,
+        WorkMode::Understand => 0.7,
+        WorkMode::Communicate => 0.7,
+        WorkMode::Analyze => 1.1,
+        WorkMode::Operate => 1.0,
+        WorkMode::Orchestrate => 1.0,
+        WorkMode::Fix => 1.0,
+        WorkMode::Test => 0.9,
+        WorkMode::Build => 1.1,
+    };
+    let ln = 30f64.ln()
+        + 0.35 * lines.ln_1p()
+        + 0.30 * files.ln_1p()
+        + 0.20 * actions.ln_1p()
+        + 0.15 * minutes.max(0.0).ln_1p();
+    let usd = (ln.exp() * mode_factor).clamp(10.0, 50_000.0);
+    let usd = (usd * 100.0).round() / 100.0;
+    let band = ValueBand::of_usd(usd);
+    (
+        TaskValue { usd, band },
+        vec![format!(
+            "{lines:.0} lines changed, {files:.0} files, {actions:.0} actions, {minutes:.0} min of agent work, mode {mode} (x{mode_factor}): ${usd:.0}, band {}",
+            band.as_str()
+        )],
+    )
+}

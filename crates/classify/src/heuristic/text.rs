@@ -1,0 +1,976 @@
+//! Text cues: normalisation and phrase matching over the user's own words.
+//!
+//! Matching is on a normalised copy (lowercase, punctuation to spaces, padded with spaces) so
+//! `" no "` never matches inside "know"; every scan is linear in the (capped) text length.
+
+/// How much of one prompt is scanned for cues: pasted logs can be megabytes, and the words that
+/// carry intent are at the start.
+pub const SCAN_CAP: usize = 4000;
+
+/// A prompt normalised for phrase matching.
+#[derive(Debug, Clone, Default)]
+pub struct Norm {
+    /// Lowercase words separated by single spaces, with a leading and trailing space.
+    pub padded: String,
+    /// Number of words.
+    pub words: usize,
+}
+
+impl Norm {
+    pub fn new(raw: &str) -> Norm {
+        let raw = head(raw, SCAN_CAP);
+        let mut padded = String::with_capacity(raw.len() + 2);
+        padded.push(' ');
+        let mut words = 0;
+        let mut in_word = false;
+        for c in raw.chars() {
+            let c = match c {
+                '\u{2019}' | '\u{2018}' => '\'',
+                c => c,
+            };
+            if c.is_alphanumeric() || c == '\'' {
+                if !in_word {
+                    words += 1;
+                    in_word = true;
+                }
+                for l in c.to_lowercase() {
+                    padded.push(l);
+                }
+            } else if in_word {
+                padded.push(' ');
+                in_word = false;
+            }
+        }
+        if !padded.ends_with(' ') {
+            padded.push(' ');
+        }
+        Norm { padded, words }
+    }
+
+    /// Whether a phrase (lowercase words separated by single spaces) occurs as whole words.
+    pub fn has(&self, phrase: &str) -> bool {
+        let p = phrase.as_bytes();
+        let h = self.padded.as_bytes();
+        // Search for " phrase " without allocating.
+        if p.is_empty() || h.len() < p.len() + 2 {
+            return false;
+        }
+        let mut i = 0;
+        while let Some(pos) = find(&h[i..], p) {
+            let s = i + pos;
+            if s > 0 && h[s - 1] == b' ' && s + p.len() < h.len() && h[s + p.len()] == b' ' {
+                return true;
+            }
+            i = s + 1;
+        }
+        false
+    }
+
+    /// Whether any of the phrases occurs; returns the first that does.
+    pub fn any<'a>(&self, phrases: &[&'a str]) -> Option<&'a str> {
+        phrases.iter().copied().find(|p| self.has(p))
+    }
+
+    /// How many of the phrases occur.
+    pub fn count(&self, phrases: &[&str]) -> usize {
+        phrases.iter().filter(|p| self.has(p)).count()
+    }
+
+    /// Whether the text starts with one of the phrases.
+    pub fn starts(&self, phrases: &[&str]) -> bool {
+        phrases.iter().any(|p| {
+            let h = self.padded.as_bytes();
+            h.len() > p.len() + 1 && h[1..].starts_with(p.as_bytes()) && h[1 + p.len()] == b' '
+        })
+    }
+}
+
+fn find(h: &[u8], n: &[u8]) -> Option<usize> {
+    if n.len() > h.len() {
+        return None;
+    }
+    let first = n[0];
+    let mut i = 0;
+    while i + n.len() <= h.len() {
+        match h[i..=h.len() - n.len()].iter().position(|&b| b == first) {
+            None => return None,
+            Some(p) => {
+                let s = i + p;
+                if &h[s..s + n.len()] == n {
+                    return Some(s);
+                }
+                i = s + 1;
+            }
+        }
+    }
+    None
+}
+
+/// The first `max` bytes of `s`, cut at a character boundary.
+pub fn head(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// Technical tokens in a prompt that show command of the subject: identifiers written the way
+/// code writes them (snake_case, camelCase, dotted.calls, `backticks`), CLI flags and versions.
+/// Returns (identifiers, backtick spans, flags, versions).
+pub fn tech_tokens(raw: &str) -> TechTokens {
+    let raw = head(raw, SCAN_CAP);
+    let mut t = TechTokens {
+        backticks: raw.matches('`').count() / 2,
+        ..Default::default()
+    };
+    for w in raw.split(|c: char| {
+        c.is_whitespace()
+            || matches!(
+                c,
+                ',' | ';' | '(' | ')' | '"' | '`' | '\'' | '[' | ']' | '{' | '}' | '<' | '>'
+            )
+    }) {
+        let w = w.trim_end_matches(['.', ':', '?', '!']);
+        if w.len() < 3 {
+            continue;
+        }
+        if w.starts_with("--")
+            && w[2..]
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            t.flags += 1;
+            continue;
+        }
+        let bytes = w.as_bytes();
+        let is_version = (bytes[0] == b'v' || bytes[0].is_ascii_digit())
+            && w.contains('.')
+            && w.trim_start_matches('v')
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == '.')
+            && w.trim_start_matches('v')
+                .split('.')
+                .filter(|p| !p.is_empty())
+                .count()
+                >= 2;
+        if is_version {
+            t.versions += 1;
+            continue;
+        }
+        if w.contains('/') {
+            if w.starts_with("http") {
+                t.urls += 1;
+            } else if w.chars().any(|c| c.is_ascii_alphabetic()) {
+                t.paths += 1;
+            }
+            continue;
+        }
+        let alpha = w
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '#');
+        if !alpha {
+            continue;
+        }
+        let snake = w.contains('_') && w.chars().any(|c| c.is_ascii_alphabetic());
+        let camel = {
+            let mut prev_lower = false;
+            let mut hump = false;
+            for c in w.chars() {
+                if c.is_ascii_uppercase() && prev_lower {
+                    hump = true;
+                }
+                prev_lower = c.is_ascii_lowercase();
+            }
+            hump
+        };
+        let dotted = w.contains('.')
+            && !w.ends_with('.')
+            && w.split('.').all(|p| !p.is_empty())
+            && w.chars().any(|c| c.is_ascii_alphabetic());
+        if snake || camel || dotted {
+            t.identifiers += 1;
+        }
+    }
+    t
+}
+
+/// Counts of code-shaped tokens in a prompt.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TechTokens {
+    pub identifiers: usize,
+    pub backticks: usize,
+    pub flags: usize,
+    pub versions: usize,
+    pub paths: usize,
+    pub urls: usize,
+}
+
+impl TechTokens {
+    /// Tokens that name things one must know (paths and URLs are visible on screen: not counted).
+    pub fn named(&self) -> usize {
+        self.identifiers + self.backticks + self.flags + self.versions
+    }
+}
+
+// ---- cue lists (lowercase, whole words) ----
+
+/// Explicit affirmation of the agent's work.
+pub const AFFIRM: &[&str] = &[
+    "thanks",
+    "thank you",
+    "thank u",
+    "thx",
+    "ty",
+    "perfect",
+    "excellent",
+    "awesome",
+    "amazing",
+    "brilliant",
+    "fantastic",
+    "well done",
+    "great job",
+    "great work",
+    "nice work",
+    "nice job",
+    "good job",
+    "good work",
+    "lgtm",
+    "looks good",
+    "looks great",
+    "works now",
+    "it works",
+    "that works",
+    "this works",
+    "works great",
+    "works perfectly",
+    "working now",
+    "love it",
+    "exactly what",
+    "nailed it",
+    "splendid",
+    "fixed it",
+    "good stuff",
+];
+
+/// Mild approval ("great, now …"): corroborates a clean ending but is not a hard signal.
+pub const AFFIRM_WEAK: &[&str] = &["great", "nice", "sweet", "cool", "good", "neat", "ok great"];
+
+/// Explicit complaint about the agent's work or the state of things after it.
+pub const COMPLAIN: &[&str] = &[
+    "still broken",
+    "still not working",
+    "still doesn't",
+    "still does not",
+    "still doesnt",
+    "still failing",
+    "still fails",
+    "still getting",
+    "still seeing",
+    "still see",
+    "still have",
+    "still get",
+    "still not",
+    "doesn't work",
+    "does not work",
+    "doesnt work",
+    "didn't work",
+    "did not work",
+    "didnt work",
+    "not working",
+    "isn't working",
+    "that's wrong",
+    "thats wrong",
+    "this is wrong",
+    "that is wrong",
+    "is wrong",
+    "you broke",
+    "we lost",
+    "you lost",
+    "why did you",
+    "i told you",
+    "i said",
+    "not what i",
+    "that's not what",
+    "undo",
+    "revert that",
+    "oh no",
+    "not helpful",
+    "you missed",
+    "you forgot",
+    "didn't do",
+    "did not do",
+    "no longer works",
+    "made it worse",
+    "worse",
+    "wrong",
+];
+
+/// Frustration: a hard failure signal on its own.
+pub const FRUSTRATION: &[&str] = &[
+    "wtf",
+    "fgs",
+    "ffs",
+    "ugh",
+    "argh",
+    "crap",
+    "damn",
+    "dammit",
+    "halp",
+    "seriously",
+    "for god's sake",
+    "come on",
+    "useless",
+    "ridiculous",
+    "sigh",
+];
+
+/// Pushback or correction at the start of a later prompt.
+pub const PUSHBACK_START: &[&str] = &[
+    "no",
+    "nope",
+    "nah",
+    "actually",
+    "wait",
+    "hmm",
+    "hm",
+    "not quite",
+    "not really",
+    "i don't think",
+    "i dont think",
+    "that's not",
+    "thats not",
+    "why",
+    "are you sure",
+    "don't",
+    "dont",
+    "do not",
+    "stop",
+    "instead",
+    "rather",
+    "but",
+    "technically",
+    "hold on",
+    "ehh",
+    "eh",
+    "uh",
+];
+
+/// Correction phrases anywhere in a later prompt.
+pub const PUSHBACK_ANY: &[&str] = &[
+    "i don't think",
+    "i dont think",
+    "shouldn't",
+    "should not",
+    "we don't need",
+    "don't need",
+    "do we even need",
+    "is there any reason",
+    "why does",
+    "why do we",
+    "why the",
+    "not needed",
+    "roll back",
+    "rollback",
+    "instead of",
+    "rather than",
+    "can't we",
+    "cant we",
+    "can we not",
+    "isn't it",
+    "doesn't that",
+    "i thought",
+    "you can just",
+    "less work",
+    "that's not",
+    "not sure that",
+    "mistaken",
+];
+
+/// Short replies that accept what the agent proposed.
+pub const ACCEPT: &[&str] = &[
+    "yes",
+    "yep",
+    "yeah",
+    "y",
+    "ok",
+    "okay",
+    "k",
+    "sure",
+    "go ahead",
+    "go for it",
+    "do it",
+    "let's do it",
+    "lets do it",
+    "sounds good",
+    "proceed",
+    "continue",
+    "approved",
+    "agreed",
+    "fine",
+    "please do",
+    "do both",
+    "both",
+    "all",
+    "1",
+    "2",
+    "3",
+    "a",
+    "b",
+    "option 1",
+    "option 2",
+    "go",
+    "ship it",
+    "yes please",
+    "makes sense",
+    "right",
+];
+
+/// Something is broken: the work is reactive (Fix), weighted 2.
+pub const BROKEN_STRONG: &[&str] = &[
+    "error",
+    "errors",
+    "bug",
+    "bugs",
+    "buggy",
+    "broken",
+    "breaks",
+    "broke",
+    "crash",
+    "crashes",
+    "crashing",
+    "crashed",
+    "fail",
+    "fails",
+    "failing",
+    "failed",
+    "failure",
+    "failures",
+    "exception",
+    "traceback",
+    "panic",
+    "panics",
+    "fatal",
+    "doesn't work",
+    "does not work",
+    "doesnt work",
+    "not working",
+    "isn't working",
+    "doesn't seem",
+    "doesnt seem",
+    "regression",
+    "segfault",
+    "stack trace",
+    "not supported",
+    "fix",
+    "fixing",
+    "debug",
+];
+
+/// Weaker signs of breakage, weighted 1.
+pub const BROKEN_WEAK: &[&str] = &[
+    "issue",
+    "issues",
+    "problem",
+    "problems",
+    "wrong",
+    "lint",
+    "warning",
+    "warnings",
+    "unhappy",
+    "blocked",
+    "stuck",
+    "won't",
+    "can't",
+    "cannot",
+    "missing",
+    "incorrect",
+    "unexpected",
+    "conflict",
+    "conflicts",
+    "timeout",
+    "hangs",
+    "leak",
+    "flaky",
+    "mismatch",
+];
+
+/// Forward-looking design talk.
+pub const PLAN_WORDS: &[&str] = &[
+    "plan",
+    "planning",
+    "design",
+    "architecture",
+    "approach",
+    "propose",
+    "proposal",
+    "brainstorm",
+    "trade off",
+    "trade offs",
+    "tradeoff",
+    "tradeoffs",
+    "spec",
+    "rfc",
+    "strategy",
+    "roadmap",
+    "how should we",
+    "what should we",
+    "should we",
+    "options",
+    "think through",
+    "scenarios",
+    "requirements",
+    "phase",
+    "milestone",
+    "adr",
+];
+
+/// Asking to learn about what exists.
+pub const UNDERSTAND_WORDS: &[&str] = &[
+    "explain",
+    "what does",
+    "how does",
+    "why does",
+    "why is",
+    "where is",
+    "where are",
+    "overview",
+    "understand",
+    "walk me through",
+    "what is",
+    "what are",
+    "summarize",
+    "summarise",
+    "investigate",
+    "look into",
+    "figure out",
+    "how do",
+    "tell me",
+    "show me",
+    "find out",
+    "is there a way",
+    "can i",
+    "which",
+    "learning q",
+];
+
+/// Writing or running tests as the deliverable.
+pub const TEST_WORDS: &[&str] = &[
+    "add tests",
+    "add test",
+    "write tests",
+    "write test",
+    "unit test",
+    "unit tests",
+    "table tests",
+    "test cases",
+    "test coverage",
+    "coverage",
+    "integration test",
+    "integration tests",
+    "e2e",
+    "qa",
+    "fixtures",
+    "security review",
+    "audit",
+    "tests for",
+    "test for",
+];
+
+/// Scaffolding around code.
+pub const OPS_WORDS: &[&str] = &[
+    "deploy",
+    "deployment",
+    "ci",
+    "cd",
+    "pipeline",
+    "github action",
+    "github actions",
+    "action",
+    "workflow",
+    "docker",
+    "dockerfile",
+    "container",
+    "kubernetes",
+    "k8s",
+    "helm",
+    "terraform",
+    "infra",
+    "infrastructure",
+    "release",
+    "install",
+    "set up",
+    "setup",
+    "configure",
+    "environment",
+    "nginx",
+    "server",
+    "merge conflict",
+    "merge conflicts",
+    "rebase",
+    "monitoring",
+    "on call",
+    "permission",
+    "permissions",
+    "secrets",
+    "token",
+    "pat",
+    "vercel",
+    "netlify",
+    "aws",
+    "gcp",
+    "azure",
+    "cron",
+    "systemd",
+    "gc",
+    "repack",
+    "worktree",
+    "push",
+    "rewrites",
+];
+
+/// Data analysis where code is instrumental.
+pub const ANALYZE_WORDS: &[&str] = &[
+    "analyze",
+    "analyse",
+    "analysis",
+    "dataset",
+    "data set",
+    "csv",
+    "chart",
+    "plot",
+    "graph",
+    "statistics",
+    "correlation",
+    "distribution",
+    "histogram",
+    "pandas",
+    "dataframe",
+    "notebook",
+    "jupyter",
+    "spreadsheet",
+    "excel",
+    "aggregate",
+    "cohort",
+    "metrics",
+    "kpi",
+    "survey",
+];
+
+/// Meta-work on AI systems.
+pub const ORCH_WORDS: &[&str] = &[
+    "prompt",
+    "prompts",
+    "system prompt",
+    "subagent",
+    "subagents",
+    "sub agents",
+    "sub agent",
+    "teammates",
+    "agent workflow",
+    "agents",
+    "llm",
+    "eval",
+    "evals",
+    "classifier",
+    "claude md",
+    "agents md",
+    "skill",
+    "skills",
+    "fine tune",
+    "few shot",
+    "haiku",
+    "opus",
+    "sonnet",
+    "claude code",
+];
+
+/// Prose for human readers.
+pub const COMM_WORDS: &[&str] = &[
+    "email",
+    "blog",
+    "blog post",
+    "article",
+    "slides",
+    "presentation",
+    "letter",
+    "essay",
+    "opinion",
+    "announcement",
+    "newsletter",
+    "memo",
+    "write up",
+    "writeup",
+    "cover letter",
+    "balanced",
+    "bullet points",
+    "readme",
+    "documentation",
+    "docs",
+    "comment in",
+    "reply to",
+];
+
+/// Structural domain knowledge (invariants, failure modes, version behaviour, edge cases).
+pub const STRUCTURAL: &[&str] = &[
+    "race",
+    "race condition",
+    "concurrent",
+    "concurrency",
+    "atomic",
+    "atomically",
+    "idempotent",
+    "invariant",
+    "edge case",
+    "edge cases",
+    "deadlock",
+    "mutex",
+    "lock",
+    "locking",
+    "ttl",
+    "invalidation",
+    "backwards compatible",
+    "backward compatible",
+    "backwards compat",
+    "migration",
+    "schema",
+    "stdin",
+    "stdout",
+    "streaming",
+    "allocation",
+    "allocations",
+    "complexity",
+    "memory leak",
+    "thread",
+    "threads",
+    "async",
+    "transaction",
+    "fallback",
+    "retry",
+    "state machine",
+    "cross platform",
+    "cross browser",
+    "mime",
+    "cors",
+    "inline style",
+    "deprecated",
+    "trade off",
+    "tradeoff",
+    "trade offs",
+    "payload",
+    "refs",
+    "blobs",
+    "index",
+    "hook",
+    "hooks",
+    "rebase",
+    "worktree",
+    "worktrees",
+    "upstream",
+    "fork",
+    "trailer",
+    "serialization",
+    "parser",
+    "type issues",
+    "types",
+    "generics",
+    "lifetime",
+    "borrow",
+    "closure",
+    "dependency free",
+    "compilation free",
+    "worker",
+    "rewrites",
+    "basepath",
+    "strict",
+    "unrecognised keys",
+    "unknown fields",
+    "encoding",
+    "utf 8",
+    "timezone",
+    "precision",
+    "overflow",
+    "nullable",
+    "regex",
+    "cache",
+    "caching",
+    "latency",
+    "throughput",
+    "subtle",
+    "table tests",
+    "fixtures",
+    "mocks",
+    "diffs",
+    "octopus merge",
+    "squash",
+];
+
+/// Targeted verification requests (require knowing what to check).
+pub const VERIFY_TARGETED: &[&str] = &[
+    "test it with",
+    "test with",
+    "check that",
+    "check whether",
+    "check if",
+    "verify that",
+    "make sure that",
+    "assert",
+    "reproduce",
+    "repro",
+    "run the",
+    "run it",
+    "bench",
+    "benchmark",
+    "profile",
+    "compare against",
+    "diff against",
+    "look at the logs",
+    "the logs",
+    "git log",
+    "git diff",
+    "does it still",
+    "did you check",
+    "what happens if",
+    "what happens when",
+    "manually",
+    "test this build",
+    "testing this build",
+    "edge case",
+];
+
+/// Generic checks (humility, not expertise).
+pub const VERIFY_GENERIC: &[&str] = &[
+    "double check",
+    "double-check",
+    "make sure it works",
+    "is everything ok",
+    "everything ok",
+    "do all the tests pass",
+    "check everything",
+    "are you sure",
+    "is it correct",
+];
+
+/// The agent conceding a correction from the user.
+pub const AGENT_CONCEDES: &[&str] = &[
+    "you're right",
+    "you are right",
+    "youre right",
+    "you're absolutely right",
+    "good catch",
+    "good point",
+    "great point",
+    "great catch",
+    "my mistake",
+    "i apologize",
+    "sorry",
+    "you're correct",
+    "you are correct",
+    "that's a good point",
+    "fair point",
+    "i was wrong",
+    "you caught",
+];
+
+/// The agent correcting the user's domain model.
+pub const AGENT_CORRECTS: &[&str] = &[
+    "actually",
+    "not quite",
+    "that's not quite",
+    "isn't possible",
+    "is not possible",
+    "that won't work",
+    "that wouldn't work",
+    "won't work because",
+    "a common misconception",
+    "i'd recommend against",
+    "i would recommend against",
+    "unfortunately that",
+];
+
+/// An ending the agent reports as done.
+pub const DONE_CLAIMS: &[&str] = &[
+    "done",
+    "complete",
+    "completed",
+    "successfully",
+    "all tests pass",
+    "all tests passing",
+    "tests pass",
+    "all green",
+    "passing",
+    "pushed",
+    "committed",
+    "fixed",
+    "implemented",
+    "created",
+    "updated",
+    "added",
+    "ready",
+];
+
+/// An ending the agent reports as not done.
+pub const NOT_DONE_CLAIMS: &[&str] = &[
+    "unable to",
+    "couldn't",
+    "could not",
+    "can't",
+    "cannot",
+    "failed to",
+    "not able to",
+    "still failing",
+    "still fails",
+    "blocked",
+    "you'll need to",
+    "you will need to",
+    "i wasn't able",
+    "i was not able",
+    "didn't work",
+    "doesn't work",
+    "not working",
+    "unfortunately",
+    "remaining issue",
+    "remains",
+    "not yet",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phrases_match_whole_words_only() {
+        let n = Norm::new("No, I don't know why it's still broken!");
+        assert!(n.has("no"));
+        assert!(n.has("still broken"));
+        assert!(n.has("don't"));
+        assert!(!n.has("know why it's still broke"));
+        assert!(!n.has("now"));
+        assert!(n.starts(&["no"]));
+        assert!(!Norm::new("know").has("no"));
+        assert_eq!(n.words, 8);
+    }
+
+    #[test]
+    fn tech_tokens_see_code_shaped_words() {
+        let t = tech_tokens(
+            "set `group.visible` in applyFilters via vis_timeline --strict, v3.2 and see a/b.py",
+        );
+        assert_eq!(t.backticks, 1);
+        assert!(t.identifiers >= 2, "{t:?}");
+        assert_eq!(t.flags, 1);
+        assert_eq!(t.versions, 1);
+        assert_eq!(t.paths, 1);
+        let plain = tech_tokens("please make the page look nicer.");
+        assert_eq!(plain.named(), 0);
+    }
+
+    #[test]
+    fn head_respects_char_boundaries() {
+        assert_eq!(head("héllo", 2), "h");
+        assert_eq!(head("abc", 10), "abc");
+    }
+}
