@@ -56,7 +56,7 @@ pub fn tick(v: f64, unit: &str) -> String {
             if v == 0.0 {
                 "0".into()
             } else {
-                sig(v)
+                trim(&sig(v))
             }
         }
         "usd" => format!("${}", trim(&short(v))),
