@@ -1,0 +1,1301 @@
+//! The Claude Code adapter: JSONL records (CLI 1.0.x … 2.1.x) → [`Session`].
+//!
+//! Record types used: `user`, `assistant`, `system` (compact boundaries, local commands),
+//! `attachment` (`queued_command`), `queue-operation`, `permission-mode`, `pr-link`, and the
+//! `agent_progress` kind of `progress` (subagent messages streamed into the parent file).
+//! Everything else is counted in `Session::ignored_records` under a named reason.
+
+use crate::diag::Diagnostics;
+use crate::discover::{FileRole, SessionSource};
+use crate::lax::{Block, Content, IfObject, Lax, LaxOpt};
+use crate::reader::{parse_line, Line, LineReader};
+use crate::IngestOptions;
+use agentstat_session::{
+    parse_timestamp, Action, ActionKind, ActionResult, AgentInfo, AssistantText, Event, HumanTurn,
+    LineDelta, Millis, ModelCall, ResultStatus, Session, SubagentInfo, SystemNote,
+};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// Tool output kept per result: head and tail around a marker, so error tails survive.
+pub const OUTPUT_CAP: usize = 16 * 1024;
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Rec<'a> {
+    #[serde(rename = "type", borrow, default)]
+    pub ty: Option<Lax<'a>>,
+    #[serde(borrow, default)]
+    pub uuid: Option<Lax<'a>>,
+    #[serde(borrow, default)]
+    pub parent_uuid: Option<Lax<'a>>,
+    #[serde(borrow, default)]
+    pub logical_parent_uuid: Option<Lax<'a>>,
+    #[serde(borrow, default)]
+    pub session_id: Option<Lax<'a>>,
+    #[serde(borrow, default)]
+    pub is_sidechain: Option<Lax<'a>>,
+    #[serde(borrow, default)]
+    pub is_meta: Option<Lax<'a>>,
+    #[serde(borrow, default)]
+    pub is_compact_summary: Option<Lax<'a>>,
+    #[serde(borrow, default)]
+    pub is_api_error_message: Option<Lax<'a>>,
+    #[serde(borrow, default)]
+    pub agent_id: Option<Lax<'a>>,
+    #[serde(borrow, default)]
+    pub cwd: Option<Lax<'a>>,
+    #[serde(borrow, default)]
+    pub git_branch: Option<Lax<'a>>,
+    #[serde(borrow, default)]
+    pub version: Option<Lax<'a>>,
+    #[serde(borrow, default)]
+    pub entrypoint: Option<Lax<'a>>,
+    #[serde(borrow, default)]
+    pub permission_mode: Option<Lax<'a>>,
+    #[serde(borrow, default)]
+    pub timestamp: Option<Lax<'a>>,
+    #[serde(borrow, default)]
+    pub request_id: Option<Lax<'a>>,
+    #[serde(borrow, default)]
+    pub subtype: Option<Lax<'a>>,
+    #[serde(borrow, default)]
+    pub operation: Option<Lax<'a>>,
+    #[serde(borrow, default)]
+    pub content: Content<'a>,
+    #[serde(borrow, default)]
+    pub message: IfObject<Msg<'a>>,
+    #[serde(borrow, default)]
+    pub tool_use_result: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub data: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub attachment: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub compact_metadata: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub pr_url: Option<Lax<'a>>,
+    #[serde(borrow, default)]
+    pub pr_number: Option<Lax<'a>>,
+    #[serde(borrow, default)]
+    pub pr_repository: Option<Lax<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+pub(crate) struct Msg<'a> {
+    #[serde(borrow, default)]
+    pub id: Option<Lax<'a>>,
+    #[serde(borrow, default)]
+    pub model: Option<Lax<'a>>,
+    #[serde(borrow, default)]
+    pub content: Content<'a>,
+    #[serde(default)]
+    pub usage: IfObject<Usage>,
+}
+
+#[derive(Deserialize, Default, Clone, Copy)]
+pub(crate) struct Usage {
+    #[serde(default)]
+    input_tokens: Option<f64>,
+    #[serde(default)]
+    output_tokens: Option<f64>,
+    #[serde(default)]
+    cache_read_input_tokens: Option<f64>,
+    #[serde(default)]
+    cache_creation_input_tokens: Option<f64>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct ToolUseResult<'a> {
+    #[serde(rename = "type", borrow, default)]
+    ty: Option<Lax<'a>>,
+    #[serde(borrow, default)]
+    content: Option<Lax<'a>>,
+    #[serde(borrow, default)]
+    structured_patch: Option<Vec<IfObject<Hunk<'a>>>>,
+    #[serde(borrow, default)]
+    interrupted: Option<Lax<'a>>,
+    #[serde(borrow, default)]
+    exit_code: Option<Lax<'a>>,
+    #[serde(borrow, default)]
+    stdout: Option<Lax<'a>>,
+    #[serde(borrow, default)]
+    agent_id: Option<Lax<'a>>,
+    #[serde(borrow, default)]
+    agent_type: Option<Lax<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+struct Hunk<'a> {
+    #[serde(borrow, default)]
+    lines: Vec<Lax<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct Progress<'a> {
+    #[serde(rename = "type", borrow, default)]
+    ty: Option<Lax<'a>>,
+    #[serde(borrow, default)]
+    agent_id: Option<Lax<'a>>,
+    #[serde(borrow, default)]
+    message: IfObject<Rec<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+struct Attachment<'a> {
+    #[serde(rename = "type", borrow, default)]
+    ty: Option<Lax<'a>>,
+    #[serde(borrow, default)]
+    prompt: Content<'a>,
+    #[serde(borrow, default)]
+    content: Content<'a>,
+}
+
+#[derive(Deserialize, Default)]
+struct CompactMeta<'a> {
+    #[serde(borrow, default)]
+    trigger: Option<Lax<'a>>,
+}
+
+/// Normalized kind of a Claude Code tool name (names across CLI versions).
+pub fn tool_kind(name: &str) -> ActionKind {
+    match name {
+        "Read" | "NotebookRead" | "View" => ActionKind::Read,
+        "Glob" | "Grep" | "LS" | "GlobTool" | "GrepTool" | "LSP" => ActionKind::Search,
+        "Edit" | "MultiEdit" | "NotebookEdit" | "Replace" | "NotebookEditCell" => ActionKind::Edit,
+        "Write" => ActionKind::Write,
+        "Bash" | "BashOutput" | "TaskOutput" | "KillShell" | "KillBash" | "TaskStop"
+        | "Monitor" | "PowerShell" => ActionKind::Shell,
+        "WebFetch" | "WebSearch" => ActionKind::Web,
+        "Task" | "Agent" => ActionKind::Subagent,
+        "TodoWrite" | "TodoRead" | "TaskCreate" | "TaskUpdate" | "TaskList" | "TaskGet"
+        | "ExitPlanMode" | "EnterPlanMode" => ActionKind::Plan,
+        n if n.starts_with("mcp__") => {
+            let l = n.to_ascii_lowercase();
+            const WEB: [&str; 9] = [
+                "search",
+                "fetch",
+                "browser",
+                "web",
+                "tavily",
+                "firecrawl",
+                "exa",
+                "perplexity",
+                "brave",
+            ];
+            if WEB.iter().any(|w| l.contains(w)) {
+                ActionKind::Web
+            } else {
+                ActionKind::Other
+            }
+        }
+        _ => ActionKind::Other,
+    }
+}
+
+/// Keep the head and tail of a long output around a visible marker (char-boundary safe).
+pub fn cap_output(s: &str) -> String {
+    if s.len() <= OUTPUT_CAP {
+        return s.to_string();
+    }
+    let half = OUTPUT_CAP / 2;
+    let mut h = half;
+    while !s.is_char_boundary(h) {
+        h -= 1;
+    }
+    let mut t = s.len() - half;
+    while !s.is_char_boundary(t) {
+        t += 1;
+    }
+    format!("{}\n[… {} bytes truncated …]\n{}", &s[..h], t - h, &s[t..])
+}
+
+/// What a user-side text block is.
+#[derive(Debug, PartialEq)]
+pub enum TextKind {
+    Prompt(String),
+    Interrupt,
+    System(&'static str),
+}
+
+const BUILTIN_LOCAL_COMMANDS: &[&str] = &[
+    "add-dir",
+    "agents",
+    "bashes",
+    "bug",
+    "clear",
+    "compact",
+    "config",
+    "context",
+    "cost",
+    "doctor",
+    "exit",
+    "export",
+    "feedback",
+    "help",
+    "hooks",
+    "ide",
+    "install-github-app",
+    "login",
+    "logout",
+    "mcp",
+    "memory",
+    "migrate-installer",
+    "model",
+    "output-style",
+    "permissions",
+    "plugin",
+    "plugins",
+    "privacy-settings",
+    "quit",
+    "release-notes",
+    "resume",
+    "rewind",
+    "sandbox",
+    "status",
+    "statusline",
+    "stats",
+    "tasks",
+    "terminal-setup",
+    "theme",
+    "todos",
+    "upgrade",
+    "usage",
+    "vim",
+    "fast",
+    "files",
+    "skills",
+    "rename",
+    "teleport",
+    "remote-env",
+];
+
+fn tag_body<'t>(s: &'t str, tag: &str) -> Option<&'t str> {
+    let open = format!("<{tag}>");
+    let close = format!("</{tag}>");
+    let i = s.find(&open)? + open.len();
+    let j = s[i..].find(&close)? + i;
+    Some(&s[i..j])
+}
+
+/// Remove CLI-injected wrappers that ride along with typed text.
+fn strip_injected(s: &str) -> String {
+    let mut out = s.to_string();
+    for tag in [
+        "system-reminder",
+        "ide_opened_file",
+        "ide_selection",
+        "ide_diagnostics",
+        "user-prompt-submit-hook",
+    ] {
+        let open = format!("<{tag}>");
+        let close = format!("</{tag}>");
+        while let Some(i) = out.find(&open) {
+            match out[i..].find(&close) {
+                Some(j) => out.replace_range(i..i + j + close.len(), ""),
+                None => {
+                    out.truncate(i);
+                    break;
+                }
+            }
+        }
+    }
+    out.trim().to_string()
+}
+
+/// Classify one piece of user-side text from the main thread (not meta, not a summary).
+pub fn classify_text(text: &str) -> TextKind {
+    let t = text.trim_start();
+    if t.starts_with("[Request interrupted by user") {
+        return TextKind::Interrupt;
+    }
+    if t.starts_with("<command-name>") || t.starts_with("<command-message>") {
+        let name = tag_body(t, "command-name")
+            .unwrap_or("")
+            .trim()
+            .trim_start_matches('/');
+        if name.is_empty() || BUILTIN_LOCAL_COMMANDS.contains(&name) {
+            return TextKind::System("command");
+        }
+        // A custom, plugin or prompt command (e.g. `/review`, `/init`): the person typed it to
+        // instruct the agent; its expansion (the next, meta record) is not counted.
+        let args = tag_body(t, "command-args").unwrap_or("").trim();
+        let p = if args.is_empty() {
+            format!("/{name}")
+        } else {
+            format!("/{name} {args}")
+        };
+        return TextKind::Prompt(p);
+    }
+    if t.starts_with("<local-command-stdout>")
+        || t.starts_with("<local-command-stderr>")
+        || t.starts_with("<local-command-caveat>")
+        || t.starts_with(
+            "Caveat: The messages below were generated by the user while running local commands",
+        )
+    {
+        return TextKind::System("local_command");
+    }
+    if t.starts_with("<bash-input>")
+        || t.starts_with("<bash-stdout>")
+        || t.starts_with("<bash-stderr>")
+    {
+        return TextKind::System("bash_echo");
+    }
+    if t.starts_with("<user-memory-input>") {
+        return TextKind::System("memory");
+    }
+    if t.starts_with("<task-notification>") || t.starts_with("<agent-notification>") {
+        return TextKind::System("notification");
+    }
+    if t.starts_with("This session is being continued from a previous conversation") {
+        return TextKind::System("compact_summary");
+    }
+    let cleaned = strip_injected(t);
+    if cleaned.is_empty() {
+        return TextKind::System("reminder");
+    }
+    TextKind::Prompt(cleaned)
+}
+
+fn is_rejection(text: &str) -> bool {
+    text.contains("The user doesn't want to proceed with this tool use")
+        || text.contains("The user doesn't want to take this action right now")
+        || text.starts_with("User rejected")
+}
+
+fn count_text_lines(s: &str) -> u64 {
+    if s.is_empty() {
+        0
+    } else {
+        s.lines().count() as u64
+    }
+}
+
+/// One record turned into what the session needs, owned; ordered later.
+struct Node {
+    uuid: Option<String>,
+    parent: Option<String>,
+    ts: Option<Millis>,
+    events: Vec<Event>,
+}
+
+#[derive(Default)]
+struct Builder {
+    main: Vec<Node>,
+    /// Subagent nodes by subagent id.
+    subs: BTreeMap<String, Vec<Node>>,
+    /// Events without a place in the graph (queued prompts): merged by time.
+    timed: Vec<Event>,
+    seen_uuids: HashSet<String>,
+    seen_tool_ids: HashSet<String>,
+    results: HashMap<String, ActionResult>,
+    calls: Vec<ModelCall>,
+    call_index: HashMap<(String, String), usize>,
+    subagents: BTreeMap<String, SubagentInfo>,
+    /// agent id → agent type, learnt from Task results.
+    agent_types: HashMap<String, String>,
+    task_types: HashMap<String, String>,
+    pr_links: Vec<String>,
+    compactions: u32,
+    ignored: BTreeMap<String, u64>,
+    project: Option<String>,
+    branch: Option<String>,
+    version: Option<String>,
+    entrypoint: Option<String>,
+    session_id: Option<String>,
+    mode: Option<String>,
+    /// Queue: enqueued texts awaiting their fate (`dequeue` = delivered as a normal prompt
+    /// record, `remove` = delivered into the running turn, `popAll` = pulled back to the input).
+    queue: Vec<(String, Option<Millis>)>,
+    queued_prompts: HashSet<String>,
+}
+
+impl Builder {
+    fn ignore(&mut self, reason: &str) {
+        *self.ignored.entry(reason.to_string()).or_default() += 1;
+    }
+
+    fn note_meta(&mut self, r: &Rec<'_>, main: bool) {
+        if !main {
+            return;
+        }
+        if self.project.is_none() {
+            self.project = r.cwd.s().map(str::to_string);
+        }
+        if self.branch.is_none() {
+            self.branch = r
+                .git_branch
+                .s()
+                .filter(|b| *b != "HEAD")
+                .map(str::to_string);
+        }
+        if let Some(v) = r.version.s() {
+            self.version = Some(v.to_string());
+        }
+        if self.entrypoint.is_none() {
+            self.entrypoint = r.entrypoint.s().map(str::to_string);
+        }
+        if self.session_id.is_none() {
+            self.session_id = r.session_id.s().map(str::to_string);
+        }
+    }
+
+    /// Handle one top-level record. `sub` is the subagent id when the file is a subagent's.
+    fn record(
+        &mut self,
+        r: Rec<'_>,
+        sub: Option<&str>,
+        file: &str,
+        line: u64,
+        diag: &mut Diagnostics,
+    ) {
+        let ty = r.ty.s().unwrap_or("").to_string();
+        let inline_side = sub.is_none() && r.is_sidechain.b();
+        let sub_id: Option<String> = match sub {
+            Some(s) => Some(s.to_string()),
+            None if inline_side => {
+                let id = r.agent_id.s().unwrap_or("sidechain").to_string();
+                self.subagents
+                    .entry(id.clone())
+                    .or_insert_with(|| SubagentInfo {
+                        id: id.clone(),
+                        layout: "inline".into(),
+                        ..Default::default()
+                    });
+                Some(id)
+            }
+            None => None,
+        };
+        self.note_meta(&r, sub_id.is_none());
+        match ty.as_str() {
+            "user" | "assistant" => self.message(r, sub_id, file, line, diag),
+            "system" => self.system(r, sub_id.as_deref()),
+            "progress" => self.progress(r, file, line, diag),
+            "attachment" => self.attachment(r),
+            "queue-operation" => self.queue_op(r),
+            "permission-mode" => {
+                if let Some(m) = r.permission_mode.s() {
+                    self.mode = Some(m.to_string());
+                }
+            }
+            "pr-link" => {
+                let link = r.pr_url.s().map(str::to_string).or_else(|| {
+                    let n = r.pr_number.n()?;
+                    Some(format!(
+                        "{}#{}",
+                        r.pr_repository.s().unwrap_or("?"),
+                        n as u64
+                    ))
+                });
+                match link {
+                    Some(l) if !self.pr_links.contains(&l) => self.pr_links.push(l),
+                    Some(_) => self.ignore("pr-link-duplicate"),
+                    None => self.ignore("pr-link-without-url"),
+                }
+            }
+            "summary"
+            | "file-history-snapshot"
+            | "last-prompt"
+            | "custom-title"
+            | "ai-title"
+            | "agent-name"
+            | "teleported-from"
+            | "mode"
+            | "tag"
+            | "worktree-state" => self.ignore(&ty),
+            "" => diag.skip(
+                file,
+                Some(line),
+                "record-without-type",
+                "record has no \"type\" field",
+            ),
+            other => {
+                self.ignore(&format!("unknown:{other}"));
+                diag.skip(
+                    file,
+                    Some(line),
+                    "unknown-record-type",
+                    format!("record type {other:?} is not known"),
+                );
+            }
+        }
+    }
+
+    fn push_node(&mut self, sub: Option<&str>, node: Node) {
+        match sub {
+            None => self.main.push(node),
+            Some(s) => self.subs.entry(s.to_string()).or_default().push(node),
+        }
+    }
+
+    fn message(
+        &mut self,
+        mut r: Rec<'_>,
+        sub: Option<String>,
+        file: &str,
+        line: u64,
+        diag: &mut Diagnostics,
+    ) {
+        let uuid = r.uuid.s().map(str::to_string);
+        if let Some(u) = &uuid {
+            if !self.seen_uuids.insert(u.clone()) {
+                self.ignore("duplicate-uuid");
+                return;
+            }
+        }
+        let ts = r.timestamp.s().and_then(parse_timestamp);
+        let Some(msg) = r.message.0.take() else {
+            diag.skip(
+                file,
+                Some(line),
+                "missing-message",
+                "user/assistant record without a message object",
+            );
+            return;
+        };
+        let mut node = Node {
+            uuid,
+            parent: r
+                .parent_uuid
+                .s()
+                .or(r.logical_parent_uuid.s())
+                .map(str::to_string),
+            ts,
+            events: Vec::new(),
+        };
+        let is_assistant = r.ty.s() == Some("assistant");
+        if is_assistant {
+            self.assistant(&r, msg, sub.as_deref(), ts, &mut node);
+        } else {
+            self.user(&r, msg, sub.as_deref(), ts, &mut node);
+        }
+        self.push_node(sub.as_deref(), node);
+    }
+
+    fn assistant(
+        &mut self,
+        r: &Rec<'_>,
+        msg: Msg<'_>,
+        sub: Option<&str>,
+        ts: Option<Millis>,
+        node: &mut Node,
+    ) {
+        let model = msg.model.s().map(str::to_string);
+        let synthetic = r.is_api_error_message.b() || model.as_deref() == Some("<synthetic>");
+        if let (false, Some(mid)) = (synthetic, msg.id.s()) {
+            let rid = r.request_id.s().unwrap_or("").to_string();
+            let key = (mid.to_string(), rid.clone());
+            let u = msg.usage.0.unwrap_or_default();
+            let tok = |v: Option<f64>| v.map(|x| x.max(0.0) as u64).unwrap_or(0);
+            let idx = match self.call_index.get(&key) {
+                Some(&i) => i,
+                None => {
+                    self.calls.push(ModelCall {
+                        message_id: mid.to_string(),
+                        request_id: (!rid.is_empty()).then_some(rid),
+                        model: model.clone(),
+                        timestamp: ts,
+                        subagent: sub.map(str::to_string),
+                        ..Default::default()
+                    });
+                    self.call_index.insert(key, self.calls.len() - 1);
+                    self.calls.len() - 1
+                }
+            };
+            // Lines of one response repeat (or grow) the usage: keep the largest figure.
+            let c = &mut self.calls[idx];
+            c.input_tokens = c.input_tokens.max(tok(u.input_tokens));
+            c.output_tokens = c.output_tokens.max(tok(u.output_tokens));
+            c.cache_read_tokens = c.cache_read_tokens.max(tok(u.cache_read_input_tokens));
+            c.cache_creation_tokens = c
+                .cache_creation_tokens
+                .max(tok(u.cache_creation_input_tokens));
+        }
+        let blocks = match msg.content {
+            Content::Text(t) => vec![Block {
+                ty: Some(Lax::Str("text".into())),
+                text: Some(Lax::Str(t)),
+                ..Default::default()
+            }],
+            Content::Blocks(b) => b,
+            Content::None => Vec::new(),
+        };
+        for b in blocks {
+            match b.ty.s() {
+                Some("text") => {
+                    let text = b.text.s().unwrap_or("");
+                    if text.trim().is_empty() || synthetic {
+                        continue;
+                    }
+                    node.events.push(Event::AssistantText(AssistantText {
+                        text: text.to_string(),
+                        timestamp: ts,
+                        model: model.clone(),
+                        subagent: sub.map(str::to_string),
+                    }));
+                }
+                Some("tool_use") | Some("server_tool_use") => {
+                    let id = b.id.s().unwrap_or("").to_string();
+                    if !id.is_empty() && !self.seen_tool_ids.insert(id.clone()) {
+                        continue;
+                    }
+                    let tool = b.name.s().unwrap_or("").to_string();
+                    let input: serde_json::Value = b
+                        .input
+                        .and_then(|raw| serde_json::from_str(raw.get()).ok())
+                        .unwrap_or(serde_json::Value::Null);
+                    if tool == "Task" || tool == "Agent" {
+                        if let Some(t) = input.get("subagent_type").and_then(|v| v.as_str()) {
+                            self.task_types.insert(id.clone(), t.to_string());
+                        }
+                    }
+                    node.events.push(Event::Action(Action {
+                        kind: tool_kind(&tool),
+                        id,
+                        tool,
+                        input,
+                        timestamp: ts,
+                        subagent: sub.map(str::to_string),
+                        result: ActionResult::default(),
+                    }));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn user(
+        &mut self,
+        r: &Rec<'_>,
+        msg: Msg<'_>,
+        sub: Option<&str>,
+        ts: Option<Millis>,
+        node: &mut Node,
+    ) {
+        let meta = r.is_meta.b();
+        let summary = r.is_compact_summary.b();
+        let mode = r
+            .permission_mode
+            .s()
+            .map(str::to_string)
+            .or_else(|| self.mode.clone());
+        let (texts, results, attachments): (Vec<String>, Vec<Block<'_>>, u32) = match msg.content {
+            Content::Text(t) => (vec![t.into_owned()], Vec::new(), 0),
+            Content::Blocks(bs) => {
+                let mut texts = Vec::new();
+                let mut results = Vec::new();
+                let mut att = 0;
+                for b in bs {
+                    match b.ty.s() {
+                        Some("tool_result") => results.push(b),
+                        Some("text") => texts.push(b.text.s().unwrap_or("").to_string()),
+                        Some("image") | Some("document") => att += 1,
+                        _ => {}
+                    }
+                }
+                (texts, results, att)
+            }
+            Content::None => (Vec::new(), Vec::new(), 0),
+        };
+        let has_results = !results.is_empty();
+        let single = results.len() == 1;
+        for b in results {
+            self.tool_result(
+                b,
+                if single { r.tool_use_result } else { None },
+                ts,
+                sub,
+                node,
+            );
+        }
+        let mut prompt_parts: Vec<String> = Vec::new();
+        for t in texts {
+            if sub.is_some() {
+                // The parent agent's instructions to its subagent, or the subagent's own
+                // interrupt marker: never the person's prompt.
+                if classify_text(&t) == TextKind::Interrupt {
+                    node.events.push(Event::Interrupt {
+                        timestamp: ts,
+                        subagent: sub.map(str::to_string),
+                    });
+                } else {
+                    self.ignore("subagent-prompt");
+                }
+                continue;
+            }
+            if summary {
+                node.events.push(sys("compact_summary", t, ts));
+                continue;
+            }
+            if meta {
+                node.events.push(sys("meta", t, ts));
+                continue;
+            }
+            match classify_text(&t) {
+                TextKind::Interrupt => node.events.push(Event::Interrupt {
+                    timestamp: ts,
+                    subagent: None,
+                }),
+                TextKind::System(kind) => node.events.push(sys(kind, t, ts)),
+                TextKind::Prompt(p) => prompt_parts.push(p),
+            }
+        }
+        if sub.is_none()
+            && !meta
+            && !summary
+            && (!prompt_parts.is_empty() || (attachments > 0 && !has_results))
+        {
+            let text = prompt_parts.join("\n");
+            let queued = has_results || self.queued_prompts.contains(text.trim());
+            node.events.push(Event::Human(HumanTurn {
+                text,
+                timestamp: ts,
+                queued,
+                permission_mode: mode,
+                attachments,
+            }));
+        }
+    }
+
+    fn tool_result(
+        &mut self,
+        b: Block<'_>,
+        tur: Option<&RawValue>,
+        ts: Option<Millis>,
+        sub: Option<&str>,
+        node: &mut Node,
+    ) {
+        let id = b.tool_use_id.s().unwrap_or("").to_string();
+        let text = b.content.joined_text();
+        let is_error = b.is_error.b();
+        let tur: ToolUseResult<'_> = tur
+            .filter(|raw| raw.get().starts_with('{'))
+            .and_then(|raw| serde_json::from_str(raw.get()).ok())
+            .unwrap_or_default();
+        let mut status = if is_rejection(&text) {
+            ResultStatus::Rejected
+        } else if text
+            .trim_start()
+            .starts_with("[Request interrupted by user")
+            || tur.interrupted.b()
+        {
+            ResultStatus::Interrupted
+        } else if is_error {
+            ResultStatus::Error
+        } else {
+            ResultStatus::Ok
+        };
+        if status == ResultStatus::Interrupted {
+            node.events.push(Event::Interrupt {
+                timestamp: ts,
+                subagent: sub.map(str::to_string),
+            });
+        }
+        let mut exit_code = tur.exit_code.n().map(|n| n as i32);
+        if exit_code.is_none() {
+            if let Some(rest) = text
+                .strip_prefix("Exit code ")
+                .or_else(|| text.strip_prefix("Error: Exit code "))
+            {
+                exit_code = rest
+                    .split(|c: char| !c.is_ascii_digit() && c != '-')
+                    .next()
+                    .and_then(|d| d.parse().ok());
+            } else if status == ResultStatus::Ok && tur.stdout.is_some() {
+                // Bash reports failures as errors with "Exit code N"; a clean result exited 0.
+                exit_code = Some(0);
+            }
+        }
+        if status == ResultStatus::Ok && exit_code.is_some_and(|c| c != 0) {
+            status = ResultStatus::Error;
+        }
+        let mut lines = None;
+        if let Some(hunks) = &tur.structured_patch {
+            let mut d = LineDelta::default();
+            for h in hunks.iter().filter_map(|h| h.0.as_ref()) {
+                for l in &h.lines {
+                    match l.str().and_then(|s| s.as_bytes().first()) {
+                        Some(b'+') => d.added += 1,
+                        Some(b'-') => d.removed += 1,
+                        _ => {}
+                    }
+                }
+            }
+            if !hunks.is_empty() || tur.ty.s() == Some("update") {
+                lines = Some(d);
+            }
+        }
+        if tur.ty.s() == Some("create") && lines.is_none_or(|d| d.added == 0 && d.removed == 0) {
+            lines = Some(LineDelta {
+                added: tur.content.s().map(count_text_lines).unwrap_or(0),
+                removed: 0,
+            });
+        }
+        if let (Some(aid), Some(at)) = (tur.agent_id.s(), tur.agent_type.s()) {
+            self.agent_types.insert(aid.to_string(), at.to_string());
+        } else if let (Some(aid), Some(t)) = (tur.agent_id.s(), self.task_types.get(&id)) {
+            self.agent_types.insert(aid.to_string(), t.clone());
+        }
+        if id.is_empty() {
+            return;
+        }
+        self.results.entry(id).or_insert(ActionResult {
+            status,
+            output: cap_output(&text),
+            timestamp: ts,
+            lines,
+            exit_code,
+        });
+    }
+
+    fn system(&mut self, r: Rec<'_>, sub: Option<&str>) {
+        let in_sub = sub.is_some();
+        let ts = r.timestamp.s().and_then(parse_timestamp);
+        let uuid = r.uuid.s().map(str::to_string);
+        if let Some(u) = &uuid {
+            if !self.seen_uuids.insert(u.clone()) {
+                self.ignore("duplicate-uuid");
+                return;
+            }
+        }
+        let parent = r
+            .parent_uuid
+            .s()
+            .or(r.logical_parent_uuid.s())
+            .map(str::to_string);
+        let ev = match r.subtype.s() {
+            Some("compact_boundary") if !in_sub => {
+                self.compactions += 1;
+                let trigger = r
+                    .compact_metadata
+                    .and_then(|raw| serde_json::from_str::<CompactMeta<'_>>(raw.get()).ok())
+                    .and_then(|m| m.trigger.s().map(str::to_string));
+                Event::Compaction {
+                    timestamp: ts,
+                    trigger,
+                }
+            }
+            Some("local_command") if !in_sub => sys("local_command", r.content.joined_text(), ts),
+            other => {
+                self.ignore(&format!("system:{}", other.unwrap_or("hook")));
+                // Still a graph node, so children hang below it.
+                self.push_node(
+                    sub,
+                    Node {
+                        uuid,
+                        parent,
+                        ts,
+                        events: Vec::new(),
+                    },
+                );
+                return;
+            }
+        };
+        self.push_node(
+            sub,
+            Node {
+                uuid,
+                parent,
+                ts,
+                events: vec![ev],
+            },
+        );
+    }
+
+    fn progress(&mut self, r: Rec<'_>, file: &str, line: u64, diag: &mut Diagnostics) {
+        let Some(raw) = r.data else {
+            self.ignore("progress");
+            return;
+        };
+        let p: Progress<'_> = match serde_json::from_str(raw.get()) {
+            Ok(p) => p,
+            Err(e) => {
+                diag.skip(file, Some(line), "bad-progress-record", e.to_string());
+                return;
+            }
+        };
+        let kind = p.ty.s().unwrap_or("unknown").to_string();
+        if kind != "agent_progress" {
+            self.ignore(&format!("progress:{kind}"));
+            return;
+        }
+        let (Some(aid), Some(inner)) = (p.agent_id.s().map(str::to_string), p.message.0) else {
+            self.ignore("progress:agent_progress-empty");
+            return;
+        };
+        self.subagents
+            .entry(aid.clone())
+            .or_insert_with(|| SubagentInfo {
+                id: aid.clone(),
+                layout: "inline".into(),
+                is_compaction: aid.starts_with("acompact"),
+                ..Default::default()
+            });
+        match inner.ty.s() {
+            Some("user") | Some("assistant") => {
+                // Streamed copies of the subagent's own records: no parent links, so they are
+                // ordered by time within the subagent.
+                self.message(inner, Some(aid), file, line, diag)
+            }
+            _ => self.ignore("progress:agent_progress-other"),
+        }
+    }
+
+    fn attachment(&mut self, r: Rec<'_>) {
+        let Some(raw) = r.attachment else {
+            self.ignore("attachment:empty");
+            return;
+        };
+        let a: Attachment<'_> = serde_json::from_str(raw.get()).unwrap_or_default();
+        let kind = a.ty.s().unwrap_or("unknown").to_string();
+        if kind == "queued_command" {
+            let mut text = a.prompt.joined_text();
+            if text.is_empty() {
+                text = a.content.joined_text();
+            }
+            let ts = r.timestamp.s().and_then(parse_timestamp);
+            if let TextKind::Prompt(p) = classify_text(&text) {
+                let key = p.trim().to_string();
+                if self.queued_prompts.insert(key.clone()) {
+                    // The matching `remove` queue operation must not count it again.
+                    self.queue.retain(|(t, _)| t.trim() != key);
+                    let uuid = r.uuid.s().map(str::to_string);
+                    let parent = r.parent_uuid.s().map(str::to_string);
+                    let ev = Event::Human(HumanTurn {
+                        text: p,
+                        timestamp: ts,
+                        queued: true,
+                        permission_mode: self.mode.clone(),
+                        attachments: 0,
+                    });
+                    self.main.push(Node {
+                        uuid,
+                        parent,
+                        ts,
+                        events: vec![ev],
+                    });
+                }
+                return;
+            }
+        }
+        self.ignore(&format!("attachment:{kind}"));
+    }
+
+    fn queue_op(&mut self, r: Rec<'_>) {
+        let ts = r.timestamp.s().and_then(parse_timestamp);
+        match r.operation.s() {
+            Some("enqueue") => {
+                let t = r.content.joined_text();
+                if !t.trim().is_empty() {
+                    self.queue.push((t, ts));
+                }
+            }
+            // Delivered as an ordinary user record that follows: counted there.
+            Some("dequeue") => {
+                if !self.queue.is_empty() {
+                    let (t, _) = self.queue.remove(0);
+                    if let TextKind::Prompt(p) = classify_text(&t) {
+                        self.queued_prompts.insert(p.trim().to_string());
+                    }
+                }
+            }
+            // Consumed by the running turn: the only trace of a prompt typed while the agent
+            // worked (CLI 2.x), so it is a queued human turn.
+            Some("remove") => {
+                if !self.queue.is_empty() {
+                    let (t, ets) = self.queue.remove(0);
+                    if let TextKind::Prompt(p) = classify_text(&t) {
+                        if self.queued_prompts.insert(p.trim().to_string()) {
+                            self.timed.push(Event::Human(HumanTurn {
+                                text: p,
+                                timestamp: ets.or(ts),
+                                queued: true,
+                                permission_mode: self.mode.clone(),
+                                attachments: 0,
+                            }));
+                        }
+                    } else {
+                        self.ignore("queue:notification");
+                    }
+                }
+            }
+            // Pulled back into the input box; if sent, it arrives as a normal user record.
+            Some("popAll") => self.queue.clear(),
+            _ => {}
+        }
+        self.ignore("queue-operation");
+    }
+}
+
+fn sys(kind: &str, text: String, ts: Option<Millis>) -> Event {
+    Event::System(SystemNote {
+        kind: kind.to_string(),
+        text,
+        timestamp: ts,
+    })
+}
+
+/// Order nodes along the `parentUuid` graph: depth-first from each root, children in
+/// arrival order. Nodes whose parent is unknown start a new root (resumes, compaction).
+fn graph_order(nodes: Vec<Node>) -> Vec<Node> {
+    let n = nodes.len();
+    let index: HashMap<&str, usize> = nodes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, nd)| nd.uuid.as_deref().map(|u| (u, i)))
+        .collect();
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut roots = Vec::new();
+    for (i, nd) in nodes.iter().enumerate() {
+        match nd.parent.as_deref().and_then(|p| index.get(p)) {
+            Some(&p) if p != i => children[p].push(i),
+            _ => roots.push(i),
+        }
+    }
+    let mut order = Vec::with_capacity(n);
+    let mut visited = vec![false; n];
+    let mut stack: Vec<usize> = Vec::new();
+    for &r in &roots {
+        stack.push(r);
+        while let Some(i) = stack.pop() {
+            if visited[i] {
+                continue;
+            }
+            visited[i] = true;
+            order.push(i);
+            for &c in children[i].iter().rev() {
+                stack.push(c);
+            }
+        }
+    }
+    // Cycles (corrupt parent links) leave nodes unvisited: keep them in arrival order.
+    for i in 0..n {
+        if !visited[i] {
+            order.push(i);
+        }
+    }
+    let mut slots: Vec<Option<Node>> = nodes.into_iter().map(Some).collect();
+    order.into_iter().filter_map(|i| slots[i].take()).collect()
+}
+
+/// Insert `extra` (sorted by time) into `main` before the first event that is later.
+fn merge_by_time(main: Vec<Event>, mut extra: Vec<Event>) -> Vec<Event> {
+    if extra.is_empty() {
+        return main;
+    }
+    extra.sort_by_key(|e| e.timestamp().unwrap_or(i64::MAX));
+    let mut out = Vec::with_capacity(main.len() + extra.len());
+    let mut it = extra.into_iter().peekable();
+    for e in main {
+        if let Some(t) = e.timestamp() {
+            while it
+                .peek()
+                .is_some_and(|x| x.timestamp().is_some_and(|xt| xt < t))
+            {
+                out.push(it.next().unwrap_or_else(|| unreachable!()));
+            }
+        }
+        out.push(e);
+    }
+    out.extend(it);
+    out
+}
+
+/// Read every file of a session source and build the normalized session.
+pub fn read_session(
+    src: &SessionSource,
+    opts: &IngestOptions,
+    diag: &mut Diagnostics,
+) -> Option<Session> {
+    let mut b = Builder::default();
+    let mut files_read = Vec::new();
+    for f in &src.files {
+        let name = f.path.display().to_string();
+        let sub: Option<String> = match &f.role {
+            FileRole::Main => None,
+            FileRole::Subagent {
+                agent_id,
+                layout,
+                agent_type,
+                ..
+            } => {
+                let id = agent_id.clone().unwrap_or_else(|| {
+                    f.path
+                        .file_stem()
+                        .map(|s| s.to_string_lossy().trim_start_matches("agent-").to_string())
+                        .unwrap_or_default()
+                });
+                let info = b
+                    .subagents
+                    .entry(id.clone())
+                    .or_insert_with(|| SubagentInfo {
+                        id: id.clone(),
+                        ..Default::default()
+                    });
+                info.layout = layout.clone();
+                info.is_compaction = id.starts_with("acompact");
+                if info.agent_type.is_none() {
+                    info.agent_type = agent_type
+                        .clone()
+                        .or_else(|| info.is_compaction.then(|| "compact".to_string()));
+                }
+                Some(id)
+            }
+        };
+        if read_file(&f.path, &name, sub.as_deref(), &mut b, diag) {
+            files_read.push(name);
+        }
+    }
+    if files_read.is_empty() {
+        return None;
+    }
+    if b.main.is_empty() && b.subs.is_empty() && b.timed.is_empty() && b.pr_links.is_empty() {
+        diag.warn(
+            &files_read[0],
+            None,
+            "empty-session",
+            "no conversation records in this session",
+        );
+        return None;
+    }
+    // Agent types learnt from Task results fill in what `.meta.json` did not say.
+    for (id, info) in b.subagents.iter_mut() {
+        if info.agent_type.is_none() {
+            info.agent_type = b.agent_types.get(id).cloned();
+        }
+    }
+    let main_nodes = graph_order(std::mem::take(&mut b.main));
+    let mut events: Vec<Event> = main_nodes.into_iter().flat_map(|n| n.events).collect();
+    let mut extra = std::mem::take(&mut b.timed);
+    for (_, nodes) in std::mem::take(&mut b.subs) {
+        let mut nodes = graph_order(nodes);
+        // Streamed (progress) copies carry no parent links: keep them in time order.
+        if nodes.iter().all(|n| n.parent.is_none()) {
+            nodes.sort_by_key(|n| n.ts.unwrap_or(i64::MAX));
+        }
+        extra.extend(nodes.into_iter().flat_map(|n| n.events));
+    }
+    events = merge_by_time(events, extra);
+    let mut results = std::mem::take(&mut b.results);
+    for e in events.iter_mut() {
+        if let Event::Action(a) = e {
+            if let Some(r) = results.remove(&a.id) {
+                a.result = r;
+            }
+        }
+    }
+    let identity = opts
+        .user_label
+        .clone()
+        .or_else(|| {
+            b.project
+                .as_deref()
+                .and_then(crate::user::identity_from_cwd)
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| "unknown".to_string());
+    let mut ignored = std::mem::take(&mut b.ignored);
+    for (k, v) in &ignored {
+        diag.ignore(k, *v);
+    }
+    ignored.retain(|_, v| *v > 0);
+    diag.sessions += 1;
+    Some(Session {
+        id: b.session_id.clone().unwrap_or_else(|| src.id.clone()),
+        agent: AgentInfo {
+            name: "claude-code".into(),
+            version: b.version.clone(),
+        },
+        source_files: files_read,
+        project: b.project.clone(),
+        git_branch: b.branch.clone(),
+        user: crate::user::user_key(&opts.salt, &identity),
+        entrypoint: b.entrypoint.clone(),
+        events,
+        model_calls: std::mem::take(&mut b.calls),
+        subagents: b.subagents.into_values().collect(),
+        pr_links: b.pr_links,
+        compactions: b.compactions,
+        ignored_records: ignored,
+    })
+}
+
+/// Stream one file into the builder. Returns false when nothing could be read from it.
+fn read_file(
+    path: &std::path::Path,
+    name: &str,
+    sub: Option<&str>,
+    b: &mut Builder,
+    diag: &mut Diagnostics,
+) -> bool {
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) => {
+            diag.skip(name, None, "unreadable-file", e.to_string());
+            return false;
+        }
+    };
+    diag.files += 1;
+    let mut reader = LineReader::new(std::io::BufReader::with_capacity(0, file));
+    let mut first = true;
+    loop {
+        let (no, line) = match reader.next_line() {
+            Ok(Some(x)) => x,
+            Ok(None) => break,
+            Err(e) => {
+                diag.skip(name, None, "read-error", e.to_string());
+                break;
+            }
+        };
+        diag.lines += 1;
+        match line {
+            Line::TooLong(n) => diag.skip(
+                name,
+                Some(no),
+                "line-too-long",
+                format!("{n} bytes, over the line cap"),
+            ),
+            Line::Data(d) => {
+                if first {
+                    first = false;
+                    if looks_binary(d) {
+                        diag.skip(
+                            name,
+                            Some(no),
+                            "binary-file",
+                            "file is not JSON text; skipped",
+                        );
+                        diag.bytes += reader.bytes_read();
+                        return false;
+                    }
+                }
+                let mut rec_diag = Diagnostics::default();
+                let n = parse_line(d, name, no, diag, |bytes| {
+                    let rec: Rec<'_> = serde_json::from_slice(bytes)?;
+                    b.record(rec, sub, name, no, &mut rec_diag);
+                    Ok(())
+                });
+                diag.records += n;
+                diag.merge(rec_diag);
+            }
+        }
+    }
+    diag.bytes += reader.bytes_read();
+    if reader.bytes_read() == 0 {
+        diag.warn(name, None, "empty-file", "file is empty");
+    }
+    true
+}
+
+fn looks_binary(first_line: &[u8]) -> bool {
+    let head = &first_line[..first_line.len().min(8192)];
+    memchr::memchr(0, head).is_some()
+        || (head
+            .first()
+            .is_some_and(|c| !c.is_ascii_whitespace() && *c != b'{' && *c != b'[')
+            && std::str::from_utf8(head).is_err())
+}
