@@ -1,0 +1,93 @@
+//! The streaming driver shared by commands: discover sessions, read them in parallel, hand
+//! each to a function, drop it. Memory is bounded by the sessions in flight (one per rayon
+//! thread), never by the corpus.
+
+#![allow(dead_code)] // Used by several commands; not every build uses every helper.
+
+use agentstat_ingest::{Diagnostics, IngestOptions, SessionSource};
+use agentstat_session::Session;
+use rayon::prelude::*;
+use std::path::PathBuf;
+
+/// Paths given on the command line, or the default Claude Code roots when none were.
+pub fn resolve_paths(paths: &[PathBuf]) -> Vec<PathBuf> {
+    if paths.is_empty() {
+        agentstat_ingest::default_roots()
+    } else {
+        paths.to_vec()
+    }
+}
+
+/// Ingest options for this installation: the salt (created on first use) and an optional
+/// `--user` label.
+pub fn options(user_label: Option<String>) -> Result<IngestOptions, String> {
+    let salt = agentstat_ingest::load_or_create_salt().map_err(|e| format!("cannot get the user-key salt: {e}"))?;
+    Ok(IngestOptions { user_label, salt })
+}
+
+/// Discover the sessions under `paths` (defaults applied).
+pub fn discover(paths: &[PathBuf], diag: &mut Diagnostics) -> Vec<SessionSource> {
+    agentstat_ingest::discover(&resolve_paths(paths), diag)
+}
+
+/// Read every source in parallel and map each session to a `T`; results come back in
+/// source order (deterministic), with the merged diagnostics. Sources that yield no
+/// session produce no result.
+pub fn map_sessions<T, F>(sources: &[SessionSource], opts: &IngestOptions, f: F) -> (Vec<T>, Diagnostics)
+where
+    T: Send,
+    F: Fn(&Session, &SessionSource) -> T + Sync,
+{
+    let parts: Vec<(Option<T>, Diagnostics)> = sources
+        .par_iter()
+        .map(|src| {
+            let mut d = Diagnostics::default();
+            let out = agentstat_ingest::read_session(src, opts, &mut d).map(|s| f(&s, src));
+            (out, d)
+        })
+        .collect();
+    let mut diag = Diagnostics::default();
+    let mut out = Vec::with_capacity(parts.len());
+    for (t, d) in parts {
+        diag.merge(d);
+        out.extend(t);
+    }
+    (out, diag)
+}
+
+/// Call `f` for every session (in parallel, unordered); returns the diagnostics.
+pub fn for_each_session<F>(sources: &[SessionSource], opts: &IngestOptions, f: F) -> Diagnostics
+where
+    F: Fn(&Session, &SessionSource) + Sync,
+{
+    sources
+        .par_iter()
+        .fold(Diagnostics::default, |mut d, src| {
+            if let Some(s) = agentstat_ingest::read_session(src, opts, &mut d) {
+                f(&s, src);
+            }
+            d
+        })
+        .reduce(Diagnostics::default, |mut a, b| {
+            a.merge(b);
+            a
+        })
+}
+
+/// Print diagnostics to stderr: at most `max` warnings, then always the counts.
+pub fn print_diagnostics(diag: &Diagnostics, max: usize) {
+    for w in diag.warnings.iter().take(max) {
+        eprintln!("warning: {w}");
+    }
+    if diag.warnings_total > max as u64 {
+        eprintln!("warning: … {} more warnings not shown", diag.warnings_total - max as u64);
+    }
+    if !diag.skipped.is_empty() {
+        let parts: Vec<String> = diag.skipped.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        eprintln!("skipped: {}", parts.join(", "));
+    }
+    if !diag.recovered.is_empty() {
+        let parts: Vec<String> = diag.recovered.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        eprintln!("recovered: {}", parts.join(", "));
+    }
+}
