@@ -141,9 +141,17 @@ def statsmodels_ref(df: pd.DataFrame, fml: str, margins: dict) -> dict:
 
 def main() -> None:
     os.makedirs(OUT, exist_ok=True)
+    hard = facets_like(seed=33, n_users=150, n_rows=1500)
+    # Nearly confounded fixed effects (occupation almost determined by work mode, month by
+    # band): alternating projections converge slowly here, the case acceleration is for.
+    rng = np.random.default_rng(34)
+    sticky = rng.random(len(hard)) < 0.97
+    hard["occ_work"] = np.where(sticky, hard["mode"] * 2, hard["occ_work"])
+    hard["month"] = np.where(rng.random(len(hard)) < 0.9, hard["band"] * 3, hard["month"])
     datasets = {
         "golden_a": facets_like(seed=11, n_users=120, n_rows=1500),
         "golden_b": facets_like(seed=22, n_users=200, n_rows=2000),
+        "golden_c": hard,
     }
     refs = {}
     for name, df in datasets.items():

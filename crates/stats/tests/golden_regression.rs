@@ -254,3 +254,8 @@ fn golden_a_matches_pyfixest_and_statsmodels() {
 fn golden_b_matches_pyfixest_and_statsmodels() {
     run_dataset("golden_b");
 }
+
+#[test]
+fn golden_c_nearly_confounded_fixed_effects() {
+    run_dataset("golden_c");
+}
