@@ -48,6 +48,7 @@ impl Factor {
 
     /// The interaction `a × b` as one factor (e.g. work mode × value band), with a level per
     /// observed combination only.
+    /// Panics if the lengths differ (a caller bug, not a data condition).
     pub fn interact(name: &str, a: &Factor, b: &Factor) -> Factor {
         assert_eq!(
             a.len(),
@@ -228,6 +229,32 @@ pub struct Margin {
     pub se: f64,
     pub ci_low: f64,
     pub ci_high: f64,
+}
+
+impl Coef {
+    /// As a privacy [`Estimate`](crate::privacy::Estimate) for a results cell.
+    pub fn estimate(&self) -> crate::privacy::Estimate {
+        crate::privacy::Estimate {
+            value: Some(self.estimate),
+            se: Some(self.se),
+            ci_low: Some(self.ci_low),
+            ci_high: Some(self.ci_high),
+            p_value: Some(self.p_value),
+        }
+    }
+}
+
+impl Margin {
+    /// As a privacy [`Estimate`](crate::privacy::Estimate) for a results cell.
+    pub fn estimate(&self) -> crate::privacy::Estimate {
+        crate::privacy::Estimate {
+            value: Some(self.estimate),
+            se: Some(self.se),
+            ci_low: Some(self.ci_low),
+            ci_high: Some(self.ci_high),
+            p_value: None,
+        }
+    }
 }
 
 impl Fit {
@@ -457,16 +484,18 @@ pub fn fit(design: &Design, opts: &FitOptions) -> Result<Fit, FitError> {
     let df_k = if n_fe == 0 {
         k
     } else {
-        let k_fe_adj = k_fe - (n_fe - 1);
+        // pyfixest: k_fe_adj = Σ levels − (n_fe − 1); FEs nested in the cluster are not
+        // counted, except one parameter each. Signed arithmetic: the sum can dip before `+`.
+        let k_fe_adj = k_fe as i64 - (n_fe as i64 - 1);
         let nested: Vec<bool> = fes.iter().map(|f| nested_in(f, &cluster)).collect();
-        let n_nested = nested.iter().filter(|b| **b).count();
-        let k_fe_nested: usize = fes
+        let n_nested = nested.iter().filter(|b| **b).count() as i64;
+        let k_fe_nested: i64 = fes
             .iter()
             .zip(&nested)
             .filter(|(_, b)| **b)
-            .map(|(f, _)| f.n_levels())
+            .map(|(f, _)| f.n_levels() as i64)
             .sum();
-        k + k_fe_adj - k_fe_nested + n_nested
+        (k as i64 + k_fe_adj - k_fe_nested + n_nested).max(0) as usize
     };
     if n <= df_k {
         return Err(FitError::TooFewObservations { n, k: df_k });
