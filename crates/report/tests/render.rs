@@ -1,0 +1,178 @@
+//! The page, CSVs and results.json written from a synthetic results document.
+
+use agentstat_report::{render_html, table_csv, write_report};
+use agentstat_stats::results::*;
+
+fn cell(v: f64, users: u64) -> Cell {
+    Cell {
+        value: Some(v),
+        n_sessions: 10 * users,
+        n_users: users,
+        ..Default::default()
+    }
+}
+
+/// A suppressed cell whose producer (wrongly) left numbers in it.
+fn leaky_suppressed() -> Cell {
+    Cell {
+        value: Some(0.123456),
+        se: Some(0.0101),
+        ci_low: Some(0.1),
+        ci_high: Some(0.2),
+        p_value: Some(0.03),
+        n_sessions: 2,
+        n_users: 1,
+        suppressed: true,
+    }
+}
+
+fn results(personal: bool) -> Results {
+    Results {
+        schema_version: SCHEMA_VERSION,
+        generated_by: "agentstat test".into(),
+        privacy: Privacy {
+            min_users: 5,
+            personal_mode: personal,
+            suppressed_cells: 1,
+            dp: None,
+        },
+        sample: Sample {
+            sessions: 12,
+            interactive_sessions: 10,
+            excluded: [("no human turns".to_string(), 2)].into(),
+            people: if personal { 1 } else { 6 },
+            first_day: Some("2026-01-02".into()),
+            last_day: Some("2026-02-03".into()),
+            agents: [("claude-code".to_string(), 12)].into(),
+            model_families: [("sonnet".to_string(), 12)].into(),
+            classifiers: [("heuristic / rules / h-1".to_string(), 10)].into(),
+            classification_errors: 0,
+        },
+        tables: vec![
+            Table {
+                id: "fig1_work_mode".into(),
+                figure: "Fig. 1".into(),
+                title: "Work mode <shares>".into(),
+                reading: "Build leads & Fix follows.".into(),
+                study_reference: Some("study: Build 25%".into()),
+                chart: Chart::Bars,
+                columns: vec![Column {
+                    key: "share".into(),
+                    label: "Share".into(),
+                    unit: "share".into(),
+                }],
+                rows: vec![
+                    Row {
+                        label: "Build".into(),
+                        cells: vec![cell(0.6, 6)],
+                    },
+                    Row {
+                        label: "Communicate".into(),
+                        cells: vec![leaky_suppressed()],
+                    },
+                    Row {
+                        label: "=cmd|' /C calc'!A0".into(),
+                        cells: vec![cell(0.1, 6)],
+                    },
+                ],
+                notes: vec!["A note.".into()],
+            },
+            Table {
+                id: "table_a1".into(),
+                figure: "Table A1".into(),
+                title: "Verified success on expertise".into(),
+                reading: String::new(),
+                study_reference: None,
+                chart: Chart::None,
+                columns: vec![Column {
+                    key: "coef".into(),
+                    label: "Coefficient".into(),
+                    unit: "coef".into(),
+                }],
+                rows: vec![Row {
+                    label: "Expertise".into(),
+                    cells: vec![Cell {
+                        se: Some(0.0009),
+                        ..cell(0.0379, 6)
+                    }],
+                }],
+                notes: vec![],
+            },
+        ],
+    }
+}
+
+#[test]
+fn page_has_every_section_escapes_text_and_labels_suppression() {
+    let html = render_html(&results(false));
+    for (id, ..) in agentstat_report::html::STUDY_SECTIONS {
+        assert!(html.contains(&format!("id=\"{id}\"")), "{id}");
+    }
+    assert!(
+        html.contains("Not computed in this run"),
+        "missing figures are said to be missing"
+    );
+    assert!(html.contains("Work mode &lt;shares&gt;"));
+    assert!(html.contains("Build leads &amp; Fix follows."));
+    assert!(!html.contains("<shares>"));
+    assert!(html.contains(r#"<td class="supp" data-suppressed="true""#));
+    assert!(html.contains("Privacy threshold: 5 people."));
+    assert!(
+        html.contains("+0.0379 (0.0009)"),
+        "coefficient with its standard error"
+    );
+    assert!(html.contains("study: Build 25%"));
+    assert!(!html.contains("<script"));
+    assert!(!html.contains("id=\"personal\""));
+}
+
+#[test]
+fn personal_mode_is_said_prominently() {
+    let html = render_html(&results(true));
+    let banner = html.find("Personal mode.").expect("banner");
+    let first_figure = html.find("id=\"fig1\"").unwrap();
+    assert!(banner < first_figure, "the banner comes before any figure");
+    assert!(html.contains("id=\"personal\""));
+}
+
+#[test]
+fn written_files_never_carry_a_suppressed_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = write_report(dir.path(), &results(false)).unwrap();
+    assert_eq!(w.tables.len(), 2);
+    let html = std::fs::read_to_string(&w.index_html).unwrap();
+    let json = std::fs::read_to_string(&w.results_json).unwrap();
+    let csv = std::fs::read_to_string(dir.path().join("tables/fig1_work_mode.csv")).unwrap();
+    for text in [&html, &json, &csv] {
+        assert!(!text.contains("0.123456"), "suppressed value leaked");
+        assert!(!text.contains("0.0101"), "suppressed se leaked");
+    }
+    assert!(
+        !html.contains("12%"),
+        "the suppressed share is not rendered"
+    );
+    let line = csv.lines().find(|l| l.starts_with("Communicate,")).unwrap();
+    assert_eq!(line, "Communicate,share,Share,share,,,,,,,,true");
+    // Spreadsheet formulas in labels are defused.
+    assert!(csv.contains("\"'=cmd|' /C calc'!A0\""), "{csv}");
+    let r: Results = serde_json::from_str(&json).unwrap();
+    let c = r.tables[0].rows[1].cells[0];
+    assert!(c.suppressed && c.value.is_none() && c.n_sessions == 0 && c.n_users == 0);
+    // A second write replaces, not accumulates, the CSVs.
+    let mut fewer = results(false);
+    fewer.tables.truncate(1);
+    write_report(dir.path(), &fewer).unwrap();
+    assert!(!dir.path().join("tables/table_a1.csv").exists());
+}
+
+#[test]
+fn csv_has_one_line_per_cell() {
+    let r = results(false);
+    let csv = table_csv(&r.tables[0]);
+    assert_eq!(csv.lines().count(), 1 + 3);
+    assert!(csv
+        .lines()
+        .nth(1)
+        .unwrap()
+        .starts_with("Build,share,Share,share,0.6,"));
+}
