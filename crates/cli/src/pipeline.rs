@@ -21,7 +21,8 @@ pub fn resolve_paths(paths: &[PathBuf]) -> Vec<PathBuf> {
 /// Ingest options for this installation: the salt (created on first use) and an optional
 /// `--user` label.
 pub fn options(user_label: Option<String>) -> Result<IngestOptions, String> {
-    let salt = agentstat_ingest::load_or_create_salt().map_err(|e| format!("cannot get the user-key salt: {e}"))?;
+    let salt = agentstat_ingest::load_or_create_salt()
+        .map_err(|e| format!("cannot get the user-key salt: {e}"))?;
     Ok(IngestOptions { user_label, salt })
 }
 
@@ -33,7 +34,11 @@ pub fn discover(paths: &[PathBuf], diag: &mut Diagnostics) -> Vec<SessionSource>
 /// Read every source in parallel and map each session to a `T`; results come back in
 /// source order (deterministic), with the merged diagnostics. Sources that yield no
 /// session produce no result.
-pub fn map_sessions<T, F>(sources: &[SessionSource], opts: &IngestOptions, f: F) -> (Vec<T>, Diagnostics)
+pub fn map_sessions<T, F>(
+    sources: &[SessionSource],
+    opts: &IngestOptions,
+    f: F,
+) -> (Vec<T>, Diagnostics)
 where
     T: Send,
     F: Fn(&Session, &SessionSource) -> T + Sync,
@@ -80,14 +85,25 @@ pub fn print_diagnostics(diag: &Diagnostics, max: usize) {
         eprintln!("warning: {w}");
     }
     if diag.warnings_total > max as u64 {
-        eprintln!("warning: … {} more warnings not shown", diag.warnings_total - max as u64);
+        eprintln!(
+            "warning: … {} more warnings not shown",
+            diag.warnings_total - max as u64
+        );
     }
     if !diag.skipped.is_empty() {
-        let parts: Vec<String> = diag.skipped.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        let parts: Vec<String> = diag
+            .skipped
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
         eprintln!("skipped: {}", parts.join(", "));
     }
     if !diag.recovered.is_empty() {
-        let parts: Vec<String> = diag.recovered.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        let parts: Vec<String> = diag
+            .recovered
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
         eprintln!("recovered: {}", parts.join(", "));
     }
 }

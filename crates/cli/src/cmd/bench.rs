@@ -1,11 +1,250 @@
+//! `agentstat bench`: throughput and peak memory of reading transcripts.
+//!
+//! Phases, each with its own peak RSS (VmHWM, reset through /proc/self/clear_refs):
+//! 1. floor: memchr line split + `serde_json` parse of every line into `IgnoredAny` — the
+//!    least any JSONL reader must do;
+//! 2. scan + telemetry: discovery, the Claude Code adapter and `agentstat_telemetry::measure`
+//!    for every session (what `agentstat scan` does, minus printing);
+//! 3. with `--copies N`: phase 2 with every session processed N times as distinct sessions,
+//!    to show that memory is bounded by the largest session, not by the corpus.
+
 use super::CmdResult;
+use crate::pipeline;
+use agentstat_ingest::reader::{Line, LineReader};
+use agentstat_ingest::{Diagnostics, SessionSource};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Paths (files or directories).
-    pub paths: Vec<std::path::PathBuf>,
+    /// Directories or files of transcripts (default: ~/.claude/projects).
+    pub paths: Vec<PathBuf>,
+    /// Also process every session N times (as distinct sessions) to show bounded memory.
+    #[arg(long, default_value_t = 1)]
+    pub copies: u32,
+    /// Repeat each phase this many times and keep the fastest (warm cache).
+    #[arg(long, default_value_t = 3)]
+    pub repeat: u32,
+    /// Print the figures as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
-pub fn run(_args: Args) -> CmdResult {
-    Err("`agentstat bench` is not built yet".into())
+#[derive(Serialize, Debug, Clone)]
+pub struct Phase {
+    pub name: String,
+    pub bytes: u64,
+    pub lines: u64,
+    pub sessions: u64,
+    pub seconds: f64,
+    pub mb_per_s: f64,
+    pub sessions_per_s: f64,
+    /// Peak resident memory during the phase (VmHWM after a reset), MB; `None` if unknown.
+    pub peak_rss_mb: Option<f64>,
+}
+
+#[derive(Serialize)]
+struct Report {
+    threads: usize,
+    files: usize,
+    sessions: usize,
+    corpus_mb: f64,
+    largest_session_mb: f64,
+    baseline_rss_mb: Option<f64>,
+    hwm_reset: bool,
+    phases: Vec<Phase>,
+    /// scan+telemetry speed as a share of the floor's (MB/s ratio).
+    scan_vs_floor: f64,
+}
+
+fn status_kb(key: &str) -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = s.lines().find(|l| l.starts_with(key))?;
+    line[key.len()..]
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// Reset the peak-RSS counter; false when the kernel does not allow it.
+fn reset_hwm() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
+fn floor(files: &[PathBuf]) -> (u64, u64) {
+    let bytes = AtomicU64::new(0);
+    let lines = AtomicU64::new(0);
+    files.par_iter().for_each(|p| {
+        let Ok(f) = std::fs::File::open(p) else {
+            return;
+        };
+        let mut r = LineReader::new(f);
+        let mut n = 0;
+        while let Ok(Some((_, l))) = r.next_line() {
+            if let Line::Data(d) = l {
+                let _ = std::hint::black_box(serde_json::from_slice::<serde::de::IgnoredAny>(d));
+            }
+            n += 1;
+        }
+        bytes.fetch_add(r.bytes_read(), Ordering::Relaxed);
+        lines.fetch_add(n, Ordering::Relaxed);
+    });
+    (bytes.into_inner(), lines.into_inner())
+}
+
+/// Scan + telemetry over `copies` passes of every source; nothing is kept but counters.
+fn scan(
+    sources: &[SessionSource],
+    opts: &agentstat_ingest::IngestOptions,
+    copies: u32,
+) -> (u64, u64, u64) {
+    let total = sources.len() * copies as usize;
+    let (bytes, lines, sessions) = (0..total)
+        .into_par_iter()
+        .fold(
+            || (0u64, 0u64, 0u64),
+            |(b, l, s), i| {
+                let src = &sources[i % sources.len()];
+                let mut d = Diagnostics::default();
+                let got = agentstat_ingest::read_session(src, opts, &mut d).map(|sess| {
+                    std::hint::black_box(agentstat_telemetry::measure(&sess));
+                });
+                (b + d.bytes, l + d.lines, s + got.is_some() as u64)
+            },
+        )
+        .reduce(|| (0, 0, 0), |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2));
+    (bytes, lines, sessions)
+}
+
+fn timed<F: FnMut() -> (u64, u64, u64)>(name: &str, repeat: u32, hwm: bool, mut f: F) -> Phase {
+    if hwm {
+        reset_hwm();
+    }
+    let mut best = f64::INFINITY;
+    let mut last = (0, 0, 0);
+    for _ in 0..repeat.max(1) {
+        let t = Instant::now();
+        last = f();
+        best = best.min(t.elapsed().as_secs_f64());
+    }
+    let peak = if hwm {
+        status_kb("VmHWM:").map(|k| k / 1024.0)
+    } else {
+        None
+    };
+    let secs = best.max(1e-9);
+    Phase {
+        name: name.to_string(),
+        bytes: last.0,
+        lines: last.1,
+        sessions: last.2,
+        seconds: best,
+        mb_per_s: last.0 as f64 / 1e6 / secs,
+        sessions_per_s: last.2 as f64 / secs,
+        peak_rss_mb: peak,
+    }
+}
+
+pub fn run(args: Args) -> CmdResult {
+    let opts = pipeline::options(None)?;
+    let paths = pipeline::resolve_paths(&args.paths);
+    let mut diag = Diagnostics::default();
+    let sources = agentstat_ingest::discover(&paths, &mut diag);
+    if sources.is_empty() {
+        return Err(format!(
+            "no transcripts found under {}",
+            paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+        .into());
+    }
+    let files: Vec<PathBuf> = sources
+        .iter()
+        .flat_map(|s| s.files.iter().map(|f| f.path.clone()))
+        .collect();
+    let corpus: u64 = sources.iter().map(|s| s.bytes()).sum();
+    let largest = sources.iter().map(|s| s.bytes()).max().unwrap_or(0);
+    let hwm = reset_hwm();
+    let baseline = status_kb("VmRSS:").map(|k| k / 1024.0);
+
+    let mut phases = Vec::new();
+    phases.push(timed(
+        "floor: memchr + serde_json IgnoredAny",
+        args.repeat,
+        hwm,
+        || {
+            let (b, l) = floor(&files);
+            (b, l, sources.len() as u64)
+        },
+    ));
+    phases.push(timed("scan + telemetry", args.repeat, hwm, || {
+        scan(&sources, &opts, 1)
+    }));
+    if args.copies > 1 {
+        let name = format!("scan + telemetry, corpus x{}", args.copies);
+        phases.push(timed(&name, 1, hwm, || scan(&sources, &opts, args.copies)));
+    }
+    let report = Report {
+        threads: rayon::current_num_threads(),
+        files: files.len(),
+        sessions: sources.len(),
+        corpus_mb: corpus as f64 / 1e6,
+        largest_session_mb: largest as f64 / 1e6,
+        baseline_rss_mb: baseline,
+        hwm_reset: hwm,
+        scan_vs_floor: phases[1].mb_per_s / phases[0].mb_per_s.max(1e-9),
+        phases,
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!(
+            "corpus: {} files, {} sessions, {:.1} MB (largest session {:.1} MB); {} threads",
+            report.files,
+            report.sessions,
+            report.corpus_mb,
+            report.largest_session_mb,
+            report.threads
+        );
+        if let Some(b) = report.baseline_rss_mb {
+            println!(
+                "baseline RSS: {b:.1} MB{}",
+                if hwm {
+                    ""
+                } else {
+                    " (peak RSS could not be reset between phases)"
+                }
+            );
+        }
+        println!(
+            "{:<40} {:>9} {:>10} {:>12} {:>13}",
+            "phase", "seconds", "MB/s", "sessions/s", "peak RSS MB"
+        );
+        for p in &report.phases {
+            println!(
+                "{:<40} {:>9.3} {:>10.1} {:>12.1} {:>13}",
+                p.name,
+                p.seconds,
+                p.mb_per_s,
+                p.sessions_per_s,
+                p.peak_rss_mb
+                    .map(|m| format!("{m:.1}"))
+                    .unwrap_or_else(|| "–".into())
+            );
+        }
+        println!(
+            "scan + telemetry runs at {:.0}% of the floor's speed",
+            report.scan_vs_floor * 100.0
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
