@@ -115,6 +115,27 @@ def pyfixest_ref(df: pd.DataFrame, fml: str) -> dict:
     }
 
 
+def fe_margins(df: pd.DataFrame, fml: str, settings: dict) -> dict:
+    """Adjusted rates after a FE model: the mean of pyfixest's own predictions (fixed effects
+    included) over the estimation sample with the regressors set; SE by the delta method with
+    gradient v - x̄ on pyfixest's CR1 vcov (our documented convention, docs/STATISTICS.md)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = pf.feols(fml, data=df, vcov={"CRV1": "user"}, fixef_rm="singleton", fixef_tol=FIXEF_TOL)
+        sample = fit._data
+        names = list(fit.coef().index)
+        V = np.asarray(fit._vcov)
+        out = {}
+        for label, setting in settings.items():
+            cf = sample.copy()
+            for k, v in setting.items():
+                cf[k] = v
+            pred = np.asarray(fit.predict(newdata=cf, atol=1e-14, btol=1e-14))
+            g = np.array([setting.get(n, sample[n].mean()) - sample[n].mean() for n in names])
+            out[label] = {"set": setting, "estimate": float(pred.mean()), "se": float(np.sqrt(g @ V @ g))}
+    return out
+
+
 def statsmodels_ref(df: pd.DataFrame, fml: str, margins: dict) -> dict:
     fit = smf.ols(fml, data=df).fit(cov_type="cluster", cov_kwds={"groups": df["user"]})
     names = list(fit.params.index)
@@ -167,6 +188,12 @@ def main() -> None:
         )
         m["fe_levels"] = pyfixest_ref(
             df, "y ~ lvl2 + lvl3 + lvl4 + lvl5 | mode^band + month + occ_work"
+        )
+        levels = {f"level{l}": {f"lvl{j}": float(j == l) for j in (2, 3, 4, 5)} for l in range(1, 6)}
+        # pyfixest's fixef()/predict() refuse `^`: the same interaction as one column.
+        dmb = df.assign(mode_band=df["mode"] * 4 + df["band"])
+        m["fe_levels"]["margins"] = fe_margins(
+            dmb, "y ~ lvl2 + lvl3 + lvl4 + lvl5 | mode_band + month + occ_work", levels
         )
         m["fe_nested_user"] = pyfixest_ref(df, "y ~ expertise + ln_calls | user_half + month")
         m["ols_pyfixest"] = pyfixest_ref(df, "y ~ expertise + ln_calls + ln_turns")
