@@ -126,11 +126,13 @@ pub fn measure(session: &Session) -> Telemetry {
     t.interrupts = interrupt_events.max(interrupted_actions);
     t.files_touched = files.len() as u32;
     t.pull_requests = prs.len() as u32 + unnamed_prs;
-    t.subagents = session
+    // Subagents: those folded in, or launched (Task/Agent calls) when their files were not kept.
+    let folded = session
         .subagents
         .iter()
         .filter(|s| !s.is_compaction)
         .count() as u32;
+    t.subagents = folded.max(t.actions_by_kind[kind_index(ActionKind::Subagent)]);
     t.compactions = session.compactions.max(
         session
             .events

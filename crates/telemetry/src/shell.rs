@@ -367,6 +367,14 @@ pub fn is_test_command(cmd: &SimpleCommand) -> bool {
             .iter()
             .skip(1)
             .any(|a| a == "test" || a.ends_with(":test") || a == "check"),
+        "mise" => {
+            let task = if arg(1) == "run" || arg(1) == "r" {
+                arg(2)
+            } else {
+                arg(1)
+            };
+            task == "test" || task.starts_with("test:") || task.starts_with("test-")
+        }
         "make" | "gmake" | "just" | "task" => w
             .iter()
             .skip(1)
@@ -699,6 +707,8 @@ mod tests {
             "make test",
             "deno test",
             "mix test",
+            "mise run test",
+            "mise run test:ci",
             "cd app && npm run test:unit",
             "uv run pytest",
             ".venv/bin/pytest -q",
@@ -716,6 +726,7 @@ mod tests {
             "git commit -m 'cargo test'",
             "make build",
             "go test -c ./x",
+            "mise run lint",
             "pytest --collect-only",
         ] {
             assert!(!t(no), "{no}");
