@@ -157,7 +157,7 @@ fn report_from_fixture_transcripts_then_warm_from_cache() {
         habits["rows"].as_array().unwrap().iter().any(|r| r["label"]
             .as_str()
             .unwrap()
-            .starts_with("Committed (1 of 3")),
+            .== "Committed (n=1)"),
         "{habits}"
     );
     let facets = agentstat_facets::parquet::read_facets(out.join("facets.parquet")).unwrap();

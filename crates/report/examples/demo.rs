@@ -78,7 +78,8 @@ fn main() {
     let out = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "target/browser/demo".into());
-    let k = 3;
+    let personal = std::env::args().nth(2).as_deref() == Some("personal");
+    let k = if personal { 0 } else { 3 };
     let modes = [
         ("Build", 0.31, 9),
         ("Fix", 0.22, 8),
@@ -417,12 +418,15 @@ fn main() {
         .flat_map(|t| t.rows.iter().flat_map(|r| r.cells.iter()))
         .filter(|c| c.suppressed)
         .count() as u32;
+    if personal {
+        tables.extend(agentstat_report::personal_habits(&habit_facets(), 10, true));
+    }
     let results = Results {
         schema_version: SCHEMA_VERSION,
         generated_by: "agentstat demo (synthetic data)".into(),
         privacy: Privacy {
-            min_users: k as u32,
-            personal_mode: false,
+            min_users: if personal { 10 } else { k as u32 },
+            personal_mode: personal,
             suppressed_cells: suppressed,
             dp: None,
         },
@@ -453,4 +457,58 @@ fn main() {
             std::process::exit(1);
         }
     }
+}
+
+/// One person's sessions with a few habits that go with success or trouble.
+fn habit_facets() -> Vec<agentstat_facets::Facet> {
+    use agentstat_facets::*;
+    let p = Provenance {
+        backend: "heuristic".into(),
+        model: "rules".into(),
+        prompt_version: "demo".into(),
+    };
+    (0..60u32)
+        .map(|i| {
+            let tests = i % 3 != 0;
+            let commit = i % 2 == 0;
+            let good = (tests && commit) || i % 7 == 0;
+            let (outcome, succ, fail) = if good {
+                (Outcome::Succeeded, 4, 0)
+            } else if i % 5 == 0 {
+                (Outcome::Failed, 0, 4)
+            } else {
+                (Outcome::PartiallySucceeded, 2, 3)
+            };
+            Facet {
+                session_key: format!("s{i}"),
+                user_key: "me".into(),
+                agent: "claude-code".into(),
+                agent_version: None,
+                interactive: true,
+                excluded_reason: None,
+                telemetry: Telemetry {
+                    human_turns: 2 + i % 14,
+                    test_runs: tests as u32,
+                    last_test_passed: tests.then_some(good),
+                    git_commits: commit as u32,
+                    interrupts: (i % 4 == 0) as u32,
+                    permission_mode: Some(if i % 6 == 0 { "plan" } else { "default" }.into()),
+                    subagents: (i % 5 == 1) as u32,
+                    ..Default::default()
+                },
+                labels: Some(Labels {
+                    work_mode: Label::ok(WorkMode::Build, p.clone()),
+                    codebase_relation: Label::ok(CodebaseRelation::Modify, p.clone()),
+                    decisions: Label::ok(Decisions::default(), p.clone()),
+                    expertise: Label::ok(Expertise::Intermediate, p.clone()),
+                    user_profile: Label::ok(UserProfile::Unclear, p.clone()),
+                    work_performed: Label::ok(Occupation::ComputerMath, p.clone()),
+                    outcome: Label::ok(outcome, p.clone()),
+                    success_signal: Label::ok(Signal::from_level(succ).unwrap(), p.clone()),
+                    failure_signal: Label::ok(Signal::from_level(fail).unwrap(), p.clone()),
+                    task_value: Label::failed("not run", p.clone()),
+                }),
+            }
+        })
+        .collect()
 }

@@ -116,7 +116,7 @@ pub fn personal_habits(facets: &[Facet], min_users: u32, personal: bool) -> Vec<
             never.push(h.name.to_ascii_lowercase());
             continue;
         }
-        let label = format!("{} ({with} of {} sessions)", h.name, rows.len());
+        let label = format!("{} (n={with})", h.name);
         for (tab, pick, best, what) in [
             (
                 &mut success,
@@ -171,6 +171,10 @@ pub fn personal_habits(facets: &[Facet], min_users: u32, personal: bool) -> Vec<
             "Association, not cause: a habit can go with success because of the kind of task it is used on."
                 .into(),
         );
+        tab.notes.push(format!(
+            "n = sessions with the habit, of {} classified interactive sessions.",
+            rows.len()
+        ));
         tab.notes.push(
             "Rates are simple shares with Wilson 95% intervals; sessions without a clear goal are left out of success rates."
                 .into(),

@@ -174,6 +174,11 @@ impl Scale {
         let (mut lo, mut hi) = bounds(vals);
         lo = lo.min(0.0);
         hi = hi.max(0.0);
+        if share {
+            // Proportions live in [0, 1]; a normal-approximation interval may not.
+            lo = lo.max(0.0);
+            hi = hi.min(1.0);
+        }
         if share && lo >= 0.0 && hi > 0.6 && hi <= 1.0 {
             hi = 1.0;
         }
