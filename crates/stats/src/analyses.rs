@@ -51,6 +51,15 @@ impl AnalysisOptions {
     }
 }
 
+impl From<Threshold> for AnalysisOptions {
+    fn from(th: Threshold) -> Self {
+        AnalysisOptions {
+            min_users: th.min_users,
+            personal: th.personal,
+        }
+    }
+}
+
 /// One interactive session, with the labels the analyses need unpacked.
 struct Obs<'a> {
     f: &'a Facet,
@@ -982,15 +991,20 @@ fn fig5(th: &Threshold, all: &[&Obs]) -> Vec<Table> {
             .filter(|o| get(o).is_some())
             .collect();
         let y: Vec<f64> = rows.iter().map(|o| b2f(get(o))).collect();
-        let mut x = level_indicators(&rows);
-        x.extend(controls_x(&rows));
-        match fit_on(&rows, &y, &x, &ALL_FE) {
-            Ok(fit) => columns.push(
-                LEVELS
-                    .iter()
-                    .map(|&l| margin_cell(th, &fit, &rows, l))
-                    .collect(),
-            ),
+        match fit_richest(&rows, &y) {
+            Ok((fit, spec)) => {
+                if spec != "(6)" {
+                    notes.push(format!(
+                        "{label}: controls of Table A1 column {spec} (the data cannot support more)."
+                    ));
+                }
+                columns.push(
+                    LEVELS
+                        .iter()
+                        .map(|&l| margin_cell(th, &fit, &rows, l))
+                        .collect(),
+                )
+            }
             Err(e) => {
                 notes.push(format!("{label}: not estimable ({e})."));
                 columns.push(
@@ -1028,7 +1042,8 @@ fn fig5(th: &Threshold, all: &[&Obs]) -> Vec<Table> {
     };
     notes.push(
         "Predictive margins from a linear probability model with an indicator per expertise \
-         level and the controls of Table A1 column (6); 95% CIs clustered by user."
+         level and the controls of Table A1 column (6), or the richest column the data \
+         support; 95% CIs clustered by user."
             .into(),
     );
     t.notes = notes;
@@ -1080,20 +1095,41 @@ fn fig5(th: &Threshold, all: &[&Obs]) -> Vec<Table> {
     vec![t, tt]
 }
 
+/// Table A1's cumulative columns: (label, fixed effects, ln(model calls) + ln(human turns)).
+const SPECS: [(&str, &[Fe], bool); 6] = [
+    ("(1)", &[], false),
+    ("(2)", &[Fe::ModeBand], false),
+    ("(3)", &[Fe::ModeBand, Fe::Month], false),
+    ("(4)", &[Fe::ModeBand, Fe::Month, Fe::WorkPerformed], false),
+    (
+        "(5)",
+        &[Fe::ModeBand, Fe::Month, Fe::WorkPerformed, Fe::UserProfile],
+        false,
+    ),
+    ("(6)", &ALL_FE, true),
+];
+
+/// Fits `y` on the expertise indicators with the richest Table A1 control set the data
+/// support, trying column (6) first and falling back one column at a time (small, personal
+/// data sets cannot carry every fixed effect). Returns the fit and the column used.
+fn fit_richest(rows: &[&Obs], y: &[f64]) -> Result<(Fit, &'static str), String> {
+    let mut last = String::from("no specification tried");
+    for (label, fes, ln_controls) in SPECS.iter().rev() {
+        let mut x = level_indicators(rows);
+        if *ln_controls {
+            x.extend(controls_x(rows));
+        }
+        match fit_on(rows, y, &x, fes) {
+            Ok(fit) => return Ok((fit, label)),
+            Err(e) => last = e,
+        }
+    }
+    Err(last)
+}
+
 fn table_a1_a2(th: &Threshold, all: &[&Obs]) -> Vec<Table> {
     let (rows, sample_notes) = a1_sample(all);
-    let specs: [(&str, &[Fe], bool); 6] = [
-        ("(1)", &[], false),
-        ("(2)", &[Fe::ModeBand], false),
-        ("(3)", &[Fe::ModeBand, Fe::Month], false),
-        ("(4)", &[Fe::ModeBand, Fe::Month, Fe::WorkPerformed], false),
-        (
-            "(5)",
-            &[Fe::ModeBand, Fe::Month, Fe::WorkPerformed, Fe::UserProfile],
-            false,
-        ),
-        ("(6)", &ALL_FE, true),
-    ];
+    let specs = SPECS;
     let mut a1 = table(
         "table_a1",
         "Table A1",
@@ -1176,10 +1212,15 @@ fn table_a1_a2(th: &Threshold, all: &[&Obs]) -> Vec<Table> {
             col("adjusted", "Adjusted rate", "rate"),
         ],
     );
-    let mut x = level_indicators(&rows_v);
-    x.extend(controls_x(&rows_v));
     let mut a2_notes = Vec::new();
-    let fitted = fit_on(&rows_v, &y, &x, &ALL_FE);
+    let fitted = fit_richest(&rows_v, &y).map(|(fit, spec)| {
+        if spec != "(6)" {
+            a2_notes.push(format!(
+                "Controls of Table A1 column {spec}: the data cannot support more."
+            ));
+        }
+        fit
+    });
     if let Err(e) = &fitted {
         a2_notes.push(format!("Not estimable ({e})."));
     }
@@ -1222,7 +1263,7 @@ fn table_a1_a2(th: &Threshold, all: &[&Obs]) -> Vec<Table> {
     }
     a2.reading = match (published(&a2, 0, 2), published(&a2, 4, 2)) {
         (Some(a), Some(b)) => format!(
-            "Adjusted verified-success rate rises from {} (Novice) to {} (Expert).",
+            "Adjusted verified-success rate: {} at Novice, {} at Expert (Table A2 model).",
             pct(a),
             pct(b)
         ),
