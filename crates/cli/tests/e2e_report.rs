@@ -154,10 +154,11 @@ fn report_from_fixture_transcripts_then_warm_from_cache() {
         .find(|t| t["id"] == "personal_habits_success")
         .expect("personal habits table");
     assert!(
-        habits["rows"].as_array().unwrap().iter().any(|r| r["label"]
-            .as_str()
+        habits["rows"]
+            .as_array()
             .unwrap()
-            .== "Committed (n=1)"),
+            .iter()
+            .any(|r| r["label"] == "Committed (n=1)"),
         "{habits}"
     );
     let facets = agentstat_facets::parquet::read_facets(out.join("facets.parquet")).unwrap();
@@ -246,7 +247,7 @@ fn report_on_the_real_corpus() {
         .output()
         .unwrap();
     let s = json(&ok(&o));
-    assert!(s["sessions"].as_u64().unwrap() >= 40, "{s}");
+    assert!(s["sessions"].as_u64().unwrap() >= 30, "{s}");
     assert!(s["people"].as_u64().unwrap() >= 2, "{s}");
     assert_eq!(s["personal_mode"], false);
     let (html, results) = check_report_dir(&out);

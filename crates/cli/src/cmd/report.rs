@@ -1,16 +1,316 @@
+//! `agentstat report`: transcripts (or facets files) → `agentstat-report/` with `index.html`,
+//! `results.json`, `facets.parquet` and `tables/<id>.csv`.
+//!
+//! Personal mode (one person, thresholds off) is the default when the sessions belong to one
+//! person; with several people, or with an explicit `--min-users`, every cell below the
+//! distinct-user threshold is suppressed.
+
 use super::CmdResult;
+use crate::facet_cache::{default_cache_dir, extract_facets, BackendId, ExtractOptions};
+use agentstat_classify::Backend;
+use agentstat_facets::Facet;
+use agentstat_stats::privacy::{Threshold, DEFAULT_MIN_USERS};
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Paths (files or directories).
-    pub paths: Vec<std::path::PathBuf>,
+    /// Transcript files or directories [default: ~/.claude/projects, or $CLAUDE_CONFIG_DIR/projects].
+    pub paths: Vec<PathBuf>,
+    /// Output directory.
+    #[arg(long, short, default_value = "agentstat-report")]
+    pub out: PathBuf,
+    /// Minimum distinct people per published cell. Applies whenever given; otherwise applies
+    /// (default 10) only when the sessions come from more than one person.
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..))]
+    pub min_users: Option<u32>,
+    /// Personal mode even if the sessions carry several user keys (they are all yours, e.g.
+    /// from several machines): no threshold, and a section on your own habits.
+    #[arg(long, conflicts_with = "min_users")]
+    pub personal: bool,
+    /// Report on facets files (e.g. a team file from `agentstat merge`) instead of reading
+    /// transcripts. No transcript is read.
+    #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with = "paths")]
+    pub facets: Vec<PathBuf>,
+    /// Classifier backend for sessions not in the cache.
+    #[arg(long, default_value = "heuristic", value_name = "BACKEND")]
+    pub classifier: String,
+    /// Identity to use for your sessions instead of the home directory in their paths
+    /// (only its salted hash is stored).
+    #[arg(long, value_name = "LABEL")]
+    pub user: Option<String>,
+    /// Do not read or write the extraction cache.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Print a machine-readable summary (paths, counts, timings) as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
-pub fn run(_args: Args) -> CmdResult {
-    Err("`agentstat report` is not built yet".into())
+pub fn run(args: Args) -> CmdResult {
+    let t0 = Instant::now();
+    let from_facets = !args.facets.is_empty();
+    let roots = if args.paths.is_empty() && !from_facets {
+        agentstat_ingest::default_roots()
+    } else {
+        args.paths.clone()
+    };
+    let (facets, extracted) = if from_facets {
+        (read_facet_files(&args.facets)?, None)
+    } else {
+        let (f, e) = extract(&roots, &args)?;
+        (f, Some(e))
+    };
+    let t_extract = t0.elapsed();
+
+    if facets.is_empty() {
+        let where_ = if from_facets { &args.facets } else { &roots };
+        let list = if where_.is_empty() {
+            "(no home directory found)".to_string()
+        } else {
+            where_
+                .iter()
+                .map(|p| format!("  {}", p.display()))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        eprintln!(
+            "agentstat: no sessions found. Looked in:\n{list}\nPoint it at transcripts with `agentstat report PATH…` (a directory such as ~/.claude/projects, or single .jsonl files), set CLAUDE_CONFIG_DIR, or report on facets with `agentstat report --facets FILE`."
+        );
+        return Ok(ExitCode::from(1));
+    }
+
+    let people: BTreeSet<&str> = facets.iter().map(|f| f.user_key.as_str()).collect();
+    let personal = args.personal || (args.min_users.is_none() && people.len() <= 1);
+    let threshold = if personal {
+        Threshold {
+            min_users: args.min_users.unwrap_or(DEFAULT_MIN_USERS),
+            personal: true,
+        }
+    } else {
+        Threshold::new(args.min_users.unwrap_or(DEFAULT_MIN_USERS))
+    };
+
+    let t1 = Instant::now();
+    let mut results = agentstat_stats::analyses::analyse(
+        &facets,
+        &agentstat_stats::analyses::AnalysisOptions {
+            min_users: threshold.min_users,
+            personal,
+        },
+    );
+    results.generated_by = format!("agentstat {}", env!("CARGO_PKG_VERSION"));
+    if personal {
+        results.tables.extend(agentstat_report::personal_habits(
+            &facets,
+            threshold.min_users,
+            true,
+        ));
+    }
+    // Last line of defence: every cell, the personal tables included, passes the rule once more.
+    agentstat_stats::privacy::enforce(&mut results, &threshold);
+    let t_analyse = t1.elapsed();
+
+    let t2 = Instant::now();
+    let written = agentstat_report::write_report(&args.out, &results)?;
+    // The facets file is the input in team mode: copying a pooled, per-session table into a
+    // folder meant for sharing would defeat the threshold, so only our own extraction is saved.
+    let facets_path = if from_facets {
+        None
+    } else {
+        let p = args.out.join("facets.parquet");
+        agentstat_facets::parquet::write_facets(&p, &facets)?;
+        Some(p)
+    };
+    let t_write = t2.elapsed();
+
+    let interactive = facets.iter().filter(|f| f.interactive).count();
+    if args.json {
+        let v = serde_json::json!({
+            "out_dir": written.dir,
+            "index_html": written.index_html,
+            "results_json": written.results_json,
+            "facets_parquet": facets_path,
+            "tables": written.tables,
+            "html_bytes": written.html_bytes,
+            "sessions": facets.len(),
+            "interactive_sessions": interactive,
+            "people": people.len(),
+            "personal_mode": personal,
+            "min_users": threshold.min_users,
+            "suppressed_cells": results.privacy.suppressed_cells,
+            "extract": extracted.as_ref().map(|e| serde_json::json!({
+                "classified": e.classified,
+                "cached": e.cached,
+                "errors": e.errors,
+            })),
+            "seconds": {
+                "extract": t_extract.as_secs_f64(),
+                "analyse": t_analyse.as_secs_f64(),
+                "write": t_write.as_secs_f64(),
+                "total": t0.elapsed().as_secs_f64(),
+            },
+        });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(e) = &extracted {
+        eprintln!("{}", e.note);
+    }
+    let mode = if personal {
+        "personal mode: one person's sessions, no suppression".to_string()
+    } else {
+        format!(
+            "{} people, threshold {} people per cell, {} cells suppressed",
+            people.len(),
+            threshold.min_users,
+            results.privacy.suppressed_cells
+        )
+    };
+    println!(
+        "{} sessions ({interactive} interactive); {mode}",
+        facets.len()
+    );
+    println!(
+        "Report:  {}  ({} KB)",
+        written.index_html.display(),
+        written.html_bytes.div_ceil(1024)
+    );
+    println!("Data:    {}", written.results_json.display());
+    if let Some(p) = facets_path {
+        println!("Facets:  {}", p.display());
+    }
+    println!(
+        "Tables:  {} ({} CSV files)",
+        written.dir.join("tables").display(),
+        written.tables.len()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
-/// `agentstat` with no arguments: the report on ~/.claude/projects.
+/// `agentstat` with no arguments: the report on the default roots.
 pub fn run_default() -> CmdResult {
-    run(Args { paths: vec![] })
+    run(Args {
+        paths: vec![],
+        out: PathBuf::from("agentstat-report"),
+        min_users: None,
+        personal: false,
+        facets: vec![],
+        classifier: "heuristic".into(),
+        user: None,
+        no_cache: false,
+        json: false,
+    })
+}
+
+fn read_facet_files(files: &[PathBuf]) -> Result<Vec<Facet>, Box<dyn std::error::Error>> {
+    let mut all = Vec::new();
+    for f in files {
+        all.extend(agentstat_facets::parquet::read_facets(f)?);
+    }
+    // The same session may be in two files (re-extracted, merged twice): count it once.
+    all.sort_by(|a, b| a.session_key.cmp(&b.session_key));
+    all.dedup_by(|a, b| a.session_key == b.session_key);
+    Ok(all)
+}
+
+fn backend(name: &str) -> Result<(Box<dyn Backend>, BackendId), Box<dyn std::error::Error>> {
+    match name {
+        "heuristic" => {
+            let b = agentstat_classify::heuristic::HeuristicBackend::new();
+            let id = BackendId {
+                name: "heuristic".into(),
+                model: "rules".into(),
+                prompt_version: agentstat_classify::heuristic::RULES_VERSION.into(),
+            };
+            Ok((Box::new(b), id))
+        }
+        other => Err(format!(
+            "`agentstat report` classifies with the offline heuristic; for `{other}`, run `agentstat extract --classifier {other} -o facets.parquet` and then `agentstat report --facets facets.parquet`"
+        )
+        .into()),
+    }
+}
+
+/// What extraction did, for the summary.
+#[derive(Default)]
+struct Extracted {
+    classified: u64,
+    cached: u64,
+    errors: u64,
+    note: String,
+}
+
+/// Scan and classify (cached), with a progress bar on a terminal.
+fn extract(
+    roots: &[PathBuf],
+    args: &Args,
+) -> Result<(Vec<Facet>, Extracted), Box<dyn std::error::Error>> {
+    let (b, id) = backend(&args.classifier)?;
+    let salt = agentstat_ingest::load_or_create_salt()
+        .map_err(|e| format!("cannot read or create the pseudonymisation salt: {e}"))?;
+    let options = ExtractOptions {
+        backend: Some((b.as_ref(), id)),
+        ingest: agentstat_ingest::IngestOptions {
+            user_label: args.user.clone(),
+            salt,
+        },
+        cache_dir: if args.no_cache {
+            None
+        } else {
+            default_cache_dir()
+        },
+    };
+    let existing: Vec<PathBuf> = roots.iter().filter(|p| p.exists()).cloned().collect();
+    if existing.is_empty() {
+        return Ok((Vec::new(), Extracted::default()));
+    }
+    let bar = progress_bar();
+    let tick = |done: u64, total: u64| {
+        if let Some(b) = &bar {
+            b.set_length(total);
+            b.set_position(done);
+        }
+    };
+    let (facets, report) = extract_facets(&existing, &options, Some(&tick));
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let note = format!(
+        "Read {} sessions: {} classified now, {} from the cache, {} not interactive{}.",
+        report.sessions,
+        report.classified,
+        report.cached,
+        report.not_interactive,
+        if report.errors > 0 {
+            format!(", {} classification errors", report.errors)
+        } else {
+            String::new()
+        }
+    );
+    let e = Extracted {
+        classified: report.classified,
+        cached: report.cached,
+        errors: report.errors,
+        note,
+    };
+    Ok((facets, e))
+}
+
+/// A bar on stderr, or nothing when stderr is not a terminal (CI, pipes).
+fn progress_bar() -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let b = indicatif::ProgressBar::new(0);
+    b.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} reading and classifying {pos}/{len} sessions {bar:30} {eta}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    Some(b)
 }
