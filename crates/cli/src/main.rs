@@ -3,6 +3,7 @@
 //! A thin binary: each subcommand lives in `cmd/<name>.rs` and wires library crates together.
 
 mod cmd;
+mod facet_cache;
 mod pipeline;
 
 use clap::{Parser, Subcommand};

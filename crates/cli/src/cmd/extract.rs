@@ -1,11 +1,196 @@
+//! `agentstat extract`: transcripts → facets Parquet (telemetry + classifier labels, no text).
+//!
+//! The work is in [`crate::facet_cache::extract_facets`] (shared with `report`); this file
+//! parses options, builds the classifier backend, draws the progress bar and prints the summary.
+
 use super::CmdResult;
+use crate::facet_cache::{self, BackendId, ExtractOptions, ExtractReport};
+use agentstat_classify::Backend;
+use agentstat_ingest::IngestOptions;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Which classifier labels the sessions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Classifier {
+    /// Offline deterministic rules (default; no network).
+    Heuristic,
+    /// Anthropic Messages API (ANTHROPIC_API_KEY); `--batch` uses the Message Batches API.
+    Anthropic,
+    /// Any OpenAI-compatible chat-completions server (OPENAI_API_KEY optional; `--base-url`).
+    Openai,
+}
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Paths (files or directories).
-    pub paths: Vec<std::path::PathBuf>,
+    /// Transcript files or directories (default: ~/.claude/projects, or $CLAUDE_CONFIG_DIR/projects).
+    pub paths: Vec<PathBuf>,
+    /// Where to write the facets table.
+    #[arg(short = 'o', long = "output", default_value = "facets.parquet")]
+    pub output: PathBuf,
+    /// Classifier backend.
+    #[arg(long, value_enum, default_value_t = Classifier::Heuristic)]
+    pub classifier: Classifier,
+    /// Your own label for the person behind these sessions (only its salted hash is stored).
+    #[arg(long)]
+    pub user: Option<String>,
+    /// Model id for an LLM backend.
+    #[arg(long)]
+    pub model: Option<String>,
+    /// Base URL of the LLM server (OpenAI-compatible servers, or an Anthropic proxy).
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// Use the Anthropic Message Batches API (cheaper, asynchronous; resumable).
+    #[arg(long)]
+    pub batch: bool,
+    /// Do not read or write the facet cache.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Print the summary as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
 }
 
-pub fn run(_args: Args) -> CmdResult {
-    Err("`agentstat extract` is not built yet".into())
+pub fn run(args: Args) -> CmdResult {
+    let paths = if args.paths.is_empty() {
+        agentstat_ingest::default_roots()
+    } else {
+        args.paths.clone()
+    };
+    let salt = agentstat_ingest::load_or_create_salt().map_err(|e| {
+        format!(
+            "cannot read or create the pseudonymisation salt: {e} (set AGENTSTAT_SALT to override)"
+        )
+    })?;
+    let (backend, id) = make_backend(&args)?;
+    let cache_dir = if args.no_cache {
+        None
+    } else {
+        facet_cache::default_cache_dir()
+    };
+    let options = ExtractOptions {
+        backend: Some((backend.as_ref(), id)),
+        ingest: IngestOptions {
+            user_label: args.user.clone(),
+            salt,
+        },
+        cache_dir: cache_dir.clone(),
+    };
+
+    let bar = progress_bar();
+    let tick = |done: u64, total: u64| {
+        if bar.length() != Some(total) {
+            bar.set_length(total);
+        }
+        bar.set_position(done);
+    };
+    let (facets, report) = facet_cache::extract_facets(&paths, &options, Some(&tick));
+    bar.finish_and_clear();
+
+    const SHOWN: usize = 20;
+    for w in report.diagnostics.warnings.iter().take(SHOWN) {
+        eprintln!("agentstat: warning: {w}");
+    }
+    if report.diagnostics.warnings_total > SHOWN as u64 {
+        eprintln!(
+            "agentstat: … and {} more warnings",
+            report.diagnostics.warnings_total - SHOWN as u64
+        );
+    }
+    if facets.is_empty() {
+        let looked: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        eprintln!(
+            "agentstat: no sessions found in {} (pass transcript files or directories as arguments)",
+            looked.join(", ")
+        );
+        return Ok(ExitCode::from(1));
+    }
+    agentstat_facets::parquet::write_facets(&args.output, &facets)?;
+    print_summary(&report, &args, cache_dir.as_deref());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Build the chosen backend and the identity that keys its cache entries.
+fn make_backend(args: &Args) -> Result<(Box<dyn Backend>, BackendId), Box<dyn std::error::Error>> {
+    match args.classifier {
+        Classifier::Heuristic => {
+            if args.batch || args.model.is_some() || args.base_url.is_some() {
+                return Err("--model, --base-url and --batch apply to LLM classifiers only (--classifier anthropic|openai)".into());
+            }
+            let id = BackendId {
+                name: "heuristic".into(),
+                model: "heuristic".into(),
+                prompt_version: agentstat_classify::heuristic::RULES_VERSION.into(),
+            };
+            Ok((
+                Box::new(agentstat_classify::heuristic::HeuristicBackend::new()),
+                id,
+            ))
+        }
+        Classifier::Anthropic | Classifier::Openai => llm_backend(args),
+    }
+}
+
+fn progress_bar() -> indicatif::ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar =
+        indicatif::ProgressBar::with_draw_target(Some(0), indicatif::ProgressDrawTarget::stderr());
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{spinner} extracting {pos}/{len} sessions [{bar:30}] {eta}",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
+fn print_summary(r: &ExtractReport, args: &Args, cache_dir: Option<&std::path::Path>) {
+    let out = args.output.display();
+    if args.json {
+        let v = serde_json::json!({
+            "sessions": r.sessions,
+            "classified": r.classified,
+            "cached": r.cached,
+            "not_interactive": r.not_interactive,
+            "errors": r.errors,
+            "unreadable": r.unreadable,
+            "skipped_lines": r.diagnostics.skipped_total(),
+            "output": out.to_string(),
+        });
+        println!("{v}");
+    }
+    eprintln!(
+        "agentstat: {} sessions ({} not interactive): {} classified, {} from cache, {} errors{}",
+        r.sessions,
+        r.not_interactive,
+        r.classified,
+        r.cached,
+        r.errors,
+        if r.unreadable > 0 {
+            format!(", {} unreadable", r.unreadable)
+        } else {
+            String::new()
+        }
+    );
+    if r.diagnostics.skipped_total() > 0 {
+        eprintln!(
+            "agentstat: {} transcript lines skipped (see warnings)",
+            r.diagnostics.skipped_total()
+        );
+    }
+    match cache_dir {
+        Some(d) => eprintln!(
+            "agentstat: facets written to {out} (cache: {})",
+            d.display()
+        ),
+        None => eprintln!("agentstat: facets written to {out} (cache off)"),
+    }
+}
+
+/// LLM backends come from `agentstat_classify::llm`.
+fn llm_backend(args: &Args) -> Result<(Box<dyn Backend>, BackendId), Box<dyn std::error::Error>> {
+    let _ = args;
+    Err("LLM classifiers are not available in this build yet; use --classifier heuristic".into())
 }

@@ -1,0 +1,494 @@
+//! Cached extraction: transcripts → facets, one cache entry per session.
+//!
+//! A session's entry is keyed by the fingerprint of its source files (path, size, mtime and a
+//! blake3 of the first and last 64 KB), the classifier backend, model and prompt/rule version,
+//! the telemetry version and the pseudonymisation inputs (salt, `--user`). A second run over
+//! unchanged sessions therefore reads no transcript and makes no LLM call. Entries are plain
+//! JSON facets (no transcript text) under `$AGENTSTAT_CACHE_DIR`, else
+//! `$XDG_CACHE_HOME/agentstat`, else `~/.cache/agentstat`.
+
+use agentstat_classify::{Backend, SessionInput};
+use agentstat_facets::Facet;
+use agentstat_ingest::{discover, read_session, Diagnostics, IngestOptions, SessionSource};
+use agentstat_session::Session;
+use rayon::prelude::*;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+/// Bump when the cache entry format or the facet construction changes.
+const CACHE_FORMAT: &str = "facet-cache-1";
+/// Bytes hashed at each end of a source file.
+const EDGE: u64 = 64 * 1024;
+
+/// What identifies the classifier that produced a facet (part of the cache key).
+#[derive(Debug, Clone)]
+pub struct BackendId {
+    pub name: String,
+    pub model: String,
+    pub prompt_version: String,
+}
+
+/// Options for [`extract_facets`].
+pub struct ExtractOptions<'a> {
+    /// The classifier; `None` extracts telemetry only (labels left empty).
+    pub backend: Option<(&'a dyn Backend, BackendId)>,
+    pub ingest: IngestOptions,
+    /// Cache directory; `None` disables the cache.
+    pub cache_dir: Option<PathBuf>,
+}
+
+/// Counts for the summary line, plus ingest diagnostics.
+#[derive(Debug, Default)]
+pub struct ExtractReport {
+    pub sessions: u64,
+    /// Sessions sent to the classifier in this run.
+    pub classified: u64,
+    /// Sessions answered from the cache.
+    pub cached: u64,
+    /// Non-interactive sessions (kept, not classified).
+    pub not_interactive: u64,
+    /// Sessions whose classification failed (kept without labels, not cached).
+    pub errors: u64,
+    /// Sources that yielded no session.
+    pub unreadable: u64,
+    pub diagnostics: Diagnostics,
+}
+
+/// Progress callback: called once per session processed, with (done, total).
+pub type Progress<'a> = &'a (dyn Fn(u64, u64) + Sync);
+
+/// Discover sessions under `paths`, measure and classify each (from the cache when possible),
+/// and return one facet per session, sorted by session key.
+pub fn extract_facets(
+    paths: &[PathBuf],
+    options: &ExtractOptions,
+    progress: Option<Progress>,
+) -> (Vec<Facet>, ExtractReport) {
+    let mut report = ExtractReport::default();
+    let sources = discover(paths, &mut report.diagnostics);
+    let total = sources.len() as u64;
+    let done = AtomicU64::new(0);
+    let diag = Mutex::new(Diagnostics::default());
+    let salt_digest = blake3::hash(&options.ingest.salt);
+
+    let results: Vec<Outcome> = sources
+        .par_iter()
+        .map(|src| {
+            let out = one_session(src, options, salt_digest.as_bytes(), &diag);
+            let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+            if let Some(p) = progress {
+                p(n, total);
+            }
+            out
+        })
+        .collect();
+
+    report
+        .diagnostics
+        .merge(diag.into_inner().unwrap_or_default());
+    let mut facets = Vec::with_capacity(results.len());
+    for r in results {
+        match r {
+            Outcome::Cached(f) => {
+                report.cached += 1;
+                facets.push(*f);
+            }
+            Outcome::Fresh {
+                facet,
+                classified,
+                error,
+            } => {
+                if classified {
+                    report.classified += 1;
+                }
+                if error {
+                    report.errors += 1;
+                }
+                facets.push(*facet);
+            }
+            Outcome::Unreadable => report.unreadable += 1,
+        }
+    }
+    report.sessions = facets.len() as u64;
+    report.not_interactive = facets.iter().filter(|f| !f.interactive).count() as u64;
+    facets.sort_by(|a, b| a.session_key.cmp(&b.session_key));
+    facets.dedup_by(|a, b| a.session_key == b.session_key);
+    (facets, report)
+}
+
+enum Outcome {
+    Cached(Box<Facet>),
+    Fresh {
+        facet: Box<Facet>,
+        classified: bool,
+        error: bool,
+    },
+    Unreadable,
+}
+
+fn one_session(
+    src: &SessionSource,
+    options: &ExtractOptions,
+    salt_digest: &[u8],
+    diag: &Mutex<Diagnostics>,
+) -> Outcome {
+    let key = options
+        .cache_dir
+        .as_ref()
+        .and_then(|_| cache_key(src, options, salt_digest));
+    if let (Some(dir), Some(key)) = (&options.cache_dir, &key) {
+        if let Some(f) = load(dir, key) {
+            return Outcome::Cached(Box::new(f));
+        }
+    }
+    let mut local = Diagnostics::default();
+    let session = read_session(src, &options.ingest, &mut local);
+    if let Ok(mut d) = diag.lock() {
+        d.merge(local);
+    }
+    let Some(session) = session else {
+        return Outcome::Unreadable;
+    };
+    let (facet, classified, error) = build_facet(&session, options);
+    if let (Some(dir), Some(key), false) = (&options.cache_dir, &key, error) {
+        store(dir, key, &facet);
+    }
+    Outcome::Fresh {
+        facet: Box::new(facet),
+        classified,
+        error,
+    }
+}
+
+/// Telemetry + labels for one session. Non-interactive sessions are not classified.
+/// Returns (facet, sent to the classifier, classification failed).
+pub fn build_facet(session: &Session, options: &ExtractOptions) -> (Facet, bool, bool) {
+    let telemetry = agentstat_telemetry::measure(session);
+    let excluded_reason = session.non_interactive_reason().map(str::to_owned);
+    let interactive = excluded_reason.is_none();
+    let mut classified = false;
+    let mut error = false;
+    let labels = match (&options.backend, interactive) {
+        (Some((backend, _)), true) => {
+            classified = true;
+            match backend.classify(&SessionInput {
+                session,
+                telemetry: &telemetry,
+            }) {
+                Ok(l) => Some(l),
+                Err(e) => {
+                    error = true;
+                    eprintln!("agentstat: classification failed for a session: {e}");
+                    None
+                }
+            }
+        }
+        _ => None,
+    };
+    let facet = Facet {
+        session_key: session_key(&options.ingest.salt, &session.id),
+        user_key: session.user.0.clone(),
+        agent: session.agent.name.clone(),
+        agent_version: session.agent.version.clone(),
+        interactive,
+        excluded_reason,
+        telemetry,
+        labels,
+    };
+    (facet, classified, error)
+}
+
+/// Pseudonymous session key: salted blake3 of the agent's session id (hex, 32 chars).
+pub fn session_key(salt: &[u8], session_id: &str) -> String {
+    let mut h = blake3::Hasher::new();
+    h.update(b"agentstat-session\0");
+    h.update(salt);
+    h.update(b"\0");
+    h.update(session_id.as_bytes());
+    h.finalize().to_hex()[..32].to_string()
+}
+
+/// The default cache directory (see module docs); `None` when no home is known.
+pub fn default_cache_dir() -> Option<PathBuf> {
+    if let Some(d) = std::env::var_os("AGENTSTAT_CACHE_DIR").filter(|d| !d.is_empty()) {
+        return Some(PathBuf::from(d));
+    }
+    if let Some(d) = std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
+        return Some(PathBuf::from(d).join("agentstat"));
+    }
+    std::env::var_os("HOME")
+        .filter(|d| !d.is_empty())
+        .map(|h| PathBuf::from(h).join(".cache").join("agentstat"))
+}
+
+fn cache_key(src: &SessionSource, options: &ExtractOptions, salt_digest: &[u8]) -> Option<String> {
+    let mut h = blake3::Hasher::new();
+    h.update(CACHE_FORMAT.as_bytes());
+    h.update(agentstat_telemetry::TELEMETRY_VERSION.as_bytes());
+    h.update(salt_digest);
+    h.update(
+        options
+            .ingest
+            .user_label
+            .as_deref()
+            .unwrap_or("\0none")
+            .as_bytes(),
+    );
+    match &options.backend {
+        Some((_, id)) => {
+            for part in [&id.name, &id.model, &id.prompt_version] {
+                h.update(part.as_bytes());
+                h.update(b"\0");
+            }
+        }
+        None => {
+            h.update(b"telemetry-only\0");
+        }
+    }
+    let mut files = source_files(src);
+    files.sort();
+    for f in &files {
+        fingerprint(f, &mut h)?;
+    }
+    Some(h.finalize().to_hex().to_string())
+}
+
+/// Every file a session is read from (main transcript and subagent files).
+fn source_files(src: &SessionSource) -> Vec<PathBuf> {
+    src.files.iter().map(|f| f.path.clone()).collect()
+}
+
+/// Path, size, mtime and the first and last 64 KB of a file; `None` if it cannot be read
+/// (then the session is simply not cached).
+fn fingerprint(path: &Path, h: &mut blake3::Hasher) -> Option<()> {
+    let meta = std::fs::metadata(path).ok()?;
+    let mtime = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    h.update(path.to_string_lossy().as_bytes());
+    h.update(&meta.len().to_le_bytes());
+    h.update(&mtime.to_le_bytes());
+    let mut f = std::fs::File::open(path).ok()?;
+    let mut buf = Vec::with_capacity(EDGE as usize);
+    (&mut f).take(EDGE).read_to_end(&mut buf).ok()?;
+    h.update(&buf);
+    if meta.len() > EDGE {
+        buf.clear();
+        f.seek(SeekFrom::Start(meta.len().saturating_sub(EDGE).max(EDGE)))
+            .ok()?;
+        f.take(EDGE).read_to_end(&mut buf).ok()?;
+        h.update(&buf);
+    }
+    Some(())
+}
+
+fn entry_path(dir: &Path, key: &str) -> PathBuf {
+    dir.join("facets")
+        .join(&key[..2])
+        .join(format!("{key}.json"))
+}
+
+fn load(dir: &Path, key: &str) -> Option<Facet> {
+    let bytes = std::fs::read(entry_path(dir, key)).ok()?;
+    // A corrupt entry is a miss: it will be recomputed and overwritten.
+    serde_json::from_slice(&bytes).ok()
+}
+
+fn store(dir: &Path, key: &str, facet: &Facet) {
+    let path = entry_path(dir, key);
+    let Some(parent) = path.parent() else { return };
+    let write = || -> std::io::Result<()> {
+        std::fs::create_dir_all(parent)?;
+        let tmp = parent.join(format!(".{key}.{}.tmp", std::process::id()));
+        std::fs::write(
+            &tmp,
+            serde_json::to_vec(facet).map_err(std::io::Error::other)?,
+        )?;
+        std::fs::rename(&tmp, &path)
+    };
+    if let Err(e) = write() {
+        // The cache is an optimisation: warn once per failure and carry on.
+        eprintln!(
+            "agentstat: warning: cannot write facet cache {}: {e}",
+            path.display()
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_keys_are_salted_and_stable() {
+        let a = session_key(b"salt1", "abc");
+        assert_eq!(a, session_key(b"salt1", "abc"));
+        assert_ne!(a, session_key(b"salt2", "abc"));
+        assert_ne!(a, session_key(b"salt1", "abd"));
+        assert_eq!(a.len(), 32);
+        assert!(!a.contains("abc"));
+    }
+
+    #[test]
+    fn fingerprint_changes_with_content_at_either_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("s.jsonl");
+        let mut body = vec![b'x'; 200_000];
+        std::fs::write(&p, &body).unwrap();
+        let fp = |p: &Path| {
+            let mut h = blake3::Hasher::new();
+            fingerprint(p, &mut h).unwrap();
+            h.finalize()
+        };
+        let a = fp(&p);
+        assert_eq!(a, fp(&p));
+        let n = body.len();
+        body[n - 1] = b'y';
+        std::fs::write(&p, &body).unwrap();
+        assert_ne!(a, fp(&p));
+        assert!(fingerprint(&dir.path().join("missing"), &mut blake3::Hasher::new()).is_none());
+    }
+
+    #[test]
+    fn entries_round_trip_and_corrupt_entries_are_misses() {
+        let dir = tempfile::tempdir().unwrap();
+        let facet = Facet {
+            session_key: "k".into(),
+            user_key: "u".into(),
+            agent: "claude-code".into(),
+            agent_version: None,
+            interactive: true,
+            excluded_reason: None,
+            telemetry: Default::default(),
+            labels: None,
+        };
+        let key = "ab".repeat(32);
+        assert!(load(dir.path(), &key).is_none());
+        store(dir.path(), &key, &facet);
+        assert_eq!(load(dir.path(), &key), Some(facet));
+        std::fs::write(entry_path(dir.path(), &key), b"{not json").unwrap();
+        assert!(load(dir.path(), &key).is_none());
+    }
+    /// A backend that counts its calls and answers with the heuristic's labels.
+    struct Counting(std::sync::atomic::AtomicU32);
+    impl Backend for Counting {
+        fn name(&self) -> &str {
+            "counting"
+        }
+        fn classify(
+            &self,
+            input: &SessionInput,
+        ) -> Result<agentstat_facets::Labels, agentstat_classify::ClassifyError> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            agentstat_classify::heuristic::HeuristicBackend::new().classify(input)
+        }
+    }
+
+    fn transcript(session: &str, prompt: &str) -> String {
+        let rec = |v: serde_json::Value| v.to_string() + "\n";
+        let mut s = String::new();
+        s += &rec(
+            serde_json::json!({"type":"user","uuid":"u1","parentUuid":null,"sessionId":session,
+            "cwd":"/home/alice/proj","version":"2.1.0","timestamp":"2026-01-05T10:00:00Z",
+            "message":{"role":"user","content":prompt}}),
+        );
+        s += &rec(
+            serde_json::json!({"type":"assistant","uuid":"a1","parentUuid":"u1","sessionId":session,
+            "cwd":"/home/alice/proj","version":"2.1.0","timestamp":"2026-01-05T10:00:05Z","requestId":"r1",
+            "message":{"id":"m1","role":"assistant","model":"claude-sonnet-4-5","content":[{"type":"text","text":"Done, the change is in."}],
+            "usage":{"input_tokens":10,"output_tokens":7}}}),
+        );
+        // Record ids are unique per session (ingest deduplicates records by uuid).
+        s.replace("\"u1\"", &format!("\"{session}-u1\""))
+            .replace("\"a1\"", &format!("\"{session}-a1\""))
+            .replace("\"m1\"", &format!("\"{session}-m1\""))
+    }
+
+    #[test]
+    fn second_run_is_served_from_the_cache_and_edits_invalidate() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("projects");
+        std::fs::create_dir_all(&data).unwrap();
+        let a = data.join("11111111-1111-1111-1111-111111111111.jsonl");
+        let b = data.join("22222222-2222-2222-2222-222222222222.jsonl");
+        std::fs::write(
+            &a,
+            transcript(
+                "11111111-1111-1111-1111-111111111111",
+                "add a --json flag to scan",
+            ),
+        )
+        .unwrap();
+        std::fs::write(
+            &b,
+            transcript(
+                "22222222-2222-2222-2222-222222222222",
+                "fix the failing test in parser.rs",
+            ),
+        )
+        .unwrap();
+        let backend = Counting(Default::default());
+        let id = BackendId {
+            name: "counting".into(),
+            model: "m".into(),
+            prompt_version: "p1".into(),
+        };
+        let opts = ExtractOptions {
+            backend: Some((&backend, id.clone())),
+            ingest: IngestOptions {
+                user_label: None,
+                salt: b"s".to_vec(),
+            },
+            cache_dir: Some(dir.path().join("cache")),
+        };
+        let paths = vec![data.clone()];
+        let (first, r1) = extract_facets(&paths, &opts, None);
+        assert_eq!((r1.sessions, r1.classified, r1.cached), (2, 2, 0));
+        assert_eq!(backend.0.load(Ordering::SeqCst), 2);
+        assert!(first
+            .iter()
+            .all(|f| f.labels.is_some() && f.telemetry.human_turns == 1));
+
+        let (second, r2) = extract_facets(&paths, &opts, None);
+        assert_eq!((r2.classified, r2.cached), (0, 2));
+        assert_eq!(
+            backend.0.load(Ordering::SeqCst),
+            2,
+            "no classifier call on an unchanged corpus"
+        );
+        assert_eq!(first, second);
+
+        // Appending to one transcript re-classifies that session only.
+        let mut more = std::fs::read_to_string(&a).unwrap();
+        more += &transcript("11111111-1111-1111-1111-111111111111", "now add tests")
+            .replace("-u1\"", "-u2\"")
+            .replace("-a1\"", "-a2\"")
+            .replace("-m1\"", "-m2\"");
+        std::fs::write(&a, more).unwrap();
+        let (_, r3) = extract_facets(&paths, &opts, None);
+        assert_eq!((r3.classified, r3.cached), (1, 1));
+
+        // Another prompt version is another cache entry.
+        let opts2 = ExtractOptions {
+            backend: Some((
+                &backend,
+                BackendId {
+                    prompt_version: "p2".into(),
+                    ..id
+                },
+            )),
+            ingest: IngestOptions {
+                user_label: None,
+                salt: b"s".to_vec(),
+            },
+            cache_dir: Some(dir.path().join("cache")),
+        };
+        let (_, r4) = extract_facets(&paths, &opts2, None);
+        assert_eq!(r4.classified, 2);
+    }
+}
