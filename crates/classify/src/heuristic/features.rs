@@ -74,11 +74,12 @@ pub fn file_cat(path: &str) -> FileCat {
         || has("/adr/")
         || has("/design/")
         || ((ext == "md" || ext == "txt")
-            && (name.contains("plan")
-                || name.contains("design")
-                || name.contains("spec")
-                || name.contains("rfc")
-                || name.contains("proposal")))
+            && ["plan", "design", "spec", "rfc", "proposal", "roadmap"]
+                .iter()
+                .any(|k| {
+                    let stem = name.trim_end_matches(".md").trim_end_matches(".txt");
+                    stem.starts_with(k) || stem.ends_with(k) || stem.ends_with(&format!("{k}s"))
+                }))
     {
         return FileCat::PlanDoc;
     }
@@ -471,8 +472,9 @@ pub struct Prompt {
     pub broken: u32,
     pub affirm: bool,
     pub affirm_weak: bool,
-    pub complaint: bool,
-    pub frustration: bool,
+    /// The complaint / frustration cue found (later prompts only for complaints).
+    pub complaint: Option<&'static str>,
+    pub frustration: Option<&'static str>,
     pub pushback: bool,
     /// The agent's last visible text before this prompt asked a question or offered options.
     pub after_agent_question: bool,
@@ -494,6 +496,8 @@ pub struct Features {
     pub edit_ok: u32,
     /// Lines added in files this session created, and in files that already existed.
     pub new_file_lines: u64,
+    /// Lines added plus removed by successful edits.
+    pub lines_changed: u64,
     pub existing_file_lines: u64,
     pub files_edited: BTreeSet<String>,
     pub files_created: BTreeSet<String>,
@@ -544,6 +548,11 @@ pub struct Features {
     /// Whole-session lowercase side-signal text: project path, edited paths (for occupation).
     pub side_paths: Vec<String>,
     pub system_claude_md: bool,
+    /// Slash commands the user ran (`/review`, `/workflows:plan`), normalised: their names
+    /// carry intent like prompt words.
+    pub commands: Vec<Norm>,
+    /// Length of the final assistant text in bytes.
+    pub final_text_len: usize,
 }
 
 impl Features {
@@ -592,6 +601,55 @@ fn is_injected(text: &str) -> bool {
         || t.starts_with("[Request interrupted")
 }
 
+/// Remove IDE context the CLI attaches to a prompt (`<ide_selection>…</ide_selection>`,
+/// `<ide_opened_file>…`): it is file content, not the person's words.
+pub fn strip_ide_context(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains("<ide_") && !text.contains("<system-reminder>") {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    loop {
+        let start = [rest.find("<ide_"), rest.find("<system-reminder>")]
+            .into_iter()
+            .flatten()
+            .min();
+        let Some(start) = start else {
+            out.push_str(rest);
+            break;
+        };
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        let tag_end = after
+            .find(|c: char| c == '>' || c.is_whitespace())
+            .unwrap_or(after.len());
+        let close = format!("</{}>", &after[..tag_end]);
+        match rest[start..].find(&close) {
+            Some(e) => rest = &rest[start + e + close.len()..],
+            None => {
+                // Unclosed tag: drop to the end of the line.
+                match rest[start..].find('\n') {
+                    Some(e) => rest = &rest[start + e..],
+                    None => break,
+                }
+            }
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// The slash command's name in a command note (`<command-name>/review</command-name>` or a
+/// leading `/review`).
+fn command_name(text: &str) -> Option<&str> {
+    if let Some(i) = text.find("<command-name>") {
+        let rest = &text[i + "<command-name>".len()..];
+        return rest.find("</command-name>").map(|e| &rest[..e]);
+    }
+    let t = text.trim_start();
+    t.starts_with('/')
+        .then(|| t.split_whitespace().next().unwrap_or(""))
+}
+
 fn looks_pasted(raw: &str) -> bool {
     let h = text::head(raw, text::SCAN_CAP);
     h.contains("Traceback (most recent")
@@ -637,9 +695,11 @@ pub fn extract(s: &Session) -> Features {
                 if is_injected(&h.text) {
                     continue;
                 }
-                let norm = Norm::new(&h.text);
+                let own = strip_ide_context(&h.text);
+                let h_text: &str = &own;
+                let norm = Norm::new(h_text);
                 let n = f.prompts.len();
-                let tech = text::tech_tokens(&h.text);
+                let tech = text::tech_tokens(h_text);
                 let accept = norm.words <= 6
                     && (text::ACCEPT.iter().any(|a| norm.padded.trim() == *a)
                         || norm.starts(&[
@@ -689,19 +749,26 @@ pub fn extract(s: &Session) -> Features {
                 let p = Prompt {
                     n,
                     tech,
-                    chars: h.text.len(),
+                    chars: h_text.len(),
                     accept,
                     broken,
                     affirm: norm.any(text::AFFIRM).is_some(),
                     affirm_weak: norm.any(text::AFFIRM_WEAK).is_some(),
-                    complaint: n > 0 && norm.any(text::COMPLAIN).is_some(),
-                    frustration: norm.any(text::FRUSTRATION).is_some()
-                        || (n > 0 && raw_low_has_sad),
+                    complaint: if n > 0 {
+                        norm.any(text::COMPLAIN)
+                    } else {
+                        None
+                    },
+                    frustration: norm.any(text::FRUSTRATION).or(if n > 0 && raw_low_has_sad {
+                        Some(":(")
+                    } else {
+                        None
+                    }),
                     pushback: n > 0
                         && (norm.starts(text::PUSHBACK_START)
                             || norm.any(text::PUSHBACK_ANY).is_some()),
                     after_agent_question: after_q,
-                    pasted_output: looks_pasted(&h.text),
+                    pasted_output: looks_pasted(h_text),
                     plan_mode: h.permission_mode.as_deref() == Some("plan"),
                     norm,
                 };
@@ -759,6 +826,12 @@ pub fn extract(s: &Session) -> Features {
                 if n.text.contains("CLAUDE.md") || n.kind == "memory" {
                     f.system_claude_md = true;
                 }
+                if n.kind == "command" && f.commands.len() < 50 {
+                    if let Some(name) = command_name(&n.text) {
+                        f.commands
+                            .push(Norm::new(&name.replace([':', '-', '_', '/'], " ")));
+                    }
+                }
             }
             Event::Compaction { .. } => {}
         }
@@ -780,6 +853,7 @@ pub fn extract(s: &Session) -> Features {
     if let Some(t) = last_agent_text {
         let tl = tail(t, 600);
         f.final_text = Some(Norm::new(tl));
+        f.final_text_len = t.len();
         let trimmed = t.trim_end();
         f.final_is_question = trimmed.ends_with('?');
         let last_line = trimmed.rsplit('\n').next().unwrap_or("");
@@ -832,17 +906,16 @@ fn action(
             f.edit_actions += 1;
             let path = a.file_path().unwrap_or("").to_string();
             if !ok {
-                if a.result.status == ResultStatus::Error {
-                    *pending_err = Some(pos);
-                }
+                // A failed edit ("string not found") is a tool hiccup the agent retries; only
+                // commands that fail count as an unrecovered final error.
                 return;
             }
             f.edit_ok += 1;
-            *pending_err = None;
             let cat = file_cat(&path);
             let lines = a.result.lines.map(|l| l.added + l.removed).unwrap_or(0);
             let added = a.result.lines.map(|l| l.added).unwrap_or(0);
             let w = edit_weight(lines);
+            f.lines_changed += lines;
             f.cat_weight[cat.idx()] += w;
             if f.seg_edits.is_empty() {
                 f.seg_edits.push([0.0; 8]);

@@ -11,12 +11,32 @@ use agentstat_facets::{
 pub type Notes = Vec<String>;
 
 /// The broken-ness that applies to each prompt's segment: the latest substantive prompt's.
+/// A session opened by a report of breakage stays reactive through follow-ups that ask for
+/// nothing new ("fix it up", "what about X?"), but not through requests for new features.
 fn segment_broken(f: &Features) -> Vec<bool> {
     let mut out = Vec::with_capacity(f.prompts.len());
     let mut cur = false;
+    let mut first_broken: Option<bool> = None;
     for p in &f.prompts {
         if !p.accept && p.norm.words > 0 {
-            cur = p.broken >= 2;
+            let fb = *first_broken.get_or_insert(p.broken >= 2);
+            let asks_new = p
+                .norm
+                .any(&[
+                    "add",
+                    "implement",
+                    "create",
+                    "build",
+                    "new feature",
+                    "support",
+                    "feature",
+                    "let's also",
+                    "refactor",
+                    "write",
+                    "update",
+                ])
+                .is_some();
+            cur = p.broken >= 2 || (fb && !asks_new);
         }
         out.push(cur);
     }
@@ -31,6 +51,9 @@ fn cue_score(f: &Features, list: &[&str]) -> f64 {
         let hits = p.norm.count(list).min(3) as f64;
         s += if first { 2.0 * hits } else { hits };
         first = false;
+    }
+    for c in &f.commands {
+        s += c.count(list).min(2) as f64;
     }
     s
 }
@@ -65,7 +88,14 @@ pub fn work_mode(f: &Features, t: &Telemetry) -> (WorkMode, Notes) {
         } else {
             code_ok += code;
             add(&mut score, WorkMode::Build, code);
-            add(&mut score, WorkMode::Test, seg[FileCat::Test as usize]);
+            let tests = seg[FileCat::Test as usize];
+            if asks_tests || code * 3.0 < tests {
+                add(&mut score, WorkMode::Test, tests);
+            } else {
+                // Tests written alongside a feature serve the feature.
+                add(&mut score, WorkMode::Build, 0.6 * tests);
+                add(&mut score, WorkMode::Test, 0.4 * tests);
+            }
         }
     }
     let code_total = code_broken + code_ok;
@@ -75,7 +105,13 @@ pub fn work_mode(f: &Features, t: &Telemetry) -> (WorkMode, Notes) {
         WorkMode::Communicate,
         docs_factor * f.weight(FileCat::Docs),
     );
-    add(&mut score, WorkMode::Plan, f.weight(FileCat::PlanDoc));
+    // A plan written on the way to code serves the code (a planning opener that pivots to
+    // execution has the executed work as its goal).
+    add(
+        &mut score,
+        WorkMode::Plan,
+        if code_total > 2.0 { 0.3 } else { 1.0 } * f.weight(FileCat::PlanDoc),
+    );
     add(&mut score, WorkMode::Operate, f.weight(FileCat::Ops));
     add(&mut score, WorkMode::Analyze, f.weight(FileCat::Data));
     add(&mut score, WorkMode::Orchestrate, f.weight(FileCat::Agent));
@@ -120,12 +156,16 @@ pub fn work_mode(f: &Features, t: &Telemetry) -> (WorkMode, Notes) {
     ];
     let plan_signals = f.exit_plan as f64 + f.prompts.iter().filter(|p| p.plan_mode).count() as f64;
 
-    if edit_total < 1.0
-        || (code_total + f.weight(FileCat::Test) < 1.0
-            && edit_total < 3.0
-            && ops_cmds < 3.0
-            && f.cmd("data") < 2)
-    {
+    let non_prose = code_total
+        + f.weight(FileCat::Test)
+        + f.weight(FileCat::Ops)
+        + f.weight(FileCat::Data)
+        + f.weight(FileCat::Agent);
+    let tiny_code = code_broken == 0.0
+        && non_prose < 2.5
+        && f.lines_changed < 15
+        && cue_score(f, text::UNDERSTAND_WORDS) >= 2.0;
+    if edit_total < 1.0 || ((non_prose < 1.0 || tiny_code) && ops_cmds < 3.0 && f.cmd("data") < 2) {
         // Little or no editing: the deliverable is knowledge, a plan, prose or operations.
         let cue = |m: WorkMode| {
             cues.iter()
@@ -133,9 +173,14 @@ pub fn work_mode(f: &Features, t: &Telemetry) -> (WorkMode, Notes) {
                 .map(|(_, v)| *v)
                 .unwrap_or(0.0)
         };
+        let docs = f.weight(FileCat::Docs).min(4.0);
+        let asked_prose = cue(WorkMode::Communicate) > 0.0;
+        let looked_at_code = f.code_files_read > 0 || f.searches > 0 || f.cmd("gitread") > 0;
         let mut best = (
             WorkMode::Understand,
-            1.0 + cue(WorkMode::Understand) + 0.05 * (f.reads + f.searches) as f64,
+            1.0 + cue(WorkMode::Understand)
+                + 0.05 * (f.reads + f.searches) as f64
+                + if asked_prose { 0.0 } else { 0.5 * docs },
         );
         let cands = [
             (
@@ -149,13 +194,24 @@ pub fn work_mode(f: &Features, t: &Telemetry) -> (WorkMode, Notes) {
             ),
             (
                 WorkMode::Orchestrate,
-                cue(WorkMode::Orchestrate) * 0.6 + if f.subagent_calls >= 3 { 1.0 } else { 0.0 },
+                cue(WorkMode::Orchestrate) * 0.8
+                    + if f.subagent_calls >= 3 && cue(WorkMode::Orchestrate) >= 2.0 {
+                        3.0
+                    } else {
+                        0.0
+                    },
             ),
             (
                 WorkMode::Communicate,
-                cue(WorkMode::Communicate) + 2.0 * f.weight(FileCat::Docs)
-                    - 0.1 * f.code_files_read as f64,
+                // Prose as the deliverable: asked for in words, or written without reading code.
+                cue(WorkMode::Communicate)
+                    + if asked_prose || !looked_at_code {
+                        1.5 * docs
+                    } else {
+                        0.0
+                    },
             ),
+            (WorkMode::Build, if tiny_code { non_prose } else { 0.0 }),
         ];
         for (m, v) in cands {
             if v > best.1 {
@@ -406,13 +462,21 @@ pub fn expertise(f: &Features) -> (Expertise, Notes) {
             }
         })
         .sum();
-    if own_words < 6 {
+    // Code-shaped names per prompt are capped: a pasted snippet is not insider naming.
+    let named: usize = subst
+        .iter()
+        .map(|p| p.tech.named().min(if p.pasted_output { 2 } else { 6 }))
+        .sum();
+    let sw_distinct = SOFTWARE_VOCAB
+        .iter()
+        .filter(|w| subst.iter().any(|p| p.norm.has(w)))
+        .count();
+    if own_words < 12 && named == 0 && sw_distinct < 2 {
         notes.push(format!(
-            "the user wrote {own_words} words of framing: Unclear"
+            "the user wrote {own_words} words of framing and named nothing specific: Unclear"
         ));
         return (Expertise::Unclear, notes);
     }
-    let named: usize = subst.iter().map(|p| p.tech.named()).sum();
     let mut structural: Vec<&str> = Vec::new();
     for p in &subst {
         for s in text::STRUCTURAL {
@@ -473,9 +537,10 @@ pub fn expertise(f: &Features) -> (Expertise, Notes) {
         f.agent_concedes
     ));
     let spec = named >= 2 || structural.len() >= 2 || (named >= 1 && structural.len() >= 1);
-    let mut level: i32 = if spec {
+    // Precise directives are Intermediate; loose, generic framing lower.
+    let mut level: i32 = if spec || sw_distinct >= 2 || own_words >= 40 {
         3
-    } else if own_words >= 25 || named + structural.len() >= 1 {
+    } else if own_words >= 12 || named + structural.len() >= 1 {
         2
     } else {
         1
@@ -494,13 +559,20 @@ pub fn expertise(f: &Features) -> (Expertise, Notes) {
     .iter()
     .filter(|x| **x)
     .count();
-    if level == 4 && strong >= 2 && corr_down == 0 {
+    if level == 4 && strong >= 3 && corr_up >= 1 && corr_down == 0 {
         level = 5;
     }
     if corr_down > corr_up {
         level -= 1;
     }
-    if generic > 0 && targeted == 0 && level > 2 {
+    // Generic checks are humility, not expertise: they lower only a level resting on volume.
+    if generic > 0
+        && targeted == 0
+        && corr_up == 0
+        && named == 0
+        && structural.is_empty()
+        && level > 2
+    {
         level -= 1;
     }
     let level = level.clamp(1, 5) as u8;
@@ -633,9 +705,6 @@ const OCCUPATION_VOCAB: &[(Occupation, &[&str])] = &[
     (
         Occupation::Science,
         &[
-            "experiment",
-            "experiments",
-            "lab",
             "genome",
             "genomic",
             "protein",
@@ -739,14 +808,16 @@ const OCCUPATION_VOCAB: &[(Occupation, &[&str])] = &[
     ),
 ];
 
+/// Distinct cue words of a group in the user's prompts or the names of the directories and
+/// files worked on (whole path components only, so `experiments/` is not a science signal).
 fn vocab_hits(f: &Features, words: &[&str]) -> usize {
     let mut n = 0;
     for w in words {
-        if f.prompts.iter().any(|p| p.norm.has(w))
-            || f.side_paths
-                .iter()
-                .any(|s| s.contains(&w.replace(' ', "_")) || s.contains(&w.replace(' ', "-")))
-        {
+        let in_paths = f.side_paths.iter().any(|s| {
+            s.split(['/', '\\', '.', '_', '-'])
+                .any(|c| c == *w || (w.contains(' ') && c == w.replace(' ', "")))
+        });
+        if in_paths || f.prompts.iter().any(|p| p.norm.has(w)) {
             n += 1;
         }
     }
@@ -842,15 +913,19 @@ pub fn success_signal(f: &Features, fail_hard: u32) -> (Signal, Notes) {
     let affirm = f.prompts.iter().any(|p| {
         p.n > 0
             && p.affirm
-            && !p.complaint
-            && !p.frustration
+            && p.complaint.is_none()
+            && p.frustration.is_none()
             && (p.n + 3 >= n || !f.unrecovered_final_error)
     });
     if affirm {
         hard.push("explicit user affirmation");
     }
     let mut notes = Notes::new();
-    let broken_end = f.unrecovered_final_error
+    let claims_done_end = f
+        .final_text
+        .as_ref()
+        .is_some_and(|t| t.any(text::DONE_CLAIMS).is_some());
+    let broken_end = (f.unrecovered_final_error && !claims_done_end)
         || f.interrupt_at_end
         || f.final_text_midwork
         || matches!(f.last_test, Some((false, _)));
@@ -868,7 +943,7 @@ pub fn success_signal(f: &Features, fail_hard: u32) -> (Signal, Notes) {
                 || (edited && f.successful_cmds_after_last_edit > 0)
                 || f.prompts
                     .iter()
-                    .any(|p| p.n > 0 && (p.affirm_weak || p.accept) && !p.complaint)
+                    .any(|p| p.n > 0 && (p.affirm_weak || p.accept) && p.complaint.is_none())
                 || (edited && claims_done)
                 || (!edited && f.assistant_texts > 0 && f.reads + f.searches + f.shell + f.web > 0);
             if broken_end && fail_hard > 0 {
@@ -903,7 +978,19 @@ pub fn failure_signal(f: &Features) -> (Signal, u32, Notes) {
     let mut hard = Vec::new();
     let n = f.prompts.len();
     let late = |p: &Prompt| p.n > 0 && (p.n + 2 >= n || p.n * 3 >= n * 2);
-    if f.unrecovered_final_error {
+    let claims_done = f
+        .final_text
+        .as_ref()
+        .is_some_and(|t| t.any(text::DONE_CLAIMS).is_some());
+    let claims_not = f
+        .final_text
+        .as_ref()
+        .is_some_and(|t| t.any(text::NOT_DONE_CLAIMS).is_some());
+    // A failed command the agent then explains away in a clean summary fell short on one
+    // dimension (moderate); one it leaves hanging is a hard signal.
+    let final_err_hard = f.unrecovered_final_error
+        && (f.final_text_midwork || (!claims_done && f.final_text_len < 400));
+    if final_err_hard {
         hard.push("unrecovered error at the end".to_string());
     }
     if matches!(f.last_test, Some((false, _))) && f.tests_after_last_edit_passed == 0 {
@@ -912,47 +999,54 @@ pub fn failure_signal(f: &Features) -> (Signal, u32, Notes) {
     let complaints: Vec<usize> = f
         .prompts
         .iter()
-        .filter(|p| p.complaint)
+        .filter(|p| p.complaint.is_some())
         .map(|p| p.n)
         .collect();
-    let late_complaint = f.prompts.iter().any(|p| p.complaint && late(p));
-    if late_complaint {
+    if let Some(p) = f
+        .prompts
+        .iter()
+        .rev()
+        .find(|p| p.complaint.is_some() && late(p))
+    {
         hard.push(format!(
-            "explicit complaint late in the session ({} complaint prompts)",
+            "explicit complaint late in the session (\"{}\"; {} complaint prompts)",
+            p.complaint.unwrap_or(""),
             complaints.len()
         ));
     }
-    if f.prompts.iter().any(|p| p.frustration && p.n > 0) {
-        hard.push("frustration in the user's words".into());
-    }
-    if f.rejections >= 2 {
-        hard.push(format!("{} tool calls rejected", f.rejections));
+    if let Some(p) = f
+        .prompts
+        .iter()
+        .find(|p| p.frustration.is_some() && p.n > 0)
+    {
+        hard.push(format!(
+            "frustration in the user's words (\"{}\")",
+            p.frustration.unwrap_or("")
+        ));
     }
     let mut notes = Notes::new();
     let pushback = f
         .prompts
         .iter()
-        .filter(|p| p.pushback && !p.complaint)
+        .filter(|p| p.pushback && p.complaint.is_none())
         .count();
-    let claims_not = f
-        .final_text
-        .as_ref()
-        .is_some_and(|t| t.any(text::NOT_DONE_CLAIMS).is_some());
     let level = match hard.len() {
         0 => {
             if !complaints.is_empty()
                 || pushback >= 1
-                || f.rejections == 1
+                || f.rejections >= 1
                 || claims_not
                 || f.checks_failed_last
-                || (f.interrupt_at_end)
+                || f.interrupt_at_end
+                || f.unrecovered_final_error
             {
                 notes.push(format!(
-                    "moderate: {} earlier complaints, {} pushback prompts, {} rejection, gave up/fell short in final words: {}",
+                    "moderate: {} earlier complaints, {} pushback prompts, {} rejections, fell short in final words: {}, final command failed: {}",
                     complaints.len(),
                     pushback,
                     f.rejections,
-                    claims_not
+                    claims_not,
+                    f.unrecovered_final_error
                 ));
                 3
             } else if f.loop_max >= 2 || f.interrupts > 0 || f.errors >= 4 {
@@ -1005,11 +1099,9 @@ pub fn outcome(f: &Features, mode: WorkMode, succ: Signal, fail: Signal) -> (Out
     let thin_broken = f.edit_ok == 0
         && (f.final_text_midwork || f.interrupt_at_end)
         && (f.errors > 0 || f.unrecovered_final_error);
-    let o = if thin_broken || (x >= 4 && s <= 1) {
+    let o = if thin_broken || (x >= 4 && s <= 1) || (x >= 5 && s <= 2) {
         Outcome::Failed
-    } else if x >= 5 && s < 4 {
-        Outcome::Failed
-    } else if (x >= 4 && s <= 3) || (x >= 3 && s <= 1) {
+    } else if (x >= 4 && s <= 3) || (x >= 5 && s == 4) || (x >= 3 && s <= 1) {
         Outcome::PartiallySucceeded
     } else {
         Outcome::Succeeded

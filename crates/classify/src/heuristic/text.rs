@@ -443,7 +443,6 @@ pub const BROKEN_STRONG: &[&str] = &[
     "crashes",
     "crashing",
     "crashed",
-    "fail",
     "fails",
     "failing",
     "failed",
@@ -555,6 +554,8 @@ pub const UNDERSTAND_WORDS: &[&str] = &[
     "can i",
     "which",
     "learning q",
+    "review",
+    "code review",
 ];
 
 /// Writing or running tests as the deliverable.

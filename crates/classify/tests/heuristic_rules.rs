@@ -1,0 +1,493 @@
+//! The heuristic's key rules on hand-built sessions: each test states a rubric rule and a
+//! session that must (or must not) trigger it.
+
+use agentstat_classify::heuristic::{HeuristicBackend, RULES_VERSION};
+use agentstat_classify::{Backend, SessionInput};
+use agentstat_facets::{
+    CodebaseRelation, Expertise, Labels, Occupation, Outcome, Telemetry, UserProfile, WorkMode,
+};
+use agentstat_session::{
+    Action, ActionKind, ActionResult, AssistantText, Event, HumanTurn, LineDelta, ResultStatus,
+    Session,
+};
+use serde_json::json;
+
+struct B {
+    s: Session,
+    t: Telemetry,
+    n: usize,
+}
+
+impl B {
+    fn new() -> B {
+        let s = Session {
+            id: "s1".into(),
+            project: Some("/home/u/src/app".into()),
+            ..Default::default()
+        };
+        B {
+            s,
+            t: Telemetry::default(),
+            n: 0,
+        }
+    }
+    fn ts(&mut self) -> Option<i64> {
+        self.n += 1;
+        Some(1_750_000_000_000 + self.n as i64 * 30_000)
+    }
+    fn human(mut self, text: &str) -> B {
+        let timestamp = self.ts();
+        self.s.events.push(Event::Human(HumanTurn {
+            text: text.into(),
+            timestamp,
+            ..Default::default()
+        }));
+        self.t.human_turns += 1;
+        self
+    }
+    fn say(mut self, text: &str) -> B {
+        let timestamp = self.ts();
+        self.s.events.push(Event::AssistantText(AssistantText {
+            text: text.into(),
+            timestamp,
+            ..Default::default()
+        }));
+        self
+    }
+    fn act(
+        mut self,
+        tool: &str,
+        kind: ActionKind,
+        input: serde_json::Value,
+        status: ResultStatus,
+        output: &str,
+        lines: Option<(u64, u64)>,
+    ) -> B {
+        let timestamp = self.ts();
+        self.t.actions += 1;
+        if status == ResultStatus::Ok {
+            self.t.successful_actions += 1;
+        } else if status == ResultStatus::Error {
+            self.t.tool_errors += 1;
+        }
+        if let Some((a, r)) = lines {
+            self.t.lines_added += a;
+            self.t.lines_removed += r;
+        }
+        self.s.events.push(Event::Action(Action {
+            id: format!("t{}", self.n),
+            tool: tool.into(),
+            kind,
+            input,
+            timestamp,
+            subagent: None,
+            result: ActionResult {
+                status,
+                output: output.into(),
+                timestamp,
+                lines: lines.map(|(added, removed)| LineDelta { added, removed }),
+                exit_code: None,
+            },
+        }));
+        self
+    }
+    fn read(self, path: &str) -> B {
+        self.act(
+            "Read",
+            ActionKind::Read,
+            json!({"file_path": path}),
+            ResultStatus::Ok,
+            "contents",
+            None,
+        )
+    }
+    fn grep(self, pat: &str) -> B {
+        self.act(
+            "Grep",
+            ActionKind::Search,
+            json!({"pattern": pat}),
+            ResultStatus::Ok,
+            "hits",
+            None,
+        )
+    }
+    fn edit(mut self, path: &str, added: u64, removed: u64) -> B {
+        self.t.files_touched += 1;
+        self.act(
+            "Edit",
+            ActionKind::Edit,
+            json!({"file_path": path}),
+            ResultStatus::Ok,
+            "The file has been updated.",
+            Some((added, removed)),
+        )
+    }
+    fn write_new(mut self, path: &str, added: u64) -> B {
+        self.t.files_touched += 1;
+        self.act(
+            "Write",
+            ActionKind::Write,
+            json!({"file_path": path}),
+            ResultStatus::Ok,
+            "File created successfully at: x",
+            Some((added, 0)),
+        )
+    }
+    fn sh(mut self, cmd: &str, ok: bool) -> B {
+        if cmd.contains("pytest") || cmd.contains("cargo test") {
+            self.t.test_runs += 1;
+            if ok {
+                self.t.test_runs_passed += 1
+            } else {
+                self.t.test_runs_failed += 1
+            }
+            self.t.last_test_passed = Some(ok);
+        }
+        if cmd.contains("git commit") && ok {
+            self.t.git_commits += 1;
+        }
+        let st = if ok {
+            ResultStatus::Ok
+        } else {
+            ResultStatus::Error
+        };
+        self.act(
+            "Bash",
+            ActionKind::Shell,
+            json!({"command": cmd}),
+            st,
+            if ok { "ok" } else { "Error: exit code 1" },
+            None,
+        )
+    }
+    fn labels(&self) -> Labels {
+        HeuristicBackend
+            .classify(&SessionInput {
+                session: &self.s,
+                telemetry: &self.t,
+            })
+            .expect("classify")
+    }
+}
+
+fn lvl(l: &agentstat_facets::Label<agentstat_facets::Signal>) -> u8 {
+    l.value.expect("signal").level()
+}
+
+#[test]
+fn passing_tests_and_a_commit_are_a_strong_success() {
+    let b = B::new()
+        .human("Add a `--since` flag to the export command so users can filter sessions by date; keep the parser strict.")
+        .read("/home/u/src/app/src/export.py")
+        .edit("/home/u/src/app/src/export.py", 40, 5)
+        .edit("/home/u/src/app/tests/test_export.py", 30, 0)
+        .sh("uv run pytest -q", true)
+        .sh("git add -A && git commit -m 'export: --since'", true)
+        .say("Done: added `--since`, tests pass and the change is committed.");
+    let l = b.labels();
+    assert!(lvl(&l.success_signal) >= 4, "{:?}", l.success_signal);
+    assert!(lvl(&l.failure_signal) <= 1, "{:?}", l.failure_signal);
+    assert_eq!(l.outcome.value, Some(Outcome::Succeeded));
+    assert_eq!(l.work_mode.value, Some(WorkMode::Build));
+    assert_eq!(l.codebase_relation.value, Some(CodebaseRelation::Modify));
+}
+
+#[test]
+fn final_error_and_a_complaint_are_a_strong_failure() {
+    let b = B::new()
+        .human("The importer crashes on empty files, please fix it")
+        .read("/home/u/src/app/src/importer.py")
+        .edit("/home/u/src/app/src/importer.py", 3, 1)
+        .say("Fixed the crash.")
+        .human("no, it still crashes with the same error")
+        .sh("python -m app.importer empty.csv", false)
+        .say("The import still fails with the same error.");
+    let l = b.labels();
+    assert!(lvl(&l.failure_signal) >= 4, "{:?}", l.failure_signal);
+    assert!(lvl(&l.success_signal) <= 2, "{:?}", l.success_signal);
+    assert!(
+        matches!(
+            l.outcome.value,
+            Some(Outcome::Failed | Outcome::PartiallySucceeded)
+        ),
+        "{:?}",
+        l.outcome
+    );
+    assert_eq!(l.work_mode.value, Some(WorkMode::Fix));
+}
+
+#[test]
+fn failing_tests_at_the_end_count_as_a_hard_failure() {
+    let b = B::new()
+        .human("Refactor the cache module to use an LRU")
+        .edit("/home/u/src/app/src/cache.rs", 80, 40)
+        .sh("cargo test", false)
+        .say("Some tests still fail; I could not resolve them.");
+    let l = b.labels();
+    assert!(lvl(&l.failure_signal) >= 4, "{:?}", l.failure_signal);
+}
+
+#[test]
+fn a_recovered_error_is_at_most_faint() {
+    let b = B::new()
+        .human("Add a health endpoint to the server")
+        .sh("cargo test", false)
+        .edit("/home/u/src/app/src/server.rs", 20, 0)
+        .sh("cargo test", true)
+        .say("Added `/health`; all tests pass.");
+    let l = b.labels();
+    assert!(lvl(&l.failure_signal) <= 1, "{:?}", l.failure_signal);
+    assert!(lvl(&l.success_signal) >= 4);
+}
+
+#[test]
+fn reading_without_changing_is_understand_and_explore() {
+    let b = B::new()
+        .human("Explain what _generate_html_with_navigation does and how the renderer calls it")
+        .grep("_generate_html_with_navigation")
+        .read("/home/u/src/app/renderer.py")
+        .read("/home/u/src/app/converter.py")
+        .say("It builds the page navigation: …");
+    let l = b.labels();
+    assert_eq!(l.work_mode.value, Some(WorkMode::Understand));
+    assert_eq!(l.codebase_relation.value, Some(CodebaseRelation::Explore));
+    assert_eq!(
+        l.outcome.value,
+        Some(Outcome::Succeeded),
+        "a thin clean on-task session defaults to Succeeded"
+    );
+    assert!(lvl(&l.success_signal) >= 2);
+}
+
+#[test]
+fn investigation_that_ends_in_a_fix_is_fix() {
+    let b = B::new()
+        .human("--- FAIL: TestHookInstall (0.04s)\n  agent_test.go:650: settings.json doesn't contain it\nFAIL")
+        .read("/home/u/src/app/agent_test.go")
+        .grep("go run")
+        .edit("/home/u/src/app/agent.go", 2, 2)
+        .sh("go test ./...", true)
+        .say("All passing.");
+    let l = b.labels();
+    assert_eq!(l.work_mode.value, Some(WorkMode::Fix));
+}
+
+#[test]
+fn new_project_files_are_create_and_build() {
+    let b = B::new()
+        .human("Create a small CLI in Go that converts CSV to JSON lines, with a --delimiter flag")
+        .write_new("/home/u/src/new/main.go", 120)
+        .write_new("/home/u/src/new/convert.go", 80)
+        .write_new("/home/u/src/new/go.mod", 5)
+        .sh("go build ./...", true)
+        .say("Created the CLI.");
+    let l = b.labels();
+    assert_eq!(l.codebase_relation.value, Some(CodebaseRelation::Create));
+    assert_eq!(l.work_mode.value, Some(WorkMode::Build));
+}
+
+#[test]
+fn writing_tests_is_test() {
+    let b = B::new()
+        .human("Can you please add tests for the new cache version compatibility check? See _is_cache_version_compatible")
+        .read("/home/u/src/app/cache.py")
+        .edit("/home/u/src/app/tests/test_cache.py", 150, 0)
+        .sh("uv run pytest tests/test_cache.py", true)
+        .say("Added 12 tests; all pass.");
+    let l = b.labels();
+    assert_eq!(l.work_mode.value, Some(WorkMode::Test));
+}
+
+#[test]
+fn ci_files_are_operate() {
+    let b = B::new()
+        .human("Add a GitHub Action workflow to run the linters on every push")
+        .write_new("/home/u/src/app/.github/workflows/ci.yml", 40)
+        .sh("act -j lint", true)
+        .say("Workflow added.");
+    let l = b.labels();
+    assert_eq!(l.work_mode.value, Some(WorkMode::Operate));
+}
+
+#[test]
+fn plan_mode_without_code_is_plan() {
+    let b = B::new()
+        .human("Let's brainstorm the design of the session state machine: what are the trade-offs of a tiered TTL approach?")
+        .read("/home/u/src/app/state.go")
+        .act("ExitPlanMode", ActionKind::Plan, json!({"plan": "…"}), ResultStatus::Ok, "approved", None)
+        .write_new("/home/u/src/app/docs/plans/state-machine.md", 200)
+        .say("Plan written.");
+    let l = b.labels();
+    assert_eq!(l.work_mode.value, Some(WorkMode::Plan));
+    assert!(l.decisions.value.unwrap().planning_agent >= 1);
+}
+
+#[test]
+fn no_framing_is_unclear_expertise_and_no_clear_goal() {
+    let mut b = B::new();
+    b.s.events
+        .push(Event::System(agentstat_session::SystemNote {
+            kind: "command".into(),
+            text: "/mcp".into(),
+            timestamp: None,
+        }));
+    let b = b.human("ok").say("Hello! What would you like to do?");
+    let l = b.labels();
+    assert_eq!(l.expertise.value, Some(Expertise::Unclear));
+    assert_eq!(l.outcome.value, Some(Outcome::NoClearGoal));
+}
+
+#[test]
+fn user_correcting_the_agent_with_structural_knowledge_raises_expertise() {
+    let b = B::new()
+        .human("The stdin payload is consumed by the first hook; parse it once on entry in `ParseHookInput` and pass it down, otherwise the streaming reader races with the TTL check.")
+        .read("/home/u/src/app/hooks.go")
+        .edit("/home/u/src/app/hooks.go", 30, 10)
+        .say("I re-read stdin in each handler.")
+        .human("no, that reintroduces the race: the second read sees EOF. Keep a single reader and check it with a concurrent test under -race")
+        .say("You're right, the second read would see EOF. Fixed to use a single reader.")
+        .edit("/home/u/src/app/hooks.go", 10, 12)
+        .sh("go test -race ./...", true);
+    let l = b.labels();
+    let lv = l.expertise.value.and_then(Expertise::level).unwrap_or(0);
+    assert!(lv >= 4, "{:?}", l.expertise);
+    let generic = B::new()
+        .human("make the website look nicer please")
+        .edit("/home/u/site/index.html", 10, 2)
+        .labels();
+    let gv = generic
+        .expertise
+        .value
+        .and_then(Expertise::level)
+        .unwrap_or(0);
+    assert!(
+        gv < lv,
+        "generic framing must rate below specific framing: {gv} vs {lv}"
+    );
+}
+
+#[test]
+fn occupation_is_unclear_without_affirmative_signal() {
+    let l = B::new()
+        .human("make the website look nicer please")
+        .edit("/home/u/site/index.html", 10, 2)
+        .labels();
+    assert_eq!(l.user_profile.value, Some(UserProfile::Unclear));
+    assert_eq!(l.work_performed.value, Some(Occupation::ComputerMath));
+    let l = B::new()
+        .human("Rebase this branch on main, fix the lint errors and open a PR for review")
+        .edit("/home/u/src/app/x.go", 3, 3)
+        .labels();
+    assert_eq!(
+        l.user_profile.value,
+        Some(UserProfile::Group(Occupation::ComputerMath))
+    );
+}
+
+#[test]
+fn explicit_affirmation_is_a_hard_success_signal() {
+    let l = B::new()
+        .human("rename the `total` column to `sum_usd` in the report")
+        .edit("/home/u/src/app/report.py", 4, 4)
+        .say("Renamed.")
+        .human("perfect, thanks!")
+        .say("You're welcome!")
+        .labels();
+    assert!(lvl(&l.success_signal) >= 4, "{:?}", l.success_signal);
+}
+
+#[test]
+fn value_grows_with_the_size_of_the_work() {
+    let small = B::new()
+        .human("what does main.rs do?")
+        .read("/home/u/src/app/main.rs")
+        .say("It starts the server.")
+        .labels();
+    let mut big =
+        B::new().human("Implement the OpenTelemetry tracing epic across the plugin and the server");
+    for i in 0..40 {
+        big = big
+            .edit(&format!("/home/u/src/app/src/m{i}.ex"), 60, 10)
+            .sh("mix test", true);
+    }
+    big.t.turn_seconds_total = Some(4.0 * 3600.0);
+    let big = big.labels();
+    let (s, b) = (
+        small.task_value.value.unwrap(),
+        big.task_value.value.unwrap(),
+    );
+    assert!(s.usd < b.usd, "{} !< {}", s.usd, b.usd);
+    assert!(s.band < b.band);
+}
+
+#[test]
+fn every_label_carries_the_rule_set_provenance_and_is_deterministic() {
+    let b = B::new()
+        .human("fix the failing build")
+        .sh("cargo build", false)
+        .edit("/home/u/src/app/src/lib.rs", 2, 1)
+        .sh("cargo build", true);
+    let l1 = b.labels();
+    let l2 = b.labels();
+    assert_eq!(l1, l2);
+    assert_eq!(l1.outcome.provenance.backend, "heuristic");
+    assert_eq!(l1.outcome.provenance.model, "heuristic");
+    assert_eq!(l1.outcome.provenance.prompt_version, RULES_VERSION);
+    assert!(l1.task_value.error.is_none());
+}
+
+#[test]
+fn empty_and_non_interactive_sessions_do_not_panic() {
+    let s = Session::default();
+    let t = Telemetry::default();
+    let (l, ev) = HeuristicBackend
+        .explain(&SessionInput {
+            session: &s,
+            telemetry: &t,
+        })
+        .unwrap();
+    assert_eq!(l.outcome.value, Some(Outcome::NoClearGoal));
+    assert!(!ev.is_empty());
+    // Huge, odd input: a prompt of multi-byte characters and a gigantic pasted log.
+    let big = "é".repeat(100_000) + &"error\n".repeat(50_000);
+    let b = B::new().human(&big).act(
+        "Weird",
+        ActionKind::Other,
+        json!(null),
+        ResultStatus::Missing,
+        "",
+        None,
+    );
+    let _ = b.labels();
+}
+
+#[test]
+fn explain_gives_evidence_for_every_facet() {
+    let b = B::new()
+        .human("Add a --json flag to the stats command")
+        .edit("/home/u/src/app/stats.rs", 20, 0)
+        .sh("cargo test", true);
+    let (_, ev) = HeuristicBackend
+        .explain(&SessionInput {
+            session: &b.s,
+            telemetry: &b.t,
+        })
+        .unwrap();
+    for facet in [
+        "work_mode",
+        "codebase_relation",
+        "decisions",
+        "expertise",
+        "user_profile",
+        "work_performed",
+        "outcome",
+        "success_signal",
+        "failure_signal",
+        "task_value",
+    ] {
+        assert!(
+            ev.iter().any(|e| e.facet == facet),
+            "no evidence for {facet}"
+        );
+    }
+}
