@@ -62,6 +62,8 @@ pub(crate) struct Rec<'a> {
     pub subtype: Option<Lax<'a>>,
     #[serde(borrow, default)]
     pub operation: Option<Lax<'a>>,
+    #[serde(borrow, default, rename = "parentToolUseID")]
+    pub parent_tool_use_id: Option<Lax<'a>>,
     #[serde(borrow, default)]
     pub content: Content<'a>,
     #[serde(borrow, default)]
@@ -379,7 +381,9 @@ fn count_text_lines(s: &str) -> u64 {
 /// and streamed subagent records often omit `toolUseResult`): estimated from the tool input
 /// by trimming the common leading and trailing lines of old and new text.
 pub fn lines_from_input(tool: &str, input: &serde_json::Value, output: &str) -> Option<LineDelta> {
-    let s = |v: &serde_json::Value, k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("").to_string();
+    let s = |v: &serde_json::Value, k: &str| {
+        v.get(k).and_then(|x| x.as_str()).unwrap_or("").to_string()
+    };
     match tool {
         "Edit" => Some(line_diff(&s(input, "old_string"), &s(input, "new_string"))),
         "MultiEdit" => {
@@ -393,9 +397,10 @@ pub fn lines_from_input(tool: &str, input: &serde_json::Value, output: &str) -> 
             Some(d)
         }
         // Only a fresh file is certain: an overwrite's removed lines are unknown.
-        "Write" if output.contains("created") => {
-            Some(LineDelta { added: count_text_lines(&s(input, "content")), removed: 0 })
-        }
+        "Write" if output.contains("created") => Some(LineDelta {
+            added: count_text_lines(&s(input, "content")),
+            removed: 0,
+        }),
         _ => None,
     }
 }
@@ -404,8 +409,16 @@ fn line_diff(old: &str, new: &str) -> LineDelta {
     let a: Vec<&str> = old.lines().collect();
     let b: Vec<&str> = new.lines().collect();
     let pre = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
-    let suf = a[pre..].iter().rev().zip(b[pre..].iter().rev()).take_while(|(x, y)| x == y).count();
-    LineDelta { added: (b.len() - pre - suf) as u64, removed: (a.len() - pre - suf) as u64 }
+    let suf = a[pre..]
+        .iter()
+        .rev()
+        .zip(b[pre..].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    LineDelta {
+        added: (b.len() - pre - suf) as u64,
+        removed: (a.len() - pre - suf) as u64,
+    }
 }
 
 /// One record turned into what the session needs, owned; ordered later.
@@ -968,6 +981,15 @@ impl Builder {
                 is_compaction: aid.starts_with("acompact"),
                 ..Default::default()
             });
+        if let Some(t) = r
+            .parent_tool_use_id
+            .s()
+            .and_then(|id| self.task_types.get(id))
+        {
+            self.agent_types
+                .entry(aid.clone())
+                .or_insert_with(|| t.clone());
+        }
         match inner.ty.s() {
             Some("user") | Some("assistant") => {
                 // Streamed copies of the subagent's own records: no parent links, so they are

@@ -185,6 +185,20 @@ where
     if line.is_empty() {
         return 0;
     }
+    if line[0] != b'{' {
+        let reason = if serde_json::from_slice::<IgnoredAny>(line).is_ok() {
+            "not-an-object"
+        } else {
+            "invalid-json"
+        };
+        diag.skip(
+            file,
+            Some(line_no),
+            reason,
+            "line does not start with a JSON object",
+        );
+        return 0;
+    }
     let first_err = match parse_one(line) {
         Ok(()) => return 1,
         Err(e) => e,
@@ -252,6 +266,21 @@ where
     ok
 }
 
+/// Where the next record plausibly starts after a broken one: a `}{` seam first (records
+/// glued together), else the key that opens Claude Code records; `None` to give up.
+fn resync_point(line: &[u8], from: usize) -> Option<usize> {
+    let rest = line.get(from..)?;
+    if let Some(i) = memchr::memmem::find(rest, b"}{") {
+        return Some(from + i + 1);
+    }
+    for key in [&b"{\"parentUuid\""[..], b"{\"type\""] {
+        if let Some(i) = memchr::memmem::find(rest, key) {
+            return Some(from + i);
+        }
+    }
+    None
+}
+
 /// Byte ranges of the top-level JSON values in `line`, and the errors met (with the byte
 /// position where each broken value started). After an error, scanning resumes at the next
 /// `{`, since every record is an object.
@@ -278,10 +307,15 @@ pub fn split_values(line: &[u8]) -> (Vec<std::ops::Range<usize>>, Vec<(usize, se
                     while fail < line.len() && line[fail].is_ascii_whitespace() {
                         fail += 1;
                     }
+                    let eof = e.is_eof();
                     errors.push((fail, e));
-                    match memchr::memchr(b'{', &line[(fail + 1).min(line.len())..]) {
-                        Some(i) => {
-                            pos = fail + 1 + i;
+                    if eof {
+                        // The broken value swallowed the rest of the line.
+                        break 'outer;
+                    }
+                    match resync_point(line, fail + 1) {
+                        Some(p) => {
+                            pos = p;
                             continue 'outer;
                         }
                         None => break 'outer,
@@ -332,7 +366,9 @@ mod tests {
         let (r, e) = split_values(br#"{"a":1}{"b":[2]} {"c":"}"}"#);
         assert_eq!(r.len(), 3);
         assert!(e.is_empty());
-        let (r, e) = split_values(br#"{"a":"unterminated{"b":2}"#);
+        let (r, e) = split_values(
+            br#"{"type":"user","message":{"content":"cut{"type":"assistant","uuid":"x"}"#,
+        );
         assert_eq!(e.len(), 1);
         assert_eq!(r.len(), 1);
     }
