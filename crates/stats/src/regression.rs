@@ -800,6 +800,42 @@ mod tests {
         ));
     }
 
+    proptest::proptest! {
+        /// Whatever the data (NaN, constant columns, one cluster, all singletons, tiny n),
+        /// `fit` returns a result or an error, never panics, and a fit has finite SEs.
+        #[test]
+        fn never_panics(
+            rows in proptest::collection::vec(
+                (proptest::option::of(-5.0f64..5.0), -3.0f64..3.0, 0u32..4, 0u32..6, 0u32..5, 0u32..3),
+                0..40),
+            intercept in proptest::bool::ANY,
+            n_fe in 0usize..3,
+        ) {
+            let y: Vec<f64> = rows.iter().map(|r| r.0.unwrap_or(f64::NAN)).collect();
+            let x1: Vec<f64> = rows.iter().map(|r| r.1).collect();
+            let x2: Vec<f64> = rows.iter().map(|r| f64::from(r.5)).collect();
+            let fa = Factor::from_codes("a", &rows.iter().map(|r| r.2).collect::<Vec<_>>());
+            let fb = Factor::from_codes("b", &rows.iter().map(|r| r.3).collect::<Vec<_>>());
+            let cl: Vec<u32> = rows.iter().map(|r| r.4).collect();
+            let fes = [&fa, &fb];
+            let d = Design {
+                y: &y,
+                x: vec![("x1".into(), &x1), ("x2".into(), &x2)],
+                fixed_effects: fes[..n_fe].to_vec(),
+                cluster: &cl,
+                intercept,
+            };
+            if let Ok(f) = fit(&d, &FitOptions::default()) {
+                proptest::prop_assert!(!f.coefs.is_empty());
+                for c in &f.coefs {
+                    proptest::prop_assert!(c.estimate.is_finite());
+                    proptest::prop_assert!(!c.se.is_nan() || f.n_clusters < 2);
+                }
+                let _ = f.margin(&[("x1", 1.0)]);
+            }
+        }
+    }
+
     #[test]
     fn interaction_levels_are_combinations() {
         let a = Factor::from_codes("a", &[0, 0, 1, 1]);
