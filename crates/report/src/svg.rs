@@ -437,16 +437,19 @@ fn bars(t: &Table, c: &mut Canvas) {
 /// Points with intervals: one row per category, one series per column.
 fn points(t: &Table, c: &mut Canvas) {
     let lw = label_width(t);
-    let cols: Vec<usize> = (0..t.columns.len()).collect();
     let unit = t.columns[0].unit.clone();
-    let names: Vec<String> = t.columns.iter().map(|c| c.label.clone()).collect();
+    // One axis, one unit: columns in another unit stay in the table below the chart.
+    let cols: Vec<usize> = (0..t.columns.len())
+        .filter(|&j| t.columns[j].unit == unit)
+        .collect();
+    let names: Vec<String> = cols.iter().map(|&j| t.columns[j].label.clone()).collect();
     let top = if names.len() > 1 {
         c.legend(16.0, lw, &names)
     } else {
         8.0
     };
-    let s = Scale::linear(&visible(t, &cols), lw, W - 30.0, is_share(&unit));
-    let k = t.columns.len() as f64;
+    let s = Scale::auto(&visible(t, &cols), lw, W - 30.0, is_share(&unit));
+    let k = cols.len() as f64;
     let row_h = (14.0 * k + 10.0).max(26.0);
     for (i, r) in t.rows.iter().enumerate() {
         let y = top + i as f64 * row_h;
@@ -464,15 +467,15 @@ fn points(t: &Table, c: &mut Canvas) {
             "rl",
             &clip_label(&r.label, lw),
         );
-        let all_supp = (0..t.columns.len()).all(|j| cell(t, i, j).suppressed);
+        let all_supp = cols.iter().all(|&j| cell(t, i, j).suppressed);
         if all_supp {
             c.suppressed_box(s.p0, y + 4.0, s.p1 - s.p0, row_h - 8.0, &r.label, true);
             continue;
         }
-        for j in 0..t.columns.len() {
+        for (n, &j) in cols.iter().enumerate() {
             let cl = cell(t, i, j);
-            let ym = y + 5.0 + (j as f64 + 0.5) * (row_h - 10.0) / k;
-            let color = PALETTE[j % PALETTE.len()];
+            let ym = y + 5.0 + (n as f64 + 0.5) * (row_h - 10.0) / k;
+            let color = PALETTE[n % PALETTE.len()];
             let what = format!("{} · {}", r.label, t.columns[j].label);
             if cl.suppressed {
                 c.suppressed_box(s.p0, ym - 5.0, 70.0, 10.0, &what, false);
@@ -498,7 +501,7 @@ fn points(t: &Table, c: &mut Canvas) {
         }
     }
     let y = top + t.rows.len() as f64 * row_h + 4.0;
-    let title = if t.columns.len() == 1 {
+    let title = if cols.len() == 1 {
         t.columns[0].label.clone()
     } else {
         unit_title(&unit)
@@ -805,19 +808,37 @@ fn stacked(t: &Table, c: &mut Canvas) {
     c.height = y + 42.0;
 }
 
-/// A histogram: rows are bins on the x axis, the first column their share.
+/// A histogram: rows are bins on the x axis, one bar per column in each bin (grouped when a
+/// table has several distributions, e.g. planning and execution decisions).
 fn histogram(t: &Table, c: &mut Canvas) {
     let unit = t.columns[0].unit.clone();
+    let cols: Vec<usize> = (0..t.columns.len())
+        .filter(|&j| t.columns[j].unit == unit)
+        .collect();
     let left = 64.0;
-    let top = 14.0;
+    let names: Vec<String> = cols.iter().map(|&j| t.columns[j].label.clone()).collect();
+    let top = if cols.len() > 1 {
+        c.legend(16.0, left, &names)
+    } else {
+        14.0
+    };
     let plot_h = 200.0;
-    let ys = Scale::linear(&visible(t, &[0]), top + plot_h, top, is_share(&unit));
+    // Bars start at zero; intervals are in the table, not drawn, so they do not set the scale.
+    let vals: Vec<f64> = t
+        .rows
+        .iter()
+        .flat_map(|r| cols.iter().filter_map(move |&j| r.cells.get(j)))
+        .filter(|c| !c.suppressed)
+        .filter_map(|c| c.value)
+        .collect();
+    let ys = Scale::linear(&vals, top + plot_h, top, is_share(&unit));
     let n = t.rows.len();
     let bw = (W - 20.0 - left) / n as f64;
+    let sub = (bw - 4.0) / cols.len() as f64;
     for v in ys.ticks() {
         let y = ys.at(v);
         let _ = write!(
-            c.body,
+            c.under,
             r#"<line x1="{left:.1}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" class="grid"/>"#,
             W - 20.0
         );
@@ -826,32 +847,42 @@ fn histogram(t: &Table, c: &mut Canvas) {
     let base = top + plot_h;
     for (i, r) in t.rows.iter().enumerate() {
         let x = left + i as f64 * bw;
-        let cl = cell(t, i, 0);
-        if cl.suppressed {
-            c.suppressed_box(x + 2.0, top, bw - 4.0, plot_h, &r.label, false);
-            let xm = x + bw / 2.0;
-            let ym = base - 8.0;
-            let _ = write!(
-                c.body,
-                r#"<text x="{xm:.1}" y="{ym:.1}" class="supp-label" transform="rotate(-90 {xm:.1} {ym:.1})">suppressed</text>"#
-            );
-        } else if let Some(v) = cl.value {
-            let y = ys.at(v);
-            let _ = write!(
-                c.body,
-                r#"<rect x="{:.1}" y="{y:.1}" width="{:.1}" height="{:.1}" fill="{}"><title>{}: {}</title></rect>"#,
-                x + 2.0,
-                (bw - 4.0).max(1.0),
-                (base - y).max(0.0),
-                PALETTE[0],
-                esc(&r.label),
-                esc(&value(v, &unit))
-            );
-            if bw > 34.0 {
-                c.text(x + bw / 2.0, y - 4.0, "middle", "vl", &value(v, &unit));
+        for (k, &j) in cols.iter().enumerate() {
+            let cl = cell(t, i, j);
+            let sx = x + 2.0 + k as f64 * sub;
+            let what = if cols.len() > 1 {
+                format!("{} · {}", r.label, t.columns[j].label)
+            } else {
+                r.label.clone()
+            };
+            if cl.suppressed {
+                let h = plot_h.min(84.0);
+                c.suppressed_box(sx, base - h, (sub - 1.0).max(1.0), h, &what, false);
+                if sub >= 13.0 {
+                    let xm = sx + sub / 2.0 + 4.0;
+                    let ym = base - 6.0;
+                    let _ = write!(
+                        c.body,
+                        r#"<text x="{xm:.1}" y="{ym:.1}" class="supp-label" transform="rotate(-90 {xm:.1} {ym:.1})">suppressed</text>"#
+                    );
+                }
+            } else if let Some(v) = cl.value {
+                let y = ys.at(v);
+                let _ = write!(
+                    c.body,
+                    r#"<rect x="{sx:.1}" y="{y:.1}" width="{:.1}" height="{:.1}" fill="{}"><title>{}: {}</title></rect>"#,
+                    (sub - 1.0).max(1.0),
+                    (base - y).max(0.0),
+                    PALETTE[k % PALETTE.len()],
+                    esc(&what),
+                    esc(&value(v, &unit))
+                );
+                if sub > 34.0 {
+                    c.text(sx + sub / 2.0, y - 4.0, "middle", "vl", &value(v, &unit));
+                }
+            } else {
+                c.text(sx + sub / 2.0, base - 6.0, "middle", "na", "n/a");
             }
-        } else {
-            c.text(x + bw / 2.0, base - 6.0, "middle", "na", "n/a");
         }
         c.text(
             x + bw / 2.0,
@@ -867,10 +898,15 @@ fn histogram(t: &Table, c: &mut Canvas) {
         W - 20.0
     );
     let ym = top + plot_h / 2.0;
+    let ytitle = if cols.len() == 1 {
+        t.columns[0].label.clone()
+    } else {
+        unit_title(&unit)
+    };
     let _ = write!(
         c.body,
         r#"<text x="14" y="{ym:.1}" text-anchor="middle" class="axis-title" transform="rotate(-90 14 {ym:.1})">{}</text>"#,
-        esc(&t.columns[0].label)
+        esc(&ytitle)
     );
     c.text(
         (left + W - 20.0) / 2.0,

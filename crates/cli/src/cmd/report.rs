@@ -99,6 +99,7 @@ pub fn run(args: Args) -> CmdResult {
         &agentstat_stats::analyses::AnalysisOptions {
             min_users: threshold.min_users,
             personal,
+            ..Default::default()
         },
     );
     results.generated_by = format!("agentstat {}", env!("CARGO_PKG_VERSION"));
