@@ -35,6 +35,12 @@ pub trait Backend: Send + Sync {
     fn explain(&self, input: &SessionInput) -> Result<(Labels, Vec<Evidence>), ClassifyError> {
         Ok((self.classify(input)?, Vec::new()))
     }
+    /// Called once with every session before `classify` is called on each. Backends that work
+    /// in bulk (the Message Batches backend) submit all calls here and fill their cache; the
+    /// default does nothing.
+    fn prepare(&self, _inputs: &[SessionInput]) -> Result<(), ClassifyError> {
+        Ok(())
+    }
 }
 
 /// A failure to classify a whole session.
@@ -52,3 +58,4 @@ pub mod cache;
 pub mod heuristic;
 pub mod llm;
 pub mod render;
+pub mod value;

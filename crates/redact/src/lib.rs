@@ -214,7 +214,7 @@ fn secret_value(t: &str, s: usize, e: usize) -> bool {
     {
         return false;
     }
-    const PLACEHOLDERS: [&str; 12] = [
+    const PLACEHOLDERS: [&str; 10] = [
         "xxx",
         "***",
         "...",
@@ -224,11 +224,11 @@ fn secret_value(t: &str, s: usize, e: usize) -> bool {
         "placeholder",
         "redacted",
         "dummy",
-        "password",
-        "secret",
         "process.env",
     ];
-    if PLACEHOLDERS.iter().any(|p| lower.contains(p)) {
+    if PLACEHOLDERS.iter().any(|p| lower.contains(p))
+        || matches!(lower.as_str(), "password" | "secret")
+    {
         return false;
     }
     let first = v.as_bytes()[0];
@@ -404,7 +404,7 @@ static RULES: &[Rule] = &[
     },
     Rule {
         kind: Kind::Email,
-        pattern: r"\b[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}\b",
+        pattern: r"\b[A-Za-z0-9_][A-Za-z0-9._%+_-]{0,63}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}\b",
         valid: email,
     },
     Rule {
@@ -683,6 +683,8 @@ mod tests {
                 Kind::Jwt,
             ),
             ("mail jane.doe+x@example.co.uk now", Kind::Email),
+            ("from john_doe@corp.io", Kind::Email),
+            ("password: \"Password123!\"", Kind::Secret),
             ("host 203.0.113.42 up", Kind::Ipv4),
             ("addr 2001:db8:85a3::8a2e:370:7334 up", Kind::Ipv6),
             ("call +44 20 7946 0958 now", Kind::Phone),

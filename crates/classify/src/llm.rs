@@ -1,1 +1,0 @@
-//! LLM backends: Anthropic Messages, Anthropic Message Batches, OpenAI-compatible chat completions.

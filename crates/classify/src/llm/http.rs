@@ -1,0 +1,273 @@
+//! A small blocking HTTP client with bounded retries and a concurrency limit.
+//!
+//! Retries 408/409/425/429/5xx (and Anthropic's 529) and connection errors and timeouts, with
+//! exponential backoff and full jitter, never waiting less than the server's `retry-after`
+//! (or `retry-after-ms`). Other statuses fail at once with a short, transcript-free message.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Condvar, Mutex};
+use std::time::Duration;
+
+/// Retry settings.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included.
+    pub max_attempts: u32,
+    /// Backoff before the second attempt; doubled for each further attempt.
+    pub base_delay: Duration,
+    /// Upper bound of one computed backoff.
+    pub max_delay: Duration,
+    /// Upper bound on a server-requested `retry-after`.
+    pub max_retry_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 6,
+            base_delay: Duration::from_secs(2),
+            max_delay: Duration::from_secs(60),
+            max_retry_after: Duration::from_secs(300),
+        }
+    }
+}
+
+/// A failed request, after retries.
+#[derive(Debug, Clone)]
+pub enum HttpError {
+    /// A non-retryable status, or a retryable one that persisted through every attempt.
+    Status {
+        status: u16,
+        detail: String,
+        attempts: u32,
+    },
+    /// Connection failure or timeout on every attempt.
+    Transport { detail: String, attempts: u32 },
+}
+
+impl std::fmt::Display for HttpError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            HttpError::Status {
+                status,
+                detail,
+                attempts,
+            } => {
+                write!(f, "HTTP {status} after {attempts} attempt(s)")?;
+                if !detail.is_empty() {
+                    write!(f, ": {detail}")?;
+                }
+                Ok(())
+            }
+            HttpError::Transport { detail, attempts } => {
+                write!(f, "{detail} after {attempts} attempt(s)")
+            }
+        }
+    }
+}
+
+/// Counting semaphore bounding in-flight requests across threads.
+#[derive(Debug)]
+pub(crate) struct Semaphore {
+    free: Mutex<usize>,
+    cv: Condvar,
+}
+
+impl Semaphore {
+    pub fn new(n: usize) -> Semaphore {
+        Semaphore {
+            free: Mutex::new(n.max(1)),
+            cv: Condvar::new(),
+        }
+    }
+    pub fn acquire(&self) -> Permit<'_> {
+        let mut free = self.free.lock().unwrap_or_else(|e| e.into_inner());
+        while *free == 0 {
+            free = self.cv.wait(free).unwrap_or_else(|e| e.into_inner());
+        }
+        *free -= 1;
+        Permit(self)
+    }
+}
+
+pub(crate) struct Permit<'a>(&'a Semaphore);
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        let mut free = self.0.free.lock().unwrap_or_else(|e| e.into_inner());
+        *free += 1;
+        self.0.cv.notify_one();
+    }
+}
+
+pub(crate) struct Http {
+    agent: ureq::Agent,
+    pub retry: RetryPolicy,
+    sem: Semaphore,
+    /// Requests sent (attempts included), for reports and tests.
+    pub requests: AtomicU64,
+    rng: Mutex<u64>,
+}
+
+impl Http {
+    pub fn new(timeout: Duration, concurrency: usize, retry: RetryPolicy) -> Http {
+        let config = ureq::Agent::config_builder()
+            .timeout_global(Some(timeout))
+            .http_status_as_error(false)
+            .user_agent(concat!("agentstat/", env!("CARGO_PKG_VERSION")))
+            .build();
+        let seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0x9E37_79B9_7F4A_7C15)
+            | 1;
+        Http {
+            agent: ureq::Agent::new_with_config(config),
+            retry,
+            sem: Semaphore::new(concurrency),
+            requests: AtomicU64::new(0),
+            rng: Mutex::new(seed),
+        }
+    }
+
+    fn jitter(&self, max: Duration) -> Duration {
+        let mut s = self.rng.lock().unwrap_or_else(|e| e.into_inner());
+        // xorshift64*: enough randomness to spread retries apart.
+        *s ^= *s >> 12;
+        *s ^= *s << 25;
+        *s ^= *s >> 27;
+        let r = s.wrapping_mul(0x2545_F491_4F6C_DD1D);
+        let frac = (r >> 11) as f64 / (1u64 << 53) as f64;
+        max.mul_f64(frac)
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        let exp = self
+            .retry
+            .base_delay
+            .saturating_mul(1u32 << attempt.min(20));
+        let cap = exp.min(self.retry.max_delay);
+        // Full jitter, but never below a quarter of the step so retries do not bunch at zero.
+        cap / 4 + self.jitter(cap - cap / 4)
+    }
+
+    /// Send a request with retries. `body` is JSON text for POST, `None` for GET.
+    pub fn send(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(&str, String)],
+        body: Option<&str>,
+    ) -> Result<String, HttpError> {
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let outcome = {
+                let _permit = self.sem.acquire();
+                self.requests.fetch_add(1, Ordering::Relaxed);
+                self.once(method, url, headers, body)
+            };
+            let last = attempt >= self.retry.max_attempts;
+            let wait = match outcome {
+                Ok((status, _, text)) if (200..300).contains(&status) => return Ok(text),
+                Ok((status, retry_after, text)) => {
+                    let retryable = matches!(status, 408 | 409 | 425 | 429 | 500..=599);
+                    if !retryable || last {
+                        return Err(HttpError::Status {
+                            status,
+                            detail: error_detail(&text),
+                            attempts: attempt,
+                        });
+                    }
+                    match retry_after {
+                        Some(ra) => ra.min(self.retry.max_retry_after),
+                        None => self.backoff(attempt - 1),
+                    }
+                }
+                Err(e) => {
+                    if last || !retryable_transport(&e) {
+                        return Err(HttpError::Transport {
+                            detail: e.to_string(),
+                            attempts: attempt,
+                        });
+                    }
+                    self.backoff(attempt - 1)
+                }
+            };
+            std::thread::sleep(wait);
+        }
+    }
+
+    fn once(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(&str, String)],
+        body: Option<&str>,
+    ) -> Result<(u16, Option<Duration>, String), ureq::Error> {
+        let resp = match body {
+            Some(b) => {
+                let mut req = self
+                    .agent
+                    .post(url)
+                    .header("content-type", "application/json");
+                for (k, v) in headers {
+                    req = req.header(*k, v.as_str());
+                }
+                req.send(b.as_bytes())?
+            }
+            None => {
+                let mut req = if method == "GET" {
+                    self.agent.get(url)
+                } else {
+                    self.agent.delete(url)
+                };
+                for (k, v) in headers {
+                    req = req.header(*k, v.as_str());
+                }
+                req.call()?
+            }
+        };
+        let status = resp.status().as_u16();
+        let h = resp.headers();
+        let retry_after = h
+            .get("retry-after-ms")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .map(|ms| Duration::from_secs_f64((ms / 1000.0).max(0.0)))
+            .or_else(|| {
+                h.get("retry-after")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.trim().parse::<f64>().ok())
+                    .filter(|s| s.is_finite())
+                    .map(|s| Duration::from_secs_f64(s.max(0.0)))
+            });
+        let mut resp = resp;
+        let text = resp
+            .body_mut()
+            .with_config()
+            .limit(1 << 30)
+            .read_to_string()?;
+        Ok((status, retry_after, text))
+    }
+}
+
+fn retryable_transport(e: &ureq::Error) -> bool {
+    !matches!(
+        e,
+        ureq::Error::BadUri(_) | ureq::Error::RequireHttpsOnly(_) | ureq::Error::InvalidProxyUrl
+    )
+}
+
+/// The provider's own error type and message, shortened. Provider error messages describe the
+/// request's problem, not its content, but are still cut to keep logs small.
+fn error_detail(body: &str) -> String {
+    let v: serde_json::Value = match serde_json::from_str(body) {
+        Ok(v) => v,
+        Err(_) => return String::new(),
+    };
+    let err = v.get("error").unwrap_or(&v);
+    let kind = err.get("type").and_then(|x| x.as_str()).unwrap_or("");
+    let msg = err.get("message").and_then(|x| x.as_str()).unwrap_or("");
+    let s = format!("{kind} {msg}");
+    s.trim().chars().take(200).collect()
+}
