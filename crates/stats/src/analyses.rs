@@ -29,6 +29,18 @@ pub struct AnalysisOptions {
     pub personal: bool,
 }
 
+/// Whether this build can add differential-privacy noise (cargo feature `dp`).
+pub const DP_AVAILABLE: bool = cfg!(feature = "dp");
+
+/// User-level differential privacy settings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DpOptions {
+    /// Total privacy budget ε for the whole document, split evenly over the noised cells.
+    pub epsilon: f64,
+    /// Sessions per person kept (contribution bounding; the rest are dropped from DP releases).
+    pub max_sessions_per_user: u32,
+}
+
 impl Default for AnalysisOptions {
     fn default() -> Self {
         AnalysisOptions {
@@ -227,6 +239,13 @@ fn published(t: &Table, row: usize, c: usize) -> Option<f64> {
 
 /// Runs every analysis on `facets` and returns the privacy-checked results document.
 pub fn analyse(facets: &[Facet], opts: &AnalysisOptions) -> Results {
+    analyse_with_dp(facets, opts, None)
+}
+
+/// [`analyse`], with differential-privacy noise on the descriptive shares and means when `dp`
+/// is given (needs the `dp` feature, see [`DP_AVAILABLE`]; otherwise those cells are withheld).
+/// Regressions and quantiles stay behind the distinct-user threshold only.
+pub fn analyse_with_dp(facets: &[Facet], opts: &AnalysisOptions, dp: Option<DpOptions>) -> Results {
     let th = opts.threshold();
     let mut codes: HashMap<&str, u32> = HashMap::new();
     let mut obs: Vec<Obs> = Vec::new();
@@ -250,6 +269,7 @@ pub fn analyse(facets: &[Facet], opts: &AnalysisOptions) -> Results {
     tables.push(fig_a2(&th, &all));
     tables.push(validation(&th, &all));
 
+    let dp_ledger = dp.map(|dp| apply_dp(&mut tables, &all, dp));
     let mut results = Results {
         schema_version: SCHEMA_VERSION,
         generated_by: format!("agentstat {}", env!("CARGO_PKG_VERSION")),
@@ -258,6 +278,7 @@ pub fn analyse(facets: &[Facet], opts: &AnalysisOptions) -> Results {
         tables,
     };
     privacy::enforce(&mut results, &th);
+    results.privacy.dp = dp_ledger;
     results
 }
 
@@ -347,10 +368,7 @@ fn fig1_work_mode(th: &Threshold, all: &[&Obs]) -> Table {
             cells: vec![cell],
         });
     }
-    t.reading = match argmax(&t, 0) {
-        Some((m, v)) => format!("{m} is the most common work mode: {} of sessions.", pct(v)),
-        None => "Too few people per work mode to publish any share.".into(),
-    };
+    t.reading = reading_work_mode(&t);
     t.notes.push(format!(
         "{} interactive sessions with a work-mode label; 95% CIs clustered by user.",
         rows.len()
@@ -383,15 +401,37 @@ fn fig1_codebase(th: &Threshold, all: &[&Obs]) -> Table {
          scratch 14%, No codebase about 20%"
             .into(),
     );
-    t.reading = match argmax(&t, 0) {
-        Some((r, v)) => format!("Most sessions are \"{r}\": {}.", pct(v)),
-        None => "Too few people per category to publish any share.".into(),
-    };
+    t.reading = reading_codebase(&t);
     t.notes.push(format!(
         "{} sessions with a codebase-relation label.",
         rows.len()
     ));
     t
+}
+
+fn reading_work_mode(t: &Table) -> String {
+    match argmax(t, 0) {
+        Some((m, v)) => format!("{m} is the most common work mode: {} of sessions.", pct(v)),
+        None => "Too few people per work mode to publish any share.".into(),
+    }
+}
+
+fn reading_codebase(t: &Table) -> String {
+    match argmax(t, 0) {
+        Some((r, v)) => format!("Most sessions are \"{r}\": {}.", pct(v)),
+        None => "Too few people per category to publish any share.".into(),
+    }
+}
+
+fn reading_decision_means(t: &Table) -> String {
+    match (published(t, 0, 0), published(t, 1, 0)) {
+        (Some(p), Some(e)) => format!(
+            "Users made {} of planning and {} of execution decisions on average.",
+            pct(p),
+            pct(e)
+        ),
+        _ => "Too few people with attributed decisions to publish the averages.".into(),
+    }
 }
 
 // ---- Fig. 2 ------------------------------------------------------------------------------
@@ -477,14 +517,7 @@ fn fig2(th: &Threshold, all: &[&Obs]) -> Vec<Table> {
     }
     means.study_reference =
         Some("study: users make about 70% of planning and about 20% of execution decisions".into());
-    means.reading = match (published(&means, 0, 0), published(&means, 1, 0)) {
-        (Some(p), Some(e)) => format!(
-            "Users made {} of planning and {} of execution decisions on average.",
-            pct(p),
-            pct(e)
-        ),
-        _ => "Too few people with attributed decisions to publish the averages.".into(),
-    };
+    means.reading = reading_decision_means(&means);
     means
         .notes
         .push("Mean over sessions of the user's share; 95% CIs clustered by user.".into());
@@ -1499,6 +1532,156 @@ fn validation(th: &Threshold, all: &[&Obs]) -> Table {
             .into(),
     );
     t
+}
+
+// ---- Differential privacy ----------------------------------------------------------------
+
+/// Which published cells get noise: Fig. 1's composition shares and Fig. 2's mean decision
+/// shares. One release per published cell; ε is split evenly.
+fn dp_targets(tables: &[Table]) -> usize {
+    tables
+        .iter()
+        .filter(|t| DP_TABLES.contains(&t.id.as_str()))
+        .flat_map(|t| &t.rows)
+        .filter(|r| r.cells[0].value.is_some())
+        .count()
+}
+
+const DP_TABLES: [&str; 3] = [
+    "fig1_work_mode",
+    "fig1_codebase_relation",
+    "fig2_user_decision_share",
+];
+
+/// Replaces the targeted cells by OpenDP releases (no intervals: the clustered CI of the exact
+/// share does not describe a noisy one) and returns the budget ledger. Without the `dp`
+/// feature, or when a release fails, the cell is withheld (`value: None`) and the ledger's
+/// mechanism says why: an exact number is never published under a DP label.
+fn apply_dp(tables: &mut [Table], all: &[&Obs], dp: DpOptions) -> crate::results::DpLedger {
+    let n = dp_targets(tables).max(1);
+    let eps = dp.epsilon / n as f64;
+    let mut budget = match crate::dp::Budget::new(dp.epsilon, dp.max_sessions_per_user) {
+        Ok(b) => Some(b),
+        Err(_) => None,
+    };
+    let mut failures: Vec<String> = Vec::new();
+    for t in tables
+        .iter_mut()
+        .filter(|t| DP_TABLES.contains(&t.id.as_str()))
+    {
+        let id = t.id.clone();
+        for row in &mut t.rows {
+            let cell = &mut row.cells[0];
+            if cell.value.is_none() {
+                continue;
+            }
+            let what = format!("{id} / {}", row.label);
+            let noisy = match budget.as_mut() {
+                Some(b) => release(b, &id, &row.label, all, eps, &what),
+                None => Err("invalid DP options (ε must be > 0, max sessions ≥ 1)".into()),
+            };
+            *cell = Cell {
+                value: None,
+                se: None,
+                ci_low: None,
+                ci_high: None,
+                p_value: None,
+                ..*cell
+            };
+            match noisy {
+                Ok(v) => cell.value = v,
+                Err(e) => failures.push(format!("{what}: {e}")),
+            }
+        }
+        t.reading = match id.as_str() {
+            "fig1_work_mode" => reading_work_mode(t),
+            "fig1_codebase_relation" => reading_codebase(t),
+            _ => reading_decision_means(t),
+        };
+        t.notes.push(format!(
+            "Values carry differential-privacy noise (ε = {eps:.4} per cell, at most {} \
+             sessions per person); no interval is shown for noisy values.",
+            dp.max_sessions_per_user
+        ));
+    }
+    let mut ledger = match budget {
+        Some(b) => b.into_ledger(),
+        None => crate::results::DpLedger {
+            total_epsilon: dp.epsilon,
+            max_sessions_per_user: dp.max_sessions_per_user,
+            ..Default::default()
+        },
+    };
+    if ledger.mechanism.is_empty() {
+        ledger.mechanism = "OpenDP Laplace (discrete for counts), user-level bounding".into();
+    }
+    if !failures.is_empty() {
+        ledger.mechanism = format!(
+            "{}; {} release(s) withheld: {}",
+            ledger.mechanism,
+            failures.len(),
+            failures.join("; ")
+        );
+    }
+    ledger
+}
+
+/// One noisy release for a Fig. 1 / Fig. 2 row.
+#[cfg(feature = "dp")]
+fn release(
+    b: &mut crate::dp::Budget,
+    id: &str,
+    label: &str,
+    all: &[&Obs],
+    eps: f64,
+    what: &str,
+) -> Result<Option<f64>, String> {
+    let (flags_or_values, users): (Vec<f64>, Vec<u32>) = match id {
+        "fig1_work_mode" => all
+            .iter()
+            .filter(|o| o.mode.is_some())
+            .map(|o| {
+                (
+                    f64::from(u8::from(o.mode.map(WorkMode::as_str) == Some(label))),
+                    o.user,
+                )
+            })
+            .unzip(),
+        "fig1_codebase_relation" => all
+            .iter()
+            .filter(|o| o.relation.is_some())
+            .map(|o| {
+                let hit = o.relation.map(CodebaseRelation::as_str) == Some(label);
+                (f64::from(u8::from(hit)), o.user)
+            })
+            .unzip(),
+        _ => all
+            .iter()
+            .filter_map(|o| {
+                let d = o.decisions?;
+                let v = if label == "Planning" {
+                    d.user_planning_share()
+                } else {
+                    d.user_execution_share()
+                };
+                v.map(|v| (v, o.user))
+            })
+            .unzip(),
+    };
+    b.mean(what, &flags_or_values, &users, (0.0, 1.0), eps)
+        .map_err(|e| e.to_string())
+}
+
+#[cfg(not(feature = "dp"))]
+fn release(
+    _b: &mut crate::dp::Budget,
+    _id: &str,
+    _label: &str,
+    _all: &[&Obs],
+    _eps: f64,
+    _what: &str,
+) -> Result<Option<f64>, String> {
+    Err("this build has no differential privacy (cargo feature `dp`)".into())
 }
 
 #[cfg(test)]

@@ -3,7 +3,9 @@
 //! never breached (property test).
 
 use agentstat_facets::*;
-use agentstat_stats::analyses::{analyse, AnalysisOptions};
+use agentstat_stats::analyses::{
+    analyse, analyse_with_dp, AnalysisOptions, DpOptions, DP_AVAILABLE,
+};
 use agentstat_stats::results::{Results, Table};
 use proptest::prelude::*;
 
@@ -218,6 +220,7 @@ fn every_table_is_produced_with_consistent_shapes() {
         &AnalysisOptions {
             min_users: 5,
             personal: false,
+            ..Default::default()
         },
     );
     let ids: Vec<&str> = r.tables.iter().map(|t| t.id.as_str()).collect();
@@ -269,6 +272,7 @@ fn planted_effects_are_recovered() {
         &AnalysisOptions {
             min_users: 5,
             personal: false,
+            ..Default::default()
         },
     );
     // Fig. 3: exp(0.09) − 1 = 9.4% and exp(0.12) − 1 = 12.7% per level.
@@ -309,6 +313,7 @@ fn non_interactive_sessions_change_nothing_but_the_sample() {
     let opts = AnalysisOptions {
         min_users: 3,
         personal: false,
+        ..Default::default()
     };
     let base = analyse(&facets, &opts);
     let mut more = facets.clone();
@@ -330,6 +335,7 @@ fn no_clear_goal_is_excluded_from_success_analyses() {
     let opts = AnalysisOptions {
         min_users: 3,
         personal: false,
+        ..Default::default()
     };
     let base = analyse(&facets, &opts);
     // Turn every No clear goal session into a failure: success tables must change, work-mode
@@ -368,6 +374,7 @@ fn unclear_user_profile_is_excluded_from_occupation_analysis() {
         &AnalysisOptions {
             min_users: 1,
             personal: false,
+            ..Default::default()
         },
     );
     let fig6 = table(&r, "fig6_occupation");
@@ -394,6 +401,7 @@ fn high_threshold_suppresses_everything_and_personal_mode_nothing() {
         &AnalysisOptions {
             min_users: 13,
             personal: false,
+            ..Default::default()
         },
     );
     let cells: Vec<_> = r
@@ -417,6 +425,7 @@ fn high_threshold_suppresses_everything_and_personal_mode_nothing() {
         &AnalysisOptions {
             min_users: 10,
             personal: true,
+            ..Default::default()
         },
     );
     assert!(r.privacy.personal_mode);
@@ -439,9 +448,91 @@ fn empty_and_unlabelled_input_does_not_panic() {
         &AnalysisOptions {
             min_users: 1,
             personal: true,
+            ..Default::default()
         },
     );
     assert_eq!(r.tables.len(), IDS.len());
+}
+
+#[test]
+fn results_schema_doc_lists_every_table() {
+    let doc = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/RESULTS_SCHEMA.md"),
+    )
+    .expect("docs/RESULTS_SCHEMA.md exists");
+    let r = analyse(&synth(3, 3, 1), &AnalysisOptions::default());
+    for t in &r.tables {
+        assert!(
+            doc.contains(&format!("`{}`", t.id)),
+            "RESULTS_SCHEMA.md lacks `{}`",
+            t.id
+        );
+        for c in &t.columns {
+            let listed = doc.contains(&format!("`{}`", c.key)) || t.id == "fig4_work_mode_by_month";
+            assert!(
+                listed,
+                "RESULTS_SCHEMA.md lacks column `{}` of {}",
+                c.key, t.id
+            );
+        }
+    }
+}
+
+#[test]
+fn differential_privacy_noises_fig1_and_fig2_and_keeps_a_ledger() {
+    let facets = synth(40, 20, 21);
+    let opts = AnalysisOptions {
+        min_users: 5,
+        personal: false,
+    };
+    let dp = DpOptions {
+        epsilon: 1.0,
+        max_sessions_per_user: 10,
+    };
+    let r = analyse_with_dp(&facets, &opts, Some(dp));
+    let exact = analyse(
+        &facets,
+        &AnalysisOptions {
+            min_users: 5,
+            ..Default::default()
+        },
+    );
+    let ledger = r.privacy.dp.as_ref().expect("ledger present");
+    assert_eq!(ledger.total_epsilon, 1.0);
+    for id in [
+        "fig1_work_mode",
+        "fig1_codebase_relation",
+        "fig2_user_decision_share",
+    ] {
+        for row in &table(&r, id).rows {
+            let c = row.cells[0];
+            assert!(
+                c.ci_low.is_none() && c.se.is_none(),
+                "{id}: noisy cells carry no interval"
+            );
+        }
+    }
+    // Tables DP does not cover are unchanged.
+    assert_close(
+        &serde_json::to_value(&table(&r, "table_a1").rows).unwrap(),
+        &serde_json::to_value(&table(&exact, "table_a1").rows).unwrap(),
+        "table_a1",
+    );
+    if DP_AVAILABLE {
+        let spent: f64 = ledger.entries.iter().map(|e| e.1).sum();
+        assert!(spent <= 1.0 + 1e-9 && spent > 0.5, "spent {spent}");
+        let noisy = value(&r, "fig1_codebase_relation", 0, 0).unwrap();
+        let truth = value(&exact, "fig1_codebase_relation", 0, 0).unwrap();
+        assert!((noisy - truth).abs() < 0.5);
+    } else {
+        // No noise available: the cells are withheld, never published exactly under DP.
+        assert!(table(&r, "fig1_work_mode")
+            .rows
+            .iter()
+            .all(|x| x.cells[0].value.is_none()));
+        assert!(ledger.mechanism.contains("withheld"));
+        assert!(ledger.entries.is_empty());
+    }
 }
 
 fn arb_facets() -> impl Strategy<Value = (Vec<Facet>, u32)> {

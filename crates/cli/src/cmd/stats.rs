@@ -7,7 +7,7 @@
 
 use super::CmdResult;
 use agentstat_facets::Facet;
-use agentstat_stats::analyses::{analyse, AnalysisOptions};
+use agentstat_stats::analyses::{analyse_with_dp, AnalysisOptions, DpOptions, DP_AVAILABLE};
 use agentstat_stats::privacy::DEFAULT_MIN_USERS;
 use agentstat_stats::results::{Cell, Results, Table};
 use std::collections::BTreeSet;
@@ -30,9 +30,36 @@ pub struct Args {
     /// Print the Results document as JSON instead of tables.
     #[arg(long)]
     pub json: bool,
+    /// Add differential-privacy noise to the descriptive shares and means, with this total ε
+    /// (builds with the cargo feature `agentstat-stats/dp` only).
+    #[arg(long, value_name = "EPSILON")]
+    pub dp_epsilon: Option<f64>,
+    /// With --dp-epsilon: sessions per person kept in noisy releases.
+    #[arg(long, value_name = "M", default_value_t = 20, requires = "dp_epsilon")]
+    pub dp_max_sessions: u32,
 }
 
 pub fn run(args: Args) -> CmdResult {
+    let dp = match args.dp_epsilon {
+        None => None,
+        Some(_) if !DP_AVAILABLE => {
+            return Err(
+                "this agentstat was built without differential privacy; rebuild with \
+                        `cargo build --release -p agentstat --features agentstat-stats/dp`"
+                    .into(),
+            )
+        }
+        Some(e) if !(e.is_finite() && e > 0.0) => {
+            return Err(format!("--dp-epsilon must be a positive number, got {e}").into())
+        }
+        Some(e) if args.dp_max_sessions == 0 => {
+            return Err(format!("--dp-max-sessions must be at least 1 (ε = {e})").into())
+        }
+        Some(epsilon) => Some(DpOptions {
+            epsilon,
+            max_sessions_per_user: args.dp_max_sessions,
+        }),
+    };
     let facets = read_pooled(&args.paths)?;
     let people: BTreeSet<&str> = facets.iter().map(|f| f.user_key.as_str()).collect();
     let personal = args.personal || (args.min_users.is_none() && people.len() <= 1);
@@ -40,7 +67,7 @@ pub fn run(args: Args) -> CmdResult {
         min_users: args.min_users.unwrap_or(DEFAULT_MIN_USERS),
         personal,
     };
-    let results = analyse(&facets, &opts);
+    let results = analyse_with_dp(&facets, &opts, dp);
     let text = if args.json {
         serde_json::to_string_pretty(&results)? + "\n"
     } else {
