@@ -73,17 +73,26 @@ pub fn extract_facets(
     let diag = Mutex::new(Diagnostics::default());
     let salt_digest = blake3::hash(&options.ingest.salt);
 
-    let results: Vec<Outcome> = sources
-        .par_iter()
-        .map(|src| {
-            let out = one_session(src, options, salt_digest.as_bytes(), &diag);
-            let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-            if let Some(p) = progress {
-                p(n, total);
-            }
-            out
-        })
-        .collect();
+    let tick = || {
+        let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+        if let Some(p) = progress {
+            p(n, total);
+        }
+    };
+    // Bulk backends (the Message Batches API) want every session at once.
+    let bulk = matches!(&options.backend, Some((_, id)) if id.name == "anthropic-batch");
+    let results: Vec<Outcome> = if bulk {
+        batch_sessions(&sources, options, salt_digest.as_bytes(), &diag, &tick)
+    } else {
+        sources
+            .par_iter()
+            .map(|src| {
+                let out = one_session(src, options, salt_digest.as_bytes(), &diag);
+                tick();
+                out
+            })
+            .collect()
+    };
 
     report
         .diagnostics
@@ -134,25 +143,51 @@ fn one_session(
     salt_digest: &[u8],
     diag: &Mutex<Diagnostics>,
 ) -> Outcome {
+    let key = match lookup(src, options, salt_digest) {
+        Lookup::Hit(f) => return Outcome::Cached(f),
+        Lookup::Miss(k) => k,
+    };
+    let Some(session) = read(src, options, diag) else {
+        return Outcome::Unreadable;
+    };
+    finish(&session, key.as_deref(), options)
+}
+
+enum Lookup {
+    Hit(Box<Facet>),
+    /// Not cached; the key to store under (none when caching is off or the files are unreadable).
+    Miss(Option<String>),
+}
+
+fn lookup(src: &SessionSource, options: &ExtractOptions, salt_digest: &[u8]) -> Lookup {
     let key = options
         .cache_dir
         .as_ref()
         .and_then(|_| cache_key(src, options, salt_digest));
     if let (Some(dir), Some(key)) = (&options.cache_dir, &key) {
         if let Some(f) = load(dir, key) {
-            return Outcome::Cached(Box::new(f));
+            return Lookup::Hit(Box::new(f));
         }
     }
+    Lookup::Miss(key)
+}
+
+fn read(
+    src: &SessionSource,
+    options: &ExtractOptions,
+    diag: &Mutex<Diagnostics>,
+) -> Option<Session> {
     let mut local = Diagnostics::default();
     let session = read_session(src, &options.ingest, &mut local);
     if let Ok(mut d) = diag.lock() {
         d.merge(local);
     }
-    let Some(session) = session else {
-        return Outcome::Unreadable;
-    };
-    let (facet, classified, error) = build_facet(&session, options);
-    if let (Some(dir), Some(key), false) = (&options.cache_dir, &key, error) {
+    session
+}
+
+fn finish(session: &Session, key: Option<&str>, options: &ExtractOptions) -> Outcome {
+    let (facet, classified, error) = build_facet(session, options);
+    if let (Some(dir), Some(key), false) = (&options.cache_dir, key, error) {
         store(dir, key, &facet);
     }
     Outcome::Fresh {
@@ -160,6 +195,59 @@ fn one_session(
         classified,
         error,
     }
+}
+
+/// Batch mode: read every uncached session, hand the interactive ones to `prepare` in one go
+/// (one batch submission instead of one per session), then classify each from the backend's
+/// own cache. Holds the uncached sessions in memory together.
+fn batch_sessions(
+    sources: &[SessionSource],
+    options: &ExtractOptions,
+    salt_digest: &[u8],
+    diag: &Mutex<Diagnostics>,
+    tick: &(dyn Fn() + Sync),
+) -> Vec<Outcome> {
+    let mut out = Vec::with_capacity(sources.len());
+    let mut pending: Vec<(Session, agentstat_facets::Telemetry, Option<String>)> = Vec::new();
+    for src in sources {
+        match lookup(src, options, salt_digest) {
+            Lookup::Hit(f) => {
+                out.push(Outcome::Cached(f));
+                tick();
+            }
+            Lookup::Miss(key) => match read(src, options, diag) {
+                Some(s) => {
+                    let t = agentstat_telemetry::measure(&s);
+                    pending.push((s, t, key));
+                }
+                None => {
+                    out.push(Outcome::Unreadable);
+                    tick();
+                }
+            },
+        }
+    }
+    if let Some((backend, _)) = &options.backend {
+        let inputs: Vec<SessionInput> = pending
+            .iter()
+            .filter(|(s, _, _)| s.is_interactive())
+            .map(|(s, t, _)| SessionInput {
+                session: s,
+                telemetry: t,
+            })
+            .collect();
+        if !inputs.is_empty() {
+            if let Err(e) = backend.prepare(&inputs) {
+                // Each session then fails (or succeeds) on its own in `classify` below.
+                eprintln!("agentstat: batch classification failed: {e}");
+            }
+        }
+    }
+    for (s, _, key) in &pending {
+        out.push(finish(s, key.as_deref(), options));
+        tick();
+    }
+    out
 }
 
 /// Telemetry + labels for one session. Non-interactive sessions are not classified.

@@ -189,8 +189,45 @@ fn print_summary(r: &ExtractReport, args: &Args, cache_dir: Option<&std::path::P
     }
 }
 
-/// LLM backends come from `agentstat_classify::llm`.
+/// LLM backends from `agentstat_classify::llm`; their answers are also cached per call there.
 fn llm_backend(args: &Args) -> Result<(Box<dyn Backend>, BackendId), Box<dyn std::error::Error>> {
-    let _ = args;
-    Err("LLM classifiers are not available in this build yet; use --classifier heuristic".into())
+    use agentstat_classify::llm;
+    let mut opts = llm::LlmOptions::new(llm::default_cache_dir());
+    opts.model = args.model.clone();
+    opts.base_url = args.base_url.clone();
+    let (backend, name, model): (Box<dyn Backend>, String, String) = match (args.classifier, args.batch) {
+        (Classifier::Anthropic, true) => {
+            let b = llm::batch_backend(&opts)?;
+            let m = b.model().to_string();
+            (Box::new(b), "anthropic-batch".into(), m)
+        }
+        (Classifier::Anthropic, false) => {
+            let b = llm::anthropic_backend(&opts)?;
+            let m = b.model().to_string();
+            (Box::new(b), "anthropic".into(), m)
+        }
+        (Classifier::Openai, false) => {
+            let b = llm::openai_backend(&opts)?;
+            let m = b.model().to_string();
+            (Box::new(b), "openai".into(), m)
+        }
+        (Classifier::Openai, true) => {
+            return Err("--batch uses the Anthropic Message Batches API: combine it with --classifier anthropic".into())
+        }
+        (Classifier::Heuristic, _) => unreachable!("handled by make_backend"),
+    };
+    // Any prompt change must miss the facet cache: key on every classifier's prompt version.
+    let versions: Vec<String> = llm::spec::Classifier::TRANSCRIPT
+        .iter()
+        .chain([llm::spec::Classifier::Price].iter())
+        .map(|c| c.version())
+        .collect();
+    Ok((
+        backend,
+        BackendId {
+            name,
+            model,
+            prompt_version: versions.join(","),
+        },
+    ))
 }
