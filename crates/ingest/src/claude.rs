@@ -1061,7 +1061,13 @@ impl Builder {
             Some("remove") => {
                 if !self.queue.is_empty() {
                     let (t, ets) = self.queue.remove(0);
-                    if let TextKind::Prompt(p) = classify_text(&t) {
+                    // A queued slash command runs as its own command record: not counted here.
+                    let kind = if t.trim_start().starts_with('/') {
+                        TextKind::System("command")
+                    } else {
+                        classify_text(&t)
+                    };
+                    if let TextKind::Prompt(p) = kind {
                         if self.queued_prompts.insert(p.trim().to_string()) {
                             self.timed.push(Event::Human(HumanTurn {
                                 text: p,
