@@ -383,6 +383,14 @@ impl Job {
         }
     }
 
+    /// Characters of prompt text sent for this job (system prompt, context and instructions),
+    /// for cost estimates.
+    pub fn input_chars(&self) -> usize {
+        PREAMBLE.chars().count()
+            + self.context.chars().count()
+            + self.instruction_text().chars().count()
+    }
+
     /// The instruction text as sent (with the retry note, if any).
     pub fn instruction_text(&self) -> String {
         let mut s = self.instruction.trim_end().to_string();
