@@ -526,6 +526,10 @@ pub struct Features {
     pub pr_links: u32,
     pub errors: u32,
     pub errors_after_last_prompt: u32,
+    /// Failed shell commands (tool-harness errors such as a failed edit match are excluded).
+    pub shell_errors: u32,
+    /// Rejections of a proposed plan (ExitPlanMode): planning feedback more than trouble.
+    pub plan_rejections: u32,
     pub unrecovered_final_error: bool,
     /// Most times one failing command was retried.
     pub loop_max: u32,
@@ -894,6 +898,7 @@ fn action(
     let seg = f.prompts.len().saturating_sub(1);
     match a.result.status {
         ResultStatus::Error => f.errors += 1,
+        ResultStatus::Rejected if a.tool == "ExitPlanMode" => f.plan_rejections += 1,
         ResultStatus::Rejected => f.rejections += 1,
         _ => {}
     }
@@ -999,6 +1004,7 @@ fn action(
                 _ => {}
             }
             if err {
+                f.shell_errors += 1;
                 let key = text::head(cmd, 200).to_string();
                 let c = failing_cmds.entry(key).or_insert(0);
                 *c += 1;

@@ -851,13 +851,20 @@ pub fn user_profile(f: &Features) -> (UserProfile, Notes) {
             );
         }
     }
-    if sw_distinct >= 3 || (sw_distinct >= 2 && named >= 3) || team_tools > 0 {
+    // Engineering tooling the person works with (a test suite, linters, version control, a
+    // dev server): the setup of a software practitioner, not just code being written.
+    let tooling = [
+        "test", "check", "commit", "push", "gitread", "gitops", "build", "pr",
+    ]
+    .iter()
+    .map(|k| f.cmd(k))
+    .sum::<u32>();
+    if sw_distinct >= 3 || (sw_distinct >= 2 && named >= 3) || team_tools > 0 || tooling >= 1 {
         return (
             UserProfile::Group(Occupation::ComputerMath),
             vec![
                 notes_sw,
-                "affirmative signal of a software profession (team workflow, code vocabulary)"
-                    .into(),
+                format!("affirmative signal of a software practice: team workflow, code vocabulary or engineering tooling ({tooling} test/lint/git/build commands)"),
             ],
         );
     }
@@ -896,18 +903,34 @@ pub fn work_performed(f: &Features, mode: WorkMode) -> (Occupation, Notes) {
 
 /// Success signal (§3.7).
 pub fn success_signal(f: &Features, fail_hard: u32) -> (Signal, Notes) {
+    // Hard signals, grouped by kind: "several hard signals" means several kinds (a commit and
+    // a push of it are one piece of version-control evidence).
     let mut hard = Vec::new();
     let edited = f.edit_ok > 0;
+    let mut vc = Vec::new();
     if f.commits_ok > 0 && (f.commit_after_last_edit || !edited) {
-        hard.push("commit after the last edit");
+        vc.push("commit after the last edit");
     } else if f.commits_ok > 0 {
-        hard.push("commit of the work (later edits uncommitted)");
+        vc.push("commit of the work");
     }
     if f.prs_created > 0 || f.pr_links > 0 {
-        hard.push("pull request opened");
+        vc.push("pull request opened");
     }
-    if f.tests_after_last_edit_passed > 0 && matches!(f.last_test, Some((true, _))) && edited {
-        hard.push("test suite passing after the last edit");
+    if !vc.is_empty() {
+        hard.push(vc.join(" + "));
+    }
+    let tests_pass =
+        f.tests_after_last_edit_passed > 0 && matches!(f.last_test, Some((true, _))) && edited;
+    let checks_pass = f.checks_ok_after_last_edit > 0 && !f.checks_failed_last && edited;
+    if tests_pass || checks_pass {
+        hard.push(
+            match (tests_pass, checks_pass) {
+                (true, true) => "tests and lint/type checks passing after the last edit",
+                (true, false) => "test suite passing after the last edit",
+                _ => "lint/type checks passing after the last edit",
+            }
+            .to_string(),
+        );
     }
     let n = f.prompts.len();
     let affirm = f.prompts.iter().any(|p| {
@@ -918,7 +941,7 @@ pub fn success_signal(f: &Features, fail_hard: u32) -> (Signal, Notes) {
             && (p.n + 3 >= n || !f.unrecovered_final_error)
     });
     if affirm {
-        hard.push("explicit user affirmation");
+        hard.push("explicit user affirmation".to_string());
     }
     let mut notes = Notes::new();
     let claims_done_end = f
@@ -939,8 +962,7 @@ pub fn success_signal(f: &Features, fail_hard: u32) -> (Signal, Notes) {
                 .final_text
                 .as_ref()
                 .is_some_and(|t| t.any(text::NOT_DONE_CLAIMS).is_some());
-            let corroborated = f.checks_ok_after_last_edit > 0
-                || (edited && f.successful_cmds_after_last_edit > 0)
+            let corroborated = (edited && f.successful_cmds_after_last_edit > 0)
                 || f.prompts
                     .iter()
                     .any(|p| p.n > 0 && (p.affirm_weak || p.accept) && p.complaint.is_none())
@@ -977,7 +999,6 @@ pub fn success_signal(f: &Features, fail_hard: u32) -> (Signal, Notes) {
 pub fn failure_signal(f: &Features) -> (Signal, u32, Notes) {
     let mut hard = Vec::new();
     let n = f.prompts.len();
-    let late = |p: &Prompt| p.n > 0 && (p.n + 2 >= n || p.n * 3 >= n * 2);
     let claims_done = f
         .final_text
         .as_ref()
@@ -996,32 +1017,43 @@ pub fn failure_signal(f: &Features) -> (Signal, u32, Notes) {
     if matches!(f.last_test, Some((false, _))) && f.tests_after_last_edit_passed == 0 {
         hard.push("tests failing at the end".into());
     }
-    let complaints: Vec<usize> = f
-        .prompts
-        .iter()
-        .filter(|p| p.complaint.is_some())
-        .map(|p| p.n)
-        .collect();
+    let complaints = f.prompts.iter().filter(|p| p.complaint.is_some()).count();
+    let final_two = |p: &Prompt| p.n > 0 && p.n + 2 >= n;
+    // The session ends on the user's complaint: nothing shows it was resolved.
     if let Some(p) = f
         .prompts
-        .iter()
-        .rev()
-        .find(|p| p.complaint.is_some() && late(p))
+        .last()
+        .filter(|p| p.complaint.is_some() && p.n > 0)
     {
         hard.push(format!(
-            "explicit complaint late in the session (\"{}\"; {} complaint prompts)",
-            p.complaint.unwrap_or(""),
-            complaints.len()
+            "the user's last prompt is a complaint (\"{}\")",
+            p.complaint.unwrap_or("")
         ));
     }
-    if let Some(p) = f
+    let frustrated: Vec<&Prompt> = f
         .prompts
         .iter()
-        .find(|p| p.frustration.is_some() && p.n > 0)
-    {
+        .filter(|p| p.frustration.is_some() && p.n > 0)
+        .collect();
+    // Later prompts in which the user pastes fresh errors: the agent's work failing in use.
+    let error_reports = f
+        .prompts
+        .iter()
+        .filter(|p| p.n > 0 && p.pasted_output && p.broken >= 2)
+        .count();
+    if let Some(p) = frustrated.iter().find(|p| final_two(p)) {
         hard.push(format!(
-            "frustration in the user's words (\"{}\")",
+            "frustration at the end (\"{}\")",
             p.frustration.unwrap_or("")
+        ));
+    } else if !frustrated.is_empty() && error_reports >= 2 {
+        hard.push(format!(
+            "frustration (\"{}\") over {error_reports} rounds of reported errors",
+            frustrated[0].frustration.unwrap_or("")
+        ));
+    } else if error_reports >= 3 {
+        hard.push(format!(
+            "{error_reports} rounds of errors reported by the user"
         ));
     }
     let mut notes = Notes::new();
@@ -1030,33 +1062,40 @@ pub fn failure_signal(f: &Features) -> (Signal, u32, Notes) {
         .iter()
         .filter(|p| p.pushback && p.complaint.is_none())
         .count();
+    let trouble = pushback + f.rejections as usize + complaints + error_reports;
     let level = match hard.len() {
         0 => {
-            if !complaints.is_empty()
-                || pushback >= 1
-                || f.rejections >= 1
+            let moderate = (complaints >= 1 && trouble >= 2)
+                || trouble >= 4
+                || !frustrated.is_empty()
                 || claims_not
                 || f.checks_failed_last
                 || f.interrupt_at_end
                 || f.unrecovered_final_error
-            {
+                || (f.loop_max >= 3 && f.shell_errors >= 6);
+            if moderate {
                 notes.push(format!(
-                    "moderate: {} earlier complaints, {} pushback prompts, {} rejections, fell short in final words: {}, final command failed: {}",
-                    complaints.len(),
-                    pushback,
+                    "moderate: {complaints} complaints, {pushback} pushback prompts, {} rejections, {error_reports} error reports, frustration {}, fell short in final words {claims_not}, final command failed {}, interrupted at the end {}",
                     f.rejections,
-                    claims_not,
-                    f.unrecovered_final_error
+                    !frustrated.is_empty(),
+                    f.unrecovered_final_error,
+                    f.interrupt_at_end
                 ));
                 3
-            } else if f.loop_max >= 2 || f.interrupts > 0 || f.errors >= 4 {
-                notes.push(format!("soft: retried a failing command {}x, {} interrupts, {} tool errors (recovered)", f.loop_max, f.interrupts, f.errors));
+            } else if trouble >= 1 || f.interrupts > 0 || f.loop_max >= 2 || f.shell_errors >= 5 {
+                notes.push(format!(
+                    "soft, recovered: {complaints} complaints, {pushback} pushback prompts, {} rejections, {} interrupts, failing command retried {}x",
+                    f.rejections, f.interrupts, f.loop_max
+                ));
                 2
-            } else if f.errors > 0 {
-                notes.push(format!("{} recovered tool errors", f.errors));
+            } else if f.shell_errors > 0 {
+                notes.push(format!("{} failed commands, recovered", f.shell_errors));
                 1
             } else {
-                notes.push("no trouble seen".into());
+                notes.push(format!(
+                    "no trouble seen ({} tool-harness errors)",
+                    f.errors
+                ));
                 0
             }
         }
@@ -1142,7 +1181,9 @@ pub fn task_value(f: &Features, t: &Telemetry, mode: WorkMode) -> (TaskValue, No
         WorkMode::Test => 0.9,
         WorkMode::Build => 1.1,
     };
-    let ln = 30f64.ln()
+    // Scale: calibrated so single small changes fall in $10–200 and a day-long epic in
+    // $1,000–5,000, as careful raters price them against fixed-price postings.
+    let ln = 7.5f64.ln()
         + 0.35 * lines.ln_1p()
         + 0.30 * files.ln_1p()
         + 0.20 * actions.ln_1p()
