@@ -485,9 +485,10 @@ fn differential_privacy_noises_fig1_and_fig2_and_keeps_a_ledger() {
         min_users: 5,
         personal: false,
     };
+    // A large ε so the plumbing is testable: the noise must stay small at this sample size.
     let dp = DpOptions {
-        epsilon: 1.0,
-        max_sessions_per_user: 10,
+        epsilon: 100.0,
+        max_sessions_per_user: 5,
     };
     let r = analyse_with_dp(&facets, &opts, Some(dp));
     let exact = analyse(
@@ -498,7 +499,7 @@ fn differential_privacy_noises_fig1_and_fig2_and_keeps_a_ledger() {
         },
     );
     let ledger = r.privacy.dp.as_ref().expect("ledger present");
-    assert_eq!(ledger.total_epsilon, 1.0);
+    assert_eq!(ledger.total_epsilon, 100.0);
     for id in [
         "fig1_work_mode",
         "fig1_codebase_relation",
@@ -520,10 +521,14 @@ fn differential_privacy_noises_fig1_and_fig2_and_keeps_a_ledger() {
     );
     if DP_AVAILABLE {
         let spent: f64 = ledger.entries.iter().map(|e| e.1).sum();
-        assert!(spent <= 1.0 + 1e-9 && spent > 0.5, "spent {spent}");
-        let noisy = value(&r, "fig1_codebase_relation", 0, 0).unwrap();
+        assert!(
+            spent <= 100.0 * (1.0 + 1e-9) && spent > 50.0,
+            "spent {spent}"
+        );
+        let noisy = value(&r, "fig1_codebase_relation", 0, 0)
+            .unwrap_or_else(|| panic!("no noisy value: {}", ledger.mechanism));
         let truth = value(&exact, "fig1_codebase_relation", 0, 0).unwrap();
-        assert!((noisy - truth).abs() < 0.5);
+        assert!((noisy - truth).abs() < 0.2, "noisy {noisy}, exact {truth}");
     } else {
         // No noise available: the cells are withheld, never published exactly under DP.
         assert!(table(&r, "fig1_work_mode")
