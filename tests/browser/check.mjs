@@ -1,6 +1,6 @@
 // Real-browser check of agentstat report pages in headless Debian Chromium.
 //
-//   node check.mjs [--allow-missing] REPORT_DIR[=SCREENSHOT.png] ...
+//   node check.mjs [--allow-missing] REPORT_DIR|INDEX.html [SCREENSHOT.png] ...
 //
 // For each report directory (holding index.html and results.json) it loads index.html from
 // file:// and FAILS on: any console error or page error; any network request other than the
@@ -19,9 +19,20 @@ const STUDY_SECTIONS = ["fig1", "fig2", "fig3", "fig4", "fig5", "fig6", "figa1",
 
 const args = process.argv.slice(2);
 const allowMissing = args.includes("--allow-missing");
-const targets = args.filter((a) => !a.startsWith("--"));
+// Targets: a report directory or its index.html, optionally followed by a .png path (or
+// written DIR=PNG) for the screenshot.
+const targets = [];
+for (const a of args.filter((a) => !a.startsWith("--"))) {
+  if (a.endsWith(".png") && !a.includes("=") && targets.length && !targets[targets.length - 1].shot) {
+    targets[targets.length - 1].shot = a;
+    continue;
+  }
+  const [p, shot] = a.split("=");
+  const dir = p.endsWith(".html") ? path.dirname(p) : p;
+  targets.push({ dir, shot });
+}
 if (targets.length === 0) {
-  console.error("usage: node check.mjs [--allow-missing] REPORT_DIR[=SCREENSHOT.png] ...");
+  console.error("usage: node check.mjs [--allow-missing] REPORT_DIR|INDEX.html [SCREENSHOT.png] ...");
   process.exit(2);
 }
 
@@ -42,8 +53,7 @@ const browser = await chromium.launch({
 });
 
 let failures = 0;
-for (const target of targets) {
-  const [dir, shotArg] = target.split("=");
+for (const { dir, shot: shotArg } of targets) {
   const shot = shotArg || path.join("target", "browser", path.basename(path.resolve(dir)) + ".png");
   const errors = await checkReport(path.resolve(dir), shot);
   if (errors.length) {

@@ -134,17 +134,18 @@ impl Canvas {
         if !self.suppressed.is_empty() {
             let n = self.suppressed.len();
             let list = self.suppressed.join("; ");
-            let list = if list.chars().count() > 110 {
-                let cut: String = list.chars().take(107).collect();
-                format!("{cut}…")
-            } else {
-                list
-            };
             let note = format!(
                 "{n} suppressed cell{} ({}): {list}",
                 if n == 1 { "" } else { "s" },
                 self.why()
             );
+            // One line in the chart; the full list is in the table below it.
+            let note = if note.chars().count() > 118 {
+                let cut: String = note.chars().take(115).collect();
+                format!("{cut}…")
+            } else {
+                note
+            };
             self.text(8.0, h + 14.0, "start", "foot", &note);
             h += 24.0;
         }
@@ -470,6 +471,16 @@ fn points(t: &Table, c: &mut Canvas) {
         let all_supp = cols.iter().all(|&j| cell(t, i, j).suppressed);
         if all_supp {
             c.suppressed_box(s.p0, y + 4.0, s.p1 - s.p0, row_h - 8.0, &r.label, true);
+            continue;
+        }
+        if cols.iter().all(|&j| cell(t, i, j).value.is_none()) {
+            c.text(
+                s.p0 + 6.0,
+                y + row_h / 2.0 + 4.0,
+                "start",
+                "na",
+                "n/a (not estimable)",
+            );
             continue;
         }
         for (n, &j) in cols.iter().enumerate() {
