@@ -330,50 +330,42 @@ fn pushed(out: &str) -> bool {
 }
 
 /// Agent working time after each prompt, seconds: from the prompt's timestamp to the last
-/// agent event (assistant text, tool call or its result) before the next prompt. Prompts the
-/// agent never answered, and those without timestamps, have no duration.
+/// agent event (assistant text, tool call or its result, subagents' included) before the next
+/// prompt. Turns are delimited by timestamps, not by event order, so subagent work is credited
+/// to the turn it ran in wherever ingest placed it. Prompts the agent never answered, and those
+/// without timestamps, have no duration.
 pub fn turn_durations(session: &Session) -> Vec<f64> {
-    let mut out = Vec::new();
-    let mut start: Option<i64> = None;
-    let mut last: Option<i64> = None;
-    let close = |start: Option<i64>, last: Option<i64>, out: &mut Vec<f64>| {
-        if let (Some(s), Some(l)) = (start, last) {
-            if l >= s {
-                out.push((l - s) as f64 / 1000.0);
-            }
+    let mut prompts: Vec<i64> = session.human_turns().filter_map(|h| h.timestamp).collect();
+    prompts.sort_unstable();
+    prompts.dedup();
+    if prompts.is_empty() {
+        return Vec::new();
+    }
+    let mut last: Vec<Option<i64>> = vec![None; prompts.len()];
+    let mut credit = |t: Option<i64>| {
+        let Some(t) = t else { return };
+        // The turn is the latest prompt at or before `t`; work before the first prompt has none.
+        let i = prompts.partition_point(|&p| p <= t);
+        if i > 0 {
+            let slot = &mut last[i - 1];
+            *slot = Some(slot.map_or(t, |x: i64| x.max(t)));
         }
     };
-    let mut in_turn = false;
     for e in &session.events {
         match e {
-            Event::Human(h) => {
-                if in_turn {
-                    close(start, last, &mut out);
-                }
-                in_turn = true;
-                start = h.timestamp;
-                last = None;
-            }
-            Event::AssistantText(a) => last = max_opt(last, a.timestamp),
+            Event::AssistantText(a) => credit(a.timestamp),
             Event::Action(a) => {
-                last = max_opt(last, a.timestamp);
-                last = max_opt(last, a.result.timestamp);
+                credit(a.timestamp);
+                credit(a.result.timestamp);
             }
             _ => {}
         }
     }
-    if in_turn {
-        close(start, last, &mut out);
-    }
-    out
-}
-
-fn max_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
-    match (a, b) {
-        (Some(x), Some(y)) => Some(x.max(y)),
-        (x, None) => x,
-        (None, y) => y,
-    }
+    prompts
+        .iter()
+        .zip(&last)
+        .filter_map(|(p, l)| l.map(|l| (l - p) as f64 / 1000.0))
+        .collect()
 }
 
 fn median(xs: &[f64]) -> f64 {

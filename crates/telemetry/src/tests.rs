@@ -380,6 +380,15 @@ fn turn_durations_run_to_last_agent_event() {
         human("c", 200_000), // never answered: no duration
     ]);
     assert_eq!(turn_durations(&s), vec![8.0, 4.0]);
+    // Subagent work placed after everything else still counts in the turn it ran in.
+    let mut s2 = s.clone();
+    s2.events.push(Event::AssistantText(AssistantText {
+        text: "sub".into(),
+        timestamp: Some(106_000),
+        subagent: Some("a".into()),
+        ..Default::default()
+    }));
+    assert_eq!(turn_durations(&s2), vec![8.0, 6.0]);
     let t = measure(&s);
     assert_eq!(t.turn_seconds_total, Some(12.0));
     assert_eq!(t.turn_seconds_median, Some(6.0));
