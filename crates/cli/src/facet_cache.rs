@@ -120,10 +120,10 @@ pub fn extract_facets(
             Outcome::Unreadable => report.unreadable += 1,
         }
     }
-    report.sessions = facets.len() as u64;
-    report.not_interactive = facets.iter().filter(|f| !f.interactive).count() as u64;
     facets.sort_by(|a, b| a.session_key.cmp(&b.session_key));
     facets.dedup_by(|a, b| a.session_key == b.session_key);
+    report.sessions = facets.len() as u64;
+    report.not_interactive = facets.iter().filter(|f| !f.interactive).count() as u64;
     (facets, report)
 }
 
