@@ -184,12 +184,15 @@ fn to_bool(v: V) -> std::result::Result<bool, String> {
 fn to_f(v: V) -> std::result::Result<f64, String> {
     match v {
         V::Float(x) => Ok(x),
+        V::Int(x) => Ok(x as f64),
         other => Err(format!("expected a double, found {other:?}")),
     }
 }
 fn to_i(v: V) -> std::result::Result<i64, String> {
     match v {
         V::Int(x) => Ok(x),
+        // Tools that write a column with NULLs as floating point (pandas) still round-trip.
+        V::Float(x) if x.fract() == 0.0 && x.abs() < 9.0e15 => Ok(x as i64),
         other => Err(format!("expected an integer, found {other:?}")),
     }
 }
@@ -858,7 +861,7 @@ pub fn read_facets(path: impl AsRef<Path>) -> Result<Vec<Facet>> {
         if spec.derived() {
             continue;
         }
-        if cd.physical_type() != spec.kind.physical() {
+        if !compatible(spec.kind, cd.physical_type()) {
             return Err(err(
                 path,
                 format!(
@@ -900,8 +903,16 @@ pub fn read_facets(path: impl AsRef<Path>) -> Result<Vec<Facet>> {
             let reader = rg
                 .get_column_reader(ci)
                 .map_err(|e| err(path, format!("column {}: {e}", spec.name)))?;
-            let values = read_column(reader, cd.max_def_level(), n)
+            let mut values = read_column(reader, cd.max_def_level(), n)
                 .map_err(|e| err(path, format!("column {}: {e}", spec.name)))?;
+            if spec.kind == Kind::TimestampMs {
+                let div = timestamp_divisor(cd.logical_type_ref());
+                for v in &mut values {
+                    if let V::Int(x) = v {
+                        *x = x.div_euclid(div);
+                    }
+                }
+            }
             if Some(ci) == classified_idx {
                 for (r, v) in values.into_iter().enumerate() {
                     if let V::Bool(b) = v {
@@ -938,6 +949,35 @@ pub fn read_facets(path: impl AsRef<Path>) -> Result<Vec<Facet>> {
         }
     }
     Ok(out)
+}
+
+/// Whether a file column of physical type `t` can fill a column of kind `k`: numbers are
+/// accepted across integer and floating widths (other writers choose their own), strings and
+/// booleans only as themselves.
+fn compatible(k: Kind, t: PhysicalType) -> bool {
+    let numeric = matches!(
+        t,
+        PhysicalType::INT32 | PhysicalType::INT64 | PhysicalType::FLOAT | PhysicalType::DOUBLE
+    );
+    match k {
+        Kind::Bool => t == PhysicalType::BOOLEAN,
+        Kind::Str => t == PhysicalType::BYTE_ARRAY,
+        Kind::Int | Kind::Float => numeric,
+        Kind::TimestampMs => t == PhysicalType::INT64,
+    }
+}
+
+/// Units per millisecond of a timestamp column (files rewritten by other tools may use µs/ns).
+fn timestamp_divisor(lt: Option<&::parquet::basic::LogicalType>) -> i64 {
+    use ::parquet::basic::{LogicalType, TimeUnit};
+    match lt {
+        Some(LogicalType::Timestamp(t)) => match t.unit {
+            TimeUnit::MICROS => 1_000,
+            TimeUnit::NANOS => 1_000_000,
+            _ => 1,
+        },
+        _ => 1,
+    }
 }
 
 fn blank_facet() -> Facet {
@@ -990,7 +1030,13 @@ fn read_column(
     }
     Ok(match reader {
         ColumnReader::BoolColumnReader(r) => read_all!(r, |x| Ok::<V, String>(V::Bool(x))),
+        ColumnReader::Int32ColumnReader(r) => {
+            read_all!(r, |x: i32| Ok::<V, String>(V::Int(i64::from(x))))
+        }
         ColumnReader::Int64ColumnReader(r) => read_all!(r, |x| Ok::<V, String>(V::Int(x))),
+        ColumnReader::FloatColumnReader(r) => {
+            read_all!(r, |x: f32| Ok::<V, String>(V::Float(f64::from(x))))
+        }
         ColumnReader::DoubleColumnReader(r) => read_all!(r, |x| Ok::<V, String>(V::Float(x))),
         ColumnReader::ByteArrayColumnReader(r) => read_all!(r, |x: ByteArray| {
             String::from_utf8(x.data().to_vec())

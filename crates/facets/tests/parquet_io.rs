@@ -381,3 +381,82 @@ print("ok")
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A file rewritten by another tool still reads back exactly: pyarrow rewrites our file with
+/// microsecond timestamps, 32-bit integers and every column nullable.
+#[test]
+fn file_rewritten_by_pyarrow_reads_back() {
+    let require = std::env::var("AGENTSTAT_REQUIRE_PYARROW").is_ok_and(|v| v == "1");
+    let probe = std::process::Command::new("python3")
+        .args(["-c", "import pyarrow"])
+        .output();
+    match probe {
+        Ok(o) if o.status.success() => {}
+        _ => {
+            assert!(
+                !require,
+                "python3 with pyarrow not found (pip install pyarrow)"
+            );
+            eprintln!(
+                "file_rewritten_by_pyarrow_reads_back: python3 with pyarrow not found, skipped"
+            );
+            return;
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let ours = dir.path().join("ours.parquet");
+    let theirs = dir.path().join("theirs.parquet");
+    let facets = vec![full_facet(1), headless(2), full_facet(3)];
+    write_facets(&ours, &facets).unwrap();
+    let script = r#"
+import sys, pyarrow as pa, pyarrow.parquet as pq
+t = pq.read_table(sys.argv[1])
+fields = []
+for f in t.schema:
+    if f.name in ("start_time", "end_time"):
+        fields.append(pa.field(f.name, pa.timestamp("us", tz="UTC")))
+    elif f.name in ("human_turns", "actions"):
+        fields.append(pa.field(f.name, pa.int32()))
+    else:
+        fields.append(pa.field(f.name, f.type))
+t = t.cast(pa.schema(fields, metadata=t.schema.metadata))
+pq.write_table(t, sys.argv[2])
+# A third file with an invalid label in row 2 and a string where a number belongs.
+wm = t.column("work_mode").to_pylist()
+wm[1] = "Refactor"
+bad = t.set_column(t.schema.get_field_index("work_mode"), "work_mode", pa.array(wm, pa.string()))
+pq.write_table(bad, sys.argv[3])
+num = t.set_column(t.schema.get_field_index("lines_added"), "lines_added",
+                   pa.array(["x"] * t.num_rows, pa.string()))
+pq.write_table(num, sys.argv[4])
+"#;
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(&ours)
+        .arg(&theirs)
+        .arg(dir.path().join("bad_label.parquet"))
+        .arg(dir.path().join("bad_type.parquet"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "pyarrow rewrite failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(read_facets(&theirs).unwrap(), facets);
+    let e = read_facets(dir.path().join("bad_label.parquet"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("bad_label.parquet") && e.contains("row 2") && e.contains("work_mode"),
+        "{e}"
+    );
+    let e = read_facets(dir.path().join("bad_type.parquet"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("bad_type.parquet") && e.contains("lines_added"),
+        "{e}"
+    );
+}
