@@ -41,6 +41,8 @@ pub fn value(v: f64, unit: &str) -> String {
             }
         }
         "count" | "n" => thousands(v.round() as i64),
+        // Whole numbers in a coefficient column are counts (e.g. an "Observations" row).
+        "coef" if v.fract() == 0.0 && v.abs() >= 1.0 => thousands(v as i64),
         "coef" => format!("{v:+.4}"),
         "usd" => format!("${}", thousands(v.round() as i64)),
         "ratio" => format!("{v:.2}"),
@@ -196,6 +198,7 @@ mod tests {
         assert_eq!(value(1234567.0, "count"), "1,234,567");
         assert_eq!(value(0.0379, "coef"), "+0.0379");
         assert_eq!(value(-0.01, "coef"), "-0.0100");
+        assert_eq!(value(36.0, "coef"), "36");
         assert_eq!(value(1250.4, "usd"), "$1,250");
         assert_eq!(thousands(-1000), "-1,000");
         assert_eq!(tick(0.02, "coef"), "0.02");
