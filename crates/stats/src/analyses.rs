@@ -310,9 +310,26 @@ pub fn sample(facets: &[Facet]) -> Sample {
         *s.model_families.entry(fam).or_insert(0) += 1;
         days.extend(f.telemetry.start_ms);
         if let Some(l) = &f.labels {
-            let p = &l.work_mode.provenance;
-            let key = format!("{} / {} / {}", p.backend, p.model, p.prompt_version);
-            *s.classifiers.entry(key).or_insert(0) += 1;
+            // Every distinct backend / model / prompt version behind this session's labels.
+            let provs: BTreeSet<String> = [
+                &l.work_mode.provenance,
+                &l.codebase_relation.provenance,
+                &l.decisions.provenance,
+                &l.expertise.provenance,
+                &l.user_profile.provenance,
+                &l.work_performed.provenance,
+                &l.outcome.provenance,
+                &l.success_signal.provenance,
+                &l.failure_signal.provenance,
+                &l.task_value.provenance,
+            ]
+            .iter()
+            .filter(|p| !p.backend.is_empty())
+            .map(|p| format!("{} / {} / {}", p.backend, p.model, p.prompt_version))
+            .collect();
+            for key in provs {
+                *s.classifiers.entry(key).or_insert(0) += 1;
+            }
             let errors = [
                 &l.work_mode.error,
                 &l.codebase_relation.error,
