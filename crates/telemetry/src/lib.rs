@@ -12,7 +12,7 @@ use agentstat_session::{month_of, Action, ActionKind, Event, ResultStatus, Sessi
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Version of the telemetry rules; bump when any count may change (facet caches key on it).
-pub const TELEMETRY_VERSION: &str = "telemetry-2";
+pub const TELEMETRY_VERSION: &str = "telemetry-3";
 
 /// Permission modes in which edits run without asking (rubric: auto-approve share).
 pub const AUTO_APPROVE_MODES: [&str; 4] = ["acceptEdits", "bypassPermissions", "dontAsk", "auto"];
@@ -252,8 +252,17 @@ fn shell_action(a: &Action, t: &mut Telemetry, prs: &mut BTreeSet<String>, unnam
     }
 
     let pushes = shell::git_push_invocations(&cmds);
-    if pushes > 0 && !push_failed(out) && (exit_ok || pushed(out)) && !in_background(out) {
-        t.git_pushes += pushes;
+    if pushes > 0 && !in_background(out) {
+        // A ref-update line proves a push; without one, a clean exit counts unless git said
+        // there was nothing to push.
+        let updates = ref_updates(out);
+        t.git_pushes += if updates > 0 {
+            updates.min(pushes)
+        } else if exit_ok && !push_failed(out) && !out.contains("Everything up-to-date") {
+            pushes
+        } else {
+            0
+        };
     }
 
     if shell::is_gh_pr_create(&cmds) {
@@ -320,13 +329,23 @@ fn push_failed(out: &str) -> bool {
     l.contains("[rejected]") || l.contains("fatal:") || l.contains("error: failed to push")
 }
 
-fn pushed(out: &str) -> bool {
-    out.lines().any(|l| {
-        let l = l.trim();
-        (l.contains("->")
-            && (l.contains("..") || l.starts_with("* [new branch]") || l.starts_with('+')))
-            || l.starts_with("Everything up-to-date")
-    })
+/// Ref-update lines git prints after a push: `   1a2b..3c4d  main -> main`,
+/// ` * [new branch]      x -> x`, ` + 1a2b...3c4d x -> x (forced update)`.
+fn ref_updates(out: &str) -> u32 {
+    out.lines()
+        .filter(|l| {
+            let l = l.trim();
+            l.contains(" -> ")
+                && (l.starts_with("* [new") || l.starts_with("+ ") || {
+                    let first = l.split_whitespace().next().unwrap_or("");
+                    first.contains("..")
+                        && first.split("..").all(|h| {
+                            let h = h.trim_start_matches('.');
+                            !h.is_empty() && h.bytes().all(|b| b.is_ascii_hexdigit())
+                        })
+                })
+        })
+        .count() as u32
 }
 
 /// Agent working time after each prompt, seconds: from the prompt's timestamp to the last

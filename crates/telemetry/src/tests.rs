@@ -426,3 +426,56 @@ fn empty_session_is_all_zero() {
     let t = measure(&Session::default());
     assert_eq!(t, Telemetry::default());
 }
+
+#[test]
+fn pushes_need_a_ref_update_or_a_clean_exit() {
+    let s = session(vec![
+        human("x", 0),
+        bash("git push", Ok_, "Everything up-to-date"),
+        bash(
+            "git push -u origin feat",
+            Ok_,
+            "To github.com:o/r.git\n * [new branch]      feat -> feat",
+        ),
+        bash(
+            "git push --force-with-lease",
+            Ok_,
+            " + 1a2b3c4...5d6e7f8 main -> main (forced update)",
+        ),
+        bash("git push -q", Ok_, ""),
+        bash(
+            "git commit -m x && git push",
+            Err_,
+            "nothing to commit, working tree clean",
+        ),
+        bash("git push", ResultStatus::Rejected, ""),
+    ]);
+    assert_eq!(measure(&s).git_pushes, 3);
+}
+
+#[test]
+fn commits_via_git_dash_c_and_prs_from_mcp_tools() {
+    let s = session(vec![
+        human("x", 0),
+        bash(
+            "git -C /w/a add f && git -C /w/a commit -m \"r1\"",
+            Ok_,
+            "[alice/x ad2d134] r1\n 1 file changed",
+        ),
+        action(
+            "mcp__github__create_pull_request",
+            ActionKind::Other,
+            json!({"title": "t"}),
+            Ok_,
+            "{\"html_url\": \"https://github.com/o/r/pull/9\"}",
+        ),
+        bash(
+            "gh pr create --fill",
+            Ok_,
+            "https://github.com/o/r/pull/9\n",
+        ),
+    ]);
+    let t = measure(&s);
+    assert_eq!(t.git_commits, 1);
+    assert_eq!(t.pull_requests, 1, "the same PR seen twice");
+}
