@@ -243,6 +243,9 @@ fn agreement_with_reference_labels_stays_above_the_floors() {
             ),
         ] {
             if let (Some(g), Some(w)) = (got, want) {
+                if report && (g - w).abs() > 0.3 {
+                    println!("{:<48} {name}: ref {w:.2} / heuristic {g:.2}", r.file);
+                }
                 let e = mad.entry(name).or_default();
                 e.0 += (g - w).abs();
                 e.1 += 1;

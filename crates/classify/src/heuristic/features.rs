@@ -546,6 +546,8 @@ pub struct Features {
     /// The session ended on a human prompt with no answer.
     pub ends_on_prompt: bool,
     pub agent_concedes: u32,
+    /// Prompt segments in which the agent proposed an approach or options.
+    pub agent_proposals: u32,
     pub agent_corrects: u32,
     pub assistant_texts: u32,
     pub project: Option<String>,
@@ -689,6 +691,7 @@ pub fn extract(s: &Session) -> Features {
     let mut pending_err: Option<usize> = None;
     let mut failing_cmds: HashMap<String, u32> = HashMap::new();
     let mut todo_in_segment = false;
+    let mut proposed_in_segment = false;
     let mut last_prompt_pos: Option<usize> = None;
     let mut tests_since_edit: Vec<bool> = Vec::new();
     let mut checks_since_edit: (u32, bool) = (0, false);
@@ -727,7 +730,7 @@ pub fn extract(s: &Session) -> Features {
                             "yes please",
                         ]))
                     && tech.named() == 0;
-                let broken = 2 * norm.count(text::BROKEN_STRONG) as u32
+                let broken = 3 * norm.count(text::BROKEN_STRONG) as u32
                     + norm.count(text::BROKEN_WEAK) as u32
                     + if looks_pasted(&h.text)
                         && (h.text.contains("rror")
@@ -784,6 +787,7 @@ pub fn extract(s: &Session) -> Features {
                 f.errors_after_last_prompt = 0;
                 awaiting_first_reply = true;
                 todo_in_segment = false;
+                proposed_in_segment = false;
                 last_event_kind = 1;
             }
             Event::AssistantText(a) => {
@@ -800,6 +804,13 @@ pub fn extract(s: &Session) -> Features {
                         f.agent_corrects += 1;
                     }
                     awaiting_first_reply = false;
+                }
+                if !proposed_in_segment && !f.prompts.is_empty() {
+                    let n = Norm::new(text::head(&a.text, 2000));
+                    if n.any(text::AGENT_PROPOSES).is_some() {
+                        f.agent_proposals += 1;
+                        proposed_in_segment = true;
+                    }
                 }
                 if !a.text.trim().is_empty() {
                     last_agent_text = Some(&a.text);

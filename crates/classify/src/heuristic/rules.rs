@@ -10,6 +10,9 @@ use agentstat_facets::{
 
 pub type Notes = Vec<String>;
 
+/// Weighted breakage cues (strong 3, weak 1) at which a prompt reports something broken.
+const BROKEN: u32 = 3;
+
 /// The broken-ness that applies to each prompt's segment: the latest substantive prompt's.
 /// A session opened by a report of breakage stays reactive through follow-ups that ask for
 /// nothing new ("fix it up", "what about X?"), but not through requests for new features.
@@ -19,7 +22,7 @@ fn segment_broken(f: &Features) -> Vec<bool> {
     let mut first_broken: Option<bool> = None;
     for p in &f.prompts {
         if !p.accept && p.norm.words > 0 {
-            let fb = *first_broken.get_or_insert(p.broken >= 2);
+            let fb = *first_broken.get_or_insert(p.broken >= BROKEN);
             let asks_new = p
                 .norm
                 .any(&[
@@ -36,7 +39,7 @@ fn segment_broken(f: &Features) -> Vec<bool> {
                     "update",
                 ])
                 .is_some();
-            cur = p.broken >= 2 || (fb && !asks_new);
+            cur = p.broken >= BROKEN || (fb && !asks_new);
         }
         out.push(cur);
     }
@@ -69,13 +72,18 @@ pub fn work_mode(f: &Features, t: &Telemetry) -> (WorkMode, Notes) {
     let mut score = [0.0f64; 9];
     let add = |score: &mut [f64; 9], m: WorkMode, v: f64| score[mode_index(m)] += v;
     let mut code_broken = 0.0;
+    let review_session = f.commands.iter().any(|c| c.has("review"))
+        || f.substantive_prompts()
+            .next()
+            .is_some_and(|p| p.norm.any(&["review", "code review"]).is_some());
     let mut code_ok = 0.0;
     for (i, seg) in f.seg_edits.iter().enumerate() {
         let b = broken.get(i).copied().unwrap_or(false);
-        let asks_tests = f
-            .prompts
-            .get(i)
-            .is_some_and(|p| p.norm.any(text::TEST_WORDS).is_some());
+        // A review session's test edits are verification work even when a prompt says "fix".
+        let asks_tests = review_session
+            || f.prompts
+                .get(i)
+                .is_some_and(|p| p.norm.any(text::TEST_WORDS).is_some());
         let code = seg[FileCat::Code as usize] + 0.7 * seg[FileCat::Config as usize];
         if b {
             code_broken += code;
@@ -164,7 +172,7 @@ pub fn work_mode(f: &Features, t: &Telemetry) -> (WorkMode, Notes) {
     let tiny_code = code_broken == 0.0
         && non_prose < 2.5
         && f.lines_changed < 15
-        && cue_score(f, text::UNDERSTAND_WORDS) >= 2.0;
+        && (cue_score(f, text::UNDERSTAND_WORDS) >= 2.0 || review_session);
     if edit_total < 1.0 || ((non_prose < 1.0 || tiny_code) && ops_cmds < 3.0 && f.cmd("data") < 2) {
         // Little or no editing: the deliverable is knowledge, a plan, prose or operations.
         let cue = |m: WorkMode| {
@@ -194,7 +202,7 @@ pub fn work_mode(f: &Features, t: &Telemetry) -> (WorkMode, Notes) {
             ),
             (
                 WorkMode::Orchestrate,
-                cue(WorkMode::Orchestrate) * 0.8
+                cue(WorkMode::Orchestrate) * 0.5
                     + if f.subagent_calls >= 3 && cue(WorkMode::Orchestrate) >= 2.0 {
                         3.0
                     } else {
@@ -212,6 +220,25 @@ pub fn work_mode(f: &Features, t: &Telemetry) -> (WorkMode, Notes) {
                     },
             ),
             (WorkMode::Build, if tiny_code { non_prose } else { 0.0 }),
+            (
+                WorkMode::Test,
+                // A review of a change before merge is verification (QA), not learning.
+                cue(WorkMode::Test)
+                    + f.weight(FileCat::Test)
+                    + if review_session { 2.5 } else { 0.0 },
+            ),
+            (
+                WorkMode::Fix,
+                // A short session opened to fix something broken is a Fix attempt even if it
+                // never reached a change; a long investigation without one is Understand.
+                if f.substantive_prompts().count() <= 4
+                    && f.substantive_prompts().any(|p| p.broken >= BROKEN)
+                {
+                    2.5 + f.weight(FileCat::Code)
+                } else {
+                    0.0
+                },
+            ),
         ];
         for (m, v) in cands {
             if v > best.1 {
@@ -270,10 +297,10 @@ pub fn codebase_relation(f: &Features) -> (CodebaseRelation, Notes) {
         + f.weight(FileCat::Data);
     let prose = f.weight(FileCat::Docs) + f.weight(FileCat::PlanDoc);
     let looked_at_code = f.code_files_read > 0
-        || f.searches > 0
+        || f.searches >= 3
         || f.cmd("gitread") > 0
         || f.cmd("test") > 0
-        || f.cmd("build") > 0;
+        || f.cmd("check") > 0;
     let note_counts = format!(
         "{} files edited ({} created here), {} code files read, lines added in new files {} vs existing files {}",
         f.files_edited.len(),
@@ -385,61 +412,59 @@ pub fn decisions(f: &Features) -> (Decisions, Notes) {
             continue;
         }
         d.planning_user += 1;
-        let constraints = p.norm.count(&[
-            "instead",
-            "rather",
-            "keep",
-            "without",
-            "don't",
-            "dont",
-            "do not",
-            "only",
-            "must",
-            "should",
-            "make sure",
-            "simple",
-            "simplest",
-            "first",
-            "then",
-            "also",
-            "but",
-        ]);
-        if constraints >= 2 || p.norm.words > 60 {
+        // A long brief usually settles more than one planning question.
+        if p.norm.words > 60 && !p.pasted_output {
             d.planning_user += 1;
         }
         let named = p.tech.named();
-        let dictates = p
+        // Execution decisions are about *how*: which library, call, command or code shape.
+        // Naming the thing to work on ("add tests for `f`") is the what, not the how.
+        let dictates_how = p
             .norm
             .any(&[
-                "use", "call", "rename", "move", "set", "put", "replace", "reuse", "parse", "add",
-                "remove", "delete", "commit", "push", "run",
+                "use",
+                "using",
+                "call",
+                "rename",
+                "replace",
+                "reuse",
+                "instead",
+                "via",
+                "with the",
+                "set",
+                "put",
+                "move",
+                "inline",
+                "parse",
+                "switch to",
+                "one per",
             ])
             .is_some();
-        if named > 0 && dictates {
-            d.execution_user += named.min(2) as u32;
-        } else if dictates
-            && (p.tech.paths > 0
-                || p.norm
-                    .any(&["commit", "push", "vite", "rebase", "merge"])
-                    .is_some())
-        {
+        if dictates_how && (named > 0 || p.tech.paths > 0 || p.norm.words <= 25) {
             d.execution_user += 1;
         }
     }
-    d.planning_agent += f.exit_plan + f.todo_plans.min(4);
+    // Plans the agent authored, to-do breakdowns it chose, approaches it proposed.
+    d.planning_agent += f.exit_plan + f.todo_plans.min(3) + f.agent_proposals.min(6);
     // Options the agent put to the user: the framing is the agent's, the choice the user's.
     d.planning_user += f.ask_user.min(4);
+    // Any real piece of work leaves the agent at least one choice of approach or of what
+    // counts as done.
+    if d.planning_agent == 0 && f.edit_ok + f.shell > 2 {
+        d.planning_agent = 1;
+    }
     // Execution: which files and which commands, chosen by the agent.
     let files = f.files_edited.len() as u32;
     let fams = f.shell_families.len() as u32;
-    let agent_exec = files.min(15) + (fams / 3).min(6) + u32::from(f.reads + f.searches > 0);
+    // Raters count decisions, not edits: the agent's choices grow slower than the files touched.
+    let agent_exec = (1 + files.div_ceil(2) + fams / 6).min(10);
     d.execution_agent = agent_exec.saturating_sub(d.execution_user.min(agent_exec / 2));
     if d.planning_user + d.planning_agent == 0 {
         d.planning_agent = u32::from(f.edit_ok + f.shell > 0);
     }
     notes.push(format!(
-        "planning: {} by the user (directives, constraints, choices among offered options), {} by the agent ({} plans approved, {} to-do plans, {} proposals accepted)",
-        d.planning_user, d.planning_agent, f.exit_plan, f.todo_plans.min(4), accepted
+        "planning: {} by the user (directives, choices among offered options), {} by the agent ({} plans approved, {} to-do plans, {} proposals, {} accepted on a short reply)",
+        d.planning_user, d.planning_agent, f.exit_plan, f.todo_plans.min(3), f.agent_proposals.min(6), accepted
     ));
     notes.push(format!(
         "execution: {} by the user (named code, files or commands to use), {} by the agent ({} files edited, {} kinds of command)",
@@ -538,9 +563,11 @@ pub fn expertise(f: &Features) -> (Expertise, Notes) {
     ));
     let spec = named >= 2 || structural.len() >= 2 || (named >= 1 && structural.len() >= 1);
     // Precise directives are Intermediate; loose, generic framing lower.
-    let mut level: i32 = if spec || sw_distinct >= 2 || own_words >= 40 {
+    // A coherent, specific brief is Intermediate; Beginner needs loose framing with nothing
+    // named, Novice generic framing throughout.
+    let mut level: i32 = if spec || sw_distinct >= 2 || own_words >= 40 || named >= 1 {
         3
-    } else if own_words >= 12 || named + structural.len() >= 1 {
+    } else if own_words >= 12 || structural.len() >= 1 {
         2
     } else {
         1
@@ -1039,7 +1066,7 @@ pub fn failure_signal(f: &Features) -> (Signal, u32, Notes) {
     let error_reports = f
         .prompts
         .iter()
-        .filter(|p| p.n > 0 && p.pasted_output && p.broken >= 2)
+        .filter(|p| p.n > 0 && p.pasted_output && p.broken >= BROKEN)
         .count();
     if let Some(p) = frustrated.iter().find(|p| final_two(p)) {
         hard.push(format!(
@@ -1128,7 +1155,7 @@ pub fn outcome(f: &Features, mode: WorkMode, succ: Signal, fail: Signal) -> (Out
         && matches!(mode, WorkMode::Understand)
         && f.prompts
             .iter()
-            .all(|p| p.norm.words < 8 && p.tech.named() == 0 && p.broken < 2);
+            .all(|p| p.norm.words < 8 && p.tech.named() == 0 && p.broken < BROKEN);
     if exploratory {
         return (
             Outcome::NoClearGoal,

@@ -429,8 +429,12 @@ pub const ACCEPT: &[&str] = &[
     "right",
 ];
 
-/// Something is broken: the work is reactive (Fix), weighted 2.
+/// Something is broken: the work is reactive (Fix), weighted 3 (one suffices).
 pub const BROKEN_STRONG: &[&str] = &[
+    "pr comments",
+    "review comments",
+    "pr feedback",
+    "review feedback",
     "error",
     "errors",
     "bug",
@@ -469,8 +473,9 @@ pub const BROKEN_STRONG: &[&str] = &[
     "debug",
 ];
 
-/// Weaker signs of breakage, weighted 1.
+/// Weaker signs of breakage, weighted 1 (three needed).
 pub const BROKEN_WEAK: &[&str] = &[
+    "feedback",
     "issue",
     "issues",
     "problem",
@@ -554,12 +559,14 @@ pub const UNDERSTAND_WORDS: &[&str] = &[
     "can i",
     "which",
     "learning q",
-    "review",
-    "code review",
 ];
 
 /// Writing or running tests as the deliverable.
 pub const TEST_WORDS: &[&str] = &[
+    "review",
+    "code review",
+    "pr review",
+    "review the pr",
     "add tests",
     "add test",
     "write tests",
@@ -874,6 +881,32 @@ pub const AGENT_CONCEDES: &[&str] = &[
     "fair point",
     "i was wrong",
     "you caught",
+];
+
+/// The agent proposing an approach or options: a planning decision by the agent.
+pub const AGENT_PROPOSES: &[&str] = &[
+    "i recommend",
+    "i'd recommend",
+    "i would recommend",
+    "i suggest",
+    "i'd suggest",
+    "i propose",
+    "my recommendation",
+    "recommended approach",
+    "recommendation",
+    "option 1",
+    "option a",
+    "approach 1",
+    "here's my plan",
+    "here's the plan",
+    "proposed plan",
+    "proposal",
+    "two options",
+    "a few options",
+    "alternatives",
+    "the best approach",
+    "a better approach",
+    "we could",
 ];
 
 /// The agent correcting the user's domain model.
