@@ -732,12 +732,12 @@ pub fn extract(s: &Session) -> Features {
                     && tech.named() == 0;
                 let broken = 3 * norm.count(text::BROKEN_STRONG) as u32
                     + norm.count(text::BROKEN_WEAK) as u32
-                    + if looks_pasted(&h.text)
-                        && (h.text.contains("rror")
-                            || h.text.contains("FAIL")
-                            || h.text.contains("fatal"))
+                    + if looks_pasted(h_text)
+                        && (h_text.contains("rror")
+                            || h_text.contains("FAIL")
+                            || h_text.contains("fatal"))
                     {
-                        2
+                        3
                     } else {
                         0
                     };
@@ -752,7 +752,7 @@ pub fn extract(s: &Session) -> Features {
                         || tail.contains("Which ")
                 });
                 let raw_low_has_sad =
-                    h.text.contains(":(") || h.text.contains("😞") || h.text.contains("🤦");
+                    h_text.contains(":(") || h_text.contains("😞") || h_text.contains("🤦");
                 let p = Prompt {
                     n,
                     tech,
