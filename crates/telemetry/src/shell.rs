@@ -570,10 +570,12 @@ pub fn pr_urls(text: &str) -> Vec<String> {
             let at = start + p;
             start = at + marker.len();
             let url_start = text[..at]
-                .rfind(|c: char| {
+                .char_indices()
+                .rev()
+                .find(|&(_, c)| {
                     c.is_whitespace() || c == '(' || c == '"' || c == '\'' || c == '<' || c == '['
                 })
-                .map(|i| i + 1)
+                .map(|(i, c)| i + c.len_utf8())
                 .unwrap_or(0);
             let prefix = &text[url_start..at];
             if !prefix.starts_with("http") {
