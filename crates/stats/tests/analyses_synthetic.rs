@@ -582,3 +582,21 @@ proptest! {
         }
     }
 }
+
+/// Scale check (not a timed test): `cargo test --release -p agentstat-stats --test
+/// analyses_synthetic -- --ignored scale --nocapture`.
+#[test]
+#[ignore]
+fn scale_200k_sessions() {
+    let facets = synth(20_000, 10, 99);
+    let t = std::time::Instant::now();
+    let r = analyse(
+        &facets,
+        &AnalysisOptions {
+            min_users: 10,
+            personal: false,
+        },
+    );
+    eprintln!("analyse: {} sessions in {:.2?}", facets.len(), t.elapsed());
+    assert!(value(&r, "table_a1", 0, 5).is_some());
+}
