@@ -111,6 +111,7 @@ fn short(v: f64) -> String {
 }
 
 /// `1234567` → `1,234,567`.
+#[allow(clippy::manual_is_multiple_of)] // `is_multiple_of` is newer than the workspace's MSRV
 pub fn thousands(n: i64) -> String {
     let s = n.unsigned_abs().to_string();
     let mut out = String::new();

@@ -94,6 +94,8 @@ pub fn run(args: Args) -> CmdResult {
     };
 
     let t1 = Instant::now();
+    // `..Default::default()`: future analysis options (e.g. DP) keep their defaults here.
+    #[allow(clippy::needless_update)]
     let mut results = agentstat_stats::analyses::analyse(
         &facets,
         &agentstat_stats::analyses::AnalysisOptions {
