@@ -307,7 +307,7 @@ fn home_user(t: &str, s: usize, e: usize) -> bool {
 static RULES: &[Rule] = &[
     Rule {
         kind: Kind::PrivateKey,
-        pattern: r"-----BEGIN[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----",
+        pattern: r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----",
         valid: any,
     },
     Rule {
@@ -322,7 +322,7 @@ static RULES: &[Rule] = &[
     },
     Rule {
         kind: Kind::GitHubToken,
-        pattern: r"\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b",
+        pattern: r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})\b",
         valid: any,
     },
     Rule {
@@ -342,7 +342,7 @@ static RULES: &[Rule] = &[
     },
     Rule {
         kind: Kind::AwsSecretKey,
-        pattern: r#"(?i:secret)[A-Za-z0-9_.-]{0,25}["']?\s*[:=]\s*["']?(?P<V>[A-Za-z0-9/+]{40})"#,
+        pattern: r#"(?i:secret)[A-Za-z0-9_.-]*["']?\s*[:=]\s*["']?(?P<V>[A-Za-z0-9/+]{40})"#,
         valid: not_followed_by_b64,
     },
     Rule {
@@ -387,14 +387,14 @@ static RULES: &[Rule] = &[
         kind: Kind::Secret,
         pattern: concat!(
             r#"(?i:pass(?:word|wd)?|pwd|secret|token|api[_-]?key|access[_-]?key|auth[_-]?key|client[_-]?secret|credentials?)"#,
-            r#"[A-Za-z0-9_]{0,20}["']?\s*[:=]\s*["'](?P<V>[^\s"'`]{8,200})["']"#,
-            r#"|\b[A-Z0-9_]*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|APIKEY|ACCESS_KEY|PRIVATE_KEY)[A-Z0-9_]*=(?P<V>[^\s"'`$]{6,200})"#
+            r#"[A-Za-z0-9_]*["']?\s*[:=]\s*["'](?P<V>[^\s"'`]{8,})["']"#,
+            r#"|\b[A-Z0-9_]*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|APIKEY|ACCESS_KEY|PRIVATE_KEY)[A-Z0-9_]*=(?P<V>[^\s"'`$]{6,})"#
         ),
         valid: secret_value,
     },
     Rule {
         kind: Kind::UrlPassword,
-        pattern: r#"\b[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\s:/@"'<>]{1,100}:(?P<V>[^\s/@"'<>]{1,200})@"#,
+        pattern: r#"\b[A-Za-z][A-Za-z0-9+.-]+://[^\s:/@"'<>]+:(?P<V>[^\s/@"'<>]+)@"#,
         valid: url_password,
     },
     Rule {
@@ -404,7 +404,7 @@ static RULES: &[Rule] = &[
     },
     Rule {
         kind: Kind::Email,
-        pattern: r"\b[A-Za-z0-9_][A-Za-z0-9._%+_-]{0,63}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}\b",
+        pattern: r"\b[A-Za-z0-9_][A-Za-z0-9._%+_-]*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}\b",
         valid: email,
     },
     Rule {
@@ -424,7 +424,7 @@ static RULES: &[Rule] = &[
     },
     Rule {
         kind: Kind::HomeUser,
-        pattern: r#"(?:/Users/|/home/|\b[A-Za-z]:(?:\\\\|\\|/)(?i:Users|Documents and Settings)(?:\\\\|\\|/))(?P<V>[^/\\\s<>"'`:*?|()\[\]{},;]{1,64})"#,
+        pattern: r#"(?:/Users/|/home/|\b[A-Za-z]:(?:\\\\|\\|/)(?i:Users|Documents and Settings)(?:\\\\|\\|/))(?P<V>[^/\\\s<>"'`:*?|()\[\]{},;]+)"#,
         valid: home_user,
     },
 ];
@@ -522,8 +522,9 @@ impl Redactor {
         for caps in c.re.captures_iter(text) {
             for &g in &c.groups[home].1 {
                 if let Some(m) = caps.get(g) {
-                    if home_user(text, m.start(), m.end()) {
-                        out.push(m.as_str().to_string());
+                    let name = m.as_str().trim_end_matches(['.', '!', '?']);
+                    if !name.is_empty() && home_user(text, m.start(), m.start() + name.len()) {
+                        out.push(name.to_string());
                     }
                 }
             }
