@@ -258,3 +258,28 @@ fn report_on_the_real_corpus() {
         "no personal section for several people"
     );
 }
+
+/// `agentstat extract` and `agentstat report` share one cache: a report after an extract
+/// classifies nothing again.
+#[test]
+fn report_reuses_what_extract_cached() {
+    let home = tempfile::tempdir().unwrap();
+    let o = agentstat(home.path())
+        .arg("extract")
+        .arg(fixtures())
+        .arg("-o")
+        .arg(home.path().join("mine.parquet"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = agentstat(home.path())
+        .arg("report")
+        .arg(fixtures())
+        .args(["--json", "--out"])
+        .arg(home.path().join("out"))
+        .output()
+        .unwrap();
+    let s = json(&ok(&o));
+    assert_eq!(s["extract"]["classified"], 0, "{s}");
+    assert_eq!(s["extract"]["cached"], 4, "{s}");
+}

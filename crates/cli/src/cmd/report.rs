@@ -5,9 +5,9 @@
 //! person; with several people, or with an explicit `--min-users`, every cell below the
 //! distinct-user threshold is suppressed.
 
+use super::extract::Classifier;
 use super::CmdResult;
-use crate::facet_cache::{default_cache_dir, extract_facets, BackendId, ExtractOptions};
-use agentstat_classify::Backend;
+use crate::facet_cache::{default_cache_dir, extract_facets, ExtractOptions};
 use agentstat_facets::Facet;
 use agentstat_stats::privacy::{Threshold, DEFAULT_MIN_USERS};
 use std::collections::BTreeSet;
@@ -34,9 +34,19 @@ pub struct Args {
     /// transcripts. No transcript is read.
     #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with = "paths")]
     pub facets: Vec<PathBuf>,
-    /// Classifier backend for sessions not in the cache.
-    #[arg(long, default_value = "heuristic", value_name = "BACKEND")]
-    pub classifier: String,
+    /// Classifier backend for sessions not in the cache (an LLM backend sends redacted
+    /// renderings to that API; see `agentstat extract --help`).
+    #[arg(long, value_enum, default_value_t = Classifier::Heuristic)]
+    pub classifier: Classifier,
+    /// Model id for an LLM backend.
+    #[arg(long)]
+    pub model: Option<String>,
+    /// Base URL of the LLM server (OpenAI-compatible servers, or an Anthropic proxy).
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// Use the Anthropic Message Batches API.
+    #[arg(long)]
+    pub batch: bool,
     /// Identity to use for your sessions instead of the home directory in their paths
     /// (only its salted hash is stored).
     #[arg(long, value_name = "LABEL")]
@@ -201,7 +211,10 @@ pub fn run_default() -> CmdResult {
         min_users: None,
         personal: false,
         facets: vec![],
-        classifier: "heuristic".into(),
+        classifier: Classifier::Heuristic,
+        model: None,
+        base_url: None,
+        batch: false,
         user: None,
         no_cache: false,
         json: false,
@@ -219,24 +232,6 @@ fn read_facet_files(files: &[PathBuf]) -> Result<Vec<Facet>, Box<dyn std::error:
     Ok(all)
 }
 
-fn backend(name: &str) -> Result<(Box<dyn Backend>, BackendId), Box<dyn std::error::Error>> {
-    match name {
-        "heuristic" => {
-            let b = agentstat_classify::heuristic::HeuristicBackend::new();
-            let id = BackendId {
-                name: "heuristic".into(),
-                model: "rules".into(),
-                prompt_version: agentstat_classify::heuristic::RULES_VERSION.into(),
-            };
-            Ok((Box::new(b), id))
-        }
-        other => Err(format!(
-            "`agentstat report` classifies with the offline heuristic; for `{other}`, run `agentstat extract --classifier {other} -o facets.parquet` and then `agentstat report --facets facets.parquet`"
-        )
-        .into()),
-    }
-}
-
 /// What extraction did, for the summary.
 #[derive(Default)]
 struct Extracted {
@@ -251,7 +246,18 @@ fn extract(
     roots: &[PathBuf],
     args: &Args,
 ) -> Result<(Vec<Facet>, Extracted), Box<dyn std::error::Error>> {
-    let (b, id) = backend(&args.classifier)?;
+    // The same backend (and cache identity) as `agentstat extract`, so the two share the cache.
+    let (b, id) = super::extract::make_backend(&super::extract::Args {
+        paths: Vec::new(),
+        output: PathBuf::new(),
+        classifier: args.classifier,
+        user: args.user.clone(),
+        model: args.model.clone(),
+        base_url: args.base_url.clone(),
+        batch: args.batch,
+        no_cache: args.no_cache,
+        json: false,
+    })?;
     let salt = agentstat_ingest::load_or_create_salt()
         .map_err(|e| format!("cannot read or create the pseudonymisation salt: {e}"))?;
     let options = ExtractOptions {
