@@ -12,7 +12,7 @@ use agentstat_session::{month_of, Action, ActionKind, Event, ResultStatus, Sessi
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Version of the telemetry rules; bump when any count may change (facet caches key on it).
-pub const TELEMETRY_VERSION: &str = "telemetry-3";
+pub const TELEMETRY_VERSION: &str = "telemetry-4";
 
 /// Permission modes in which edits run without asking (rubric: auto-approve share).
 pub const AUTO_APPROVE_MODES: [&str; 4] = ["acceptEdits", "bypassPermissions", "dontAsk", "auto"];
@@ -79,14 +79,21 @@ pub fn measure(session: &Session) -> Telemetry {
     let mut files: BTreeSet<&str> = BTreeSet::new();
     let mut prs: BTreeSet<String> = session.pr_links.iter().map(|u| normalize_pr(u)).collect();
     let mut unnamed_prs = 0u32;
-    let mut interrupt_events = 0u32;
-    let mut interrupted_actions = 0u32;
+    // Interrupted tool calls not (yet) followed by an interrupt marker.
+    let mut unmarked_interrupt = false;
     for e in &session.events {
         match e {
             Event::AssistantText(a) if a.subagent.is_none() => {
                 t.output_words += a.text.split_whitespace().count() as u64;
             }
-            Event::Interrupt { .. } => interrupt_events += 1,
+            Event::Interrupt { .. } => {
+                t.interrupts += 1;
+                unmarked_interrupt = false;
+            }
+            Event::Human(_) if unmarked_interrupt => {
+                t.interrupts += 1;
+                unmarked_interrupt = false;
+            }
             Event::Action(a) => {
                 t.actions += 1;
                 t.actions_by_kind[kind_index(a.kind)] += 1;
@@ -94,7 +101,7 @@ pub fn measure(session: &Session) -> Telemetry {
                     ResultStatus::Ok => t.successful_actions += 1,
                     ResultStatus::Error => t.tool_errors += 1,
                     ResultStatus::Rejected => t.rejections += 1,
-                    ResultStatus::Interrupted => interrupted_actions += 1,
+                    ResultStatus::Interrupted => unmarked_interrupt = true,
                     ResultStatus::Missing => {}
                 }
                 if matches!(a.kind, ActionKind::Edit | ActionKind::Write)
@@ -121,9 +128,11 @@ pub fn measure(session: &Session) -> Telemetry {
             _ => {}
         }
     }
-    // An interrupt during a tool call is recorded both as an interrupted result and, usually,
-    // as a marker; count the person's interruptions once.
-    t.interrupts = interrupt_events.max(interrupted_actions);
+    // One Esc during tool calls marks every running call interrupted and usually writes one
+    // marker: a run of interrupted calls counts once, and not again when its marker follows.
+    if unmarked_interrupt {
+        t.interrupts += 1;
+    }
     t.files_touched = files.len() as u32;
     t.pull_requests = prs.len() as u32 + unnamed_prs;
     // Subagents: those folded in, or launched (Task/Agent calls) when their files were not kept.

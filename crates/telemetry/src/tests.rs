@@ -318,26 +318,38 @@ fn test_runs_and_outcomes() {
 
 #[test]
 fn interrupts_counted_once() {
-    let s = session(vec![
-        human("x", 0),
+    let stopped = |cmd: &str| {
         action(
             "Bash",
             ActionKind::Shell,
-            json!({"command": "sleep 100"}),
+            json!({ "command": cmd }),
             ResultStatus::Interrupted,
             "",
-        ),
+        )
+    };
+    let s = session(vec![
+        human("x", 0),
+        // One Esc stops two parallel calls and writes one marker: one interrupt.
+        stopped("sleep 100"),
+        stopped("sleep 200"),
         Event::Interrupt {
             timestamp: Some(5),
             subagent: None,
         },
         human("y", 10),
+        // A marker alone (Esc while the agent was writing).
         Event::Interrupt {
             timestamp: Some(15),
             subagent: None,
         },
+        human("z", 20),
+        // Interrupted calls with no marker still count, once.
+        stopped("sleep 300"),
+        stopped("sleep 400"),
+        human("w", 30),
+        stopped("sleep 500"),
     ]);
-    assert_eq!(measure(&s).interrupts, 2);
+    assert_eq!(measure(&s).interrupts, 4);
 }
 
 #[test]
