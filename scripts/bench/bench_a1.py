@@ -22,7 +22,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 
 
-def generate(path: str, rows: int, users: int, seed: int = 7) -> None:
+def generate(path: str, rows: int, users: int, seed: int = 7, hard: bool = False) -> None:
     import numpy as np
     import pandas as pd
 
@@ -50,6 +50,11 @@ def generate(path: str, rows: int, users: int, seed: int = 7) -> None:
         + rng.normal(0, 0.5, rows)
     )
     y = (latent > 0).astype(np.int8)
+    if hard:
+        # Nearly confounded fixed effects (occupation mostly set by work mode, month mostly by
+        # band and tier): the slow case for iterative demeaning.
+        occ_work = np.where(rng.random(rows) < 0.95, (mode * 2) % 23, occ_work)
+        month = np.where(rng.random(rows) < 0.9, band * 5 + tier, month)
     df = pd.DataFrame(
         dict(user=user, mode=mode, band=band, month=month, occ_work=occ_work, occ_prof=occ_prof,
              tier=tier, len=length, expertise=expertise.astype(np.int8), ln_calls=ln_calls,
@@ -89,12 +94,14 @@ def main() -> None:
     ap.add_argument("--users", type=int, default=200_000)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--dir", default="/tmp/agentstat-bench")
+    ap.add_argument("--hard", action="store_true", help="nearly confounded fixed effects")
     args = ap.parse_args()
     os.makedirs(args.dir, exist_ok=True)
-    data = os.path.join(args.dir, f"a1_{args.rows}_{args.users}.csv")
+    suffix = "_hard" if args.hard else ""
+    data = os.path.join(args.dir, f"a1_{args.rows}_{args.users}{suffix}.csv")
     if not os.path.exists(data):
         t = time.perf_counter()
-        generate(data, args.rows, args.users)
+        generate(data, args.rows, args.users, hard=args.hard)
         print(f"generated {data} in {time.perf_counter() - t:.1f}s", file=sys.stderr)
 
     subprocess.run(
@@ -108,7 +115,7 @@ def main() -> None:
                             check=True, capture_output=True, text=True).stdout
     results = [json.loads(ours.strip().splitlines()[-1]), json.loads(theirs.strip().splitlines()[-1])]
 
-    print(f"rows={args.rows} users={args.users} repeats={args.repeats} cores={os.cpu_count()}")
+    print(f"rows={args.rows} users={args.users} hard={args.hard} repeats={args.repeats} cores={os.cpu_count()}")
     print(f"{'engine':<18}{'load s':>8}{'fit s':>8}{'peak MB':>9}{'n_obs':>10}  expertise (se)")
     for r in results:
         print(f"{r['engine']:<18}{r['load_s']:>8.2f}{r['fit_s']:>8.2f}{r['peak_rss_mb']:>9.0f}{r['n_obs']:>10}"

@@ -3,9 +3,10 @@
 //! `y ~ x1 + … + xk | fe1 + fe2 + …`, clustered by user, replicating pyfixest 0.60's `feols`
 //! with `vcov={"CRV1": user}` and its defaults (`fixef_rm="singleton"`,
 //! `ssc(k_adj=True, k_fixef="nonnested", G_adj=True)`, t distribution with G−1 degrees of
-//! freedom). The fixed effects are absorbed by the method of alternating projections with
-//! Irons–Tuck acceleration (as fixest's demeaning), columns demeaned in parallel, so a million
-//! rows and thousands of FE levels cost seconds. The design has few regressors after absorbing
+//! freedom). The fixed effects are absorbed iteratively: conjugate gradient on the symmetric
+//! alternating-projection sweep (reghdfe's method; ~√κ sweeps where plain projections need ~κ),
+//! columns demeaned in parallel, so a million rows and thousands of FE levels cost seconds.
+//! The design has few regressors after absorbing
 //! (≤ ~30), so the k×k algebra is a hand-written Cholesky. See docs/STATISTICS.md.
 
 pub mod tdist;
@@ -98,7 +99,7 @@ pub struct Design<'a> {
 /// Numerical options; the defaults are the study's settings.
 #[derive(Debug, Clone, Copy)]
 pub struct FitOptions {
-    /// Demeaning stops when a sweep changes no value by more than `tol × max(1, max|column|)`.
+    /// Demeaning stops when the CG residual's largest entry is ≤ `tol × max(1, max|column|)`.
     pub tol: f64,
     /// Maximum demeaning iterations per column.
     pub max_iter: usize,
@@ -696,8 +697,86 @@ impl<'a> Demeaner<'a> {
         }
     }
 
-    /// Demeans `v` in place; returns the number of sweeps, `None` if it did not converge.
+    /// The symmetric sweep T = P₁⊥…P_Q⊥…P₁⊥ (forward then backward), a symmetric operator.
+    fn sym_sweep(&self, v: &mut [f64], sums: &mut [Vec<f64>]) {
+        let q = self.fes.len();
+        let order = (0..q).chain((0..q.saturating_sub(1)).rev());
+        for f in order {
+            let (fe, inv, s) = (&self.fes[f], &self.inv_counts[f], &mut sums[f]);
+            s.iter_mut().for_each(|x| *x = 0.0);
+            for (&l, &x) in fe.codes.iter().zip(v.iter()) {
+                s[l as usize] += x;
+            }
+            for (sv, iv) in s.iter_mut().zip(inv) {
+                *sv *= iv;
+            }
+            for (&l, x) in fe.codes.iter().zip(v.iter_mut()) {
+                *x -= s[l as usize];
+            }
+        }
+    }
+
+    /// Demeans `v` in place by conjugate gradient on the symmetric-sweep operator (as reghdfe):
+    /// with T the symmetric sweep, the FE component u = P_D y solves (I − T) u = y − T y, and
+    /// I − T is symmetric positive definite on the FE space, so CG needs ~√κ sweeps where plain
+    /// alternating projections need ~κ. Returns sweeps used, `None` if not converged.
     fn demean(&self, v: &mut [f64], tol: f64, max_iter: usize) -> Option<usize> {
+        match self.fes.len() {
+            0 => return Some(0),
+            1 => {
+                let mut sums = vec![vec![0.0; self.fes[0].n_levels()]];
+                self.sweep(v, &mut sums);
+                return Some(1);
+            }
+            _ => {}
+        }
+        let scale = v.iter().fold(1.0f64, |m, x| m.max(x.abs()));
+        let thresh = tol * scale;
+        let mut sums: Vec<Vec<f64>> = self.fes.iter().map(|f| vec![0.0; f.n_levels()]).collect();
+        // r = b = y − T y; p = r; u = 0 (u accumulated directly into v as v = y − u).
+        let mut r = v.to_vec();
+        self.sym_sweep(&mut r, &mut sums);
+        for (ri, &yi) in r.iter_mut().zip(v.iter()) {
+            *ri = yi - *ri;
+        }
+        let mut p = r.clone();
+        let mut ap = vec![0.0; v.len()];
+        let mut rr = dot(&r, &r);
+        let mut it = 1;
+        while it < max_iter {
+            if r.iter().fold(0.0f64, |m, x| m.max(x.abs())) <= thresh {
+                return Some(it);
+            }
+            ap.copy_from_slice(&p);
+            self.sym_sweep(&mut ap, &mut sums);
+            for (a, &pi) in ap.iter_mut().zip(&p) {
+                *a = pi - *a;
+            }
+            it += 1;
+            let pap = dot(&p, &ap);
+            if !(pap > 0.0) {
+                // Exact convergence (p = 0) or loss of definiteness at round-off level.
+                return Some(it);
+            }
+            let alpha = rr / pap;
+            for i in 0..v.len() {
+                v[i] -= alpha * p[i];
+                r[i] -= alpha * ap[i];
+            }
+            let rr_new = dot(&r, &r);
+            let beta = rr_new / rr;
+            rr = rr_new;
+            for (pi, &ri) in p.iter_mut().zip(&r) {
+                *pi = ri + beta * *pi;
+            }
+        }
+        None
+    }
+
+    /// Alternating projections with Irons–Tuck acceleration (fixest's method); kept as the
+    /// reference implementation the CG solver is tested against.
+    #[cfg(test)]
+    fn demean_map(&self, v: &mut [f64], tol: f64, max_iter: usize) -> Option<usize> {
         match self.fes.len() {
             0 => return Some(0),
             1 => {
@@ -833,6 +912,59 @@ mod tests {
                 }
                 let _ = f.margin(&[("x1", 1.0)]);
             }
+        }
+    }
+
+    #[test]
+    fn cg_matches_alternating_projections_on_confounded_effects() {
+        // Three nearly nested factors: slow for plain projections.
+        let n = 3000;
+        let a: Vec<u32> = (0..n).map(|i| (i % 40) as u32).collect();
+        let b: Vec<u32> = (0..n)
+            .map(|i| {
+                if i % 13 == 0 {
+                    (i % 7) as u32
+                } else {
+                    (i % 40 / 2) as u32
+                }
+            })
+            .collect();
+        let c: Vec<u32> = (0..n)
+            .map(|i| {
+                if i % 17 == 0 {
+                    (i % 5) as u32
+                } else {
+                    (i % 40 / 4) as u32
+                }
+            })
+            .collect();
+        let fes = [
+            Factor::from_codes("a", &a),
+            Factor::from_codes("b", &b),
+            Factor::from_codes("c", &c),
+        ];
+        let d = Demeaner::new(&fes);
+        let y: Vec<f64> = (0..n)
+            .map(|i| ((i * 7919) % 1000) as f64 / 100.0 + (i % 40) as f64)
+            .collect();
+        let (mut v1, mut v2) = (y.clone(), y.clone());
+        let it_cg = d.demean(&mut v1, 1e-13, 100_000).unwrap();
+        let it_map = d.demean_map(&mut v2, 1e-13, 100_000).unwrap();
+        let err = v1
+            .iter()
+            .zip(&v2)
+            .fold(0.0f64, |m, (x, y)| m.max((x - y).abs()));
+        assert!(
+            err < 1e-9,
+            "max diff {err}, cg {it_cg} sweeps, map {it_map}"
+        );
+        // Demeaned: every level mean of every factor is zero.
+        for fe in &fes {
+            let mut s = vec![0.0; fe.n_levels()];
+            for (&l, &x) in fe.codes().iter().zip(&v1) {
+                s[l as usize] += x;
+            }
+            assert!(s.iter().all(|x| x.abs() < 1e-8), "{s:?}");
         }
     }
 
