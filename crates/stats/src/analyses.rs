@@ -129,15 +129,9 @@ fn distinct_users(rows: &[&Obs]) -> u64 {
     rows.iter().map(|o| o.user).collect::<HashSet<_>>().len() as u64
 }
 
-/// Share of sessions (among `rows`) for which `pred` holds, with a user-clustered CI. The
+/// Share of sessions (among `rows`) flagged in `flags`, with a user-clustered CI. The
 /// privacy counts are those of the sessions in the category (the numerator): a share must not
 /// reveal a category that fewer than `k` people are in.
-fn composition_cell(th: &Threshold, rows: &[&Obs], pred: impl Fn(&Obs) -> bool) -> Cell {
-    let flags: Vec<bool> = rows.iter().map(|o| pred(o)).collect();
-    composition_cell_flags(th, rows, &flags)
-}
-
-/// [`composition_cell`] with the category given as one flag per row.
 fn composition_cell_flags(th: &Threshold, rows: &[&Obs], flags: &[bool]) -> Cell {
     let users: Vec<u32> = rows.iter().map(|o| o.user).collect();
     let hits: Vec<&Obs> = rows
@@ -150,6 +144,88 @@ fn composition_cell_flags(th: &Threshold, rows: &[&Obs], flags: &[bool]) -> Cell
         .map(|m| m.estimate())
         .unwrap_or_default();
     th.cell(est, hits.len() as u64, distinct_users(&hits))
+}
+
+/// A whole composition (shares of `rows` over categories `0..n`, `cat` giving each row's
+/// category) with complementary suppression: shares sum to one and published cells carry
+/// session counts, so a lone suppressed category could be recovered by subtraction. While the
+/// suppressed categories together hold sessions of fewer than `k` people, the smallest
+/// published category is suppressed too. Returns the cells and how many were suppressed for
+/// that reason.
+fn composition(
+    th: &Threshold,
+    rows: &[&Obs],
+    n: usize,
+    cat: impl Fn(&Obs) -> Option<usize>,
+) -> (Vec<Cell>, usize) {
+    let cats: Vec<Option<usize>> = rows.iter().map(|o| cat(o)).collect();
+    composition_of(th, rows, n, &cats)
+}
+
+/// [`composition`] with one category per row given directly.
+fn composition_of(
+    th: &Threshold,
+    rows: &[&Obs],
+    n: usize,
+    cats: &[Option<usize>],
+) -> (Vec<Cell>, usize) {
+    let mut cells: Vec<Cell> = (0..n)
+        .map(|c| {
+            let flags: Vec<bool> = cats.iter().map(|x| *x == Some(c)).collect();
+            composition_cell_flags(th, rows, &flags)
+        })
+        .collect();
+    let users: Vec<HashSet<u32>> = (0..n)
+        .map(|c| {
+            rows.iter()
+                .zip(cats)
+                .filter(|(_, x)| **x == Some(c))
+                .map(|(o, _)| o.user)
+                .collect()
+        })
+        .collect();
+    let extra = complementary_suppression(th, &mut cells, &users);
+    (cells, extra)
+}
+
+/// See [`composition`]: suppresses further cells until the suppressed ones jointly rest on at
+/// least `k` people (or hold no session at all). Returns the number of cells added.
+fn complementary_suppression(th: &Threshold, cells: &mut [Cell], users: &[HashSet<u32>]) -> usize {
+    if th.personal {
+        return 0;
+    }
+    let mut extra = 0;
+    loop {
+        let hidden: Vec<usize> = (0..cells.len()).filter(|&i| cells[i].suppressed).collect();
+        let mass: u64 = hidden.iter().map(|&i| cells[i].n_sessions).sum();
+        let union: HashSet<u32> = hidden
+            .iter()
+            .flat_map(|&i| users[i].iter().copied())
+            .collect();
+        if mass == 0 || th.allows(union.len() as u64) {
+            return extra;
+        }
+        let next = (0..cells.len())
+            .filter(|&i| !cells[i].suppressed && cells[i].n_sessions > 0)
+            .min_by_key(|&i| (cells[i].n_users, cells[i].n_sessions, i));
+        let Some(i) = next else { return extra };
+        cells[i] = Cell {
+            n_sessions: cells[i].n_sessions,
+            n_users: cells[i].n_users,
+            suppressed: true,
+            ..Default::default()
+        };
+        extra += 1;
+    }
+}
+
+fn complementary_note(extra: usize) -> Option<String> {
+    (extra > 0).then(|| {
+        format!(
+            "{extra} cell(s) with enough people were also suppressed, so that suppressed cells \
+             cannot be recovered by subtraction from the published ones."
+        )
+    })
 }
 
 /// Rate of `flag` among the rows where it is defined, with a user-clustered CI; the privacy
@@ -278,6 +354,19 @@ pub fn analyse_with_dp(facets: &[Facet], opts: &AnalysisOptions, dp: Option<DpOp
         tables,
     };
     privacy::enforce(&mut results, &th);
+    // A suppressed cell's counts would disclose what suppression hides (a share is its count
+    // over a published total), so they are not published either.
+    for c in results
+        .tables
+        .iter_mut()
+        .flat_map(|t| &mut t.rows)
+        .flat_map(|r| &mut r.cells)
+    {
+        if c.suppressed {
+            c.n_sessions = 0;
+            c.n_users = 0;
+        }
+    }
     results.privacy.dp = dp_ledger;
     results
 }
@@ -378,13 +467,13 @@ fn fig1_work_mode(th: &Threshold, all: &[&Obs]) -> Table {
         Chart::Bars,
         vec![col("share", "Share of sessions", "share")],
     );
-    for m in WorkMode::ALL {
-        let cell = composition_cell(th, &rows, |o| o.mode == Some(*m));
-        t.rows.push(Row {
-            label: m.as_str().into(),
-            cells: vec![cell],
-        });
+    let (cells, extra) = composition(th, &rows, WorkMode::ALL.len(), |o| {
+        o.mode.map(WorkMode::index)
+    });
+    for (m, cell) in WorkMode::ALL.iter().zip(cells) {
+        t_push(&mut t, m.as_str().into(), vec![cell]);
     }
+    t.notes.extend(complementary_note(extra));
     t.reading = reading_work_mode(&t);
     t.notes.push(format!(
         "{} interactive sessions with a work-mode label; 95% CIs clustered by user.",
@@ -406,13 +495,13 @@ fn fig1_codebase(th: &Threshold, all: &[&Obs]) -> Table {
         Chart::Bars,
         vec![col("share", "Share of sessions", "share")],
     );
-    for r in CodebaseRelation::ALL {
-        let cell = composition_cell(th, &rows, |o| o.relation == Some(*r));
-        t.rows.push(Row {
-            label: r.as_str().into(),
-            cells: vec![cell],
-        });
+    let (cells, extra) = composition(th, &rows, CodebaseRelation::ALL.len(), |o| {
+        o.relation.map(CodebaseRelation::index)
+    });
+    for (r, cell) in CodebaseRelation::ALL.iter().zip(cells) {
+        t_push(&mut t, r.as_str().into(), vec![cell]);
     }
+    t.notes.extend(complementary_note(extra));
     t.study_reference = Some(
         "study: Modify existing code 48%, Explore existing code 17%, Create new code from \
          scratch 14%, No codebase about 20%"
@@ -490,17 +579,20 @@ fn fig2(th: &Threshold, all: &[&Obs]) -> Vec<Table> {
             ),
         ],
     );
-    for b in 0..HIST_BINS {
+    // One composition per column: the bins of planning, the bins of execution.
+    let column = |v: &[(&Obs, f64)]| {
+        let rows: Vec<&Obs> = v.iter().map(|p| p.0).collect();
+        let bins: Vec<Option<usize>> = v.iter().map(|p| Some(bin_of(p.1))).collect();
+        composition_of(th, &rows, HIST_BINS, &bins)
+    };
+    let (plan_cells, e1) = column(&planning);
+    let (exec_cells, e2) = column(&execution);
+    for (b, (p, e)) in plan_cells.into_iter().zip(exec_cells).enumerate() {
         let lo = b * 100 / HIST_BINS;
         let hi = (b + 1) * 100 / HIST_BINS;
-        let label = format!("{lo}–{hi}%");
-        let cell = |v: &[(&Obs, f64)]| {
-            let rows: Vec<&Obs> = v.iter().map(|p| p.0).collect();
-            let flags: Vec<bool> = v.iter().map(|p| bin_of(p.1) == b).collect();
-            composition_cell_flags(th, &rows, &flags)
-        };
-        t_push(&mut hist, label, vec![cell(&planning), cell(&execution)]);
+        t_push(&mut hist, format!("{lo}–{hi}%"), vec![p, e]);
     }
+    hist.notes.extend(complementary_note(e1 + e2));
     hist.reading = "How often the agent, rather than the person, made a session's planning and \
                     execution decisions (agent share binned by 10 points)."
         .into();
@@ -854,18 +946,20 @@ fn fig4(th: &Threshold, all: &[&Obs]) -> Vec<Table> {
             .map(|m| col(m.as_str(), m.as_str(), "share"))
             .collect(),
     );
+    let mut extra = 0;
     for m in &months {
         let rows: Vec<&Obs> = with_month
             .iter()
             .copied()
             .filter(|o| o.month() == Some(m) && o.mode.is_some())
             .collect();
-        let cells = WorkMode::ALL
-            .iter()
-            .map(|w| composition_cell(th, &rows, |o| o.mode == Some(*w)))
-            .collect();
+        let (cells, e) = composition(th, &rows, WorkMode::ALL.len(), |o| {
+            o.mode.map(WorkMode::index)
+        });
+        extra += e;
         t_push(&mut modes, (*m).to_string(), cells);
     }
+    modes.notes.extend(complementary_note(extra));
     modes.reading = format!(
         "How the mix of work modes changed over {} month(s).",
         months.len()

@@ -540,6 +540,45 @@ fn differential_privacy_noises_fig1_and_fig2_and_keeps_a_ledger() {
     }
 }
 
+#[test]
+fn a_lone_small_category_cannot_be_recovered_by_subtraction() {
+    let mut facets = synth(20, 10, 31);
+    for f in &mut facets {
+        let l = f.labels.as_mut().unwrap();
+        l.work_mode.value = Some(if f.user_key == "user0" {
+            WorkMode::Orchestrate
+        } else if f.user_key < "user3".to_string() {
+            WorkMode::Fix
+        } else {
+            WorkMode::Build
+        });
+    }
+    let r = analyse(
+        &facets,
+        &AnalysisOptions {
+            min_users: 5,
+            personal: false,
+        },
+    );
+    let t = table(&r, "fig1_work_mode");
+    let published: Vec<&str> = t
+        .rows
+        .iter()
+        .filter(|x| !x.cells[0].suppressed)
+        .map(|x| x.label.as_str())
+        .collect();
+    // Orchestrate (1 person) is suppressed; publishing both Build and Fix would give it away as
+    // 1 − Build − Fix, so one of them is suppressed too.
+    assert!(published.len() <= 1, "published: {published:?}");
+    assert!(t.notes.iter().any(|n| n.contains("subtraction")));
+    // Suppressed cells carry no counts either.
+    for c in r.tables.iter().flat_map(|t| &t.rows).flat_map(|x| &x.cells) {
+        if c.suppressed {
+            assert_eq!((c.n_sessions, c.n_users), (0, 0));
+        }
+    }
+}
+
 fn arb_facets() -> impl Strategy<Value = (Vec<Facet>, u32)> {
     (1usize..9, 1usize..12, any::<u64>(), 1u32..8, 0usize..4).prop_map(
         |(users, per_user, seed, k, lopsided)| {
