@@ -387,6 +387,11 @@ struct BatchServer {
 }
 
 fn batch_server(invalid_first_expertise: bool) -> BatchServer {
+    batch_server_with(invalid_first_expertise, false)
+}
+
+fn batch_server_with(invalid_first_expertise: bool, lose_first_batch: bool) -> BatchServer {
+    let polls = Arc::new(AtomicUsize::new(0));
     let release = Arc::new(AtomicBool::new(false));
     let submitted: Arc<Mutex<Vec<Vec<String>>>> = Arc::default();
     let batches: Arc<Mutex<HashMap<String, Vec<(String, Value)>>>> = Arc::default();
@@ -435,6 +440,12 @@ fn batch_server(invalid_first_expertise: bool) -> BatchServer {
             }
             out.push_str("{garbage line\n");
             return Reply::raw(200, &out);
+        }
+        if lose_first_batch && polls.fetch_add(1, Ordering::SeqCst) == 0 {
+            return Reply::raw(
+                404,
+                r#"{"type":"error","error":{"type":"not_found_error","message":"no such batch"}}"#,
+            );
         }
         let ended = rel.load(Ordering::SeqCst);
         let base = req
@@ -549,4 +560,63 @@ fn batch_retries_an_invalid_answer_once_in_a_new_batch() {
         .nth(1)
         .unwrap();
     assert!(retry.body.contains("Your previous answer was rejected"));
+}
+
+#[test]
+fn concurrency_limit_bounds_requests_in_flight() {
+    let now = Arc::new(AtomicUsize::new(0));
+    let peak = Arc::new(AtomicUsize::new(0));
+    let (n2, p2) = (now.clone(), peak.clone());
+    let server = Server::start(move |req, i| {
+        let cur = n2.fetch_add(1, Ordering::SeqCst) + 1;
+        p2.fetch_max(cur, Ordering::SeqCst);
+        std::thread::sleep(Duration::from_millis(60));
+        n2.fetch_sub(1, Ordering::SeqCst);
+        good_anthropic(req, i)
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let mut opts = options(dir.path(), &server.base);
+    opts.concurrency = 3;
+    let backend = anthropic_backend(&opts).unwrap();
+    let sessions = [
+        session("one task"),
+        session("another task"),
+        session("a third task"),
+    ];
+    let t = Telemetry::default();
+    std::thread::scope(|s| {
+        for sess in &sessions {
+            let b = &backend;
+            let t = &t;
+            s.spawn(move || all_ok(&b.classify(&input(sess, t)).unwrap()));
+        }
+    });
+    assert_eq!(server.count(), 33);
+    let p = peak.load(Ordering::SeqCst);
+    assert!(p <= 3, "{p} requests were in flight with a limit of 3");
+    assert!(p >= 2, "requests were not sent concurrently (peak {p})");
+}
+
+#[test]
+fn batch_that_vanished_is_forgotten_and_its_calls_resubmitted() {
+    let bs = batch_server_with(false, true);
+    bs.release.store(true, Ordering::SeqCst);
+    let dir = tempfile::tempdir().unwrap();
+    let opts = options(dir.path(), &bs.server.base);
+    let (s, t) = (session("Tidy the README"), Telemetry::default());
+    all_ok(
+        &batch_backend(&opts)
+            .unwrap()
+            .classify(&input(&s, &t))
+            .unwrap(),
+    );
+    let submitted = bs.submitted.lock().unwrap().clone();
+    assert_eq!(
+        submitted.iter().map(Vec::len).collect::<Vec<_>>(),
+        vec![10, 10, 1]
+    );
+    assert_eq!(
+        submitted[0], submitted[1],
+        "the same calls, under the same custom ids"
+    );
 }

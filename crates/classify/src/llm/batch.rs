@@ -211,7 +211,25 @@ impl BatchBackend {
             let mut ended_any = false;
             let ids: Vec<String> = state.batches.iter().map(|b| b.id.clone()).collect();
             for id in ids {
-                let status = self.get_json(&self.url(&format!("/{id}")))?;
+                let status = match self.http.send(
+                    "GET",
+                    &self.url(&format!("/{id}")),
+                    &self.conn.headers(),
+                    None,
+                ) {
+                    Ok(text) => serde_json::from_str::<Value>(&text).map_err(|_| {
+                        ClassifyError("anthropic-batch: status reply is not JSON".into())
+                    })?,
+                    // The batch is gone (deleted, or state from another account): forget it;
+                    // its calls are submitted again below.
+                    Err(super::http::HttpError::Status { status: 404, .. }) => {
+                        state.batches.retain(|b| b.id != id);
+                        self.save_state(&state)?;
+                        ended_any = true;
+                        continue;
+                    }
+                    Err(e) => return Err(ClassifyError(format!("anthropic-batch: polling: {e}"))),
+                };
                 if status.get("processing_status").and_then(Value::as_str) != Some("ended") {
                     continue;
                 }
@@ -328,15 +346,6 @@ impl BatchBackend {
             submitted_at_ms: now,
             requests,
         })
-    }
-
-    fn get_json(&self, url: &str) -> Result<Value, ClassifyError> {
-        let text = self
-            .http
-            .send("GET", url, &self.conn.headers(), None)
-            .map_err(|e| ClassifyError(format!("anthropic-batch: polling: {e}")))?;
-        serde_json::from_str(&text)
-            .map_err(|_| ClassifyError("anthropic-batch: status reply is not JSON".into()))
     }
 
     fn handle_result(&self, _cid: &str, p: &Pending, result: Option<&Value>) -> Outcome {
