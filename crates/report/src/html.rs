@@ -85,6 +85,7 @@ table.num td .n{display:block;color:var(--muted);font-size:.75rem}
 td.supp{color:#555;font-style:italic;background:repeating-linear-gradient(45deg,#f7f7f7,#f7f7f7 4px,#eee 4px,#eee 8px)}
 td.na{color:var(--muted)}
 ul.notes{margin:4px 0 2px;padding-left:18px;color:var(--muted);font-size:.84rem}
+p.allsupp{background:repeating-linear-gradient(45deg,#f7f7f7,#f7f7f7 6px,#eee 6px,#eee 12px);border:1px solid var(--line);border-radius:8px;padding:10px 14px;color:#444;margin:8px 0}
 p.missing{background:var(--card);border:1px dashed var(--line);border-radius:8px;padding:12px 16px;color:var(--muted)}
 footer{margin-top:40px;color:var(--muted);font-size:.84rem;border-top:1px solid var(--line);padding-top:12px}
 @media (max-width:640px){html{font-size:14px}dl.facts{grid-template-columns:1fr}}
@@ -403,9 +404,22 @@ fn table_block(o: &mut String, t: &Table, k: u32) {
             esc(s)
         );
     }
-    let chart = svg::chart(t, k);
-    let has_chart = chart.is_some();
-    if let Some(c) = chart {
+    let cells = t.rows.iter().flat_map(|r| r.cells.iter());
+    let all_suppressed = cells.clone().count() > 0 && cells.clone().all(|c| c.suppressed);
+    // A chart of nothing but hatching says less than one sentence.
+    let chart = if all_suppressed {
+        None
+    } else {
+        svg::chart(t, k)
+    };
+    let has_chart = chart.is_some() || all_suppressed;
+    if all_suppressed {
+        let _ = write!(
+            o,
+            r#"<p class="allsupp"><strong>Suppressed.</strong> Every cell of this table rests on fewer than {k} people, so none is published.</p><details class="numbers"><summary>The table ({} rows, all suppressed)</summary>"#,
+            t.rows.len()
+        );
+    } else if let Some(c) = chart {
         o.push_str(&c);
         let _ = write!(
             o,

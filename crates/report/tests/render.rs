@@ -176,3 +176,20 @@ fn csv_has_one_line_per_cell() {
         .unwrap()
         .starts_with("Build,share,Share,share,0.6,"));
 }
+
+#[test]
+fn a_fully_suppressed_table_is_one_sentence_not_a_chart_of_hatching() {
+    let mut r = results(false);
+    for row in &mut r.tables[0].rows {
+        row.cells = vec![leaky_suppressed()];
+    }
+    let html = render_html(&r);
+    let start = html.find("id=\"fig1_work_mode\"").unwrap();
+    let block = &html[start..start + html[start..].find("</figure>").unwrap()];
+    assert!(block.contains("Every cell of this table rests on fewer than 5 people"));
+    assert!(
+        !block.contains("<svg"),
+        "no chart for an all-suppressed table"
+    );
+    assert_eq!(block.matches(">suppressed</td>").count(), 3);
+}
