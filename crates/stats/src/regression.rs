@@ -220,7 +220,7 @@ pub struct Fit {
     pub rss: f64,
     /// Largest number of demeaning iterations any column needed.
     pub iterations: usize,
-    has_intercept: bool,
+    has_fe: bool,
 }
 
 /// An adjusted rate (predictive margin) and its delta-method standard error.
@@ -268,24 +268,25 @@ impl Fit {
     /// in `set` fixed at the given values (e.g. `[("expertise", 3.0)]`, or for indicators
     /// `[("lvl2", 0.0), ("lvl3", 1.0), …]`), all others at their observed values.
     ///
-    /// The prediction is `ȳ + Σ_j b_j (v_j − x̄_j)` (fitted values average to ȳ in the sample).
-    /// Its delta-method SE uses the gradient `v − x̄` on the clustered vcov, treating the
-    /// sample's level (ȳ, or the absorbed fixed effects) as given; with an intercept and no
-    /// fixed effects the intercept's uncertainty is included (gradient `(1, v)`), as Stata's
-    /// and statsmodels' margins do. Names not among the kept coefficients are ignored.
+    /// With absorbed fixed effects the prediction is `ȳ + Σ_j b_j (v_j − x̄_j)` (fitted values
+    /// average to ȳ) and its delta-method SE uses the gradient `v − x̄` on the clustered vcov,
+    /// treating the level (the absorbed effects) as given. Without fixed effects it is `x̄(v)'b`
+    /// with gradient `x̄(v)` (intercept included), as Stata's and statsmodels' margins do.
+    /// Names not among the kept coefficients are ignored.
     pub fn margin(&self, set: &[(&str, f64)]) -> Margin {
         let k = self.coefs.len();
         let mut grad = vec![0.0; k];
-        let mut est = self.y_mean;
+        // With absorbed FEs the level is ȳ and only contrasts carry uncertainty; without them
+        // the mean prediction is x̄(v)'b (also right when there is no intercept).
+        let mut est = if self.has_fe { self.y_mean } else { 0.0 };
         for (j, c) in self.coefs.iter().enumerate() {
             let v = set.iter().find(|(n, _)| *n == c.name).map(|&(_, v)| v);
-            let d = v.map_or(0.0, |v| v - self.x_means[j]);
-            est += c.estimate * d;
-            grad[j] = if self.has_intercept {
-                v.unwrap_or(self.x_means[j])
+            grad[j] = if self.has_fe {
+                v.map_or(0.0, |v| v - self.x_means[j])
             } else {
-                d
+                v.unwrap_or(self.x_means[j])
             };
+            est += c.estimate * grad[j];
         }
         let mut var = 0.0;
         for a in 0..k {
@@ -544,7 +545,7 @@ pub fn fit(design: &Design, opts: &FitOptions) -> Result<Fit, FitError> {
         r2_within: if tss > 0.0 { 1.0 - rss / tss } else { f64::NAN },
         rss,
         iterations,
-        has_intercept,
+        has_fe: !fes.is_empty(),
     })
 }
 
@@ -860,6 +861,28 @@ mod tests {
         let f = fit(&d, &FitOptions::default()).unwrap();
         assert!((f.coefs[0].estimate - 2.0).abs() < 1e-8, "{:?}", f.coefs);
         assert!(f.rss < 1e-12);
+    }
+
+    #[test]
+    fn margin_without_intercept_is_the_level_prediction() {
+        let x: Vec<f64> = (0..50).map(|i| (i % 9) as f64).collect();
+        let y: Vec<f64> = x
+            .iter()
+            .enumerate()
+            .map(|(i, v)| 2.0 * v + [0.1, -0.1][i % 2])
+            .collect();
+        let cl: Vec<u32> = (0..50).map(|i| (i % 10) as u32).collect();
+        let d = Design {
+            y: &y,
+            x: vec![("x".into(), &x)],
+            fixed_effects: vec![],
+            cluster: &cl,
+            intercept: false,
+        };
+        let f = fit(&d, &FitOptions::default()).unwrap();
+        let m = f.margin(&[("x", 3.0)]);
+        assert!((m.estimate - 3.0 * f.coefs[0].estimate).abs() < 1e-12);
+        assert!((m.se - 3.0 * f.coefs[0].se).abs() < 1e-12);
     }
 
     #[test]
