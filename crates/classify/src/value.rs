@@ -137,6 +137,7 @@ pub fn calibration_block() -> String {
     s.trim_end().to_string()
 }
 
+#[allow(clippy::manual_is_multiple_of)] // keeps the declared MSRV (1.85)
 fn fmt_usd(v: f64) -> String {
     let n = v.round() as u64;
     let digits = n.to_string();

@@ -379,6 +379,9 @@ fn missing_anthropic_key_is_a_clear_error() {
     assert!(batch_backend(&opts).is_err());
 }
 
+/// Batch id → (custom id, params) of each request.
+type Batches = HashMap<String, Vec<(String, Value)>>;
+
 /// A Message Batches server: batches stay `in_progress` until `release` is set.
 struct BatchServer {
     server: Server,
@@ -394,7 +397,7 @@ fn batch_server_with(invalid_first_expertise: bool, lose_first_batch: bool) -> B
     let polls = Arc::new(AtomicUsize::new(0));
     let release = Arc::new(AtomicBool::new(false));
     let submitted: Arc<Mutex<Vec<Vec<String>>>> = Arc::default();
-    let batches: Arc<Mutex<HashMap<String, Vec<(String, Value)>>>> = Arc::default();
+    let batches: Arc<Mutex<Batches>> = Arc::default();
     let expertise_seen = Arc::new(AtomicUsize::new(0));
     let (rel, sub) = (release.clone(), submitted.clone());
     let server = Server::start(move |req, _| {

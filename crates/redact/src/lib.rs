@@ -294,7 +294,7 @@ fn phone(t: &str, s: usize, e: usize) -> bool {
         return false;
     }
     let digits = t[s..e].bytes().filter(u8::is_ascii_digit).count();
-    (10..=15).contains(&digits) || (t[s..e].starts_with('+') && digits >= 8 && digits <= 15)
+    (10..=15).contains(&digits) || (t[s..e].starts_with('+') && (8..=15).contains(&digits))
 }
 
 fn home_user(t: &str, s: usize, e: usize) -> bool {
