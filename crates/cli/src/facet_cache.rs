@@ -49,7 +49,8 @@ pub struct ExtractReport {
     pub cached: u64,
     /// Non-interactive sessions (kept, not classified).
     pub not_interactive: u64,
-    /// Sessions whose classification failed (kept without labels, not cached).
+    /// Sessions whose classification failed in whole (kept without labels) or in part (kept
+    /// with the failed labels recorded); neither is cached.
     pub errors: u64,
     /// Sources that yielded no session.
     pub unreadable: u64,
@@ -265,7 +266,12 @@ pub fn build_facet(session: &Session, options: &ExtractOptions) -> (Facet, bool,
                 session,
                 telemetry: &telemetry,
             }) {
-                Ok(l) => Some(l),
+                Ok(l) => {
+                    // A label that failed (e.g. retries exhausted) is kept in this run's facet
+                    // but the facet is not cached, so the next run asks again.
+                    error = any_label_failed(&l);
+                    Some(l)
+                }
                 Err(e) => {
                     error = true;
                     eprintln!("agentstat: classification failed for a session: {e}");
@@ -286,6 +292,23 @@ pub fn build_facet(session: &Session, options: &ExtractOptions) -> (Facet, bool,
         labels,
     };
     (facet, classified, error)
+}
+
+/// Whether any classifier in `l` recorded an error instead of a label.
+fn any_label_failed(l: &agentstat_facets::Labels) -> bool {
+    [
+        l.work_mode.error.is_some(),
+        l.codebase_relation.error.is_some(),
+        l.decisions.error.is_some(),
+        l.expertise.error.is_some(),
+        l.user_profile.error.is_some(),
+        l.work_performed.error.is_some(),
+        l.outcome.error.is_some(),
+        l.success_signal.error.is_some(),
+        l.failure_signal.error.is_some(),
+        l.task_value.error.is_some(),
+    ]
+    .contains(&true)
 }
 
 /// Pseudonymous session key: salted blake3 of the agent's session id (hex, 32 chars).
@@ -578,5 +601,57 @@ mod tests {
         };
         let (_, r4) = extract_facets(&paths, &opts2, None);
         assert_eq!(r4.classified, 2);
+    }
+
+    /// A backend whose work-mode classifier always fails.
+    struct HalfBroken(std::sync::atomic::AtomicU32);
+    impl Backend for HalfBroken {
+        fn name(&self) -> &str {
+            "half-broken"
+        }
+        fn classify(
+            &self,
+            input: &SessionInput,
+        ) -> Result<agentstat_facets::Labels, agentstat_classify::ClassifyError> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            let mut l = agentstat_classify::heuristic::HeuristicBackend::new().classify(input)?;
+            l.work_mode = agentstat_facets::Label::failed("retries exhausted", Default::default());
+            Ok(l)
+        }
+    }
+
+    #[test]
+    fn facets_with_failed_labels_are_not_cached() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("p");
+        std::fs::create_dir_all(&data).unwrap();
+        let id = "33333333-3333-3333-3333-333333333333";
+        std::fs::write(
+            data.join(format!("{id}.jsonl")),
+            transcript(id, "rename the flag"),
+        )
+        .unwrap();
+        let backend = HalfBroken(Default::default());
+        let opts = ExtractOptions {
+            backend: Some((
+                &backend,
+                BackendId {
+                    name: "half-broken".into(),
+                    model: "m".into(),
+                    prompt_version: "p".into(),
+                },
+            )),
+            ingest: IngestOptions {
+                user_label: None,
+                salt: b"s".to_vec(),
+            },
+            cache_dir: Some(dir.path().join("cache")),
+        };
+        let (f, r) = extract_facets(&[data.clone()], &opts, None);
+        assert_eq!((r.errors, r.classified), (1, 1));
+        assert!(f[0].labels.as_ref().unwrap().work_mode.error.is_some());
+        let (_, r2) = extract_facets(&[data], &opts, None);
+        assert_eq!((r2.cached, r2.classified), (0, 1));
+        assert_eq!(backend.0.load(Ordering::SeqCst), 2);
     }
 }
