@@ -111,9 +111,7 @@ fn rel<'a>(path: &'a str, project: &str) -> &'a str {
     if !project.is_empty() {
         if let Some(r) = path.strip_prefix(project) {
             let r = r.trim_start_matches(['/', '\\']);
-            if !r.is_empty() {
-                return r;
-            }
+            return if r.is_empty() { "." } else { r };
         }
     }
     path
@@ -376,5 +374,26 @@ mod tests {
         assert!(t.contains("19:"), "tail kept");
         let one = middle_truncate(&"é".repeat(6_000), TURN_LIMIT);
         assert!(one.chars().count() <= TURN_LIMIT);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_session_renders_within_limits(
+            texts in proptest::collection::vec("\\PC{0,300}", 0..30),
+            cmd in "\\PC{0,400}",
+        ) {
+            let mut s = session();
+            for (i, t) in texts.iter().enumerate() {
+                s.events.push(match i % 3 {
+                    0 => Event::Human(HumanTurn { text: t.repeat(40), ..Default::default() }),
+                    1 => Event::AssistantText(AssistantText { text: t.clone(), ..Default::default() }),
+                    _ => action("Bash", ActionKind::Shell, serde_json::json!({"command": cmd}),
+                        ActionResult { status: ResultStatus::Error, output: t.repeat(9), ..Default::default() }),
+                });
+            }
+            let r = render_session(&s);
+            proptest::prop_assert!(r.chars().count() <= TOTAL_LIMIT);
+            proptest::prop_assert!(r.starts_with("[User]"));
+        }
     }
 }
