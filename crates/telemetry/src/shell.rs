@@ -16,6 +16,33 @@ pub struct SimpleCommand {
 /// Split a shell command line into simple commands (separators outside quotes: `&&`, `||`,
 /// `;`, `|`, `&`, newline). Heredoc bodies are skipped so their text is not read as commands.
 pub fn split_commands(line: &str) -> Vec<SimpleCommand> {
+    split_nested(line, 0)
+}
+
+/// `sh -c 'script'`, `bash -lc "…"` and `eval "…"` run their argument as commands: split it too.
+fn split_nested(line: &str, depth: u32) -> Vec<SimpleCommand> {
+    let mut out = Vec::new();
+    for cmd in split_flat(line) {
+        let w = &cmd.words;
+        let b = basename(&w[0]);
+        let script = if depth < 4 && matches!(b, "sh" | "bash" | "zsh" | "dash" | "ksh") {
+            w.iter()
+                .position(|a| a.starts_with('-') && !a.starts_with("--") && a.contains('c'))
+                .and_then(|p| w.get(p + 1))
+        } else if depth < 4 && b == "eval" && w.len() == 2 {
+            w.get(1)
+        } else {
+            None
+        };
+        match script {
+            Some(script) => out.extend(split_nested(script, depth + 1)),
+            None => out.push(cmd),
+        }
+    }
+    out
+}
+
+fn split_flat(line: &str) -> Vec<SimpleCommand> {
     let mut out = Vec::new();
     let mut words: Vec<String> = Vec::new();
     let mut cur = String::new();
@@ -663,6 +690,15 @@ mod tests {
         assert_eq!(git_commit_invocations(&c("git log --grep commit")), 0);
         assert!(is_gh_pr_create(&c("gh pr create --title x --body y")));
         assert!(!is_gh_pr_create(&c("gh pr view 3")));
+        assert_eq!(
+            git_commit_invocations(&c("bash -c 'cd x && git commit -m y'")),
+            1
+        );
+        assert_eq!(
+            git_commit_invocations(&c("sh -lc \"git commit -am 'a b'\"")),
+            1
+        );
+        assert_eq!(git_commit_invocations(&c("bash script.sh")), 0);
     }
 
     #[test]
