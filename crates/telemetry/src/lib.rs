@@ -12,7 +12,7 @@ use agentstat_session::{month_of, Action, ActionKind, Event, ResultStatus, Sessi
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Version of the telemetry rules; bump when any count may change (facet caches key on it).
-pub const TELEMETRY_VERSION: &str = "telemetry-5";
+pub const TELEMETRY_VERSION: &str = "telemetry-6";
 
 /// Permission modes in which edits run without asking (rubric: auto-approve share).
 pub const AUTO_APPROVE_MODES: [&str; 4] = ["acceptEdits", "bypassPermissions", "dontAsk", "auto"];
@@ -43,7 +43,10 @@ pub fn measure(session: &Session) -> Telemetry {
     }
 
     // Model calls and tokens (`<synthetic>` messages are written by the CLI, not API calls).
+    // Calls per model, all and the main agent's (the person's choice; subagents such as
+    // Explore often run a smaller model).
     let mut per_model: BTreeMap<&str, u32> = BTreeMap::new();
+    let mut main_model: BTreeMap<&str, u32> = BTreeMap::new();
     for c in &session.model_calls {
         if c.model.as_deref() == Some("<synthetic>") {
             continue;
@@ -53,6 +56,9 @@ pub fn measure(session: &Session) -> Telemetry {
         t.input_tokens += c.input_tokens + c.cache_read_tokens + c.cache_creation_tokens;
         if let Some(m) = c.model.as_deref().filter(|m| !m.is_empty()) {
             *per_model.entry(m).or_default() += 1;
+            if c.subagent.is_none() {
+                *main_model.entry(m).or_default() += 1;
+            }
         }
     }
     if per_model.is_empty() {
@@ -70,7 +76,12 @@ pub fn measure(session: &Session) -> Telemetry {
         }
     }
     t.models = per_model.keys().map(|m| m.to_string()).collect();
-    t.model_family = per_model
+    let family_from = if main_model.is_empty() {
+        &per_model
+    } else {
+        &main_model
+    };
+    t.model_family = family_from
         .iter()
         .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
         .map(|(m, _)| model_family(m));

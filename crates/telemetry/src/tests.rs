@@ -146,6 +146,17 @@ fn model_calls_tokens_and_family() {
         vec!["claude-3-5-haiku-20241022", "claude-opus-4-1-20250805"]
     );
     assert_eq!(t.model_family.as_deref(), Some("opus"));
+    // Subagent calls do not decide the family: the main agent's model does.
+    let mut s2 = s.clone();
+    for i in 0..5 {
+        s2.model_calls.push(ModelCall {
+            message_id: format!("sub{i}"),
+            model: Some("claude-haiku-4-5".into()),
+            subagent: Some("a".into()),
+            ..Default::default()
+        });
+    }
+    assert_eq!(measure(&s2).model_family.as_deref(), Some("opus"));
     assert_eq!(model_family("gpt-4o-mini"), "gpt");
     assert_eq!(model_family("gemini-2.5-pro"), "gemini");
     assert_eq!(model_family("claude-sonnet-4-5"), "sonnet");
