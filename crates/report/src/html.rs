@@ -198,10 +198,18 @@ fn banner(o: &mut String, r: &Results) {
     } else {
         let _ = write!(
             o,
-            r#"<div class="banner team" id="privacy-banner" role="note"><strong>Privacy threshold: {k} people.</strong> Every number below comes from at least {k} distinct people; {n} cell{s} with fewer were suppressed and are shown as “suppressed”, never as zero.{dp}</div>"#,
+            r#"<div class="banner team" id="privacy-banner" role="note"><strong>Privacy threshold: {k} people.</strong> Every number below comes from at least {k} distinct people; {n} cell{s} with fewer were suppressed and are shown as “suppressed”, never as zero.{few}{dp}</div>"#,
             k = p.min_users,
             n = thousands(p.suppressed_cells as i64),
             s = if p.suppressed_cells == 1 { "" } else { "s" },
+            few = if r.sample.people < u64::from(p.min_users) {
+                format!(
+                    " These data hold only {} people, fewer than the threshold, so nothing can be published; a lower threshold is set with <code>--min-users</code>, if everyone in the data agrees.",
+                    r.sample.people
+                )
+            } else {
+                String::new()
+            },
             dp = match &p.dp {
                 Some(d) => format!(
                     " Differential-privacy noise was added ({}, total ε = {}).",

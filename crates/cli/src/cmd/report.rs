@@ -172,6 +172,13 @@ pub fn run(args: Args) -> CmdResult {
     if let Some(e) = &extracted {
         eprintln!("{}", e.note);
     }
+    if !personal && (people.len() as u64) < u64::from(threshold.min_users) {
+        eprintln!(
+            "agentstat: {} people in the data, fewer than the threshold of {}: every cell is suppressed. Use --min-users K for a lower threshold (or --personal if all these sessions are yours).",
+            people.len(),
+            threshold.min_users
+        );
+    }
     let mode = if personal {
         "personal mode: one person's sessions, no suppression".to_string()
     } else {
