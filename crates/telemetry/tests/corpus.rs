@@ -150,6 +150,20 @@ fn sidecars_agree_up_to_explained_differences() {
                     "{name}: main-agent output tokens {ours_out} vs sidecar {out}"
                 ));
             }
+            // Prompt tokens: our `input_tokens` is uncached + cache reads + cache writes, which
+            // the recorder keeps apart.
+            let sum = |k: &str| tu[k].as_u64().unwrap_or(0);
+            let theirs_in =
+                sum("input_tokens") + sum("cache_read_tokens") + sum("cache_creation_tokens");
+            let ours_in: u64 = main_calls
+                .iter()
+                .map(|c| c.input_tokens + c.cache_read_tokens + c.cache_creation_tokens)
+                .sum();
+            if theirs_in != ours_in {
+                problems.push(format!(
+                    "{name}: main-agent prompt tokens {ours_in} vs sidecar {theirs_in}"
+                ));
+            }
             // API calls: the recorder also counts `<synthetic>` messages.
             let calls = tu["api_call_count"].as_u64().unwrap() as u32;
             let synth = synthetic_messages(&transcript);
