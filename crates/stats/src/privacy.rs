@@ -15,6 +15,19 @@ use crate::results::{Cell, Results};
 use std::collections::HashSet;
 use std::hash::Hash;
 
+/// A suppressed cell: no numbers, and no counts either — a suppressed cell's session and user
+/// counts would reveal what suppression hides (docs/RESULTS_SCHEMA.md).
+pub const SUPPRESSED: Cell = Cell {
+    value: None,
+    se: None,
+    ci_low: None,
+    ci_high: None,
+    p_value: None,
+    n_sessions: 0,
+    n_users: 0,
+    suppressed: true,
+};
+
 /// Default minimum number of distinct users per published cell.
 pub const DEFAULT_MIN_USERS: u32 = 10;
 
@@ -83,14 +96,16 @@ impl Threshold {
     }
 
     /// Builds a cell, suppressing it (every number `None`, `suppressed: true`) when fewer than
-    /// `min_users` distinct users contributed. Non-finite numbers become `None`.
+    /// `min_users` distinct users contributed. The suppressed cell still carries its counts for
+    /// in-analysis bookkeeping; [`enforce`] zeroes them. Non-finite numbers become `None`.
     pub fn cell(&self, est: Estimate, n_sessions: u64, n_users: u64) -> Cell {
         if !self.allows(n_users) {
+            // Counts kept for the analysis' own bookkeeping (complementary suppression needs
+            // the hidden mass); `enforce` clears them before anything is output.
             return Cell {
                 n_sessions,
                 n_users,
-                suppressed: true,
-                ..Default::default()
+                ..SUPPRESSED
             };
         }
         Cell {
@@ -118,15 +133,11 @@ pub fn distinct<U: Hash + Eq>(users: &[U]) -> u64 {
     users.iter().collect::<HashSet<_>>().len() as u64
 }
 
-/// Suppresses `cell` in place if the threshold forbids it; returns whether it is suppressed.
+/// Suppresses `cell` in place (to [`SUPPRESSED`]) if the threshold forbids it or it is already
+/// marked suppressed; returns whether it is suppressed.
 pub fn enforce_cell(cell: &mut Cell, th: &Threshold) -> bool {
-    if !th.allows(cell.n_users) {
-        *cell = Cell {
-            n_sessions: cell.n_sessions,
-            n_users: cell.n_users,
-            suppressed: true,
-            ..Default::default()
-        };
+    if cell.suppressed || !th.allows(cell.n_users) {
+        *cell = SUPPRESSED;
     }
     cell.suppressed
 }
@@ -135,22 +146,14 @@ pub fn enforce_cell(cell: &mut Cell, th: &Threshold) -> bool {
 /// records the rule in `results.privacy` and sets `privacy.suppressed_cells` to the number of
 /// suppressed cells in the document. Returns that number.
 ///
-/// A cell already marked `suppressed` stays suppressed (with its numbers cleared) even in
-/// personal mode: suppression is never undone here.
+/// A cell already marked `suppressed` stays suppressed (numbers and counts cleared) even in
+/// personal mode: suppression (including an analysis' complementary suppression) is never
+/// undone here.
 pub fn enforce(results: &mut Results, th: &Threshold) -> u32 {
     let mut n = 0u32;
     for table in &mut results.tables {
         for row in &mut table.rows {
             for cell in &mut row.cells {
-                if cell.suppressed {
-                    // Clear numbers a caller may have left in a suppressed cell.
-                    *cell = Cell {
-                        n_sessions: cell.n_sessions,
-                        n_users: cell.n_users,
-                        suppressed: true,
-                        ..Default::default()
-                    };
-                }
                 if enforce_cell(cell, th) {
                     n = n.saturating_add(1);
                 }
@@ -179,7 +182,11 @@ mod tests {
         };
         let c = th.cell_from_users(est, &["a", "b", "a", "b"]);
         assert!(c.suppressed);
+        assert!(c.suppressed);
         assert_eq!((c.value, c.se, c.n_sessions, c.n_users), (None, None, 4, 2));
+        let mut c = c;
+        assert!(enforce_cell(&mut c, &th));
+        assert_eq!(c, SUPPRESSED);
         let c = th.cell_from_users(est, &["a", "b", "c"]);
         assert!(!c.suppressed);
         assert_eq!(c.value, Some(0.5));
@@ -244,8 +251,7 @@ mod tests {
                 }
                 if c.suppressed {
                     count += 1;
-                    prop_assert!(c.value.is_none() && c.se.is_none() && c.ci_low.is_none()
-                        && c.ci_high.is_none() && c.p_value.is_none());
+                    prop_assert_eq!(*c, SUPPRESSED);
                 }
             }
             prop_assert_eq!(n, count);
@@ -264,9 +270,13 @@ mod tests {
             let th = Threshold::new(k);
             let c = th.cell_from_users(Estimate::value(v), &users);
             let d = users.iter().collect::<HashSet<_>>().len() as u64;
-            prop_assert_eq!(c.n_users, d);
             prop_assert_eq!(c.suppressed, d < u64::from(k));
-            if c.suppressed { prop_assert!(c.value.is_none()); }
+            prop_assert_eq!(c.n_users, d);
+            prop_assert_eq!(c.n_sessions, users.len() as u64);
+            if c.suppressed {
+                prop_assert!(c.value.is_none() && c.se.is_none() && c.ci_low.is_none()
+                    && c.ci_high.is_none() && c.p_value.is_none());
+            }
         }
     }
 }
