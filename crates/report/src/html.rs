@@ -87,6 +87,8 @@ td.na{color:var(--muted)}
 ul.notes{margin:4px 0 2px;padding-left:18px;color:var(--muted);font-size:.84rem}
 p.allsupp{background:repeating-linear-gradient(45deg,#f7f7f7,#f7f7f7 6px,#eee 6px,#eee 12px);border:1px solid var(--line);border-radius:8px;padding:10px 14px;color:#444;margin:8px 0}
 p.missing{background:var(--card);border:1px dashed var(--line);border-radius:8px;padding:12px 16px;color:var(--muted)}
+footer h2{font-size:1rem;margin:0 0 8px;color:var(--fg)}
+footer dl.facts{font-size:.84rem;margin-bottom:14px}
 footer{margin-top:40px;color:var(--muted);font-size:.84rem;border-top:1px solid var(--line);padding-top:12px}
 @media (max-width:640px){html{font-size:14px}dl.facts{grid-template-columns:1fr}}
 @media print{
@@ -494,10 +496,21 @@ fn numbers(o: &mut String, t: &Table, k: u32) {
     o.push_str("</tbody></table></div>");
 }
 
+/// Plain-language definitions (rubric §3–4), so a reading like "verified success" is not jargon.
+const GLOSSARY: &str = "<dt>Interactive session</dt><dd>A conversation with at least one prompt the person typed; headless runs are counted but not analysed.</dd>\
+<dt>Work mode</dt><dd>The session's dominant activity: Plan, Build, Fix, Understand, Test, Operate, Analyze, Orchestrate or Communicate.</dd>\
+<dt>Expertise</dt><dd>1 Novice to 5 Expert: command of the domain worked on, judged from how specific the setup is, how targeted the checks are and who corrects whom.</dd>\
+<dt>Judged success</dt><dd>The outcome label is Succeeded. <em>At least partial</em> adds Partially Succeeded. Sessions with no clear goal are left out.</dd>\
+<dt>Verified success</dt><dd>Succeeded with hard evidence: a matching commit, a passing test suite, an opened PR, or the person confirming it (success signal 4 or 5).</dd>\
+<dt>Hit trouble</dt><dd>A failure signal of 3 or more: a sub-task given up, pushback, failing tests at the end, a complaint.</dd>\
+<dt>Abandoned</dt><dd>Failed without a single line of code written.</dd>\
+<dt>Task value</dt><dd>A rough price of the session's work as a freelance job; for ranking and bands, not dollars.</dd>\
+<dt>Suppressed</dt><dd>Fewer people than the privacy threshold contributed, so the number is withheld.</dd>";
+
 fn footer(o: &mut String, r: &Results) {
     let _ = write!(
         o,
-        r#"<footer><p>Definitions follow the measurement rubric of “Agentic coding and persistent returns to expertise” (Anthropic, 2026). Labels come from an automated classifier and carry its errors; small samples give wide intervals. The numbers behind every chart are in <code>results.json</code> and <code>tables/*.csv</code> next to this page.</p><p>{} · results schema {}</p></footer>"#,
+        r#"<footer><section id="definitions" aria-label="Definitions"><h2>Words used on this page</h2><dl class="facts">{GLOSSARY}</dl></section><p>Definitions follow the measurement rubric of “Agentic coding and persistent returns to expertise” (Anthropic, 2026). Labels come from an automated classifier and carry its errors; small samples give wide intervals. The numbers behind every chart are in <code>results.json</code> and <code>tables/*.csv</code> next to this page.</p><p>{} · results schema {}</p></footer>"#,
         esc(&r.generated_by),
         r.schema_version
     );
