@@ -69,9 +69,9 @@ pub(crate) struct Rec<'a> {
     #[serde(borrow, default)]
     pub message: IfObject<Msg<'a>>,
     #[serde(borrow, default)]
-    pub tool_use_result: Option<&'a RawValue>,
+    pub tool_use_result: IfObject<ToolUseResult<'a>>,
     #[serde(borrow, default)]
-    pub data: Option<&'a RawValue>,
+    pub data: IfObject<Box<Progress<'a>>>,
     #[serde(borrow, default)]
     pub attachment: Option<&'a RawValue>,
     #[serde(borrow, default)]
@@ -110,7 +110,7 @@ pub(crate) struct Usage {
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
-struct ToolUseResult<'a> {
+pub(crate) struct ToolUseResult<'a> {
     #[serde(rename = "type", borrow, default)]
     ty: Option<Lax<'a>>,
     #[serde(borrow, default)]
@@ -130,14 +130,14 @@ struct ToolUseResult<'a> {
 }
 
 #[derive(Deserialize, Default)]
-struct Hunk<'a> {
+pub(crate) struct Hunk<'a> {
     #[serde(borrow, default)]
     lines: Vec<Lax<'a>>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
-struct Progress<'a> {
+pub(crate) struct Progress<'a> {
     #[serde(rename = "type", borrow, default)]
     ty: Option<Lax<'a>>,
     #[serde(borrow, default)]
@@ -199,9 +199,9 @@ pub fn tool_kind(name: &str) -> ActionKind {
 }
 
 /// Keep the head and tail of a long output around a visible marker (char-boundary safe).
-pub fn cap_output(s: &str) -> String {
+pub fn cap_output(s: std::borrow::Cow<'_, str>) -> String {
     if s.len() <= OUTPUT_CAP {
-        return s.to_string();
+        return s.into_owned();
     }
     let half = OUTPUT_CAP / 2;
     let mut h = half;
@@ -364,6 +364,12 @@ pub fn classify_text(text: &str) -> TextKind {
 }
 
 fn is_rejection(text: &str) -> bool {
+    // The CLI puts the marker first; looking further would scan whole tool outputs.
+    let mut end = text.len().min(400);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let text = &text[..end];
     text.contains("The user doesn't want to proceed with this tool use")
         || text.contains("The user doesn't want to take this action right now")
         || text.starts_with("User rejected")
@@ -436,7 +442,8 @@ struct Builder {
     subs: BTreeMap<String, Vec<Node>>,
     /// Events without a place in the graph (queued prompts): merged by time.
     timed: Vec<Event>,
-    seen_uuids: HashSet<String>,
+    /// Hashes of record uuids seen (resumes and streamed copies repeat records).
+    seen_uuids: HashSet<u64>,
     seen_tool_ids: HashSet<String>,
     results: HashMap<String, ActionResult>,
     calls: Vec<ModelCall>,
@@ -480,7 +487,9 @@ impl Builder {
                 .map(str::to_string);
         }
         if let Some(v) = r.version.s() {
-            self.version = Some(v.to_string());
+            if self.version.as_deref() != Some(v) {
+                self.version = Some(v.to_string());
+            }
         }
         if self.entrypoint.is_none() {
             self.entrypoint = r.entrypoint.s().map(str::to_string);
@@ -588,7 +597,7 @@ impl Builder {
     ) {
         let uuid = r.uuid.s().map(str::to_string);
         if let Some(u) = &uuid {
-            if !self.seen_uuids.insert(u.clone()) {
+            if !self.seen_uuids.insert(hash_str(u)) {
                 self.ignore("duplicate-uuid");
                 return;
             }
@@ -617,7 +626,7 @@ impl Builder {
         if is_assistant {
             self.assistant(&r, msg, sub.as_deref(), ts, &mut node);
         } else {
-            self.user(&r, msg, sub.as_deref(), ts, &mut node);
+            self.user(&mut r, msg, sub.as_deref(), ts, &mut node);
         }
         self.push_node(sub.as_deref(), node);
     }
@@ -690,10 +699,7 @@ impl Builder {
                         continue;
                     }
                     let tool = b.name.s().unwrap_or("").to_string();
-                    let input: serde_json::Value = b
-                        .input
-                        .and_then(|raw| serde_json::from_str(raw.get()).ok())
-                        .unwrap_or(serde_json::Value::Null);
+                    let input = b.input.unwrap_or(serde_json::Value::Null);
                     if tool == "Task" || tool == "Agent" {
                         if let Some(t) = input.get("subagent_type").and_then(|v| v.as_str()) {
                             self.task_types.insert(id.clone(), t.to_string());
@@ -716,7 +722,7 @@ impl Builder {
 
     fn user(
         &mut self,
-        r: &Rec<'_>,
+        r: &mut Rec<'_>,
         msg: Msg<'_>,
         sub: Option<&str>,
         ts: Option<Millis>,
@@ -749,14 +755,13 @@ impl Builder {
         };
         let has_results = !results.is_empty();
         let single = results.len() == 1;
+        let mut tur = if single {
+            r.tool_use_result.0.take()
+        } else {
+            None
+        };
         for b in results {
-            self.tool_result(
-                b,
-                if single { r.tool_use_result } else { None },
-                ts,
-                sub,
-                node,
-            );
+            self.tool_result(b, tur.take().unwrap_or_default(), ts, sub, node);
         }
         let mut prompt_parts: Vec<String> = Vec::new();
         for t in texts {
@@ -810,18 +815,14 @@ impl Builder {
     fn tool_result(
         &mut self,
         b: Block<'_>,
-        tur: Option<&RawValue>,
+        tur: ToolUseResult<'_>,
         ts: Option<Millis>,
         sub: Option<&str>,
         node: &mut Node,
     ) {
         let id = b.tool_use_id.s().unwrap_or("").to_string();
-        let text = b.content.joined_text();
+        let text = b.content.into_text();
         let is_error = b.is_error.b();
-        let tur: ToolUseResult<'_> = tur
-            .filter(|raw| raw.get().starts_with('{'))
-            .and_then(|raw| serde_json::from_str(raw.get()).ok())
-            .unwrap_or_default();
         let mut status = if is_rejection(&text) {
             ResultStatus::Rejected
         } else if text
@@ -891,7 +892,7 @@ impl Builder {
         }
         self.results.entry(id).or_insert(ActionResult {
             status,
-            output: cap_output(&text),
+            output: cap_output(text),
             timestamp: ts,
             lines,
             exit_code,
@@ -903,7 +904,7 @@ impl Builder {
         let ts = r.timestamp.s().and_then(parse_timestamp);
         let uuid = r.uuid.s().map(str::to_string);
         if let Some(u) = &uuid {
-            if !self.seen_uuids.insert(u.clone()) {
+            if !self.seen_uuids.insert(hash_str(u)) {
                 self.ignore("duplicate-uuid");
                 return;
             }
@@ -952,18 +953,12 @@ impl Builder {
         );
     }
 
-    fn progress(&mut self, r: Rec<'_>, file: &str, line: u64, diag: &mut Diagnostics) {
-        let Some(raw) = r.data else {
-            self.ignore("progress");
+    fn progress(&mut self, mut r: Rec<'_>, file: &str, line: u64, diag: &mut Diagnostics) {
+        let Some(p) = r.data.0.take() else {
+            self.ignore("progress:without-data");
             return;
         };
-        let p: Progress<'_> = match serde_json::from_str(raw.get()) {
-            Ok(p) => p,
-            Err(e) => {
-                diag.skip(file, Some(line), "bad-progress-record", e.to_string());
-                return;
-            }
-        };
+        let p = *p;
         let kind = p.ty.s().unwrap_or("unknown").to_string();
         if kind != "agent_progress" {
             self.ignore(&format!("progress:{kind}"));
@@ -1088,6 +1083,13 @@ impl Builder {
         }
         self.ignore("queue-operation");
     }
+}
+
+fn hash_str(s: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    s.hash(&mut h);
+    h.finish()
 }
 
 fn sys(kind: &str, text: String, ts: Option<Millis>) -> Event {

@@ -188,8 +188,8 @@ pub struct Block<'a> {
     pub id: Option<Lax<'a>>,
     #[serde(borrow, default)]
     pub name: Option<Lax<'a>>,
-    #[serde(borrow, default)]
-    pub input: Option<&'a serde_json::value::RawValue>,
+    #[serde(default)]
+    pub input: Option<serde_json::Value>,
     #[serde(borrow, default)]
     pub tool_use_id: Option<Lax<'a>>,
     #[serde(borrow, default)]
@@ -255,7 +255,15 @@ impl<'de: 'a, 'a> Deserialize<'de> for Content<'a> {
     }
 }
 
-impl Content<'_> {
+impl<'a> Content<'a> {
+    /// The text, without copying when the content is a single string.
+    pub fn into_text(self) -> Cow<'a, str> {
+        match self {
+            Content::Text(t) => t,
+            other => Cow::Owned(other.joined_text()),
+        }
+    }
+
     /// All text of the content joined with newlines (text blocks only).
     pub fn joined_text(&self) -> String {
         match self {

@@ -103,6 +103,7 @@ fn scan(
     sources: &[SessionSource],
     opts: &agentstat_ingest::IngestOptions,
     copies: u32,
+    telemetry: bool,
 ) -> (u64, u64, u64) {
     let total = sources.len() * copies as usize;
     let (bytes, lines, sessions) = (0..total)
@@ -113,7 +114,10 @@ fn scan(
                 let src = &sources[i % sources.len()];
                 let mut d = Diagnostics::default();
                 let got = agentstat_ingest::read_session(src, opts, &mut d).map(|sess| {
-                    std::hint::black_box(agentstat_telemetry::measure(&sess));
+                    if telemetry {
+                        std::hint::black_box(agentstat_telemetry::measure(&sess));
+                    }
+                    std::hint::black_box(sess);
                 });
                 (b + d.bytes, l + d.lines, s + got.is_some() as u64)
             },
@@ -187,11 +191,16 @@ pub fn run(args: Args) -> CmdResult {
         },
     ));
     phases.push(timed("scan + telemetry", args.repeat, hwm, || {
-        scan(&sources, &opts, 1)
+        scan(&sources, &opts, 1, true)
+    }));
+    phases.push(timed("scan only (no telemetry)", args.repeat, hwm, || {
+        scan(&sources, &opts, 1, false)
     }));
     if args.copies > 1 {
         let name = format!("scan + telemetry, corpus x{}", args.copies);
-        phases.push(timed(&name, 1, hwm, || scan(&sources, &opts, args.copies)));
+        phases.push(timed(&name, 1, hwm, || {
+            scan(&sources, &opts, args.copies, true)
+        }));
     }
     let report = Report {
         threads: rayon::current_num_threads(),
