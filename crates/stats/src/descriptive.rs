@@ -63,7 +63,10 @@ pub fn clustered_mean<U: Hash + Eq>(values: &[f64], users: &[U]) -> Option<Clust
     let g = sums.len();
     let (se, ci_low, ci_high) = if g >= 2 {
         let gf = g as f64;
-        let var = gf / (gf - 1.0) * sums.values().map(|s| s * s).sum::<f64>() / (n as f64).powi(2);
+        // Sum in a fixed order: HashMap iteration order would change the last digits per run.
+        let mut squares: Vec<f64> = sums.values().map(|s| s * s).collect();
+        squares.sort_by(f64::total_cmp);
+        let var = gf / (gf - 1.0) * squares.iter().sum::<f64>() / (n as f64).powi(2);
         let se = var.sqrt();
         let q = tdist::quantile(0.975, gf - 1.0);
         (se, m - q * se, m + q * se)

@@ -31,7 +31,7 @@ pub struct Args {
     #[arg(long)]
     pub json: bool,
     /// Add differential-privacy noise to the descriptive shares and means, with this total ε
-    /// (builds with the cargo feature `agentstat-stats/dp` only).
+    /// (builds with the cargo feature `dp` only: `cargo build --release --features dp`).
     #[arg(long, value_name = "EPSILON")]
     pub dp_epsilon: Option<f64>,
     /// With --dp-epsilon: sessions per person kept in noisy releases.
@@ -45,7 +45,7 @@ pub fn run(args: Args) -> CmdResult {
         Some(_) if !DP_AVAILABLE => {
             return Err(
                 "this agentstat was built without differential privacy; rebuild with \
-                        `cargo build --release -p agentstat --features agentstat-stats/dp`"
+                        `cargo build --release -p agentstat --features dp`"
                     .into(),
             )
         }
