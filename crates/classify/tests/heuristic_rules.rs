@@ -491,3 +491,39 @@ fn explain_gives_evidence_for_every_facet() {
         );
     }
 }
+
+/// Classification must stay linear in session length (extract has to keep up with scan): a
+/// session four times longer may not take more than ~3x "four times" as long (quadratic
+/// work would take sixteen times). The minimum of several runs damps scheduling noise.
+#[test]
+fn classification_time_grows_linearly_with_session_length() {
+    fn build(turns: usize) -> B {
+        let mut b = B::new();
+        for i in 0..turns {
+            b = b
+                .human(&format!("no, the `parse_{i}` step still fails on empty input; fix it and keep the API stable"))
+                .say("Actually, let me check the parser. I'd suggest option 1: validate first.")
+                .read(&format!("/home/u/src/app/src/p{i}.rs"))
+                .grep("parse_")
+                .edit(&format!("/home/u/src/app/src/p{}.rs", i % 50), 12, 3)
+                .sh("cargo test", i % 3 != 0)
+                .sh("git commit -am wip", true);
+        }
+        b
+    }
+    let time = |b: &B| {
+        (0..3)
+            .map(|_| {
+                let t = std::time::Instant::now();
+                let _ = b.labels();
+                t.elapsed().as_secs_f64()
+            })
+            .fold(f64::MAX, f64::min)
+    };
+    let (small, large) = (build(500), build(2000));
+    let (ts, tl) = (time(&small), time(&large));
+    assert!(
+        tl < 12.0 * ts.max(1e-4),
+        "500 turns {ts:.4}s, 2000 turns {tl:.4}s: not linear"
+    );
+}

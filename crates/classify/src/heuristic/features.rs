@@ -214,7 +214,7 @@ pub enum CmdCat {
 
 /// Recognise a shell command by its leading words (the first line, after `cd … &&`).
 pub fn cmd_cat(cmd: &str) -> CmdCat {
-    let c = text::head(cmd, 600).to_ascii_lowercase();
+    let c = text::head(cmd, 300).to_ascii_lowercase();
     let has = |s: &str| c.contains(s);
     if has("gh pr create") || has("hub pull-request") || has("glab mr create") {
         return CmdCat::PrCreate;
@@ -449,9 +449,10 @@ pub fn cmd_cat(cmd: &str) -> CmdCat {
         "ls", "cat ", "head ", "tail ", "grep ", "rg ", "find ", "wc ", "tree", "pwd", "echo ",
         "which ", "file ", "stat ", "sed -n", "awk ",
     ];
+    let lead = c.trim_start();
     if INSPECT
         .iter()
-        .any(|t| c.trim_start().starts_with(t) || has(&format!("&& {t}")))
+        .any(|t| lead.starts_with(t) || c.split("&& ").skip(1).any(|part| part.starts_with(t)))
     {
         return CmdCat::Inspect;
     }
@@ -553,6 +554,8 @@ pub struct Features {
     pub project: Option<String>,
     /// Whole-session lowercase side-signal text: project path, edited paths (for occupation).
     pub side_paths: Vec<String>,
+    /// The path components of `side_paths`, as words.
+    pub side_words: Norm,
     pub system_claude_md: bool,
     /// Slash commands the user ran (`/review`, `/workflows:plan`), normalised: their names
     /// carry intent like prompt words.
@@ -687,11 +690,12 @@ pub fn extract(s: &Session) -> Features {
     }
     f.pr_links = s.pr_links.len() as u32;
     let mut last_agent_text: Option<&str> = None;
+    // The agent's last text in the current turn (reset at each prompt).
+    let mut turn_text: Option<&str> = None;
     let mut awaiting_first_reply = false;
     let mut pending_err: Option<usize> = None;
     let mut failing_cmds: HashMap<String, u32> = HashMap::new();
     let mut todo_in_segment = false;
-    let mut proposed_in_segment = false;
     let mut last_prompt_pos: Option<usize> = None;
     let mut tests_since_edit: Vec<bool> = Vec::new();
     let mut checks_since_edit: (u32, bool) = (0, false);
@@ -701,6 +705,13 @@ pub fn extract(s: &Session) -> Features {
             Event::Human(h) => {
                 if is_injected(&h.text) {
                     continue;
+                }
+                // The agent's last words before this prompt: did it propose an approach?
+                // (Checked once per turn, not on every message, to stay cheap.)
+                if let Some(t) = turn_text.take() {
+                    if Norm::new(tail(t, 1500)).any(text::AGENT_PROPOSES).is_some() {
+                        f.agent_proposals += 1;
+                    }
                 }
                 let own = strip_ide_context(&h.text);
                 let h_text: &str = &own;
@@ -787,7 +798,6 @@ pub fn extract(s: &Session) -> Features {
                 f.errors_after_last_prompt = 0;
                 awaiting_first_reply = true;
                 todo_in_segment = false;
-                proposed_in_segment = false;
                 last_event_kind = 1;
             }
             Event::AssistantText(a) => {
@@ -805,15 +815,9 @@ pub fn extract(s: &Session) -> Features {
                     }
                     awaiting_first_reply = false;
                 }
-                if !proposed_in_segment && !f.prompts.is_empty() {
-                    let n = Norm::new(text::head(&a.text, 2000));
-                    if n.any(text::AGENT_PROPOSES).is_some() {
-                        f.agent_proposals += 1;
-                        proposed_in_segment = true;
-                    }
-                }
                 if !a.text.trim().is_empty() {
                     last_agent_text = Some(&a.text);
+                    turn_text = Some(&a.text);
                     f.assistant_texts += 1;
                     last_event_kind = 2;
                 }
@@ -863,6 +867,7 @@ pub fn extract(s: &Session) -> Features {
     f.checks_ok_after_last_edit = checks_since_edit.0;
     f.checks_failed_last = checks_since_edit.1;
     f.loop_max = failing_cmds.values().copied().max().unwrap_or(0);
+    f.side_words = Norm::new(&f.side_paths.join(" "));
     f.interrupt_at_end = last_event_kind == 4;
     f.ends_on_prompt = last_event_kind == 1;
     if let Some(t) = last_agent_text {

@@ -840,10 +840,8 @@ const OCCUPATION_VOCAB: &[(Occupation, &[&str])] = &[
 fn vocab_hits(f: &Features, words: &[&str]) -> usize {
     let mut n = 0;
     for w in words {
-        let in_paths = f.side_paths.iter().any(|s| {
-            s.split(['/', '\\', '.', '_', '-'])
-                .any(|c| c == *w || (w.contains(' ') && c == w.replace(' ', "")))
-        });
+        let in_paths =
+            f.side_words.has(w) || (w.contains(' ') && f.side_words.has(&w.replace(' ', "")));
         if in_paths || f.prompts.iter().any(|p| p.norm.has(w)) {
             n += 1;
         }

@@ -14,6 +14,19 @@ pub struct Norm {
     pub padded: String,
     /// Number of words.
     pub words: usize,
+    /// Sorted, deduplicated hashes of the words: a phrase whose first word is absent is
+    /// rejected without scanning the text (most lookups, as cue lists are long).
+    hashes: Vec<u64>,
+}
+
+/// FNV-1a, 64 bit: a fast, deterministic hash for short words.
+fn word_hash(w: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in w {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
 }
 
 impl Norm {
@@ -44,7 +57,18 @@ impl Norm {
         if !padded.ends_with(' ') {
             padded.push(' ');
         }
-        Norm { padded, words }
+        let mut hashes: Vec<u64> = padded
+            .split(' ')
+            .filter(|w| !w.is_empty())
+            .map(|w| word_hash(w.as_bytes()))
+            .collect();
+        hashes.sort_unstable();
+        hashes.dedup();
+        Norm {
+            padded,
+            words,
+            hashes,
+        }
     }
 
     /// Whether a phrase (lowercase words separated by single spaces) occurs as whole words.
@@ -54,6 +78,17 @@ impl Norm {
         // Search for " phrase " without allocating.
         if p.is_empty() || h.len() < p.len() + 2 {
             return false;
+        }
+        let first = phrase.split(' ').next().unwrap_or(phrase);
+        if self
+            .hashes
+            .binary_search(&word_hash(first.as_bytes()))
+            .is_err()
+        {
+            return false;
+        }
+        if first.len() == phrase.len() {
+            return true;
         }
         let mut i = 0;
         while let Some(pos) = find(&h[i..], p) {
