@@ -121,8 +121,8 @@ pub(crate) struct ToolUseResult<'a> {
     interrupted: Option<Lax<'a>>,
     #[serde(borrow, default)]
     exit_code: Option<Lax<'a>>,
-    #[serde(borrow, default)]
-    stdout: Option<Lax<'a>>,
+    #[serde(default)]
+    stdout: Option<serde::de::IgnoredAny>,
     #[serde(borrow, default)]
     agent_id: Option<Lax<'a>>,
     #[serde(borrow, default)]

@@ -26,8 +26,8 @@ pub struct Args {
     /// Also process every session N times (as distinct sessions) to show bounded memory.
     #[arg(long, default_value_t = 1)]
     pub copies: u32,
-    /// Repeat each phase this many times and keep the fastest (warm cache).
-    #[arg(long, default_value_t = 3)]
+    /// Timed rounds (phases run round-robin; the median is reported).
+    #[arg(long, default_value_t = 15)]
     pub repeat: u32,
     /// Print the figures as JSON.
     #[arg(long)]
@@ -126,33 +126,53 @@ fn scan(
     (bytes, lines, sessions)
 }
 
-fn timed<F: FnMut() -> (u64, u64, u64)>(name: &str, repeat: u32, hwm: bool, mut f: F) -> Phase {
-    if hwm {
-        reset_hwm();
+type Work<'a> = Box<dyn Fn() -> (u64, u64, u64) + Sync + 'a>;
+
+/// Run the phases round-robin `repeat` times (so background load hits them alike) and report
+/// each phase's median time; peak RSS comes from one separate pass per phase with the
+/// high-water mark reset before it.
+fn measure(phases: &[(String, Work<'_>)], repeat: u32, hwm: bool) -> Vec<Phase> {
+    let mut peaks = Vec::new();
+    let mut counts = Vec::new();
+    for (_, f) in phases {
+        if hwm {
+            reset_hwm();
+        }
+        counts.push(f());
+        peaks.push(if hwm {
+            status_kb("VmHWM:").map(|k| k / 1024.0)
+        } else {
+            None
+        });
     }
-    let mut best = f64::INFINITY;
-    let mut last = (0, 0, 0);
+    let mut times: Vec<Vec<f64>> = vec![Vec::new(); phases.len()];
     for _ in 0..repeat.max(1) {
-        let t = Instant::now();
-        last = f();
-        best = best.min(t.elapsed().as_secs_f64());
+        for (i, (_, f)) in phases.iter().enumerate() {
+            let t = Instant::now();
+            std::hint::black_box(f());
+            times[i].push(t.elapsed().as_secs_f64());
+        }
     }
-    let peak = if hwm {
-        status_kb("VmHWM:").map(|k| k / 1024.0)
-    } else {
-        None
-    };
-    let secs = best.max(1e-9);
-    Phase {
-        name: name.to_string(),
-        bytes: last.0,
-        lines: last.1,
-        sessions: last.2,
-        seconds: best,
-        mb_per_s: last.0 as f64 / 1e6 / secs,
-        sessions_per_s: last.2 as f64 / secs,
-        peak_rss_mb: peak,
-    }
+    phases
+        .iter()
+        .enumerate()
+        .map(|(i, (name, _))| {
+            let mut ts = times[i].clone();
+            ts.sort_by(|a, b| a.total_cmp(b));
+            let secs = ts[ts.len() / 2].max(1e-9);
+            let (bytes, lines, sessions) = counts[i];
+            Phase {
+                name: name.clone(),
+                bytes,
+                lines,
+                sessions,
+                seconds: secs,
+                mb_per_s: bytes as f64 / 1e6 / secs,
+                sessions_per_s: sessions as f64 / secs,
+                peak_rss_mb: peaks[i],
+            }
+        })
+        .collect()
 }
 
 pub fn run(args: Args) -> CmdResult {
@@ -180,27 +200,32 @@ pub fn run(args: Args) -> CmdResult {
     let hwm = reset_hwm();
     let baseline = status_kb("VmRSS:").map(|k| k / 1024.0);
 
-    let mut phases = Vec::new();
-    phases.push(timed(
-        "floor: memchr + serde_json IgnoredAny",
-        args.repeat,
-        hwm,
-        || {
-            let (b, l) = floor(&files);
-            (b, l, sources.len() as u64)
-        },
-    ));
-    phases.push(timed("scan + telemetry", args.repeat, hwm, || {
-        scan(&sources, &opts, 1, true)
-    }));
-    phases.push(timed("scan only (no telemetry)", args.repeat, hwm, || {
-        scan(&sources, &opts, 1, false)
-    }));
+    let work: Vec<(String, Work<'_>)> = vec![
+        (
+            "floor: memchr + serde_json IgnoredAny".into(),
+            Box::new(|| {
+                let (b, l) = floor(&files);
+                (b, l, sources.len() as u64)
+            }),
+        ),
+        (
+            "scan + telemetry".into(),
+            Box::new(|| scan(&sources, &opts, 1, true)),
+        ),
+        (
+            "scan only (no telemetry)".into(),
+            Box::new(|| scan(&sources, &opts, 1, false)),
+        ),
+    ];
+    let mut phases = measure(&work, args.repeat, hwm);
     if args.copies > 1 {
-        let name = format!("scan + telemetry, corpus x{}", args.copies);
-        phases.push(timed(&name, 1, hwm, || {
-            scan(&sources, &opts, args.copies, true)
-        }));
+        let copies = args.copies;
+        let (src, o) = (&sources, &opts);
+        let many: Vec<(String, Work<'_>)> = vec![(
+            format!("scan + telemetry, corpus x{copies}"),
+            Box::new(move || scan(src, o, copies, true)),
+        )];
+        phases.extend(measure(&many, 1, hwm));
     }
     let report = Report {
         threads: rayon::current_num_threads(),
