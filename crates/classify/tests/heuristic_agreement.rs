@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 const FLOORS: &[(&str, f64)] = &[
     ("work_mode exact", 0.75),
     ("codebase_relation exact", 0.85),
-    ("expertise exact", 0.40),
+    ("expertise exact", 0.50),
     ("expertise within one", 0.85),
     ("user_profile exact", 0.85),
     ("work_performed exact", 0.95),

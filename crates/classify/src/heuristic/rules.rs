@@ -510,15 +510,11 @@ pub fn expertise(f: &Features) -> (Expertise, Notes) {
             }
         }
     }
+    // Pasting a failure back is reporting, not choosing what to check: not counted.
     let targeted = subst
         .iter()
         .filter(|p| p.norm.any(text::VERIFY_TARGETED).is_some())
-        .count()
-        + subst
-            .iter()
-            .filter(|p| p.n > 0 && p.pasted_output)
-            .count()
-            .min(2);
+        .count();
     let generic = subst
         .iter()
         .filter(|p| p.norm.any(text::VERIFY_GENERIC).is_some())
@@ -573,9 +569,30 @@ pub fn expertise(f: &Features) -> (Expertise, Notes) {
         1
     };
     let structural_knowledge = structural.len() >= 2 || (structural.len() >= 1 && named >= 2);
-    if level >= 3 && structural_knowledge && (targeted >= 1 || corr_up >= 1) {
+    // Catching the agent's mistakes repeatedly (and the agent conceding) is Advanced even
+    // without structural vocabulary.
+    let caught = corr_up >= 2 && f.agent_concedes >= 1;
+    if level >= 3 && ((structural_knowledge && (targeted >= 1 || corr_up >= 1)) || caught) {
         level = 4;
     }
+    // Expert needs what the rubric singles out: unprompted trade-offs or preemptive edge cases.
+    let edge_cases = subst
+        .iter()
+        .filter(|p| {
+            p.norm
+                .any(&[
+                    "edge case",
+                    "edge cases",
+                    "corner case",
+                    "scenario",
+                    "scenarios",
+                    "what happens if",
+                    "what happens when",
+                    "what if",
+                ])
+                .is_some()
+        })
+        .count();
     let strong = [
         density >= 3.0 && named >= 4,
         tradeoffs >= 1,
@@ -586,7 +603,8 @@ pub fn expertise(f: &Features) -> (Expertise, Notes) {
     .iter()
     .filter(|x| **x)
     .count();
-    if level == 4 && strong >= 3 && corr_up >= 1 && corr_down == 0 {
+    if level == 4 && strong >= 2 && (tradeoffs + edge_cases) >= 1 && corr_up >= 1 && corr_down == 0
+    {
         level = 5;
     }
     if corr_down > corr_up {
