@@ -447,7 +447,8 @@ struct Builder {
     seen_tool_ids: HashSet<String>,
     results: HashMap<String, ActionResult>,
     calls: Vec<ModelCall>,
-    call_index: HashMap<(String, String), usize>,
+    /// Hash of (message id, request id) → index in `calls`.
+    call_index: HashMap<u64, usize>,
     subagents: BTreeMap<String, SubagentInfo>,
     /// agent id → agent type, learnt from Task results.
     agent_types: HashMap<String, String>,
@@ -642,8 +643,13 @@ impl Builder {
         let model = msg.model.s().map(str::to_string);
         let synthetic = r.is_api_error_message.b() || model.as_deref() == Some("<synthetic>");
         if let (false, Some(mid)) = (synthetic, msg.id.s()) {
-            let rid = r.request_id.s().unwrap_or("").to_string();
-            let key = (mid.to_string(), rid.clone());
+            let rid = r.request_id.s().unwrap_or("");
+            let key = {
+                use std::hash::{Hash, Hasher};
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                (mid, rid).hash(&mut h);
+                h.finish()
+            };
             let u = msg.usage.0.unwrap_or_default();
             let tok = |v: Option<f64>| v.map(|x| x.max(0.0) as u64).unwrap_or(0);
             let idx = match self.call_index.get(&key) {
@@ -651,7 +657,7 @@ impl Builder {
                 None => {
                     self.calls.push(ModelCall {
                         message_id: mid.to_string(),
-                        request_id: (!rid.is_empty()).then_some(rid),
+                        request_id: (!rid.is_empty()).then(|| rid.to_string()),
                         model: model.clone(),
                         timestamp: ts,
                         subagent: sub.map(str::to_string),
@@ -1348,7 +1354,9 @@ fn read_file(
                     Ok(())
                 });
                 diag.records += n;
-                diag.merge(rec_diag);
+                if rec_diag.warnings_total > 0 || !rec_diag.ignored.is_empty() {
+                    diag.merge(rec_diag);
+                }
             }
         }
     }
