@@ -383,50 +383,6 @@ fn count_text_lines(s: &str) -> u64 {
     }
 }
 
-/// Lines changed by an edit/write whose result carried no structured patch (subagent files
-/// and streamed subagent records often omit `toolUseResult`): estimated from the tool input
-/// by trimming the common leading and trailing lines of old and new text.
-pub fn lines_from_input(tool: &str, input: &serde_json::Value, output: &str) -> Option<LineDelta> {
-    let s = |v: &serde_json::Value, k: &str| {
-        v.get(k).and_then(|x| x.as_str()).unwrap_or("").to_string()
-    };
-    match tool {
-        "Edit" => Some(line_diff(&s(input, "old_string"), &s(input, "new_string"))),
-        "MultiEdit" => {
-            let edits = input.get("edits")?.as_array()?;
-            let mut d = LineDelta::default();
-            for e in edits {
-                let x = line_diff(&s(e, "old_string"), &s(e, "new_string"));
-                d.added += x.added;
-                d.removed += x.removed;
-            }
-            Some(d)
-        }
-        // Only a fresh file is certain: an overwrite's removed lines are unknown.
-        "Write" if output.contains("created") => Some(LineDelta {
-            added: count_text_lines(&s(input, "content")),
-            removed: 0,
-        }),
-        _ => None,
-    }
-}
-
-fn line_diff(old: &str, new: &str) -> LineDelta {
-    let a: Vec<&str> = old.lines().collect();
-    let b: Vec<&str> = new.lines().collect();
-    let pre = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
-    let suf = a[pre..]
-        .iter()
-        .rev()
-        .zip(b[pre..].iter().rev())
-        .take_while(|(x, y)| x == y)
-        .count();
-    LineDelta {
-        added: (b.len() - pre - suf) as u64,
-        removed: (a.len() - pre - suf) as u64,
-    }
-}
-
 /// One record turned into what the session needs, owned; ordered later.
 struct Node {
     uuid: Option<String>,
@@ -1252,13 +1208,6 @@ pub fn read_session(
         if let Event::Action(a) = e {
             if let Some(r) = results.remove(&a.id) {
                 a.result = r;
-            }
-        }
-    }
-    for e in events.iter_mut() {
-        if let Event::Action(a) = e {
-            if a.result.lines.is_none() && a.result.status == ResultStatus::Ok {
-                a.result.lines = lines_from_input(&a.tool, &a.input, &a.result.output);
             }
         }
     }
