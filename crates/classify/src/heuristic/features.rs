@@ -287,9 +287,9 @@ pub fn cmd_cat(cmd: &str) -> CmdCat {
         "biome",
         "shellcheck",
         "actionlint",
-        "act ",
     ];
-    if CHECKS.iter().any(|t| has(t)) {
+    if CHECKS.iter().any(|t| has(t)) || c.trim_start().starts_with("act ") || c.contains("&& act ")
+    {
         return CmdCat::Check;
     }
     const GITOPS: &[&str] = &[
@@ -512,6 +512,8 @@ pub struct Features {
     pub cmd_counts: HashMap<&'static str, u32>,
     pub shell_families: BTreeSet<String>,
     pub exit_plan: u32,
+    /// Plans the user approved (ExitPlanMode accepted).
+    pub exit_plan_approved: u32,
     pub todo_plans: u32,
     pub ask_user: u32,
     pub tests_after_last_edit_passed: u32,
@@ -608,6 +610,14 @@ fn is_injected(text: &str) -> bool {
         || t.starts_with("<local-command")
         || t.starts_with("Caveat: The messages below")
         || t.starts_with("[Request interrupted")
+}
+
+/// Whether the text contains ":(" standing alone (followed by a space, end or punctuation).
+fn sad_face(t: &str) -> bool {
+    t.match_indices(":(").any(|(i, _)| {
+        let next = t[i + 2..].chars().next();
+        next.is_none_or(|c| c.is_whitespace() || matches!(c, '.' | '!' | ',' | ')'))
+    })
 }
 
 /// Remove IDE context the CLI attaches to a prompt (`<ide_selection>…</ide_selection>`,
@@ -762,8 +772,9 @@ pub fn extract(s: &Session) -> Features {
                         || tail.contains("Option")
                         || tail.contains("Which ")
                 });
+                // A sad face, not a shell prompt such as `git:(main)`.
                 let raw_low_has_sad =
-                    h_text.contains(":(") || h_text.contains("😞") || h_text.contains("🤦");
+                    sad_face(h_text) || h_text.contains("😞") || h_text.contains("🤦");
                 let p = Prompt {
                     n,
                     tech,
@@ -981,6 +992,9 @@ fn action(
         ActionKind::Plan => {
             if tool == "ExitPlanMode" {
                 f.exit_plan += 1;
+                if ok {
+                    f.exit_plan_approved += 1;
+                }
             } else if (tool == "TodoWrite" || tool == "TaskCreate") && !*todo_in_segment {
                 f.todo_plans += 1;
                 *todo_in_segment = true;

@@ -16,7 +16,7 @@ use crate::{Backend, ClassifyError, Evidence, SessionInput};
 use agentstat_facets::{Label, Labels, Provenance};
 
 /// Version of the rule set; part of every label's provenance. Bump on any rule change.
-pub const RULES_VERSION: &str = "heuristic-2026.11-1";
+pub const RULES_VERSION: &str = "heuristic-2026.11-2";
 
 /// The deterministic, offline classifier.
 #[derive(Debug, Clone, Copy, Default)]
@@ -62,7 +62,7 @@ impl HeuristicBackend {
         let (work, n) = rules::work_performed(&f, mode);
         note("work_performed", n);
         let (fail, fail_hard, n) = rules::failure_signal(&f);
-        let (succ, n2) = rules::success_signal(&f, fail_hard);
+        let (succ, n2) = rules::success_signal(&f, fail_hard, mode);
         note("success_signal", n2);
         note("failure_signal", n);
         let (out, n) = rules::outcome(&f, mode, succ, fail);

@@ -945,7 +945,7 @@ pub fn work_performed(f: &Features, mode: WorkMode) -> (Occupation, Notes) {
 }
 
 /// Success signal (§3.7).
-pub fn success_signal(f: &Features, fail_hard: u32) -> (Signal, Notes) {
+pub fn success_signal(f: &Features, fail_hard: u32, mode: WorkMode) -> (Signal, Notes) {
     // Hard signals, grouped by kind: "several hard signals" means several kinds (a commit and
     // a push of it are one piece of version-control evidence).
     let mut hard = Vec::new();
@@ -985,6 +985,10 @@ pub fn success_signal(f: &Features, fail_hard: u32) -> (Signal, Notes) {
     });
     if affirm {
         hard.push("explicit user affirmation".to_string());
+    }
+    // In a planning session the plan is the artifact; the user approving it confirms it.
+    if mode == WorkMode::Plan && f.exit_plan_approved > 0 {
+        hard.push("plan approved by the user".to_string());
     }
     let mut notes = Notes::new();
     let claims_done_end = f
@@ -1105,27 +1109,35 @@ pub fn failure_signal(f: &Features) -> (Signal, u32, Notes) {
         .iter()
         .filter(|p| p.pushback && p.complaint.is_none())
         .count();
-    let trouble = pushback + f.rejections as usize + complaints + error_reports;
+    // Recovered friction, weighted: a rejection redirects more often than it complains, and
+    // a single exasperated aside that the session recovers from is friction, not failure.
+    let trouble = pushback as f64
+        + 0.5 * f.rejections as f64
+        + complaints as f64
+        + error_reports as f64
+        + if frustrated.len() == 1 { 0.5 } else { 0.0 };
     let level = match hard.len() {
         0 => {
-            let moderate = (complaints >= 1 && trouble >= 2)
-                || trouble >= 4
-                || !frustrated.is_empty()
+            let moderate = (complaints >= 1 && trouble >= 2.0)
+                || trouble >= 4.0
+                || frustrated.len() >= 2
                 || claims_not
                 || f.checks_failed_last
                 || f.interrupt_at_end
                 || f.unrecovered_final_error
-                || (f.loop_max >= 3 && f.shell_errors >= 6);
+                || (f.loop_max >= 4 && f.shell_errors >= 8);
             if moderate {
                 notes.push(format!(
-                    "moderate: {complaints} complaints, {pushback} pushback prompts, {} rejections, {error_reports} error reports, frustration {}, fell short in final words {claims_not}, final command failed {}, interrupted at the end {}",
+                    "moderate: {complaints} complaints, {pushback} pushback prompts, {} rejections, {error_reports} error reports, frustration {:?}, fell short in final words {claims_not}, final command failed {}, interrupted at the end {}, last check failed {}, long failing loop {}",
                     f.rejections,
-                    !frustrated.is_empty(),
+                    frustrated.first().and_then(|p| p.frustration),
                     f.unrecovered_final_error,
-                    f.interrupt_at_end
+                    f.interrupt_at_end,
+                    f.checks_failed_last,
+                    f.loop_max >= 4 && f.shell_errors >= 8
                 ));
                 3
-            } else if trouble >= 1 || f.interrupts > 0 || f.loop_max >= 2 || f.shell_errors >= 5 {
+            } else if trouble > 0.0 || f.interrupts > 0 || f.loop_max >= 2 || f.shell_errors >= 5 {
                 notes.push(format!(
                     "soft, recovered: {complaints} complaints, {pushback} pushback prompts, {} rejections, {} interrupts, failing command retried {}x",
                     f.rejections, f.interrupts, f.loop_max

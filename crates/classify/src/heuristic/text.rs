@@ -288,6 +288,13 @@ pub const AFFIRM: &[&str] = &[
     "nailed it",
     "splendid",
     "fixed it",
+    "that did it",
+    "that fixed it",
+    "it worked",
+    "that worked",
+    "that's it",
+    "that would be it",
+    "works like a charm",
     "good stuff",
 ];
 
