@@ -527,3 +527,67 @@ fn classification_time_grows_linearly_with_session_length() {
         "500 turns {ts:.4}s, 2000 turns {tl:.4}s: not linear"
     );
 }
+
+/// The text helpers see arbitrary user input (pasted logs, IDE context, any script): random
+/// strings over an alphabet rich in the characters they slice on must never panic.
+#[test]
+fn text_helpers_survive_arbitrary_input() {
+    use agentstat_classify::heuristic::features::{cmd_cat, file_cat, strip_ide_context};
+    use agentstat_classify::heuristic::text::{head, tech_tokens, Norm};
+    const PIECES: &[&str] = &[
+        "<ide_selection>",
+        "</ide_selection>",
+        "<ide_opened_file>",
+        "<system-reminder>",
+        "<",
+        ">",
+        ":(",
+        "`",
+        "--",
+        "v1.2",
+        "é",
+        "日本",
+        "🤦",
+        "\n",
+        " ",
+        "_",
+        ".",
+        "/",
+        "\\",
+        "&& ",
+        "git:(",
+        "no",
+        "fix",
+        "’",
+        "a",
+        "Z",
+        "0",
+        "-",
+        "--x",
+        "(",
+        ")",
+    ];
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    for _ in 0..3000 {
+        let len = (next() % 40) as usize;
+        let s: String = (0..len)
+            .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
+            .collect();
+        let n = Norm::new(&s);
+        let _ = n.has("no") || n.has("git main") || n.starts(&["no"]);
+        let _ = tech_tokens(&s);
+        let _ = strip_ide_context(&s);
+        let _ = cmd_cat(&s);
+        let _ = file_cat(&s);
+        for cut in [0, 1, 2, 3, 7, 64] {
+            let h = head(&s, cut);
+            assert!(s.starts_with(h));
+        }
+    }
+}
