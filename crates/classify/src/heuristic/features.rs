@@ -910,6 +910,28 @@ fn tail(s: &str, max: usize) -> &str {
     &s[start..]
 }
 
+/// Lines an edit changed when the agent recorded no patch: counted from the tool input
+/// (new text as added, old text as removed). An upper bound, linear in the input: telemetry
+/// computes the exact diff; here only the size matters.
+fn approx_lines(a: &Action) -> agentstat_session::LineDelta {
+    use agentstat_telemetry::lines::count_lines;
+    let s = |k: &str| a.input.get(k).and_then(|v| v.as_str()).unwrap_or("");
+    let mut d = agentstat_session::LineDelta {
+        added: count_lines(s("content"))
+            + count_lines(s("new_string"))
+            + count_lines(s("new_source")),
+        removed: count_lines(s("old_string")),
+    };
+    if let Some(edits) = a.input.get("edits").and_then(|e| e.as_array()) {
+        for e in edits {
+            let g = |k: &str| e.get(k).and_then(|v| v.as_str()).unwrap_or("");
+            d.added += count_lines(g("new_string"));
+            d.removed += count_lines(g("old_string"));
+        }
+    }
+    d
+}
+
 #[allow(clippy::too_many_arguments)]
 fn action(
     f: &mut Features,
@@ -944,8 +966,9 @@ fn action(
             }
             f.edit_ok += 1;
             let cat = file_cat(&path);
-            let lines = a.result.lines.map(|l| l.added + l.removed).unwrap_or(0);
-            let added = a.result.lines.map(|l| l.added).unwrap_or(0);
+            let delta = a.result.lines.unwrap_or_else(|| approx_lines(a));
+            let lines = delta.added + delta.removed;
+            let added = delta.added;
             let w = edit_weight(lines);
             f.lines_changed += lines;
             f.cat_weight[cat.idx()] += w;
