@@ -1,0 +1,123 @@
+//! `agentstat scan` end to end on the ingest fixtures: exit codes, JSON fields, no transcript
+//! text or raw names in the output, warnings on stderr naming file and line.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../ingest/tests/fixtures"
+    ))
+}
+
+fn agentstat(args: &[&str], salt_home: &std::path::Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_agentstat"))
+        .args(args)
+        .env("AGENTSTAT_SALT", "scan-test-salt")
+        .env("HOME", salt_home)
+        .env_remove("CLAUDE_CONFIG_DIR")
+        .output()
+        .expect("run agentstat")
+}
+
+#[test]
+fn scan_json_has_one_pseudonymous_record_per_session() {
+    let home = tempfile::tempdir().unwrap();
+    let out = agentstat(
+        &[
+            "scan",
+            "--json",
+            fixtures().join("session_full.jsonl").to_str().unwrap(),
+        ],
+        home.path(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 1);
+    let v: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+    assert_eq!(v["schema"], 1);
+    assert_eq!(v["agent"], "claude-code");
+    assert_eq!(v["interactive"], true);
+    assert_eq!(v["telemetry"]["human_turns"], 6);
+    assert_eq!(v["telemetry"]["actions"], 10);
+    assert_eq!(v["telemetry"]["model_calls"], 8);
+    assert_eq!(v["session"].as_str().unwrap().len(), 32);
+    assert_eq!(v["user"].as_str().unwrap().len(), 32);
+    // No transcript text, no raw ids or names.
+    for secret in [
+        "greeting",
+        "fixture-person",
+        "11111111-1111",
+        "hello.py",
+        "cargo test",
+    ] {
+        assert!(
+            !stdout.contains(secret),
+            "{secret:?} leaked into scan --json"
+        );
+    }
+}
+
+#[test]
+fn scan_table_counts_sessions_and_damage_and_exits_zero() {
+    let home = tempfile::tempdir().unwrap();
+    let out = agentstat(&["scan", fixtures().to_str().unwrap()], home.path());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let row = |name: &str| -> Vec<String> {
+        let l = stdout
+            .lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_else(|| panic!("no {name} row in\n{stdout}"));
+        l[name.len()..]
+            .split_whitespace()
+            .map(str::to_string)
+            .collect()
+    };
+    // session_full, flat (+ an orphan subagent), nested, resumed, order, damaged.
+    assert_eq!(row("sessions"), vec!["7", "6"]);
+    assert!(stdout.contains("skipped: "), "{stdout}");
+    assert!(stdout.contains("truncated-json 1"), "{stdout}");
+    assert!(
+        stdout.contains("recovered: concatenated-records 1"),
+        "{stdout}"
+    );
+    assert!(stderr.contains("damaged.jsonl:3: invalid-json"), "{stderr}");
+    assert!(!stdout.contains("a real prompt") && !stderr.contains("a real prompt"));
+}
+
+#[test]
+fn scan_of_nothing_readable_exits_one() {
+    let home = tempfile::tempdir().unwrap();
+    let empty = tempfile::tempdir().unwrap();
+    let out = agentstat(&["scan", empty.path().to_str().unwrap()], home.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no session could be read"));
+}
+
+#[test]
+fn user_label_changes_the_person_key_only() {
+    let home = tempfile::tempdir().unwrap();
+    let f = fixtures().join("order");
+    let a = agentstat(&["scan", "--json", f.to_str().unwrap()], home.path());
+    let b = agentstat(
+        &["scan", "--json", "--user", "someone", f.to_str().unwrap()],
+        home.path(),
+    );
+    let va: serde_json::Value = serde_json::from_slice(&a.stdout).unwrap();
+    let vb: serde_json::Value = serde_json::from_slice(&b.stdout).unwrap();
+    assert_ne!(va["user"], vb["user"]);
+    assert_eq!(va["session"], vb["session"]);
+    assert_eq!(va["telemetry"], vb["telemetry"]);
+}

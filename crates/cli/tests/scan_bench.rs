@@ -1,0 +1,32 @@
+//! `agentstat bench` runs its phases on a small directory and reports consistent figures.
+
+use std::process::Command;
+
+#[test]
+fn bench_reports_every_phase_as_json() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../ingest/tests/fixtures");
+    let out = Command::new(env!("CARGO_BIN_EXE_agentstat"))
+        .args(["bench", dir, "--copies", "3", "--repeat", "2", "--json"])
+        .env("AGENTSTAT_SALT", "bench-test")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let phases = v["phases"].as_array().unwrap();
+    assert_eq!(phases.len(), 4);
+    let bytes: Vec<u64> = phases
+        .iter()
+        .map(|p| p["bytes"].as_u64().unwrap())
+        .collect();
+    assert!(bytes[0] > 0);
+    assert_eq!(bytes[1], bytes[0], "scan reads the same bytes as the floor");
+    assert_eq!(bytes[3], 3 * bytes[1], "x3 reads three times the bytes");
+    assert_eq!(
+        phases[3]["sessions"].as_u64().unwrap(),
+        3 * phases[1]["sessions"].as_u64().unwrap()
+    );
+}
