@@ -15,10 +15,13 @@ pub fn identity_from_cwd(cwd: &str) -> Option<&str> {
         r
     } else {
         let b = s.as_bytes();
+        let sep = |c: u8| c == b'\\' || c == b'/';
+        // Byte checks only: never slice inside a multi-byte character.
         if b.len() > 9
             && b[1] == b':'
-            && (b[2] == b'\\' || b[2] == b'/')
-            && s[3..].to_ascii_lowercase().starts_with("users")
+            && sep(b[2])
+            && b[3..8].eq_ignore_ascii_case(b"users")
+            && sep(b[8])
         {
             &s[9..]
         } else {
@@ -148,6 +151,9 @@ mod tests {
         assert_eq!(identity_from_cwd("C:\\Users\\Ann\\src"), Some("Ann"));
         assert_eq!(identity_from_cwd("/tmp/x"), None);
         assert_eq!(identity_from_cwd("/Users/"), None);
+        assert_eq!(identity_from_cwd("D:/users/bob/x"), Some("bob"));
+        assert_eq!(identity_from_cwd("C:\\Usersé\\x"), None);
+        assert_eq!(identity_from_cwd("é:\\Users\\x"), None);
     }
 
     #[test]

@@ -94,3 +94,14 @@ proptest! {
         prop_assert_eq!(d.skipped_total(), 1);
     }
 }
+
+proptest! {
+    #[test]
+    fn identity_from_any_cwd_never_panics(cwd in "\\PC{0,24}", prefix in prop::sample::select(vec!["", "/Users/", "/home/", "C:\\Users\\", "c:/users/", "\\\\?\\C:\\Users\\"])) {
+        let s = format!("{prefix}{cwd}");
+        if let Some(name) = agentstat_ingest::identity_from_cwd(&s) {
+            prop_assert!(!name.is_empty());
+            prop_assert!(!name.contains('/') && !name.contains('\\'));
+        }
+    }
+}
