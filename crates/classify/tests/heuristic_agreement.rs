@@ -128,7 +128,7 @@ fn agreement_with_reference_labels_stays_above_the_floors() {
         refs.len()
     );
     let mut diag = agentstat_ingest::Diagnostics::default();
-    let sources = agentstat_ingest::discover(&[root.clone()], &mut diag);
+    let sources = agentstat_ingest::discover(std::slice::from_ref(&root), &mut diag);
     let report = std::env::var("AGENTSTAT_AGREEMENT_REPORT").as_deref() == Ok("1");
 
     let mut t: BTreeMap<&str, Tally> = BTreeMap::new();

@@ -1075,10 +1075,8 @@ fn action(
         ActionKind::Other => {
             if tool == "AskUserQuestion" {
                 f.ask_user += 1;
-            } else if tool.contains("create_pull_request") || tool.contains("create_pr") {
-                if ok {
-                    f.prs_created += 1;
-                }
+            } else if ok && (tool.contains("create_pull_request") || tool.contains("create_pr")) {
+                f.prs_created += 1;
             }
         }
     }

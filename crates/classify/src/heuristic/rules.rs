@@ -557,18 +557,18 @@ pub fn expertise(f: &Features) -> (Expertise, Notes) {
         "verification: {targeted} targeted, {generic} generic; corrections: user→agent {corr_up} (agent conceded {}), agent→user {corr_down}; trade-off talk {tradeoffs}",
         f.agent_concedes
     ));
-    let spec = named >= 2 || structural.len() >= 2 || (named >= 1 && structural.len() >= 1);
+    let spec = named >= 2 || structural.len() >= 2 || (named >= 1 && !structural.is_empty());
     // Precise directives are Intermediate; loose, generic framing lower.
     // A coherent, specific brief is Intermediate; Beginner needs loose framing with nothing
     // named, Novice generic framing throughout.
     let mut level: i32 = if spec || sw_distinct >= 2 || own_words >= 40 || named >= 1 {
         3
-    } else if own_words >= 12 || structural.len() >= 1 {
+    } else if own_words >= 12 || !structural.is_empty() {
         2
     } else {
         1
     };
-    let structural_knowledge = structural.len() >= 2 || (structural.len() >= 1 && named >= 2);
+    let structural_knowledge = structural.len() >= 2 || (!structural.is_empty() && named >= 2);
     // Catching the agent's mistakes repeatedly (and the agent conceding) is Advanced even
     // without structural vocabulary.
     let caught = corr_up >= 2 && f.agent_concedes >= 1;
