@@ -276,7 +276,11 @@ fn flat_subagents_join_their_session_and_orphans_stand_alone() {
 fn nested_subagents_meta_compaction_and_streamed_copies() {
     let (s, d) = one("nested");
     assert!(d.skipped.is_empty(), "{:?}", d.skipped);
-    assert_eq!(s.source_files.len(), 3);
+    assert_eq!(
+        s.source_files.len(),
+        4,
+        "main, two subagents, one workflow subagent"
+    );
     let mut subs: Vec<(String, String, Option<String>, bool)> = s
         .subagents
         .iter()
@@ -311,11 +315,12 @@ fn nested_subagents_meta_compaction_and_streamed_copies() {
                 Some("Explore".into()),
                 false
             ),
+            ("aw01".into(), "nested".into(), None, false),
         ]
     );
     // The Glob streamed in a progress record and also in the nested file counts once.
     let tools: Vec<&str> = s.actions().map(|a| a.tool.as_str()).collect();
-    assert_eq!(tools, vec!["Agent", "Glob", "Bash"]);
+    assert_eq!(tools, vec!["Agent", "Glob", "Bash", "Read"]);
     assert_eq!(s.actions().nth(1).unwrap().result.status, ResultStatus::Ok);
     assert_eq!(prompts(&s), vec!["research this", "thanks"]);
     assert_eq!(s.compactions, 1);
