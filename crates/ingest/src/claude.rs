@@ -1035,7 +1035,7 @@ impl Builder {
                             }));
                         }
                     } else {
-                        self.ignore("queue:notification");
+                        self.ignore("queue:not-a-prompt");
                     }
                 }
             }

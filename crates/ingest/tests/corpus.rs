@@ -29,7 +29,7 @@ const EXPLAINED: &[&str] = &[
     "summary",
     "last-prompt",
     "queue-operation",
-    "queue:notification",
+    "queue:not-a-prompt",
     "duplicate-uuid",
     "subagent-prompt",
     "progress:hook_progress",
