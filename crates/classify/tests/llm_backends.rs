@@ -594,7 +594,10 @@ fn concurrency_limit_bounds_requests_in_flight() {
             s.spawn(move || all_ok(&b.classify(&input(sess, t)).unwrap()));
         }
     });
-    assert_eq!(server.count(), 33);
+    // 3 sessions x 11 calls; the scripted job posting is the same for every session, so a
+    // pricing call that starts after another session's identical one finished is a cache hit.
+    let sent = server.count();
+    assert!((31..=33).contains(&sent), "{sent} requests");
     let p = peak.load(Ordering::SeqCst);
     assert!(p <= 3, "{p} requests were in flight with a limit of 3");
     assert!(p >= 2, "requests were not sent concurrently (peak {p})");
