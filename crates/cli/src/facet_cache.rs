@@ -415,7 +415,10 @@ fn store(dir: &Path, key: &str, facet: &Facet) {
     let Some(parent) = path.parent() else { return };
     let write = || -> std::io::Result<()> {
         std::fs::create_dir_all(parent)?;
-        let tmp = parent.join(format!(".{key}.{}.tmp", std::process::id()));
+        // Unique per write, so concurrent stores of one key never share a temporary file.
+        static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tmp = parent.join(format!(".{key}.{}-{n}.tmp", std::process::id()));
         std::fs::write(
             &tmp,
             serde_json::to_vec(facet).map_err(std::io::Error::other)?,
