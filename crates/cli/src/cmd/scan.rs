@@ -96,7 +96,7 @@ pub fn run(args: Args) -> CmdResult {
                 return Err(e.into());
             }
         }
-    } else {
+    } else if !records.is_empty() {
         print!("{}", summary_table(&records, &diag));
     }
     pipeline::print_diagnostics(&diag, args.max_warnings);
