@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 /// Bump when the cache entry format or the facet construction changes.
-const CACHE_FORMAT: &str = "facet-cache-1";
+const CACHE_FORMAT: &str = "facet-cache-2";
 /// Bytes hashed at each end of a source file.
 const EDGE: u64 = 64 * 1024;
 
@@ -281,6 +281,15 @@ pub fn build_facet(session: &Session, options: &ExtractOptions) -> (Facet, bool,
         }
         _ => None,
     };
+    // Mirrors ingest's identity rule: without `--user` or a home directory in the working
+    // directory the key is the fallback `unknown`, which may be several people.
+    let mut telemetry = telemetry;
+    telemetry.user_unknown = options.ingest.user_label.is_none()
+        && session
+            .project
+            .as_deref()
+            .and_then(agentstat_ingest::identity_from_cwd)
+            .is_none();
     let facet = Facet {
         session_key: session_key(&options.ingest.salt, &session.id),
         user_key: session.user.0.clone(),

@@ -67,6 +67,12 @@ pub struct Telemetry {
     pub models: Vec<String>,
     /// Model family of the most-used model (`opus`, `sonnet`, `haiku`, `gpt`, `gemini`, …).
     pub model_family: Option<String>,
+    /// The person could not be identified (no home directory in the working directory and no
+    /// `--user`), so `user_key` is the installation's fallback identity `unknown`. Such a key may
+    /// stand for several people: personal mode is never switched on automatically for it.
+    /// `false` in files written before this field existed.
+    #[serde(default)]
+    pub user_unknown: bool,
 }
 
 impl Telemetry {

@@ -407,6 +407,13 @@ pub fn columns() -> Vec<ColumnSpec> {
         "month",
         Kind::Str,
         true,
+    c.push(col(
+        "user_unknown",
+        Kind::Bool,
+        false,
+        |f| V::Bool(f.telemetry.user_unknown),
+        |f, v| Ok(f.telemetry.user_unknown = to_bool(v)?),
+    ));
         |f| v_opt_str(&f.telemetry.month),
         |f, v| Ok(f.telemetry.month = Some(to_str(v)?)),
     ));

@@ -60,6 +60,7 @@ fn full_facet(i: u32) -> Facet {
             month: Some("2026-01".into()),
             models: vec!["claude-opus-4-5".into(), "claude-sonnet-4-5".into()],
             model_family: Some("opus".into()),
+            user_unknown: i % 3 == 0,
         },
         labels: Some(Labels {
             work_mode: Label::ok(WorkMode::ALL[i as usize % 9], p.clone()),

@@ -12,8 +12,78 @@
 //! in `privacy.personal_mode`.
 
 use crate::results::{Cell, Results};
+use agentstat_facets::Facet;
 use std::collections::HashSet;
 use std::hash::Hash;
+
+/// Which suppression rule a command applies to a facets table; `stats` and `report` share it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModeDecision {
+    /// Thresholds off.
+    pub personal: bool,
+    /// Thresholds off only because `--personal` was given although the data do not show one
+    /// identified person (several user keys, or the unidentified fallback key): the output must
+    /// say "at your request", never "one person".
+    pub by_request: bool,
+    /// Distinct user keys in the data.
+    pub user_keys: usize,
+    /// Some session's key is the unidentified fallback (`Telemetry::user_unknown`).
+    pub unidentified: bool,
+    /// What to print on stderr, if anything.
+    pub warning: Option<String>,
+}
+
+/// Personal mode is automatic only when every session belongs to one *identified* person and
+/// no `--min-users` was given; the fallback key `unknown` (no home directory in the working
+/// directory, e.g. containers) may stand for many people, so it never qualifies. `--personal`
+/// always turns thresholds off, with a warning when the data do not show one identified person.
+pub fn decide_mode(facets: &[Facet], personal_flag: bool, min_users_given: bool) -> ModeDecision {
+    let user_keys = facets
+        .iter()
+        .map(|f| f.user_key.as_str())
+        .collect::<HashSet<_>>()
+        .len();
+    let unidentified = facets.iter().any(|f| f.telemetry.user_unknown);
+    let one_identified = user_keys <= 1 && !unidentified;
+    let personal = personal_flag || (!min_users_given && one_identified);
+    let by_request = personal_flag && !one_identified;
+    let warning = if by_request {
+        Some(format!(
+            "agentstat: --personal: thresholds off at your request although the data hold {}; \
+             every number is published unsuppressed. Do not share this output as a summary of \
+             other people.",
+            keys_phrase(user_keys, unidentified)
+        ))
+    } else if !personal && one_identified {
+        None
+    } else if !personal && user_keys <= 1 && unidentified {
+        Some(
+            "agentstat: the sessions carry no identifiable person (no home directory in their \
+             working directories), so they may come from several people and the distinct-user \
+             threshold applies. If they are all yours, use --personal (or --user NAME)."
+                .to_string(),
+        )
+    } else {
+        None
+    };
+    ModeDecision {
+        personal,
+        by_request,
+        user_keys,
+        unidentified,
+        warning,
+    }
+}
+
+/// `3 user keys`, `1 unidentified user key`, `3 user keys (one of them unidentified)`.
+pub fn keys_phrase(user_keys: usize, unidentified: bool) -> String {
+    match (user_keys, unidentified) {
+        (1, true) => "1 unidentified user key".to_string(),
+        (1, false) => "1 user key".to_string(),
+        (n, true) => format!("{n} user keys (one of them the unidentified fallback)"),
+        (n, false) => format!("{n} user keys"),
+    }
+}
 
 /// A suppressed cell: no numbers, and no counts either — a suppressed cell's session and user
 /// counts would reveal what suppression hides (docs/RESULTS_SCHEMA.md).
@@ -197,6 +267,43 @@ mod tests {
         .cell_from_users(est, &["a"]);
         assert!(!c.suppressed);
         assert_eq!(c.value, Some(0.5));
+    }
+
+    /// Through JSON so the test does not depend on every field of `Facet`.
+    fn facet(user: &str, unknown: bool) -> Facet {
+        let telemetry = agentstat_facets::Telemetry {
+            user_unknown: unknown,
+            ..Default::default()
+        };
+        serde_json::from_value(serde_json::json!({
+            "session_key": format!("s-{user}"),
+            "user_key": user,
+            "agent": "claude-code",
+            "interactive": true,
+            "telemetry": telemetry,
+        }))
+        .expect("a minimal facet")
+    }
+
+    #[test]
+    fn personal_mode_is_automatic_only_for_one_identified_person() {
+        let one = [facet("a", false), facet("a", false)];
+        let d = decide_mode(&one, false, false);
+        assert!(d.personal && !d.by_request && d.warning.is_none());
+        // An explicit --min-users keeps the threshold even for one person.
+        assert!(!decide_mode(&one, false, true).personal);
+        // The unidentified fallback may be many people: threshold, with advice.
+        let unknown = [facet("u", true), facet("u", true)];
+        let d = decide_mode(&unknown, false, false);
+        assert!(!d.personal && d.unidentified && d.warning.is_some());
+        // Several keys: threshold; with --personal, thresholds off "at your request", warned.
+        let many = [facet("a", false), facet("b", false), facet("c", false)];
+        assert!(!decide_mode(&many, false, false).personal);
+        let d = decide_mode(&many, true, false);
+        assert!(d.personal && d.by_request && d.user_keys == 3);
+        assert!(d.warning.unwrap().contains("3 user keys"));
+        let d = decide_mode(&unknown, true, false);
+        assert!(d.personal && d.by_request);
     }
 
     #[test]

@@ -93,7 +93,14 @@ pub fn run(args: Args) -> CmdResult {
     }
 
     let people: BTreeSet<&str> = facets.iter().map(|f| f.user_key.as_str()).collect();
-    let personal = args.personal || (args.min_users.is_none() && people.len() <= 1);
+    // Shared with `stats`: never automatic for the unidentified fallback key; warns when
+    // --personal is used on several user keys.
+    let mode =
+        agentstat_stats::privacy::decide_mode(&facets, args.personal, args.min_users.is_some());
+    if let Some(w) = &mode.warning {
+        eprintln!("{w}");
+    }
+    let personal = mode.personal;
     let threshold = if personal {
         Threshold {
             min_users: args.min_users.unwrap_or(DEFAULT_MIN_USERS),
@@ -179,7 +186,12 @@ pub fn run(args: Args) -> CmdResult {
             threshold.min_users
         );
     }
-    let mode = if personal {
+    let mode = if personal && people.len() > 1 {
+        format!(
+            "thresholds off at your request ({} user keys), no suppression",
+            people.len()
+        )
+    } else if personal {
         "personal mode: one person's sessions, no suppression".to_string()
     } else {
         format!(

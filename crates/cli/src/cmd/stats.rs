@@ -2,15 +2,16 @@
 //! facets files, printed as aligned text or as the Results JSON (`docs/RESULTS_SCHEMA.md`).
 //!
 //! Personal mode (no threshold) is used with `--personal`, or automatically when every session
-//! belongs to one person and no `--min-users` was given: the only person the numbers describe
-//! is then the reader. The output always says which rule was applied.
+//! belongs to one identified person and no `--min-users` was given: the only person the numbers
+//! describe is then the reader. The unidentified fallback key never counts as one person, and
+//! `--personal` on several user keys warns and says "at your request" (see
+//! `agentstat_stats::privacy::decide_mode`). The output always says which rule was applied.
 
 use super::CmdResult;
 use agentstat_facets::Facet;
 use agentstat_stats::analyses::{analyse_with_dp, AnalysisOptions, DpOptions, DP_AVAILABLE};
-use agentstat_stats::privacy::DEFAULT_MIN_USERS;
+use agentstat_stats::privacy::{decide_mode, DEFAULT_MIN_USERS};
 use agentstat_stats::results::{Cell, Results, Table};
-use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -61,8 +62,11 @@ pub fn run(args: Args) -> CmdResult {
         }),
     };
     let facets = read_pooled(&args.paths)?;
-    let people: BTreeSet<&str> = facets.iter().map(|f| f.user_key.as_str()).collect();
-    let personal = args.personal || (args.min_users.is_none() && people.len() <= 1);
+    let mode = decide_mode(&facets, args.personal, args.min_users.is_some());
+    if let Some(w) = &mode.warning {
+        eprintln!("{w}");
+    }
+    let personal = mode.personal;
     let opts = AnalysisOptions {
         min_users: args.min_users.unwrap_or(DEFAULT_MIN_USERS),
         personal,
@@ -157,7 +161,13 @@ pub fn render_text(r: &Results) -> String {
             sm.classification_errors
         );
     }
-    if r.privacy.personal_mode {
+    if r.privacy.personal_mode && sm.people > 1 {
+        let _ = writeln!(
+            s,
+            "Thresholds off at your request ({} user keys): no cell is suppressed.",
+            sm.people
+        );
+    } else if r.privacy.personal_mode {
         let _ = writeln!(
             s,
             "Personal mode: one person's own sessions; distinct-user thresholds do not apply."
