@@ -222,12 +222,356 @@ fn no_planted_secret_reaches_any_request_label_log_or_cache() {
     }
     assert_clean("anthropic labels", &serde_json::to_string(&a).unwrap());
     assert_clean("openai labels", &serde_json::to_string(&o).unwrap());
-    assert!(a.work_mode.error.is_some(), "the echoed error was recorded");
+    assert_eq!(
+        a.work_mode.error.as_deref(),
+        Some("anthropic: HTTP 400 invalid_request_error after 1 attempt(s)"),
+        "the echoed error was recorded in our own words"
+    );
     assert_clean("batch error", &b_err.0);
     for f in files_under(dir.path())
         .iter()
         .chain(files_under(bs_dir.path()).iter())
     {
         assert_clean("a cache or state file", f);
+    }
+}
+
+/// A word of the transcript shaped like an error-type token, so a server echoing it in
+/// `error.type` is caught too.
+const MARKER: &str = "quartz_lantern_zebra_ledger";
+
+/// Every word a label error may contain: the words of our own error templates. A label error
+/// with any other word (a number aside) carries someone else's text, e.g. a provider message
+/// echoing the request. Extending an error template means extending this list on purpose.
+const OUR_WORDS: &[&str] = &[
+    // Backends and HTTP failures.
+    "anthropic",
+    "openai",
+    "batch",
+    "HTTP",
+    "after",
+    "attempt",
+    "s",
+    "timeout",
+    "connection",
+    "failed",
+    "host",
+    "not",
+    "found",
+    "TLS",
+    "error",
+    "bad",
+    "URL",
+    "reply",
+    "too",
+    "large",
+    "transport",
+    "submission",
+    "request",
+    "errored",
+    "unknown",
+    "type",
+    "canceled",
+    "expired",
+    "result",
+    "of",
+    "has",
+    "no",
+    "body",
+    "missing",
+    "from",
+    "output",
+    "message",
+    // Provider error types we name.
+    "invalid_request_error",
+    "authentication_error",
+    "permission_error",
+    "not_found_error",
+    "request_too_large",
+    "rate_limit_error",
+    "api_error",
+    "overloaded_error",
+    "timeout_error",
+    "billing_error",
+    "server_error",
+    "insufficient_quota",
+    "rate_limit_exceeded",
+    "context_length_exceeded",
+    "invalid_api_key",
+    "model_not_found",
+    "BadRequestError",
+    "NotFoundError",
+    // Invalid answers.
+    "invalid",
+    "answer",
+    "twice",
+    "is",
+    "a",
+    "JSON",
+    "object",
+    "label",
+    "one",
+    "the",
+    "allowed",
+    "options",
+    "option",
+    "decisions",
+    "list",
+    "decision",
+    "an",
+    "kind",
+    "or",
+    "by",
+    "job",
+    "posting",
+    "lacks",
+    "title",
+    "description",
+    "lists",
+    "fewer",
+    "than",
+    "skills",
+    "price",
+    "positive",
+    "number",
+    "dollars",
+    "content",
+    "tool",
+    "call",
+    "valid",
+    "choices",
+    "cached",
+    "wrong",
+    "internal",
+    "classifier",
+    "thread",
+    "panicked",
+];
+
+fn words(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty() && !w.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// Every label error of `l`, by label.
+fn label_errors(l: &agentstat_facets::Labels) -> Vec<(&'static str, String)> {
+    [
+        ("work_mode", &l.work_mode.error),
+        ("codebase_relation", &l.codebase_relation.error),
+        ("decisions", &l.decisions.error),
+        ("expertise", &l.expertise.error),
+        ("user_profile", &l.user_profile.error),
+        ("work_performed", &l.work_performed.error),
+        ("outcome", &l.outcome.error),
+        ("success_signal", &l.success_signal.error),
+        ("failure_signal", &l.failure_signal.error),
+        ("task_value", &l.task_value.error),
+    ]
+    .into_iter()
+    .filter_map(|(k, e)| e.clone().map(|e| (k, e)))
+    .collect()
+}
+
+/// Fails if `text` holds any 20-character stretch of the rendered transcript.
+fn assert_no_transcript(what: &str, text: &str, rendering: &str) {
+    assert!(
+        !text.contains(MARKER),
+        "{what} carries transcript text ({MARKER})"
+    );
+    for line in rendering.lines() {
+        let chars: Vec<char> = line.chars().collect();
+        for w in chars.windows(20) {
+            let w: String = w.iter().collect();
+            if w.chars().filter(|c| c.is_alphabetic()).count() >= 8 {
+                assert!(!text.contains(&w), "{what} carries transcript text: {w:?}");
+            }
+        }
+    }
+}
+
+fn assert_our_words(what: &str, labels: &agentstat_facets::Labels, expected_errors: usize) {
+    let errors = label_errors(labels);
+    assert_eq!(errors.len(), expected_errors, "{what}: {errors:?}");
+    for (label, e) in &errors {
+        for w in words(e) {
+            assert!(
+                OUR_WORDS.contains(&w),
+                "{what} {label} error has a word that is not ours ({w:?}): {e}"
+            );
+        }
+    }
+}
+
+/// Submitted batches in order: (custom id, params) of each request.
+type Submitted = std::sync::Arc<std::sync::Mutex<Vec<Vec<(String, serde_json::Value)>>>>;
+
+/// The scripted misbehaviour for one call, by measure: every reply echoes the request (type,
+/// code, message, a label, a bare body) in a different place. Same for both wires.
+fn hostile(req: &Recorded, openai: bool) -> Reply {
+    let echo: String = req.body.chars().take(4000).collect();
+    let err = |status: u16, kind: &str| {
+        Reply::json(
+            status,
+            &json!({"type": "error", "error": {"type": kind, "code": MARKER, "message": echo}}),
+        )
+    };
+    let answer = |input: serde_json::Value| {
+        if openai {
+            Reply::json(200, &openai_reply(&input.to_string()))
+        } else {
+            Reply::json(200, &anthropic_reply(input))
+        }
+    };
+    match measure_of(&req.body) {
+        "work_mode" => err(400, MARKER),
+        "codebase_relation" => err(400, "invalid_request_error"),
+        "decisions" => err(500, &echo),
+        "expertise" => answer(json!({"reasoning": echo, "label": echo})),
+        "user_profile" => Reply::raw(200, &echo),
+        "work_performed" => Reply::raw(413, &format!("<html>{echo}</html>")),
+        "outcome" => answer(json!(echo)),
+        "success_signal" => err(429, "rate_limit_error"),
+        "failure_signal" => Reply::json(200, &json!({"content": echo, "choices": echo}))
+            .delayed(std::time::Duration::from_millis(900)),
+        "job_posting" => {
+            let schema = if openai {
+                req.json()["response_format"]["json_schema"]["schema"].clone()
+            } else {
+                req.json()["tools"][0]["input_schema"].clone()
+            };
+            answer(good_answer(&schema))
+        }
+        "price" => err(503, &format!("overloaded_error {echo}")),
+        _ => err(400, &echo),
+    }
+}
+
+#[test]
+fn no_request_text_reaches_a_label_error_facet_or_cache() {
+    let mut s = planted_session();
+    s.events.push(Event::Human(HumanTurn {
+        text: format!("Rename {MARKER} in the billing module, keep the migration reversible"),
+        ..Default::default()
+    }));
+    let rendering = render(&s).text;
+    assert!(rendering.contains(MARKER));
+    let t = Telemetry::default();
+    let inp = SessionInput {
+        session: &s,
+        telemetry: &t,
+    };
+    let tight = |o: &mut agentstat_classify::llm::LlmOptions| {
+        o.retry.max_attempts = 2;
+        o.timeout = std::time::Duration::from_millis(300);
+    };
+
+    let server = Server::start(|req, _| hostile(req, req.path.ends_with("/chat/completions")));
+    let dir = tempfile::tempdir().unwrap();
+    let mut opts = options(dir.path(), &server.base);
+    tight(&mut opts);
+    let a = anthropic_backend(&opts).unwrap().classify(&inp).unwrap();
+    let mut o_opts = options(&dir.path().join("o"), &format!("{}/v1", server.base));
+    o_opts.model = Some("local".into());
+    tight(&mut o_opts);
+    let o = openai_backend(&o_opts).unwrap().classify(&inp).unwrap();
+    // The servers did echo the transcript back, so the checks below can fail.
+    assert!(server
+        .all()
+        .iter()
+        .filter(|r| measure_of(&r.body) != "price")
+        .all(|r| r.body.contains(MARKER)));
+
+    // Batches: each call's result misbehaves by measure; a result's `type` is echo too.
+    let batches: Submitted = Default::default();
+    let b2 = batches.clone();
+    let batch_srv = Server::start(move |req, _| {
+        if req.method == "POST" {
+            let items = req.json()["requests"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let mut b = b2.lock().unwrap();
+            b.push(
+                items
+                    .iter()
+                    .map(|it| {
+                        (
+                            it["custom_id"].as_str().unwrap_or("").to_string(),
+                            it["params"].clone(),
+                        )
+                    })
+                    .collect(),
+            );
+            let id = format!("msgbatch_{}", b.len() - 1);
+            return Reply::json(200, &json!({"id": id, "processing_status": "in_progress"}));
+        }
+        let rest = req.path.trim_start_matches("/v1/messages/batches/");
+        if let Some(id) = rest.strip_suffix("/results") {
+            let n: usize = id
+                .trim_start_matches("msgbatch_")
+                .parse()
+                .unwrap_or(usize::MAX);
+            let b = b2.lock().unwrap();
+            let mut out = String::new();
+            for (cid, params) in b.get(n).cloned().unwrap_or_default() {
+                let echo: String = params.to_string().chars().take(4000).collect();
+                let errored = |kind: &str| {
+                    json!({"type": "errored", "error": {"type": "error",
+                        "error": {"type": kind, "message": echo}}})
+                };
+                let result = match measure_of(&anthropic_text(&params)) {
+                    "work_mode" => errored("invalid_request_error"),
+                    "codebase_relation" => errored(MARKER),
+                    "decisions" => json!({"type": echo}),
+                    "expertise" => json!({"type": "succeeded",
+                        "message": anthropic_reply(json!({"reasoning": echo, "label": echo}))}),
+                    "user_profile" => json!({"type": "succeeded", "message": {"content": echo}}),
+                    "job_posting" => json!({"type": "succeeded",
+                        "message": anthropic_reply(good_answer(&params["tools"][0]["input_schema"]))}),
+                    "price" => errored(&echo),
+                    _ => json!({"type": "succeeded",
+                        "message": anthropic_reply(good_answer(&params["tools"][0]["input_schema"]))}),
+                };
+                out.push_str(&json!({"custom_id": cid, "result": result}).to_string());
+                out.push('\n');
+            }
+            return Reply::raw(200, &out);
+        }
+        Reply::json(200, &json!({"id": rest, "processing_status": "ended"}))
+    });
+    let bs_dir = tempfile::tempdir().unwrap();
+    let b_opts = options(bs_dir.path(), &batch_srv.base);
+    let b = batch_backend(&b_opts).unwrap().classify(&inp).unwrap();
+    assert!(batch_srv
+        .all()
+        .iter()
+        .any(|r| r.method == "POST" && r.body.contains(MARKER)));
+
+    // Anthropic/OpenAI: everything but job_posting fails (price included); the batch: work
+    // mode, codebase relation, decisions, expertise, user profile and price.
+    assert_our_words("anthropic", &a, 10);
+    assert_our_words("openai", &o, 10);
+    assert_our_words("anthropic-batch", &b, 6);
+    assert_eq!(
+        a.work_mode.error.as_deref(),
+        Some("anthropic: HTTP 400 after 1 attempt(s)"),
+        "an unknown error type is dropped, not echoed"
+    );
+    assert_eq!(
+        a.failure_signal.error.as_deref(),
+        Some("anthropic: timeout after 2 attempt(s)")
+    );
+    assert_eq!(
+        b.codebase_relation.error.as_deref(),
+        Some("anthropic-batch: request errored (unknown error type) after 3 submission(s)")
+    );
+    for (what, l) in [("anthropic", &a), ("openai", &o), ("anthropic-batch", &b)] {
+        assert_no_transcript(what, &serde_json::to_string(l).unwrap(), &rendering);
+    }
+    for f in files_under(dir.path())
+        .iter()
+        .chain(files_under(bs_dir.path()).iter())
+    {
+        assert_no_transcript("a cache or state file", f, &rendering);
     }
 }

@@ -16,7 +16,7 @@ use agentstat_facets::Labels;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::http::Http;
+use super::http::{known_error_type, Http};
 use super::spec::{Answer, Classifier, Job};
 use super::{
     anthropic_answer, anthropic_params, assemble, cache_put, AnthropicConn, JobFail, LlmOptions,
@@ -228,7 +228,10 @@ impl BatchBackend {
                         ended_any = true;
                         continue;
                     }
-                    Err(e) => return Err(ClassifyError(format!("anthropic-batch: polling: {e}"))),
+                    Err(e) => {
+                        e.log("anthropic-batch: polling");
+                        return Err(ClassifyError(format!("anthropic-batch: polling: {e}")));
+                    }
                 };
                 if status.get("processing_status").and_then(Value::as_str) != Some("ended") {
                     continue;
@@ -246,7 +249,10 @@ impl BatchBackend {
                 let body = self
                     .http
                     .send("GET", &results_url, &self.conn.headers(), None)
-                    .map_err(|e| ClassifyError(format!("batch {id} results: {e}")))?;
+                    .map_err(|e| {
+                        e.log(&format!("anthropic-batch: batch {id} results"));
+                        ClassifyError(format!("anthropic-batch: batch {id} results: {e}"))
+                    })?;
                 let mut seen = HashSet::new();
                 for line in body.lines().filter(|l| !l.trim().is_empty()) {
                     let Ok(v) = serde_json::from_str::<Value>(line) else {
@@ -323,7 +329,10 @@ impl BatchBackend {
         let text = self
             .http
             .send("POST", &self.url(""), &self.conn.headers(), Some(&body))
-            .map_err(|e| ClassifyError(format!("anthropic-batch: submitting a batch: {e}")))?;
+            .map_err(|e| {
+                e.log("anthropic-batch: submitting a batch");
+                ClassifyError(format!("anthropic-batch: submitting a batch: {e}"))
+            })?;
         let v: Value = serde_json::from_str(&text)
             .map_err(|_| ClassifyError("anthropic-batch: submission reply is not JSON".into()))?;
         let id = v
@@ -364,18 +373,37 @@ impl BatchBackend {
                 }
             }
             Some("errored") => {
-                let kind = r
+                // The error object is the provider's: only a known type reaches the label; the
+                // message (which may echo the request) goes to local stderr, redacted.
+                let raw = r
                     .pointer("/error/error/type")
                     .or_else(|| r.pointer("/error/type"))
                     .and_then(Value::as_str)
-                    .unwrap_or("error");
-                if kind == "invalid_request_error" {
-                    Outcome::Failed(format!("anthropic-batch: request errored ({kind})"))
+                    .unwrap_or("");
+                let msg = r
+                    .pointer("/error/error/message")
+                    .or_else(|| r.pointer("/error/message"))
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                let kind = known_error_type(raw);
+                let shown = kind.unwrap_or("unknown error type");
+                if !msg.is_empty() || kind.is_none() {
+                    let detail: String = format!("{raw} {msg}").trim().chars().take(200).collect();
+                    eprintln!(
+                        "agentstat: anthropic-batch {} call errored ({shown}); provider said: {}",
+                        p.classifier.id(),
+                        agentstat_redact::redact(&detail).text
+                    );
+                }
+                if kind == Some("invalid_request_error") {
+                    Outcome::Failed(format!("anthropic-batch: request errored ({shown})"))
                 } else {
-                    Outcome::Resubmit(format!("request errored ({kind})"))
+                    Outcome::Resubmit(format!("request errored ({shown})"))
                 }
             }
-            Some(other) => Outcome::Resubmit(format!("request {other}")),
+            // Only the API's own result types are named; anything else is not echoed.
+            Some(t @ ("canceled" | "expired")) => Outcome::Resubmit(format!("request {t}")),
+            Some(_) => Outcome::Resubmit("result of unknown type".into()),
             None => Outcome::Resubmit("result has no type".into()),
         }
     }

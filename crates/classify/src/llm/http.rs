@@ -33,16 +33,47 @@ impl Default for RetryPolicy {
 }
 
 /// A failed request, after retries.
+///
+/// `Display` is our own words only (status, a known error type, attempt count): it becomes a
+/// label's error and so a facet column, which must never carry transcript text. The provider's
+/// own message can echo the request, so it is kept apart in `detail` for local stderr.
 #[derive(Debug, Clone)]
 pub enum HttpError {
     /// A non-retryable status, or a retryable one that persisted through every attempt.
     Status {
         status: u16,
+        /// The provider's error type when it is one we know (see [`known_error_type`]).
+        kind: Option<&'static str>,
+        /// The provider's message, unredacted; print it only through [`HttpError::log`].
         detail: String,
         attempts: u32,
     },
     /// Connection failure or timeout on every attempt.
-    Transport { detail: String, attempts: u32 },
+    Transport {
+        /// Our own name for the failure ("timeout", "connection failed", …).
+        kind: &'static str,
+        /// The client library's message (may name the host); for stderr only.
+        detail: String,
+        attempts: u32,
+    },
+}
+
+impl HttpError {
+    /// Print the provider's detail, redacted, to local stderr (never to any output file).
+    pub fn log(&self, context: &str) {
+        let detail = match self {
+            HttpError::Status { detail, .. } | HttpError::Transport { detail, .. } => detail,
+        };
+        if detail.is_empty() {
+            eprintln!("agentstat: {context}: {self}");
+        } else {
+            let clean = agentstat_redact::redact(detail);
+            eprintln!(
+                "agentstat: {context}: {self} (provider said: {})",
+                clean.text
+            );
+        }
+    }
 }
 
 impl std::fmt::Display for HttpError {
@@ -50,20 +81,50 @@ impl std::fmt::Display for HttpError {
         match self {
             HttpError::Status {
                 status,
-                detail,
+                kind,
                 attempts,
+                ..
             } => {
-                write!(f, "HTTP {status} after {attempts} attempt(s)")?;
-                if !detail.is_empty() {
-                    write!(f, ": {detail}")?;
+                write!(f, "HTTP {status}")?;
+                if let Some(k) = kind {
+                    write!(f, " {k}")?;
                 }
-                Ok(())
+                write!(f, " after {attempts} attempt(s)")
             }
-            HttpError::Transport { detail, attempts } => {
-                write!(f, "{detail} after {attempts} attempt(s)")
+            HttpError::Transport { kind, attempts, .. } => {
+                write!(f, "{kind} after {attempts} attempt(s)")
             }
         }
     }
+}
+
+/// Error types and codes of the Anthropic and OpenAI APIs (and common OpenAI-compatible
+/// servers). Only these are ever shown in a label error; anything else is dropped, since a
+/// server may put arbitrary text in the field.
+const KNOWN_ERROR_TYPES: &[&str] = &[
+    "invalid_request_error",
+    "authentication_error",
+    "permission_error",
+    "not_found_error",
+    "request_too_large",
+    "rate_limit_error",
+    "api_error",
+    "overloaded_error",
+    "timeout_error",
+    "billing_error",
+    "server_error",
+    "insufficient_quota",
+    "rate_limit_exceeded",
+    "context_length_exceeded",
+    "invalid_api_key",
+    "model_not_found",
+    "BadRequestError",
+    "NotFoundError",
+];
+
+/// `raw` as one of [`KNOWN_ERROR_TYPES`], if it is one.
+pub(crate) fn known_error_type(raw: &str) -> Option<&'static str> {
+    KNOWN_ERROR_TYPES.iter().copied().find(|k| *k == raw.trim())
 }
 
 /// Counting semaphore bounding in-flight requests across threads.
@@ -172,9 +233,11 @@ impl Http {
                 Ok((status, retry_after, text)) => {
                     let retryable = matches!(status, 408 | 409 | 425 | 429 | 500..=599);
                     if !retryable || last {
+                        let (kind, detail) = error_detail(&text);
                         return Err(HttpError::Status {
                             status,
-                            detail: error_detail(&text),
+                            kind,
+                            detail,
                             attempts: attempt,
                         });
                     }
@@ -186,6 +249,7 @@ impl Http {
                 Err(e) => {
                     if last || !retryable_transport(&e) {
                         return Err(HttpError::Transport {
+                            kind: transport_kind(&e),
                             detail: e.to_string(),
                             attempts: attempt,
                         });
@@ -258,16 +322,30 @@ fn retryable_transport(e: &ureq::Error) -> bool {
     )
 }
 
-/// The provider's own error type and message, shortened. Provider error messages describe the
-/// request's problem, not its content, but are still cut to keep logs small.
-fn error_detail(body: &str) -> String {
+/// Our own name for a transport failure.
+fn transport_kind(e: &ureq::Error) -> &'static str {
+    match e {
+        ureq::Error::Timeout(_) => "timeout",
+        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => "timeout",
+        ureq::Error::HostNotFound => "host not found",
+        ureq::Error::ConnectionFailed | ureq::Error::Io(_) => "connection failed",
+        ureq::Error::Tls(_) | ureq::Error::Rustls(_) | ureq::Error::Pem(_) => "TLS error",
+        ureq::Error::BadUri(_) | ureq::Error::RequireHttpsOnly(_) => "bad URL",
+        ureq::Error::BodyExceedsLimit(_) => "reply too large",
+        _ => "transport error",
+    }
+}
+
+/// The provider's error type (when known) and its message, shortened, for stderr. The type
+/// is looked for in `error.type`, then `error.code` (OpenAI puts specific causes there).
+fn error_detail(body: &str) -> (Option<&'static str>, String) {
     let v: serde_json::Value = match serde_json::from_str(body) {
         Ok(v) => v,
-        Err(_) => return String::new(),
+        Err(_) => return (None, body.trim().chars().take(200).collect()),
     };
     let err = v.get("error").unwrap_or(&v);
-    let kind = err.get("type").and_then(|x| x.as_str()).unwrap_or("");
-    let msg = err.get("message").and_then(|x| x.as_str()).unwrap_or("");
-    let s = format!("{kind} {msg}");
-    s.trim().chars().take(200).collect()
+    let field = |k: &str| err.get(k).and_then(|x| x.as_str()).unwrap_or("");
+    let kind = known_error_type(field("type")).or_else(|| known_error_type(field("code")));
+    let s = format!("{} {}", field("type"), field("message"));
+    (kind, s.trim().chars().take(200).collect())
 }

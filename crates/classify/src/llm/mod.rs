@@ -421,6 +421,9 @@ impl LlmBackend {
                 },
                 Err(CallError::Malformed(e)) => last = e,
                 Err(CallError::Http(e)) => {
+                    // The label gets our own words; the provider's message (which may echo
+                    // the request) goes to local stderr only.
+                    e.log(&format!("{} {} call", self.name, job.classifier.id()));
                     return Err(JobFail::Label(format!("{}: {e}", self.name)));
                 }
             }
