@@ -591,3 +591,74 @@ fn text_helpers_survive_arbitrary_input() {
         }
     }
 }
+
+// ---- habits (per-session flags about the user's behaviour) ------------------------------
+
+use agentstat_classify::heuristic::features::habits;
+
+impl B {
+    fn human_in(mut self, text: &str, mode: &str) -> B {
+        let timestamp = self.ts();
+        self.s.events.push(Event::Human(HumanTurn {
+            text: text.into(),
+            timestamp,
+            permission_mode: Some(mode.into()),
+            ..Default::default()
+        }));
+        self.t.human_turns += 1;
+        // Telemetry records the most frequent mode; any recorded mode makes the share known.
+        self.t.permission_mode.get_or_insert_with(|| mode.to_string());
+        self
+    }
+}
+
+#[test]
+fn habits_of_a_careful_session() {
+    let b = B::new()
+        .human_in(
+            "In `parse_config` the `--strict` flag drops unknown keys; fix it so that the tests in tests/config.rs should pass again.",
+            "plan",
+        )
+        .read("/home/u/src/app/src/config.rs")
+        .human_in("ok, go ahead", "default")
+        .edit("/home/u/src/app/src/config.rs", 12, 3)
+        .human_in("Now check that unknown keys are rejected, then walk me through what you changed.", "default")
+        .sh("cargo test", true);
+    let h = habits(&b.s, &b.t);
+    assert!(h.named_acceptance_test, "{h:?}");
+    assert!(h.specific_setup, "{h:?}");
+    assert!(h.asked_for_review, "{h:?}");
+    assert_eq!(h.targeted_verification, 1, "{h:?}");
+    let share = h.plan_mode_share.expect("modes were recorded");
+    assert!((share - 1.0 / 3.0).abs() < 1e-12, "{share}");
+    // Deterministic.
+    assert_eq!(habits(&b.s, &b.t), h);
+}
+
+#[test]
+fn habits_of_a_vague_session() {
+    let b = B::new()
+        .human("make the app better")
+        .edit("/home/u/src/app/src/main.rs", 40, 2)
+        .human("thanks, looks good")
+        .say("Done.");
+    let h = habits(&b.s, &b.t);
+    assert!(!h.named_acceptance_test && !h.specific_setup && !h.asked_for_review, "{h:?}");
+    assert_eq!(h.targeted_verification, 0);
+    // No permission mode recorded: the share is unknown, not zero.
+    assert_eq!(h.plan_mode_share, None);
+}
+
+#[test]
+fn review_before_any_edit_and_pasted_expectations_do_not_count() {
+    // "Review the diff" before the agent changed anything is a review task, not a check of
+    // the agent's work; "expected output" inside a pasted test log is not the user's criterion.
+    let b = B::new()
+        .human("review the diff of my branch please")
+        .read("/home/u/src/app/src/lib.rs")
+        .human("FAILED tests/test_x.py::test_parse - AssertionError\nE   expected output: 3\nE   got: 4\nTraceback (most recent call last):\n  File \"x.py\", line 3, in <module>")
+        .say("I see.");
+    let h = habits(&b.s, &b.t);
+    assert!(!h.asked_for_review, "{h:?}");
+    assert!(!h.named_acceptance_test, "{h:?}");
+}

@@ -297,6 +297,9 @@ pub fn build_facet(session: &Session, options: &ExtractOptions) -> (Facet, bool,
         agent_version: session.agent.version.clone(),
         interactive,
         excluded_reason,
+        // Measured from the session like telemetry, whatever the classifier.
+        habits: interactive
+            .then(|| agentstat_classify::heuristic::features::habits(session, &telemetry)),
         telemetry,
         labels,
     };
@@ -347,6 +350,8 @@ fn cache_key(src: &SessionSource, options: &ExtractOptions, salt_digest: &[u8]) 
     let mut h = blake3::Hasher::new();
     h.update(CACHE_FORMAT.as_bytes());
     h.update(agentstat_telemetry::TELEMETRY_VERSION.as_bytes());
+    // Habits are measured on the transcript side too: a new definition rebuilds the facet.
+    h.update(agentstat_classify::heuristic::features::HABITS_VERSION.as_bytes());
     h.update(salt_digest);
     h.update(
         options
@@ -488,6 +493,7 @@ mod tests {
             interactive: true,
             excluded_reason: None,
             telemetry: Default::default(),
+            habits: None,
             labels: None,
         };
         let key = "ab".repeat(32);

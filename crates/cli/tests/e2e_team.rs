@@ -46,6 +46,7 @@ fn facet(user: usize, i: usize, mode: WorkMode, outcome: Outcome) -> Facet {
             model_family: Some("sonnet".into()),
             ..Default::default()
         },
+        habits: None,
         labels: Some(Labels {
             work_mode: Label::ok(mode, p.clone()),
             codebase_relation: Label::ok(CodebaseRelation::Modify, p.clone()),

@@ -212,6 +212,31 @@ pub struct Facet {
     /// `None` for sessions that were not classified (non-interactive sessions are not sent to
     /// classifiers).
     pub labels: Option<Labels>,
+    /// The user's working habits in this session (deterministic, no text); `None` for
+    /// non-interactive sessions and for facets written before habits were measured.
+    #[serde(default)]
+    pub habits: Option<Habits>,
+}
+
+/// Per-session habits of the user: numbers and booleans measured deterministically from the
+/// prompts (no classifier, no text). Definitions: `docs/FACETS_SCHEMA.md`; the computation is
+/// `agentstat_classify::heuristic::features::habits`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct Habits {
+    /// A prompt states how success will be checked: a named test to pass, an expected output
+    /// or an explicit acceptance criterion.
+    pub named_acceptance_test: bool,
+    /// Prompts asking for a targeted check (what to run, reproduce, compare or assert);
+    /// generic "double check" requests are not counted.
+    pub targeted_verification: u32,
+    /// Share of the user's prompts sent in plan permission mode; `None` without prompts.
+    pub plan_mode_share: Option<f64>,
+    /// The first substantive prompt names at least two code-shaped things (identifiers,
+    /// `backticked` names, flags, versions).
+    pub specific_setup: bool,
+    /// After the agent changed files, a prompt asks it to review or explain its changes.
+    pub asked_for_review: bool,
 }
 
 /// Rubric §4's derived measures; `None` where an input label is missing.

@@ -11,7 +11,7 @@
 //! column.
 
 use crate::{
-    CodebaseRelation, Decisions, Expertise, Facet, Label, Labels, Occupation, Outcome, Provenance,
+    CodebaseRelation, Decisions, Expertise, Facet, Habits, Label, Labels, Occupation, Outcome, Provenance,
     Signal, TaskValue, Telemetry, UserProfile, ValueBand, WorkMode,
 };
 use ::parquet::basic::{Compression, Type as PhysicalType};
@@ -228,6 +228,10 @@ fn empty_labels() -> Labels {
     }
 }
 
+fn habits_mut(f: &mut Facet) -> &mut Habits {
+    f.habits.get_or_insert_with(Habits::default)
+}
+
 fn labels_mut(f: &mut Facet) -> &mut Labels {
     f.labels.get_or_insert_with(empty_labels)
 }
@@ -404,16 +408,16 @@ pub fn columns() -> Vec<ColumnSpec> {
         |f, v| Ok(f.user_key = to_str(v)?),
     ));
     c.push(col(
-        "month",
-        Kind::Str,
-        true,
-    c.push(col(
         "user_unknown",
         Kind::Bool,
         false,
         |f| V::Bool(f.telemetry.user_unknown),
         |f, v| Ok(f.telemetry.user_unknown = to_bool(v)?),
     ));
+    c.push(col(
+        "month",
+        Kind::Str,
+        true,
         |f| v_opt_str(&f.telemetry.month),
         |f, v| Ok(f.telemetry.month = Some(to_str(v)?)),
     ));
@@ -665,6 +669,50 @@ pub fn columns() -> Vec<ColumnSpec> {
         },
     ));
     provenance_cols!(c, "task_value", task_value);
+
+    // The user's habits (NULL when not measured: non-interactive sessions, older files).
+    c.push(col(
+        "habit_named_acceptance_test",
+        Kind::Bool,
+        true,
+        |f| v_opt_b(f.habits.map(|h| h.named_acceptance_test)),
+        |f, v| Ok(habits_mut(f).named_acceptance_test = to_bool(v)?),
+    ));
+    c.push(col(
+        "habit_targeted_verification",
+        Kind::Int,
+        true,
+        |f| f.habits.map_or(V::Null, |h| v_u(h.targeted_verification.into())),
+        |f, v| Ok(habits_mut(f).targeted_verification = to_u32(v)?),
+    ));
+    c.push(col(
+        "habit_plan_mode_share",
+        Kind::Float,
+        true,
+        |f| v_opt_f(f.habits.and_then(|h| h.plan_mode_share)),
+        |f, v| {
+            let x = to_f(v)?;
+            if !(0.0..=1.0).contains(&x) {
+                return Err(format!("share {x} outside 0..=1"));
+            }
+            habits_mut(f).plan_mode_share = Some(x);
+            Ok(())
+        },
+    ));
+    c.push(col(
+        "habit_specific_setup",
+        Kind::Bool,
+        true,
+        |f| v_opt_b(f.habits.map(|h| h.specific_setup)),
+        |f, v| Ok(habits_mut(f).specific_setup = to_bool(v)?),
+    ));
+    c.push(col(
+        "habit_asked_for_review",
+        Kind::Bool,
+        true,
+        |f| v_opt_b(f.habits.map(|h| h.asked_for_review)),
+        |f, v| Ok(habits_mut(f).asked_for_review = to_bool(v)?),
+    ));
 
     // Rubric §4 derived measures.
     c.push(derived("wrote_code", Kind::Bool, |f| {
@@ -996,6 +1044,7 @@ fn blank_facet() -> Facet {
         interactive: false,
         excluded_reason: None,
         telemetry: Telemetry::default(),
+        habits: None,
         labels: None,
     }
 }

@@ -62,6 +62,13 @@ fn full_facet(i: u32) -> Facet {
             model_family: Some("opus".into()),
             user_unknown: i % 3 == 0,
         },
+        habits: Some(Habits {
+            named_acceptance_test: i % 2 == 0,
+            targeted_verification: i % 4,
+            plan_mode_share: (i % 3 != 0).then_some(f64::from(i % 5) / 4.0),
+            specific_setup: i % 3 == 1,
+            asked_for_review: i % 5 == 2,
+        }),
         labels: Some(Labels {
             work_mode: Label::ok(WorkMode::ALL[i as usize % 9], p.clone()),
             codebase_relation: Label::ok(CodebaseRelation::Modify, p.clone()),
@@ -100,6 +107,7 @@ fn headless(i: u32) -> Facet {
         interactive: false,
         excluded_reason: Some("no human turns".into()),
         telemetry: Telemetry::default(),
+        habits: None,
         labels: None,
     }
 }
@@ -124,6 +132,61 @@ fn round_trip_is_exact() {
     write_facets(&path, &facets).unwrap();
     let back = read_facets(&path).unwrap();
     assert_eq!(back, facets);
+}
+
+/// Files written before the habit columns existed (here: a minimal file with only the required
+/// columns, as another tool or an older agentstat would write) read with `habits: None`; habits
+/// without a plan-mode share keep their other values.
+#[test]
+fn facets_without_habit_columns_read_as_none() {
+    use ::parquet::data_type::{BoolType, ByteArray, ByteArrayType};
+    use ::parquet::file::properties::WriterProperties;
+    use ::parquet::file::writer::SerializedFileWriter;
+    use ::parquet::schema::parser::parse_message_type;
+    use std::sync::Arc;
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.parquet");
+    let schema = Arc::new(
+        parse_message_type(
+            "message m { required binary session_key (STRING); required binary user_key (STRING); required boolean interactive; }",
+        )
+        .unwrap(),
+    );
+    let file = std::fs::File::create(&path).unwrap();
+    let mut w =
+        SerializedFileWriter::new(file, schema, Arc::new(WriterProperties::builder().build()))
+            .unwrap();
+    let mut rg = w.next_row_group().unwrap();
+    for v in ["s1", "u1"] {
+        let mut c = rg.next_column().unwrap().unwrap();
+        c.typed::<ByteArrayType>()
+            .write_batch(&[ByteArray::from(v)], None, None)
+            .unwrap();
+        c.close().unwrap();
+    }
+    let mut c = rg.next_column().unwrap().unwrap();
+    c.typed::<BoolType>().write_batch(&[true], None, None).unwrap();
+    c.close().unwrap();
+    rg.close().unwrap();
+    w.close().unwrap();
+    let back = read_facets(&path).unwrap();
+    assert_eq!(back.len(), 1);
+    assert_eq!(back[0].habits, None);
+
+    let p2 = dir.path().join("partial.parquet");
+    let mut g = full_facet(6);
+    g.habits = Some(Habits {
+        plan_mode_share: None,
+        targeted_verification: 2,
+        ..Habits::default()
+    });
+    let mut h = full_facet(7);
+    h.habits = None;
+    write_facets(&p2, &[g.clone(), h.clone()]).unwrap();
+    let back = read_facets(&p2).unwrap();
+    assert_eq!(back[0].habits, g.habits);
+    assert_eq!(back[1].habits, None);
 }
 
 #[test]
@@ -301,6 +364,7 @@ fn arb_facet() -> impl Strategy<Value = Facet> {
                     models,
                     ..Telemetry::default()
                 },
+                habits: None,
                 labels,
             }
         })

@@ -496,6 +496,7 @@ fn habit_facets() -> Vec<agentstat_facets::Facet> {
                     subagents: (i % 5 == 1) as u32,
                     ..Default::default()
                 },
+                habits: None,
                 labels: Some(Labels {
                     work_mode: Label::ok(WorkMode::Build, p.clone()),
                     codebase_relation: Label::ok(CodebaseRelation::Modify, p.clone()),

@@ -296,6 +296,7 @@ mod tests {
                 git_commits: commits,
                 ..Default::default()
             },
+            habits: None,
             labels: Some(Labels {
                 work_mode: Label::ok(WorkMode::Build, p.clone()),
                 codebase_relation: Label::ok(CodebaseRelation::Modify, p.clone()),

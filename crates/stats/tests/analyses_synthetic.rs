@@ -104,6 +104,7 @@ fn synth(users: usize, per_user: usize, seed: u64) -> Vec<Facet> {
                     model_family: Some(["opus", "sonnet"][r.below(2)].into()),
                     ..Telemetry::default()
                 },
+                habits: None,
                 labels: Some(Labels {
                     work_mode: Label::ok(mode, prov()),
                     codebase_relation: Label::ok(relation, prov()),
@@ -149,6 +150,7 @@ fn headless(i: usize, user: &str) -> Facet {
             lines_added: 5000,
             ..Telemetry::default()
         },
+        habits: None,
         labels: None,
     }
 }

@@ -1082,6 +1082,128 @@ fn action(
     }
 }
 
+/// Version of the habit definitions below; part of the facet cache key. Bump on any change.
+pub const HABITS_VERSION: &str = "habits-1";
+
+/// A prompt that says how success will be checked: a test to pass, an expected output, an
+/// explicit criterion. Phrases, not single words: "test" alone is a request, not a criterion.
+pub const ACCEPTANCE: &[&str] = &[
+    "make the test pass",
+    "make the tests pass",
+    "make tests pass",
+    "make sure the test passes",
+    "make sure the tests pass",
+    "make sure tests pass",
+    "make sure all tests pass",
+    "until the test passes",
+    "until the tests pass",
+    "until tests pass",
+    "so that the test passes",
+    "so that the tests pass",
+    "should pass",
+    "must pass",
+    "needs to pass",
+    "need to pass",
+    "has to pass",
+    "have to pass",
+    "acceptance test",
+    "acceptance tests",
+    "acceptance criteria",
+    "acceptance criterion",
+    "success criteria",
+    "success criterion",
+    "definition of done",
+    "done when",
+    "it's done when",
+    "expected output",
+    "expected result",
+    "expected behavior",
+    "expected behaviour",
+    "should return",
+    "should output",
+    "should print",
+    "should produce",
+    "should equal",
+    "should be equal to",
+    "failing test",
+    "write a failing test",
+];
+
+/// A request to review or explain the agent's own changes (counted only after it changed files).
+pub const REVIEW: &[&str] = &[
+    "review the changes",
+    "review your changes",
+    "review the change",
+    "review your change",
+    "review the code you",
+    "review your code",
+    "review your work",
+    "review what you",
+    "review the diff",
+    "self review",
+    "explain what you changed",
+    "explain the changes",
+    "explain your changes",
+    "explain the change",
+    "explain what you did",
+    "walk me through",
+    "what did you change",
+    "what have you changed",
+    "what exactly did you change",
+    "show me the diff",
+    "show me the changes",
+    "show the diff",
+    "summarize the changes",
+    "summarise the changes",
+    "summarize what you changed",
+    "summarise what you changed",
+    "look over your",
+];
+
+/// The user's habits in one session (`agentstat_facets::Habits`; definitions in
+/// `docs/FACETS_SCHEMA.md`). Deterministic; reads only the user's prompts, the permission mode
+/// and where edits fell, never the agent's text. `t` tells whether any permission mode was
+/// recorded: without one the plan-mode share is unknown (`None`), not zero.
+pub fn habits(s: &Session, t: &agentstat_facets::Telemetry) -> agentstat_facets::Habits {
+    habits_of(&extract(s), t)
+}
+
+/// [`habits`] from already extracted features (one pass shared with the classifier).
+pub fn habits_of(f: &Features, t: &agentstat_facets::Telemetry) -> agentstat_facets::Habits {
+    // Pasted logs say "expected output" and "should return" too: only the user's own prompts.
+    let own = || f.substantive_prompts().filter(|p| !p.pasted_output);
+    let named_acceptance_test = own().any(|p| p.norm.any(ACCEPTANCE).is_some());
+    // The same count as the expertise rule's "verification: N targeted" (`explain` shows it).
+    let targeted_verification = f
+        .substantive_prompts()
+        .filter(|p| p.norm.any(text::VERIFY_TARGETED).is_some())
+        .count() as u32;
+    let plan_mode_share = (t.permission_mode.is_some() && !f.prompts.is_empty()).then(|| {
+        f.prompts.iter().filter(|p| p.plan_mode).count() as f64 / f.prompts.len() as f64
+    });
+    // The setup is the first substantive prompt; a pasted snippet counts at most two names,
+    // as in the expertise rule.
+    let specific_setup = f.substantive_prompts().next().is_some_and(|p| {
+        p.tech.named().min(if p.pasted_output { 2 } else { usize::MAX }) >= 2
+    });
+    // Edits before prompt n are those of segments 0..n (work before a prompt belongs to the
+    // segment of the prompt it followed).
+    let edited_before = |n: usize| {
+        f.seg_edits
+            .iter()
+            .take(n)
+            .any(|seg| seg.iter().any(|w| *w > 0.0))
+    };
+    let asked_for_review = own().any(|p| edited_before(p.n) && p.norm.any(REVIEW).is_some());
+    agentstat_facets::Habits {
+        named_acceptance_test,
+        targeted_verification,
+        plan_mode_share,
+        specific_setup,
+        asked_for_review,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

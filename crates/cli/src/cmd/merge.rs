@@ -180,6 +180,7 @@ mod tests {
                 human_turns: turns,
                 ..Default::default()
             },
+            habits: None,
             labels: None,
         }
     }
