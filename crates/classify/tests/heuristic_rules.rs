@@ -607,7 +607,9 @@ impl B {
         }));
         self.t.human_turns += 1;
         // Telemetry records the most frequent mode; any recorded mode makes the share known.
-        self.t.permission_mode.get_or_insert_with(|| mode.to_string());
+        self.t
+            .permission_mode
+            .get_or_insert_with(|| mode.to_string());
         self
     }
 }
@@ -643,7 +645,10 @@ fn habits_of_a_vague_session() {
         .human("thanks, looks good")
         .say("Done.");
     let h = habits(&b.s, &b.t);
-    assert!(!h.named_acceptance_test && !h.specific_setup && !h.asked_for_review, "{h:?}");
+    assert!(
+        !h.named_acceptance_test && !h.specific_setup && !h.asked_for_review,
+        "{h:?}"
+    );
     assert_eq!(h.targeted_verification, 0);
     // No permission mode recorded: the share is unknown, not zero.
     assert_eq!(h.plan_mode_share, None);

@@ -11,8 +11,8 @@
 //! column.
 
 use crate::{
-    CodebaseRelation, Decisions, Expertise, Facet, Habits, Label, Labels, Occupation, Outcome, Provenance,
-    Signal, TaskValue, Telemetry, UserProfile, ValueBand, WorkMode,
+    CodebaseRelation, Decisions, Expertise, Facet, Habits, Label, Labels, Occupation, Outcome,
+    Provenance, Signal, TaskValue, Telemetry, UserProfile, ValueBand, WorkMode,
 };
 use ::parquet::basic::{Compression, Type as PhysicalType};
 use ::parquet::column::reader::ColumnReader;
@@ -682,7 +682,10 @@ pub fn columns() -> Vec<ColumnSpec> {
         "habit_targeted_verification",
         Kind::Int,
         true,
-        |f| f.habits.map_or(V::Null, |h| v_u(h.targeted_verification.into())),
+        |f| {
+            f.habits
+                .map_or(V::Null, |h| v_u(h.targeted_verification.into()))
+        },
         |f, v| Ok(habits_mut(f).targeted_verification = to_u32(v)?),
     ));
     c.push(col(

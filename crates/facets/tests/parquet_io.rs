@@ -166,7 +166,9 @@ fn facets_without_habit_columns_read_as_none() {
         c.close().unwrap();
     }
     let mut c = rg.next_column().unwrap().unwrap();
-    c.typed::<BoolType>().write_batch(&[true], None, None).unwrap();
+    c.typed::<BoolType>()
+        .write_batch(&[true], None, None)
+        .unwrap();
     c.close().unwrap();
     rg.close().unwrap();
     w.close().unwrap();

@@ -1178,13 +1178,15 @@ pub fn habits_of(f: &Features, t: &agentstat_facets::Telemetry) -> agentstat_fac
         .substantive_prompts()
         .filter(|p| p.norm.any(text::VERIFY_TARGETED).is_some())
         .count() as u32;
-    let plan_mode_share = (t.permission_mode.is_some() && !f.prompts.is_empty()).then(|| {
-        f.prompts.iter().filter(|p| p.plan_mode).count() as f64 / f.prompts.len() as f64
-    });
+    let plan_mode_share = (t.permission_mode.is_some() && !f.prompts.is_empty())
+        .then(|| f.prompts.iter().filter(|p| p.plan_mode).count() as f64 / f.prompts.len() as f64);
     // The setup is the first substantive prompt; a pasted snippet counts at most two names,
     // as in the expertise rule.
     let specific_setup = f.substantive_prompts().next().is_some_and(|p| {
-        p.tech.named().min(if p.pasted_output { 2 } else { usize::MAX }) >= 2
+        p.tech
+            .named()
+            .min(if p.pasted_output { 2 } else { usize::MAX })
+            >= 2
     });
     // Edits before prompt n are those of segments 0..n (work before a prompt belongs to the
     // segment of the prompt it followed).
