@@ -209,48 +209,86 @@ fn render_table(s: &mut String, t: &Table) {
     if wide {
         header.push("n (sessions/people)".into());
     }
-    let mut grid: Vec<Vec<String>> = vec![header];
+    // Each cell is split into slots (value, SE, interval, counts) that are aligned separately,
+    // so values line up whatever the width of their interval.
+    let mut grid: Vec<Vec<[String; SLOTS]>> = vec![header.into_iter().map(one_slot).collect()];
     for row in &t.rows {
-        let mut line = vec![row.label.clone()];
+        let mut line = vec![one_slot(row.label.clone())];
         for (i, c) in row.cells.iter().enumerate() {
             let unit = t.columns.get(i).map_or("", |c| c.unit.as_str());
-            line.push(format_cell(c, unit, !wide));
+            line.push(cell_slots(c, unit, !wide));
         }
         if wide {
             let same = row
                 .cells
                 .windows(2)
                 .all(|w| w[0].n_sessions == w[1].n_sessions && w[0].n_users == w[1].n_users);
-            line.push(match (same, row.cells.first()) {
+            line.push(one_slot(match (same, row.cells.first()) {
                 // Counts below the threshold are not printed either.
                 (true, Some(c)) if c.suppressed => "< k".into(),
                 (true, Some(c)) => format!("{}/{}", c.n_sessions, c.n_users),
                 _ => "varies".into(),
-            });
+            }));
         }
         grid.push(line);
     }
     let ncols = grid.iter().map(Vec::len).max().unwrap_or(0);
+    let width = |s: &str| s.chars().count();
+    // Slot widths per column (data rows only; the header spans the whole column).
+    let slot_w: Vec<[usize; SLOTS]> = (0..ncols)
+        .map(|i| {
+            let mut w = [0usize; SLOTS];
+            for r in grid.iter().skip(1) {
+                if let Some(c) = r.get(i) {
+                    for (j, x) in c.iter().enumerate() {
+                        w[j] = w[j].max(width(x));
+                    }
+                }
+            }
+            w
+        })
+        .collect();
+    let inner = |w: &[usize; SLOTS]| -> usize {
+        let used: Vec<usize> = w.iter().copied().filter(|&x| x > 0).collect();
+        used.iter().sum::<usize>() + used.len().saturating_sub(1)
+    };
     let widths: Vec<usize> = (0..ncols)
         .map(|i| {
-            grid.iter()
-                .filter_map(|r| r.get(i))
-                .map(|x| x.chars().count())
-                .max()
-                .unwrap_or(0)
+            inner(&slot_w[i]).max(width(
+                &grid[0].get(i).map_or(String::new(), |c| c[0].clone()),
+            ))
         })
         .collect();
     for (ri, line) in grid.iter().enumerate() {
         let mut out = String::new();
         for (i, cell) in line.iter().enumerate() {
-            let pad = widths[i].saturating_sub(cell.chars().count());
+            let text = if ri == 0 || i == 0 {
+                cell[0].clone()
+            } else {
+                // Value right-aligned in its slot, the other slots left-aligned after it.
+                let mut parts = Vec::new();
+                for (j, x) in cell.iter().enumerate() {
+                    let w = slot_w[i][j];
+                    if w == 0 {
+                        continue;
+                    }
+                    let pad = " ".repeat(w - width(x));
+                    parts.push(if j == 0 {
+                        format!("{pad}{x}")
+                    } else {
+                        format!("{x}{pad}")
+                    });
+                }
+                parts.join(" ")
+            };
+            let pad = " ".repeat(widths[i].saturating_sub(width(&text)));
             if i == 0 {
-                out.push_str(cell);
-                out.push_str(&" ".repeat(pad));
+                out.push_str(&text);
+                out.push_str(&pad);
             } else {
                 out.push_str("  ");
-                out.push_str(&" ".repeat(pad));
-                out.push_str(cell);
+                out.push_str(&pad);
+                out.push_str(&text);
             }
         }
         let _ = writeln!(s, "{}", out.trim_end());
@@ -280,35 +318,49 @@ fn format_value(v: f64, unit: &str) -> String {
     }
 }
 
+/// Slots of a printed cell: value, SE, interval, counts.
+const SLOTS: usize = 4;
+
+fn one_slot(s: String) -> [String; SLOTS] {
+    [s, String::new(), String::new(), String::new()]
+}
+
 /// `31.2% [28.1, 34.4] n=87/38`; `suppressed` below the threshold; `—` when not estimable.
+#[cfg(test)]
 fn format_cell(c: &Cell, unit: &str, detail: bool) -> String {
+    cell_slots(c, unit, detail)
+        .iter()
+        .filter(|x| !x.is_empty())
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A cell as its slots (see [`SLOTS`]); empty strings for what it does not show.
+fn cell_slots(c: &Cell, unit: &str, detail: bool) -> [String; SLOTS] {
     if c.suppressed {
-        return "suppressed".into();
+        return one_slot("suppressed".into());
     }
     let Some(v) = c.value else {
-        return "—".into();
+        return one_slot("—".into());
     };
     // A coefficient column may hold plain numbers too (a mean, an observation count).
-    let mut out = if unit == "coef" && c.se.is_none() && v.fract() == 0.0 {
+    let value = if unit == "coef" && c.se.is_none() && v.fract() == 0.0 {
         format!("{v:.0}")
     } else {
         format_value(v, unit)
     };
+    let mut out = one_slot(value);
     if unit == "coef" {
         if let Some(se) = c.se {
-            let _ = write!(out, " ({se:.4})");
+            out[1] = format!("({se:.4})");
         }
     }
     if detail {
         if let (Some(lo), Some(hi)) = (c.ci_low, c.ci_high) {
-            let _ = write!(
-                out,
-                " [{}, {}]",
-                format_value(lo, unit),
-                format_value(hi, unit)
-            );
+            out[2] = format!("[{}, {}]", format_value(lo, unit), format_value(hi, unit));
         }
-        let _ = write!(out, " n={}/{}", c.n_sessions, c.n_users);
+        out[3] = format!("n={}/{}", c.n_sessions, c.n_users);
     }
     out
 }
@@ -316,6 +368,64 @@ fn format_cell(c: &Cell, unit: &str, detail: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Values line up (their `%` in one column) whatever the width of their interval, and the
+    /// rows are as wide as the header rule.
+    #[test]
+    fn values_align_when_cells_are_wider_than_the_header() {
+        use agentstat_stats::results::{Column, Row};
+        let cell = |v: f64, lo: f64, hi: f64, n: u64| Cell {
+            value: Some(v),
+            ci_low: Some(lo),
+            ci_high: Some(hi),
+            n_sessions: n,
+            n_users: n,
+            ..Default::default()
+        };
+        let t = Table {
+            id: "t".into(),
+            columns: vec![Column {
+                key: "s".into(),
+                label: "Share".into(),
+                unit: "share".into(),
+            }],
+            rows: vec![
+                Row {
+                    label: "Plan".into(),
+                    cells: vec![cell(0.054, 0.01, 0.143, 2)],
+                },
+                Row {
+                    label: "Fix".into(),
+                    cells: vec![cell(0.351, 0.202, 0.501, 13)],
+                },
+                Row {
+                    label: "Build".into(),
+                    cells: vec![cell(0.243, 0.014, 0.472, 9)],
+                },
+                Row {
+                    label: "Other".into(),
+                    cells: vec![Cell {
+                        suppressed: true,
+                        ..Default::default()
+                    }],
+                },
+            ],
+            ..Default::default()
+        };
+        let mut s = String::new();
+        render_table(&mut s, &t);
+        let lines: Vec<&str> = s.lines().skip(1).collect();
+        let rule = lines[1].chars().count();
+        assert!(
+            lines[0].ends_with("Share") && lines[0].chars().count() == rule,
+            "{s}"
+        );
+        let ends: Vec<usize> = lines[2..5].iter().map(|l| l.find('%').unwrap()).collect();
+        assert!(ends.iter().all(|&e| e == ends[0]), "{s}");
+        assert!(lines[2..5].iter().all(|l| l.chars().count() <= rule), "{s}");
+        let opens: Vec<usize> = lines[2..5].iter().map(|l| l.find('[').unwrap()).collect();
+        assert!(opens.iter().all(|&e| e == opens[0]), "{s}");
+    }
 
     #[test]
     fn cells_format_by_unit_and_suppression() {
