@@ -158,7 +158,10 @@ fn report_from_fixture_transcripts_then_warm_from_cache() {
             .as_array()
             .unwrap()
             .iter()
-            .any(|r| r["label"] == "Committed (n=1)"),
+            .any(|r| r["label"]
+                .as_str()
+                .is_some_and(|l| l.starts_with("Committed (n=1)")
+                    && l.contains("association by construction"))),
         "{habits}"
     );
     let facets = agentstat_facets::parquet::read_facets(out.join("facets.parquet")).unwrap();

@@ -1,12 +1,17 @@
 //! The personal section: which observable habits in one person's sessions go with verified
 //! success and with trouble.
 //!
-//! Habits are read off telemetry only (tests, commits, plan mode, interrupts, …), never off
-//! transcript text, so this stays on the facets side of the privacy boundary. Rates are simple
-//! proportions with Wilson 95% intervals: an association within one person's sessions, not a
-//! causal effect, and the page says so.
+//! Habits are read off telemetry and the facets' per-session habit flags (`Facet::habits`:
+//! acceptance test named, targeted verification, plan mode, specific setup, review asked),
+//! never off transcript text, so this stays on the facets side of the privacy boundary. Rates
+//! are simple proportions with Wilson 95% intervals: an association within one person's
+//! sessions, not a causal effect, and the page says so.
+//!
+//! Some habits are themselves evidence the success or failure measure counts (commits, pull
+//! requests, passing tests, rejections, interrupts): their rows say "association by
+//! construction" and never make the reading.
 
-use agentstat_facets::{Facet, Telemetry};
+use agentstat_facets::Facet;
 use agentstat_stats::results::{Cell, Chart, Column, Row, Table};
 use std::collections::BTreeSet;
 
@@ -19,59 +24,111 @@ pub const TROUBLE_ID: &str = "personal_habits_trouble";
 /// Below this many sessions on either side a difference is not worth a sentence.
 const MIN_SIDE: u64 = 5;
 
+/// Row-label suffixes for habits the measure itself counts.
+pub const BY_CONSTRUCTION_SUCCESS: &str =
+    " — part of the success measure — association by construction";
+pub const BY_CONSTRUCTION_TROUBLE: &str =
+    " — part of the failure measure — association by construction";
+
 struct Habit {
     name: &'static str,
-    has: fn(&Telemetry) -> bool,
+    /// `None`: not measured for this session (e.g. facets written before habit flags), so
+    /// the session is on neither side.
+    has: fn(&Facet) -> Option<bool>,
+    /// The success signal counts this habit as evidence (rubric §3.7 hard signals; the
+    /// heuristic's `rules::success_signal`): commits, pull requests, passing tests, and an
+    /// approved plan in planning sessions; an interrupt at the end lowers it.
+    in_success: bool,
+    /// The failure signal counts it: failing tests at the end, rejections, interrupts.
+    in_failure: bool,
 }
 
 const HABITS: &[Habit] = &[
     Habit {
-        name: "Ran tests",
-        has: |t| t.test_runs > 0,
+        name: "Named an acceptance test or criterion",
+        has: |f| f.habits.map(|h| h.named_acceptance_test),
+        in_success: false,
+        in_failure: false,
     },
     Habit {
-        name: "Ended with passing tests",
-        has: |t| t.last_test_passed == Some(true),
+        name: "Asked a targeted verification question",
+        has: |f| f.habits.map(|h| h.targeted_verification > 0),
+        in_success: false,
+        in_failure: false,
     },
     Habit {
-        name: "Committed",
-        has: |t| t.git_commits > 0,
+        name: "Gave a specific setup",
+        has: |f| f.habits.map(|h| h.specific_setup),
+        in_success: false,
+        in_failure: false,
     },
     Habit {
-        name: "Opened a pull request",
-        has: |t| t.pull_requests > 0,
+        name: "Asked the agent to review its changes",
+        has: |f| f.habits.map(|h| h.asked_for_review),
+        in_success: false,
+        in_failure: false,
     },
     Habit {
-        name: "Worked mostly in plan mode",
-        has: |t| t.permission_mode.as_deref() == Some("plan"),
-    },
-    Habit {
-        name: "Interrupted the agent",
-        has: |t| t.interrupts > 0,
-    },
-    Habit {
-        name: "Rejected a tool call",
-        has: |t| t.rejections > 0,
+        name: "Used plan mode",
+        has: |f| f.habits.and_then(|h| h.plan_mode_share).map(|s| s > 0.0),
+        // An approved plan is a hard success signal in planning sessions.
+        in_success: true,
+        in_failure: false,
     },
     Habit {
         name: "Auto-approved most prompts",
-        has: |t| t.auto_approve_share.is_some_and(|s| s >= 0.5),
+        has: |f| Some(f.telemetry.auto_approve_share.is_some_and(|s| s >= 0.5)),
+        in_success: false,
+        in_failure: false,
     },
     Habit {
         name: "Delegated to subagents",
-        has: |t| t.subagents > 0,
+        has: |f| Some(f.telemetry.subagents > 0),
+        in_success: false,
+        in_failure: false,
     },
     Habit {
         name: "Had a long session (10+ prompts)",
-        has: |t| t.human_turns >= 10,
+        has: |f| Some(f.telemetry.human_turns >= 10),
+        in_success: false,
+        in_failure: false,
     },
-];
-
-/// Habits the study's advice mentions but telemetry cannot see yet (they need per-session flags
-/// from the classifier, e.g. "named an acceptance test", "asked a targeted verification").
-pub const NOT_YET_MEASURED: &[&str] = &[
-    "named an acceptance test up front",
-    "asked a targeted verification question",
+    Habit {
+        name: "Ran tests",
+        has: |f| Some(f.telemetry.test_runs > 0),
+        in_success: true,
+        in_failure: true,
+    },
+    Habit {
+        name: "Ended with passing tests",
+        has: |f| Some(f.telemetry.last_test_passed == Some(true)),
+        in_success: true,
+        in_failure: true,
+    },
+    Habit {
+        name: "Committed",
+        has: |f| Some(f.telemetry.git_commits > 0),
+        in_success: true,
+        in_failure: false,
+    },
+    Habit {
+        name: "Opened a pull request",
+        has: |f| Some(f.telemetry.pull_requests > 0),
+        in_success: true,
+        in_failure: false,
+    },
+    Habit {
+        name: "Interrupted the agent",
+        has: |f| Some(f.telemetry.interrupts > 0),
+        in_success: true,
+        in_failure: true,
+    },
+    Habit {
+        name: "Rejected a tool call",
+        has: |f| Some(f.telemetry.rejections > 0),
+        in_success: false,
+        in_failure: true,
+    },
 ];
 
 /// The two personal tables (verified success, trouble), or none when no session was classified.
@@ -79,8 +136,8 @@ pub const NOT_YET_MEASURED: &[&str] = &[
 /// `min_users`/`personal` apply the same distinct-user rule as every other cell, so the tables
 /// are safe even if someone renders them outside personal mode.
 pub fn personal_habits(facets: &[Facet], min_users: u32, personal: bool) -> Vec<Table> {
-    // (verified success, hit trouble, user) per interactive classified session.
-    let rows: Vec<(&Telemetry, Option<bool>, Option<bool>, &str)> = facets
+    // (facet, verified success, hit trouble) per interactive classified session.
+    let rows: Vec<(&Facet, Option<bool>, Option<bool>)> = facets
         .iter()
         .filter(|f| f.interactive && f.labels.is_some())
         .map(|f| {
@@ -90,7 +147,7 @@ pub fn personal_habits(facets: &[Facet], min_users: u32, personal: bool) -> Vec<
             } else {
                 None
             };
-            (&f.telemetry, vs, d.hit_trouble, f.user_key.as_str())
+            (f, vs, d.hit_trouble)
         })
         .collect();
     if rows.is_empty() {
@@ -110,35 +167,49 @@ pub fn personal_habits(facets: &[Facet], min_users: u32, personal: bool) -> Vec<
     let mut never = Vec::new();
     let mut best_s: Option<(f64, String)> = None;
     let mut best_t: Option<(f64, String)> = None;
+    let flagged = rows.iter().filter(|r| r.0.habits.is_some()).count();
     for h in HABITS {
-        let with = rows.iter().filter(|r| (h.has)(r.0)).count();
+        let with = rows.iter().filter(|r| (h.has)(r.0) == Some(true)).count();
         if with == 0 {
-            never.push(h.name.to_ascii_lowercase());
+            // Flags absent from every facet are "not measured", not "never seen".
+            if rows.iter().any(|r| (h.has)(r.0).is_some()) {
+                never.push(h.name.to_ascii_lowercase());
+            }
             continue;
         }
-        let label = format!("{} (n={with})", h.name);
-        for (tab, pick, best, what) in [
+        for (tab, pick, best, what, circular, suffix) in [
             (
                 &mut success,
                 1usize,
                 &mut best_s,
                 "ended in verified success",
+                h.in_success,
+                BY_CONSTRUCTION_SUCCESS,
             ),
-            (&mut trouble, 2usize, &mut best_t, "hit trouble"),
+            (
+                &mut trouble,
+                2usize,
+                &mut best_t,
+                "hit trouble",
+                h.in_failure,
+                BY_CONSTRUCTION_TROUBLE,
+            ),
         ] {
             let side = |want: bool| {
                 let sel: Vec<_> = rows
                     .iter()
-                    .filter(|r| (h.has)(r.0) == want)
+                    .filter(|r| (h.has)(r.0) == Some(want))
                     .filter_map(|r| {
                         let y = if pick == 1 { r.1 } else { r.2 };
-                        y.map(|y| (y, r.3))
+                        y.map(|y| (y, r.0.user_key.as_str()))
                     })
                     .collect();
                 rate_cell(&sel, k)
             };
             let (cw, cwo) = (side(true), side(false));
-            if let (Some(a), Some(b)) = (cw.value, cwo.value) {
+            // A habit the measure counts would "explain" success by definition: never the
+            // headline.
+            if let (Some(a), Some(b), false) = (cw.value, cwo.value, circular) {
                 if cw.n_sessions >= MIN_SIDE && cwo.n_sessions >= MIN_SIDE {
                     let diff = a - b;
                     if best.as_ref().is_none_or(|(d, _)| diff.abs() > d.abs()) {
@@ -155,22 +226,44 @@ pub fn personal_habits(facets: &[Facet], min_users: u32, personal: bool) -> Vec<
                 }
             }
             tab.rows.push(Row {
-                label: label.clone(),
+                label: format!(
+                    "{} (n={with}){}",
+                    h.name,
+                    if circular { suffix } else { "" }
+                ),
                 cells: vec![cw, cwo],
             });
         }
     }
-    for (tab, best) in [(&mut success, best_s), (&mut trouble, best_t)] {
+    for (tab, best, measure, is_success) in [
+        (&mut success, best_s, "success", true),
+        (&mut trouble, best_t, "failure", false),
+    ] {
         tab.reading = match best {
             Some((_, s)) => format!("{s} An association in your own sessions, not a cause."),
             None => format!(
-                "Too few sessions on both sides of any habit (at least {MIN_SIDE} each) to compare yet."
+                "Too few sessions on both sides of any habit the {measure} measure does not itself count (at least {MIN_SIDE} each) to compare yet."
             ),
         };
         tab.notes.push(
             "Association, not cause: a habit can go with success because of the kind of task it is used on."
                 .into(),
         );
+        let circular: Vec<String> = HABITS
+            .iter()
+            .filter(|h| {
+                if is_success {
+                    h.in_success
+                } else {
+                    h.in_failure
+                }
+            })
+            .map(|h| h.name.to_ascii_lowercase())
+            .collect();
+        tab.notes.push(format!(
+            "Part of the {measure} measure, so their association is true by construction and never the reading: {} (the {measure} signal counts them as evidence).",
+            circular.join(", ")
+        ));
         tab.notes.push(format!(
             "n = sessions with the habit, of {} classified interactive sessions.",
             rows.len()
@@ -183,10 +276,13 @@ pub fn personal_habits(facets: &[Facet], min_users: u32, personal: bool) -> Vec<
             tab.notes
                 .push(format!("Not seen in any session: {}.", never.join(", ")));
         }
-        tab.notes.push(format!(
-            "Not measured yet (needs per-session flags from the classifier): {}.",
-            NOT_YET_MEASURED.join("; ")
-        ));
+        if flagged < rows.len() {
+            tab.notes.push(format!(
+                "Habit flags (acceptance test, targeted verification, specific setup, review, plan mode) are missing for {} of {} sessions (facets written before they were measured; re-extract to fill them): those sessions are left out of these rows.",
+                rows.len() - flagged,
+                rows.len()
+            ));
+        }
     }
     vec![success, trouble]
 }
@@ -313,7 +409,7 @@ mod tests {
     }
 
     #[test]
-    fn committing_sessions_compare_against_the_rest() {
+    fn committing_is_labelled_by_construction_and_never_the_reading() {
         let mut f = Vec::new();
         for _ in 0..6 {
             f.push(facet("u", 1, Outcome::Succeeded, 4, 0));
@@ -329,22 +425,76 @@ mod tests {
             .iter()
             .find(|r| r.label.starts_with("Committed"))
             .expect("commit row");
+        assert!(
+            row.label.ends_with(BY_CONSTRUCTION_SUCCESS),
+            "{}",
+            row.label
+        );
         assert_eq!(row.cells[0].value, Some(1.0));
         assert_eq!(row.cells[1].value, Some(0.0));
         assert_eq!(row.cells[0].n_sessions, 6);
-        assert!(s.reading.contains("committed"), "{}", s.reading);
-        assert!(s.reading.contains("not a cause"));
+        // The only contrast is circular: the reading says there is nothing to compare.
+        assert!(!s.reading.contains("committed"), "{}", s.reading);
+        assert!(s.reading.contains("does not itself count"), "{}", s.reading);
+        assert!(s.notes.iter().any(|n| n.contains("by construction")));
         let t = &tabs[1];
         let row = t
             .rows
             .iter()
             .find(|r| r.label.starts_with("Committed"))
             .unwrap();
+        // Commits are not failure evidence: no label in the trouble table, and it may lead.
+        assert_eq!(row.label, "Committed (n=6)");
         assert_eq!(row.cells[0].value, Some(0.0));
         assert_eq!(row.cells[1].value, Some(1.0));
+        assert!(t.reading.contains("committed"), "{}", t.reading);
         // Habits nobody showed are listed, not drawn as zero rows.
         assert!(s.notes.iter().any(|n| n.contains("ran tests")));
         assert!(!s.rows.iter().any(|r| r.label.starts_with("Ran tests")));
+        // No habit flags in these facets: said, and the flag habits are not "never seen".
+        assert!(s.notes.iter().any(|n| n.contains("missing for 12 of 12")));
+        assert!(!s.notes.iter().any(|n| n.contains("named an acceptance")));
+    }
+
+    #[test]
+    fn habit_flags_make_the_reading() {
+        let mut f = Vec::new();
+        for i in 0..12u32 {
+            let ok = i < 6;
+            let mut x = if ok {
+                facet("u", 0, Outcome::Succeeded, 4, 0)
+            } else {
+                facet("u", 0, Outcome::Failed, 1, 4)
+            };
+            x.session_key = format!("s{i}");
+            x.habits = Some(Habits {
+                named_acceptance_test: ok,
+                targeted_verification: u32::from(i % 2 == 0),
+                plan_mode_share: Some(0.0),
+                specific_setup: false,
+                asked_for_review: false,
+            });
+            f.push(x);
+        }
+        let tabs = personal_habits(&f, 5, true);
+        let s = &tabs[0];
+        let row = s
+            .rows
+            .iter()
+            .find(|r| r.label.starts_with("Named an acceptance test"))
+            .expect("acceptance row");
+        assert_eq!(row.label, "Named an acceptance test or criterion (n=6)");
+        assert_eq!(row.cells[0].value, Some(1.0));
+        assert_eq!(row.cells[1].value, Some(0.0));
+        assert!(
+            s.reading.contains("named an acceptance test or criterion"),
+            "{}",
+            s.reading
+        );
+        // Measured but never seen: listed as such.
+        assert!(s.notes.iter().any(|n| n.contains("gave a specific setup")));
+        assert!(s.notes.iter().any(|n| n.contains("used plan mode")));
+        assert!(!s.notes.iter().any(|n| n.contains("missing for")));
     }
 
     #[test]

@@ -381,7 +381,7 @@ fn personal_section(o: &mut String, r: &Results) {
         .iter()
         .filter(|t| t.figure == PERSONAL_FIGURE)
         .collect();
-    o.push_str(r#"<section class="part" id="personal"><h2><span class="fig">You</span>Your habits, success and trouble</h2><p class="what">Which things you can see in your own sessions go with verified success (Succeeded with hard evidence) and with hitting trouble (failure signal 3 or more). These are associations in your sessions, not causes: a habit can simply go with a kind of task.</p>"#);
+    o.push_str(r#"<section class="part" id="personal"><h2><span class="fig">You</span>Your habits, success and trouble</h2><p class="what">Which things you can see in your own sessions go with verified success (Succeeded with hard evidence) and with hitting trouble (failure signal 3 or more). These are associations in your sessions, not causes: a habit can simply go with a kind of task. Rows marked “association by construction” are habits the success or failure measure itself counts as evidence (commits, pull requests, tests, rejections, interrupts), so they cannot tell you anything new.</p>"#);
     if tabs.is_empty() {
         o.push_str(r#"<p class="missing">No classified interactive sessions, so there is nothing to compare yet.</p>"#);
     }
