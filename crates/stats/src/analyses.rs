@@ -618,8 +618,14 @@ fn fig2(th: &Threshold, all: &[&Obs]) -> Vec<Table> {
         let vals: Vec<f64> = v.iter().map(|p| 1.0 - p.1).collect();
         let users: Vec<u32> = v.iter().map(|p| p.0.user).collect();
         let rows: Vec<&Obs> = v.iter().map(|p| p.0).collect();
+        // A mean of shares lies in [0, 1], and so does its interval.
         let est = clustered_mean(&vals, &users)
-            .map(|m| m.estimate())
+            .map(|m| {
+                let mut e = m.estimate();
+                e.ci_low = e.ci_low.map(|x| x.clamp(0.0, 1.0));
+                e.ci_high = e.ci_high.map(|x| x.clamp(0.0, 1.0));
+                e
+            })
             .unwrap_or_default();
         let cell = th.cell(est, rows.len() as u64, distinct_users(&rows));
         t_push(&mut means, label.into(), vec![cell]);
@@ -627,9 +633,10 @@ fn fig2(th: &Threshold, all: &[&Obs]) -> Vec<Table> {
     means.study_reference =
         Some("study: users make about 70% of planning and about 20% of execution decisions".into());
     means.reading = reading_decision_means(&means);
-    means
-        .notes
-        .push("Mean over sessions of the user's share; 95% CIs clustered by user.".into());
+    means.notes.push(
+        "Mean over sessions of the user's share; 95% CIs clustered by user, clipped to [0, 1]."
+            .into(),
+    );
     vec![hist, means]
 }
 
@@ -766,17 +773,44 @@ fn margin_cell(th: &Threshold, fit: &Fit, rows: &[&Obs], l: u8) -> Cell {
     let set = margin_set(l);
     let set: Vec<(&str, f64)> = set.iter().map(|(k, v)| (k.as_str(), *v)).collect();
     let m = fit.margin(&set);
+    // A rate cannot leave [0, 1]; a linear probability model's margin can. The estimate is
+    // kept as the model gives it (and flagged by `extrapolation_note`); only the interval shown
+    // is clipped.
     th.cell(
         Estimate {
             value: Some(m.estimate),
             se: Some(m.se),
-            ci_low: Some(m.ci_low),
-            ci_high: Some(m.ci_high),
+            ci_low: Some(m.ci_low.clamp(0.0, 1.0)),
+            ci_high: Some(m.ci_high.clamp(0.0, 1.0)),
             p_value: None,
         },
         n,
         users,
     )
+}
+
+/// A note naming the published margins (in `cols` of `t`) that lie outside [0, 1].
+fn extrapolation_note(t: &Table, cols: &[usize]) -> Option<String> {
+    let out: Vec<String> = t
+        .rows
+        .iter()
+        .flat_map(|r| {
+            cols.iter().filter_map(move |&c| {
+                let v = r.cells.get(c)?.value?;
+                let name = &t.columns.get(c)?.label;
+                (!(0.0..=1.0).contains(&v))
+                    .then(|| format!("{} / {name}: {:.0}%", r.label, v * 100.0))
+            })
+        })
+        .collect();
+    (!out.is_empty()).then(|| {
+        format!(
+            "Extrapolated outside 0–100% by the linear probability model: {}. The estimate is \
+             shown as the model gives it; its interval is clipped to [0%, 100%]. Such a rate \
+             says the model fits this group poorly, not that the rate exceeds the bounds.",
+            out.join("; ")
+        )
+    })
 }
 
 // ---- Fig. 3 ------------------------------------------------------------------------------
@@ -1190,6 +1224,7 @@ fn fig5(th: &Threshold, all: &[&Obs]) -> Vec<Table> {
          support; 95% CIs clustered by user."
             .into(),
     );
+    notes.extend(extrapolation_note(&t, &[0, 1, 2]));
     t.notes = notes;
 
     // Troubled sessions: unadjusted rates (the troubled subsample is too small for the full
@@ -1420,6 +1455,7 @@ fn table_a1_a2(th: &Threshold, all: &[&Obs]) -> Vec<Table> {
          sample each have at least k users."
             .into(),
     );
+    a2_notes.extend(extrapolation_note(&a2, &[2]));
     a2.notes = a2_notes;
     vec![a1, a2]
 }

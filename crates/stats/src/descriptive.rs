@@ -2,9 +2,11 @@
 //! geometric means, and group-bys that count sessions and distinct users per cell.
 //!
 //! Definitions (docs/STATISTICS.md):
-//! - a share is the mean of a 0/1 variable; its SE is the CR1 cluster-robust SE of a regression
-//!   on a constant (= pyfixest `feols("y ~ 1", vcov={"CRV1": "user"})`), its 95% CI uses the t
-//!   distribution with G−1 degrees of freedom;
+//! - a mean's SE is the CR1 cluster-robust SE of a regression on a constant (= pyfixest
+//!   `feols("y ~ 1", vcov={"CRV1": "user"})`), its 95% CI uses the t distribution with G−1
+//!   degrees of freedom;
+//! - a share is the mean of a 0/1 variable with that SE, but its 95% CI is a Wilson score
+//!   interval on the design-effect-adjusted sample size, which stays in [0, 1];
 //! - quantiles are type 7 (linear interpolation between order statistics, numpy's default);
 //! - the geometric mean is `exp(mean(ln x))` over the strictly positive values only, and the
 //!   number of values left out (zero or negative) is reported, never silently mixed in.
@@ -83,10 +85,46 @@ pub fn clustered_mean<U: Hash + Eq>(values: &[f64], users: &[U]) -> Option<Clust
     })
 }
 
-/// Share of `true` with a user-clustered CI (see [`clustered_mean`]).
+/// Share of `true`: the mean and CR1 standard error of [`clustered_mean`], with a 95% interval
+/// that stays inside [0, 1] ([`wilson_clustered`]) instead of mean ± t·SE, which can leave
+/// [0, 1] and has zero width at 0% and 100%.
 pub fn clustered_share<U: Hash + Eq>(flags: &[bool], users: &[U]) -> Option<ClusteredMean> {
     let v: Vec<f64> = flags.iter().map(|&b| if b { 1.0 } else { 0.0 }).collect();
-    clustered_mean(&v, users)
+    let mut m = clustered_mean(&v, users)?;
+    if m.n_clusters >= 2 {
+        (m.ci_low, m.ci_high) = wilson_clustered(m.mean, m.se, m.n, m.n_clusters);
+    }
+    Some(m)
+}
+
+/// Wilson score interval on the effective sample size (Kish): `n_eff = n / deff`, where the
+/// design effect `deff = SE²_CR1 / (p(1−p)/n)` is floored at 1 (clustering never makes a share
+/// more precise than independent sessions would) and taken as 1 when `p` is 0 or 1 (no
+/// variance to compare). The critical value is t(0.975, G−1), as for the other clustered
+/// intervals. The interval always contains `p` and stays in [0, 1].
+pub fn wilson_clustered(p: f64, se: f64, n: usize, n_clusters: usize) -> (f64, f64) {
+    if n == 0 || n_clusters < 2 || !p.is_finite() {
+        return (f64::NAN, f64::NAN);
+    }
+    let nf = n as f64;
+    let iid = p * (1.0 - p) / nf;
+    let deff = if iid > 0.0 && se.is_finite() {
+        (se * se / iid).max(1.0)
+    } else {
+        1.0
+    };
+    let q = tdist::quantile(0.975, n_clusters as f64 - 1.0);
+    wilson(p, nf / deff, q)
+}
+
+/// Wilson score interval for a proportion `p` on `n` (possibly effective, non-integer)
+/// observations with critical value `q`.
+pub fn wilson(p: f64, n: f64, q: f64) -> (f64, f64) {
+    let q2 = q * q;
+    let denom = 1.0 + q2 / n;
+    let centre = (p + q2 / (2.0 * n)) / denom;
+    let half = q / denom * (p * (1.0 - p) / n + q2 / (4.0 * n * n)).max(0.0).sqrt();
+    ((centre - half).max(0.0), (centre + half).min(1.0))
 }
 
 /// Arithmetic mean of the finite values (`None` if there are none).
@@ -259,6 +297,48 @@ mod tests {
         assert!((m.se - var.sqrt()).abs() < 1e-12);
         assert_eq!(m.n_clusters, 3);
         assert!(m.ci_low < m.mean && m.mean < m.ci_high);
+    }
+
+    #[test]
+    fn share_intervals_stay_in_the_unit_interval() {
+        // Wilson with q = 1.96, n = 10, p = 0.5: the textbook interval (0.2366, 0.7634).
+        let (lo, hi) = wilson(0.5, 10.0, 1.959964);
+        assert!((lo - 0.2366).abs() < 1e-4 && (hi - 0.7634).abs() < 1e-4);
+        // A rare share among few users: the t interval would go below 0.
+        let mut flags = vec![false; 37];
+        flags[0] = true;
+        flags[1] = true;
+        let users: Vec<u32> = (0..37).map(|i| i % 9).collect();
+        let m = clustered_share(&flags, &users).unwrap();
+        assert!(
+            m.mean - 2.306 * m.se < 0.0,
+            "the t interval would leave [0, 1]"
+        );
+        assert!(m.ci_low >= 0.0 && m.ci_low <= m.mean && m.mean <= m.ci_high && m.ci_high <= 1.0);
+        // 0% and 100% get a real interval, not a zero-width one.
+        for (all, users) in [(false, [1, 2, 3, 1, 2, 3]), (true, [1, 2, 3, 1, 2, 3])] {
+            let m = clustered_share(&[all; 6], &users).unwrap();
+            assert!(m.ci_high - m.ci_low > 0.1, "{m:?}");
+            assert!((0.0..=1.0).contains(&m.ci_low) && (0.0..=1.0).contains(&m.ci_high));
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever the data, a clustered share's interval is inside [0, 1] and contains it.
+        #[test]
+        fn wilson_clustered_is_bounded(
+            rows in proptest::collection::vec((proptest::bool::ANY, 0u8..8), 1..80),
+        ) {
+            let flags: Vec<bool> = rows.iter().map(|r| r.0).collect();
+            let users: Vec<u8> = rows.iter().map(|r| r.1).collect();
+            let m = clustered_share(&flags, &users).unwrap();
+            if m.n_clusters >= 2 {
+                proptest::prop_assert!(0.0 <= m.ci_low && m.ci_low <= m.mean + 1e-12);
+                proptest::prop_assert!(m.mean <= m.ci_high + 1e-12 && m.ci_high <= 1.0);
+            } else {
+                proptest::prop_assert!(m.ci_low.is_nan() && m.ci_high.is_nan());
+            }
+        }
     }
 
     #[test]
