@@ -447,6 +447,9 @@ fn main() {
             ]),
             classifiers: BTreeMap::from([("heuristic / rules / h1".to_string(), 400)]),
             classification_errors: 0,
+            skipped_lines: Some(3),
+            skipped_by_reason: BTreeMap::from([("invalid json".to_string(), 3)]),
+            unreadable_sources: Some(1),
         },
         tables,
     };

@@ -337,6 +337,7 @@ fn sample(o: &mut String, r: &Results) {
             if s.classification_errors == 1 { "" } else { "s" }
         ),
     );
+    fact(o, "Data not read", not_read(s));
     fact(
         o,
         "Privacy threshold",
@@ -373,6 +374,34 @@ fn sample(o: &mut String, r: &Results) {
         );
     }
     o.push_str("</dl></section>");
+}
+
+/// Skipped lines and unreadable files: what the numbers above do not include.
+fn not_read(s: &agentstat_stats::results::Sample) -> String {
+    match (s.skipped_lines, s.unreadable_sources) {
+        (None, None) => "not recorded (report built from facets files)".into(),
+        (skipped, unreadable) => {
+            let skipped = skipped.unwrap_or(0);
+            let unreadable = unreadable.unwrap_or(0);
+            let mut v = format!(
+                "{} transcript line{} skipped{}; {} file{} or session{} unreadable",
+                thousands(skipped as i64),
+                if skipped == 1 { "" } else { "s" },
+                if s.skipped_by_reason.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", map_list(&s.skipped_by_reason))
+                },
+                thousands(unreadable as i64),
+                if unreadable == 1 { "" } else { "s" },
+                if unreadable == 1 { "" } else { "s" },
+            );
+            if skipped + unreadable > 0 {
+                v.push_str(" — left out of every number on this page; `agentstat report` printed the warnings");
+            }
+            v
+        }
+    }
 }
 
 fn personal_section(o: &mut String, r: &Results) {

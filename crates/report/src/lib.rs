@@ -36,9 +36,52 @@ pub fn sanitize(r: &mut Results) {
     }
 }
 
-/// The report page.
+/// The report page (with [`add_caveats`] applied).
 pub fn render_html(r: &Results) -> String {
-    html::page(r)
+    let mut r = r.clone();
+    add_caveats(&mut r);
+    html::page(&r)
+}
+
+/// Id of the classifier-vs-telemetry table (from `agentstat-stats`).
+pub const VALIDATION_WRITES_CODE: &str = "validation_writes_code";
+/// Marks a reading that already carries the caveat, so applying it twice changes nothing.
+const BY_CONSTRUCTION: &str = "true by construction";
+
+/// Readings that need the report's own context: the classifier-vs-telemetry agreement is
+/// true by construction for the heuristic backend, which labels a session Modify or Create
+/// only when it saw the session edit files (docs/VALIDATION.md). Idempotent.
+pub fn add_caveats(r: &mut Results) {
+    let keys: Vec<&String> = r.sample.classifiers.keys().collect();
+    let heuristic = keys.iter().filter(|k| k.starts_with("heuristic")).count();
+    // Another backend's provenance, or counts folded away below the threshold.
+    let other = keys.len() - heuristic;
+    let caveat = if heuristic > 0 && other == 0 {
+        "For the heuristic classifier used here this agreement is true by construction: it labels a session as modifying or creating code only when it saw the session edit files, so the check validates nothing; an LLM classifier is the real test."
+    } else if heuristic > 0 {
+        "Sessions labelled by the heuristic classifier agree by construction (it labels a session as modifying or creating code only when it saw edits), so this check is true by construction for them; only the other classifiers' sessions test anything."
+    } else if other > 0 && !keys.iter().any(|k| k.contains('/')) {
+        // Provenance not visible (suppressed or folded): say what holds if it was the heuristic.
+        "If these labels came from the heuristic classifier the agreement is true by construction (it labels a session as modifying or creating code only when it saw edits)."
+    } else {
+        return;
+    };
+    for t in r
+        .tables
+        .iter_mut()
+        .filter(|t| t.id == VALIDATION_WRITES_CODE)
+    {
+        if t.reading.contains(BY_CONSTRUCTION)
+            || t.notes.iter().any(|n| n.contains(BY_CONSTRUCTION))
+        {
+            continue;
+        }
+        if t.reading.is_empty() {
+            t.reading = caveat.to_string();
+        } else {
+            t.reading = format!("{} {caveat}", t.reading.trim_end());
+        }
+    }
 }
 
 /// One table as tidy CSV: one line per (row, column) cell.
@@ -156,6 +199,7 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
 pub fn write_report(dir: &Path, results: &Results) -> Result<Written, ReportError> {
     let mut r = results.clone();
     sanitize(&mut r);
+    add_caveats(&mut r);
     let tables_dir = dir.join("tables");
     std::fs::create_dir_all(&tables_dir).map_err(|source| ReportError {
         path: tables_dir.clone(),

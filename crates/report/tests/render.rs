@@ -47,6 +47,13 @@ fn results(personal: bool) -> Results {
             model_families: [("sonnet".to_string(), 12)].into(),
             classifiers: [("heuristic / rules / h-1".to_string(), 10)].into(),
             classification_errors: 0,
+            skipped_lines: Some(4),
+            skipped_by_reason: [
+                ("invalid json".to_string(), 3),
+                ("invalid utf-8".to_string(), 1),
+            ]
+            .into(),
+            unreadable_sources: Some(2),
         },
         tables: vec![
             Table {
@@ -192,4 +199,91 @@ fn a_fully_suppressed_table_is_one_sentence_not_a_chart_of_hatching() {
         "no chart for an all-suppressed table"
     );
     assert_eq!(block.matches(">suppressed</td>").count(), 3);
+}
+
+#[test]
+fn sample_section_says_what_was_not_read() {
+    let html = render_html(&results(true));
+    assert!(
+        html.contains("4 transcript lines skipped (invalid json (3), invalid utf-8 (1)); 2 files or sessions unreadable"),
+        "skipped counts on the page"
+    );
+    // From facets files nothing is known: said, not shown as zero.
+    let mut r = results(false);
+    r.sample.skipped_lines = None;
+    r.sample.skipped_by_reason.clear();
+    r.sample.unreadable_sources = None;
+    let html = render_html(&r);
+    assert!(html.contains("not recorded (report built from facets files)"));
+    assert!(!html.contains("transcript lines skipped"));
+    // results.json carries the counts; a document without them still reads.
+    let dir = tempfile::tempdir().unwrap();
+    let w = write_report(dir.path(), &results(true)).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&w.results_json).unwrap()).unwrap();
+    assert_eq!(v["sample"]["skipped_lines"], 4);
+    assert_eq!(v["sample"]["skipped_by_reason"]["invalid utf-8"], 1);
+    assert_eq!(v["sample"]["unreadable_sources"], 2);
+    let mut old = v.clone();
+    for k in ["skipped_lines", "skipped_by_reason", "unreadable_sources"] {
+        old["sample"].as_object_mut().unwrap().remove(k);
+    }
+    let back: Results = serde_json::from_value(old).unwrap();
+    assert_eq!(back.sample.skipped_lines, None);
+}
+
+fn validation_table(agreement: f64) -> Table {
+    Table {
+        id: agentstat_report::VALIDATION_WRITES_CODE.into(),
+        figure: "Validation".into(),
+        title: "Classifier vs telemetry".into(),
+        reading: "100% of sessions classified as writing code changed lines.".into(),
+        study_reference: None,
+        chart: Chart::Bars,
+        columns: vec![Column {
+            key: "agreement".into(),
+            label: "Agreement".into(),
+            unit: "share".into(),
+        }],
+        rows: vec![Row {
+            label: "Classified as writing code: lines changed".into(),
+            cells: vec![cell(agreement, 6)],
+        }],
+        notes: vec![],
+    }
+}
+
+#[test]
+fn heuristic_validation_agreement_is_called_true_by_construction() {
+    let mut r = results(false);
+    r.tables.push(validation_table(1.0));
+    let html = render_html(&r);
+    assert!(html.contains("true by construction"), "caveat on the page");
+    let dir = tempfile::tempdir().unwrap();
+    let w = write_report(dir.path(), &r).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&w.results_json).unwrap()).unwrap();
+    let t = v["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == "validation_writes_code")
+        .unwrap();
+    let reading = t["reading"].as_str().unwrap();
+    assert!(reading.starts_with("100% of sessions"), "{reading}");
+    assert_eq!(
+        reading.matches("true by construction").count(),
+        1,
+        "{reading}"
+    );
+    // Applying it twice changes nothing.
+    let mut again: Results = serde_json::from_value(v.clone()).unwrap();
+    agentstat_report::add_caveats(&mut again);
+    assert_eq!(again.tables.last().unwrap().reading, reading);
+
+    // An LLM classifier's agreement is a real check: no caveat.
+    let mut llm = results(false);
+    llm.sample.classifiers = [("anthropic / claude-x / v3".to_string(), 10)].into();
+    llm.tables.push(validation_table(0.93));
+    assert!(!render_html(&llm).contains("true by construction"));
 }

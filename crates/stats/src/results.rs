@@ -61,6 +61,16 @@ pub struct Sample {
     pub classifiers: BTreeMap<String, u64>,
     /// Sessions whose classification had at least one recorded error.
     pub classification_errors: u64,
+    /// Transcript lines, records or files skipped while reading (data lost), in total; `None`
+    /// when the report was built from facets files, which do not record it.
+    #[serde(default)]
+    pub skipped_lines: Option<u64>,
+    /// The same, by reason (`invalid json`, `invalid utf-8`, …: agentstat's own words).
+    #[serde(default)]
+    pub skipped_by_reason: BTreeMap<String, u64>,
+    /// Transcript sources that yielded no session at all; `None` when built from facets files.
+    #[serde(default)]
+    pub unreadable_sources: Option<u64>,
 }
 
 /// How a report should draw a table (it always also shows the numbers).
