@@ -244,16 +244,16 @@ fn normalize_pr(u: &str) -> String {
 
 fn shell_action(a: &Action, t: &mut Telemetry, prs: &mut BTreeSet<String>, unnamed_prs: &mut u32) {
     let Some(cmd) = a.command() else { return };
-    let cmds = shell::split_commands(cmd);
-    if cmds.is_empty() {
-        return;
-    }
     let status = a.result.status;
-    let out = a.result.output.as_str();
     let completed = matches!(status, ResultStatus::Ok | ResultStatus::Error);
     if !completed {
         return;
     }
+    let cmds = shell::split_commands(cmd);
+    if cmds.is_empty() {
+        return;
+    }
+    let out = a.result.output.as_str();
     let exit_ok = status == ResultStatus::Ok && a.result.exit_code.is_none_or(|c| c == 0);
 
     // Commits: git's `[branch hash] msg` line proves success; without it, a clean exit with no

@@ -432,9 +432,13 @@ pub enum TestVerdict {
 /// workspace run with one failing crate prints both).
 pub fn verdict_from_output(output: &str) -> TestVerdict {
     let mut pass = false;
+    // Lowercased once: ASCII lowercasing keeps byte offsets, so each line's lowercase form is
+    // the same range of `lower_all`.
+    let lower_all = output.to_ascii_lowercase();
     for line in output.lines() {
         let l = line.trim();
-        let lower = l.to_ascii_lowercase();
+        let off = l.as_ptr() as usize - output.as_ptr() as usize;
+        let lower = &lower_all[off..off + l.len()];
         // cargo / libtest
         if lower.starts_with("test result: failed") || lower.starts_with("error: test failed") {
             return TestVerdict::Failed;
@@ -463,7 +467,7 @@ pub fn verdict_from_output(output: &str) -> TestVerdict {
             || l == "FAILURES!"
             || l == "ERRORS!"
             || l.starts_with("Tests run:")
-                && (has_nonzero(&lower, "failures") || has_nonzero(&lower, "errors"))
+                && (has_nonzero(lower, "failures") || has_nonzero(lower, "errors"))
         {
             return TestVerdict::Failed;
         }
@@ -485,20 +489,22 @@ pub fn verdict_from_output(output: &str) -> TestVerdict {
             pass = true;
         }
         // pytest / jest / vitest / mocha / rspec / ctest / bun / deno counts.
-        let counted_fail = [
-            "failed", "failing", "failures", "failure", "errors", "error", "fail",
-        ]
-        .iter()
-        .any(|k| count_before(&lower, k).is_some_and(|n| n > 0));
-        if counted_fail && looks_like_summary(&lower) {
-            return TestVerdict::Failed;
-        }
-        if ["passed", "passing", "pass", "examples", "tests passed"]
+        // The summary test first: it rejects most lines without searching for each word.
+        if looks_like_summary(lower) {
+            let counted_fail = [
+                "failed", "failing", "failures", "failure", "errors", "error", "fail",
+            ]
             .iter()
-            .any(|k| count_before(&lower, k).is_some_and(|n| n > 0))
-            && looks_like_summary(&lower)
-        {
-            pass = true;
+            .any(|k| count_before(lower, k).is_some_and(|n| n > 0));
+            if counted_fail {
+                return TestVerdict::Failed;
+            }
+            if ["passed", "passing", "pass", "examples", "tests passed"]
+                .iter()
+                .any(|k| count_before(lower, k).is_some_and(|n| n > 0))
+            {
+                pass = true;
+            }
         }
         // ctest: `100% tests passed, 0 tests failed out of 12`
         if let Some(p) = lower.find(" tests failed out of") {
