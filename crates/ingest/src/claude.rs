@@ -1298,7 +1298,13 @@ fn read_file(
                 }
                 let mut rec_diag = Diagnostics::default();
                 let n = parse_line(d, name, no, diag, |bytes| {
-                    let rec: Rec<'_> = serde_json::from_slice(bytes)?;
+                    // One UTF-8 check of the whole line is cheaper than serde_json's check of
+                    // every key and kept string; invalid lines keep the byte path (bad bytes
+                    // in skipped fields are tolerated there, as before).
+                    let rec: Rec<'_> = match std::str::from_utf8(bytes) {
+                        Ok(s) => serde_json::from_str(s)?,
+                        Err(_) => serde_json::from_slice(bytes)?,
+                    };
                     b.record(rec, sub, name, no, &mut rec_diag);
                     Ok(())
                 });
