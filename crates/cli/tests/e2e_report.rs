@@ -286,3 +286,80 @@ fn report_reuses_what_extract_cached() {
     assert_eq!(s["extract"]["classified"], 0, "{s}");
     assert_eq!(s["extract"]["cached"], 4, "{s}");
 }
+
+/// Bad input is reported, not dropped: a binary file, an invalid JSON line and a bad UTF-8
+/// line give the same warnings as `extract`, the counts reach results.json and the page, and a
+/// mistyped path is a warning (an error when nothing else is readable).
+#[test]
+fn skipped_data_and_missing_paths_are_reported() {
+    let home = tempfile::tempdir().unwrap();
+    let data = home.path().join("data").join("proj");
+    std::fs::create_dir_all(&data).unwrap();
+    let src = fixtures()
+        .join("-home-alice-parser")
+        .join("0b8c6c7e-1111-4a5e-9a51-000000000001.jsonl");
+    let good = std::fs::read(&src).unwrap();
+    let mut lines: Vec<&[u8]> = good.split(|b| *b == b'\n').collect();
+    // After the first record: a broken JSON line and a line with invalid UTF-8.
+    let bad_utf8: &[u8] = b"{\"type\":\"summary\",\"summary\":\"caf\xff\xfe\",\"leafUuid\":\"x\"}";
+    lines.insert(1, b"{\"type\":\"user\", broken");
+    lines.insert(2, bad_utf8);
+    std::fs::write(data.join("mixed.jsonl"), lines.join(&b'\n')).unwrap();
+    let mut binary = vec![0u8, 159, 146, 150, 0, 1, 2, 3];
+    binary.extend(std::iter::repeat_n(0xffu8, 200));
+    std::fs::write(data.join("blob.jsonl"), binary).unwrap();
+    let missing = home.path().join("no-such-dir");
+    let out = home.path().join("out");
+
+    let o = agentstat(home.path())
+        .arg("report")
+        .arg(home.path().join("data"))
+        .arg(&missing)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    ok(&o);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("no-such-dir") && err.contains("no such file or directory"),
+        "missing path warned:\n{err}"
+    );
+    assert!(err.contains("mixed.jsonl:2"), "line-level warning:\n{err}");
+    assert!(err.contains("blob.jsonl"), "binary file warned:\n{err}");
+    assert!(err.contains("skipped: "), "skip summary:\n{err}");
+    assert!(err.contains("1 path not found"), "{err}");
+
+    let (html, results) = check_report_dir(&out);
+    let sample = &results["sample"];
+    let skipped = sample["skipped_lines"].as_u64().expect("skipped_lines");
+    let by_reason: u64 = sample["skipped_by_reason"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert!(skipped >= 2, "invalid JSON line and binary file: {sample}");
+    assert_eq!(by_reason, skipped, "{sample}");
+    assert!(sample["unreadable_sources"].as_u64().is_some(), "{sample}");
+    assert_eq!(
+        sample["sessions"], 1,
+        "the good records still count: {sample}"
+    );
+    assert!(
+        html.contains(&format!("{skipped} transcript lines or files skipped")),
+        "page shows the skipped count"
+    );
+
+    // Nothing readable at all: exit 1, naming the path.
+    let o = agentstat(home.path())
+        .arg("report")
+        .arg(&missing)
+        .arg("--out")
+        .arg(home.path().join("out2"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("no-such-dir"), "{err}");
+}

@@ -384,8 +384,9 @@ fn not_read(s: &agentstat_stats::results::Sample) -> String {
             let skipped = skipped.unwrap_or(0);
             let unreadable = unreadable.unwrap_or(0);
             let mut v = format!(
-                "{} transcript line{} skipped{}; {} file{} or session{} unreadable",
+                "{} transcript line{} or file{} skipped{}; {} file{} or session{} unreadable",
                 thousands(skipped as i64),
+                if skipped == 1 { "" } else { "s" },
                 if skipped == 1 { "" } else { "s" },
                 if s.skipped_by_reason.is_empty() {
                     String::new()

@@ -205,7 +205,7 @@ fn a_fully_suppressed_table_is_one_sentence_not_a_chart_of_hatching() {
 fn sample_section_says_what_was_not_read() {
     let html = render_html(&results(true));
     assert!(
-        html.contains("4 transcript lines skipped (invalid json (3), invalid utf-8 (1)); 2 files or sessions unreadable"),
+        html.contains("4 transcript lines or files skipped (invalid json (3), invalid utf-8 (1)); 2 files or sessions unreadable"),
         "skipped counts on the page"
     );
     // From facets files nothing is known: said, not shown as zero.
@@ -215,7 +215,7 @@ fn sample_section_says_what_was_not_read() {
     r.sample.unreadable_sources = None;
     let html = render_html(&r);
     assert!(html.contains("not recorded (report built from facets files)"));
-    assert!(!html.contains("transcript lines skipped"));
+    assert!(!html.contains("transcript lines or files skipped"));
     // results.json carries the counts; a document without them still reads.
     let dir = tempfile::tempdir().unwrap();
     let w = write_report(dir.path(), &results(true)).unwrap();

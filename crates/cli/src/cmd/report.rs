@@ -122,6 +122,12 @@ pub fn run(args: Args) -> CmdResult {
         },
     );
     results.generated_by = format!("agentstat {}", env!("CARGO_PKG_VERSION"));
+    // What the numbers leave out (facets files do not record it: left as unknown).
+    if let Some(e) = &extracted {
+        results.sample.skipped_lines = Some(e.diagnostics.skipped_total());
+        results.sample.skipped_by_reason = e.diagnostics.skipped.clone();
+        results.sample.unreadable_sources = Some(e.unreadable);
+    }
     if personal {
         results.tables.extend(agentstat_report::personal_habits(
             &facets,
@@ -165,6 +171,11 @@ pub fn run(args: Args) -> CmdResult {
                 "classified": e.classified,
                 "cached": e.cached,
                 "errors": e.errors,
+                "unreadable": e.unreadable,
+                "skipped_lines": e.diagnostics.skipped_total(),
+                "skipped_by_reason": e.diagnostics.skipped,
+                "warnings": e.diagnostics.warnings_total,
+                "missing_paths": e.missing,
             })),
             "seconds": {
                 "extract": t_extract.as_secs_f64(),
@@ -257,8 +268,17 @@ struct Extracted {
     classified: u64,
     cached: u64,
     errors: u64,
+    /// Sources that yielded no session.
+    unreadable: u64,
+    /// Paths given on the command line that do not exist.
+    missing: Vec<PathBuf>,
+    /// What the reader skipped and why (already printed).
+    diagnostics: agentstat_ingest::Diagnostics,
     note: String,
 }
+
+/// Warnings printed before the summary; the rest are counted.
+const WARNINGS_SHOWN: usize = 20;
 
 /// Scan and classify (cached), with a progress bar on a terminal.
 fn extract(
@@ -291,9 +311,25 @@ fn extract(
             default_cache_dir()
         },
     };
-    let existing: Vec<PathBuf> = roots.iter().filter(|p| p.exists()).cloned().collect();
+    let (existing, missing): (Vec<PathBuf>, Vec<PathBuf>) =
+        roots.iter().cloned().partition(|p| p.exists());
+    // A mistyped path is worth a word; an absent default root is covered by "no sessions found".
+    if !args.paths.is_empty() {
+        for p in &missing {
+            eprintln!(
+                "agentstat: warning: {}: no such file or directory (skipped)",
+                p.display()
+            );
+        }
+    }
     if existing.is_empty() {
-        return Ok((Vec::new(), Extracted::default()));
+        return Ok((
+            Vec::new(),
+            Extracted {
+                missing,
+                ..Extracted::default()
+            },
+        ));
     }
     let bar = progress_bar();
     let tick = |done: u64, total: u64| {
@@ -306,22 +342,43 @@ fn extract(
     if let Some(b) = bar {
         b.finish_and_clear();
     }
+    // The same warnings and counts as `agentstat extract`: nothing is dropped silently.
+    crate::pipeline::print_diagnostics(&report.diagnostics, WARNINGS_SHOWN);
+    let skipped = report.diagnostics.skipped_total();
+    let mut lost = Vec::new();
+    if report.errors > 0 {
+        lost.push(format!("{} classification errors", report.errors));
+    }
+    if report.unreadable > 0 {
+        lost.push(format!("{} unreadable", report.unreadable));
+    }
+    if skipped > 0 {
+        lost.push(format!(
+            "{skipped} transcript lines or files skipped (see warnings)"
+        ));
+    }
+    if !missing.is_empty() {
+        lost.push(format!(
+            "{} path{} not found",
+            missing.len(),
+            if missing.len() == 1 { "" } else { "s" }
+        ));
+    }
     let note = format!(
         "Read {} sessions: {} classified now, {} from the cache, {} not interactive{}.",
         report.sessions,
         report.classified,
         report.cached,
         report.not_interactive,
-        if report.errors > 0 {
-            format!(", {} classification errors", report.errors)
-        } else {
-            String::new()
-        }
+        lost.iter().map(|l| format!(", {l}")).collect::<String>()
     );
     let e = Extracted {
         classified: report.classified,
         cached: report.cached,
         errors: report.errors,
+        unreadable: report.unreadable,
+        missing,
+        diagnostics: report.diagnostics,
         note,
     };
     Ok((facets, e))
