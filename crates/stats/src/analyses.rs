@@ -350,7 +350,7 @@ pub fn analyse_with_dp(facets: &[Facet], opts: &AnalysisOptions, dp: Option<DpOp
         schema_version: SCHEMA_VERSION,
         generated_by: format!("agentstat {}", env!("CARGO_PKG_VERSION")),
         privacy: Default::default(),
-        sample: sample(facets),
+        sample: sample_with(facets, &th),
         tables,
     };
     privacy::enforce(&mut results, &th);
@@ -371,7 +371,8 @@ pub fn analyse_with_dp(facets: &[Facet], opts: &AnalysisOptions, dp: Option<DpOp
     results
 }
 
-/// The sample summary (every session, interactive or not).
+/// The sample summary (every session, interactive or not), with no threshold applied: what
+/// personal mode shows. [`sample_with`] is what any other report publishes.
 pub fn sample(facets: &[Facet]) -> Sample {
     let mut s = Sample {
         sessions: facets.len() as u64,
@@ -399,39 +400,10 @@ pub fn sample(facets: &[Facet]) -> Sample {
         *s.model_families.entry(fam).or_insert(0) += 1;
         days.extend(f.telemetry.start_ms);
         if let Some(l) = &f.labels {
-            // Every distinct backend / model / prompt version behind this session's labels.
-            let provs: BTreeSet<String> = [
-                &l.work_mode.provenance,
-                &l.codebase_relation.provenance,
-                &l.decisions.provenance,
-                &l.expertise.provenance,
-                &l.user_profile.provenance,
-                &l.work_performed.provenance,
-                &l.outcome.provenance,
-                &l.success_signal.provenance,
-                &l.failure_signal.provenance,
-                &l.task_value.provenance,
-            ]
-            .iter()
-            .filter(|p| !p.backend.is_empty())
-            .map(|p| format!("{} / {} / {}", p.backend, p.model, p.prompt_version))
-            .collect();
-            for key in provs {
+            for key in provenance_keys(l) {
                 *s.classifiers.entry(key).or_insert(0) += 1;
             }
-            let errors = [
-                &l.work_mode.error,
-                &l.codebase_relation.error,
-                &l.decisions.error,
-                &l.expertise.error,
-                &l.user_profile.error,
-                &l.work_performed.error,
-                &l.outcome.error,
-                &l.success_signal.error,
-                &l.failure_signal.error,
-                &l.task_value.error,
-            ];
-            if errors.iter().any(|e| e.is_some()) {
+            if has_error(l) {
                 s.classification_errors += 1;
             }
         }
@@ -440,6 +412,173 @@ pub fn sample(facets: &[Facet]) -> Sample {
     s.first_day = days.iter().min().map(|&ms| day_of(ms));
     s.last_day = days.iter().max().map(|&ms| day_of(ms));
     s
+}
+
+/// The label categories below the threshold are folded into (docs/RESULTS_SCHEMA.md).
+pub const OTHER_SUPPRESSED: &str = "other (suppressed)";
+
+/// [`sample`] under a threshold. In personal mode, the full summary. Otherwise every category
+/// count (excluded reasons, agents, model families, classifier versions) whose sessions come
+/// from fewer than `k` people is folded into [`OTHER_SUPPRESSED`] (and, while that bucket rests
+/// on fewer than `k` people, the smallest published category joins it); the date range is
+/// published at month level (`YYYY-MM`) and only when the first and the last month each have
+/// sessions of at least `k` people; the classification-error count is published only when the
+/// sessions with an error come from at least `k` people (else 0).
+pub fn sample_with(facets: &[Facet], th: &Threshold) -> Sample {
+    let mut s = sample(facets);
+    if th.personal {
+        return s;
+    }
+    type Key = fn(&Facet) -> Vec<String>;
+    let excluded: Key = |f| {
+        if f.interactive {
+            vec![]
+        } else {
+            vec![f
+                .excluded_reason
+                .clone()
+                .unwrap_or_else(|| "not interactive".into())]
+        }
+    };
+    let agent: Key = |f| vec![f.agent.clone()];
+    let family: Key = |f| {
+        vec![f
+            .telemetry
+            .model_family
+            .clone()
+            .unwrap_or_else(|| "unknown".into())]
+    };
+    let classifier: Key = |f| f.labels.as_ref().map(provenance_keys).unwrap_or_default();
+    for (map, key) in [
+        (&mut s.excluded, excluded),
+        (&mut s.agents, agent),
+        (&mut s.model_families, family),
+        (&mut s.classifiers, classifier),
+    ] {
+        fold_small(map, facets, key, th);
+    }
+
+    let error_users: HashSet<&str> = facets
+        .iter()
+        .filter(|f| f.labels.as_ref().is_some_and(has_error))
+        .map(|f| f.user_key.as_str())
+        .collect();
+    if !th.allows(error_users.len() as u64) {
+        s.classification_errors = 0;
+    }
+
+    let mut month_users: HashMap<String, HashSet<&str>> = HashMap::new();
+    for f in facets {
+        if let Some(ms) = f.telemetry.start_ms {
+            month_users
+                .entry(day_of(ms)[..7].to_string())
+                .or_default()
+                .insert(f.user_key.as_str());
+        }
+    }
+    let first = month_users.keys().min().cloned();
+    let last = month_users.keys().max().cloned();
+    let ok = |m: &Option<String>| {
+        m.as_ref()
+            .is_some_and(|m| th.allows(month_users[m].len() as u64))
+    };
+    if ok(&first) && ok(&last) {
+        s.first_day = first;
+        s.last_day = last;
+    } else {
+        s.first_day = None;
+        s.last_day = None;
+    }
+    s
+}
+
+/// Folds the categories of `map` (session counts, one or more keys per facet via `key`) that
+/// rest on fewer than `k` people into [`OTHER_SUPPRESSED`]; while the folded bucket itself rests
+/// on fewer than `k` people, the smallest remaining category is folded too (so a lone small
+/// category cannot be recovered by subtraction from the total).
+fn fold_small(
+    map: &mut std::collections::BTreeMap<String, u64>,
+    facets: &[Facet],
+    key: fn(&Facet) -> Vec<String>,
+    th: &Threshold,
+) {
+    let mut users: HashMap<String, HashSet<&str>> = HashMap::new();
+    for f in facets {
+        for k in key(f) {
+            users.entry(k).or_default().insert(f.user_key.as_str());
+        }
+    }
+    let n_users = |k: &str| users.get(k).map_or(0, |u| u.len() as u64);
+    let mut folded: Vec<String> = map
+        .keys()
+        .filter(|k| !th.allows(n_users(k)))
+        .cloned()
+        .collect();
+    if folded.is_empty() {
+        return;
+    }
+    loop {
+        let union: HashSet<&str> = folded
+            .iter()
+            .filter_map(|k| users.get(k))
+            .flat_map(|u| u.iter().copied())
+            .collect();
+        if th.allows(union.len() as u64) {
+            break;
+        }
+        let next = map
+            .iter()
+            .filter(|(k, _)| !folded.contains(k))
+            .min_by_key(|(k, &n)| (n_users(k), n, (*k).clone()))
+            .map(|(k, _)| k.clone());
+        match next {
+            Some(k) => folded.push(k),
+            None => break,
+        }
+    }
+    let mass: u64 = folded.iter().filter_map(|k| map.remove(k)).sum();
+    if mass > 0 {
+        *map.entry(OTHER_SUPPRESSED.to_string()).or_insert(0) += mass;
+    }
+}
+
+/// Every distinct `backend / model / prompt version` behind a session's labels.
+fn provenance_keys(l: &agentstat_facets::Labels) -> Vec<String> {
+    let provs: BTreeSet<String> = [
+        &l.work_mode.provenance,
+        &l.codebase_relation.provenance,
+        &l.decisions.provenance,
+        &l.expertise.provenance,
+        &l.user_profile.provenance,
+        &l.work_performed.provenance,
+        &l.outcome.provenance,
+        &l.success_signal.provenance,
+        &l.failure_signal.provenance,
+        &l.task_value.provenance,
+    ]
+    .iter()
+    .filter(|p| !p.backend.is_empty())
+    .map(|p| format!("{} / {} / {}", p.backend, p.model, p.prompt_version))
+    .collect();
+    provs.into_iter().collect()
+}
+
+/// Whether any classifier recorded an error for this session.
+fn has_error(l: &agentstat_facets::Labels) -> bool {
+    [
+        &l.work_mode.error,
+        &l.codebase_relation.error,
+        &l.decisions.error,
+        &l.expertise.error,
+        &l.user_profile.error,
+        &l.work_performed.error,
+        &l.outcome.error,
+        &l.success_signal.error,
+        &l.failure_signal.error,
+        &l.task_value.error,
+    ]
+    .iter()
+    .any(|e| e.is_some())
 }
 
 /// `YYYY-MM-DD` (UTC) of a millisecond timestamp (civil-from-days, Howard Hinnant).
