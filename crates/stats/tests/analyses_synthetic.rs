@@ -257,7 +257,8 @@ fn every_table_is_produced_with_consistent_shapes() {
     }
     assert_eq!(r.sample.sessions, 2400);
     assert_eq!(r.sample.people, 60);
-    assert_eq!(r.sample.first_day.as_deref(), Some("2026-01-01"));
+    // Month level outside personal mode (both end months have at least k people).
+    assert_eq!(r.sample.first_day.as_deref(), Some("2026-01"));
     assert_eq!(r.privacy.min_users, 5);
     assert!(!r.privacy.personal_mode);
     // JSON round trip of the whole document.
@@ -622,6 +623,215 @@ proptest! {
             }
         }
     }
+}
+
+/// Distinct users per row label, counted from the input facets (not by the code under test).
+fn recount<'a>(
+    facets: &'a [Facet],
+    keep: impl Fn(&Facet) -> bool,
+    label: impl Fn(&Facet) -> Option<String>,
+) -> std::collections::HashMap<String, std::collections::HashSet<&'a str>> {
+    let mut m: std::collections::HashMap<String, std::collections::HashSet<&str>> =
+        Default::default();
+    for f in facets.iter().filter(|f| f.interactive && keep(f)) {
+        if let Some(l) = label(f) {
+            m.entry(l).or_default().insert(f.user_key.as_str());
+        }
+    }
+    m
+}
+
+/// The partition tables (Fig. 1 work mode and codebase relation, Fig. 6) against distinct
+/// users recounted from the input: a row with fewer than k people is suppressed, a published
+/// row shows exactly the recounted number of people.
+fn check_partition_counts(facets: &[Facet], r: &Results, k: u32) -> Result<(), TestCaseError> {
+    let lab = |f: &Facet| f.labels.clone();
+    let tables: [(
+        &str,
+        std::collections::HashMap<String, std::collections::HashSet<&str>>,
+    ); 3] = [
+        (
+            "fig1_work_mode",
+            recount(
+                facets,
+                |_| true,
+                |f| Some(lab(f)?.work_mode.value?.as_str().to_string()),
+            ),
+        ),
+        (
+            "fig1_codebase_relation",
+            recount(
+                facets,
+                |_| true,
+                |f| Some(lab(f)?.codebase_relation.value?.as_str().to_string()),
+            ),
+        ),
+        (
+            "fig6_occupation",
+            recount(
+                facets,
+                |f| {
+                    let d = f.derived();
+                    d.in_success_sample && d.wrote_code
+                },
+                |f| Some(lab(f)?.user_profile.value?.group()?.as_str().to_string()),
+            ),
+        ),
+    ];
+    for (id, users) in tables {
+        let t = r.tables.iter().find(|t| t.id == id).expect("table present");
+        for row in &t.rows {
+            let n = users.get(&row.label).map_or(0, |u| u.len() as u64);
+            for c in &row.cells {
+                if n < u64::from(k) {
+                    prop_assert!(
+                        c.suppressed,
+                        "{id} / {}: {n} people < k = {k}: {c:?}",
+                        row.label
+                    );
+                }
+                if !c.suppressed {
+                    prop_assert_eq!(c.n_users, n, "{} / {}", id, row.label);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+    /// User counts recounted independently from the input facets, so a wrong count in the code
+    /// under test (which the property above trusts) cannot pass.
+    #[test]
+    fn partition_cells_match_users_recounted_from_the_input((facets, k) in arb_facets()) {
+        let r = analyse(&facets, &AnalysisOptions { min_users: k, personal: false });
+        check_partition_counts(&facets, &r, k)?;
+    }
+}
+
+/// Work modes used by exactly k − 1 people (with many sessions each) are suppressed; one used
+/// by exactly k people is published with n_users = k. (Two small modes with different people,
+/// so that complementary suppression has no reason to hide the k-person mode too.)
+#[test]
+fn a_category_with_k_minus_one_people_is_suppressed() {
+    let k = 5u32;
+    let small = [
+        WorkMode::Communicate,
+        WorkMode::Analyze,
+        WorkMode::Orchestrate,
+    ];
+    let mut facets: Vec<Facet> = synth(30, 6, 7)
+        .into_iter()
+        .filter(|f| {
+            let m = f.labels.as_ref().and_then(|l| l.work_mode.value);
+            !m.is_some_and(|m| small.contains(&m))
+        })
+        .collect();
+    for (mode, people, tag) in [
+        (WorkMode::Communicate, k - 1, "a"),
+        (WorkMode::Analyze, k - 1, "b"),
+        (WorkMode::Orchestrate, k, "c"),
+    ] {
+        for u in 0..people as usize {
+            for s in 0..8 {
+                let mut f = synth(1, 1, (u * 100 + s) as u64).remove(0);
+                f.user_key = format!("{tag}{u}");
+                f.session_key = format!("{tag}-{u}-{s}");
+                f.labels.as_mut().unwrap().work_mode.value = Some(mode);
+                facets.push(f);
+            }
+        }
+    }
+    let r = analyse(
+        &facets,
+        &AnalysisOptions {
+            min_users: k,
+            personal: false,
+        },
+    );
+    let t = r.tables.iter().find(|t| t.id == "fig1_work_mode").unwrap();
+    let row = |name: &str| t.rows.iter().find(|r| r.label == name).unwrap().cells[0];
+    assert!(row("Communicate").suppressed && row("Analyze").suppressed);
+    let ok = row("Orchestrate");
+    assert!(!ok.suppressed && ok.n_users == u64::from(k), "{ok:?}");
+    assert_eq!(ok.n_sessions, 8 * u64::from(k));
+    check_partition_counts(&facets, &r, k).unwrap();
+}
+
+/// Outside personal mode the sample block publishes no category from fewer than k people:
+/// small model families, agents and exclusion reasons fold into "other (suppressed)", and the
+/// date range is given by month only when both end months have k people.
+#[test]
+fn the_sample_block_respects_the_threshold() {
+    let k = 4u32;
+    let mut facets = synth(6, 5, 11);
+    // One person uses haiku and gemini-cli, one headless session: each a category of one.
+    facets[0].telemetry.model_family = Some("haiku".into());
+    facets[0].agent = "gemini-cli".into();
+    facets.push(headless(0, "user3"));
+    // One person's session two months before everyone else's.
+    facets[1].telemetry.start_ms = Some(1_767_225_600_000 - 62 * 86_400_000);
+    let r = analyse(
+        &facets,
+        &AnalysisOptions {
+            min_users: k,
+            personal: false,
+        },
+    );
+    let s = &r.sample;
+    assert!(
+        !s.model_families.contains_key("haiku"),
+        "{:?}",
+        s.model_families
+    );
+    assert!(!s.agents.contains_key("gemini-cli") && !s.agents.contains_key("openhands"));
+    assert!(
+        !s.excluded.contains_key("no human turns"),
+        "{:?}",
+        s.excluded
+    );
+    // The folded bucket never stands alone on fewer than k people: here it absorbs more.
+    assert_eq!(s.model_families.values().sum::<u64>(), s.sessions);
+    assert_eq!(s.agents.values().sum::<u64>(), s.sessions);
+    assert_eq!(s.excluded.values().sum::<u64>(), 1);
+    let other = agentstat_stats::analyses::OTHER_SUPPRESSED;
+    assert_eq!(s.agents.get(other), Some(&s.sessions), "{:?}", s.agents);
+    assert_eq!(
+        (s.first_day.as_deref(), s.last_day.as_deref()),
+        (None, None)
+    );
+    // Without the early outlier, both end months have all six people: month-level range.
+    facets[1].telemetry.start_ms = Some(1_767_225_600_000);
+    for f in facets.iter_mut().filter(|f| f.interactive) {
+        let day = f
+            .session_key
+            .rsplit('-')
+            .next()
+            .unwrap()
+            .parse::<i64>()
+            .unwrap();
+        f.telemetry.start_ms = Some(1_767_225_600_000 + (day % 2) * 40 * 86_400_000);
+    }
+    let r = analyse(
+        &facets,
+        &AnalysisOptions {
+            min_users: k,
+            personal: false,
+        },
+    );
+    assert_eq!(r.sample.first_day.as_deref(), Some("2026-01"));
+    assert_eq!(r.sample.last_day.as_deref(), Some("2026-02"));
+    // Personal mode shows everything, to the day.
+    let p = analyse(
+        &facets,
+        &AnalysisOptions {
+            min_users: k,
+            personal: true,
+        },
+    );
+    assert!(p.sample.model_families.contains_key("haiku"));
+    assert_eq!(p.sample.first_day.as_deref(), Some("2026-01-01"));
 }
 
 /// Scale check (not a timed test): `cargo test --release -p agentstat-stats --test
