@@ -115,8 +115,8 @@ pub(crate) struct ToolUseResult<'a> {
     ty: Option<Lax<'a>>,
     #[serde(borrow, default)]
     content: Option<Lax<'a>>,
-    #[serde(borrow, default)]
-    structured_patch: Option<Vec<IfObject<Hunk<'a>>>>,
+    #[serde(default)]
+    structured_patch: Option<PatchCount>,
     #[serde(borrow, default)]
     interrupted: Option<Lax<'a>>,
     #[serde(borrow, default)]
@@ -129,10 +129,203 @@ pub(crate) struct ToolUseResult<'a> {
     agent_type: Option<Lax<'a>>,
 }
 
-#[derive(Deserialize, Default)]
-pub(crate) struct Hunk<'a> {
-    #[serde(borrow, default)]
-    lines: Vec<Lax<'a>>,
+/// A `structuredPatch` (list of hunks, each with `lines`), reduced while parsing to what is
+/// used: the number of hunks and of `+` / `-` lines. Accepts and rejects exactly what
+/// `Vec<IfObject<Hunk { lines: Vec<Lax> }>>` would, without allocating for every line.
+#[derive(Default, Clone, Copy, Debug)]
+pub(crate) struct PatchCount {
+    /// Elements of the list, objects or not.
+    hunks: usize,
+    added: u64,
+    removed: u64,
+}
+
+impl<'de> Deserialize<'de> for PatchCount {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
+        use std::fmt;
+
+        /// Counts `+` / `-` first bytes of the strings in one `lines` list.
+        struct Lines<'c>(&'c mut PatchCount);
+        impl<'de> de::DeserializeSeed<'de> for Lines<'_> {
+            type Value = ();
+            fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+                d.deserialize_seq(self)
+            }
+        }
+        impl<'de> Visitor<'de> for Lines<'_> {
+            type Value = ();
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a sequence")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+                while let Some(FirstByte(b)) = seq.next_element::<FirstByte>()? {
+                    match b {
+                        Some(b'+') => self.0.added += 1,
+                        Some(b'-') => self.0.removed += 1,
+                        _ => {}
+                    }
+                }
+                Ok(())
+            }
+        }
+
+        /// The first byte of a string (escaped strings are not copied); any other value is
+        /// skipped, as `Lax` would.
+        struct FirstByte(Option<u8>);
+        impl<'de> Deserialize<'de> for FirstByte {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl<'de> Visitor<'de> for V {
+                    type Value = FirstByte;
+                    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                        f.write_str("any JSON value")
+                    }
+                    fn visit_str<E: de::Error>(self, v: &str) -> Result<FirstByte, E> {
+                        Ok(FirstByte(v.as_bytes().first().copied()))
+                    }
+                    fn visit_bool<E: de::Error>(self, _: bool) -> Result<FirstByte, E> {
+                        Ok(FirstByte(None))
+                    }
+                    fn visit_i64<E: de::Error>(self, _: i64) -> Result<FirstByte, E> {
+                        Ok(FirstByte(None))
+                    }
+                    fn visit_u64<E: de::Error>(self, _: u64) -> Result<FirstByte, E> {
+                        Ok(FirstByte(None))
+                    }
+                    fn visit_f64<E: de::Error>(self, _: f64) -> Result<FirstByte, E> {
+                        Ok(FirstByte(None))
+                    }
+                    fn visit_unit<E: de::Error>(self) -> Result<FirstByte, E> {
+                        Ok(FirstByte(None))
+                    }
+                    fn visit_none<E: de::Error>(self) -> Result<FirstByte, E> {
+                        Ok(FirstByte(None))
+                    }
+                    fn visit_some<D: serde::Deserializer<'de>>(
+                        self,
+                        d: D,
+                    ) -> Result<FirstByte, D::Error> {
+                        d.deserialize_any(self)
+                    }
+                    fn visit_seq<A: SeqAccess<'de>>(
+                        self,
+                        mut seq: A,
+                    ) -> Result<FirstByte, A::Error> {
+                        while seq.next_element::<IgnoredAny>()?.is_some() {}
+                        Ok(FirstByte(None))
+                    }
+                    fn visit_map<A: MapAccess<'de>>(
+                        self,
+                        mut map: A,
+                    ) -> Result<FirstByte, A::Error> {
+                        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                        Ok(FirstByte(None))
+                    }
+                }
+                d.deserialize_any(V)
+            }
+        }
+
+        /// A hunk's key: is it `lines`?
+        struct IsLines(bool);
+        impl<'de> Deserialize<'de> for IsLines {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl<'de> Visitor<'de> for V {
+                    type Value = IsLines;
+                    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                        f.write_str("field identifier")
+                    }
+                    fn visit_u64<E: de::Error>(self, v: u64) -> Result<IsLines, E> {
+                        Ok(IsLines(v == 0))
+                    }
+                    fn visit_str<E: de::Error>(self, v: &str) -> Result<IsLines, E> {
+                        Ok(IsLines(v == "lines"))
+                    }
+                    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<IsLines, E> {
+                        Ok(IsLines(v == b"lines"))
+                    }
+                }
+                d.deserialize_identifier(V)
+            }
+        }
+
+        /// One element of the list: a hunk object, or anything else (counted, not read).
+        struct Hunk<'c>(&'c mut PatchCount);
+        impl<'de> de::DeserializeSeed<'de> for Hunk<'_> {
+            type Value = ();
+            fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+                d.deserialize_any(self)
+            }
+        }
+        impl<'de> Visitor<'de> for Hunk<'_> {
+            type Value = ();
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+                let mut seen = false;
+                while let Some(IsLines(is)) = map.next_key::<IsLines>()? {
+                    if !is {
+                        map.next_value::<IgnoredAny>()?;
+                        continue;
+                    }
+                    if seen {
+                        return Err(de::Error::duplicate_field("lines"));
+                    }
+                    seen = true;
+                    // Counted straight into the total: an error fails the whole record anyway.
+                    map.next_value_seed(Lines(&mut *self.0))?;
+                }
+                Ok(())
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(())
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+                Ok(())
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+                Ok(())
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+                Ok(())
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+                Ok(())
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+                Ok(())
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+                Ok(())
+            }
+            fn visit_none<E: de::Error>(self) -> Result<(), E> {
+                Ok(())
+            }
+            fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+                d.deserialize_any(self)
+            }
+        }
+
+        struct List;
+        impl<'de> Visitor<'de> for List {
+            type Value = PatchCount;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a sequence")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<PatchCount, A::Error> {
+                let mut c = PatchCount::default();
+                while seq.next_element_seed(Hunk(&mut c))?.is_some() {
+                    c.hunks += 1;
+                }
+                Ok(c)
+            }
+        }
+        d.deserialize_seq(List)
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -285,6 +478,10 @@ fn tag_body<'t>(s: &'t str, tag: &str) -> Option<&'t str> {
 
 /// Remove CLI-injected wrappers that ride along with typed text.
 fn strip_injected(s: &str) -> String {
+    if !s.contains('<') {
+        // No tag can be there: spare the searches.
+        return s.trim().to_string();
+    }
     let mut out = s.to_string();
     for tag in [
         "system-reminder",
@@ -370,9 +567,20 @@ fn is_rejection(text: &str) -> bool {
         end -= 1;
     }
     let text = &text[..end];
-    text.contains("The user doesn't want to proceed with this tool use")
-        || text.contains("The user doesn't want to take this action right now")
-        || text.starts_with("User rejected")
+    if text.starts_with("User rejected") {
+        return true;
+    }
+    // Both markers share a stem: find it with memchr instead of building two substring
+    // searchers for every tool result.
+    const STEM: &str = "The user doesn't want to ";
+    let b = text.as_bytes();
+    memchr::memchr_iter(b'T', b).any(|i| {
+        b[i..].starts_with(STEM.as_bytes()) && {
+            let rest = &b[i + STEM.len()..];
+            rest.starts_with(b"proceed with this tool use")
+                || rest.starts_with(b"take this action right now")
+        }
+    })
 }
 
 fn count_text_lines(s: &str) -> u64 {
@@ -383,13 +591,36 @@ fn count_text_lines(s: &str) -> u64 {
     }
 }
 
-/// One record turned into what the session needs, owned; ordered later.
+/// One record turned into what the session needs, owned; ordered later. Uuids are kept as
+/// 64-bit hashes: only equality matters for the graph, and hashes need no allocation.
 struct Node {
-    uuid: Option<String>,
-    parent: Option<String>,
+    uuid: Option<u64>,
+    parent: Option<u64>,
     ts: Option<Millis>,
     events: Vec<Event>,
 }
+
+/// Hasher for keys that are already hashes (uuid and message-id hashes): no second SipHash.
+#[derive(Default, Clone, Copy)]
+struct PreHashed(u64);
+
+impl std::hash::Hasher for PreHashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Only u64 keys are used; fold anything else in so the hasher stays correct.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type HashedSet = HashSet<u64, std::hash::BuildHasherDefault<PreHashed>>;
+type HashedMap<V> = HashMap<u64, V, std::hash::BuildHasherDefault<PreHashed>>;
 
 #[derive(Default)]
 struct Builder {
@@ -399,12 +630,13 @@ struct Builder {
     /// Events without a place in the graph (queued prompts): merged by time.
     timed: Vec<Event>,
     /// Hashes of record uuids seen (resumes and streamed copies repeat records).
-    seen_uuids: HashSet<u64>,
-    seen_tool_ids: HashSet<String>,
+    seen_uuids: HashedSet,
+    /// Hashes of tool-use ids seen.
+    seen_tool_ids: HashedSet,
     results: HashMap<String, ActionResult>,
     calls: Vec<ModelCall>,
     /// Hash of (message id, request id) → index in `calls`.
-    call_index: HashMap<u64, usize>,
+    call_index: HashedMap<usize>,
     subagents: BTreeMap<String, SubagentInfo>,
     /// agent id → agent type, learnt from Task results.
     agent_types: HashMap<String, String>,
@@ -422,11 +654,28 @@ struct Builder {
     /// record, `remove` = delivered into the running turn, `popAll` = pulled back to the input).
     queue: Vec<(String, Option<Millis>)>,
     queued_prompts: HashSet<String>,
+    /// Reused buffer for composed ignore reasons.
+    key_buf: String,
 }
 
 impl Builder {
     fn ignore(&mut self, reason: &str) {
-        *self.ignored.entry(reason.to_string()).or_default() += 1;
+        match self.ignored.get_mut(reason) {
+            Some(n) => *n += 1,
+            None => {
+                self.ignored.insert(reason.to_string(), 1);
+            }
+        }
+    }
+
+    /// `ignore("{prefix}{kind}")` without formatting a new string for every record.
+    fn ignore2(&mut self, prefix: &str, kind: &str) {
+        let mut key = std::mem::take(&mut self.key_buf);
+        key.clear();
+        key.push_str(prefix);
+        key.push_str(kind);
+        self.ignore(&key);
+        self.key_buf = key;
     }
 
     fn note_meta(&mut self, r: &Rec<'_>, main: bool) {
@@ -465,34 +714,45 @@ impl Builder {
         line: u64,
         diag: &mut Diagnostics,
     ) {
-        let ty = r.ty.s().unwrap_or("").to_string();
         let inline_side = sub.is_none() && r.is_sidechain.b();
-        let sub_id: Option<String> = match sub {
-            Some(s) => Some(s.to_string()),
-            None if inline_side => {
-                let id = r.agent_id.s().unwrap_or("sidechain").to_string();
-                self.subagents
-                    .entry(id.clone())
-                    .or_insert_with(|| SubagentInfo {
-                        id: id.clone(),
+        // Inline sidechains name their subagent in the record itself: owned, since `r` moves.
+        let inline_id: Option<String> = if inline_side {
+            let id = r.agent_id.s().unwrap_or("sidechain");
+            if !self.subagents.contains_key(id) {
+                self.subagents.insert(
+                    id.to_string(),
+                    SubagentInfo {
+                        id: id.to_string(),
                         layout: "inline".into(),
                         ..Default::default()
-                    });
-                Some(id)
+                    },
+                );
             }
-            None => None,
+            Some(id.to_string())
+        } else {
+            None
         };
+        let sub_id: Option<&str> = sub.or(inline_id.as_deref());
         self.note_meta(&r, sub_id.is_none());
-        match ty.as_str() {
-            "user" | "assistant" => self.message(r, sub_id, file, line, diag),
-            "system" => self.system(r, sub_id.as_deref()),
-            "progress" => self.progress(r, file, line, diag),
-            "attachment" => self.attachment(r),
-            "queue-operation" => self.queue_op(r),
+        enum Then {
+            Message,
+            System,
+            Progress,
+            Attachment,
+            Queue,
+            Done,
+        }
+        let then = match r.ty.s().unwrap_or("") {
+            "user" | "assistant" => Then::Message,
+            "system" => Then::System,
+            "progress" => Then::Progress,
+            "attachment" => Then::Attachment,
+            "queue-operation" => Then::Queue,
             "permission-mode" => {
                 if let Some(m) = r.permission_mode.s() {
                     self.mode = Some(m.to_string());
                 }
+                Then::Done
             }
             "pr-link" => {
                 let link = r.pr_url.s().map(str::to_string).or_else(|| {
@@ -508,8 +768,9 @@ impl Builder {
                     Some(_) => self.ignore("pr-link-duplicate"),
                     None => self.ignore("pr-link-without-url"),
                 }
+                Then::Done
             }
-            "summary"
+            ty @ ("summary"
             | "file-history-snapshot"
             | "last-prompt"
             | "custom-title"
@@ -518,43 +779,63 @@ impl Builder {
             | "teleported-from"
             | "mode"
             | "tag"
-            | "worktree-state" => self.ignore(&ty),
-            "" => diag.skip(
-                file,
-                Some(line),
-                "record-without-type",
-                "record has no \"type\" field",
-            ),
+            | "worktree-state") => {
+                self.ignore(ty);
+                Then::Done
+            }
+            "" => {
+                diag.skip(
+                    file,
+                    Some(line),
+                    "record-without-type",
+                    "record has no \"type\" field",
+                );
+                Then::Done
+            }
             other => {
-                self.ignore(&format!("unknown:{other}"));
+                self.ignore2("unknown:", other);
                 diag.skip(
                     file,
                     Some(line),
                     "unknown-record-type",
                     format!("record type {other:?} is not known"),
                 );
+                Then::Done
             }
+        };
+        match then {
+            Then::Message => self.message(r, sub_id, file, line, diag),
+            Then::System => self.system(r, sub_id),
+            Then::Progress => self.progress(r, file, line, diag),
+            Then::Attachment => self.attachment(r),
+            Then::Queue => self.queue_op(r),
+            Then::Done => {}
         }
     }
 
     fn push_node(&mut self, sub: Option<&str>, node: Node) {
         match sub {
             None => self.main.push(node),
-            Some(s) => self.subs.entry(s.to_string()).or_default().push(node),
+            Some(s) => match self.subs.get_mut(s) {
+                Some(v) => v.push(node),
+                None => {
+                    self.subs.insert(s.to_string(), vec![node]);
+                }
+            },
         }
     }
 
     fn message(
         &mut self,
         mut r: Rec<'_>,
-        sub: Option<String>,
+        sub: Option<&str>,
         file: &str,
         line: u64,
         diag: &mut Diagnostics,
     ) {
-        let uuid = r.uuid.s().map(str::to_string);
-        if let Some(u) = &uuid {
-            if !self.seen_uuids.insert(hash_str(u)) {
+        let uuid = r.uuid.s().map(hash_str);
+        if let Some(u) = uuid {
+            if !self.seen_uuids.insert(u) {
                 self.ignore("duplicate-uuid");
                 return;
             }
@@ -575,17 +856,17 @@ impl Builder {
                 .parent_uuid
                 .s()
                 .or(r.logical_parent_uuid.s())
-                .map(str::to_string),
+                .map(hash_str),
             ts,
             events: Vec::new(),
         };
         let is_assistant = r.ty.s() == Some("assistant");
         if is_assistant {
-            self.assistant(&r, msg, sub.as_deref(), ts, &mut node);
+            self.assistant(&r, msg, sub, ts, &mut node);
         } else {
-            self.user(&mut r, msg, sub.as_deref(), ts, &mut node);
+            self.user(&mut r, msg, sub, ts, &mut node);
         }
-        self.push_node(sub.as_deref(), node);
+        self.push_node(sub, node);
     }
 
     fn assistant(
@@ -657,7 +938,7 @@ impl Builder {
                 }
                 Some("tool_use") | Some("server_tool_use") => {
                     let id = b.id.s().unwrap_or("").to_string();
-                    if !id.is_empty() && !self.seen_tool_ids.insert(id.clone()) {
+                    if !id.is_empty() && !self.seen_tool_ids.insert(hash_str(&id)) {
                         continue;
                     }
                     let tool = b.name.s().unwrap_or("").to_string();
@@ -823,19 +1104,12 @@ impl Builder {
             status = ResultStatus::Error;
         }
         let mut lines = None;
-        if let Some(hunks) = &tur.structured_patch {
-            let mut d = LineDelta::default();
-            for h in hunks.iter().filter_map(|h| h.0.as_ref()) {
-                for l in &h.lines {
-                    match l.str().and_then(|s| s.as_bytes().first()) {
-                        Some(b'+') => d.added += 1,
-                        Some(b'-') => d.removed += 1,
-                        _ => {}
-                    }
-                }
-            }
-            if !hunks.is_empty() || tur.ty.s() == Some("update") {
-                lines = Some(d);
+        if let Some(p) = tur.structured_patch {
+            if p.hunks > 0 || tur.ty.s() == Some("update") {
+                lines = Some(LineDelta {
+                    added: p.added,
+                    removed: p.removed,
+                });
             }
         }
         if tur.ty.s() == Some("create") && lines.is_none_or(|d| d.added == 0 && d.removed == 0) {
@@ -864,9 +1138,9 @@ impl Builder {
     fn system(&mut self, r: Rec<'_>, sub: Option<&str>) {
         let in_sub = sub.is_some();
         let ts = r.timestamp.s().and_then(parse_timestamp);
-        let uuid = r.uuid.s().map(str::to_string);
-        if let Some(u) = &uuid {
-            if !self.seen_uuids.insert(hash_str(u)) {
+        let uuid = r.uuid.s().map(hash_str);
+        if let Some(u) = uuid {
+            if !self.seen_uuids.insert(u) {
                 self.ignore("duplicate-uuid");
                 return;
             }
@@ -875,7 +1149,7 @@ impl Builder {
             .parent_uuid
             .s()
             .or(r.logical_parent_uuid.s())
-            .map(str::to_string);
+            .map(hash_str);
         let ev = match r.subtype.s() {
             Some("compact_boundary") if !in_sub => {
                 self.compactions += 1;
@@ -890,7 +1164,7 @@ impl Builder {
             }
             Some("local_command") if !in_sub => sys("local_command", r.content.joined_text(), ts),
             other => {
-                self.ignore(&format!("system:{}", other.unwrap_or("hook")));
+                self.ignore2("system:", other.unwrap_or("hook"));
                 // Still a graph node, so children hang below it.
                 self.push_node(
                     sub,
@@ -920,32 +1194,39 @@ impl Builder {
             self.ignore("progress:without-data");
             return;
         };
-        let p = *p;
-        let kind = p.ty.s().unwrap_or("unknown").to_string();
+        let Progress {
+            ty,
+            agent_id,
+            message,
+        } = *p;
+        let kind = ty.s().unwrap_or("unknown");
         if kind != "agent_progress" {
-            self.ignore(&format!("progress:{kind}"));
+            self.ignore2("progress:", kind);
             return;
         }
-        let (Some(aid), Some(inner)) = (p.agent_id.s().map(str::to_string), p.message.0) else {
+        let (Some(aid), Some(inner)) = (agent_id.s(), message.0) else {
             self.ignore("progress:agent_progress-empty");
             return;
         };
-        self.subagents
-            .entry(aid.clone())
-            .or_insert_with(|| SubagentInfo {
-                id: aid.clone(),
-                layout: "inline".into(),
-                is_compaction: aid.starts_with("acompact"),
-                ..Default::default()
-            });
+        if !self.subagents.contains_key(aid) {
+            self.subagents.insert(
+                aid.to_string(),
+                SubagentInfo {
+                    id: aid.to_string(),
+                    layout: "inline".into(),
+                    is_compaction: aid.starts_with("acompact"),
+                    ..Default::default()
+                },
+            );
+        }
         if let Some(t) = r
             .parent_tool_use_id
             .s()
             .and_then(|id| self.task_types.get(id))
         {
-            self.agent_types
-                .entry(aid.clone())
-                .or_insert_with(|| t.clone());
+            if !self.agent_types.contains_key(aid) {
+                self.agent_types.insert(aid.to_string(), t.clone());
+            }
         }
         match inner.ty.s() {
             Some("user") | Some("assistant") => {
@@ -963,7 +1244,7 @@ impl Builder {
             return;
         };
         let a: Attachment<'_> = serde_json::from_str(raw.get()).unwrap_or_default();
-        let kind = a.ty.s().unwrap_or("unknown").to_string();
+        let kind = a.ty.s().unwrap_or("unknown");
         if kind == "queued_command" {
             let mut text = a.prompt.joined_text();
             if text.is_empty() {
@@ -975,8 +1256,8 @@ impl Builder {
                 if self.queued_prompts.insert(key.clone()) {
                     // The matching `remove` queue operation must not count it again.
                     self.queue.retain(|(t, _)| t.trim() != key);
-                    let uuid = r.uuid.s().map(str::to_string);
-                    let parent = r.parent_uuid.s().map(str::to_string);
+                    let uuid = r.uuid.s().map(hash_str);
+                    let parent = r.parent_uuid.s().map(hash_str);
                     let ev = Event::Human(HumanTurn {
                         text: p,
                         timestamp: ts,
@@ -994,7 +1275,7 @@ impl Builder {
                 return;
             }
         }
-        self.ignore(&format!("attachment:{kind}"));
+        self.ignore2("attachment:", kind);
     }
 
     fn queue_op(&mut self, r: Rec<'_>) {
@@ -1066,17 +1347,40 @@ fn sys(kind: &str, text: String, ts: Option<Millis>) -> Event {
 /// arrival order. Nodes whose parent is unknown start a new root (resumes, compaction).
 fn graph_order(nodes: Vec<Node>) -> Vec<Node> {
     let n = nodes.len();
-    let index: HashMap<&str, usize> = nodes
+    let mut index: HashedMap<usize> = HashedMap::default();
+    index.reserve(n);
+    for (i, nd) in nodes.iter().enumerate() {
+        if let Some(u) = nd.uuid {
+            // The last node with a uuid wins, as before.
+            index.insert(u, i);
+        }
+    }
+    // Children in arrival order, stored contiguously per parent (no Vec per node).
+    let parent_of: Vec<Option<usize>> = nodes
         .iter()
         .enumerate()
-        .filter_map(|(i, nd)| nd.uuid.as_deref().map(|u| (u, i)))
+        .map(|(i, nd)| match nd.parent.and_then(|p| index.get(&p)) {
+            Some(&p) if p != i => Some(p),
+            _ => None,
+        })
         .collect();
-    let mut children: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut start = vec![0usize; n + 1];
+    for p in parent_of.iter().flatten() {
+        start[p + 1] += 1;
+    }
+    for i in 0..n {
+        start[i + 1] += start[i];
+    }
+    let mut fill = start.clone();
+    let mut children = vec![0usize; start[n]];
     let mut roots = Vec::new();
-    for (i, nd) in nodes.iter().enumerate() {
-        match nd.parent.as_deref().and_then(|p| index.get(p)) {
-            Some(&p) if p != i => children[p].push(i),
-            _ => roots.push(i),
+    for (i, p) in parent_of.iter().enumerate() {
+        match p {
+            Some(p) => {
+                children[fill[*p]] = i;
+                fill[*p] += 1;
+            }
+            None => roots.push(i),
         }
     }
     let mut order = Vec::with_capacity(n);
@@ -1090,7 +1394,7 @@ fn graph_order(nodes: Vec<Node>) -> Vec<Node> {
             }
             visited[i] = true;
             order.push(i);
-            for &c in children[i].iter().rev() {
+            for &c in children[start[i]..start[i + 1]].iter().rev() {
                 stack.push(c);
             }
         }
@@ -1329,4 +1633,87 @@ fn looks_binary(first_line: &[u8]) -> bool {
             .first()
             .is_some_and(|c| !c.is_ascii_whitespace() && *c != b'{' && *c != b'[')
             && std::str::from_utf8(head).is_err())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shape `PatchCount` replaced, kept here as the reference it must agree with.
+    #[derive(Deserialize)]
+    struct RefHunk<'a> {
+        #[serde(borrow, default)]
+        lines: Vec<Lax<'a>>,
+    }
+
+    #[derive(Deserialize)]
+    struct RefTur<'a> {
+        #[serde(borrow, default, rename = "structuredPatch")]
+        p: Option<Vec<IfObject<RefHunk<'a>>>>,
+    }
+
+    #[derive(Deserialize)]
+    struct NewTur {
+        #[serde(default, rename = "structuredPatch")]
+        p: Option<PatchCount>,
+    }
+
+    fn reference(json: &str) -> Result<Option<(usize, u64, u64)>, String> {
+        let t: RefTur<'_> = serde_json::from_str(json).map_err(|e| e.to_string())?;
+        Ok(t.p.map(|hunks| {
+            let (mut a, mut r) = (0, 0);
+            for h in hunks.iter().filter_map(|h| h.0.as_ref()) {
+                for l in &h.lines {
+                    match l.str().and_then(|s| s.as_bytes().first()) {
+                        Some(b'+') => a += 1,
+                        Some(b'-') => r += 1,
+                        _ => {}
+                    }
+                }
+            }
+            (hunks.len(), a, r)
+        }))
+    }
+
+    fn counted(json: &str) -> Result<Option<(usize, u64, u64)>, String> {
+        let t: NewTur = serde_json::from_str(json).map_err(|e| e.to_string())?;
+        Ok(t.p.map(|p| (p.hunks, p.added, p.removed)))
+    }
+
+    #[test]
+    fn patch_count_agrees_with_the_typed_hunks() {
+        for json in [
+            r#"{}"#,
+            r#"{"structuredPatch":null}"#,
+            r#"{"structuredPatch":[]}"#,
+            r#"{"structuredPatch":[{"lines":["+a","-b"," c","+\"q\"","-\\x",""]}]}"#,
+            r#"{"structuredPatch":[{"oldStart":1,"lines":["+a"]},{"lines":[]},{}]}"#,
+            r#"{"structuredPatch":[1,"x",null,[2],{"lines":["+a",5,null,["+"],{"+":1}]}]}"#,
+            r#"{"structuredPatch":[{"lines":["+a"],"lines":["+b"]}]}"#,
+            r#"{"structuredPatch":[{"lines":null}]}"#,
+            r#"{"structuredPatch":[{"lines":"+a"}]}"#,
+            r#"{"structuredPatch":{"lines":["+a"]}}"#,
+            r#"{"structuredPatch":"+a"}"#,
+            r#"{"structuredPatch":[{"li\u006ees":["\u002ba","\u002d"]}]}"#,
+        ] {
+            assert_eq!(counted(json), reference(json), "{json}");
+        }
+    }
+
+    #[test]
+    fn rejection_markers_found_only_near_the_start() {
+        assert!(is_rejection("User rejected the edit"));
+        assert!(is_rejection(
+            "Error: The user doesn't want to proceed with this tool use. The tool use was rejected"
+        ));
+        assert!(is_rejection(
+            "The Tool: The user doesn't want to take this action right now."
+        ));
+        assert!(!is_rejection("The user doesn't want to wait"));
+        let late = format!(
+            "{}The user doesn't want to proceed with this tool use",
+            "x".repeat(500)
+        );
+        assert!(!is_rejection(&late));
+    }
 }
