@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """Benchmark Table A1's preferred column: agentstat (release build) vs pyfixest, same data, same run.
 
-    /tmp/golden-venv/bin/python scripts/bench/bench_a1.py [--rows 1000000] [--users 200000] [--repeats 3]
+    /tmp/golden-venv/bin/python scripts/bench/bench_a1.py [--rows 1000000] [--users 200000] [--repeats 3] [--hard] [--fine]
 
 Generates 1,000,000 synthetic facets-shaped sessions from ~200,000 users once (CSV under
 /tmp/agentstat-bench/), then fits
     verified ~ expertise + ln_calls + ln_turns | mode^band + month + occ_work + occ_prof + tier^len
-with CR1 SEs clustered by user in both engines, each in its own process (so each peak RSS is its
+(with --fine: mode^band^month, ~900 absorbed cells, instead of mode^band + month) with CR1 SEs clustered by user in both engines, each in its own process (so each peak RSS is its
 own), and prints time (best of --repeats fits, data loading reported apart), peak memory, and the
 expertise coefficient from both (they must agree). Needs the venv of scripts/golden/requirements.txt.
 """
@@ -74,8 +74,7 @@ for _ in range(int(sys.argv[2])):
     t = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fit = pf.feols("y ~ expertise + ln_calls + ln_turns | mode^band + month + occ_work + occ_prof + tier^len",
-                       data=df, vcov={"CRV1": "user"}, fixef_rm="singleton", fixef_tol=1e-10)
+        fit = pf.feols(sys.argv[3], data=df, vcov={"CRV1": "user"}, fixef_rm="singleton", fixef_tol=1e-10)
     el = time.perf_counter() - t
     first = el if first is None else first
     best = min(best, el)
@@ -95,6 +94,8 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--dir", default="/tmp/agentstat-bench")
     ap.add_argument("--hard", action="store_true", help="nearly confounded fixed effects")
+    ap.add_argument("--fine", action="store_true",
+                    help="absorb work mode x value band x month as one factor (~900 cells)")
     args = ap.parse_args()
     os.makedirs(args.dir, exist_ok=True)
     suffix = "_hard" if args.hard else ""
@@ -109,13 +110,18 @@ def main() -> None:
         cwd=ROOT, check=True,
     )
     target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
-    ours = subprocess.run([os.path.join(target, "release", "examples", "bench_a1"), data, str(args.repeats)],
+    fe = "mode^band^month" if args.fine else "mode^band + month"
+    formula = f"y ~ expertise + ln_calls + ln_turns | {fe} + occ_work + occ_prof + tier^len"
+    ours = subprocess.run([os.path.join(target, "release", "examples", "bench_a1"), data, str(args.repeats),
+                           "fine" if args.fine else "coarse"],
                           check=True, capture_output=True, text=True).stdout
-    theirs = subprocess.run([sys.executable, "-c", PYFIXEST_CHILD, data, str(args.repeats)],
+    theirs = subprocess.run([sys.executable, "-c", PYFIXEST_CHILD, data, str(args.repeats), formula],
                             check=True, capture_output=True, text=True).stdout
     results = [json.loads(ours.strip().splitlines()[-1]), json.loads(theirs.strip().splitlines()[-1])]
 
-    print(f"rows={args.rows} users={args.users} hard={args.hard} repeats={args.repeats} cores={os.cpu_count()}")
+    print(f"rows={args.rows} users={args.users} hard={args.hard} fine={args.fine} repeats={args.repeats} "
+          f"cores={os.cpu_count()} fe_levels={results[0].get('fe_levels')}")
+    print(formula)
     print(f"{'engine':<18}{'load s':>8}{'fit s':>8}{'peak MB':>9}{'n_obs':>10}  expertise (se)")
     for r in results:
         print(f"{r['engine']:<18}{r['load_s']:>8.2f}{r['fit_s']:>8.2f}{r['peak_rss_mb']:>9.0f}{r['n_obs']:>10}"
