@@ -667,3 +667,15 @@ fn review_before_any_edit_and_pasted_expectations_do_not_count() {
     assert!(!h.asked_for_review, "{h:?}");
     assert!(!h.named_acceptance_test, "{h:?}");
 }
+
+#[test]
+fn a_long_spec_with_acceptance_criteria_names_an_acceptance_test() {
+    // More than 12 lines reads as pasted, but "acceptance criteria" is the user's own framing.
+    let mut spec = String::from("Implement the export feature.\n");
+    for i in 0..14 {
+        spec.push_str(&format!("- step {i}: handle the case\n"));
+    }
+    spec.push_str("Acceptance criteria: the CSV opens in a spreadsheet.\n");
+    let b = B::new().human(&spec).say("On it.");
+    assert!(habits(&b.s, &b.t).named_acceptance_test);
+}

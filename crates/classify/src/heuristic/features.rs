@@ -1083,10 +1083,24 @@ fn action(
 }
 
 /// Version of the habit definitions below; part of the facet cache key. Bump on any change.
-pub const HABITS_VERSION: &str = "habits-1";
+pub const HABITS_VERSION: &str = "habits-2";
+
+/// Explicit acceptance wording: counted in any prompt, a long pasted spec included (logs do
+/// not say "acceptance criteria").
+pub const ACCEPTANCE_EXPLICIT: &[&str] = &[
+    "acceptance test",
+    "acceptance tests",
+    "acceptance criteria",
+    "acceptance criterion",
+    "success criteria",
+    "success criterion",
+    "definition of done",
+    "done when",
+];
 
 /// A prompt that says how success will be checked: a test to pass, an expected output, an
 /// explicit criterion. Phrases, not single words: "test" alone is a request, not a criterion.
+/// Counted only in the user's own prompts (test logs say "expected output" too).
 pub const ACCEPTANCE: &[&str] = &[
     "make the test pass",
     "make the tests pass",
@@ -1172,7 +1186,10 @@ pub fn habits(s: &Session, t: &agentstat_facets::Telemetry) -> agentstat_facets:
 pub fn habits_of(f: &Features, t: &agentstat_facets::Telemetry) -> agentstat_facets::Habits {
     // Pasted logs say "expected output" and "should return" too: only the user's own prompts.
     let own = || f.substantive_prompts().filter(|p| !p.pasted_output);
-    let named_acceptance_test = own().any(|p| p.norm.any(ACCEPTANCE).is_some());
+    let named_acceptance_test = f
+        .substantive_prompts()
+        .any(|p| p.norm.any(ACCEPTANCE_EXPLICIT).is_some())
+        || own().any(|p| p.norm.any(ACCEPTANCE).is_some());
     // The same count as the expertise rule's "verification: N targeted" (`explain` shows it).
     let targeted_verification = f
         .substantive_prompts()
