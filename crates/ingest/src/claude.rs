@@ -708,7 +708,7 @@ impl Builder {
     /// Handle one top-level record. `sub` is the subagent id when the file is a subagent's.
     fn record(
         &mut self,
-        r: Rec<'_>,
+        r: &mut Rec<'_>,
         sub: Option<&str>,
         file: &str,
         line: u64,
@@ -733,7 +733,7 @@ impl Builder {
             None
         };
         let sub_id: Option<&str> = sub.or(inline_id.as_deref());
-        self.note_meta(&r, sub_id.is_none());
+        self.note_meta(r, sub_id.is_none());
         enum Then {
             Message,
             System,
@@ -827,7 +827,7 @@ impl Builder {
 
     fn message(
         &mut self,
-        mut r: Rec<'_>,
+        r: &mut Rec<'_>,
         sub: Option<&str>,
         file: &str,
         line: u64,
@@ -862,9 +862,9 @@ impl Builder {
         };
         let is_assistant = r.ty.s() == Some("assistant");
         if is_assistant {
-            self.assistant(&r, msg, sub, ts, &mut node);
+            self.assistant(r, msg, sub, ts, &mut node);
         } else {
-            self.user(&mut r, msg, sub, ts, &mut node);
+            self.user(r, msg, sub, ts, &mut node);
         }
         self.push_node(sub, node);
     }
@@ -1135,7 +1135,7 @@ impl Builder {
         });
     }
 
-    fn system(&mut self, r: Rec<'_>, sub: Option<&str>) {
+    fn system(&mut self, r: &Rec<'_>, sub: Option<&str>) {
         let in_sub = sub.is_some();
         let ts = r.timestamp.s().and_then(parse_timestamp);
         let uuid = r.uuid.s().map(hash_str);
@@ -1189,7 +1189,7 @@ impl Builder {
         );
     }
 
-    fn progress(&mut self, mut r: Rec<'_>, file: &str, line: u64, diag: &mut Diagnostics) {
+    fn progress(&mut self, r: &mut Rec<'_>, file: &str, line: u64, diag: &mut Diagnostics) {
         let Some(p) = r.data.0.take() else {
             self.ignore("progress:without-data");
             return;
@@ -1204,7 +1204,7 @@ impl Builder {
             self.ignore2("progress:", kind);
             return;
         }
-        let (Some(aid), Some(inner)) = (agent_id.s(), message.0) else {
+        let (Some(aid), Some(mut inner)) = (agent_id.s(), message.0) else {
             self.ignore("progress:agent_progress-empty");
             return;
         };
@@ -1232,13 +1232,13 @@ impl Builder {
             Some("user") | Some("assistant") => {
                 // Streamed copies of the subagent's own records: no parent links, so they are
                 // ordered by time within the subagent.
-                self.message(inner, Some(aid), file, line, diag)
+                self.message(&mut inner, Some(aid), file, line, diag)
             }
             _ => self.ignore("progress:agent_progress-other"),
         }
     }
 
-    fn attachment(&mut self, r: Rec<'_>) {
+    fn attachment(&mut self, r: &Rec<'_>) {
         let Some(raw) = r.attachment else {
             self.ignore("attachment:empty");
             return;
@@ -1278,7 +1278,7 @@ impl Builder {
         self.ignore2("attachment:", kind);
     }
 
-    fn queue_op(&mut self, r: Rec<'_>) {
+    fn queue_op(&mut self, r: &Rec<'_>) {
         let ts = r.timestamp.s().and_then(parse_timestamp);
         match r.operation.s() {
             Some("enqueue") => {
@@ -1602,14 +1602,14 @@ fn read_file(
                 }
                 let mut rec_diag = Diagnostics::default();
                 let n = parse_line(d, name, no, diag, |bytes| {
-                    // One UTF-8 check of the whole line is cheaper than serde_json's check of
-                    // every key and kept string; invalid lines keep the byte path (bad bytes
-                    // in skipped fields are tolerated there, as before).
-                    let rec: Rec<'_> = match std::str::from_utf8(bytes) {
+                    // One (SIMD) UTF-8 check of the whole line is cheaper than serde_json's
+                    // check of every key and kept string; invalid lines keep the byte path
+                    // (bad bytes in skipped fields are tolerated there, as before).
+                    let mut rec: Rec<'_> = match simdutf8::basic::from_utf8(bytes) {
                         Ok(s) => serde_json::from_str(s)?,
                         Err(_) => serde_json::from_slice(bytes)?,
                     };
-                    b.record(rec, sub, name, no, &mut rec_diag);
+                    b.record(&mut rec, sub, name, no, &mut rec_diag);
                     Ok(())
                 });
                 diag.records += n;
