@@ -15,6 +15,17 @@
 //! `RAND_priv_bytes`, the path OpenDP documents as secure.
 
 use crate::results::DpLedger;
+
+/// Whether OpenDP draws its noise from OpenSSL's `RAND_priv_bytes` (cargo feature
+/// `dp-openssl`), the path OpenDP documents as secure, rather than `rand::thread_rng`.
+pub const SECURE_RANDOMNESS: bool = cfg!(feature = "dp-openssl");
+
+/// The randomness source, as recorded in the ledger (so a release says what it rests on).
+pub const RANDOMNESS: &str = if SECURE_RANDOMNESS {
+    "randomness: OpenSSL RAND_priv_bytes"
+} else {
+    "randomness: rand::thread_rng (not OpenDP's secure path; build with --features dp-openssl for a release)"
+};
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::Hash;
@@ -69,8 +80,10 @@ impl Budget {
         }
         Ok(Budget {
             ledger: DpLedger {
-                mechanism: "OpenDP 0.16 Laplace (discrete for counts), user-level, pure ε-DP"
-                    .into(),
+                mechanism: format!(
+                    "OpenDP 0.16 Laplace (discrete for counts), user-level, pure ε-DP; {}",
+                    RANDOMNESS
+                ),
                 total_epsilon,
                 max_sessions_per_user,
                 entries: Vec::new(),

@@ -523,6 +523,13 @@ fn differential_privacy_noises_fig1_and_fig2_and_keeps_a_ledger() {
         "table_a1",
     );
     if DP_AVAILABLE {
+        // The ledger says which randomness the noise rests on.
+        let rng = if agentstat_stats::dp::SECURE_RANDOMNESS {
+            "OpenSSL RAND_priv_bytes"
+        } else {
+            "rand::thread_rng"
+        };
+        assert!(ledger.mechanism.contains(rng), "{}", ledger.mechanism);
         let spent: f64 = ledger.entries.iter().map(|e| e.1).sum();
         assert!(
             spent <= 100.0 * (1.0 + 1e-9) && spent > 50.0,

@@ -56,10 +56,20 @@ pub fn run(args: Args) -> CmdResult {
         Some(e) if args.dp_max_sessions == 0 => {
             return Err(format!("--dp-max-sessions must be at least 1 (ε = {e})").into())
         }
-        Some(epsilon) => Some(DpOptions {
-            epsilon,
-            max_sessions_per_user: args.dp_max_sessions,
-        }),
+        Some(epsilon) => {
+            if !agentstat_stats::dp::SECURE_RANDOMNESS {
+                eprintln!(
+                    "agentstat: warning: this build draws DP noise from rand::thread_rng, which \
+                     OpenDP documents as not its secure path; for numbers you publish, rebuild \
+                     with `OPENSSL_NO_VENDOR=1 cargo build --release -p agentstat --features \
+                     dp-openssl` (links the system libssl)."
+                );
+            }
+            Some(DpOptions {
+                epsilon,
+                max_sessions_per_user: args.dp_max_sessions,
+            })
+        }
     };
     let facets = read_pooled(&args.paths)?;
     let mode = decide_mode(&facets, args.personal, args.min_users.is_some());
