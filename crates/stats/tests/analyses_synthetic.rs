@@ -633,11 +633,11 @@ proptest! {
 }
 
 /// Distinct users per row label, counted from the input facets (not by the code under test).
-fn recount<'a>(
-    facets: &'a [Facet],
+fn recount(
+    facets: &[Facet],
     keep: impl Fn(&Facet) -> bool,
     label: impl Fn(&Facet) -> Option<String>,
-) -> std::collections::HashMap<String, std::collections::HashSet<&'a str>> {
+) -> std::collections::HashMap<String, std::collections::HashSet<&str>> {
     let mut m: std::collections::HashMap<String, std::collections::HashSet<&str>> =
         Default::default();
     for f in facets.iter().filter(|f| f.interactive && keep(f)) {
