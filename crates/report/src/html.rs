@@ -191,7 +191,15 @@ fn subtitle(r: &Results) -> String {
 
 fn banner(o: &mut String, r: &Results) {
     let p = &r.privacy;
-    if p.personal_mode {
+    if p.personal_mode && r.sample.people > 1 {
+        // Asked for with --personal on data carrying several user keys (e.g. one person on
+        // several machines): say what was done, never claim it is one person.
+        let _ = write!(
+            o,
+            r#"<div class="banner personal" id="privacy-banner" role="note"><strong>Personal mode: thresholds off at your request ({} user keys).</strong> The privacy threshold (at least {} people per number) does not apply and no number is suppressed. Use this only if all these sessions are yours; do not share this page as an anonymous team summary.</div>"#,
+            r.sample.people, p.min_users
+        );
+    } else if p.personal_mode {
         let _ = write!(
             o,
             r#"<div class="banner personal" id="privacy-banner" role="note"><strong>Personal mode.</strong> These are one person's sessions, so the privacy threshold (at least {} people per number) does not apply and no number is suppressed. Every figure describes you: do not share this page as an anonymous team summary.</div>"#,
@@ -309,6 +317,11 @@ fn sample(o: &mut String, r: &Results) {
     };
     let range = match (&s.first_day, &s.last_day) {
         (Some(a), Some(b)) => format!("{} to {}", esc(a), esc(b)),
+        // Outside personal mode the range is withheld unless both end months have k people.
+        _ if !r.privacy.personal_mode && r.sample.sessions > 0 => format!(
+            "suppressed (first or last month has fewer than {} people)",
+            r.privacy.min_users
+        ),
         _ => "no timestamps".into(),
     };
     fact(o, "Date range", range);

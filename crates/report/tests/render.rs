@@ -143,6 +143,25 @@ fn personal_mode_is_said_prominently() {
 }
 
 #[test]
+fn personal_mode_on_several_user_keys_never_claims_one_person() {
+    let mut r = results(true);
+    r.sample.people = 3;
+    let html = render_html(&r);
+    assert!(html.contains("thresholds off at your request (3 user keys)"));
+    assert!(!html.contains("one person's sessions"));
+}
+
+#[test]
+fn withheld_date_range_is_called_suppressed_not_missing() {
+    let mut r = results(false);
+    r.sample.first_day = None;
+    r.sample.last_day = None;
+    let html = render_html(&r);
+    assert!(html.contains("suppressed (first or last month has fewer than 5 people)"));
+    assert!(!html.contains("no timestamps"));
+}
+
+#[test]
 fn written_files_never_carry_a_suppressed_number() {
     let dir = tempfile::tempdir().unwrap();
     let w = write_report(dir.path(), &results(false)).unwrap();
