@@ -502,3 +502,13 @@ fn commits_via_git_dash_c_and_prs_from_mcp_tools() {
     assert_eq!(t.git_commits, 1);
     assert_eq!(t.pull_requests, 1, "the same PR seen twice");
 }
+
+proptest::proptest! {
+    /// Word counting agrees with `split_whitespace` on ASCII and Unicode whitespace.
+    #[test]
+    fn words_counted_like_split_whitespace(
+        s in "([a-z.,]|[ \t\n\r]|\u{b}|\u{c}|\u{8}|\u{e}|\u{1f}|!|\u{7f}|\u{85}|\u{a0}|\u{1680}|\u{2003}|\u{3000}|é|✓|\u{1f600}|[a-z ]{8,20}){0,50}"
+    ) {
+        proptest::prop_assert_eq!(count_words(&s), s.split_whitespace().count() as u64);
+    }
+}
