@@ -71,7 +71,7 @@ pub(crate) struct Rec<'a> {
     #[serde(borrow, default)]
     pub tool_use_result: IfObject<ToolUseResult<'a>>,
     #[serde(borrow, default)]
-    pub data: IfObject<Box<Progress<'a>>>,
+    pub data: IfObject<Progress<'a>>,
     #[serde(borrow, default)]
     pub attachment: Option<&'a RawValue>,
     #[serde(borrow, default)]
@@ -336,7 +336,8 @@ pub(crate) struct Progress<'a> {
     #[serde(borrow, default)]
     agent_id: Option<Lax<'a>>,
     #[serde(borrow, default)]
-    message: IfObject<Rec<'a>>,
+    /// Boxed: only `agent_progress` records carry one (the others allocate nothing).
+    message: IfObject<Box<Rec<'a>>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -1198,7 +1199,7 @@ impl Builder {
             ty,
             agent_id,
             message,
-        } = *p;
+        } = p;
         let kind = ty.s().unwrap_or("unknown");
         if kind != "agent_progress" {
             self.ignore2("progress:", kind);
@@ -1328,11 +1329,30 @@ impl Builder {
     }
 }
 
+/// 64-bit hash of an id (uuids, tool-use ids): eight bytes per step and a final avalanche,
+/// several times cheaper than SipHash; ids are not adversarial, only equality matters.
 fn hash_str(s: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    s.hash(&mut h);
-    h.finish()
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let b = s.as_bytes();
+    let mut h = (b.len() as u64).wrapping_mul(K);
+    let mut chunks = b.chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        h = (h ^ u64::from_le_bytes(w)).wrapping_mul(K).rotate_left(29);
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut w = [0u8; 8];
+        w[..rest.len()].copy_from_slice(rest);
+        h = (h ^ u64::from_le_bytes(w)).wrapping_mul(K).rotate_left(29);
+    }
+    // murmur3 fmix64.
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
 }
 
 fn sys(kind: &str, text: String, ts: Option<Millis>) -> Event {
