@@ -25,45 +25,45 @@ pub const OUTPUT_CAP: usize = 16 * 1024;
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Rec<'a> {
     #[serde(rename = "type", borrow, default)]
-    pub ty: Option<Lax<'a>>,
+    pub ty: Lax<'a>,
     #[serde(borrow, default)]
-    pub uuid: Option<Lax<'a>>,
+    pub uuid: Lax<'a>,
     #[serde(borrow, default)]
-    pub parent_uuid: Option<Lax<'a>>,
+    pub parent_uuid: Lax<'a>,
     #[serde(borrow, default)]
-    pub logical_parent_uuid: Option<Lax<'a>>,
+    pub logical_parent_uuid: Lax<'a>,
     #[serde(borrow, default)]
-    pub session_id: Option<Lax<'a>>,
+    pub session_id: Lax<'a>,
     #[serde(borrow, default)]
-    pub is_sidechain: Option<Lax<'a>>,
+    pub is_sidechain: Lax<'a>,
     #[serde(borrow, default)]
-    pub is_meta: Option<Lax<'a>>,
+    pub is_meta: Lax<'a>,
     #[serde(borrow, default)]
-    pub is_compact_summary: Option<Lax<'a>>,
+    pub is_compact_summary: Lax<'a>,
     #[serde(borrow, default)]
-    pub is_api_error_message: Option<Lax<'a>>,
+    pub is_api_error_message: Lax<'a>,
     #[serde(borrow, default)]
-    pub agent_id: Option<Lax<'a>>,
+    pub agent_id: Lax<'a>,
     #[serde(borrow, default)]
-    pub cwd: Option<Lax<'a>>,
+    pub cwd: Lax<'a>,
     #[serde(borrow, default)]
-    pub git_branch: Option<Lax<'a>>,
+    pub git_branch: Lax<'a>,
     #[serde(borrow, default)]
-    pub version: Option<Lax<'a>>,
+    pub version: Lax<'a>,
     #[serde(borrow, default)]
-    pub entrypoint: Option<Lax<'a>>,
+    pub entrypoint: Lax<'a>,
     #[serde(borrow, default)]
-    pub permission_mode: Option<Lax<'a>>,
+    pub permission_mode: Lax<'a>,
     #[serde(borrow, default)]
-    pub timestamp: Option<Lax<'a>>,
+    pub timestamp: Lax<'a>,
     #[serde(borrow, default)]
-    pub request_id: Option<Lax<'a>>,
+    pub request_id: Lax<'a>,
     #[serde(borrow, default)]
-    pub subtype: Option<Lax<'a>>,
+    pub subtype: Lax<'a>,
     #[serde(borrow, default)]
-    pub operation: Option<Lax<'a>>,
+    pub operation: Lax<'a>,
     #[serde(borrow, default, rename = "parentToolUseID")]
-    pub parent_tool_use_id: Option<Lax<'a>>,
+    pub parent_tool_use_id: Lax<'a>,
     #[serde(borrow, default)]
     pub content: Content<'a>,
     #[serde(borrow, default)]
@@ -77,19 +77,19 @@ pub(crate) struct Rec<'a> {
     #[serde(borrow, default)]
     pub compact_metadata: Option<&'a RawValue>,
     #[serde(borrow, default)]
-    pub pr_url: Option<Lax<'a>>,
+    pub pr_url: Lax<'a>,
     #[serde(borrow, default)]
-    pub pr_number: Option<Lax<'a>>,
+    pub pr_number: Lax<'a>,
     #[serde(borrow, default)]
-    pub pr_repository: Option<Lax<'a>>,
+    pub pr_repository: Lax<'a>,
 }
 
 #[derive(Deserialize, Default)]
 pub(crate) struct Msg<'a> {
     #[serde(borrow, default)]
-    pub id: Option<Lax<'a>>,
+    pub id: Lax<'a>,
     #[serde(borrow, default)]
-    pub model: Option<Lax<'a>>,
+    pub model: Lax<'a>,
     #[serde(borrow, default)]
     pub content: Content<'a>,
     #[serde(default)]
@@ -112,21 +112,21 @@ pub(crate) struct Usage {
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ToolUseResult<'a> {
     #[serde(rename = "type", borrow, default)]
-    ty: Option<Lax<'a>>,
+    ty: Lax<'a>,
     #[serde(borrow, default)]
-    content: Option<Lax<'a>>,
+    content: Lax<'a>,
     #[serde(default)]
     structured_patch: Option<PatchCount>,
     #[serde(borrow, default)]
-    interrupted: Option<Lax<'a>>,
+    interrupted: Lax<'a>,
     #[serde(borrow, default)]
-    exit_code: Option<Lax<'a>>,
+    exit_code: Lax<'a>,
     #[serde(default)]
     stdout: Option<serde::de::IgnoredAny>,
     #[serde(borrow, default)]
-    agent_id: Option<Lax<'a>>,
+    agent_id: Lax<'a>,
     #[serde(borrow, default)]
-    agent_type: Option<Lax<'a>>,
+    agent_type: Lax<'a>,
 }
 
 /// A `structuredPatch` (list of hunks, each with `lines`), reduced while parsing to what is
@@ -332,9 +332,9 @@ impl<'de> Deserialize<'de> for PatchCount {
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Progress<'a> {
     #[serde(rename = "type", borrow, default)]
-    ty: Option<Lax<'a>>,
+    ty: Lax<'a>,
     #[serde(borrow, default)]
-    agent_id: Option<Lax<'a>>,
+    agent_id: Lax<'a>,
     #[serde(borrow, default)]
     /// Boxed: only `agent_progress` records carry one (the others allocate nothing).
     message: IfObject<Box<Rec<'a>>>,
@@ -343,7 +343,7 @@ pub(crate) struct Progress<'a> {
 #[derive(Deserialize, Default)]
 struct Attachment<'a> {
     #[serde(rename = "type", borrow, default)]
-    ty: Option<Lax<'a>>,
+    ty: Lax<'a>,
     #[serde(borrow, default)]
     prompt: Content<'a>,
     #[serde(borrow, default)]
@@ -353,7 +353,7 @@ struct Attachment<'a> {
 #[derive(Deserialize, Default)]
 struct CompactMeta<'a> {
     #[serde(borrow, default)]
-    trigger: Option<Lax<'a>>,
+    trigger: Lax<'a>,
 }
 
 /// Normalized kind of a Claude Code tool name (names across CLI versions).
@@ -916,8 +916,8 @@ impl Builder {
         }
         let blocks = match msg.content {
             Content::Text(t) => vec![Block {
-                ty: Some(Lax::Str("text".into())),
-                text: Some(Lax::Str(t)),
+                ty: Lax::Str("text".into()),
+                text: Lax::Str(t),
                 ..Default::default()
             }],
             Content::Blocks(b) => b,

@@ -38,6 +38,25 @@ impl<'a> Lax<'a> {
     }
 }
 
+impl Default for Lax<'_> {
+    /// A missing field reads like an explicit `null`.
+    fn default() -> Self {
+        Lax::Null
+    }
+}
+
+impl LaxOpt for Lax<'_> {
+    fn s(&self) -> Option<&str> {
+        self.str().filter(|s| !s.is_empty())
+    }
+    fn b(&self) -> bool {
+        self.bool().unwrap_or(false)
+    }
+    fn n(&self) -> Option<f64> {
+        self.num()
+    }
+}
+
 /// `Option<Lax>` helpers so call sites stay short.
 pub trait LaxOpt {
     fn s(&self) -> Option<&str>;
@@ -181,21 +200,21 @@ pub enum Content<'a> {
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct Block<'a> {
     #[serde(rename = "type", borrow, default)]
-    pub ty: Option<Lax<'a>>,
+    pub ty: Lax<'a>,
     #[serde(borrow, default)]
-    pub text: Option<Lax<'a>>,
+    pub text: Lax<'a>,
     #[serde(borrow, default)]
-    pub id: Option<Lax<'a>>,
+    pub id: Lax<'a>,
     #[serde(borrow, default)]
-    pub name: Option<Lax<'a>>,
+    pub name: Lax<'a>,
     #[serde(default)]
     pub input: Option<serde_json::Value>,
     #[serde(borrow, default)]
-    pub tool_use_id: Option<Lax<'a>>,
+    pub tool_use_id: Lax<'a>,
     #[serde(borrow, default)]
     pub content: Content<'a>,
     #[serde(borrow, default)]
-    pub is_error: Option<Lax<'a>>,
+    pub is_error: Lax<'a>,
 }
 
 impl<'de: 'a, 'a> Deserialize<'de> for Content<'a> {
