@@ -121,3 +121,24 @@ fn user_label_changes_the_person_key_only() {
     assert_eq!(va["session"], vb["session"]);
     assert_eq!(va["telemetry"], vb["telemetry"]);
 }
+
+#[test]
+fn files_of_other_formats_are_counted_not_silently_dropped() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        fixtures().join("session_full.jsonl"),
+        dir.path().join("session_full.jsonl"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("chat.history.md"), "# aider chat\n").unwrap();
+    std::fs::write(dir.path().join("run.traj"), "{}").unwrap();
+    std::fs::write(dir.path().join("session.json"), "{}").unwrap();
+    let out = agentstat(&["scan", dir.path().to_str().unwrap()], home.path());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(
+        text.contains("not read: 3 files that are not Claude Code transcripts (.json 1, .md 1, .traj 1)"),
+        "{text}"
+    );
+}

@@ -161,6 +161,17 @@ fn walk(
     if meta.is_file() {
         if top || path.extension().is_some_and(|e| e == "jsonl") {
             out.push(path.to_path_buf());
+        } else if !name.ends_with(".meta.json") {
+            // Not a Claude Code transcript (another agent's format, a sidecar, a note): say
+            // how many were passed over, by extension, rather than dropping them silently.
+            let ext = path
+                .extension()
+                .map(|e| format!(".{}", e.to_string_lossy().to_ascii_lowercase()))
+                .unwrap_or_else(|| "no extension".into());
+            *diag
+                .ignored
+                .entry(format!("file-not-a-transcript:{ext}"))
+                .or_default() += 1;
         }
         return;
     }

@@ -293,9 +293,38 @@ pub fn summary_table(records: &[SessionRecord], diag: &Diagnostics) -> String {
             .collect();
         s.push_str(&format!("recovered: {}\n", parts.join(", ")));
     }
-    let ignored: u64 = diag.ignored.values().sum();
+    // Files passed over by discovery (other agents' formats, sidecars) get their own line.
+    const NOT_TRANSCRIPT: &str = "file-not-a-transcript:";
+    let not_read: Vec<String> = diag
+        .ignored
+        .iter()
+        .filter_map(|(k, v)| k.strip_prefix(NOT_TRANSCRIPT).map(|ext| format!("{ext} {v}")))
+        .collect();
+    if !not_read.is_empty() {
+        let n: u64 = diag
+            .ignored
+            .iter()
+            .filter(|(k, _)| k.starts_with(NOT_TRANSCRIPT))
+            .map(|(_, v)| v)
+            .sum();
+        s.push_str(&format!(
+            "not read: {} files that are not Claude Code transcripts ({})\n",
+            fmt_n(n),
+            not_read.join(", ")
+        ));
+    }
+    let ignored: u64 = diag
+        .ignored
+        .iter()
+        .filter(|(k, _)| !k.starts_with(NOT_TRANSCRIPT))
+        .map(|(_, v)| v)
+        .sum();
     if ignored > 0 {
-        let mut top: Vec<(&String, &u64)> = diag.ignored.iter().collect();
+        let mut top: Vec<(&String, &u64)> = diag
+            .ignored
+            .iter()
+            .filter(|(k, _)| !k.starts_with(NOT_TRANSCRIPT))
+            .collect();
         top.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
         let parts: Vec<String> = top
             .iter()
