@@ -48,6 +48,9 @@ const EXPLAINED: &[&str] = &[
     "attachment:skill_listing",
     "attachment:task_reminder",
     "pr-link-duplicate",
+    // Not Claude Code transcripts: the recorder's `entire-*.metadata.json` sidecars, which
+    // discovery counts by extension instead of reading.
+    "file-not-a-transcript:.json",
 ];
 
 fn read_all() -> Option<(Vec<Session>, Diagnostics, usize)> {
