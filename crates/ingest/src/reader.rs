@@ -152,6 +152,9 @@ impl<R: Read> LineReader<R> {
 }
 
 fn trim(b: &[u8]) -> &[u8] {
+    // A UTF-8 byte-order mark (editors on Windows write one at the start of a file) is not
+    // JSON; without this the file's first record would be lost.
+    let b = b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b);
     let s = b
         .iter()
         .position(|c| !c.is_ascii_whitespace())
@@ -359,6 +362,12 @@ mod tests {
         data.extend_from_slice(b"\nok\n");
         let got = lines(&data, 1000);
         assert_eq!(got, vec![Err(1_000_000), Ok(b"ok".to_vec())]);
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_part_of_the_record() {
+        assert_eq!(trim(b"\xEF\xBB\xBF{\"a\":1}\r"), b"{\"a\":1}");
+        assert_eq!(trim(b"  {}  "), b"{}");
     }
 
     #[test]
