@@ -5,7 +5,10 @@
 //!    least any JSONL reader must do;
 //! 2. scan + telemetry: discovery, the Claude Code adapter and `agentstat_telemetry::measure`
 //!    for every session (what `agentstat scan` does, minus printing);
-//! 3. with `--copies N`: phase 2 with every session processed N times as distinct sessions,
+//! 3. scan only (no telemetry), to see telemetry's share;
+//! 4. scan + telemetry + heuristic classification and habit flags: what `extract` does per
+//!    session before the cache and Parquet (issue 3: it must keep ≥ half of scan's throughput);
+//! 5. with `--copies N`: phase 2 with every session processed N times as distinct sessions,
 //!    to show that memory is bounded by the largest session, not by the corpus.
 
 use super::CmdResult;
@@ -59,6 +62,8 @@ struct Report {
     phases: Vec<Phase>,
     /// scan+telemetry speed as a share of the floor's (MB/s ratio).
     scan_vs_floor: f64,
+    /// Speed of scan + telemetry + heuristic classification relative to scan + telemetry.
+    classify_vs_scan: f64,
 }
 
 fn status_kb(key: &str) -> Option<f64> {
@@ -99,11 +104,19 @@ fn floor(files: &[PathBuf]) -> (u64, u64) {
 }
 
 /// Scan + telemetry over `copies` passes of every source; nothing is kept but counters.
+/// How much of the per-session pipeline a scan phase runs.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Depth {
+    Read,
+    Telemetry,
+    Classify,
+}
+
 fn scan(
     sources: &[SessionSource],
     opts: &agentstat_ingest::IngestOptions,
     copies: u32,
-    telemetry: bool,
+    depth: Depth,
 ) -> (u64, u64, u64) {
     let total = sources.len() * copies as usize;
     let (bytes, lines, sessions) = (0..total)
@@ -114,8 +127,24 @@ fn scan(
                 let src = &sources[i % sources.len()];
                 let mut d = Diagnostics::default();
                 let got = agentstat_ingest::read_session(src, opts, &mut d).map(|sess| {
-                    if telemetry {
-                        std::hint::black_box(agentstat_telemetry::measure(&sess));
+                    if depth >= Depth::Telemetry {
+                        let telemetry = agentstat_telemetry::measure(&sess);
+                        if depth >= Depth::Classify {
+                            use agentstat_classify::{heuristic::HeuristicBackend, Backend};
+                            let input = agentstat_classify::SessionInput {
+                                session: &sess,
+                                telemetry: &telemetry,
+                            };
+                            if sess.is_interactive() {
+                                std::hint::black_box(HeuristicBackend::new().classify(&input).ok());
+                                std::hint::black_box(
+                                    agentstat_classify::heuristic::features::habits(
+                                        &sess, &telemetry,
+                                    ),
+                                );
+                            }
+                        }
+                        std::hint::black_box(telemetry);
                     }
                     std::hint::black_box(sess);
                 });
@@ -210,11 +239,15 @@ pub fn run(args: Args) -> CmdResult {
         ),
         (
             "scan + telemetry".into(),
-            Box::new(|| scan(&sources, &opts, 1, true)),
+            Box::new(|| scan(&sources, &opts, 1, Depth::Telemetry)),
         ),
         (
             "scan only (no telemetry)".into(),
-            Box::new(|| scan(&sources, &opts, 1, false)),
+            Box::new(|| scan(&sources, &opts, 1, Depth::Read)),
+        ),
+        (
+            "scan + telemetry + heuristic classify".into(),
+            Box::new(|| scan(&sources, &opts, 1, Depth::Classify)),
         ),
     ];
     let mut phases = measure(&work, args.repeat, hwm);
@@ -223,7 +256,7 @@ pub fn run(args: Args) -> CmdResult {
         let (src, o) = (&sources, &opts);
         let many: Vec<(String, Work<'_>)> = vec![(
             format!("scan + telemetry, corpus x{copies}"),
-            Box::new(move || scan(src, o, copies, true)),
+            Box::new(move || scan(src, o, copies, Depth::Telemetry)),
         )];
         phases.extend(measure(&many, 1, hwm));
     }
@@ -236,6 +269,7 @@ pub fn run(args: Args) -> CmdResult {
         baseline_rss_mb: baseline,
         hwm_reset: hwm,
         scan_vs_floor: phases[1].mb_per_s / phases[0].mb_per_s.max(1e-9),
+        classify_vs_scan: phases[3].mb_per_s / phases[1].mb_per_s.max(1e-9),
         phases,
     };
     if args.json {
@@ -278,6 +312,10 @@ pub fn run(args: Args) -> CmdResult {
         println!(
             "scan + telemetry runs at {:.0}% of the floor's speed",
             report.scan_vs_floor * 100.0
+        );
+        println!(
+            "with heuristic classification it keeps {:.0}% of scan + telemetry's speed",
+            report.classify_vs_scan * 100.0
         );
     }
     Ok(ExitCode::SUCCESS)
