@@ -5,6 +5,7 @@
 
 use agentstat_redact::{Counts, Redactor};
 use agentstat_session::{Action, ActionKind, Event, ResultStatus, Session};
+use std::borrow::Cow;
 
 /// Per-turn limit, characters.
 pub const TURN_LIMIT: usize = 5_000;
@@ -99,7 +100,7 @@ pub fn session_redactor(session: &Session) -> Redactor {
     }
     for a in session.actions().take(200) {
         if let Some(p) = a.file_path() {
-            names.extend(Redactor::home_names(p));
+            names.extend(Redactor::home_names(&p));
         }
     }
     names.sort();
@@ -135,8 +136,8 @@ fn truncate_chars(s: &str, max: usize) -> String {
     s.chars().take(max).collect()
 }
 
-fn str_field<'a>(a: &'a Action, key: &str) -> Option<&'a str> {
-    a.input.get(key).and_then(|v| v.as_str())
+fn str_field<'a>(a: &'a Action, key: &str) -> Option<Cow<'a, str>> {
+    a.input.get_str(key)
 }
 
 /// One compact line (plus an abbreviated result) for a tool call. Every transcript string goes
@@ -147,7 +148,7 @@ fn render_action(a: &Action, project: &str, red: &mut dyn FnMut(&str) -> String)
     } else {
         ""
     };
-    let path = a.file_path().map(|p| red(rel(p, project)));
+    let path = a.file_path().map(|p| red(rel(&p, project)));
     let lines = a
         .result
         .lines
@@ -158,7 +159,7 @@ fn render_action(a: &Action, project: &str, red: &mut dyn FnMut(&str) -> String)
             format!(
                 "[{}: {}]",
                 a.tool,
-                one_line(&red(a.command().unwrap_or("")), 200)
+                one_line(&red(&a.command().unwrap_or_default()), 200)
             )
         }
         ActionKind::Edit | ActionKind::Write => {
@@ -168,28 +169,31 @@ fn render_action(a: &Action, project: &str, red: &mut dyn FnMut(&str) -> String)
         ActionKind::Search => {
             let pat = str_field(a, "pattern")
                 .or(str_field(a, "query"))
-                .unwrap_or("");
-            let place = str_field(a, "path").map(|p| format!(" in {}", red(rel(p, project))));
+                .unwrap_or_default();
+            let place = str_field(a, "path").map(|p| format!(" in {}", red(rel(&p, project))));
             format!(
                 "[{}: {}{}]",
                 a.tool,
-                one_line(&red(pat), 120),
+                one_line(&red(&pat), 120),
                 place.unwrap_or_default()
             )
         }
         ActionKind::Web => {
-            let what = str_field(a, "url").or(str_field(a, "query")).unwrap_or("");
-            format!("[{}: {}]", a.tool, one_line(&red(what), 200))
+            let what = str_field(a, "url")
+                .or(str_field(a, "query"))
+                .unwrap_or_default();
+            format!("[{}: {}]", a.tool, one_line(&red(&what), 200))
         }
         ActionKind::Subagent => {
             let what = str_field(a, "description")
                 .or(str_field(a, "prompt"))
-                .unwrap_or("");
-            format!("[{}: {}]", a.tool, one_line(&red(what), 200))
+                .unwrap_or_default();
+            format!("[{}: {}]", a.tool, one_line(&red(&what), 200))
         }
         ActionKind::Plan => {
             let n = a
                 .input
+                .value()
                 .get("todos")
                 .and_then(|t| t.as_array())
                 .map(|t| t.len());
@@ -284,7 +288,7 @@ mod tests {
             id: "t".into(),
             tool: tool.into(),
             kind,
-            input,
+            input: input.into(),
             timestamp: None,
             subagent: None,
             result: res,

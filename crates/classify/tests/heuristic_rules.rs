@@ -78,7 +78,7 @@ impl B {
             id: format!("t{}", self.n),
             tool: tool.into(),
             kind,
-            input,
+            input: input.into(),
             timestamp,
             subagent: None,
             result: ActionResult {

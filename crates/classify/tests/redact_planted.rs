@@ -63,7 +63,7 @@ fn planted_session() -> Session {
                 id: format!("t{i}"),
                 tool: "Bash".into(),
                 kind: ActionKind::Shell,
-                input: json!({"command": text}),
+                input: json!({"command": text}).into(),
                 timestamp: None,
                 subagent: None,
                 result: ActionResult {
@@ -81,7 +81,8 @@ fn planted_session() -> Session {
                 id: format!("t{i}"),
                 tool: "Grep".into(),
                 kind: ActionKind::Search,
-                input: json!({"pattern": text, "path": format!("/Users/{USER}/work/app/src")}),
+                input: json!({"pattern": text, "path": format!("/Users/{USER}/work/app/src")})
+                    .into(),
                 timestamp: None,
                 subagent: None,
                 result: ActionResult {
@@ -97,7 +98,7 @@ fn planted_session() -> Session {
         id: "w".into(),
         tool: "Write".into(),
         kind: ActionKind::Write,
-        input: json!({"file_path": format!("/Users/{USER}/work/app/.env"), "content": "x"}),
+        input: json!({"file_path": format!("/Users/{USER}/work/app/.env"), "content": "x"}).into(),
         timestamp: None,
         subagent: None,
         result: ActionResult::default(),

@@ -12,7 +12,7 @@ use crate::reader::{parse_line, Line, LineReader};
 use crate::IngestOptions;
 use agentstat_session::{
     parse_timestamp, Action, ActionKind, ActionResult, AgentInfo, AssistantText, Event, HumanTurn,
-    LineDelta, Millis, ModelCall, ResultStatus, Session, SubagentInfo, SystemNote,
+    LineDelta, Millis, ModelCall, ResultStatus, Session, SubagentInfo, SystemNote, ToolInput,
 };
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -943,9 +943,9 @@ impl Builder {
                         continue;
                     }
                     let tool = b.name.s().unwrap_or("").to_string();
-                    let input = b.input.unwrap_or(serde_json::Value::Null);
+                    let input = b.input.map_or_else(ToolInput::null, ToolInput::from_raw);
                     if tool == "Task" || tool == "Agent" {
-                        if let Some(t) = input.get("subagent_type").and_then(|v| v.as_str()) {
+                        if let Some(t) = input.get_str("subagent_type") {
                             self.task_types.insert(id.clone(), t.to_string());
                         }
                     }

@@ -208,7 +208,7 @@ pub struct Block<'a> {
     #[serde(borrow, default)]
     pub name: Lax<'a>,
     #[serde(default)]
-    pub input: Option<serde_json::Value>,
+    pub input: Option<Box<serde_json::value::RawValue>>,
     #[serde(borrow, default)]
     pub tool_use_id: Lax<'a>,
     #[serde(borrow, default)]

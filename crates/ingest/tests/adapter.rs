@@ -138,10 +138,10 @@ fn full_session_actions_results_and_lines() {
         .collect();
     assert_eq!(lines, vec![(2, 1), (3, 0), (1, 1)]);
     assert_eq!(
-        acts[0].file_path(),
+        acts[0].file_path().as_deref(),
         Some("/Users/fixture-person/proj/hello.py")
     );
-    assert_eq!(acts[2].command(), Some("cargo test"));
+    assert_eq!(acts[2].command().as_deref(), Some("cargo test"));
 }
 
 #[test]

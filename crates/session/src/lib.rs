@@ -11,6 +11,10 @@
 //! - the person is only ever a pseudonymous [`UserKey`], never a name.
 
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+
+mod input;
+pub use input::ToolInput;
 
 /// Milliseconds since the Unix epoch, UTC.
 pub type Millis = i64;
@@ -118,13 +122,19 @@ pub enum Event {
     /// A tool call and its result.
     Action(Action),
     /// The person interrupted the agent (Esc / "[Request interrupted by user]").
-    Interrupt { timestamp: Option<Millis>, subagent: Option<String> },
+    Interrupt {
+        timestamp: Option<Millis>,
+        subagent: Option<String>,
+    },
     /// Text injected by the CLI rather than typed: slash-command expansions, reminders,
     /// caveats, compaction summaries, hook output, local command output. Kept for rendering
     /// (classifiers see "system" turns) but never counted as a prompt.
     System(SystemNote),
     /// A compaction boundary (history before it was summarised).
-    Compaction { timestamp: Option<Millis>, trigger: Option<String> },
+    Compaction {
+        timestamp: Option<Millis>,
+        trigger: Option<String>,
+    },
 }
 
 impl Event {
@@ -235,8 +245,8 @@ pub struct Action {
     /// The raw tool name (`Bash`, `Edit`, `mcp__github__create_pr`, …).
     pub tool: String,
     pub kind: ActionKind,
-    /// The tool input as recorded (JSON).
-    pub input: serde_json::Value,
+    /// The tool input as recorded (raw JSON, parsed on demand).
+    pub input: ToolInput,
     pub timestamp: Option<Millis>,
     /// Subagent id when called inside a subagent.
     pub subagent: Option<String>,
@@ -245,14 +255,14 @@ pub struct Action {
 
 impl Action {
     /// Shell command text, for shell actions.
-    pub fn command(&self) -> Option<&str> {
-        self.input.get("command").and_then(|v| v.as_str())
+    pub fn command(&self) -> Option<Cow<'_, str>> {
+        self.input.get_str("command")
     }
     /// Target file path, for read/edit/write actions.
-    pub fn file_path(&self) -> Option<&str> {
+    pub fn file_path(&self) -> Option<Cow<'_, str>> {
         ["file_path", "path", "notebook_path"]
             .iter()
-            .find_map(|k| self.input.get(*k).and_then(|v| v.as_str()))
+            .find_map(|k| self.input.get_str(k))
     }
 }
 
@@ -400,7 +410,10 @@ mod tests {
         assert_eq!(t, 1_748_781_296_789);
         assert_eq!(month_of(t), "2025-06");
         assert_eq!(date_of(t), "2025-06-01");
-        assert_eq!(parse_timestamp("2025-06-01T12:34:56Z").unwrap(), 1_748_781_296_000);
+        assert_eq!(
+            parse_timestamp("2025-06-01T12:34:56Z").unwrap(),
+            1_748_781_296_000
+        );
         assert_eq!(
             parse_timestamp("2025-06-01T14:34:56+02:00").unwrap(),
             1_748_781_296_000
@@ -414,7 +427,10 @@ mod tests {
     fn interactive_needs_a_human_turn() {
         let mut s = Session::default();
         assert_eq!(s.non_interactive_reason(), Some("no human turns"));
-        s.events.push(Event::Human(HumanTurn { text: "hi".into(), ..Default::default() }));
+        s.events.push(Event::Human(HumanTurn {
+            text: "hi".into(),
+            ..Default::default()
+        }));
         assert!(s.is_interactive());
         s.entrypoint = Some("sdk-cli".into());
         assert!(!s.is_interactive());

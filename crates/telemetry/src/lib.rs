@@ -87,7 +87,7 @@ pub fn measure(session: &Session) -> Telemetry {
         .map(|(m, _)| model_family(m));
 
     // Events.
-    let mut files: BTreeSet<&str> = BTreeSet::new();
+    let mut files: BTreeSet<std::borrow::Cow<'_, str>> = BTreeSet::new();
     let mut prs: BTreeSet<String> = session.pr_links.iter().map(|u| normalize_pr(u)).collect();
     let mut unnamed_prs = 0u32;
     // Interrupted tool calls not (yet) followed by an interrupt marker.
@@ -294,7 +294,7 @@ fn shell_action(a: &Action, t: &mut Telemetry, prs: &mut BTreeSet<String>, unnam
     if !completed {
         return;
     }
-    let cmds = shell::split_commands(cmd);
+    let cmds = shell::split_commands(&cmd);
     if cmds.is_empty() {
         return;
     }

@@ -79,17 +79,19 @@ fn lcs_len(a: &[&str], b: &[&str]) -> usize {
 pub fn lines_from_input(action: &Action) -> Option<LineDelta> {
     let input = &action.input;
     let s = |v: &serde_json::Value, k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_owned);
+    let si = |k: &str| input.get_str(k);
     let tool = action.tool.rsplit("__").next().unwrap_or(&action.tool);
     match tool {
         "Write" | "write_file" | "create_file" => {
-            let content = s(input, "content").or_else(|| s(input, "file_text"))?;
+            let content = si("content").or_else(|| si("file_text"))?;
             Some(LineDelta {
                 added: count_lines(&content),
                 removed: 0,
             })
         }
         "MultiEdit" => {
-            let edits = input.get("edits")?.as_array()?;
+            let value = input.value();
+            let edits = value.get("edits")?.as_array()?;
             let mut d = LineDelta::default();
             for e in edits {
                 let x = diff_lines(
@@ -102,8 +104,8 @@ pub fn lines_from_input(action: &Action) -> Option<LineDelta> {
             Some(d)
         }
         "NotebookEdit" => {
-            let new = s(input, "new_source").unwrap_or_default();
-            match input.get("edit_mode").and_then(|v| v.as_str()) {
+            let new = si("new_source").unwrap_or_default();
+            match si("edit_mode").as_deref() {
                 Some("delete") => None,
                 _ => Some(LineDelta {
                     added: count_lines(&new),
@@ -112,11 +114,11 @@ pub fn lines_from_input(action: &Action) -> Option<LineDelta> {
             }
         }
         _ => {
-            let old = s(input, "old_string").or_else(|| s(input, "old_str"));
-            let new = s(input, "new_string").or_else(|| s(input, "new_str"));
+            let old = si("old_string").or_else(|| si("old_str"));
+            let new = si("new_string").or_else(|| si("new_str"));
             if old.is_none() && new.is_none() {
                 // Other write-like tools: content if any.
-                let content = s(input, "content").or_else(|| s(input, "file_text"))?;
+                let content = si("content").or_else(|| si("file_text"))?;
                 return Some(LineDelta {
                     added: count_lines(&content),
                     removed: 0,

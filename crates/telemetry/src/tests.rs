@@ -33,7 +33,7 @@ fn action(
         id: format!("t{}", output.len()),
         tool: tool.into(),
         kind,
-        input,
+        input: input.into(),
         timestamp: None,
         subagent: None,
         result: ActionResult {

@@ -68,7 +68,7 @@ fn event() -> impl Strategy<Value = Event> {
                     id: "t".into(),
                     tool: format!("{kind:?}"),
                     kind,
-                    input,
+                    input: input.into(),
                     timestamp: ts.map(i64::from),
                     subagent: None,
                     result: ActionResult {

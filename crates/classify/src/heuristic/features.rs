@@ -915,14 +915,15 @@ fn tail(s: &str, max: usize) -> &str {
 /// computes the exact diff; here only the size matters.
 fn approx_lines(a: &Action) -> agentstat_session::LineDelta {
     use agentstat_telemetry::lines::count_lines;
-    let s = |k: &str| a.input.get(k).and_then(|v| v.as_str()).unwrap_or("");
+    let input = a.input.value();
+    let s = |k: &str| input.get(k).and_then(|v| v.as_str()).unwrap_or("");
     let mut d = agentstat_session::LineDelta {
         added: count_lines(s("content"))
             + count_lines(s("new_string"))
             + count_lines(s("new_source")),
         removed: count_lines(s("old_string")),
     };
-    if let Some(edits) = a.input.get("edits").and_then(|e| e.as_array()) {
+    if let Some(edits) = input.get("edits").and_then(|e| e.as_array()) {
         for e in edits {
             let g = |k: &str| e.get(k).and_then(|v| v.as_str()).unwrap_or("");
             d.added += count_lines(g("new_string"));
@@ -958,7 +959,7 @@ fn action(
     match a.kind {
         ActionKind::Edit | ActionKind::Write => {
             f.edit_actions += 1;
-            let path = a.file_path().unwrap_or("").to_string();
+            let path = a.file_path().unwrap_or_default().into_owned();
             if !ok {
                 // A failed edit ("string not found") is a tool hiccup the agent retries; only
                 // commands that fail count as an unrecovered final error.
@@ -1003,7 +1004,7 @@ fn action(
             f.reads += 1;
             if let Some(p) = a.file_path() {
                 if f.files_read.insert(p.to_string())
-                    && matches!(file_cat(p), FileCat::Code | FileCat::Test)
+                    && matches!(file_cat(&p), FileCat::Code | FileCat::Test)
                 {
                     f.code_files_read += 1;
                 }
@@ -1025,7 +1026,8 @@ fn action(
         }
         ActionKind::Shell => {
             f.shell += 1;
-            let cmd = a.command().unwrap_or("");
+            let cmd = a.command().unwrap_or_default();
+            let cmd: &str = &cmd;
             let cat = cmd_cat(cmd);
             *f.cmd_counts.entry(cmd_key(cat)).or_insert(0) += 1;
             let fam: String = cmd
