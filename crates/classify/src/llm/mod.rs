@@ -508,9 +508,11 @@ pub(crate) fn assemble(
     fn label<T>(
         answers: &HashMap<Classifier, Result<Answer, String>>,
         c: Classifier,
-        p: Provenance,
+        prov: &dyn Fn(Classifier) -> Provenance,
         parse: fn(&str) -> Option<T>,
     ) -> Label<T> {
+        // Provenance is derived from the classifier, so the two can never disagree.
+        let p = prov(c);
         match answers.get(&c) {
             Some(Ok(Answer::Label { label })) => match parse(label) {
                 Some(v) => Label::ok(v, p),
@@ -565,50 +567,50 @@ pub(crate) fn assemble(
         work_mode: label(
             answers,
             Classifier::WorkMode,
-            prov(Classifier::WorkMode),
+            &prov,
             WorkMode::parse,
         ),
         codebase_relation: label(
             answers,
             Classifier::CodebaseRelation,
-            prov(Classifier::CodebaseRelation),
+            &prov,
             CodebaseRelation::parse,
         ),
         decisions,
         expertise: label(
             answers,
             Classifier::Expertise,
-            prov(Classifier::Expertise),
+            &prov,
             Expertise::parse,
         ),
         user_profile: label(
             answers,
             Classifier::UserProfile,
-            prov(Classifier::UserProfile),
+            &prov,
             UserProfile::parse,
         ),
         work_performed: label(
             answers,
             Classifier::WorkPerformed,
-            prov(Classifier::WorkPerformed),
+            &prov,
             Occupation::parse,
         ),
         outcome: label(
             answers,
             Classifier::Outcome,
-            prov(Classifier::Outcome),
+            &prov,
             Outcome::parse,
         ),
         success_signal: label(
             answers,
             Classifier::SuccessSignal,
-            prov(Classifier::SuccessSignal),
+            &prov,
             Signal::parse,
         ),
         failure_signal: label(
             answers,
             Classifier::FailureSignal,
-            prov(Classifier::FailureSignal),
+            &prov,
             Signal::parse,
         ),
         task_value,
