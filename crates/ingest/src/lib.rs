@@ -1,22 +1,29 @@
 //! agentstat-ingest: find agent transcripts on disk and turn them into normalized
 //! [`agentstat_session::Session`]s, robustly (bad lines are counted and reported, never fatal).
 //!
-//! Entry points: [`discover`] groups files into one [`SessionSource`] per session;
-//! [`read_session`] reads one source into a `Session`. Both report into a [`Diagnostics`].
-//! Only Claude Code is read so far (see [`claude`]).
+//! Entry points: [`discover`] groups files into one [`SessionSource`] per session and says
+//! which [`Format`] it is in; [`read_session`] reads one source into a `Session` with that
+//! format's adapter. Both report into a [`Diagnostics`]. Adapters: [`claude`] (Claude Code),
+//! [`gemini`] (Gemini CLI), [`specstory`] (SpecStory exports of Cursor chats), [`aider`],
+//! [`openhands`], [`swe_agent`]; what each reads is in docs/FORMATS.md.
 
+pub mod aider;
 pub mod claude;
 pub mod diag;
 pub mod discover;
+pub mod gemini;
 pub mod lax;
+pub mod openhands;
 pub mod reader;
+pub mod specstory;
+pub mod swe_agent;
 pub mod user;
 
 pub use diag::{Diagnostics, Warning};
-pub use discover::{default_roots, discover, FileRole, SessionSource, SourceFile};
+pub use discover::{default_roots, discover, sniff, FileRole, Format, SessionSource, SourceFile};
 pub use user::{identity_from_cwd, load_or_create_salt, user_key};
 
-use agentstat_session::Session;
+use agentstat_session::{Session, UserKey};
 
 /// How sessions are read.
 #[derive(Debug, Clone, Default)]
@@ -35,5 +42,179 @@ pub fn read_session(
     opts: &IngestOptions,
     diag: &mut Diagnostics,
 ) -> Option<Session> {
-    claude::read_session(src, opts, diag)
+    match src.format {
+        Format::ClaudeCode => claude::read_session(src, opts, diag),
+        Format::GeminiCli => gemini::read_session(src, opts, diag),
+        Format::SpecStory => specstory::read_session(src, opts, diag),
+        Format::Aider => aider::read_session(src, opts, diag),
+        Format::OpenHands => openhands::read_session(src, opts, diag),
+        Format::SweAgent => swe_agent::read_session(src, opts, diag),
+    }
+}
+
+/// Helpers shared by the adapters of whole-file formats (everything but Claude Code).
+pub(crate) mod common {
+    use super::*;
+
+    /// The bytes of a source's main file (its span, for a file holding several sessions).
+    /// Counts the file and its bytes; warns on an empty file. `None` when unreadable or empty.
+    pub fn read_source(src: &SessionSource, diag: &mut Diagnostics) -> Option<(String, Vec<u8>)> {
+        let f = src.files.first()?;
+        let name = f.path.display().to_string();
+        let mut bytes = match std::fs::read(&f.path) {
+            Ok(b) => b,
+            Err(e) => {
+                diag.skip(&name, None, "unreadable-file", e.to_string());
+                return None;
+            }
+        };
+        if let Some((a, b)) = f.span {
+            let (a, b) = (a as usize, b as usize);
+            if a > b || b > bytes.len() {
+                diag.skip(
+                    &name,
+                    None,
+                    "file-changed",
+                    "the file shrank after discovery; session skipped",
+                );
+                return None;
+            }
+            bytes.truncate(b);
+            bytes.drain(..a);
+        }
+        diag.files += 1;
+        diag.bytes += bytes.len() as u64;
+        diag.lines += memchr::memchr_iter(b'\n', &bytes).count() as u64
+            + u64::from(!bytes.is_empty() && !bytes.ends_with(b"\n"));
+        let bytes = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+            Some(rest) => rest.to_vec(),
+            None => bytes,
+        };
+        if bytes.iter().all(|c| c.is_ascii_whitespace()) {
+            diag.warn(&name, None, "empty-file", "file is empty");
+            return None;
+        }
+        if memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some() {
+            diag.skip(&name, Some(1), "binary-file", "file is not text; skipped");
+            return None;
+        }
+        Some((name, bytes))
+    }
+
+    /// 1-based line of a byte offset.
+    pub fn line_at(buf: &[u8], offset: usize) -> u64 {
+        memchr::memchr_iter(b'\n', &buf[..offset.min(buf.len())]).count() as u64 + 1
+    }
+
+    /// 1-based line where `part` (a slice of `buf`, e.g. a `RawValue`) starts.
+    pub fn line_of(buf: &[u8], part: &str) -> u64 {
+        let start = buf.as_ptr() as usize;
+        let p = part.as_ptr() as usize;
+        if p >= start && p <= start + buf.len() {
+            line_at(buf, p - start)
+        } else {
+            0
+        }
+    }
+
+    /// Report a document that is not valid JSON (named by file and line), as a skip.
+    pub fn json_error(diag: &mut Diagnostics, name: &str, e: &serde_json::Error) {
+        let reason = if e.is_eof() {
+            "truncated-json"
+        } else if e.is_data() {
+            "bad-record-shape"
+        } else {
+            "invalid-json"
+        };
+        let line = (e.line() > 0).then_some(e.line() as u64);
+        diag.skip(name, line, reason, e.to_string());
+    }
+
+    /// The person's key: the `--user` label, else the first home directory found in the
+    /// given paths (cwd, file paths, workspace directories), else `unknown`.
+    pub fn user_key<'a>(opts: &IngestOptions, paths: impl IntoIterator<Item = &'a str>) -> UserKey {
+        let identity = opts
+            .user_label
+            .clone()
+            .or_else(|| {
+                paths
+                    .into_iter()
+                    .find_map(crate::user::identity_from_cwd)
+                    .map(str::to_string)
+            })
+            .unwrap_or_else(|| "unknown".to_string());
+        crate::user::user_key(&opts.salt, &identity)
+    }
+
+    /// Home directories mentioned anywhere in a text (`/Users/NAME/`, `/home/NAME/`,
+    /// `C:\Users\NAME\`): candidate paths for [`user_key`] in formats with no `cwd` field.
+    pub fn home_paths(text: &str) -> impl Iterator<Item = &str> {
+        ["/Users/", "/home/", ":\\Users\\", ":/Users/"]
+            .into_iter()
+            .flat_map(move |pat| {
+                text.match_indices(pat).map(move |(i, _)| {
+                    // Back up over a drive letter for Windows paths.
+                    let from = if pat.starts_with(':') { i.saturating_sub(1) } else { i };
+                    let from = if text.is_char_boundary(from) { from } else { i };
+                    let rest = &text[from..];
+                    let end = rest
+                        .find(|c: char| c.is_whitespace() || matches!(c, '`' | '"' | '\'' | ')' | '>' | ','))
+                        .unwrap_or(rest.len());
+                    &rest[..end]
+                })
+            })
+    }
+
+    /// Lines added and removed by a diff. A unified diff is read hunk by hunk (`@@ -a,b +c,d @@`
+    /// counts say where each hunk ends, so `---`/`+++` file headers are never counted); a diff
+    /// without hunk headers counts every `+`/`-` line.
+    pub fn unified_diff_lines(diff: &str) -> agentstat_session::LineDelta {
+        let mut d = agentstat_session::LineDelta::default();
+        let hunks = diff.starts_with("@@") || diff.contains("\n@@");
+        // Old and new lines still expected in the current hunk.
+        let (mut old, mut new) = (0u64, 0u64);
+        for l in diff.lines() {
+            if hunks && old == 0 && new == 0 {
+                if let Some((o, n)) = hunk_header(l) {
+                    old = o;
+                    new = n;
+                }
+                continue;
+            }
+            if l.starts_with('+') {
+                d.added += 1;
+                new = new.saturating_sub(1);
+            } else if l.starts_with('-') {
+                d.removed += 1;
+                old = old.saturating_sub(1);
+            } else if !l.starts_with('\\') {
+                old = old.saturating_sub(1);
+                new = new.saturating_sub(1);
+            }
+        }
+        d
+    }
+
+    /// `@@ -a,b +c,d @@` → (b, d); a missing count is 1.
+    fn hunk_header(l: &str) -> Option<(u64, u64)> {
+        let rest = l.strip_prefix("@@ -")?;
+        let (ranges, _) = rest.split_once(" @@")?;
+        let (o, n) = ranges.split_once(" +")?;
+        let count = |r: &str| -> Option<u64> {
+            match r.split_once(',') {
+                Some((_, c)) => c.parse().ok(),
+                None => r.parse::<u64>().ok().map(|_| 1),
+            }
+        };
+        Some((count(o)?, count(n)?))
+    }
+
+    /// Number of lines in a text (a trailing newline does not start a new line).
+    pub fn count_lines(s: &str) -> u64 {
+        if s.is_empty() {
+            0
+        } else {
+            s.lines().count() as u64
+        }
+    }
 }

@@ -1,0 +1,494 @@
+//! Gemini CLI sessions (`~/.gemini/tmp/<project-hash>/chats/session-*.json[l]`).
+//!
+//! Two layouts, both written by Gemini CLI's `ChatRecordingService`:
+//! - legacy (to ~0.2x): one JSON document `{sessionId, projectHash, startTime, lastUpdated,
+//!   messages: [...]}` rewritten on every change;
+//! - JSONL (newer): a metadata record `{sessionId, projectHash, startTime, …}`, then one record
+//!   per message (a later record with the same `id` replaces the earlier one), `{"$set": {…}}`
+//!   metadata updates and `{"$rewindTo": id}` (drops that message and everything after it).
+//!
+//! Messages: `type` `user` (what was sent to the model; `displayContent` is what was typed when
+//! the content was expanded), `gemini` (text, `toolCalls` with their results and `status`,
+//! `tokens`, `model`, `thoughts`), `info` / `error` / `warning` (CLI notes). See docs/FORMATS.md.
+
+use crate::common::{self, json_error, line_of};
+use crate::diag::Diagnostics;
+use crate::discover::SessionSource;
+use crate::reader::parse_line;
+use crate::IngestOptions;
+use agentstat_session::{
+    parse_timestamp, Action, ActionKind, ActionResult, AgentInfo, AssistantText, Event,
+    HumanTurn, LineDelta, ModelCall, ResultStatus, Session, SystemNote, ToolInput,
+};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// Normalized kind of a Gemini CLI tool name (built-in tools across versions).
+pub fn tool_kind(name: &str) -> ActionKind {
+    match name {
+        "read_file" | "read_many_files" | "read_file_v2" => ActionKind::Read,
+        "list_directory" | "glob" | "search_file_content" | "grep_search" | "grep"
+        | "ripgrep" | "ls" => ActionKind::Search,
+        "replace" | "edit" | "smart_edit" | "edit_file" => ActionKind::Edit,
+        "write_file" => ActionKind::Write,
+        "run_shell_command" | "shell" => ActionKind::Shell,
+        "web_fetch" | "google_web_search" | "web_search" => ActionKind::Web,
+        "write_todos" | "exit_plan_mode" | "enter_plan_mode" => ActionKind::Plan,
+        "codebase_investigator" | "delegate_to_agent" | "task" => ActionKind::Subagent,
+        _ => ActionKind::Other,
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LegacyDoc<'a> {
+    #[serde(default)]
+    session_id: Option<String>,
+    #[serde(default)]
+    directories: Option<Vec<String>>,
+    #[serde(default)]
+    kind: Option<String>,
+    #[serde(borrow, default)]
+    messages: Option<Vec<&'a RawValue>>,
+}
+
+/// What the reader collects before building the session.
+#[derive(Default)]
+struct Parts {
+    session_id: Option<String>,
+    directories: Vec<String>,
+    kind: Option<String>,
+    /// Messages by id, in first-seen order, with the line they were read from.
+    messages: Vec<(Value, u64)>,
+    ignored: BTreeMap<String, u64>,
+}
+
+impl Parts {
+    fn meta(&mut self, v: &Value) {
+        if let Some(s) = v.get("sessionId").and_then(Value::as_str) {
+            self.session_id = Some(s.to_string());
+        }
+        if let Some(ds) = v.get("directories").and_then(Value::as_array) {
+            self.directories = ds
+                .iter()
+                .filter_map(|d| d.as_str().map(str::to_string))
+                .collect();
+        }
+        if let Some(k) = v.get("kind").and_then(Value::as_str) {
+            self.kind = Some(k.to_string());
+        }
+    }
+
+    fn message(&mut self, v: Value, line: u64) {
+        let id = v.get("id").and_then(Value::as_str).map(str::to_string);
+        if let Some(id) = id {
+            if let Some(slot) = self
+                .messages
+                .iter_mut()
+                .find(|(m, _)| m.get("id").and_then(Value::as_str) == Some(id.as_str()))
+            {
+                *slot = (v, line);
+                *self.ignored.entry("message-update".into()).or_default() += 1;
+                return;
+            }
+        }
+        self.messages.push((v, line));
+    }
+
+    fn rewind(&mut self, id: &str) {
+        let at = self
+            .messages
+            .iter()
+            .position(|(m, _)| m.get("id").and_then(Value::as_str) == Some(id))
+            .unwrap_or(0);
+        let dropped = self.messages.len() - at;
+        self.messages.truncate(at);
+        *self.ignored.entry("rewound-message".into()).or_default() += dropped as u64;
+    }
+}
+
+/// Read one Gemini CLI session file.
+pub fn read_session(
+    src: &SessionSource,
+    opts: &IngestOptions,
+    diag: &mut Diagnostics,
+) -> Option<Session> {
+    let (name, buf) = common::read_source(src, diag)?;
+    let mut parts = Parts::default();
+    let first = buf.iter().find(|c| !c.is_ascii_whitespace()).copied();
+    let jsonl = src.files[0]
+        .path
+        .extension()
+        .is_some_and(|e| e == "jsonl");
+    if jsonl || (first == Some(b'{') && looks_like_jsonl(&buf)) {
+        read_jsonl(&buf, &name, &mut parts, diag);
+    } else {
+        match serde_json::from_slice::<LegacyDoc<'_>>(&buf) {
+            Ok(doc) => {
+                diag.records += 1;
+                parts.session_id = doc.session_id;
+                parts.directories = doc.directories.unwrap_or_default();
+                parts.kind = doc.kind;
+                match doc.messages {
+                    Some(ms) => {
+                        for raw in ms {
+                            let line = line_of(&buf, raw.get());
+                            match serde_json::from_str::<Value>(raw.get()) {
+                                Ok(v) => parts.message(v, line),
+                                Err(e) => diag.skip(&name, Some(line), "invalid-json", e.to_string()),
+                            }
+                        }
+                    }
+                    None => diag.skip(
+                        &name,
+                        None,
+                        "missing-messages",
+                        "no `messages` list in this Gemini CLI session",
+                    ),
+                }
+            }
+            Err(e) => {
+                json_error(diag, &name, &e);
+                return None;
+            }
+        }
+    }
+    build(src, opts, diag, &name, parts)
+}
+
+/// A pretty-printed legacy document spans many lines and its first line is not a whole
+/// object; a JSONL file's first line is one.
+fn looks_like_jsonl(buf: &[u8]) -> bool {
+    let first_line = buf.split(|&c| c == b'\n').find(|l| !l.iter().all(u8::is_ascii_whitespace));
+    first_line.is_some_and(|l| serde_json::from_slice::<serde::de::IgnoredAny>(l).is_ok())
+        && buf.split(|&c| c == b'\n').filter(|l| !l.is_empty()).nth(1).is_some()
+}
+
+fn read_jsonl(buf: &[u8], name: &str, parts: &mut Parts, diag: &mut Diagnostics) {
+    for (i, line) in buf.split(|&c| c == b'\n').enumerate() {
+        let no = i as u64 + 1;
+        let n = parse_line(line, name, no, diag, |b| {
+            let v: Value = serde_json::from_slice(b)?;
+            if let Some(id) = v.get("$rewindTo").and_then(Value::as_str) {
+                let id = id.to_string();
+                parts.rewind(&id);
+            } else if let Some(set) = v.get("$set") {
+                if let Some(ms) = set.get("messages").and_then(Value::as_array) {
+                    // A whole-history sync replaces the messages.
+                    parts.messages = ms.iter().map(|m| (m.clone(), no)).collect();
+                }
+                parts.meta(set);
+            } else if v.get("id").and_then(Value::as_str).is_some() {
+                parts.message(v, no);
+            } else if v.get("sessionId").is_some() {
+                parts.meta(&v);
+            } else {
+                // Reported by the caller below (it has the diagnostics).
+                *parts.ignored.entry("\0unknown".into()).or_default() += 1;
+            }
+            Ok(())
+        });
+        diag.records += n;
+        if let Some(c) = parts.ignored.remove("\0unknown") {
+            diag.skip(
+                name,
+                Some(no),
+                "unknown-record-type",
+                format!("{c} record(s) that are neither a message, metadata, $set nor $rewindTo"),
+            );
+        }
+    }
+}
+
+/// Text of a `content` (a string, a Part, or a list of Parts: `text` parts joined).
+fn text_of(v: Option<&Value>) -> String {
+    match v {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(parts)) => parts
+            .iter()
+            .filter_map(|p| match p {
+                Value::String(s) => Some(s.as_str()),
+                _ => p.get("text").and_then(Value::as_str),
+            })
+            .collect::<Vec<_>>()
+            .join(""),
+        Some(Value::Object(_)) => v
+            .and_then(|p| p.get("text"))
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string(),
+        _ => String::new(),
+    }
+}
+
+/// Whether a user message's content carries anything but text (images, files, function
+/// responses): attachments.
+fn attachments_of(v: Option<&Value>) -> u32 {
+    match v {
+        Some(Value::Array(parts)) => parts
+            .iter()
+            .filter(|p| p.get("inlineData").is_some() || p.get("fileData").is_some())
+            .count() as u32,
+        _ => 0,
+    }
+}
+
+/// A tool call's output text (`functionResponse.response.output` / `.error`, joined).
+fn tool_output(result: Option<&Value>) -> String {
+    let mut out = String::new();
+    let mut push = |s: &str| {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(s);
+    };
+    let visit = |p: &Value, push: &mut dyn FnMut(&str)| {
+        if let Some(r) = p.get("functionResponse").and_then(|f| f.get("response")) {
+            for k in ["output", "error", "llmContent"] {
+                if let Some(s) = r.get(k).and_then(Value::as_str) {
+                    push(s);
+                }
+            }
+        } else if let Some(s) = p.get("text").and_then(Value::as_str) {
+            push(s);
+        } else if let Some(s) = p.as_str() {
+            push(s);
+        }
+    };
+    match result {
+        Some(Value::Array(ps)) => ps.iter().for_each(|p| visit(p, &mut push)),
+        Some(p @ Value::Object(_)) => visit(p, &mut push),
+        Some(Value::String(s)) => push(s),
+        _ => {}
+    }
+    out
+}
+
+/// Lines changed, from the diff the CLI showed (`resultDisplay.diffStat` or `.fileDiff`).
+fn lines_from_display(d: Option<&Value>) -> Option<LineDelta> {
+    let d = d?;
+    if let Some(stat) = d.get("diffStat") {
+        let n = |k: &str| stat.get(k).and_then(Value::as_u64);
+        if let (Some(a), Some(r)) = (n("model_added_lines"), n("model_removed_lines")) {
+            return Some(LineDelta {
+                added: a,
+                removed: r,
+            });
+        }
+    }
+    let diff = d.get("fileDiff").and_then(Value::as_str)?;
+    Some(common::unified_diff_lines(diff))
+}
+
+fn status_of(status: Option<&str>, output: &str) -> ResultStatus {
+    match status {
+        Some("success") => ResultStatus::Ok,
+        Some("error") => ResultStatus::Error,
+        Some("cancelled") => {
+            if output.contains("User did not allow tool call") || output.contains("did not allow") {
+                ResultStatus::Rejected
+            } else {
+                ResultStatus::Interrupted
+            }
+        }
+        _ => ResultStatus::Missing,
+    }
+}
+
+/// The text the CLI sends by itself after its next-speaker check (not typed by the person).
+const AUTO_CONTINUE: &str = "Please continue.";
+
+fn build(
+    src: &SessionSource,
+    opts: &IngestOptions,
+    diag: &mut Diagnostics,
+    name: &str,
+    parts: Parts,
+) -> Option<Session> {
+    let mut events = Vec::new();
+    let mut calls = Vec::new();
+    let mut ignored = parts.ignored;
+    let mut version: Option<String> = None;
+    let mut paths: Vec<String> = parts.directories.clone();
+    for (m, line) in &parts.messages {
+        let ts = m
+            .get("timestamp")
+            .and_then(Value::as_str)
+            .and_then(parse_timestamp);
+        let ty = m.get("type").and_then(Value::as_str);
+        match ty {
+            Some("user") => {
+                let shown = m.get("displayContent").filter(|v| !v.is_null());
+                let text = text_of(shown.or_else(|| m.get("content")));
+                let trimmed = text.trim();
+                if trimmed.is_empty() {
+                    *ignored.entry("empty-user-message".into()).or_default() += 1;
+                } else if trimmed == AUTO_CONTINUE {
+                    events.push(Event::System(SystemNote {
+                        kind: "auto_continue".into(),
+                        text,
+                        timestamp: ts,
+                    }));
+                } else if parts.kind.as_deref() == Some("subagent") {
+                    // A subagent's session: its "user" messages are the parent agent's
+                    // instructions, not typed.
+                    events.push(Event::System(SystemNote {
+                        kind: "subagent_prompt".into(),
+                        text,
+                        timestamp: ts,
+                    }));
+                } else {
+                    // Slash commands run locally and are never recorded; custom commands are
+                    // recorded as the prompt they expand to (`displayContent` keeps the command).
+                    events.push(Event::Human(HumanTurn {
+                        text,
+                        timestamp: ts,
+                        attachments: attachments_of(m.get("content")),
+                        ..Default::default()
+                    }));
+                }
+            }
+            Some("gemini") | Some("model") => {
+                let model = m.get("model").and_then(Value::as_str).map(str::to_string);
+                let text = text_of(m.get("content"));
+                if !text.trim().is_empty() {
+                    events.push(Event::AssistantText(AssistantText {
+                        text,
+                        timestamp: ts,
+                        model: model.clone(),
+                        subagent: None,
+                    }));
+                }
+                if let Some(t) = m.get("tokens").filter(|t| t.is_object()) {
+                    let n = |k: &str| t.get(k).and_then(Value::as_u64).unwrap_or(0);
+                    let (input, cached) = (n("input"), n("cached"));
+                    let output = n("output") + n("thoughts");
+                    if input + output + n("total") > 0 {
+                        calls.push(ModelCall {
+                            message_id: m
+                                .get("id")
+                                .and_then(Value::as_str)
+                                .unwrap_or_default()
+                                .to_string(),
+                            request_id: None,
+                            model: model.clone(),
+                            timestamp: ts,
+                            input_tokens: input.saturating_sub(cached) + n("tool"),
+                            output_tokens: output,
+                            cache_read_tokens: cached,
+                            cache_creation_tokens: 0,
+                            subagent: None,
+                        });
+                    }
+                }
+                let tool_calls = match m.get("toolCalls") {
+                    None | Some(Value::Null) => &[][..],
+                    Some(Value::Array(a)) => a.as_slice(),
+                    Some(_) => {
+                        diag.skip(name, Some(*line), "bad-record-shape", "`toolCalls` is not a list");
+                        &[][..]
+                    }
+                };
+                for tc in tool_calls {
+                    let Some(tool) = tc.get("name").and_then(Value::as_str) else {
+                        diag.skip(name, Some(*line), "tool-call-without-name", "a tool call has no `name`");
+                        continue;
+                    };
+                    let args = tc.get("args").cloned().unwrap_or(Value::Null);
+                    for k in ["file_path", "path", "absolute_path", "dir_path", "directory"] {
+                        if let Some(p) = args.get(k).and_then(Value::as_str) {
+                            paths.push(p.to_string());
+                        }
+                    }
+                    let output = tool_output(tc.get("result"));
+                    let status = status_of(tc.get("status").and_then(Value::as_str), &output);
+                    let call_ts = tc
+                        .get("timestamp")
+                        .and_then(Value::as_str)
+                        .and_then(parse_timestamp)
+                        .or(ts);
+                    events.push(Event::Action(Action {
+                        id: tc
+                            .get("id")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .to_string(),
+                        tool: tool.to_string(),
+                        kind: tool_kind(tool),
+                        input: ToolInput::from(args),
+                        timestamp: call_ts,
+                        subagent: None,
+                        result: ActionResult {
+                            status,
+                            output: crate::claude::cap_output(output.into()),
+                            timestamp: call_ts,
+                            lines: lines_from_display(tc.get("resultDisplay")),
+                            exit_code: None,
+                        },
+                    }));
+                }
+            }
+            Some(k @ ("info" | "error" | "warning")) => {
+                let text = text_of(m.get("content"));
+                // "Gemini CLI update available! 0.23.0 → 0.24.0": the running version.
+                if let Some(rest) = text.split("update available!").nth(1) {
+                    if let Some(v) = rest.split('→').next().map(str::trim).filter(|v| !v.is_empty()) {
+                        version.get_or_insert_with(|| v.to_string());
+                    }
+                }
+                if k == "info" && text.trim_start().starts_with("Request cancelled") {
+                    events.push(Event::Interrupt {
+                        timestamp: ts,
+                        subagent: None,
+                    });
+                } else {
+                    events.push(Event::System(SystemNote {
+                        kind: k.to_string(),
+                        text,
+                        timestamp: ts,
+                    }));
+                }
+            }
+            Some(other) => {
+                diag.skip(
+                    name,
+                    Some(*line),
+                    "unknown-record-type",
+                    format!("message type {other:?}"),
+                );
+            }
+            None => {
+                diag.skip(name, Some(*line), "record-without-type", "message has no `type`");
+            }
+        }
+    }
+    if events.is_empty() {
+        diag.warn(name, None, "empty-session", "no messages in this session");
+        return None;
+    }
+    for (k, v) in &ignored {
+        diag.ignore(k, *v);
+    }
+    diag.sessions += 1;
+    let project = parts.directories.first().cloned();
+    Some(Session {
+        id: parts.session_id.unwrap_or_else(|| src.id.clone()),
+        agent: AgentInfo {
+            name: "gemini-cli".into(),
+            version,
+        },
+        source_files: vec![name.to_string()],
+        project,
+        git_branch: None,
+        user: common::user_key(opts, paths.iter().map(String::as_str)),
+        entrypoint: None,
+        events,
+        model_calls: calls,
+        subagents: Vec::new(),
+        pr_links: Vec::new(),
+        compactions: 0,
+        ignored_records: ignored,
+    })
+}
