@@ -17,8 +17,8 @@ use crate::discover::SessionSource;
 use crate::reader::parse_line;
 use crate::IngestOptions;
 use agentstat_session::{
-    parse_timestamp, Action, ActionKind, ActionResult, AgentInfo, AssistantText, Event,
-    HumanTurn, LineDelta, ModelCall, ResultStatus, Session, SystemNote, ToolInput,
+    parse_timestamp, Action, ActionKind, ActionResult, AgentInfo, AssistantText, Event, HumanTurn,
+    LineDelta, ModelCall, ResultStatus, Session, SystemNote, ToolInput,
 };
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -29,8 +29,13 @@ use std::collections::BTreeMap;
 pub fn tool_kind(name: &str) -> ActionKind {
     match name {
         "read_file" | "read_many_files" | "read_file_v2" => ActionKind::Read,
-        "list_directory" | "glob" | "search_file_content" | "grep_search" | "grep"
-        | "ripgrep" | "ls" => ActionKind::Search,
+        "list_directory"
+        | "glob"
+        | "search_file_content"
+        | "grep_search"
+        | "grep"
+        | "ripgrep"
+        | "ls" => ActionKind::Search,
         "replace" | "edit" | "smart_edit" | "edit_file" => ActionKind::Edit,
         "write_file" => ActionKind::Write,
         "run_shell_command" | "shell" => ActionKind::Shell,
@@ -118,10 +123,7 @@ pub fn read_session(
     let (name, buf) = common::read_source(src, diag)?;
     let mut parts = Parts::default();
     let first = buf.iter().find(|c| !c.is_ascii_whitespace()).copied();
-    let jsonl = src.files[0]
-        .path
-        .extension()
-        .is_some_and(|e| e == "jsonl");
+    let jsonl = src.files[0].path.extension().is_some_and(|e| e == "jsonl");
     if jsonl || (first == Some(b'{') && looks_like_jsonl(&buf)) {
         read_jsonl(&buf, &name, &mut parts, diag);
     } else {
@@ -137,7 +139,9 @@ pub fn read_session(
                             let line = line_of(&buf, raw.get());
                             match serde_json::from_str::<Value>(raw.get()) {
                                 Ok(v) => parts.message(v, line),
-                                Err(e) => diag.skip(&name, Some(line), "invalid-json", e.to_string()),
+                                Err(e) => {
+                                    diag.skip(&name, Some(line), "invalid-json", e.to_string())
+                                }
                             }
                         }
                     }
@@ -161,9 +165,15 @@ pub fn read_session(
 /// A pretty-printed legacy document spans many lines and its first line is not a whole
 /// object; a JSONL file's first line is one.
 fn looks_like_jsonl(buf: &[u8]) -> bool {
-    let first_line = buf.split(|&c| c == b'\n').find(|l| !l.iter().all(u8::is_ascii_whitespace));
+    let first_line = buf
+        .split(|&c| c == b'\n')
+        .find(|l| !l.iter().all(u8::is_ascii_whitespace));
     first_line.is_some_and(|l| serde_json::from_slice::<serde::de::IgnoredAny>(l).is_ok())
-        && buf.split(|&c| c == b'\n').filter(|l| !l.is_empty()).nth(1).is_some()
+        && buf
+            .split(|&c| c == b'\n')
+            .filter(|l| !l.is_empty())
+            .nth(1)
+            .is_some()
 }
 
 fn read_jsonl(buf: &[u8], name: &str, parts: &mut Parts, diag: &mut Diagnostics) {
@@ -387,17 +397,33 @@ fn build(
                     None | Some(Value::Null) => &[][..],
                     Some(Value::Array(a)) => a.as_slice(),
                     Some(_) => {
-                        diag.skip(name, Some(*line), "bad-record-shape", "`toolCalls` is not a list");
+                        diag.skip(
+                            name,
+                            Some(*line),
+                            "bad-record-shape",
+                            "`toolCalls` is not a list",
+                        );
                         &[][..]
                     }
                 };
                 for tc in tool_calls {
                     let Some(tool) = tc.get("name").and_then(Value::as_str) else {
-                        diag.skip(name, Some(*line), "tool-call-without-name", "a tool call has no `name`");
+                        diag.skip(
+                            name,
+                            Some(*line),
+                            "tool-call-without-name",
+                            "a tool call has no `name`",
+                        );
                         continue;
                     };
                     let args = tc.get("args").cloned().unwrap_or(Value::Null);
-                    for k in ["file_path", "path", "absolute_path", "dir_path", "directory"] {
+                    for k in [
+                        "file_path",
+                        "path",
+                        "absolute_path",
+                        "dir_path",
+                        "directory",
+                    ] {
                         if let Some(p) = args.get(k).and_then(Value::as_str) {
                             paths.push(p.to_string());
                         }
@@ -434,7 +460,12 @@ fn build(
                 let text = text_of(m.get("content"));
                 // "Gemini CLI update available! 0.23.0 → 0.24.0": the running version.
                 if let Some(rest) = text.split("update available!").nth(1) {
-                    if let Some(v) = rest.split('→').next().map(str::trim).filter(|v| !v.is_empty()) {
+                    if let Some(v) = rest
+                        .split('→')
+                        .next()
+                        .map(str::trim)
+                        .filter(|v| !v.is_empty())
+                    {
                         version.get_or_insert_with(|| v.to_string());
                     }
                 }
@@ -460,7 +491,12 @@ fn build(
                 );
             }
             None => {
-                diag.skip(name, Some(*line), "record-without-type", "message has no `type`");
+                diag.skip(
+                    name,
+                    Some(*line),
+                    "record-without-type",
+                    "message has no `type`",
+                );
             }
         }
     }

@@ -1,14 +1,17 @@
 //! Gemini CLI adapter on fixtures we wrote (legacy JSON and JSONL layouts, damaged files).
 
 use agentstat_ingest::{
-    discover, read_session, Diagnostics, FileRole, Format, IngestOptions, SessionSource,
-    SourceFile,
+    discover, read_session, Diagnostics, FileRole, Format, IngestOptions, SessionSource, SourceFile,
 };
 use agentstat_session::{ActionKind, Event, ResultStatus, Session};
 use std::path::PathBuf;
 
 fn fx(name: &str) -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/gemini")).join(name)
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/gemini"
+    ))
+    .join(name)
 }
 
 fn opts() -> IngestOptions {
@@ -46,7 +49,12 @@ fn discovery_recognises_gemini_files_by_content() {
         .iter()
         .map(|s| {
             (
-                s.files[0].path.file_name().unwrap().to_string_lossy().into_owned(),
+                s.files[0]
+                    .path
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned(),
                 s.format,
             )
         })
