@@ -15,6 +15,7 @@ pub mod gemini;
 pub mod lax;
 pub mod openhands;
 pub mod reader;
+pub mod skim;
 pub mod specstory;
 pub mod swe_agent;
 pub mod user;
@@ -61,28 +62,36 @@ pub(crate) mod common {
     pub fn read_source(src: &SessionSource, diag: &mut Diagnostics) -> Option<(String, Vec<u8>)> {
         let f = src.files.first()?;
         let name = f.path.display().to_string();
-        let mut bytes = match std::fs::read(&f.path) {
+        let read = || -> std::io::Result<Vec<u8>> {
+            match f.span {
+                None => std::fs::read(&f.path),
+                Some((a, b)) => {
+                    use std::io::{Read, Seek, SeekFrom};
+                    let mut file = std::fs::File::open(&f.path)?;
+                    if file.metadata()?.len() < b || a > b {
+                        return Err(std::io::Error::new(
+                            std::io::ErrorKind::UnexpectedEof,
+                            "the file shrank after discovery",
+                        ));
+                    }
+                    file.seek(SeekFrom::Start(a))?;
+                    let mut buf = vec![0; (b - a) as usize];
+                    file.read_exact(&mut buf)?;
+                    Ok(buf)
+                }
+            }
+        };
+        let bytes = match read() {
             Ok(b) => b,
             Err(e) => {
                 diag.skip(&name, None, "unreadable-file", e.to_string());
                 return None;
             }
         };
-        if let Some((a, b)) = f.span {
-            let (a, b) = (a as usize, b as usize);
-            if a > b || b > bytes.len() {
-                diag.skip(
-                    &name,
-                    None,
-                    "file-changed",
-                    "the file shrank after discovery; session skipped",
-                );
-                return None;
-            }
-            bytes.truncate(b);
-            bytes.drain(..a);
+        // A file split into several sessions counts once (with its first session).
+        if f.span.is_none_or(|(a, _)| a == 0) {
+            diag.files += 1;
         }
-        diag.files += 1;
         diag.bytes += bytes.len() as u64;
         diag.lines += memchr::memchr_iter(b'\n', &bytes).count() as u64
             + u64::from(!bytes.is_empty() && !bytes.ends_with(b"\n"));
@@ -154,11 +163,17 @@ pub(crate) mod common {
             .flat_map(move |pat| {
                 text.match_indices(pat).map(move |(i, _)| {
                     // Back up over a drive letter for Windows paths.
-                    let from = if pat.starts_with(':') { i.saturating_sub(1) } else { i };
+                    let from = if pat.starts_with(':') {
+                        i.saturating_sub(1)
+                    } else {
+                        i
+                    };
                     let from = if text.is_char_boundary(from) { from } else { i };
                     let rest = &text[from..];
                     let end = rest
-                        .find(|c: char| c.is_whitespace() || matches!(c, '`' | '"' | '\'' | ')' | '>' | ','))
+                        .find(|c: char| {
+                            c.is_whitespace() || matches!(c, '`' | '"' | '\'' | ')' | '>' | ',')
+                        })
                         .unwrap_or(rest.len());
                     &rest[..end]
                 })
@@ -207,14 +222,5 @@ pub(crate) mod common {
             }
         };
         Some((count(o)?, count(n)?))
-    }
-
-    /// Number of lines in a text (a trailing newline does not start a new line).
-    pub fn count_lines(s: &str) -> u64 {
-        if s.is_empty() {
-            0
-        } else {
-            s.lines().count() as u64
-        }
     }
 }
