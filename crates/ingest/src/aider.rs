@@ -108,6 +108,12 @@ fn parse_model(line: &str) -> Option<&str> {
     rest.split_whitespace().next()
 }
 
+/// An opening or closing fence as aider writes them: ```` ``` ```` (any length, with a
+/// language) or `<source>` / `</source>` (the fence it uses for some models).
+fn is_fence(l: &str) -> bool {
+    l.starts_with("```") || l.starts_with("<source") || l.starts_with("</source")
+}
+
 /// One SEARCH/REPLACE edit found in a reply.
 struct Edit {
     path: String,
@@ -129,7 +135,7 @@ fn edit_blocks(lines: &[&str]) -> (Vec<Edit>, Vec<usize>) {
                 .iter()
                 .rev()
                 .map(|s| s.trim())
-                .find(|s| !s.is_empty() && !s.starts_with("```"))
+                .find(|s| !s.is_empty() && !is_fence(s))
                 .unwrap_or("")
                 .trim_matches(|c| c == '`' || c == '*')
                 .to_string();
@@ -274,8 +280,9 @@ pub fn read_session(
     // Edits awaiting their "Applied edit" line: index into `events`.
     let mut pending: Vec<usize> = Vec::new();
     let mut n_actions = 0usize;
-    let mut base_line: Option<u64> = None;
-    for (kind, lines, at) in &runs {
+    // The message of the last `/ask`-style command: aider logs it again as plain input.
+    let mut echo: Option<String> = None;
+    for (kind, lines, _) in &runs {
         match kind {
             Kind::User => {
                 // Edits not confirmed before the next input stay without a result.
@@ -286,10 +293,15 @@ pub fn read_session(
                     *ignored.entry("blank-input".into()).or_default() += 1;
                     continue;
                 }
+                if echo.take().is_some_and(|e| e == trimmed) {
+                    *ignored.entry("command-echo".into()).or_default() += 1;
+                    continue;
+                }
                 if trimmed.starts_with('/') {
                     let cmd = trimmed.split_whitespace().next().unwrap_or("");
                     let has_args = trimmed.len() > cmd.len();
                     if PROMPT_COMMANDS.contains(&cmd) && has_args {
+                        echo = Some(trimmed[cmd.len()..].trim().to_string());
                         events.push(Event::Human(HumanTurn {
                             text: t,
                             ..Default::default()
@@ -329,15 +341,8 @@ pub fn read_session(
                     subagent: None,
                 }));
                 let (edits, unclosed) = edit_blocks(lines);
-                for k in unclosed {
-                    let base = *base_line.get_or_insert_with(first_line);
-                    diag.skip(
-                        &name,
-                        Some(base + (*at + k) as u64),
-                        "unclosed-edit-block",
-                        "a SEARCH/REPLACE block without its closing marker (truncated reply?)",
-                    );
-                }
+                // A block cut off (the reply was interrupted or ran out): never applied.
+                diag.ignore("unfinished-edit-block", unclosed.len() as u64);
                 for e in edits {
                     n_actions += 1;
                     let kind = if e.search.trim().is_empty() {

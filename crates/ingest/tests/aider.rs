@@ -31,17 +31,6 @@ fn read_all(name: &str) -> (Vec<Session>, Diagnostics) {
     (out, d)
 }
 
-/// 1-based line of the `n`th (0-based) line equal to `needle` in a fixture.
-fn line_of(name: &str, needle: &str, n: usize) -> u64 {
-    let text = std::fs::read_to_string(fx(name)).unwrap();
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| *l == needle)
-        .nth(n)
-        .map(|(i, _)| i as u64 + 1)
-        .unwrap()
-}
-
 #[test]
 fn one_history_file_is_split_into_its_sessions() {
     let (srcs, _) = sources(".aider.chat.history.md");
@@ -101,18 +90,13 @@ fn prompts_commands_edits_commits_and_interrupts() {
         acts[1].command().as_deref(),
         Some("git commit -m 'feat: add hello'")
     );
-    // The truncated third block is reported at its line.
-    let w: Vec<_> = d
-        .warnings
-        .iter()
-        .filter(|w| w.reason == "unclosed-edit-block")
-        .collect();
-    assert_eq!(w.len(), 1);
-    assert_eq!(
-        w[0].line,
-        Some(line_of(".aider.chat.history.md", "<<<<<<< SEARCH", 2))
-    );
-    assert_eq!(d.skipped.get("unclosed-edit-block"), Some(&1));
+    // The truncated third block was never applied: counted, not an action.
+    assert_eq!(d.ignored.get("unfinished-edit-block"), Some(&1));
+    assert!(d.skipped.is_empty(), "{:?}", d.warnings);
+    // `/ask` logs its message a second time: one prompt.
+    assert_eq!(d.ignored.get("command-echo"), Some(&1));
+    // `<source>` fences name no file: the path is the line above.
+    assert_eq!(acts[2].file_path().as_deref(), Some("hello.py"));
     // Model calls from the token lines (cache hits out of the input).
     let calls: Vec<(u64, u64, u64)> = s
         .model_calls
