@@ -248,7 +248,7 @@ pub fn sniff(path: &Path) -> Option<Format> {
             } else if name.ends_with(".aider.chat.history.md")
                 || head.starts_with(b"# aider chat started at")
                 || has(b"\n# aider chat started at")
-                || has(b"<div class=\"chat-transcript\"")
+                || has(b"\n<div class=\"chat-transcript\"")
             {
                 Some(Format::Aider)
             } else {
@@ -564,7 +564,12 @@ pub fn discover(paths: &[PathBuf], diag: &mut Diagnostics) -> Vec<SessionSource>
 
 /// One source per session of another agent's file (an Aider history is split at its
 /// `# aider chat started at` headers; every other format is one session per file).
-fn other_sources(path: PathBuf, format: Format, out: &mut Vec<SessionSource>, diag: &mut Diagnostics) {
+fn other_sources(
+    path: PathBuf,
+    format: Format,
+    out: &mut Vec<SessionSource>,
+    diag: &mut Diagnostics,
+) {
     let name = path.display().to_string();
     let bytes = match std::fs::metadata(&path) {
         Ok(m) => m.len(),
