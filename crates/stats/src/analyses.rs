@@ -19,6 +19,8 @@ use agentstat_facets::{
 };
 use std::collections::{BTreeSet, HashMap, HashSet};
 
+mod links;
+
 /// How to analyse a facets table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AnalysisOptions {
@@ -75,6 +77,8 @@ impl From<Threshold> for AnalysisOptions {
 /// One interactive session, with the labels the analyses need unpacked.
 struct Obs<'a> {
     f: &'a Facet,
+    /// Position in the analysis' observation list (fit samples are recorded by it).
+    idx: usize,
     /// Dense user code (cluster variable).
     user: u32,
     d: Derived,
@@ -92,10 +96,11 @@ struct Obs<'a> {
 }
 
 impl<'a> Obs<'a> {
-    fn new(f: &'a Facet, user: u32) -> Obs<'a> {
+    fn new(f: &'a Facet, user: u32, idx: usize) -> Obs<'a> {
         let l = f.labels.as_ref();
         Obs {
             f,
+            idx,
             user,
             d: f.derived(),
             mode: l.and_then(|l| l.work_mode.value),
@@ -120,6 +125,41 @@ impl<'a> Obs<'a> {
     }
     fn in_success_sample(&self) -> bool {
         self.d.in_success_sample
+    }
+}
+
+/// Which observations each regression counted (its estimation sample, or the rows its
+/// stand-in cells count when it could not be fitted), by name: the cross-table suppression
+/// needs the exact session sets behind regression cells.
+struct Fits {
+    n: usize,
+    samples: HashMap<String, Vec<bool>>,
+}
+
+impl Fits {
+    fn new(n: usize) -> Fits {
+        Fits {
+            n,
+            samples: HashMap::new(),
+        }
+    }
+    fn record(&mut self, name: &str, rows: &[&Obs]) {
+        let mut v = vec![false; self.n];
+        for o in rows {
+            v[o.idx] = true;
+        }
+        self.samples.insert(name.to_string(), v);
+    }
+    fn record_fit(&mut self, name: &str, fit: &Fit, rows: &[&Obs]) {
+        let mut v = vec![false; self.n];
+        for &i in &fit.sample {
+            v[rows[i].idx] = true;
+        }
+        self.samples.insert(name.to_string(), v);
+    }
+    /// Whether observation `o` is in the named sample (`false` if none was recorded).
+    fn has(&self, name: &str, o: &Obs) -> bool {
+        self.samples.get(name).is_some_and(|v| v[o.idx])
     }
 }
 
@@ -328,22 +368,28 @@ pub fn analyse_with_dp(facets: &[Facet], opts: &AnalysisOptions, dp: Option<DpOp
     for f in facets.iter().filter(|f| f.interactive) {
         let n = codes.len() as u32;
         let user = *codes.entry(f.user_key.as_str()).or_insert(n);
-        obs.push(Obs::new(f, user));
+        let idx = obs.len();
+        obs.push(Obs::new(f, user, idx));
     }
     let all: Vec<&Obs> = obs.iter().collect();
 
+    let mut fits = Fits::new(obs.len());
     let mut tables = Vec::new();
     tables.push(fig1_work_mode(&th, &all));
     tables.push(fig1_codebase(&th, &all));
     tables.extend(fig2(&th, &all));
-    tables.extend(fig3(&th, &all));
+    tables.extend(fig3(&th, &all, &mut fits));
     tables.extend(fig4(&th, &all));
-    tables.extend(fig5(&th, &all));
+    tables.extend(fig5(&th, &all, &mut fits));
     tables.push(fig6(&th, &all));
-    tables.extend(table_a1_a2(&th, &all));
+    tables.extend(table_a1_a2(&th, &all, &mut fits));
     tables.push(fig_a1(&th, &all));
     tables.push(fig_a2(&th, &all));
     tables.push(validation(&th, &all));
+    // Cells over the same people in different tables (or rows of one table that add up to a
+    // stated total) are suppressed consistently, so no suppressed count is a difference of
+    // published ones (docs/STATISTICS.md, "Differencing across tables").
+    links::protect(&th, &obs, &mut tables, &fits);
 
     let dp_ledger = dp.map(|dp| apply_dp(&mut tables, &all, dp));
     let mut results = Results {
@@ -956,7 +1002,7 @@ fn extrapolation_note(t: &Table, cols: &[usize]) -> Option<String> {
 
 const FIG3_FE: [Fe; 3] = [Fe::ModeBand, Fe::Month, Fe::WorkPerformed];
 
-fn fig3(th: &Threshold, all: &[&Obs]) -> Vec<Table> {
+fn fig3(th: &Threshold, all: &[&Obs], fits: &mut Fits) -> Vec<Table> {
     let leveled: Vec<&Obs> = all.iter().copied().filter(|o| o.level.is_some()).collect();
     let unclear = all.len() - leveled.len();
     let mut out = Vec::new();
@@ -1066,6 +1112,7 @@ fn fig3(th: &Threshold, all: &[&Obs]) -> Vec<Table> {
         )];
         match fit_on(&sample, &y, &x, &FIG3_FE) {
             Ok(fit) => {
+                fits.record_fit(&format!("fig3 {label}"), &fit, &sample);
                 let (n, users) = (fit.n_obs as u64, fit.n_clusters as u64);
                 let c = coef_cell(th, &fit, "expertise", n, users);
                 let p = Cell {
@@ -1079,6 +1126,7 @@ fn fig3(th: &Threshold, all: &[&Obs]) -> Vec<Table> {
             }
             Err(e) => {
                 notes.push(format!("{label}: not estimable ({e})."));
+                fits.record(&format!("fig3 {label}"), &sample);
                 let cell = empty_cell(th, &sample);
                 t_push(&mut reg, label.into(), vec![cell, cell]);
             }
@@ -1243,11 +1291,7 @@ fn a1_sample<'a>(all: &[&'a Obs<'a>]) -> (Vec<&'a Obs<'a>>, Vec<String>) {
         .copied()
         .filter(|o| o.band().is_some())
         .collect();
-    let full: Vec<&Obs> = banded
-        .iter()
-        .copied()
-        .filter(|o| ALL_FE.iter().all(|fe| fe.key(o).is_some()) && o.f.telemetry.model_calls > 0)
-        .collect();
+    let full: Vec<&Obs> = banded.iter().copied().filter(|o| in_a1_sample(o)).collect();
     let notes = vec![format!(
         "Sample: {} interactive sessions with a goal ({no_goal} No clear goal and {} without an \
          outcome excluded); {} dropped for Unclear expertise, {} for an unknown value band, {} \
@@ -1261,6 +1305,15 @@ fn a1_sample<'a>(all: &[&'a Obs<'a>]) -> (Vec<&'a Obs<'a>>, Vec<String>) {
         full.len()
     )];
     (full, notes)
+}
+
+/// Membership of the common estimation sample of Table A1 / A2 and Fig. 5.
+fn in_a1_sample(o: &Obs) -> bool {
+    o.in_success_sample()
+        && o.level.is_some()
+        && o.band().is_some()
+        && ALL_FE.iter().all(|fe| fe.key(o).is_some())
+        && o.f.telemetry.model_calls > 0
 }
 
 fn controls_x(rows: &[&Obs]) -> Vec<(String, Vec<f64>)> {
@@ -1284,7 +1337,7 @@ fn b2f(b: Option<bool>) -> f64 {
     b.map_or(f64::NAN, |b| if b { 1.0 } else { 0.0 })
 }
 
-fn fig5(th: &Threshold, all: &[&Obs]) -> Vec<Table> {
+fn fig5(th: &Threshold, all: &[&Obs], fits: &mut Fits) -> Vec<Table> {
     let (sample, mut notes) = a1_sample(all);
     let outcomes: [(&str, &str, fn(&Obs) -> Option<bool>); 3] = [
         ("at_least_partial", "At least partial success", |o| {
@@ -1301,7 +1354,7 @@ fn fig5(th: &Threshold, all: &[&Obs]) -> Vec<Table> {
         outcomes.iter().map(|(k, l, _)| col(k, l, "rate")).collect(),
     );
     let mut columns: Vec<Vec<Cell>> = Vec::new();
-    for (_, label, get) in outcomes {
+    for (key, label, get) in outcomes {
         let rows: Vec<&Obs> = sample
             .iter()
             .copied()
@@ -1310,6 +1363,7 @@ fn fig5(th: &Threshold, all: &[&Obs]) -> Vec<Table> {
         let y: Vec<f64> = rows.iter().map(|o| b2f(get(o))).collect();
         match fit_richest(&rows, &y) {
             Ok((fit, spec)) => {
+                fits.record_fit(&format!("fig5 {key}"), &fit, &rows);
                 if spec != "(6)" {
                     notes.push(format!(
                         "{label}: controls of Table A1 column {spec} (the data cannot support more)."
@@ -1324,6 +1378,7 @@ fn fig5(th: &Threshold, all: &[&Obs]) -> Vec<Table> {
             }
             Err(e) => {
                 notes.push(format!("{label}: not estimable ({e})."));
+                fits.record(&format!("fig5 {key}"), &rows);
                 columns.push(
                     LEVELS
                         .iter()
@@ -1445,7 +1500,7 @@ fn fit_richest(rows: &[&Obs], y: &[f64]) -> Result<(Fit, &'static str), String> 
     Err(last)
 }
 
-fn table_a1_a2(th: &Threshold, all: &[&Obs]) -> Vec<Table> {
+fn table_a1_a2(th: &Threshold, all: &[&Obs], fits: &mut Fits) -> Vec<Table> {
     let (rows, sample_notes) = a1_sample(all);
     let specs = SPECS;
     let mut a1 = table(
@@ -1476,6 +1531,7 @@ fn table_a1_a2(th: &Threshold, all: &[&Obs]) -> Vec<Table> {
         }
         match fit_on(&rows_v, &y, &x, fes) {
             Ok(fit) => {
+                fits.record_fit(&format!("a1 {k}"), &fit, &rows_v);
                 let (n, users) = (fit.n_obs as u64, fit.n_clusters as u64);
                 coef_row.push(coef_cell(th, &fit, "expertise", n, users));
                 mean_row.push(th.cell(Estimate::value(fit.y_mean), n, users));
@@ -1489,6 +1545,7 @@ fn table_a1_a2(th: &Threshold, all: &[&Obs]) -> Vec<Table> {
             }
             Err(e) => {
                 notes.push(format!("{k}: not estimable ({e})."));
+                fits.record(&format!("a1 {k}"), &rows_v);
                 let c = empty_cell(th, &rows_v);
                 coef_row.push(c);
                 mean_row.push(c);
@@ -1539,9 +1596,14 @@ fn table_a1_a2(th: &Threshold, all: &[&Obs]) -> Vec<Table> {
         }
         fit
     });
-    if let Err(e) = &fitted {
-        a2_notes.push(format!("Not estimable ({e})."));
+    match &fitted {
+        Ok(fit) => fits.record_fit("a2", fit, &rows_v),
+        Err(e) => {
+            a2_notes.push(format!("Not estimable ({e})."));
+            fits.record("a2", &rows_v);
+        }
     }
+    fits.record("a1 rows", &rows_v);
     let novice_users = match &fitted {
         Ok(fit) => fit_counts(fit, &rows_v, |o| o.level == Some(1)).1,
         Err(_) => 0,
@@ -1764,19 +1826,27 @@ fn fig_a2(th: &Threshold, all: &[&Obs]) -> Table {
 
 // ---- Classifier validation ---------------------------------------------------------------
 
+/// "Writing code": codebase relation Modify or Create.
+fn writes_code(o: &Obs) -> bool {
+    matches!(
+        o.relation,
+        Some(CodebaseRelation::Modify) | Some(CodebaseRelation::Create)
+    )
+}
+
+/// Telemetry shows lines added or removed.
+fn lines_changed(o: &Obs) -> bool {
+    o.f.telemetry.lines_added + o.f.telemetry.lines_removed > 0
+}
+
 fn validation(th: &Threshold, all: &[&Obs]) -> Table {
     let labelled: Vec<&Obs> = all
         .iter()
         .copied()
         .filter(|o| o.relation.is_some())
         .collect();
-    let writes = |o: &Obs| {
-        matches!(
-            o.relation,
-            Some(CodebaseRelation::Modify) | Some(CodebaseRelation::Create)
-        )
-    };
-    let changed = |o: &Obs| o.f.telemetry.lines_added + o.f.telemetry.lines_removed > 0;
+    let writes = writes_code;
+    let changed = lines_changed;
     let mut t = table(
         "validation_writes_code",
         "Validation",

@@ -11,9 +11,9 @@
 //! (one person analysing their own sessions) switches suppression off and the document says so
 //! in `privacy.personal_mode`.
 
-use crate::results::{Cell, Results};
+use crate::results::{Cell, Results, Table};
 use agentstat_facets::Facet;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
 
 /// Which suppression rule a command applies to a facets table; `stats` and `report` share it.
@@ -234,6 +234,559 @@ pub fn enforce(results: &mut Results, th: &Threshold) -> u32 {
     results.privacy.personal_mode = th.personal;
     results.privacy.suppressed_cells = n;
     n
+}
+
+// ---- cross-table differencing -------------------------------------------------------------
+
+/// Where a cell sits in a results document: (table index, row, column).
+pub type CellRef = (usize, usize, usize);
+
+type GroupFn<'a, T> = Box<dyn Fn(&T) -> Option<usize> + 'a>;
+type HitFn<'a, T> = Box<dyn Fn(&T, usize) -> bool + 'a>;
+type KnownFn<'a, T> = Box<dyn Fn(&T) -> bool + 'a>;
+
+/// One way a table splits a population into groups: every group's cells publish the group's
+/// session count (`n_sessions`), and a rate cell also publishes how many of those sessions hit
+/// its flag (value × n).
+struct Line<'a, T> {
+    group: GroupFn<'a, T>,
+    /// Cells of each group (group index → the cells carrying its count).
+    cells: Vec<Vec<CellRef>>,
+    /// For rate cells: whether a session of group `g` counts in the numerator.
+    hit: Option<HitFn<'a, T>>,
+    /// Shares of the line's total (a composition): any published share reveals the total.
+    total_from_cells: bool,
+}
+
+/// A family of linked tables over one set of observations (e.g. every table split by work
+/// mode or by month), and the totals the document states elsewhere (notes, the sample block).
+///
+/// [`Family::protect`] makes sure no suppressed cell's count can be recovered from the
+/// published numbers by any linear combination, taking the identities from the data
+/// themselves: observations are grouped into *atoms* (same group and same rate flag in every
+/// line, same membership in every stated total), every count is a sum of atom counts, and a
+/// suppressed count is recoverable exactly when its atom vector lies in the span of the
+/// published ones. Identities that hold only by coincidence in these data (every session has
+/// a task value, so the value table's groups equal Fig. 1's) are caught the same way. While a
+/// suppressed count is recoverable, one published number taking part in the combination is
+/// withdrawn: a total stated in a note if there is one (the note then says the number is
+/// withheld), else the published count resting on the fewest people. And in every line the
+/// suppressed groups together must rest on at least `k` people (their sum is the line total
+/// minus the published groups).
+pub struct Family<'a, T> {
+    name: &'static str,
+    lines: Vec<Line<'a, T>>,
+    known: Vec<Known<'a, T>>,
+}
+
+struct Known<'a, T> {
+    member: KnownFn<'a, T>,
+    /// Where a note states it: (table index, the words right after the number). `None`: the
+    /// sample block states it, always.
+    note: Option<(usize, String)>,
+}
+
+/// What [`Family::protect`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Protection {
+    /// Cells suppressed in addition to those below the threshold.
+    pub extra_cells: usize,
+    /// Note totals withdrawn ("a withheld number of …").
+    pub withheld_notes: usize,
+    /// Suppressed cells whose count stays recoverable because only numbers that are always
+    /// published (the sample block) determine it. Zero in every case we know of; tests
+    /// assert it.
+    pub unresolved: usize,
+}
+
+struct Var {
+    atoms: Vec<u32>,
+    cells: Vec<CellRef>,
+    /// Cells whose `n_sessions` this is (not a rate's numerator).
+    count_of: Vec<CellRef>,
+    /// Stated in the sample block: always published.
+    always: bool,
+    /// Stated in these notes (table, words after the number).
+    notes: Vec<(usize, String)>,
+    /// Its notes' number is withheld.
+    withheld: bool,
+    /// Published when any cell of these lines is (a composition's total).
+    line_total: Vec<usize>,
+    sessions: u64,
+    users: u64,
+}
+
+/// Words that replace a withheld number in a note.
+pub const WITHHELD: &str = "a withheld number of";
+
+impl<'a, T> Family<'a, T> {
+    pub fn new(name: &'static str) -> Self {
+        Family {
+            name,
+            lines: Vec::new(),
+            known: Vec::new(),
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// Groups given by `group` (an index into `cells`), each publishing its session count in
+    /// its cells.
+    pub fn counts(
+        &mut self,
+        group: impl Fn(&T) -> Option<usize> + 'a,
+        cells: Vec<Vec<CellRef>>,
+    ) -> &mut Self {
+        self.lines.push(Line {
+            group: Box::new(group),
+            cells,
+            hit: None,
+            total_from_cells: false,
+        });
+        self
+    }
+
+    /// A composition: shares of a total, so any published share also reveals the total.
+    pub fn shares(
+        &mut self,
+        group: impl Fn(&T) -> Option<usize> + 'a,
+        cells: Vec<Vec<CellRef>>,
+    ) -> &mut Self {
+        self.lines.push(Line {
+            group: Box::new(group),
+            cells,
+            hit: None,
+            total_from_cells: true,
+        });
+        self
+    }
+
+    /// Rates: each group's cells publish its count and, through the rate, how many of its
+    /// sessions satisfy `hit`.
+    pub fn rates(
+        &mut self,
+        group: impl Fn(&T) -> Option<usize> + 'a,
+        cells: Vec<Vec<CellRef>>,
+        hit: impl Fn(&T, usize) -> bool + 'a,
+    ) -> &mut Self {
+        self.lines.push(Line {
+            group: Box::new(group),
+            cells,
+            hit: Some(Box::new(hit)),
+            total_from_cells: false,
+        });
+        self
+    }
+
+    /// A population whose size a note of table `table` states, as the number right before
+    /// `words`. The number stays only if it rests on at least `k` people and withholding it is
+    /// not needed to protect a cell; otherwise [`Family::protect`] replaces it by [`WITHHELD`].
+    pub fn stated(
+        &mut self,
+        table: Option<usize>,
+        words: &str,
+        member: impl Fn(&T) -> bool + 'a,
+    ) -> &mut Self {
+        if let Some(t) = table {
+            self.known.push(Known {
+                member: Box::new(member),
+                note: Some((t, words.to_string())),
+            });
+        }
+        self
+    }
+
+    /// A population whose size is always published (the sample block).
+    pub fn always(&mut self, member: impl Fn(&T) -> bool + 'a) -> &mut Self {
+        self.known.push(Known {
+            member: Box::new(member),
+            note: None,
+        });
+        self
+    }
+
+    /// Suppresses further cells of `tables` (and withholds note totals) until no suppressed
+    /// cell of this family can be recovered from published numbers (see [`Family`]). `user`
+    /// gives an observation's person. Suppressed cells keep their counts for bookkeeping
+    /// ([`enforce`] clears them). Nothing happens in personal mode.
+    pub fn protect(
+        &self,
+        th: &Threshold,
+        obs: &[T],
+        user: impl Fn(&T) -> u32,
+        tables: &mut [Table],
+    ) -> Protection {
+        let mut out = Protection::default();
+        if th.personal {
+            return out;
+        }
+        // Atoms: observations with the same signature over every line and stated total.
+        let nl = self.lines.len();
+        let mut atom_of: HashMap<Vec<u32>, u32> = HashMap::new();
+        let mut sigs: Vec<Vec<u32>> = Vec::new();
+        let mut atom_sessions: Vec<u64> = Vec::new();
+        let mut atom_users: Vec<Vec<u32>> = Vec::new();
+        let mut buf: Vec<u32> = Vec::with_capacity(nl + self.known.len());
+        for o in obs {
+            buf.clear();
+            for l in &self.lines {
+                let code = match (l.group)(o) {
+                    Some(g) if g < l.cells.len() => {
+                        let hit = l.hit.as_ref().is_some_and(|h| h(o, g));
+                        (g as u32 + 1) * 2 + u32::from(hit)
+                    }
+                    _ => 0,
+                };
+                buf.push(code);
+            }
+            for k in &self.known {
+                buf.push(u32::from((k.member)(o)));
+            }
+            let id = match atom_of.get(buf.as_slice()) {
+                Some(&id) => id as usize,
+                None => {
+                    atom_of.insert(buf.clone(), sigs.len() as u32);
+                    sigs.push(buf.clone());
+                    atom_sessions.push(0);
+                    atom_users.push(Vec::new());
+                    sigs.len() - 1
+                }
+            };
+            atom_sessions[id] += 1;
+            atom_users[id].push(user(o));
+        }
+        for u in &mut atom_users {
+            u.sort_unstable();
+            u.dedup();
+        }
+        let n_atoms = sigs.len();
+        let users_in = |atoms: &mut dyn Iterator<Item = u32>| -> u64 {
+            atoms
+                .flat_map(|a| atom_users[a as usize].iter().copied())
+                .collect::<HashSet<u32>>()
+                .len() as u64
+        };
+
+        // Variables: every count a cell or a statement publishes, merged when two describe the
+        // same atoms.
+        let mut vars: Vec<Var> = Vec::new();
+        let mut by_atoms: HashMap<Vec<u32>, usize> = HashMap::new();
+        let mut add = |atoms: Vec<u32>,
+                       cells: &[CellRef],
+                       count: bool,
+                       always: bool,
+                       note: Option<&(usize, String)>,
+                       line_total: Option<usize>| {
+            let id = *by_atoms.entry(atoms.clone()).or_insert_with(|| {
+                vars.push(Var {
+                    sessions: atoms.iter().map(|&a| atom_sessions[a as usize]).sum(),
+                    users: users_in(&mut atoms.iter().copied()),
+                    atoms,
+                    cells: Vec::new(),
+                    count_of: Vec::new(),
+                    always: false,
+                    notes: Vec::new(),
+                    withheld: false,
+                    line_total: Vec::new(),
+                });
+                vars.len() - 1
+            });
+            let v = &mut vars[id];
+            v.cells.extend_from_slice(cells);
+            if count {
+                v.count_of.extend_from_slice(cells);
+            }
+            v.always |= always;
+            v.notes.extend(note.cloned());
+            v.line_total.extend(line_total);
+            id
+        };
+        let select = |f: &dyn Fn(&[u32]) -> bool| -> Vec<u32> {
+            (0..n_atoms as u32)
+                .filter(|&a| f(&sigs[a as usize]))
+                .collect()
+        };
+        // line → group → count variable
+        let mut groups: Vec<Vec<usize>> = Vec::with_capacity(nl);
+        for (li, l) in self.lines.iter().enumerate() {
+            let mut ids = Vec::with_capacity(l.cells.len());
+            for (g, cells) in l.cells.iter().enumerate() {
+                let code = g as u32 + 1;
+                ids.push(add(
+                    select(&|s| s[li] >> 1 == code),
+                    cells,
+                    true,
+                    false,
+                    None,
+                    None,
+                ));
+                if l.hit.is_some() {
+                    let hit = code * 2 + 1;
+                    add(select(&|s| s[li] == hit), cells, false, false, None, None);
+                }
+            }
+            if l.total_from_cells {
+                add(select(&|s| s[li] != 0), &[], false, false, None, Some(li));
+            }
+            groups.push(ids);
+        }
+        for (i, k) in self.known.iter().enumerate() {
+            let atoms = select(&|s| s[nl + i] == 1);
+            add(atoms, &[], false, k.note.is_none(), k.note.as_ref(), None);
+        }
+        for v in &mut vars {
+            v.cells.sort_unstable();
+            v.cells.dedup();
+            // A stated total below the threshold is never stated (zero is: it is no one).
+            v.withheld = !v.notes.is_empty() && v.sessions > 0 && !th.allows(v.users);
+        }
+
+        let cell = |tables: &[Table], c: CellRef| -> Option<Cell> {
+            tables
+                .get(c.0)
+                .and_then(|t| t.rows.get(c.1))
+                .and_then(|r| r.cells.get(c.2))
+                .copied()
+        };
+        let line_cells = |li: usize| self.lines[li].cells.iter().flatten().copied();
+        let published = |tables: &[Table], v: &Var| {
+            let open = |c: CellRef| cell(tables, c).is_some_and(|c| !c.suppressed);
+            v.always
+                || (!v.notes.is_empty() && !v.withheld)
+                || v.cells.iter().any(|&c| open(c))
+                || v.line_total.iter().any(|&li| line_cells(li).any(open))
+        };
+        let hideable = |v: &Var| !v.always;
+        // What withdrawing a number costs: a note's number nothing, cells their people.
+        let cost = |v: &Var| {
+            let cells = !v.cells.is_empty() || !v.line_total.is_empty();
+            (cells, v.users, v.sessions)
+        };
+        let hide = |tables: &mut [Table], v: &mut Var, out: &mut Protection| {
+            let mut all: Vec<CellRef> = v.cells.clone();
+            for &li in &v.line_total {
+                all.extend(line_cells(li));
+            }
+            for (t, r, c) in all {
+                if let Some(x) = tables
+                    .get_mut(t)
+                    .and_then(|t| t.rows.get_mut(r))
+                    .and_then(|r| r.cells.get_mut(c))
+                {
+                    if !x.suppressed {
+                        *x = Cell {
+                            n_sessions: x.n_sessions,
+                            n_users: x.n_users,
+                            suppressed: true,
+                            ..Default::default()
+                        };
+                        out.extra_cells += 1;
+                    }
+                }
+            }
+            if !v.notes.is_empty() && !v.withheld {
+                v.withheld = true;
+                out.withheld_notes += 1;
+            }
+        };
+
+        // A count some cell suppresses for resting on fewer than k people is suppressed
+        // wherever it appears (the same sessions may be another table's group, or a rate's
+        // numerator that is published under the rates' rule).
+        let primary: Vec<bool> = vars
+            .iter()
+            .map(|v| {
+                v.count_of.iter().any(|&c| {
+                    cell(tables, c).is_some_and(|c| c.suppressed && !th.allows(c.n_users))
+                })
+            })
+            .collect();
+        let mut unresolved: HashSet<usize> = HashSet::new();
+        loop {
+            let mut changed = false;
+            // 0. Suppressed counts are suppressed everywhere.
+            for (i, v) in vars.iter_mut().enumerate() {
+                if primary[i] && v.sessions > 0 && hideable(v) && published(tables, v) {
+                    hide(tables, v, &mut out);
+                    changed = true;
+                }
+            }
+            // 1. In every line, the suppressed groups together rest on at least k people.
+            for (li, ids) in groups.iter().enumerate() {
+                let hidden: Vec<usize> = (0..ids.len())
+                    .filter(|&g| vars[ids[g]].sessions > 0 && !published(tables, &vars[ids[g]]))
+                    .collect();
+                if hidden.is_empty() {
+                    continue;
+                }
+                let codes: HashSet<u32> = hidden.iter().map(|&g| g as u32 + 1).collect();
+                let union = users_in(
+                    &mut (0..n_atoms as u32)
+                        .filter(|&a| codes.contains(&(sigs[a as usize][li] >> 1))),
+                );
+                if th.allows(union) {
+                    continue;
+                }
+                let next = (0..ids.len())
+                    .map(|g| ids[g])
+                    .filter(|&i| {
+                        let v = &vars[i];
+                        v.sessions > 0 && hideable(v) && published(tables, v)
+                    })
+                    .min_by_key(|&i| (vars[i].users, vars[i].sessions, i));
+                if let Some(i) = next {
+                    hide(tables, &mut vars[i], &mut out);
+                    changed = true;
+                }
+            }
+            if changed {
+                continue;
+            }
+            // 2. No suppressed cell's count is a linear combination of published numbers.
+            let pub_ids: Vec<usize> = (0..vars.len())
+                .filter(|&i| published(tables, &vars[i]))
+                .collect();
+            let basis = Echelon::new(n_atoms, pub_ids.iter().map(|&i| &vars[i].atoms));
+            for i in 0..vars.len() {
+                let v = &vars[i];
+                if v.sessions == 0
+                    || v.cells.is_empty()
+                    || unresolved.contains(&i)
+                    || published(tables, v)
+                {
+                    continue;
+                }
+                let Some(combo) = basis.combination(&v.atoms) else {
+                    continue;
+                };
+                let witness = combo
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| c.abs() > 1e-9)
+                    .map(|(j, _)| pub_ids[j])
+                    .filter(|&j| hideable(&vars[j]) && vars[j].sessions > 0)
+                    .min_by_key(|&j| (cost(&vars[j]), j));
+                match witness {
+                    Some(j) => {
+                        hide(tables, &mut vars[j], &mut out);
+                        changed = true;
+                        break;
+                    }
+                    None => {
+                        unresolved.insert(i);
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        // Notes: a withheld total's number is replaced by words.
+        for v in vars.iter().filter(|v| v.withheld) {
+            for (t, words) in &v.notes {
+                if let Some(t) = tables.get_mut(*t) {
+                    for note in &mut t.notes {
+                        if let Some(n) = withhold_number(note, words) {
+                            *note = n;
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        out.unresolved = unresolved.len();
+        out
+    }
+}
+
+/// `note` with the number right before `words` replaced by [`WITHHELD`], if it has one.
+fn withhold_number(note: &str, words: &str) -> Option<String> {
+    let at = note.find(words)?;
+    let head = note[..at].trim_end_matches(' ');
+    let digits = head.len() - head.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+    if digits == 0 {
+        return None;
+    }
+    let start = head.len() - digits;
+    Some(format!("{}{WITHHELD} {}", &note[..start], &note[at..]))
+}
+
+/// Row-echelon basis of published atom vectors (0/1 entries), remembering each basis row as a
+/// combination of the input vectors, so a recoverable count comes with its witnesses.
+struct Echelon {
+    n_inputs: usize,
+    /// (pivot column, row over atoms, combination over inputs)
+    rows: Vec<(usize, Vec<f64>, Vec<f64>)>,
+}
+
+impl Echelon {
+    fn new<'v>(n_atoms: usize, inputs: impl Iterator<Item = &'v Vec<u32>>) -> Echelon {
+        let mut pending: Vec<(Vec<f64>, Vec<f64>)> = Vec::new();
+        let inputs: Vec<&Vec<u32>> = inputs.collect();
+        let n_inputs = inputs.len();
+        for (j, atoms) in inputs.iter().enumerate() {
+            let mut row = vec![0.0; n_atoms];
+            for &a in atoms.iter() {
+                row[a as usize] = 1.0;
+            }
+            let mut combo = vec![0.0; n_inputs];
+            combo[j] = 1.0;
+            pending.push((row, combo));
+        }
+        let mut rows = Vec::new();
+        for col in 0..n_atoms {
+            let Some((p, _)) = pending
+                .iter()
+                .enumerate()
+                .filter(|(_, (r, _))| r[col].abs() > 1e-9)
+                .max_by(|a, b| a.1 .0[col].abs().total_cmp(&b.1 .0[col].abs()))
+            else {
+                continue;
+            };
+            let (prow, pcombo) = pending.swap_remove(p);
+            for (r, c) in pending.iter_mut() {
+                let f = r[col] / prow[col];
+                if f.abs() > 1e-12 {
+                    for (x, y) in r.iter_mut().zip(&prow) {
+                        *x -= f * y;
+                    }
+                    for (x, y) in c.iter_mut().zip(&pcombo) {
+                        *x -= f * y;
+                    }
+                }
+            }
+            rows.push((col, prow, pcombo));
+            if pending.is_empty() {
+                break;
+            }
+        }
+        Echelon { n_inputs, rows }
+    }
+
+    /// Coefficients over the inputs that sum to the target's indicator vector, if any.
+    fn combination(&self, target: &[u32]) -> Option<Vec<f64>> {
+        let n_atoms = self.rows.first().map_or(0, |r| r.1.len());
+        let mut t =
+            vec![0.0; n_atoms.max(target.iter().map(|&a| a as usize + 1).max().unwrap_or(0))];
+        for &a in target {
+            t[a as usize] = 1.0;
+        }
+        let mut combo = vec![0.0; self.n_inputs];
+        for (col, row, c) in &self.rows {
+            let f = t[*col] / row[*col];
+            if f.abs() > 1e-12 {
+                for (x, y) in t.iter_mut().zip(row) {
+                    *x -= f * y;
+                }
+                for (x, y) in combo.iter_mut().zip(c) {
+                    *x += f * y;
+                }
+            }
+        }
+        t.iter().all(|x| x.abs() < 1e-7).then_some(combo)
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,417 @@
+//! Which published counts describe the same people, table by table: the families of linked
+//! tables handed to [`privacy::Family::protect`], so that a cell suppressed in one table is not
+//! recovered from another (docs/STATISTICS.md, "Differencing across tables").
+//!
+//! Every cell's `n_sessions` is the size of a set of sessions; a rate cell also reveals how
+//! many of them hit its flag (value × n); a composition's shares reveal its total; a table's
+//! notes and the sample block state population sizes. A family lists, for one grouping
+//! variable (or a few that tables cross), each of those sets as a predicate on an
+//! observation, and the totals the notes state. Tables of different families share no
+//! grouping, so they are protected independently; a family's sets are checked against the
+//! data, so an identity that holds only in this data set (every session has a month, every
+//! session has a task value) is caught as well.
+
+use super::{bin_of, in_a1_sample, lines_changed, writes_code, Fits, Obs, FIG3_FE};
+use crate::privacy::{CellRef, Family, Protection, Threshold};
+use crate::results::{Cell, Table};
+use agentstat_facets::{CodebaseRelation, Occupation, UserProfile, WorkMode};
+use std::collections::HashMap;
+
+/// Runs every family over the finished tables; adds a note to each table that lost cells.
+pub(super) fn protect(th: &Threshold, obs: &[Obs], tables: &mut [Table], fits: &Fits) -> usize {
+    if th.personal {
+        return 0;
+    }
+    let before: Vec<usize> = tables.iter().map(suppressed).collect();
+    // The tables' ids and row labels (the families only need where cells are).
+    let shape: Vec<(String, Vec<String>)> = tables
+        .iter()
+        .map(|t| {
+            (
+                t.id.clone(),
+                t.rows.iter().map(|r| r.label.clone()).collect(),
+            )
+        })
+        .collect();
+    let ix = |id: &str| shape.iter().position(|t| t.0 == id);
+    let rows_of = |t: Option<usize>| t.map_or(0, |t| shape[t].1.len());
+    let labels =
+        |t: Option<usize>| -> Vec<String> { t.map_or_else(Vec::new, |t| shape[t].1.clone()) };
+    // A cell list per group; nothing when the table is absent.
+    let cells = |t: Option<usize>, groups: usize, cols: &[usize]| -> Vec<Vec<CellRef>> {
+        match t {
+            Some(t) => (0..groups)
+                .map(|g| cols.iter().map(|&c| (t, g, c)).collect())
+                .collect(),
+            None => Vec::new(),
+        }
+    };
+    let nm = WorkMode::ALL.len();
+    let user = |o: &Obs| o.user;
+    let mut unresolved = 0;
+
+    // Work mode × month × task value: Fig. 1 (modes), Fig. 4 (month × mode shares, value
+    // index by month and by mode).
+    {
+        let t1 = ix("fig1_work_mode");
+        let t4 = ix("fig4_work_mode_by_month");
+        let tvm = ix("fig4_value_by_month");
+        let tvw = ix("fig4_value_by_mode");
+        let months = labels(t4);
+        let month_ix: HashMap<&str, usize> = months
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.as_str(), i))
+            .collect();
+        let month_of = |o: &Obs| o.month().and_then(|m| month_ix.get(m).copied());
+        let mode_of = |o: &Obs| o.mode.map(WorkMode::index);
+        let mut f = Family::<Obs>::new("work mode × month");
+        f.shares(mode_of, cells(t1, nm, &[0]));
+        if let Some(t4) = t4 {
+            for (r, _) in months.iter().enumerate() {
+                let g = (0..nm).map(|w| vec![(t4, r, w)]).collect();
+                f.shares(
+                    move |o| (month_of(o) == Some(r)).then(|| mode_of(o)).flatten(),
+                    g,
+                );
+            }
+        }
+        f.counts(
+            move |o| o.value.and(month_of(o)),
+            cells(tvm, rows_of(tvm), &[0]),
+        );
+        f.counts(move |o| o.value.and(mode_of(o)), cells(tvw, nm, &[0]));
+        f.stated(t1, "interactive sessions with a work-mode label", |o| {
+            o.mode.is_some()
+        })
+        .stated(tvm, "valued sessions", |o| o.value.is_some())
+        .stated(tvw, "valued sessions", |o| o.value.is_some())
+        .always(|_| true);
+        unresolved += unresolved_note(f.protect(th, obs, user, tables), t1, tables);
+    }
+
+    // Codebase relation: Fig. 1 and the validation table (writing code = Modify or Create).
+    {
+        let tr = ix("fig1_codebase_relation");
+        let tv = ix("validation_writes_code");
+        let mut f = Family::<Obs>::new("codebase relation");
+        f.shares(
+            |o| o.relation.map(CodebaseRelation::index),
+            cells(tr, CodebaseRelation::ALL.len(), &[0]),
+        );
+        if let Some(tv) = tv {
+            f.rates(
+                |o| o.relation.map(|_| usize::from(!writes_code(o))),
+                vec![vec![(tv, 0, 0)], vec![(tv, 1, 0)]],
+                |o, g| lines_changed(o) == (g == 0),
+            );
+            f.rates(
+                |o| o.relation.map(|_| 0),
+                vec![vec![(tv, 2, 0)]],
+                |o, _| writes_code(o) == lines_changed(o),
+            );
+        }
+        f.stated(tr, "sessions with a codebase-relation label", |o| {
+            o.relation.is_some()
+        })
+        .always(|_| true);
+        unresolved += unresolved_note(f.protect(th, obs, user, tables), tr, tables);
+    }
+
+    // Decisions: Fig. 2 (histograms of the agent's share, mean user shares), Fig. A2 (bands of
+    // the agent's share of all decisions).
+    {
+        let th2 = ix("fig2_agent_decision_share");
+        let tm = ix("fig2_user_decision_share");
+        let ta = ix("figa2_by_agent_share");
+        let plan = |o: &Obs| {
+            o.decisions
+                .and_then(|d| d.user_planning_share())
+                .map(|s| bin_of(1.0 - s))
+        };
+        let exec = |o: &Obs| {
+            o.decisions
+                .and_then(|d| d.user_execution_share())
+                .map(|s| bin_of(1.0 - s))
+        };
+        let band = |o: &Obs| {
+            o.decisions
+                .and_then(|d| d.agent_share())
+                .map(|s| ((s * 5.0).floor() as usize).min(4))
+        };
+        let mut f = Family::<Obs>::new("decisions");
+        f.shares(plan, cells(th2, rows_of(th2), &[0]));
+        f.shares(exec, cells(th2, rows_of(th2), &[1]));
+        f.counts(band, cells(ta, rows_of(ta), &[0, 1, 2, 3]));
+        if let Some(tm) = tm {
+            f.counts(move |o| plan(o).map(|_| 0), vec![vec![(tm, 0, 0)]]);
+            f.counts(move |o| exec(o).map(|_| 0), vec![vec![(tm, 1, 0)]]);
+        }
+        f.stated(th2, "sessions with planning decisions", move |o| {
+            plan(o).is_some()
+        })
+        .stated(th2, "with execution decisions", move |o| exec(o).is_some())
+        .stated(ta, "sessions with attributed decisions", move |o| {
+            band(o).is_some()
+        })
+        .always(|_| true);
+        unresolved += unresolved_note(f.protect(th, obs, user, tables), th2, tables);
+    }
+
+    // Expertise level: Fig. 3 (boxes, regressions), Fig. 5 (margins, troubled sessions),
+    // Table A1 (its estimation samples, mean verified success), Table A2.
+    {
+        let level = |o: &Obs| o.level.map(|l| usize::from(l) - 1);
+        let t3a = ix("fig3_actions_by_expertise");
+        let t3w = ix("fig3_words_by_expertise");
+        let t3r = ix("fig3_regression");
+        let t5 = ix("fig5_adjusted_rates");
+        let t5t = ix("fig5_troubled");
+        let ta1 = ix("table_a1");
+        let ta2 = ix("table_a2");
+        let mut f = Family::<Obs>::new("expertise level");
+        f.counts(level, cells(t3a, rows_of(t3a), &[0, 1, 2, 3, 4, 5]));
+        f.counts(level, cells(t3w, rows_of(t3w), &[0, 1, 2, 3, 4, 5]));
+        if let Some(t) = t3r {
+            for (r, name) in ["Actions per prompt", "Output words per prompt"]
+                .into_iter()
+                .enumerate()
+            {
+                let name = format!("fig3 {name}");
+                f.counts(
+                    move |o| fits.has(&name, o).then_some(0),
+                    vec![vec![(t, r, 0), (t, r, 1)]],
+                );
+            }
+        }
+        // Predictive margins are rates: with controls that do not vary they are the group's
+        // outcome mean, so they publish the group's outcome count like a rate does.
+        if let Some(t) = t5 {
+            type Outcome = fn(&Obs) -> Option<bool>;
+            let outcomes: [(&str, Outcome); 3] = [
+                ("at_least_partial", |o| o.d.at_least_partial_success),
+                ("judged", |o| o.d.judged_success),
+                ("verified", |o| o.d.verified_success),
+            ];
+            for (c, (key, get)) in outcomes.into_iter().enumerate() {
+                let name = format!("fig5 {key}");
+                f.rates(
+                    move |o| if fits.has(&name, o) { level(o) } else { None },
+                    cells(Some(t), rows_of(t5), &[c]),
+                    move |o, _| get(o) == Some(true),
+                );
+            }
+        }
+        if let Some(t) = t5t {
+            type Flag = fn(&Obs) -> Option<bool>;
+            let flags: [Flag; 3] = [
+                |o| o.d.judged_success,
+                |o| o.d.judged_failure,
+                |o| o.d.abandoned,
+            ];
+            for (c, flag) in flags.into_iter().enumerate() {
+                f.rates(
+                    move |o| {
+                        let troubled = o.in_success_sample() && o.d.hit_trouble == Some(true);
+                        if troubled && flag(o).is_some() {
+                            level(o)
+                        } else {
+                            None
+                        }
+                    },
+                    cells(Some(t), rows_of(t5t), &[c]),
+                    move |o, _| flag(o) == Some(true),
+                );
+            }
+        }
+        if let Some(t) = ta1 {
+            for (c, spec) in ["(1)", "(2)", "(3)", "(4)", "(5)", "(6)"]
+                .into_iter()
+                .enumerate()
+            {
+                let name = format!("a1 {spec}");
+                f.rates(
+                    move |o| fits.has(&name, o).then_some(0),
+                    vec![vec![(t, 0, c), (t, 1, c), (t, 2, c)]],
+                    |o, _| o.d.verified_success == Some(true),
+                );
+            }
+        }
+        if let Some(t) = ta2 {
+            // Coefficients are differences of margins (level vs Novice): they go with them.
+            f.rates(
+                move |o| if fits.has("a2", o) { level(o) } else { None },
+                cells(Some(t), rows_of(ta2), &[0, 2]),
+                |o, _| o.d.verified_success == Some(true),
+            );
+            f.rates(
+                move |o| {
+                    if fits.has("a1 rows", o) {
+                        level(o)
+                    } else {
+                        None
+                    }
+                },
+                cells(Some(t), rows_of(ta2), &[1]),
+                |o, _| o.d.verified_success == Some(true),
+            );
+        }
+        let success = |o: &Obs| o.in_success_sample();
+        let fig3_sample =
+            |o: &Obs| o.level.is_some() && FIG3_FE.iter().all(|fe| fe.key(o).is_some());
+        for (t, get) in [
+            (
+                t3a,
+                (|o: &Obs| o.f.telemetry.actions_per_prompt) as fn(&Obs) -> f64,
+            ),
+            (t3w, |o: &Obs| o.f.telemetry.words_per_prompt),
+        ] {
+            f.stated(t, "sessions with an expertise level", move |o| {
+                level(o).is_some()
+            })
+            .stated(t, "Unclear or unlabelled sessions excluded", |o| {
+                o.level.is_none()
+            })
+            .stated(t, "sessions with a value of zero", move |o| {
+                o.level.is_some() && (get(o) <= 0.0 || get(o).is_nan())
+            });
+        }
+        f.stated(t3r, "sessions with a level and all controls", fig3_sample)
+            .stated(t3r, "dropped for Unclear expertise", |o| o.level.is_none())
+            .stated(
+                t3r,
+                "for an unknown value band, month or work-performed occupation",
+                move |o| o.level.is_some() && !fig3_sample(o),
+            );
+        for t in [t5, ta1] {
+            f.stated(t, "interactive sessions with a goal", success)
+                .stated(t, "No clear goal and", |o| {
+                    o.outcome == Some(agentstat_facets::Outcome::NoClearGoal)
+                })
+                .stated(t, "without an outcome excluded", |o| {
+                    !o.in_success_sample()
+                        && o.outcome != Some(agentstat_facets::Outcome::NoClearGoal)
+                })
+                .stated(t, "dropped for Unclear expertise", move |o| {
+                    success(o) && o.level.is_none()
+                })
+                .stated(t, "for an unknown value band,", move |o| {
+                    success(o) && o.level.is_some() && o.band().is_none()
+                })
+                .stated(t, "for an unknown month, work-performed", move |o| {
+                    success(o) && o.level.is_some() && o.band().is_some() && !in_a1_sample(o)
+                })
+                .stated(t, "sessions remain", |o| in_a1_sample(o));
+        }
+        f.stated(t5t, "troubled sessions with a goal", move |o| {
+            success(o) && o.d.hit_trouble == Some(true) && o.level.is_some()
+        })
+        .always(|_| true);
+        unresolved += unresolved_note(f.protect(th, obs, user, tables), t3a, tables);
+    }
+
+    // User-profile occupation: Fig. 6 (two rates per group among code-writing sessions).
+    if let Some(t) = ix("fig6_occupation") {
+        let row_of: HashMap<Occupation, usize> = Occupation::ALL
+            .iter()
+            .filter_map(|g| {
+                shape[t]
+                    .1
+                    .iter()
+                    .position(|r| r == g.as_str())
+                    .map(|r| (*g, r))
+            })
+            .collect();
+        let n = shape[t].1.len();
+        let base = |o: &Obs| o.in_success_sample() && o.d.wrote_code;
+        let group = move |o: &Obs| match o.profile {
+            Some(UserProfile::Group(g)) if base(o) => row_of.get(&g).copied(),
+            _ => None,
+        };
+        let mut f = Family::<Obs>::new("occupation");
+        f.rates(
+            {
+                let group = group.clone();
+                move |o: &Obs| o.d.judged_success.and(group(o))
+            },
+            cells(Some(t), n, &[0]),
+            |o, _| o.d.judged_success == Some(true),
+        );
+        f.rates(
+            {
+                let group = group.clone();
+                move |o: &Obs| o.d.verified_success.and(group(o))
+            },
+            cells(Some(t), n, &[1]),
+            |o, _| o.d.verified_success == Some(true),
+        );
+        f.stated(
+            Some(t),
+            "code-writing sessions with a goal and an occupation",
+            move |o| base(o) && matches!(o.profile, Some(UserProfile::Group(_))),
+        )
+        .stated(Some(t), "with an Unclear user profile excluded", move |o| {
+            base(o) && o.profile == Some(UserProfile::Unclear)
+        })
+        .always(|_| true);
+        unresolved += unresolved_note(f.protect(th, obs, user, tables), Some(t), tables);
+    }
+
+    // Success and failure signal levels: Fig. A1.
+    if let Some(t) = ix("figa1_success_by_signal") {
+        let n = shape[t].1.len();
+        let judged = |o: &Obs| o.in_success_sample() && o.d.judged_success.is_some();
+        let mut f = Family::<Obs>::new("signals");
+        f.rates(
+            move |o| o.succ.filter(|_| judged(o)).map(usize::from),
+            cells(Some(t), n, &[0]),
+            |o, _| o.d.judged_success == Some(true),
+        );
+        f.rates(
+            move |o| o.fail.filter(|_| judged(o)).map(usize::from),
+            cells(Some(t), n, &[1]),
+            |o, _| o.d.judged_success == Some(true),
+        );
+        f.stated(Some(t), "sessions with a goal", |o| o.in_success_sample())
+            .always(|_| true);
+        unresolved += unresolved_note(f.protect(th, obs, user, tables), Some(t), tables);
+    }
+
+    for (t, b) in tables.iter_mut().zip(before) {
+        let extra = suppressed(t) - b;
+        if extra > 0 {
+            t.notes.push(format!(
+                "{extra} cell(s) with enough people were also suppressed, so that no suppressed \
+                 cell can be recovered by combining this table's published numbers with other \
+                 tables' or with the totals in the notes."
+            ));
+        }
+    }
+    unresolved
+}
+
+/// Says so in a table of the family when some suppressed count stays recoverable from the
+/// sample block's totals (which are always published); returns how many.
+fn unresolved_note(p: Protection, table: Option<usize>, tables: &mut [Table]) -> usize {
+    if p.unresolved > 0 {
+        if let Some(t) = table.and_then(|t| tables.get_mut(t)) {
+            t.notes.push(format!(
+                "{UNRESOLVED}: {} suppressed count(s) of this family of tables can be derived \
+                 from the sample totals.",
+                p.unresolved
+            ));
+        }
+    }
+    p.unresolved
+}
+
+/// Start of the note [`unresolved_note`] writes (tests look for it).
+pub const UNRESOLVED: &str = "Differencing not fully closed";
+
+fn suppressed(t: &Table) -> usize {
+    t.rows
+        .iter()
+        .flat_map(|r| &r.cells)
+        .filter(|c: &&Cell| c.suppressed)
+        .count()
+}

@@ -1,0 +1,772 @@
+//! Differencing attacks on `results.json`: an attacker who sees only the published document
+//! tries to recover a suppressed cell's session count (or its rate) by combining published
+//! cells of different tables (or rows of one table) that describe the same population.
+//!
+//! Each `attack_*` test plants one small, named group (fewer than `k` people) in a synthetic
+//! facets table, checks that the group's cell is indeed suppressed (so the test cannot pass
+//! vacuously), then runs the attack with nothing but published numbers. The attack must fail:
+//! either a number it needs is not published, or (for the property test) the system of
+//! published linear identities leaves the hidden count undetermined.
+//! docs/STATISTICS.md ("Differencing across tables") describes the attacker and the guarantee.
+
+use agentstat_facets::*;
+use agentstat_stats::analyses::{analyse, AnalysisOptions};
+use agentstat_stats::results::{Cell, Results, Table};
+use proptest::prelude::*;
+
+#[derive(Clone)]
+struct S {
+    user: usize,
+    mode: WorkMode,
+    month: &'static str,
+    relation: CodebaseRelation,
+    level: u8,
+    outcome: Outcome,
+    succ: Signal,
+    fail: Signal,
+    lines: u64,
+    usd: Option<f64>,
+}
+
+impl Default for S {
+    fn default() -> Self {
+        S {
+            user: 0,
+            mode: WorkMode::Build,
+            month: "2026-01",
+            relation: CodebaseRelation::Modify,
+            level: 3,
+            outcome: Outcome::Succeeded,
+            succ: Signal::S4,
+            fail: Signal::S1,
+            lines: 10,
+            usd: Some(500.0),
+        }
+    }
+}
+
+fn prov() -> Provenance {
+    Provenance {
+        backend: "heuristic".into(),
+        model: "rules".into(),
+        prompt_version: "1".into(),
+    }
+}
+
+fn facet(i: usize, s: &S) -> Facet {
+    Facet {
+        session_key: format!("s{i}"),
+        user_key: format!("user{}", s.user),
+        agent: "claude-code".into(),
+        agent_version: Some("2.1.0".into()),
+        interactive: true,
+        excluded_reason: None,
+        telemetry: Telemetry {
+            human_turns: 2,
+            model_calls: 6,
+            actions_per_prompt: 2.0 + (i % 5) as f64,
+            words_per_prompt: 40.0 + (i % 7) as f64,
+            actions: 6,
+            lines_added: s.lines,
+            start_ms: Some(1_767_225_600_000),
+            month: Some(s.month.into()),
+            model_family: Some("opus".into()),
+            ..Telemetry::default()
+        },
+        habits: None,
+        labels: Some(Labels {
+            work_mode: Label::ok(s.mode, prov()),
+            codebase_relation: Label::ok(s.relation, prov()),
+            decisions: Label::ok(
+                Decisions {
+                    planning_user: 2,
+                    planning_agent: 1,
+                    execution_user: 1,
+                    execution_agent: 3,
+                },
+                prov(),
+            ),
+            expertise: Label::ok(Expertise::from_level(s.level).unwrap(), prov()),
+            user_profile: Label::ok(UserProfile::Group(Occupation::ComputerMath), prov()),
+            work_performed: Label::ok(Occupation::ComputerMath, prov()),
+            outcome: Label::ok(s.outcome, prov()),
+            success_signal: Label::ok(s.succ, prov()),
+            failure_signal: Label::ok(s.fail, prov()),
+            task_value: match s.usd {
+                Some(usd) => Label::ok(
+                    TaskValue {
+                        usd,
+                        band: ValueBand::of_usd(usd),
+                    },
+                    prov(),
+                ),
+                None => Label::failed("no value", prov()),
+            },
+        }),
+    }
+}
+
+fn run(sessions: &[S], k: u32) -> Results {
+    let facets: Vec<Facet> = sessions
+        .iter()
+        .enumerate()
+        .map(|(i, s)| facet(i, s))
+        .collect();
+    analyse(
+        &facets,
+        &AnalysisOptions {
+            min_users: k,
+            personal: false,
+        },
+    )
+}
+
+/// One session for each user in `users`, built from `base`.
+fn each(users: impl IntoIterator<Item = usize>, base: S) -> Vec<S> {
+    users
+        .into_iter()
+        .map(|user| S {
+            user,
+            ..base.clone()
+        })
+        .collect()
+}
+
+fn table<'a>(r: &'a Results, id: &str) -> &'a Table {
+    r.tables
+        .iter()
+        .find(|t| t.id == id)
+        .unwrap_or_else(|| panic!("table {id} missing"))
+}
+
+fn cell<'a>(t: &'a Table, row: &str, col: usize) -> &'a Cell {
+    let r = t
+        .rows
+        .iter()
+        .find(|r| r.label == row)
+        .unwrap_or_else(|| panic!("{}: no row {row}", t.id));
+    &r.cells[col]
+}
+
+/// A published session count (`None` when the cell is suppressed).
+fn n(c: &Cell) -> Option<f64> {
+    (!c.suppressed).then_some(c.n_sessions as f64)
+}
+
+/// The number a note of `t` states before `phrase` (e.g. `"12 interactive sessions with a
+/// work-mode label"`), as the attacker reads it.
+fn note_number(t: &Table, phrase: &str) -> Option<f64> {
+    t.notes.iter().find_map(|note| {
+        let at = note.find(phrase)?;
+        let before = note[..at].trim_end();
+        let digits: String = before
+            .chars()
+            .rev()
+            .take_while(|c| c.is_ascii_digit())
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        digits.parse().ok()
+    })
+}
+
+/// Sum of published session counts in column `col` of `t`.
+fn published_sum(t: &Table, col: usize) -> f64 {
+    t.rows.iter().filter_map(|r| n(&r.cells[col])).sum()
+}
+
+fn assert_blocked(attack: Option<f64>, truth: f64, what: &str) {
+    assert!(
+        attack.is_none_or(|v| (v - truth).abs() > 1e-6),
+        "{what}: the published document gives back the suppressed number {truth}"
+    );
+}
+
+/// Fig. 1 hides a small work mode and, complementarily, the next smallest; the task-value
+/// index by work mode publishes that complementary mode's session count (every session has a
+/// value), which undoes the complementary suppression.
+#[test]
+fn attack_fig1_complement_undone_by_value_by_mode() {
+    let mut s = each(
+        0..2,
+        S {
+            mode: WorkMode::Fix,
+            ..S::default()
+        },
+    );
+    s.extend(each(
+        2..5,
+        S {
+            mode: WorkMode::Test,
+            ..S::default()
+        },
+    ));
+    s.extend(each(5..12, S::default()));
+    let r = run(&s, 3);
+    let fig1 = table(&r, "fig1_work_mode");
+    assert!(
+        cell(fig1, "Fix", 0).suppressed,
+        "the planted group is suppressed"
+    );
+    let total = note_number(fig1, "interactive sessions with a work-mode label");
+    // Test's count: from Fig. 1 if published (then it is in the published sum), else from the
+    // task-value index by work mode.
+    let test_extra = if cell(fig1, "Test", 0).suppressed {
+        n(cell(table(&r, "fig4_value_by_mode"), "Test", 0))
+    } else {
+        Some(0.0)
+    };
+    let attack = total
+        .zip(test_extra)
+        .map(|(t, extra)| t - published_sum(fig1, 0) - extra);
+    assert_blocked(attack, 2.0, "Fix sessions in fig1_work_mode");
+}
+
+/// Fig. 1 (codebase relation) hides Create and, complementarily, Explore; the validation table
+/// publishes the sessions classified as writing code (Modify + Create).
+#[test]
+fn attack_codebase_relation_via_validation_rows() {
+    let mut s = each(
+        0..2,
+        S {
+            relation: CodebaseRelation::Create,
+            ..S::default()
+        },
+    );
+    s.extend(each(
+        2..5,
+        S {
+            relation: CodebaseRelation::Explore,
+            lines: 0,
+            ..S::default()
+        },
+    ));
+    s.extend(each(
+        5..9,
+        S {
+            relation: CodebaseRelation::NoCodebase,
+            lines: 0,
+            ..S::default()
+        },
+    ));
+    s.extend(each(9..15, S::default()));
+    let r = run(&s, 3);
+    let fig1 = table(&r, "fig1_codebase_relation");
+    assert!(cell(fig1, "Create new code from scratch", 0).suppressed);
+    let writes = n(cell(
+        table(&r, "validation_writes_code"),
+        "Classified as writing code: lines changed",
+        0,
+    ));
+    let modify = n(cell(fig1, "Modify existing code", 0));
+    let attack = writes.zip(modify).map(|(w, m)| w - m);
+    assert_blocked(attack, 2.0, "Create sessions in fig1_codebase_relation");
+}
+
+/// Fig. A1's rows (success-signal levels) partition the sessions with a goal, whose number
+/// the table's note states: one hidden row is that number minus the published rows.
+#[test]
+fn attack_rate_table_rows_against_note_total() {
+    let mut s = each(
+        0..2,
+        S {
+            succ: Signal::S5,
+            ..S::default()
+        },
+    );
+    s.extend(each(2..5, S::default()));
+    s.extend(each(
+        5..10,
+        S {
+            succ: Signal::S2,
+            outcome: Outcome::Failed,
+            ..S::default()
+        },
+    ));
+    let r = run(&s, 3);
+    let t = table(&r, "figa1_success_by_signal");
+    assert!(cell(t, "5", 0).suppressed);
+    let attack = note_number(t, "sessions with a goal").map(|total| total - published_sum(t, 0));
+    assert_blocked(attack, 2.0, "success-signal level 5 sessions in Fig. A1");
+}
+
+/// The validation table's third row is the union of the first two, so a hidden first row's
+/// count *and rate* are the third row's minus the second's.
+#[test]
+fn attack_validation_rate_by_subtraction() {
+    let mut s = vec![
+        S {
+            user: 0,
+            lines: 10,
+            ..S::default()
+        },
+        S {
+            user: 1,
+            lines: 0,
+            ..S::default()
+        },
+    ];
+    for u in 2..9 {
+        s.push(S {
+            user: u,
+            relation: CodebaseRelation::Explore,
+            lines: if u < 4 { 5 } else { 0 },
+            ..S::default()
+        });
+    }
+    let r = run(&s, 3);
+    let t = table(&r, "validation_writes_code");
+    let row0 = &t.rows[0].cells[0];
+    assert!(row0.suppressed);
+    let (c1, c2) = (&t.rows[1].cells[0], &t.rows[2].cells[0]);
+    let attack = match (n(c1), n(c2), c1.value, c2.value) {
+        (Some(n1), Some(n2), Some(r1), Some(r2)) => Some((r2 * n2 - r1 * n1) / (n2 - n1)),
+        _ => None,
+    };
+    assert_blocked(attack, 0.5, "agreement rate of code-writing sessions");
+}
+
+/// Table A1 column (1) publishes the estimation sample's size and mean verified success;
+/// Table A2 publishes every other level's count and unadjusted rate: the hidden level's rate
+/// is what remains.
+#[test]
+fn attack_table_a1_against_table_a2() {
+    let mut s = Vec::new();
+    let mut user = 0;
+    for level in 1..=4u8 {
+        for j in 0..3 {
+            for verified in [true, j == 0] {
+                s.push(S {
+                    user,
+                    level,
+                    succ: if verified { Signal::S5 } else { Signal::S2 },
+                    mode: WorkMode::ALL[j],
+                    ..S::default()
+                });
+            }
+            user += 1;
+        }
+    }
+    // The planted group: two people at level 5, three of their four sessions verified.
+    for (u, verified) in [(0, true), (0, false), (1, true), (1, true)] {
+        s.push(S {
+            user: 100 + u,
+            level: 5,
+            succ: if verified { Signal::S5 } else { Signal::S2 },
+            ..S::default()
+        });
+    }
+    let r = run(&s, 3);
+    let a2 = table(&r, "table_a2");
+    assert!(a2.rows[4].cells[1].suppressed);
+    let a1 = table(&r, "table_a1");
+    let (mean, obs) = (&a1.rows[1].cells[0], &a1.rows[2].cells[0]);
+    let mut attack = mean.value.zip(obs.value).map(|(m, n)| (m * n, n));
+    for row in &a2.rows[..4] {
+        let c = &row.cells[1];
+        attack = match (attack, n(c), c.value) {
+            (Some((hits, total)), Some(nl), Some(rate)) => Some((hits - rate * nl, total - nl)),
+            _ => None,
+        };
+    }
+    assert_blocked(
+        attack.map(|(h, n)| h / n),
+        0.75,
+        "verified-success rate at level 5",
+    );
+}
+
+/// Fig. 4's month × work-mode cells sum, over months, to Fig. 1's work-mode counts: a cell
+/// hidden in one month is Fig. 1's count minus the other months'.
+#[test]
+fn attack_month_by_mode_against_fig1_margin() {
+    let jan = "2026-01";
+    let feb = "2026-02";
+    let mut s = each(0..4, S::default());
+    s.extend(each(
+        4..6,
+        S {
+            month: feb,
+            ..S::default()
+        },
+    ));
+    s.extend(each(
+        6..9,
+        S {
+            mode: WorkMode::Test,
+            ..S::default()
+        },
+    ));
+    s.extend(each(
+        9..12,
+        S {
+            mode: WorkMode::Test,
+            month: feb,
+            ..S::default()
+        },
+    ));
+    s.extend(each(
+        12..16,
+        S {
+            mode: WorkMode::Fix,
+            month: feb,
+            ..S::default()
+        },
+    ));
+    let r = run(&s, 3);
+    let fig4 = table(&r, "fig4_work_mode_by_month");
+    let build = WorkMode::Build.index();
+    assert!(cell(fig4, feb, build).suppressed);
+    let attack = n(cell(table(&r, "fig1_work_mode"), "Build", 0))
+        .zip(n(cell(fig4, jan, build)))
+        .map(|(all, jan)| all - jan);
+    assert_blocked(
+        attack,
+        2.0,
+        "February Build sessions in fig4_work_mode_by_month",
+    );
+}
+
+// ---- property test: an independent linear attacker on the work-mode × month family --------
+
+/// Whether the sum of the unknowns in `target` is determined by the equations (each a set of unknowns with a
+/// known sum), by Gaussian elimination: the target's indicator vector lies in the row space.
+fn determined(eqs: &[Vec<usize>], n_vars: usize, target: &[usize]) -> bool {
+    let mut rows: Vec<Vec<f64>> = eqs
+        .iter()
+        .map(|e| {
+            let mut r = vec![0.0; n_vars];
+            for &v in e {
+                r[v] += 1.0;
+            }
+            r
+        })
+        .collect();
+    let mut pivots = Vec::new();
+    let mut rank = 0;
+    for col in 0..n_vars {
+        let Some(p) = (rank..rows.len()).find(|&i| rows[i][col].abs() > 1e-9) else {
+            continue;
+        };
+        rows.swap(rank, p);
+        let pv = rows[rank][col];
+        for x in rows[rank].iter_mut() {
+            *x /= pv;
+        }
+        for i in 0..rows.len() {
+            if i != rank && rows[i][col].abs() > 1e-9 {
+                let f = rows[i][col];
+                let pr = rows[rank].clone();
+                for (x, y) in rows[i].iter_mut().zip(pr) {
+                    *x -= f * y;
+                }
+            }
+        }
+        pivots.push(col);
+        rank += 1;
+    }
+    // e_target in the row space: reduce it by the RREF rows.
+    let mut t = vec![0.0f64; n_vars];
+    for &v in target {
+        t[v] += 1.0;
+    }
+    for (i, &c) in pivots.iter().enumerate() {
+        let f = t[c];
+        if f.abs() > 1e-12 {
+            for (x, y) in t.iter_mut().zip(&rows[i]) {
+                *x -= f * y;
+            }
+        }
+    }
+    t.iter().all(|x| x.abs() < 1e-9)
+}
+
+const MODES: [WorkMode; 4] = [
+    WorkMode::Build,
+    WorkMode::Fix,
+    WorkMode::Test,
+    WorkMode::Plan,
+];
+const MONTHS: [&str; 2] = ["2026-01", "2026-02"];
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Every session has a month and a value, so Fig. 1, Fig. 4's month × mode shares and both
+    /// task-value indices all describe the same cells `a[month][mode]`. The attacker writes one
+    /// equation per published count (and per published total: notes, and each month row's total
+    /// from any published share) and solves; no suppressed non-empty cell may be determined.
+    #[test]
+    fn no_linear_combination_recovers_a_hidden_mode_month_cell(
+        people in proptest::collection::vec(
+            proptest::collection::vec((0usize..4, 0usize..2), 1..4), 4..16),
+        k in 2u32..6,
+    ) {
+        let mut s = Vec::new();
+        let mut truth = [[0u64; 4]; 2];
+        for (u, sessions) in people.iter().enumerate() {
+            for &(w, m) in sessions {
+                truth[m][w] += 1;
+                s.push(S { user: u, mode: MODES[w], month: MONTHS[m], ..S::default() });
+            }
+        }
+        let r = run(&s, k);
+        let var = |m: usize, w: usize| m * 4 + w;
+        let mut eqs: Vec<Vec<usize>> = Vec::new();
+        let fig1 = table(&r, "fig1_work_mode");
+        let fig4 = table(&r, "fig4_work_mode_by_month");
+        let by_mode = table(&r, "fig4_value_by_mode");
+        let by_month = table(&r, "fig4_value_by_month");
+        let all: Vec<usize> = (0..8).collect();
+        if note_number(fig1, "interactive sessions with a work-mode label").is_some() {
+            eqs.push(all.clone());
+        }
+        if note_number(by_mode, "valued sessions").is_some() {
+            eqs.push(all.clone());
+        }
+        for (w, mode) in MODES.iter().enumerate() {
+            let col: Vec<usize> = (0..2).map(|m| var(m, w)).collect();
+            if n(cell(fig1, mode.as_str(), 0)).is_some() {
+                eqs.push(col.clone());
+            }
+            if n(cell(by_mode, mode.as_str(), 0)).is_some() {
+                eqs.push(col.clone());
+            }
+        }
+        for (m, month) in MONTHS.iter().enumerate() {
+            let Some(row) = fig4.rows.iter().find(|r| r.label == *month) else { continue };
+            let row_vars: Vec<usize> = (0..4).map(|w| var(m, w)).collect();
+            if row.cells.iter().any(|c| c.value.is_some_and(|v| v > 0.0)) {
+                eqs.push(row_vars.clone()); // total = n / share of any published cell
+            }
+            if n(cell(by_month, month, 0)).is_some() {
+                eqs.push(row_vars.clone());
+            }
+            for (w, mode) in MODES.iter().enumerate() {
+                if n(&row.cells[mode.index()]).is_some() {
+                    eqs.push(vec![var(m, w)]);
+                }
+            }
+        }
+        for (m, month) in MONTHS.iter().enumerate() {
+            for (w, mode) in MODES.iter().enumerate() {
+                if truth[m][w] == 0 {
+                    continue;
+                }
+                let hidden_fig4 = fig4
+                    .rows
+                    .iter()
+                    .find(|r| r.label == *month)
+                    .is_some_and(|r| r.cells[mode.index()].suppressed);
+                if hidden_fig4 {
+                    prop_assert!(
+                        !determined(&eqs, 8, &[var(m, w)]),
+                        "{month} × {} ({} sessions) recovered; k = {k}", mode.as_str(), truth[m][w]
+                    );
+                }
+            }
+        }
+        for (w, mode) in MODES.iter().enumerate() {
+            let total = truth[0][w] + truth[1][w];
+            if total > 0 && cell(fig1, mode.as_str(), 0).suppressed {
+                // The column sum of a hidden Fig. 1 cell must not be determined either.
+                prop_assert!(
+                    !determined(&eqs, 8, &[var(0, w), var(1, w)]),
+                    "Fig. 1 {} ({total} sessions) recovered; k = {k}", mode.as_str()
+                );
+            }
+        }
+    }
+}
+
+/// Equations the attacker can write for one table family; unknowns are the true counts of the
+/// finest cells the attacker reasons about.
+#[derive(Default)]
+struct System {
+    eqs: Vec<Vec<usize>>,
+}
+
+impl System {
+    fn know(&mut self, vars: Vec<usize>) {
+        self.eqs.push(vars);
+    }
+    fn assert_hidden(
+        &self,
+        n_vars: usize,
+        target: &[usize],
+        what: &str,
+    ) -> Result<(), TestCaseError> {
+        prop_assert!(!determined(&self.eqs, n_vars, target), "{what} recovered");
+        Ok(())
+    }
+}
+
+/// No table lists a suppressed count that the sample block's totals alone would give back.
+fn no_unresolved_note(r: &Results) -> Result<(), TestCaseError> {
+    for t in &r.tables {
+        prop_assert!(
+            !t.notes
+                .iter()
+                .any(|n| n.contains("Differencing not fully closed")),
+            "{}: {:?}",
+            t.id,
+            t.notes
+        );
+    }
+    Ok(())
+}
+
+const RELATIONS: [CodebaseRelation; 4] = [
+    CodebaseRelation::Modify,
+    CodebaseRelation::Explore,
+    CodebaseRelation::Create,
+    CodebaseRelation::NoCodebase,
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Codebase relation in Fig. 1 and the validation table (counts and, through the rates,
+    /// how many sessions changed lines): unknowns `a[relation][changed]`.
+    #[test]
+    fn no_linear_combination_recovers_a_hidden_relation_cell(
+        people in proptest::collection::vec(
+            proptest::collection::vec((0usize..4, any::<bool>()), 1..4), 4..16),
+        k in 2u32..6,
+    ) {
+        let mut s = Vec::new();
+        let mut truth = [[0u64; 2]; 4];
+        for (u, sessions) in people.iter().enumerate() {
+            for &(rel, changed) in sessions {
+                truth[rel][usize::from(changed)] += 1;
+                s.push(S { user: u, relation: RELATIONS[rel], lines: if changed { 3 } else { 0 }, ..S::default() });
+            }
+        }
+        let r = run(&s, k);
+        no_unresolved_note(&r)?;
+        let var = |rel: usize, c: usize| rel * 2 + c;
+        let writes = |rel: usize| rel == 0 || rel == 2;
+        let all: Vec<usize> = (0..8).collect();
+        let mut sys = System::default();
+        sys.know(all.clone()); // sample.interactive_sessions
+        let fig1 = table(&r, "fig1_codebase_relation");
+        let val = table(&r, "validation_writes_code");
+        for (rel, label) in RELATIONS.iter().enumerate() {
+            if n(cell(fig1, label.as_str(), 0)).is_some() {
+                sys.know(vec![var(rel, 0), var(rel, 1)]);
+            }
+        }
+        let rows: [Vec<usize>; 3] = [
+            (0..4).filter(|&x| writes(x)).collect(),
+            (0..4).filter(|&x| !writes(x)).collect(),
+            (0..4).collect(),
+        ];
+        for (i, rels) in rows.iter().enumerate() {
+            let c = &val.rows[i].cells[0];
+            if n(c).is_some() {
+                sys.know(rels.iter().flat_map(|&x| [var(x, 0), var(x, 1)]).collect());
+                if c.value.is_some() {
+                    // hits: lines changed (row 0), unchanged (row 1), agreement (row 2)
+                    sys.know(rels.iter().map(|&x| var(x, usize::from(writes(x) || i == 0))).collect::<Vec<_>>()
+                        .into_iter().filter(|_| i != 1).chain(
+                            rels.iter().filter(|_| i == 1).map(|&x| var(x, 0))).collect());
+                }
+            }
+        }
+        for (rel, label) in RELATIONS.iter().enumerate() {
+            let total = truth[rel][0] + truth[rel][1];
+            if total > 0 && total < s.len() as u64 && cell(fig1, label.as_str(), 0).suppressed {
+                sys.assert_hidden(8, &[var(rel, 0), var(rel, 1)], label.as_str())?;
+            }
+        }
+        for (i, rels) in rows.iter().enumerate() {
+            let c = &val.rows[i].cells[0];
+            let target: Vec<usize> = rels.iter().flat_map(|&x| [var(x, 0), var(x, 1)]).collect();
+            let total: u64 = rels.iter().map(|&x| truth[x][0] + truth[x][1]).sum();
+            // The sample block states the number of all sessions whatever k: a cell over the
+            // whole data set (fewer than k people in all) is no secret (docs/STATISTICS.md).
+            if total > 0 && total < s.len() as u64 && c.suppressed {
+                sys.assert_hidden(8, &target, &format!("validation row {i}"))?;
+            }
+        }
+    }
+
+    /// Expertise levels in Table A1 column (1) (sample size, mean verified success), Table A2
+    /// (per-level counts and unadjusted rates) and Fig. 3 (per-level counts): unknowns
+    /// `a[level][verified]`. Every session is in the estimation sample, and column (1) has no
+    /// fixed effect, so no session is dropped as a singleton.
+    #[test]
+    fn no_linear_combination_recovers_a_hidden_level(
+        people in proptest::collection::vec(
+            proptest::collection::vec((1u8..6, any::<bool>()), 1..4), 4..16),
+        k in 2u32..6,
+    ) {
+        let mut s = Vec::new();
+        let mut truth = [[0u64; 2]; 5];
+        for (u, sessions) in people.iter().enumerate() {
+            for &(level, verified) in sessions {
+                truth[usize::from(level) - 1][usize::from(verified)] += 1;
+                s.push(S {
+                    user: u,
+                    level,
+                    succ: if verified { Signal::S5 } else { Signal::S2 },
+                    ..S::default()
+                });
+            }
+        }
+        let r = run(&s, k);
+        no_unresolved_note(&r)?;
+        let var = |l: usize, v: usize| l * 2 + v;
+        let all: Vec<usize> = (0..10).collect();
+        let mut sys = System::default();
+        sys.know(all.clone());
+        let a1 = table(&r, "table_a1");
+        let (mean, obs) = (&a1.rows[1].cells[0], &a1.rows[2].cells[0]);
+        if let (Some(_), Some(_)) = (mean.value, obs.value) {
+            sys.know(all.clone());
+            sys.know((0..5).map(|l| var(l, 1)).collect());
+        }
+        let a2 = table(&r, "table_a2");
+        let f3 = table(&r, "fig3_actions_by_expertise");
+        for l in 0..5 {
+            let c = &a2.rows[l].cells[1];
+            if n(c).is_some() {
+                sys.know(vec![var(l, 0), var(l, 1)]);
+                if c.value.is_some() {
+                    sys.know(vec![var(l, 1)]);
+                }
+            }
+            if n(&f3.rows[l].cells[0]).is_some() {
+                sys.know(vec![var(l, 0), var(l, 1)]);
+            }
+        }
+        if note_number(f3, "sessions with an expertise level").is_some() {
+            sys.know(all.clone());
+        }
+        for (l, t) in truth.iter().enumerate() {
+            if t[0] + t[1] == 0 {
+                continue;
+            }
+            if t[0] + t[1] == s.len() as u64 {
+                continue; // the whole data set: the sample block states it
+            }
+            // A cell may be suppressed for its rate while its count is published beside it
+            // (Table A2's coefficient, Fig. 3): then only the rate must stay hidden.
+            let count_elsewhere = a2.rows[l].cells.iter().chain(&f3.rows[l].cells).any(|c| !c.suppressed);
+            if a2.rows[l].cells[1].suppressed {
+                if !count_elsewhere {
+                    sys.assert_hidden(10, &[var(l, 0), var(l, 1)], &format!("level {} count", l + 1))?;
+                }
+                if t[1] > 0 {
+                    sys.assert_hidden(10, &[var(l, 1)], &format!("level {} verified", l + 1))?;
+                }
+                // Its adjusted rate and coefficient must not publish the rate either.
+                prop_assert!(a2.rows[l].cells[2].value.is_none(), "level {} adjusted rate", l + 1);
+            }
+            if f3.rows[l].cells[0].suppressed {
+                sys.assert_hidden(10, &[var(l, 0), var(l, 1)], &format!("Fig. 3 level {}", l + 1))?;
+            }
+        }
+    }
+}
