@@ -377,6 +377,13 @@ fn cache_key(src: &SessionSource, options: &ExtractOptions, salt_digest: &[u8]) 
     for f in &files {
         fingerprint(f, &mut h)?;
     }
+    // A file holding several sessions (an Aider history): the session's byte range too.
+    for f in src.files.iter().filter(|f| f.span.is_some()) {
+        let (a, b) = f.span.unwrap_or_default();
+        h.update(b"span\0");
+        h.update(&a.to_le_bytes());
+        h.update(&b.to_le_bytes());
+    }
     Some(h.finalize().to_hex().to_string())
 }
 

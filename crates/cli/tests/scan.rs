@@ -138,7 +138,7 @@ fn files_of_other_formats_are_counted_not_silently_dropped() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     assert!(
-        text.contains("not read: 3 files that are not Claude Code transcripts (.json 1, .md 1, .traj 1)"),
+        text.contains("not read: 3 files that are not transcripts of a supported agent (.json 1, .md 1, .traj 1)"),
         "{text}"
     );
 }

@@ -258,6 +258,28 @@ pub fn summary_table(records: &[SessionRecord], diag: &Diagnostics) -> String {
     s.push_str(&format!("{:<24} {:>14} {:>14}\n", "date range", "", ""));
     s.push_str(&format!("  all                    {}\n", range(&all)));
     s.push_str(&format!("  interactive            {}\n", range(&inter)));
+    // Sessions per agent (all, interactive), unless every session is Claude Code's (the table
+    // then reads as it always did).
+    let mut agents: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
+    for r in records {
+        let e = agents.entry(r.agent.as_str()).or_default();
+        e.0 += 1;
+        e.1 += u64::from(r.interactive);
+    }
+    if agents.keys().any(|a| *a != "claude-code") {
+        s.push_str(&format!(
+            "{:<24} {:>14} {:>14}\n",
+            "sessions by agent", "", ""
+        ));
+        for (agent, (all, inter)) in &agents {
+            s.push_str(&format!(
+                "  {:<22} {:>14} {:>14}\n",
+                agent,
+                fmt_n(*all),
+                fmt_n(*inter)
+            ));
+        }
+    }
     let mut excluded: BTreeMap<&str, u64> = BTreeMap::new();
     for r in records.iter().filter(|r| !r.interactive) {
         *excluded
@@ -293,12 +315,15 @@ pub fn summary_table(records: &[SessionRecord], diag: &Diagnostics) -> String {
             .collect();
         s.push_str(&format!("recovered: {}\n", parts.join(", ")));
     }
-    // Files passed over by discovery (other agents' formats, sidecars) get their own line.
+    // Files passed over by discovery (formats no adapter reads, sidecars) get their own line.
     const NOT_TRANSCRIPT: &str = "file-not-a-transcript:";
     let not_read: Vec<String> = diag
         .ignored
         .iter()
-        .filter_map(|(k, v)| k.strip_prefix(NOT_TRANSCRIPT).map(|ext| format!("{ext} {v}")))
+        .filter_map(|(k, v)| {
+            k.strip_prefix(NOT_TRANSCRIPT)
+                .map(|ext| format!("{ext} {v}"))
+        })
         .collect();
     if !not_read.is_empty() {
         let n: u64 = diag
@@ -308,7 +333,7 @@ pub fn summary_table(records: &[SessionRecord], diag: &Diagnostics) -> String {
             .map(|(_, v)| v)
             .sum();
         s.push_str(&format!(
-            "not read: {} files that are not Claude Code transcripts ({})\n",
+            "not read: {} files that are not transcripts of a supported agent ({})\n",
             fmt_n(n),
             not_read.join(", ")
         ));
