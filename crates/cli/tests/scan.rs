@@ -67,7 +67,21 @@ fn scan_json_has_one_pseudonymous_record_per_session() {
 #[test]
 fn scan_table_counts_sessions_and_damage_and_exits_zero() {
     let home = tempfile::tempdir().unwrap();
-    let out = agentstat(&["scan", fixtures().to_str().unwrap()], home.path());
+    // The Claude Code fixtures (the other agents' fixtures live beside them).
+    let claude: Vec<String> = [
+        "session_full.jsonl",
+        "flat",
+        "nested",
+        "resumed",
+        "order",
+        "damaged.jsonl",
+    ]
+    .iter()
+    .map(|f| fixtures().join(f).to_string_lossy().into_owned())
+    .collect();
+    let mut args = vec!["scan"];
+    args.extend(claude.iter().map(String::as_str));
+    let out = agentstat(&args, home.path());
     assert!(
         out.status.success(),
         "{}",
@@ -135,8 +149,13 @@ fn files_of_other_formats_are_counted_not_silently_dropped() {
     std::fs::write(dir.path().join("run.traj"), "{}").unwrap();
     std::fs::write(dir.path().join("session.json"), "{}").unwrap();
     let out = agentstat(&["scan", dir.path().to_str().unwrap()], home.path());
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     assert!(
         text.contains("not read: 3 files that are not transcripts of a supported agent (.json 1, .md 1, .traj 1)"),
         "{text}"

@@ -208,7 +208,9 @@ pub fn run(args: Args) -> CmdResult {
     let opts = pipeline::options(None)?;
     let paths = pipeline::resolve_paths(&args.paths);
     let mut diag = Diagnostics::default();
-    let sources = agentstat_ingest::discover(&paths, &mut diag);
+    let mut sources = agentstat_ingest::discover(&paths, &mut diag);
+    // The floor is a JSONL line parse: the benchmark is of Claude Code transcripts.
+    sources.retain(|s| s.format == agentstat_ingest::Format::ClaudeCode);
     if sources.is_empty() {
         return Err(format!(
             "no transcripts found under {}",
