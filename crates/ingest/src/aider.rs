@@ -55,6 +55,18 @@ pub fn session_spans(b: &[u8]) -> Vec<(usize, usize)> {
     spans
 }
 
+/// A span that is only a session header and blank lines.
+pub fn is_empty_session(span: &[u8]) -> bool {
+    let rest = match span.strip_prefix(HEADER) {
+        Some(r) => match memchr::memchr(b'\n', r) {
+            Some(i) => &r[i..],
+            None => &[][..],
+        },
+        None => span,
+    };
+    rest.iter().all(u8::is_ascii_whitespace)
+}
+
 /// Slash commands whose text goes to the model (with arguments): prompts.
 const PROMPT_COMMANDS: &[&str] = &["/ask", "/code", "/architect", "/context", "/help"];
 
@@ -242,7 +254,9 @@ pub fn read_session(
             }
         }
         if let Some(ts) = raw.strip_prefix("# aider chat started at ") {
-            start = start.or_else(|| parse_timestamp(ts.trim()));
+            // The last header of a span is its session's (an empty session before it may have
+            // been folded in by discovery).
+            start = parse_timestamp(ts.trim()).or(start);
             continue;
         }
         let (kind, body) = if let Some(b) =

@@ -585,14 +585,35 @@ fn other_sources(
         span,
     };
     if format == Format::Aider {
-        let spans = match std::fs::read(&path) {
-            Ok(b) => crate::aider::session_spans(&b),
+        let all = match std::fs::read(&path) {
+            Ok(b) => b,
             Err(e) => {
                 diag.skip(&name, None, "unreadable-file", e.to_string());
                 return;
             }
         };
-        if spans.len() > 1 {
+        let spans = crate::aider::session_spans(&all);
+        // A header with nothing after it (aider started and quit at once) is no session. The
+        // file's first span keeps offset 0 (it is how the file is counted once): an empty
+        // first session is folded into the next one, whose own header comes last.
+        let before = spans.len();
+        let mut kept: Vec<(usize, usize)> = Vec::new();
+        let mut lead: Option<usize> = None;
+        for (a, e) in spans {
+            if crate::aider::is_empty_session(&all[a..e]) {
+                if kept.is_empty() {
+                    lead.get_or_insert(a);
+                }
+                continue;
+            }
+            kept.push((lead.take().unwrap_or(a), e));
+        }
+        diag.ignore("empty-session", (before - kept.len()) as u64);
+        if kept.is_empty() && before > 0 && !all.iter().all(u8::is_ascii_whitespace) {
+            return;
+        }
+        let spans = kept;
+        if before > 1 {
             for (i, (a, b)) in spans.into_iter().enumerate() {
                 out.push(SessionSource {
                     id: format!("{name}#{}", i + 1),

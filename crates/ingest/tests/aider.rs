@@ -33,18 +33,47 @@ fn read_all(name: &str) -> (Vec<Session>, Diagnostics) {
 
 #[test]
 fn one_history_file_is_split_into_its_sessions() {
-    let (srcs, _) = sources(".aider.chat.history.md");
-    assert_eq!(srcs.len(), 3);
+    let (srcs, d) = sources(".aider.chat.history.md");
+    // Three headers; the third has nothing after it: counted, not a session.
+    assert_eq!(srcs.len(), 2);
+    assert_eq!(d.ignored.get("empty-session"), Some(&1));
     assert!(srcs.iter().all(|s| s.format == Format::Aider));
     let spans: Vec<(u64, u64)> = srcs.iter().map(|s| s.files[0].span.unwrap()).collect();
     assert_eq!(spans[0].0, 0, "spans cover the file from its start");
     assert_eq!(spans[0].1, spans[1].0);
-    assert_eq!(spans[1].1, spans[2].0);
     let (sessions, d) = read_all(".aider.chat.history.md");
-    // The third session is a header with nothing after it.
     assert_eq!(sessions.len(), 2);
-    assert_eq!(d.ignored.get("empty-session"), Some(&1));
     assert_eq!(d.files, 1, "the file counts once");
+}
+
+#[test]
+fn an_empty_first_session_is_folded_into_the_next() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join(".aider.chat.history.md");
+    std::fs::write(
+        &p,
+        "# aider chat started at 2024-01-01 10:00:00\n\n\
+         # aider chat started at 2024-01-01 11:00:00\n\n#### hello\n\nhi\n\n\
+         # aider chat started at 2024-01-01 12:00:00\n\n#### again\n",
+    )
+    .unwrap();
+    let mut d = Diagnostics::default();
+    let srcs = discover(&[p], &mut d);
+    assert_eq!(srcs.len(), 2);
+    assert_eq!(d.ignored.get("empty-session"), Some(&1));
+    let s: Vec<Session> = srcs
+        .iter()
+        .filter_map(|s| read_session(s, &opts(), &mut d))
+        .collect();
+    assert_eq!(d.files, 1);
+    let starts: Vec<i64> = s.iter().map(|s| s.time_range().unwrap().0).collect();
+    assert_eq!(
+        starts,
+        [
+            parse_timestamp("2024-01-01T11:00:00Z").unwrap(),
+            parse_timestamp("2024-01-01T12:00:00Z").unwrap()
+        ]
+    );
 }
 
 #[test]
