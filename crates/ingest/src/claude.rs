@@ -9,6 +9,7 @@ use crate::diag::Diagnostics;
 use crate::discover::{FileRole, SessionSource};
 use crate::lax::{Block, Content, IfObject, Lax, LaxOpt};
 use crate::reader::{parse_line, Line, LineReader};
+use crate::skim::Skimmer;
 use crate::IngestOptions;
 use agentstat_session::{
     parse_timestamp, Action, ActionKind, ActionResult, AgentInfo, AssistantText, Event, HumanTurn,
@@ -1530,7 +1531,13 @@ pub fn read_session(
     let mut results = std::mem::take(&mut b.results);
     for e in events.iter_mut() {
         if let Event::Action(a) = e {
-            if let Some(r) = results.remove(&a.id) {
+            if let Some(mut r) = results.remove(&a.id) {
+                if a.kind == ActionKind::Read && r.status == ResultStatus::Ok {
+                    // A file the agent read is the user's file, not the session's behaviour:
+                    // nothing downstream reads it, so it is not kept (and `skim` spares
+                    // decoding it at all on most lines).
+                    r.output = String::new();
+                }
                 a.result = r;
             }
         }
@@ -1589,6 +1596,7 @@ fn read_file(
     diag.files += 1;
     let mut reader = LineReader::new(std::io::BufReader::with_capacity(0, file));
     let mut first = true;
+    let mut skimmer = Skimmer::default();
     loop {
         let (no, line) = match reader.next_line() {
             Ok(Some(x)) => x,
@@ -1622,13 +1630,15 @@ fn read_file(
                 }
                 let mut rec_diag = Diagnostics::default();
                 let n = parse_line(d, name, no, diag, |bytes| {
-                    // One (SIMD) UTF-8 check of the whole line is cheaper than serde_json's
-                    // check of every key and kept string; invalid lines keep the byte path
-                    // (bad bytes in skipped fields are tolerated there, as before).
-                    let mut rec: Rec<'_> = match simdutf8::basic::from_utf8(bytes) {
-                        Ok(s) => serde_json::from_str(s)?,
-                        Err(_) => serde_json::from_slice(bytes)?,
-                    };
+                    // Long values of ignored fields are cut first (see `skim`); a skimmed line
+                    // that does not parse is parsed again as it was, so errors read the same.
+                    if let Some(skimmed) = skimmer.skim(bytes) {
+                        if let Ok(mut rec) = parse_rec(skimmed) {
+                            b.record(&mut rec, sub, name, no, &mut rec_diag);
+                            return Ok(());
+                        }
+                    }
+                    let mut rec = parse_rec(bytes)?;
                     b.record(&mut rec, sub, name, no, &mut rec_diag);
                     Ok(())
                 });
@@ -1644,6 +1654,16 @@ fn read_file(
         diag.warn(name, None, "empty-file", "file is empty");
     }
     true
+}
+
+/// One record from one JSON value's bytes. One (SIMD) UTF-8 check of the whole value is cheaper
+/// than serde_json's check of every key and kept string; invalid bytes keep the byte path (bad
+/// bytes in skipped fields are tolerated there, as before).
+fn parse_rec(bytes: &[u8]) -> Result<Rec<'_>, serde_json::Error> {
+    match simdutf8::basic::from_utf8(bytes) {
+        Ok(s) => serde_json::from_str(s),
+        Err(_) => serde_json::from_slice(bytes),
+    }
 }
 
 fn looks_binary(first_line: &[u8]) -> bool {
