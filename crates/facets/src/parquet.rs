@@ -250,7 +250,10 @@ macro_rules! tel_count {
             Kind::Int,
             false,
             |f| v_u(f.telemetry.$field as u64),
-            |f, v| Ok(f.telemetry.$field = to_u32(v)?),
+            |f, v| {
+                f.telemetry.$field = to_u32(v)?;
+                Ok(())
+            },
         ));
     };
     ($cols:ident, $name:literal, $field:ident, u64) => {
@@ -259,7 +262,10 @@ macro_rules! tel_count {
             Kind::Int,
             false,
             |f| v_u(f.telemetry.$field),
-            |f, v| Ok(f.telemetry.$field = to_u64(v)?),
+            |f, v| {
+                f.telemetry.$field = to_u64(v)?;
+                Ok(())
+            },
         ));
     };
 }
@@ -271,7 +277,10 @@ macro_rules! kind_count {
             Kind::Int,
             false,
             |f| v_u(f.telemetry.actions_by_kind[$i] as u64),
-            |f, v| Ok(f.telemetry.actions_by_kind[$i] = to_u32(v)?),
+            |f, v| {
+                f.telemetry.actions_by_kind[$i] = to_u32(v)?;
+                Ok(())
+            },
         ));
     };
 }
@@ -398,63 +407,90 @@ pub fn columns() -> Vec<ColumnSpec> {
         Kind::Str,
         false,
         |f| V::Str(f.session_key.clone()),
-        |f, v| Ok(f.session_key = to_str(v)?),
+        |f, v| {
+            f.session_key = to_str(v)?;
+            Ok(())
+        },
     ));
     c.push(col(
         "user_key",
         Kind::Str,
         false,
         |f| V::Str(f.user_key.clone()),
-        |f, v| Ok(f.user_key = to_str(v)?),
+        |f, v| {
+            f.user_key = to_str(v)?;
+            Ok(())
+        },
     ));
     c.push(col(
         "user_unknown",
         Kind::Bool,
         false,
         |f| V::Bool(f.telemetry.user_unknown),
-        |f, v| Ok(f.telemetry.user_unknown = to_bool(v)?),
+        |f, v| {
+            f.telemetry.user_unknown = to_bool(v)?;
+            Ok(())
+        },
     ));
     c.push(col(
         "month",
         Kind::Str,
         true,
         |f| v_opt_str(&f.telemetry.month),
-        |f, v| Ok(f.telemetry.month = Some(to_str(v)?)),
+        |f, v| {
+            f.telemetry.month = Some(to_str(v)?);
+            Ok(())
+        },
     ));
     c.push(col(
         "agent",
         Kind::Str,
         false,
         |f| V::Str(f.agent.clone()),
-        |f, v| Ok(f.agent = to_str(v)?),
+        |f, v| {
+            f.agent = to_str(v)?;
+            Ok(())
+        },
     ));
     c.push(col(
         "agent_version",
         Kind::Str,
         true,
         |f| v_opt_str(&f.agent_version),
-        |f, v| Ok(f.agent_version = Some(to_str(v)?)),
+        |f, v| {
+            f.agent_version = Some(to_str(v)?);
+            Ok(())
+        },
     ));
     c.push(col(
         "model_family",
         Kind::Str,
         true,
         |f| v_opt_str(&f.telemetry.model_family),
-        |f, v| Ok(f.telemetry.model_family = Some(to_str(v)?)),
+        |f, v| {
+            f.telemetry.model_family = Some(to_str(v)?);
+            Ok(())
+        },
     ));
     c.push(col(
         "interactive",
         Kind::Bool,
         false,
         |f| V::Bool(f.interactive),
-        |f, v| Ok(f.interactive = to_bool(v)?),
+        |f, v| {
+            f.interactive = to_bool(v)?;
+            Ok(())
+        },
     ));
     c.push(col(
         "excluded_reason",
         Kind::Str,
         true,
         |f| v_opt_str(&f.excluded_reason),
-        |f, v| Ok(f.excluded_reason = Some(to_str(v)?)),
+        |f, v| {
+            f.excluded_reason = Some(to_str(v)?);
+            Ok(())
+        },
     ));
     // Applied specially by the reader (it decides whether `labels` exists at all).
     c.push(col(
@@ -486,14 +522,20 @@ pub fn columns() -> Vec<ColumnSpec> {
         Kind::Float,
         false,
         |f| V::Float(f.telemetry.actions_per_prompt),
-        |f, v| Ok(f.telemetry.actions_per_prompt = to_f(v)?),
+        |f, v| {
+            f.telemetry.actions_per_prompt = to_f(v)?;
+            Ok(())
+        },
     ));
     c.push(col(
         "words_per_prompt",
         Kind::Float,
         false,
         |f| V::Float(f.telemetry.words_per_prompt),
-        |f, v| Ok(f.telemetry.words_per_prompt = to_f(v)?),
+        |f, v| {
+            f.telemetry.words_per_prompt = to_f(v)?;
+            Ok(())
+        },
     ));
     tel_count!(c, "output_words", output_words, u64);
     tel_count!(c, "output_tokens", output_tokens, u64);
@@ -512,7 +554,10 @@ pub fn columns() -> Vec<ColumnSpec> {
         Kind::Bool,
         true,
         |f| v_opt_b(f.telemetry.last_test_passed),
-        |f, v| Ok(f.telemetry.last_test_passed = Some(to_bool(v)?)),
+        |f, v| {
+            f.telemetry.last_test_passed = Some(to_bool(v)?);
+            Ok(())
+        },
     ));
     tel_count!(c, "tool_errors", tool_errors, u32);
     tel_count!(c, "interrupts", interrupts, u32);
@@ -523,42 +568,60 @@ pub fn columns() -> Vec<ColumnSpec> {
         Kind::Float,
         true,
         |f| v_opt_f(f.telemetry.auto_approve_share),
-        |f, v| Ok(f.telemetry.auto_approve_share = Some(to_f(v)?)),
+        |f, v| {
+            f.telemetry.auto_approve_share = Some(to_f(v)?);
+            Ok(())
+        },
     ));
     c.push(col(
         "permission_mode",
         Kind::Str,
         true,
         |f| v_opt_str(&f.telemetry.permission_mode),
-        |f, v| Ok(f.telemetry.permission_mode = Some(to_str(v)?)),
+        |f, v| {
+            f.telemetry.permission_mode = Some(to_str(v)?);
+            Ok(())
+        },
     ));
     c.push(col(
         "turn_seconds_median",
         Kind::Float,
         true,
         |f| v_opt_f(f.telemetry.turn_seconds_median),
-        |f, v| Ok(f.telemetry.turn_seconds_median = Some(to_f(v)?)),
+        |f, v| {
+            f.telemetry.turn_seconds_median = Some(to_f(v)?);
+            Ok(())
+        },
     ));
     c.push(col(
         "turn_seconds_total",
         Kind::Float,
         true,
         |f| v_opt_f(f.telemetry.turn_seconds_total),
-        |f, v| Ok(f.telemetry.turn_seconds_total = Some(to_f(v)?)),
+        |f, v| {
+            f.telemetry.turn_seconds_total = Some(to_f(v)?);
+            Ok(())
+        },
     ));
     c.push(col(
         "start_time",
         Kind::TimestampMs,
         true,
         |f| f.telemetry.start_ms.map_or(V::Null, V::Int),
-        |f, v| Ok(f.telemetry.start_ms = Some(to_i(v)?)),
+        |f, v| {
+            f.telemetry.start_ms = Some(to_i(v)?);
+            Ok(())
+        },
     ));
     c.push(col(
         "end_time",
         Kind::TimestampMs,
         true,
         |f| f.telemetry.end_ms.map_or(V::Null, V::Int),
-        |f, v| Ok(f.telemetry.end_ms = Some(to_i(v)?)),
+        |f, v| {
+            f.telemetry.end_ms = Some(to_i(v)?);
+            Ok(())
+        },
     ));
     c.push(col(
         "models",
@@ -676,7 +739,10 @@ pub fn columns() -> Vec<ColumnSpec> {
         Kind::Bool,
         true,
         |f| v_opt_b(f.habits.map(|h| h.named_acceptance_test)),
-        |f, v| Ok(habits_mut(f).named_acceptance_test = to_bool(v)?),
+        |f, v| {
+            habits_mut(f).named_acceptance_test = to_bool(v)?;
+            Ok(())
+        },
     ));
     c.push(col(
         "habit_targeted_verification",
@@ -686,7 +752,10 @@ pub fn columns() -> Vec<ColumnSpec> {
             f.habits
                 .map_or(V::Null, |h| v_u(h.targeted_verification.into()))
         },
-        |f, v| Ok(habits_mut(f).targeted_verification = to_u32(v)?),
+        |f, v| {
+            habits_mut(f).targeted_verification = to_u32(v)?;
+            Ok(())
+        },
     ));
     c.push(col(
         "habit_plan_mode_share",
@@ -707,14 +776,20 @@ pub fn columns() -> Vec<ColumnSpec> {
         Kind::Bool,
         true,
         |f| v_opt_b(f.habits.map(|h| h.specific_setup)),
-        |f, v| Ok(habits_mut(f).specific_setup = to_bool(v)?),
+        |f, v| {
+            habits_mut(f).specific_setup = to_bool(v)?;
+            Ok(())
+        },
     ));
     c.push(col(
         "habit_asked_for_review",
         Kind::Bool,
         true,
         |f| v_opt_b(f.habits.map(|h| h.asked_for_review)),
-        |f, v| Ok(habits_mut(f).asked_for_review = to_bool(v)?),
+        |f, v| {
+            habits_mut(f).asked_for_review = to_bool(v)?;
+            Ok(())
+        },
     ));
 
     // Rubric §4 derived measures.
