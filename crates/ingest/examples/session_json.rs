@@ -14,7 +14,10 @@ fn main() {
     };
     for src in discover(&paths, &mut diag) {
         match read_session(&src, &opts, &mut diag) {
-            Some(s) => println!("{}", serde_json::to_string(&s).expect("a session serializes")),
+            Some(s) => println!(
+                "{}",
+                serde_json::to_string(&s).expect("a session serializes")
+            ),
             None => println!("null"),
         }
     }

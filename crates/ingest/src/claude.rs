@@ -1291,35 +1291,31 @@ impl Builder {
             }
             // Delivered as an ordinary user record that follows: counted there. (CLI 2.0.x
             // logs enqueue/dequeue for every submitted prompt, so this is not a queued one.)
-            Some("dequeue") => {
-                if !self.queue.is_empty() {
-                    self.queue.remove(0);
-                }
+            Some("dequeue") if !self.queue.is_empty() => {
+                self.queue.remove(0);
             }
             // Consumed by the running turn: the only trace of a prompt typed while the agent
             // worked (CLI 2.x), so it is a queued human turn.
-            Some("remove") => {
-                if !self.queue.is_empty() {
-                    let (t, ets) = self.queue.remove(0);
-                    // A queued slash command runs as its own command record: not counted here.
-                    let kind = if t.trim_start().starts_with('/') {
-                        TextKind::System("command")
-                    } else {
-                        classify_text(&t)
-                    };
-                    if let TextKind::Prompt(p) = kind {
-                        if self.queued_prompts.insert(p.trim().to_string()) {
-                            self.timed.push(Event::Human(HumanTurn {
-                                text: p,
-                                timestamp: ets.or(ts),
-                                queued: true,
-                                permission_mode: self.mode.clone(),
-                                attachments: 0,
-                            }));
-                        }
-                    } else {
-                        self.ignore("queue:not-a-prompt");
+            Some("remove") if !self.queue.is_empty() => {
+                let (t, ets) = self.queue.remove(0);
+                // A queued slash command runs as its own command record: not counted here.
+                let kind = if t.trim_start().starts_with('/') {
+                    TextKind::System("command")
+                } else {
+                    classify_text(&t)
+                };
+                if let TextKind::Prompt(p) = kind {
+                    if self.queued_prompts.insert(p.trim().to_string()) {
+                        self.timed.push(Event::Human(HumanTurn {
+                            text: p,
+                            timestamp: ets.or(ts),
+                            queued: true,
+                            permission_mode: self.mode.clone(),
+                            attachments: 0,
+                        }));
                     }
+                } else {
+                    self.ignore("queue:not-a-prompt");
                 }
             }
             // Pulled back into the input box; if sent, it arrives as a normal user record.
@@ -1421,11 +1417,7 @@ fn graph_order(nodes: Vec<Node>) -> Vec<Node> {
         }
     }
     // Cycles (corrupt parent links) leave nodes unvisited: keep them in arrival order.
-    for i in 0..n {
-        if !visited[i] {
-            order.push(i);
-        }
-    }
+    order.extend((0..n).filter(|&i| !visited[i]));
     let mut slots: Vec<Option<Node>> = nodes.into_iter().map(Some).collect();
     order.into_iter().filter_map(|i| slots[i].take()).collect()
 }

@@ -287,7 +287,10 @@ mod tests {
             skim(&ok).unwrap(),
             r#"{"message":{"content":[{"tool_use_id":"t1","type":"tool_result","content":""}]},"toolUseResult":{"type":"text","file":{"filePath":"/a.rs","content":""}}}"#
         );
-        let failed = ok.replace(r#""content":"short"}"#, r#""content":"short","is_error":true}"#);
+        let failed = ok.replace(
+            r#""content":"short"}"#,
+            r#""content":"short","is_error":true}"#,
+        );
         assert!(skim(&failed).unwrap().contains(r#""content":"short""#));
         // Two results on one line: which one is the Read is unknown, both are kept.
         let two = ok.replace(
