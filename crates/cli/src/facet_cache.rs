@@ -5,8 +5,13 @@
 //! the telemetry version and the pseudonymisation inputs (salt, `--user`). A second run over
 //! unchanged sessions therefore reads no transcript and makes no LLM call. Entries are plain
 //! JSON facets (no transcript text) under `$AGENTSTAT_CACHE_DIR`, else
-//! `$XDG_CACHE_HOME/agentstat`, else `~/.cache/agentstat`.
+//! `$XDG_CACHE_HOME/agentstat`, else `~/.cache/agentstat` (in `facets/`).
+//!
+//! Bounded: a hit marks its entry as used, and at most once a day a run evicts entries unused
+//! for 90 days and then the least recently used beyond 256 MiB (`agentstat_classify::cache`'s
+//! eviction, [`Policy::facet_default`]; docs/CACHE.md; `agentstat cache`).
 
+use agentstat_classify::cache::Policy;
 use agentstat_classify::{Backend, SessionInput};
 use agentstat_facets::Facet;
 use agentstat_ingest::{discover, read_session, Diagnostics, IngestOptions, SessionSource};
@@ -123,6 +128,10 @@ pub fn extract_facets(
     }
     facets.sort_by(|a, b| a.session_key.cmp(&b.session_key));
     facets.dedup_by(|a, b| a.session_key == b.session_key);
+    if let Some(dir) = &options.cache_dir {
+        // After this run's hits were marked, so nothing it just used is evicted for age.
+        agentstat_classify::cache::auto_prune(&store_dir(dir), &Policy::facet_default());
+    }
     report.sessions = facets.len() as u64;
     report.not_interactive = facets.iter().filter(|f| !f.interactive).count() as u64;
     (facets, report)
@@ -419,16 +428,22 @@ fn fingerprint(path: &Path, h: &mut blake3::Hasher) -> Option<()> {
     Some(())
 }
 
-fn entry_path(dir: &Path, key: &str) -> PathBuf {
+/// Where the entries live under the cache directory `dir`.
+pub fn store_dir(dir: &Path) -> PathBuf {
     dir.join("facets")
-        .join(&key[..2])
-        .join(format!("{key}.json"))
+}
+
+fn entry_path(dir: &Path, key: &str) -> PathBuf {
+    store_dir(dir).join(&key[..2]).join(format!("{key}.json"))
 }
 
 fn load(dir: &Path, key: &str) -> Option<Facet> {
-    let bytes = std::fs::read(entry_path(dir, key)).ok()?;
+    let path = entry_path(dir, key);
+    let bytes = std::fs::read(&path).ok()?;
     // A corrupt entry is a miss: it will be recomputed and overwritten.
-    serde_json::from_slice(&bytes).ok()
+    let facet = serde_json::from_slice(&bytes).ok()?;
+    agentstat_classify::cache::mark_used(&path, std::time::SystemTime::now());
+    Some(facet)
 }
 
 fn store(dir: &Path, key: &str, facet: &Facet) {
@@ -678,5 +693,78 @@ mod tests {
         let (_, r2) = extract_facets(&[data], &opts, None);
         assert_eq!((r2.cached, r2.classified), (0, 1));
         assert_eq!(backend.0.load(Ordering::SeqCst), 2);
+    }
+
+    fn set_used(p: &Path, t: std::time::SystemTime) {
+        std::fs::File::options()
+            .write(true)
+            .open(p)
+            .unwrap()
+            .set_modified(t)
+            .unwrap();
+    }
+
+    /// A run marks the entries it reads as used and evicts (once a day) entries nobody used for
+    /// longer than the maximum age; what it just used stays.
+    #[test]
+    fn runs_mark_hits_used_and_evict_entries_unused_for_too_long() {
+        use std::time::{Duration, SystemTime};
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("p");
+        std::fs::create_dir_all(&data).unwrap();
+        let id = "44444444-4444-4444-4444-444444444444";
+        std::fs::write(
+            data.join(format!("{id}.jsonl")),
+            transcript(id, "add a flag"),
+        )
+        .unwrap();
+        let cache = dir.path().join("cache");
+        let opts = ExtractOptions {
+            backend: None,
+            ingest: IngestOptions {
+                user_label: None,
+                salt: b"s".to_vec(),
+            },
+            cache_dir: Some(cache.clone()),
+        };
+        let (_, r1) = extract_facets(std::slice::from_ref(&data), &opts, None);
+        assert_eq!(r1.cached, 0);
+        let store = store_dir(&cache);
+        let listed = |d: &Path| -> Vec<PathBuf> {
+            let mut v = Vec::new();
+            for shard in std::fs::read_dir(d).unwrap().flatten() {
+                if shard.path().is_dir() {
+                    v.extend(
+                        std::fs::read_dir(shard.path())
+                            .unwrap()
+                            .flatten()
+                            .map(|e| e.path()),
+                    );
+                }
+            }
+            v
+        };
+        let entries = listed(&store);
+        assert_eq!(entries.len(), 1);
+        let ours = entries[0].clone();
+
+        // An entry for a transcript that is long gone, unused for 200 days, and ours made to
+        // look unused for 200 days too; the automatic prune is due again.
+        let day = Duration::from_secs(86_400);
+        let gone = store.join("ff").join(format!("{}.json", "f".repeat(64)));
+        std::fs::create_dir_all(gone.parent().unwrap()).unwrap();
+        std::fs::copy(&ours, &gone).unwrap();
+        set_used(&gone, SystemTime::now() - 200 * day);
+        set_used(&ours, SystemTime::now() - 200 * day);
+        set_used(&store.join(".last-prune"), SystemTime::now() - 2 * day);
+
+        let (_, r2) = extract_facets(std::slice::from_ref(&data), &opts, None);
+        assert_eq!(r2.cached, 1, "served from the cache");
+        assert!(ours.exists(), "the hit marked it used before the prune");
+        assert!(!gone.exists(), "unused for 200 days: evicted");
+        let age = SystemTime::now()
+            .duration_since(std::fs::metadata(&ours).unwrap().modified().unwrap())
+            .unwrap();
+        assert!(age < day);
     }
 }

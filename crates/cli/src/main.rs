@@ -35,6 +35,8 @@ enum Command {
     Merge(cmd::merge::Args),
     /// Measure throughput and peak memory over a directory of transcripts.
     Bench(cmd::bench::Args),
+    /// Show, prune or clear the facet and LLM answer caches.
+    Cache(cmd::cache::Args),
 }
 
 fn main() -> ExitCode {
@@ -47,6 +49,7 @@ fn main() -> ExitCode {
         Some(Command::Report(a)) => cmd::report::run(a),
         Some(Command::Merge(a)) => cmd::merge::run(a),
         Some(Command::Bench(a)) => cmd::bench::run(a),
+        Some(Command::Cache(a)) => cmd::cache::run(a),
         None => cmd::report::run_default(),
     };
     match result {
