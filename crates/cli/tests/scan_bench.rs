@@ -20,6 +20,14 @@ fn bench_reports_every_phase_as_json() {
     assert_eq!(phases.len(), 5);
     assert!(phases[3]["name"].as_str().unwrap().contains("heuristic classify"));
     assert!(v["classify_vs_scan"].as_f64().unwrap() > 0.0);
+    let r = &v["scan_vs_floor_rounds"];
+    assert_eq!(r["rounds"].as_u64(), Some(2));
+    let (lo, mid, hi) = (
+        r["p10"].as_f64().unwrap(),
+        r["median"].as_f64().unwrap(),
+        r["p90"].as_f64().unwrap(),
+    );
+    assert!(0.0 < lo && lo <= mid && mid <= hi, "{r}");
     let bytes: Vec<u64> = phases
         .iter()
         .map(|p| p["bytes"].as_u64().unwrap())

@@ -51,6 +51,14 @@ pub struct Phase {
 }
 
 #[derive(Serialize)]
+struct RoundRatios {
+    median: f64,
+    p10: f64,
+    p90: f64,
+    rounds: usize,
+}
+
+#[derive(Serialize)]
 struct Report {
     threads: usize,
     files: usize,
@@ -62,6 +70,8 @@ struct Report {
     phases: Vec<Phase>,
     /// scan+telemetry speed as a share of the floor's (MB/s ratio).
     scan_vs_floor: f64,
+    /// The same ratio computed within each round (floor time / scan time), summarised.
+    scan_vs_floor_rounds: RoundRatios,
     /// Speed of scan + telemetry + heuristic classification relative to scan + telemetry.
     classify_vs_scan: f64,
 }
@@ -160,7 +170,7 @@ type Work<'a> = Box<dyn Fn() -> (u64, u64, u64) + Sync + 'a>;
 /// Run the phases round-robin `repeat` times (so background load hits them alike) and report
 /// each phase's median time; peak RSS comes from one separate pass per phase with the
 /// high-water mark reset before it.
-fn measure(phases: &[(String, Work<'_>)], repeat: u32, hwm: bool) -> Vec<Phase> {
+fn measure(phases: &[(String, Work<'_>)], repeat: u32, hwm: bool) -> (Vec<Phase>, Vec<Vec<f64>>) {
     let mut peaks = Vec::new();
     let mut counts = Vec::new();
     for (_, f) in phases {
@@ -182,7 +192,7 @@ fn measure(phases: &[(String, Work<'_>)], repeat: u32, hwm: bool) -> Vec<Phase> 
             times[i].push(t.elapsed().as_secs_f64());
         }
     }
-    phases
+    let out = phases
         .iter()
         .enumerate()
         .map(|(i, (name, _))| {
@@ -201,7 +211,8 @@ fn measure(phases: &[(String, Work<'_>)], repeat: u32, hwm: bool) -> Vec<Phase> 
                 peak_rss_mb: peaks[i],
             }
         })
-        .collect()
+        .collect();
+    (out, times)
 }
 
 pub fn run(args: Args) -> CmdResult {
@@ -252,7 +263,22 @@ pub fn run(args: Args) -> CmdResult {
             Box::new(|| scan(&sources, &opts, 1, Depth::Classify)),
         ),
     ];
-    let mut phases = measure(&work, args.repeat, hwm);
+    let (mut phases, rounds) = measure(&work, args.repeat, hwm);
+    // The same ratio round by round: a floor and a scan timed back to back share the machine's
+    // load, so the spread of these ratios shows how far noise moves the headline figure.
+    let mut per_round: Vec<f64> = rounds[0]
+        .iter()
+        .zip(&rounds[1])
+        .map(|(floor, scan)| floor / scan.max(1e-12))
+        .collect();
+    per_round.sort_by(|a, b| a.total_cmp(b));
+    let pick = |q: f64| per_round[((per_round.len() - 1) as f64 * q).round() as usize];
+    let scan_vs_floor_rounds = RoundRatios {
+        median: pick(0.5),
+        p10: pick(0.1),
+        p90: pick(0.9),
+        rounds: per_round.len(),
+    };
     if args.copies > 1 {
         let copies = args.copies;
         let (src, o) = (&sources, &opts);
@@ -260,7 +286,7 @@ pub fn run(args: Args) -> CmdResult {
             format!("scan + telemetry, corpus x{copies}"),
             Box::new(move || scan(src, o, copies, Depth::Telemetry)),
         )];
-        phases.extend(measure(&many, 1, hwm));
+        phases.extend(measure(&many, 1, hwm).0);
     }
     let report = Report {
         threads: rayon::current_num_threads(),
@@ -271,6 +297,7 @@ pub fn run(args: Args) -> CmdResult {
         baseline_rss_mb: baseline,
         hwm_reset: hwm,
         scan_vs_floor: phases[1].mb_per_s / phases[0].mb_per_s.max(1e-9),
+        scan_vs_floor_rounds,
         classify_vs_scan: phases[3].mb_per_s / phases[1].mb_per_s.max(1e-9),
         phases,
     };
@@ -312,8 +339,12 @@ pub fn run(args: Args) -> CmdResult {
             );
         }
         println!(
-            "scan + telemetry runs at {:.0}% of the floor's speed",
-            report.scan_vs_floor * 100.0
+            "scan + telemetry runs at {:.0}% of the floor's speed (round by round: median {:.0}%, p10–p90 {:.0}–{:.0}% over {} rounds)",
+            report.scan_vs_floor * 100.0,
+            report.scan_vs_floor_rounds.median * 100.0,
+            report.scan_vs_floor_rounds.p10 * 100.0,
+            report.scan_vs_floor_rounds.p90 * 100.0,
+            report.scan_vs_floor_rounds.rounds
         );
         println!(
             "with heuristic classification it keeps {:.0}% of scan + telemetry's speed",
