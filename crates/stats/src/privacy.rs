@@ -539,8 +539,14 @@ impl<'a, T> Family<'a, T> {
         for v in &mut vars {
             v.cells.sort_unstable();
             v.cells.dedup();
-            // A stated total below the threshold is never stated (zero is: it is no one).
-            v.withheld = !v.notes.is_empty() && v.sessions > 0 && !th.allows(v.users);
+            // A stated total below the threshold is never stated (zero is: it is no one); one
+            // another family already withheld stays withheld.
+            let gone = v.notes.iter().any(|(t, words)| {
+                tables
+                    .get(*t)
+                    .is_some_and(|t| !t.notes.iter().any(|n| withhold_number(n, words).is_some()))
+            });
+            v.withheld = !v.notes.is_empty() && (gone || (v.sessions > 0 && !th.allows(v.users)));
         }
 
         let cell = |tables: &[Table], c: CellRef| -> Option<Cell> {

@@ -303,6 +303,13 @@ pub(super) fn protect(th: &Threshold, obs: &[Obs], tables: &mut [Table], fits: &
                 })
                 .stated(t, "sessions remain", |o| in_a1_sample(o));
         }
+        // Fig. A1's note states the same population (the signal family states Fig. 5's and
+        // Table A1's too), so a number withheld in one is withheld in all.
+        f.stated(
+            ix("figa1_success_by_signal"),
+            "sessions with a goal;",
+            success,
+        );
         f.stated(t5t, "troubled sessions with a goal", move |o| {
             success(o) && o.d.hit_trouble == Some(true) && o.level.is_some()
         })
@@ -372,7 +379,14 @@ pub(super) fn protect(th: &Threshold, obs: &[Obs], tables: &mut [Table], fits: &
             cells(Some(t), n, &[1]),
             |o, _| o.d.judged_success == Some(true),
         );
-        f.stated(Some(t), "sessions with a goal", |o| o.in_success_sample())
+        let success = |o: &Obs| o.in_success_sample();
+        f.stated(Some(t), "sessions with a goal;", success)
+            .stated(
+                ix("fig5_adjusted_rates"),
+                "interactive sessions with a goal",
+                success,
+            )
+            .stated(ix("table_a1"), "interactive sessions with a goal", success)
             .always(|_| true);
         unresolved += unresolved_note(f.protect(th, obs, user, tables), Some(t), tables);
     }
