@@ -45,7 +45,9 @@ fn pct(sorted: &[usize], q: f64) -> usize {
 fn corpus_call_sizes_privacy_and_zero_calls_on_rerun() {
     let Some(root) = corpus() else { return };
     let mut diag = agentstat_ingest::Diagnostics::default();
-    let sources = agentstat_ingest::discover(&[root], &mut diag);
+    // Claude Code sessions, as measured for docs/LLM.md (the corpus now also holds other
+    // agents' transcripts, which ingest reads too).
+    let sources = agentstat_ingest::discover(&[root.join("claude-code")], &mut diag);
     let sessions: Vec<_> = sources
         .iter()
         .filter_map(|s| agentstat_ingest::read_session(s, &Default::default(), &mut diag))
