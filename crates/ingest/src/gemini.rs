@@ -23,7 +23,7 @@ use agentstat_session::{
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Normalized kind of a Gemini CLI tool name (built-in tools across versions).
 pub fn tool_kind(name: &str) -> ActionKind {
@@ -67,6 +67,8 @@ struct Parts {
     kind: Option<String>,
     /// Messages by id, in first-seen order, with the line they were read from.
     messages: Vec<(Value, u64)>,
+    /// Message id → index in `messages`.
+    index: HashMap<String, usize>,
     ignored: BTreeMap<String, u64>,
 }
 
@@ -89,27 +91,32 @@ impl Parts {
     fn message(&mut self, v: Value, line: u64) {
         let id = v.get("id").and_then(Value::as_str).map(str::to_string);
         if let Some(id) = id {
-            if let Some(slot) = self
-                .messages
-                .iter_mut()
-                .find(|(m, _)| m.get("id").and_then(Value::as_str) == Some(id.as_str()))
-            {
-                *slot = (v, line);
+            if let Some(&i) = self.index.get(&id) {
+                self.messages[i] = (v, line);
                 *self.ignored.entry("message-update".into()).or_default() += 1;
                 return;
             }
+            self.index.insert(id, self.messages.len());
         }
         self.messages.push((v, line));
     }
 
+    fn set_all(&mut self, ms: Vec<(Value, u64)>) {
+        self.messages.clear();
+        self.index.clear();
+        for (m, line) in ms {
+            self.message(m, line);
+        }
+    }
+
     fn rewind(&mut self, id: &str) {
-        let at = self
-            .messages
-            .iter()
-            .position(|(m, _)| m.get("id").and_then(Value::as_str) == Some(id))
-            .unwrap_or(0);
+        let at = self.index.get(id).copied().unwrap_or(0);
         let dropped = self.messages.len() - at;
-        self.messages.truncate(at);
+        for (m, _) in self.messages.drain(at..) {
+            if let Some(k) = m.get("id").and_then(Value::as_str) {
+                self.index.remove(k);
+            }
+        }
         *self.ignored.entry("rewound-message".into()).or_default() += dropped as u64;
     }
 }
@@ -179,15 +186,15 @@ fn looks_like_jsonl(buf: &[u8]) -> bool {
 fn read_jsonl(buf: &[u8], name: &str, parts: &mut Parts, diag: &mut Diagnostics) {
     for (i, line) in buf.split(|&c| c == b'\n').enumerate() {
         let no = i as u64 + 1;
+        let mut unknown = 0u64;
         let n = parse_line(line, name, no, diag, |b| {
             let v: Value = serde_json::from_slice(b)?;
             if let Some(id) = v.get("$rewindTo").and_then(Value::as_str) {
-                let id = id.to_string();
-                parts.rewind(&id);
+                parts.rewind(id);
             } else if let Some(set) = v.get("$set") {
                 if let Some(ms) = set.get("messages").and_then(Value::as_array) {
                     // A whole-history sync replaces the messages.
-                    parts.messages = ms.iter().map(|m| (m.clone(), no)).collect();
+                    parts.set_all(ms.iter().map(|m| (m.clone(), no)).collect());
                 }
                 parts.meta(set);
             } else if v.get("id").and_then(Value::as_str).is_some() {
@@ -195,18 +202,17 @@ fn read_jsonl(buf: &[u8], name: &str, parts: &mut Parts, diag: &mut Diagnostics)
             } else if v.get("sessionId").is_some() {
                 parts.meta(&v);
             } else {
-                // Reported by the caller below (it has the diagnostics).
-                *parts.ignored.entry("\0unknown".into()).or_default() += 1;
+                unknown += 1;
             }
             Ok(())
         });
         diag.records += n;
-        if let Some(c) = parts.ignored.remove("\0unknown") {
+        if unknown > 0 {
             diag.skip(
                 name,
                 Some(no),
                 "unknown-record-type",
-                format!("{c} record(s) that are neither a message, metadata, $set nor $rewindTo"),
+                "a record that is neither a message, metadata, `$set` nor `$rewindTo`",
             );
         }
     }
