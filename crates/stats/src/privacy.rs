@@ -316,6 +316,9 @@ struct Var {
     users: u64,
 }
 
+/// `Var::users` not counted yet.
+const UNKNOWN_USERS: u64 = u64::MAX;
+
 /// Words that replace a withheld number in a note.
 pub const WITHHELD: &str = "a withheld number of";
 
@@ -482,7 +485,7 @@ impl<'a, T> Family<'a, T> {
             let id = *by_atoms.entry(atoms.clone()).or_insert_with(|| {
                 vars.push(Var {
                     sessions: atoms.iter().map(|&a| atom_sessions[a as usize]).sum(),
-                    users: users_in(&mut atoms.iter().copied()),
+                    users: UNKNOWN_USERS,
                     atoms,
                     cells: Vec::new(),
                     count_of: Vec::new(),
@@ -536,9 +539,25 @@ impl<'a, T> Family<'a, T> {
             let atoms = select(&|s| s[nl + i] == 1);
             add(atoms, &[], false, k.note.is_none(), k.note.as_ref(), None);
         }
+        let cell = |tables: &[Table], c: CellRef| -> Option<Cell> {
+            tables
+                .get(c.0)
+                .and_then(|t| t.rows.get(c.1))
+                .and_then(|r| r.cells.get(c.2))
+                .copied()
+        };
         for v in &mut vars {
             v.cells.sort_unstable();
             v.cells.dedup();
+            // People: a count cell has them already (same sessions); totals are counted;
+            // rate numerators only if they become a candidate for withdrawal.
+            v.users = match v.count_of.first().and_then(|&c| cell(tables, c)) {
+                Some(c) => c.n_users,
+                None if !v.notes.is_empty() || !v.line_total.is_empty() => {
+                    users_in(&mut v.atoms.iter().copied())
+                }
+                None => UNKNOWN_USERS,
+            };
             // A stated total below the threshold is never stated (zero is: it is no one); one
             // another family already withheld stays withheld.
             let gone = v.notes.iter().any(|(t, words)| {
@@ -549,13 +568,6 @@ impl<'a, T> Family<'a, T> {
             v.withheld = !v.notes.is_empty() && (gone || (v.sessions > 0 && !th.allows(v.users)));
         }
 
-        let cell = |tables: &[Table], c: CellRef| -> Option<Cell> {
-            tables
-                .get(c.0)
-                .and_then(|t| t.rows.get(c.1))
-                .and_then(|r| r.cells.get(c.2))
-                .copied()
-        };
         let line_cells = |li: usize| self.lines[li].cells.iter().flatten().copied();
         let published = |tables: &[Table], v: &Var| {
             let open = |c: CellRef| cell(tables, c).is_some_and(|c| !c.suppressed);
@@ -624,7 +636,7 @@ impl<'a, T> Family<'a, T> {
                 let hidden: Vec<usize> = (0..ids.len())
                     .filter(|&g| vars[ids[g]].sessions > 0 && !published(tables, &vars[ids[g]]))
                     .collect();
-                if hidden.is_empty() {
+                if hidden.is_empty() || hidden.iter().any(|&g| th.allows(vars[ids[g]].users)) {
                     continue;
                 }
                 let codes: HashSet<u32> = hidden.iter().map(|&g| g as u32 + 1).collect();
@@ -667,13 +679,19 @@ impl<'a, T> Family<'a, T> {
                 let Some(combo) = basis.combination(&v.atoms) else {
                     continue;
                 };
-                let witness = combo
+                let candidates: Vec<usize> = combo
                     .iter()
                     .enumerate()
                     .filter(|(_, c)| c.abs() > 1e-9)
                     .map(|(j, _)| pub_ids[j])
                     .filter(|&j| hideable(&vars[j]) && vars[j].sessions > 0)
-                    .min_by_key(|&j| (cost(&vars[j]), j));
+                    .collect();
+                for &j in &candidates {
+                    if vars[j].users == UNKNOWN_USERS {
+                        vars[j].users = users_in(&mut vars[j].atoms.iter().copied());
+                    }
+                }
+                let witness = candidates.into_iter().min_by_key(|&j| (cost(&vars[j]), j));
                 match witness {
                     Some(j) => {
                         hide(tables, &mut vars[j], &mut out);

@@ -617,6 +617,79 @@ fn no_unresolved_note(r: &Results) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// The number of sessions with a goal is stated in three notes; withheld in one, withheld in
+/// all (else the one that stays gives it back).
+fn goal_total_consistent(r: &Results) -> Result<(), TestCaseError> {
+    let stated = [
+        note_number(table(r, "figa1_success_by_signal"), "sessions with a goal;"),
+        note_number(
+            table(r, "fig5_adjusted_rates"),
+            "interactive sessions with a goal",
+        ),
+        note_number(table(r, "table_a1"), "interactive sessions with a goal"),
+    ];
+    prop_assert!(
+        stated.iter().all(|x| x.is_some()) || stated.iter().all(|x| x.is_none()),
+        "{stated:?}"
+    );
+    Ok(())
+}
+
+/// Fig. A1 must withhold its note's total (the sessions with a goal) to protect a row; then
+/// neither Fig. 5 / Table A1's notes nor the sample total minus their exclusion counts may give
+/// it back.
+#[test]
+fn a_withheld_total_is_withheld_everywhere_it_can_be_read() {
+    let mut s = Vec::new();
+    let mut add = |users: std::ops::Range<usize>, succ: Signal, fail: Signal, outcome: Outcome| {
+        for user in users {
+            s.push(S {
+                user,
+                succ,
+                fail,
+                outcome,
+                ..S::default()
+            });
+        }
+    };
+    add(0..2, Signal::S2, Signal::S5, Outcome::Succeeded);
+    add(2..5, Signal::S2, Signal::S1, Outcome::Succeeded);
+    add(5..10, Signal::S4, Signal::S1, Outcome::Succeeded);
+    add(10..14, Signal::S3, Signal::S2, Outcome::Failed);
+    add(14..17, Signal::S1, Signal::S1, Outcome::NoClearGoal);
+    let r = run(&s, 3);
+    let a1 = table(&r, "figa1_success_by_signal");
+    assert!(
+        a1.rows[5].cells[1].suppressed,
+        "the planted failure-signal row"
+    );
+    let goal = 14.0;
+    let stated = [
+        note_number(a1, "sessions with a goal;"),
+        note_number(
+            table(&r, "fig5_adjusted_rates"),
+            "interactive sessions with a goal",
+        ),
+        note_number(table(&r, "table_a1"), "interactive sessions with a goal"),
+    ];
+    let t = table(&r, "table_a1");
+    let by_exclusions = note_number(t, "No clear goal and")
+        .zip(note_number(t, "without an outcome excluded"))
+        .map(|(ng, none)| r.sample.interactive_sessions as f64 - ng - none);
+    if stated[0].is_none() {
+        assert_eq!(stated, [None, None, None]);
+        assert_blocked(
+            by_exclusions,
+            goal,
+            "sessions with a goal (sample − exclusions)",
+        );
+        // Every session with a goal is in Table A1's estimation sample here.
+        assert_blocked(note_number(t, "sessions remain"), goal, "sessions remain");
+    } else {
+        assert!(stated.iter().all(|x| *x == Some(goal)), "{stated:?}");
+    }
+}
+
 const RELATIONS: [CodebaseRelation; 4] = [
     CodebaseRelation::Modify,
     CodebaseRelation::Explore,
@@ -710,13 +783,14 @@ proptest! {
                 s.push(S {
                     user: u,
                     level,
-                    succ: if verified { Signal::S5 } else { Signal::S2 },
+                    succ: if verified { Signal::S5 } else { Signal::ALL[1 + usize::from(level) % 3] },
                     ..S::default()
                 });
             }
         }
         let r = run(&s, k);
         no_unresolved_note(&r)?;
+        goal_total_consistent(&r)?;
         let var = |l: usize, v: usize| l * 2 + v;
         let all: Vec<usize> = (0..10).collect();
         let mut sys = System::default();
@@ -766,6 +840,86 @@ proptest! {
             }
             if f3.rows[l].cells[0].suppressed {
                 sys.assert_hidden(10, &[var(l, 0), var(l, 1)], &format!("Fig. 3 level {}", l + 1))?;
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Fig. A1 splits the sessions with a goal twice (by success signal, by failure signal),
+    /// each row a rate of judged success: unknowns `a[succ][fail][judged]`. The total is in the
+    /// note (and in Fig. 5's and Table A1's).
+    #[test]
+    fn no_linear_combination_recovers_a_hidden_signal_row(
+        people in proptest::collection::vec(
+            proptest::collection::vec((0usize..6, 0usize..6, any::<bool>()), 1..4), 4..16),
+        k in 2u32..6,
+    ) {
+        let mut s = Vec::new();
+        let mut truth = vec![0u64; 72];
+        let var = |a: usize, b: usize, j: bool| (a * 6 + b) * 2 + usize::from(j);
+        for (u, sessions) in people.iter().enumerate() {
+            for &(succ, fail, judged) in sessions {
+                truth[var(succ, fail, judged)] += 1;
+                s.push(S {
+                    user: u,
+                    succ: Signal::ALL[succ],
+                    fail: Signal::ALL[fail],
+                    outcome: if judged { Outcome::Succeeded } else { Outcome::Failed },
+                    ..S::default()
+                });
+            }
+        }
+        let r = run(&s, k);
+        no_unresolved_note(&r)?;
+        goal_total_consistent(&r)?;
+        let t = table(&r, "figa1_success_by_signal");
+        let all: Vec<usize> = (0..72).collect();
+        let mut sys = System::default();
+        sys.know(all.clone());
+        if note_number(t, "sessions with a goal;").is_some() {
+            sys.know(all.clone());
+        }
+        // Row `level` of column `col`: its count and its judged-success count.
+        let sets = |col: usize, level: usize| -> (Vec<usize>, Vec<usize>) {
+            let mut n = Vec::new();
+            let mut h = Vec::new();
+            for x in 0..6 {
+                for j in [false, true] {
+                    let v = if col == 0 { var(level, x, j) } else { var(x, level, j) };
+                    n.push(v);
+                    if j {
+                        h.push(v);
+                    }
+                }
+            }
+            (n, h)
+        };
+        for col in 0..2 {
+            for level in 0..6 {
+                let c = &t.rows[level].cells[col];
+                if n(c).is_some() {
+                    let (cnt, hits) = sets(col, level);
+                    sys.know(cnt);
+                    if c.value.is_some() {
+                        sys.know(hits);
+                    }
+                }
+            }
+        }
+        for col in 0..2 {
+            for level in 0..6 {
+                let c = &t.rows[level].cells[col];
+                let (cnt, hits) = sets(col, level);
+                let total: u64 = cnt.iter().map(|&v| truth[v]).sum();
+                if c.suppressed && total > 0 && total < s.len() as u64 {
+                    sys.assert_hidden(72, &cnt, &format!("column {col} level {level}"))?;
+                    if hits.iter().map(|&v| truth[v]).sum::<u64>() > 0 {
+                        sys.assert_hidden(72, &hits, &format!("column {col} level {level} hits"))?;
+                    }
+                }
             }
         }
     }

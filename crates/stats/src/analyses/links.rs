@@ -16,6 +16,7 @@ use crate::privacy::{CellRef, Family, Protection, Threshold};
 use crate::results::{Cell, Table};
 use agentstat_facets::{CodebaseRelation, Occupation, UserProfile, WorkMode};
 use std::collections::HashMap;
+use std::rc::Rc;
 
 /// Runs every family over the finished tables; adds a note to each table that lost cells.
 pub(super) fn protect(th: &Threshold, obs: &[Obs], tables: &mut [Table], fits: &Fits) -> usize {
@@ -49,6 +50,18 @@ pub(super) fn protect(th: &Threshold, obs: &[Obs], tables: &mut [Table], fits: &
     let nm = WorkMode::ALL.len();
     let user = |o: &Obs| o.user;
     let mut unresolved = 0;
+    let statements = statements(&ix);
+    // Membership of every statement, worked out once for all families.
+    debug_assert!(statements.len() <= 64);
+    let stated: Vec<u64> = obs
+        .iter()
+        .map(|o| {
+            statements
+                .iter()
+                .enumerate()
+                .fold(0u64, |b, (i, s)| b | (u64::from((s.2)(o)) << i))
+        })
+        .collect();
 
     // Work mode × month × task value: Fig. 1 (modes), Fig. 4 (month × mode shares, value
     // index by month and by mode).
@@ -81,12 +94,7 @@ pub(super) fn protect(th: &Threshold, obs: &[Obs], tables: &mut [Table], fits: &
             cells(tvm, rows_of(tvm), &[0]),
         );
         f.counts(move |o| o.value.and(mode_of(o)), cells(tvw, nm, &[0]));
-        f.stated(t1, "interactive sessions with a work-mode label", |o| {
-            o.mode.is_some()
-        })
-        .stated(tvm, "valued sessions", |o| o.value.is_some())
-        .stated(tvw, "valued sessions", |o| o.value.is_some())
-        .always(|_| true);
+        state(&mut f, &statements, &stated);
         unresolved += unresolved_note(f.protect(th, obs, user, tables), t1, tables);
     }
 
@@ -111,10 +119,7 @@ pub(super) fn protect(th: &Threshold, obs: &[Obs], tables: &mut [Table], fits: &
                 |o, _| writes_code(o) == lines_changed(o),
             );
         }
-        f.stated(tr, "sessions with a codebase-relation label", |o| {
-            o.relation.is_some()
-        })
-        .always(|_| true);
+        state(&mut f, &statements, &stated);
         unresolved += unresolved_note(f.protect(th, obs, user, tables), tr, tables);
     }
 
@@ -147,14 +152,7 @@ pub(super) fn protect(th: &Threshold, obs: &[Obs], tables: &mut [Table], fits: &
             f.counts(move |o| plan(o).map(|_| 0), vec![vec![(tm, 0, 0)]]);
             f.counts(move |o| exec(o).map(|_| 0), vec![vec![(tm, 1, 0)]]);
         }
-        f.stated(th2, "sessions with planning decisions", move |o| {
-            plan(o).is_some()
-        })
-        .stated(th2, "with execution decisions", move |o| exec(o).is_some())
-        .stated(ta, "sessions with attributed decisions", move |o| {
-            band(o).is_some()
-        })
-        .always(|_| true);
+        state(&mut f, &statements, &stated);
         unresolved += unresolved_note(f.protect(th, obs, user, tables), th2, tables);
     }
 
@@ -256,64 +254,7 @@ pub(super) fn protect(th: &Threshold, obs: &[Obs], tables: &mut [Table], fits: &
                 |o, _| o.d.verified_success == Some(true),
             );
         }
-        let success = |o: &Obs| o.in_success_sample();
-        let fig3_sample =
-            |o: &Obs| o.level.is_some() && FIG3_FE.iter().all(|fe| fe.key(o).is_some());
-        for (t, get) in [
-            (
-                t3a,
-                (|o: &Obs| o.f.telemetry.actions_per_prompt) as fn(&Obs) -> f64,
-            ),
-            (t3w, |o: &Obs| o.f.telemetry.words_per_prompt),
-        ] {
-            f.stated(t, "sessions with an expertise level", move |o| {
-                level(o).is_some()
-            })
-            .stated(t, "Unclear or unlabelled sessions excluded", |o| {
-                o.level.is_none()
-            })
-            .stated(t, "sessions with a value of zero", move |o| {
-                o.level.is_some() && (get(o) <= 0.0 || get(o).is_nan())
-            });
-        }
-        f.stated(t3r, "sessions with a level and all controls", fig3_sample)
-            .stated(t3r, "dropped for Unclear expertise", |o| o.level.is_none())
-            .stated(
-                t3r,
-                "for an unknown value band, month or work-performed occupation",
-                move |o| o.level.is_some() && !fig3_sample(o),
-            );
-        for t in [t5, ta1] {
-            f.stated(t, "interactive sessions with a goal", success)
-                .stated(t, "No clear goal and", |o| {
-                    o.outcome == Some(agentstat_facets::Outcome::NoClearGoal)
-                })
-                .stated(t, "without an outcome excluded", |o| {
-                    !o.in_success_sample()
-                        && o.outcome != Some(agentstat_facets::Outcome::NoClearGoal)
-                })
-                .stated(t, "dropped for Unclear expertise", move |o| {
-                    success(o) && o.level.is_none()
-                })
-                .stated(t, "for an unknown value band,", move |o| {
-                    success(o) && o.level.is_some() && o.band().is_none()
-                })
-                .stated(t, "for an unknown month, work-performed", move |o| {
-                    success(o) && o.level.is_some() && o.band().is_some() && !in_a1_sample(o)
-                })
-                .stated(t, "sessions remain", |o| in_a1_sample(o));
-        }
-        // Fig. A1's note states the same population (the signal family states Fig. 5's and
-        // Table A1's too), so a number withheld in one is withheld in all.
-        f.stated(
-            ix("figa1_success_by_signal"),
-            "sessions with a goal;",
-            success,
-        );
-        f.stated(t5t, "troubled sessions with a goal", move |o| {
-            success(o) && o.d.hit_trouble == Some(true) && o.level.is_some()
-        })
-        .always(|_| true);
+        state(&mut f, &statements, &stated);
         unresolved += unresolved_note(f.protect(th, obs, user, tables), t3a, tables);
     }
 
@@ -352,15 +293,7 @@ pub(super) fn protect(th: &Threshold, obs: &[Obs], tables: &mut [Table], fits: &
             cells(Some(t), n, &[1]),
             |o, _| o.d.verified_success == Some(true),
         );
-        f.stated(
-            Some(t),
-            "code-writing sessions with a goal and an occupation",
-            move |o| base(o) && matches!(o.profile, Some(UserProfile::Group(_))),
-        )
-        .stated(Some(t), "with an Unclear user profile excluded", move |o| {
-            base(o) && o.profile == Some(UserProfile::Unclear)
-        })
-        .always(|_| true);
+        state(&mut f, &statements, &stated);
         unresolved += unresolved_note(f.protect(th, obs, user, tables), Some(t), tables);
     }
 
@@ -379,15 +312,7 @@ pub(super) fn protect(th: &Threshold, obs: &[Obs], tables: &mut [Table], fits: &
             cells(Some(t), n, &[1]),
             |o, _| o.d.judged_success == Some(true),
         );
-        let success = |o: &Obs| o.in_success_sample();
-        f.stated(Some(t), "sessions with a goal;", success)
-            .stated(
-                ix("fig5_adjusted_rates"),
-                "interactive sessions with a goal",
-                success,
-            )
-            .stated(ix("table_a1"), "interactive sessions with a goal", success)
-            .always(|_| true);
+        state(&mut f, &statements, &stated);
         unresolved += unresolved_note(f.protect(th, obs, user, tables), Some(t), tables);
     }
 
@@ -402,6 +327,156 @@ pub(super) fn protect(th: &Threshold, obs: &[Obs], tables: &mut [Table], fits: &
         }
     }
     unresolved
+}
+
+/// A population size the document states: (table whose note states it, the words right after
+/// the number, membership). `None` for the table: the sample block, always published.
+type Statement<'a> = (Option<usize>, &'static str, Rc<dyn Fn(&Obs) -> bool + 'a>);
+
+/// Every population size a note or the sample block states. Each family is given all of them:
+/// a total stated for one family's tables may equal, or combine with others into, a count of
+/// another family, and a number one family withholds must be withheld wherever it is stated.
+fn statements<'a>(ix: &dyn Fn(&str) -> Option<usize>) -> Vec<Statement<'a>> {
+    let mut v: Vec<Statement<'a>> = Vec::new();
+    let mut add = |t: Option<usize>, words: &'static str, f: Rc<dyn Fn(&Obs) -> bool + 'a>| {
+        if t.is_some() {
+            v.push((t, words, f));
+        }
+    };
+    let success = |o: &Obs| o.in_success_sample();
+    let no_goal = |o: &Obs| o.outcome == Some(agentstat_facets::Outcome::NoClearGoal);
+    let fig3_sample = |o: &Obs| o.level.is_some() && FIG3_FE.iter().all(|fe| fe.key(o).is_some());
+    let t1 = ix("fig1_work_mode");
+    add(
+        t1,
+        "interactive sessions with a work-mode label",
+        Rc::new(|o| o.mode.is_some()),
+    );
+    for t in [ix("fig4_value_by_month"), ix("fig4_value_by_mode")] {
+        add(t, "valued sessions", Rc::new(|o| o.value.is_some()));
+    }
+    add(
+        ix("fig1_codebase_relation"),
+        "sessions with a codebase-relation label",
+        Rc::new(|o| o.relation.is_some()),
+    );
+    let t2 = ix("fig2_agent_decision_share");
+    add(
+        t2,
+        "sessions with planning decisions",
+        Rc::new(|o| o.decisions.and_then(|d| d.user_planning_share()).is_some()),
+    );
+    add(
+        t2,
+        "with execution decisions",
+        Rc::new(|o| o.decisions.and_then(|d| d.user_execution_share()).is_some()),
+    );
+    add(
+        ix("figa2_by_agent_share"),
+        "sessions with attributed decisions",
+        Rc::new(|o| o.decisions.and_then(|d| d.agent_share()).is_some()),
+    );
+    for (id, get) in [
+        (
+            "fig3_actions_by_expertise",
+            (|o: &Obs| o.f.telemetry.actions_per_prompt) as fn(&Obs) -> f64,
+        ),
+        ("fig3_words_by_expertise", |o: &Obs| {
+            o.f.telemetry.words_per_prompt
+        }),
+    ] {
+        let t = ix(id);
+        add(
+            t,
+            "sessions with an expertise level",
+            Rc::new(|o| o.level.is_some()),
+        );
+        add(
+            t,
+            "Unclear or unlabelled sessions excluded",
+            Rc::new(|o| o.level.is_none()),
+        );
+        add(
+            t,
+            "sessions with a value of zero",
+            Rc::new(move |o| o.level.is_some() && (get(o) <= 0.0 || get(o).is_nan())),
+        );
+    }
+    let t3r = ix("fig3_regression");
+    add(
+        t3r,
+        "sessions with a level and all controls",
+        Rc::new(fig3_sample),
+    );
+    add(
+        t3r,
+        "dropped for Unclear expertise",
+        Rc::new(|o| o.level.is_none()),
+    );
+    add(
+        t3r,
+        "for an unknown value band, month or work-performed occupation",
+        Rc::new(move |o| o.level.is_some() && !fig3_sample(o)),
+    );
+    for t in [ix("fig5_adjusted_rates"), ix("table_a1")] {
+        add(t, "interactive sessions with a goal", Rc::new(success));
+        add(t, "No clear goal and", Rc::new(no_goal));
+        add(
+            t,
+            "without an outcome excluded",
+            Rc::new(move |o| !success(o) && !no_goal(o)),
+        );
+        add(
+            t,
+            "dropped for Unclear expertise",
+            Rc::new(move |o| success(o) && o.level.is_none()),
+        );
+        add(
+            t,
+            "for an unknown value band,",
+            Rc::new(move |o| success(o) && o.level.is_some() && o.band().is_none()),
+        );
+        add(
+            t,
+            "for an unknown month, work-performed",
+            Rc::new(move |o| {
+                success(o) && o.level.is_some() && o.band().is_some() && !in_a1_sample(o)
+            }),
+        );
+        add(t, "sessions remain", Rc::new(in_a1_sample));
+    }
+    add(
+        ix("fig5_troubled"),
+        "troubled sessions with a goal",
+        Rc::new(move |o| success(o) && o.d.hit_trouble == Some(true) && o.level.is_some()),
+    );
+    let t6 = ix("fig6_occupation");
+    let code = move |o: &Obs| success(o) && o.d.wrote_code;
+    add(
+        t6,
+        "code-writing sessions with a goal and an occupation",
+        Rc::new(move |o| code(o) && matches!(o.profile, Some(UserProfile::Group(_)))),
+    );
+    add(
+        t6,
+        "with an Unclear user profile excluded",
+        Rc::new(move |o| code(o) && o.profile == Some(UserProfile::Unclear)),
+    );
+    add(
+        ix("figa1_success_by_signal"),
+        "sessions with a goal;",
+        Rc::new(success),
+    );
+    v
+}
+
+/// Gives `f` every statement (`stated[o.idx]` has bit `i` set when observation `o` is in
+/// statement `i`), and the sample block's total of interactive sessions.
+fn state<'a>(f: &mut Family<'a, Obs<'a>>, statements: &[Statement<'a>], stated: &'a [u64]) {
+    for (i, (t, words, _)) in statements.iter().enumerate().take(64) {
+        f.stated(*t, words, move |o| stated[o.idx] >> i & 1 == 1);
+    }
+    f.always(|_| true);
 }
 
 /// Says so in a table of the family when some suppressed count stays recoverable from the
