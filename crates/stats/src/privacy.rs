@@ -5,6 +5,10 @@
 //! and [`enforce`] walks a finished [`Results`] once more before anything is printed or saved:
 //! two independent checks, so one forgotten call cannot leak a small cell.
 //!
+//! Between the two, [`Family::protect`] (driven by `analyses/links.rs`) closes differencing:
+//! no suppressed cell's count may be a linear combination of published numbers of any table,
+//! note or the sample block (docs/STATISTICS.md, "Differencing across tables").
+//!
 //! Default `k` = [`DEFAULT_MIN_USERS`] = 10. The study did not publish its threshold; 10 is a
 //! common disclosure-control floor for team/corpus reports (no cell describes fewer than ten
 //! people) while leaving most cells of a team of a few dozen people publishable. Personal mode
