@@ -687,7 +687,7 @@ mod tests {
             },
             cache_dir: Some(dir.path().join("cache")),
         };
-        let (f, r) = extract_facets(&[data.clone()], &opts, None);
+        let (f, r) = extract_facets(std::slice::from_ref(&data), &opts, None);
         assert_eq!((r.errors, r.classified), (1, 1));
         assert!(f[0].labels.as_ref().unwrap().work_mode.error.is_some());
         let (_, r2) = extract_facets(&[data], &opts, None);

@@ -445,8 +445,8 @@ pub fn discover(paths: &[PathBuf], diag: &mut Diagnostics) -> Vec<SessionSource>
     }
     let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     let mut orphans: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for i in 0..infos.len() {
-        if !infos[i].sub {
+    for (i, inf) in infos.iter().enumerate() {
+        if !inf.sub {
             let r = dsu.find(i);
             groups.entry(r).or_default().push(i);
         }

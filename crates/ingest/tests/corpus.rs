@@ -56,7 +56,7 @@ const EXPLAINED: &[&str] = &[
 fn read_all() -> Option<(Vec<Session>, Diagnostics, usize)> {
     let root = corpus()?;
     let mut d = Diagnostics::default();
-    let srcs = discover(&[root.clone()], &mut d);
+    let srcs = discover(std::slice::from_ref(&root), &mut d);
     let opts = IngestOptions {
         user_label: None,
         salt: b"corpus-test".to_vec(),
@@ -121,7 +121,16 @@ fn every_corpus_file_parses_with_zero_unexplained_skips() {
 
 /// (main file, prompts, actions, model calls, interrupts, rejections, subagents); `None` = not
 /// asserted. Reviewed by reading each transcript (counts only):
-const EXPECTED: &[(&str, Option<usize>, usize, usize, usize, usize, usize)] = &[
+type Expected = (
+    &'static str,
+    Option<usize>,
+    usize,
+    usize,
+    usize,
+    usize,
+    usize,
+);
+const EXPECTED: &[Expected] = &[
     // 2 typed prompts; `/clear` and its stdout are CLI text. Actions/calls: unique tool_use ids /
     // assistant message ids (independent Python count).
     (

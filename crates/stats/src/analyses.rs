@@ -1339,7 +1339,8 @@ fn b2f(b: Option<bool>) -> f64 {
 
 fn fig5(th: &Threshold, all: &[&Obs], fits: &mut Fits) -> Vec<Table> {
     let (sample, mut notes) = a1_sample(all);
-    let outcomes: [(&str, &str, fn(&Obs) -> Option<bool>); 3] = [
+    type Outcome = (&'static str, &'static str, fn(&Obs) -> Option<bool>);
+    let outcomes: [Outcome; 3] = [
         ("at_least_partial", "At least partial success", |o| {
             o.d.at_least_partial_success
         }),
@@ -1916,10 +1917,7 @@ const DP_TABLES: [&str; 3] = [
 fn apply_dp(tables: &mut [Table], all: &[&Obs], dp: DpOptions) -> crate::results::DpLedger {
     let n = dp_targets(tables).max(1);
     let eps = dp.epsilon / n as f64;
-    let mut budget = match crate::dp::Budget::new(dp.epsilon, dp.max_sessions_per_user) {
-        Ok(b) => Some(b),
-        Err(_) => None,
-    };
+    let mut budget = crate::dp::Budget::new(dp.epsilon, dp.max_sessions_per_user).ok();
     let mut failures: Vec<String> = Vec::new();
     for t in tables
         .iter_mut()

@@ -755,7 +755,8 @@ impl<'a> Demeaner<'a> {
             }
             it += 1;
             let pap = dot(&p, &ap);
-            if !(pap > 0.0) {
+            // Not `pap <= 0.0`: a NaN must stop the iteration too.
+            if pap.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
                 // Exact convergence (p = 0) or loss of definiteness at round-off level.
                 return Some(it);
             }

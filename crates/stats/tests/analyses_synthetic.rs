@@ -222,7 +222,6 @@ fn every_table_is_produced_with_consistent_shapes() {
         &AnalysisOptions {
             min_users: 5,
             personal: false,
-            ..Default::default()
         },
     );
     let ids: Vec<&str> = r.tables.iter().map(|t| t.id.as_str()).collect();
@@ -275,7 +274,6 @@ fn planted_effects_are_recovered() {
         &AnalysisOptions {
             min_users: 5,
             personal: false,
-            ..Default::default()
         },
     );
     // Fig. 3: exp(0.09) − 1 = 9.4% and exp(0.12) − 1 = 12.7% per level.
@@ -316,7 +314,6 @@ fn non_interactive_sessions_change_nothing_but_the_sample() {
     let opts = AnalysisOptions {
         min_users: 3,
         personal: false,
-        ..Default::default()
     };
     let base = analyse(&facets, &opts);
     let mut more = facets.clone();
@@ -338,7 +335,6 @@ fn no_clear_goal_is_excluded_from_success_analyses() {
     let opts = AnalysisOptions {
         min_users: 3,
         personal: false,
-        ..Default::default()
     };
     let base = analyse(&facets, &opts);
     // Turn every No clear goal session into a failure: success tables must change, work-mode
@@ -377,7 +373,6 @@ fn unclear_user_profile_is_excluded_from_occupation_analysis() {
         &AnalysisOptions {
             min_users: 1,
             personal: false,
-            ..Default::default()
         },
     );
     let fig6 = table(&r, "fig6_occupation");
@@ -404,7 +399,6 @@ fn high_threshold_suppresses_everything_and_personal_mode_nothing() {
         &AnalysisOptions {
             min_users: 13,
             personal: false,
-            ..Default::default()
         },
     );
     let cells: Vec<_> = r
@@ -428,7 +422,6 @@ fn high_threshold_suppresses_everything_and_personal_mode_nothing() {
         &AnalysisOptions {
             min_users: 10,
             personal: true,
-            ..Default::default()
         },
     );
     assert!(r.privacy.personal_mode);
@@ -451,7 +444,6 @@ fn empty_and_unlabelled_input_does_not_panic() {
         &AnalysisOptions {
             min_users: 1,
             personal: true,
-            ..Default::default()
         },
     );
     assert_eq!(r.tables.len(), IDS.len());
@@ -557,7 +549,7 @@ fn a_lone_small_category_cannot_be_recovered_by_subtraction() {
         let l = f.labels.as_mut().unwrap();
         l.work_mode.value = Some(if f.user_key == "user0" {
             WorkMode::Orchestrate
-        } else if f.user_key < "user3".to_string() {
+        } else if f.user_key.as_str() < "user3" {
             WorkMode::Fix
         } else {
             WorkMode::Build
