@@ -5,6 +5,7 @@
 //! Entry point: [`analyses::analyse`] (facets → [`results::Results`], every cell through the
 //! distinct-user threshold); `docs/RESULTS_SCHEMA.md` documents the output.
 
+pub mod agreement;
 pub mod analyses;
 pub mod descriptive;
 pub mod dp;
