@@ -576,6 +576,7 @@ pub fn agree(a: &[Facet], b: &[Facet], th: &Threshold) -> Agreement {
     for c in tables
         .iter_mut()
         .flat_map(|t| &mut t.rows)
+        .filter(|r| r.label != SKIP)
         .flat_map(|r| &mut r.cells)
     {
         if enforce_cell(c, th) {
