@@ -74,6 +74,8 @@ const PROMPT_COMMANDS: &[&str] = &["/ask", "/code", "/architect", "/context", "/
 enum Kind {
     User,
     Tool,
+    /// Lines after the first of a multi-line message of aider's (no `> ` prefix).
+    ToolMore,
     Assistant,
 }
 
@@ -97,9 +99,13 @@ fn parse_tokens(line: &str) -> Option<(u64, u64, u64, u64)> {
     let num_before = |label: &str| -> Option<u64> {
         let i = rest.find(label)?;
         let head = rest[..i].trim_end();
+        // Start of the number: just past the last character that cannot be part of it (its
+        // own width, so a multi-byte character is never cut).
         let start = head
-            .rfind(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | ',' | 'k' | 'M')))
-            .map(|j| j + 1)
+            .char_indices()
+            .rev()
+            .find(|&(_, c)| !(c.is_ascii_digit() || matches!(c, '.' | ',' | 'k' | 'M')))
+            .map(|(j, c)| j + c.len_utf8())
             .unwrap_or(0);
         tokens(&head[start..])
     };
@@ -228,7 +234,36 @@ pub fn read_session(
     let mut start: Option<Millis> = None;
     let mut inside = !website;
     let mut front_matter = false;
-    for (i, raw) in text.lines().enumerate() {
+    let all: Vec<&str> = text.lines().collect();
+    // aider ends every logged message with two spaces (`append_chat_history(linebreak=True)`):
+    // an input's every line, and the last line of its own output, whose first line alone gets
+    // the `> ` (so the lines in between look like the model's reply). For each line: the first
+    // line at or after it that ends a message, and the first input line or session header.
+    // Hand-edited pages (the website's) do not keep these marks: not used there.
+    let marks = !website
+        && all
+            .iter()
+            .any(|l| l.starts_with("####") && l.ends_with("  "));
+    let (next_end, next_input) = if marks {
+        let n = all.len();
+        let (mut e, mut u) = (vec![n; n + 1], vec![n; n + 1]);
+        for i in (0..n).rev() {
+            e[i] = if all[i].ends_with("  ") { i } else { e[i + 1] };
+            u[i] = if all[i].starts_with("####") || all[i].starts_with("# aider chat started at") {
+                i
+            } else {
+                u[i + 1]
+            };
+        }
+        (e, u)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    // Lines before this index continue aider's multi-line message.
+    let mut tool_until = 0usize;
+    // Kind of the last non-blank line (model text, input, or aider's output).
+    let mut last_kind: Option<Kind> = None;
+    for (i, raw) in all.iter().copied().enumerate() {
         if website {
             if i == 0 && raw.trim() == "---" {
                 front_matter = true;
@@ -259,19 +294,37 @@ pub fn read_session(
             start = parse_timestamp(ts.trim()).or(start);
             continue;
         }
-        let (kind, body) = if let Some(b) =
-            raw.strip_prefix("#### ")
-                .or(if raw == "####" { Some("") } else { None })
-        {
+        let user_line = raw
+            .strip_prefix("#### ")
+            .or(if raw == "####" { Some("") } else { None });
+        let (kind, body) = if i < tool_until {
+            // The rest of a multi-line message of aider's: its output, not the model's.
+            (Kind::ToolMore, raw.strip_suffix("  ").unwrap_or(raw))
+        } else if let Some(b) = user_line.filter(|_| {
+            // A `#### ` heading inside the model's reply: no end-of-message mark, and model
+            // text before it (inputs always carry the mark where the history has them).
+            !(marks && !raw.ends_with("  ") && last_kind == Some(Kind::Assistant))
+        }) {
             (Kind::User, b.strip_suffix("  ").unwrap_or(b))
         } else if let Some(b) = raw
             .strip_prefix("> ")
             .or(if raw == ">" { Some("") } else { None })
         {
+            if marks && !raw.ends_with("  ") {
+                // Its message goes on to the next line ending with the mark, when that comes
+                // before the next input.
+                let j = next_end[i + 1];
+                if j < next_input[i + 1] {
+                    tool_until = j + 1;
+                }
+            }
             (Kind::Tool, b.strip_suffix("  ").unwrap_or(b))
         } else {
             (Kind::Assistant, raw)
         };
+        if !raw.trim().is_empty() {
+            last_kind = Some(kind);
+        }
         match runs.last_mut() {
             Some((k, v, _)) if *k == kind => v.push(body),
             _ => runs.push((kind, vec![body], i)),
@@ -295,7 +348,7 @@ pub fn read_session(
     let mut pending: Vec<usize> = Vec::new();
     let mut n_actions = 0usize;
     // The message of the last `/ask`-style command: aider logs it again as plain input.
-    let mut echo: Option<String> = None;
+    let mut echo: Option<(String, String)> = None;
     for (kind, lines, _) in &runs {
         match kind {
             Kind::User => {
@@ -307,7 +360,11 @@ pub fn read_session(
                     *ignored.entry("blank-input".into()).or_default() += 1;
                     continue;
                 }
-                if echo.take().is_some_and(|e| e == trimmed) {
+                // `/help Q` logs the help chat's message: the question with the documents
+                // retrieved for it, headed `# Question:`.
+                if echo.take().is_some_and(|(cmd, msg)| {
+                    msg == trimmed || (cmd == "/help" && trimmed.starts_with("# Question:"))
+                }) {
                     *ignored.entry("command-echo".into()).or_default() += 1;
                     continue;
                 }
@@ -315,7 +372,7 @@ pub fn read_session(
                     let cmd = trimmed.split_whitespace().next().unwrap_or("");
                     let has_args = trimmed.len() > cmd.len();
                     if PROMPT_COMMANDS.contains(&cmd) && has_args {
-                        echo = Some(trimmed[cmd.len()..].trim().to_string());
+                        echo = Some((cmd.to_string(), trimmed[cmd.len()..].trim().to_string()));
                         events.push(Event::Human(HumanTurn {
                             text: t,
                             ..Default::default()
@@ -378,6 +435,16 @@ pub fn read_session(
                         timestamp: None,
                         subagent: None,
                         result: ActionResult::default(),
+                    }));
+                }
+            }
+            Kind::ToolMore => {
+                let t = lines.join("\n");
+                if !t.trim().is_empty() {
+                    events.push(Event::System(SystemNote {
+                        kind: "tool_output".into(),
+                        text: t,
+                        timestamp: None,
                     }));
                 }
             }

@@ -132,6 +132,11 @@ fn date_at(s: &str) -> Option<usize> {
 /// `2025-07-10 15:13Z`, `2025-04-30 16:13:59` (no zone: read as UTC).
 pub fn parse_loose_time(s: &str) -> Option<Millis> {
     let mut t = s.trim().to_string();
+    // A time is ASCII; the checks below index bytes and insert at byte offsets, which must
+    // never fall inside a multi-byte character of free text (a title's parenthesis).
+    if !t.is_ascii() {
+        return None;
+    }
     // Minutes only: add seconds.
     if t.len() >= 16 && t.as_bytes().get(13) == Some(&b':') && t.as_bytes().get(16) != Some(&b':') {
         t.insert_str(16, ":00");

@@ -208,3 +208,121 @@ fn damaged_and_empty_histories() {
     assert_eq!(d.warnings[0].reason, "empty-file");
     assert!(d.skipped.is_empty());
 }
+
+fn read_text(text: &str) -> (Vec<Session>, Diagnostics) {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join(".aider.chat.history.md");
+    std::fs::write(&p, text).unwrap();
+    let mut d = Diagnostics::default();
+    let srcs = discover(&[p], &mut d);
+    let out = srcs
+        .iter()
+        .filter_map(|s| read_session(s, &opts(), &mut d))
+        .collect();
+    (out, d)
+}
+
+/// `/help QUESTION` runs a help chat whose message aider logs as input: the question with the
+/// documentation it retrieved (`# Question: …`), not the person typing again.
+#[test]
+fn a_help_question_is_one_prompt() {
+    let (s, d) = read_text(
+        "# aider chat started at 2024-08-01 10:00:00\n\n\
+         #### /help how do I add files?  \n\n\
+         #### # Question: how do I add files?  \n\
+         ####   \n\
+         #### # Relevant docs:  \n\
+         #### <doc from_url=\"https://aider.chat/docs/usage.html\">  \n\
+         #### Use /add.  \n\
+         #### </doc>  \n\n\
+         Use `/add FILE`.\n\n\
+         > Tokens: 2.1k sent, 12 received.  \n",
+    );
+    assert_eq!(s.len(), 1);
+    let prompts: Vec<&str> = s[0].human_turns().map(|h| h.text.as_str()).collect();
+    assert_eq!(prompts, ["/help how do I add files?"]);
+    assert_eq!(d.ignored.get("command-echo"), Some(&1));
+    // `/help` alone lists the commands: not a prompt.
+    let (s, _) = read_text(
+        "# aider chat started at 2024-08-01 10:00:00\n\n#### /help  \n> /add Add files  \n\n#### hi  \n\nhello\n",
+    );
+    assert_eq!(s[0].human_turns().count(), 1);
+}
+
+/// aider writes `> ` before the first line of a multi-line message only, and ends the message
+/// with two spaces: the lines in between are aider's output (a command's output, a repo map),
+/// never the model's reply.
+#[test]
+fn multi_line_tool_output_is_not_model_text() {
+    let (s, d) = read_text(
+        "# aider chat started at 2024-08-01 10:00:00\n\n\
+         #### /run ls  \n\
+         > a.txt\n\
+         b.txt\n\
+         \n\
+         <<<<<<< SEARCH\n\
+         c.txt  \n\
+         > Add the output to the chat?\n\
+         (y/n/instructions) y  \n\
+         > a.txt  \n\
+         > b.txt  \n\n\
+         There are two files.\n\n\
+         > Tokens: 1.0k sent, 5 received.  \n",
+    );
+    assert!(d.skipped.is_empty(), "{:?}", d.warnings);
+    let s = &s[0];
+    let texts: Vec<&str> = s
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::AssistantText(t) => Some(t.text.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(texts, ["There are two files."]);
+    assert!(s.events.iter().any(
+        |e| matches!(e, Event::System(n) if n.kind == "tool_output" && n.text.contains("b.txt\n"))
+    ));
+    assert_eq!(s.actions().count(), 0);
+    assert_eq!(d.ignored.get("unfinished-edit-block"), None);
+    assert_eq!(s.model_calls.len(), 1);
+}
+
+/// A history written without aider's two-space line ends (hand-edited, or very old): a `> `
+/// line without them does not swallow what follows.
+#[test]
+fn tool_lines_without_line_break_marks_keep_the_reply() {
+    let (s, _) = read_text(
+        "# aider chat started at 2024-08-01 10:00:00\n\n#### hi\n> Added a.py\n\nHello there.\n\n#### bye\n",
+    );
+    let texts: Vec<&str> = s[0]
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::AssistantText(t) => Some(t.text.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(texts, ["Hello there."]);
+}
+
+#[test]
+fn odd_token_lines_never_panic() {
+    let (s, _) = read_text(
+        "# aider chat started at 2024-08-01 10:00:00\n\n#### hi  \n\nok\n\n> Tokens: é12 sent, ü3 received.  \n",
+    );
+    assert_eq!(s.len(), 1);
+}
+
+/// A Markdown heading in the model's reply looks like an input line, but aider ends every
+/// input line with two spaces: without them, after model text, it is the reply's heading.
+#[test]
+fn headings_in_a_reply_are_not_prompts() {
+    let (s, _) = read_text(
+        "# aider chat started at 2024-08-01 10:00:00\n\n#### explain the plan  \n\n\
+         Here is the plan.\n\n#### Step 1\n\nDo this.\n\n> Tokens: 1k sent, 9 received.  \n\n\
+         #### thanks  \n",
+    );
+    let prompts: Vec<&str> = s[0].human_turns().map(|h| h.text.as_str()).collect();
+    assert_eq!(prompts, ["explain the plan", "thanks"]);
+}
