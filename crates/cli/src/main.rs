@@ -33,6 +33,8 @@ enum Command {
     Report(cmd::report::Args),
     /// Pool several people's facets files (team mode; never transcripts).
     Merge(cmd::merge::Args),
+    /// How far two facets files' labels agree (kappa, confusion matrices), thresholded.
+    Agree(cmd::agree::Args),
     /// Measure throughput and peak memory over a directory of transcripts.
     Bench(cmd::bench::Args),
     /// Show, prune or clear the facet and LLM answer caches.
@@ -48,6 +50,7 @@ fn main() -> ExitCode {
         Some(Command::Stats(a)) => cmd::stats::run(a),
         Some(Command::Report(a)) => cmd::report::run(a),
         Some(Command::Merge(a)) => cmd::merge::run(a),
+        Some(Command::Agree(a)) => cmd::agree::run(a),
         Some(Command::Bench(a)) => cmd::bench::run(a),
         Some(Command::Cache(a)) => cmd::cache::run(a),
         None => cmd::report::run_default(),

@@ -94,8 +94,9 @@ pub struct LabelAgreement {
     /// Sessions compared: in both files, with a value for this label in both (`value` = the
     /// count).
     pub compared: Cell,
-    /// Sessions in both files left out because the label is missing or errored in either file
-    /// (numeric shares: also sessions without decisions of that kind).
+    /// Sessions in both files left out because the label is missing (session not classified)
+    /// or errored in either file (the decision shares: also sessions without decisions of
+    /// that kind in either file).
     pub excluded: Cell,
     /// Share of compared sessions with the same label (user-clustered SE, Wilson interval).
     pub agreement: Option<Cell>,
@@ -116,8 +117,9 @@ pub struct LabelAgreement {
     pub spearman: Option<Cell>,
     /// Numeric labels: mean of |A − B|.
     pub mean_abs_diff: Option<Cell>,
-    /// Confusion-matrix categories (rows = file A, columns = file B): every category of the
-    /// label that either file gives to a compared session, in the rubric's order.
+    /// Confusion-matrix categories (rows = file A, columns = file B), in the rubric's order:
+    /// every category of the label when a threshold applies; in personal mode only those
+    /// either file gives to a compared session.
     pub categories: Vec<String>,
     /// `confusion[i][j]`: sessions labelled `categories[i]` in A and `categories[j]` in B.
     pub confusion: Vec<Vec<Cell>>,
@@ -772,9 +774,11 @@ fn label_tables(
                     );
                 }
             }
-            // Categories either file uses, in rubric order; rows A, columns B.
+            // Rows A, columns B, in rubric order: in personal mode the categories either file
+            // uses; with a threshold every category, so that which categories occur is not
+            // itself published (cells of absent categories are zero and suppressed).
             let used: Vec<usize> = (0..k)
-                .filter(|&c| pairs.iter().any(|&(x, y)| x == c || y == c))
+                .filter(|&c| !th.personal || pairs.iter().any(|&(x, y)| x == c || y == c))
                 .collect();
             label.categories = used.iter().map(|&c| categories[c].to_string()).collect();
             confusion.rows = used
@@ -851,16 +855,6 @@ fn label_tables(
         Estimate::value(excluded_users.len() as f64),
         &excluded_users,
     ));
-    if !excluded_users.is_empty() {
-        label.notes.push(format!(
-            "excluded: the label is missing (session not classified{}) or errored in either file",
-            if label.kind == LabelKind::Numeric && spec.key != "task_value_usd" {
-                ", or no decisions of this kind"
-            } else {
-                ""
-            }
-        ));
-    }
     let summary = Table {
         id: format!("{}_summary", spec.key),
         rows: summary

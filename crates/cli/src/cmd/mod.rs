@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod agree;
 pub mod bench;
 pub mod cache;
 pub mod explain;
