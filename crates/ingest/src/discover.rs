@@ -551,8 +551,8 @@ pub fn discover(paths: &[PathBuf], diag: &mut Diagnostics) -> Vec<SessionSource>
             format: Format::ClaudeCode,
         });
     }
-    for (path, format) in others {
-        other_sources(path, format, &mut out, diag);
+    for (path, format, subs) in fold_gemini(others, diag) {
+        other_sources(path, format, subs, &mut out, diag);
     }
     out.sort_by(|a, b| {
         a.id.cmp(&b.id)
@@ -562,11 +562,102 @@ pub fn discover(paths: &[PathBuf], diag: &mut Diagnostics) -> Vec<SessionSource>
     out
 }
 
+/// The `sessionId` of a Gemini CLI session file, from its first 64 KB: the first record of a
+/// JSONL file, the first `"sessionId"` member of a legacy document.
+fn gemini_session_id(path: &Path) -> Option<String> {
+    use std::io::Read;
+    let mut head = Vec::new();
+    std::fs::File::open(path)
+        .ok()?
+        .take(SNIFF_BYTES as u64)
+        .read_to_end(&mut head)
+        .ok()?;
+    let at = memchr::memmem::find(&head, b"\"sessionId\"")? + b"\"sessionId\"".len();
+    let rest = &head[at..];
+    let rest = &rest[rest.iter().position(|c| !c.is_ascii_whitespace())?..];
+    let rest = rest.strip_prefix(b":")?;
+    let mut it = serde_json::Deserializer::from_slice(rest).into_iter::<String>();
+    it.next()?.ok()
+}
+
+/// Gemini CLI files as sessions: a legacy `X.json` beside its `X.jsonl` was migrated there when
+/// the session was resumed (the `.jsonl` starts with a copy of it), so only the `.jsonl` is
+/// read; a subagent's file (`chats/<parent session id>/<id>.jsonl`) goes with its parent's
+/// session when the parent is there (else it stays a session of its own). Other formats pass
+/// through, with no subagent files.
+fn fold_gemini(
+    others: Vec<(PathBuf, Format)>,
+    diag: &mut Diagnostics,
+) -> Vec<(PathBuf, Format, Vec<PathBuf>)> {
+    let gemini: HashSet<PathBuf> = others
+        .iter()
+        .filter(|(_, f)| *f == Format::GeminiCli)
+        .map(|(p, _)| p.clone())
+        .collect();
+    let mut kept: Vec<(PathBuf, Format, Vec<PathBuf>)> = Vec::new();
+    for (p, f) in others {
+        if f == Format::GeminiCli
+            && p.extension().is_some_and(|e| e == "json")
+            && gemini.contains(&p.with_extension("jsonl"))
+        {
+            *diag
+                .ignored
+                .entry("gemini-json-superseded-by-jsonl".into())
+                .or_default() += 1;
+            continue;
+        }
+        kept.push((p, f, Vec::new()));
+    }
+    // Parents by (directory, session id); then each file in a directory named after a parent's
+    // session id, beside that parent.
+    let mut parents: HashMap<(PathBuf, String), usize> = HashMap::new();
+    let ids: Vec<Option<String>> = kept
+        .iter()
+        .map(|(p, f, _)| {
+            (*f == Format::GeminiCli)
+                .then(|| gemini_session_id(p))
+                .flatten()
+        })
+        .collect();
+    for (i, (p, _, _)) in kept.iter().enumerate() {
+        if let (Some(id), Some(dir)) = (&ids[i], p.parent()) {
+            parents.entry((dir.to_path_buf(), id.clone())).or_insert(i);
+        }
+    }
+    let mut folded = vec![false; kept.len()];
+    let mut subs_of: BTreeMap<usize, Vec<PathBuf>> = BTreeMap::new();
+    for (i, (p, f, _)) in kept.iter().enumerate() {
+        if *f != Format::GeminiCli {
+            continue;
+        }
+        let Some(dir) = p.parent() else { continue };
+        let (Some(up), Some(name)) = (dir.parent(), dir.file_name()) else {
+            continue;
+        };
+        let key = (up.to_path_buf(), name.to_string_lossy().into_owned());
+        if let Some(&parent) = parents.get(&key).filter(|&&j| j != i) {
+            subs_of.entry(parent).or_default().push(p.clone());
+            folded[i] = true;
+        }
+    }
+    for (parent, mut subs) in subs_of {
+        subs.sort();
+        kept[parent].2 = subs;
+    }
+    kept.into_iter()
+        .zip(folded)
+        .filter(|(_, f)| !f)
+        .map(|(k, _)| k)
+        .collect()
+}
+
 /// One source per session of another agent's file (an Aider history is split at its
-/// `# aider chat started at` headers; every other format is one session per file).
+/// `# aider chat started at` headers; every other format is one session per file, with a
+/// Gemini CLI session's subagent files after its own).
 fn other_sources(
     path: PathBuf,
     format: Format,
+    subagents: Vec<PathBuf>,
     out: &mut Vec<SessionSource>,
     diag: &mut Diagnostics,
 ) {
@@ -624,9 +715,24 @@ fn other_sources(
             return;
         }
     }
+    let mut files = vec![file(None)];
+    for sp in subagents {
+        let bytes = std::fs::metadata(&sp).map(|m| m.len()).unwrap_or(0);
+        files.push(SourceFile {
+            role: FileRole::Subagent {
+                agent_id: sp.file_stem().map(|s| s.to_string_lossy().into_owned()),
+                layout: "nested".into(),
+                agent_type: None,
+                description: None,
+            },
+            path: sp,
+            bytes,
+            span: None,
+        });
+    }
     out.push(SessionSource {
         id: name.clone(),
-        files: vec![file(None)],
+        files,
         format,
     });
 }

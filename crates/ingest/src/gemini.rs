@@ -18,7 +18,7 @@ use crate::reader::parse_line;
 use crate::IngestOptions;
 use agentstat_session::{
     parse_timestamp, Action, ActionKind, ActionResult, AgentInfo, AssistantText, Event, HumanTurn,
-    LineDelta, ModelCall, ResultStatus, Session, SystemNote, ToolInput,
+    LineDelta, ModelCall, ResultStatus, Session, SubagentInfo, SystemNote, ToolInput,
 };
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -127,10 +127,25 @@ pub fn read_session(
     opts: &IngestOptions,
     diag: &mut Diagnostics,
 ) -> Option<Session> {
-    let (name, buf) = common::read_source(src, diag)?;
+    let (name, parts) = read_parts(src, 0, diag)?;
+    // Subagent files (`chats/<this session id>/<id>.jsonl`), folded in by discovery.
+    let subs: Vec<(String, Parts)> = (1..src.files.len())
+        .filter_map(|i| read_parts(src, i, diag))
+        .collect();
+    build(src, opts, diag, &name, parts, subs)
+}
+
+/// Read the `i`-th file of a source (the session's own, or one of its subagents').
+fn read_parts(src: &SessionSource, i: usize, diag: &mut Diagnostics) -> Option<(String, Parts)> {
+    let one = SessionSource {
+        id: src.id.clone(),
+        files: vec![src.files[i].clone()],
+        format: src.format,
+    };
+    let (name, buf) = common::read_source(&one, diag)?;
     let mut parts = Parts::default();
     let first = buf.iter().find(|c| !c.is_ascii_whitespace()).copied();
-    let jsonl = src.files[0].path.extension().is_some_and(|e| e == "jsonl");
+    let jsonl = src.files[i].path.extension().is_some_and(|e| e == "jsonl");
     if jsonl || (first == Some(b'{') && looks_like_jsonl(&buf)) {
         read_jsonl(&buf, &name, &mut parts, diag);
     } else {
@@ -166,7 +181,7 @@ pub fn read_session(
             }
         }
     }
-    build(src, opts, diag, &name, parts)
+    Some((name, parts))
 }
 
 /// A pretty-printed legacy document spans many lines and its first line is not a whole
@@ -316,13 +331,17 @@ fn status_of(status: Option<&str>, output: &str) -> ResultStatus {
 /// The text the CLI sends by itself after its next-speaker check (not typed by the person).
 const AUTO_CONTINUE: &str = "Please continue.";
 
-fn build(
-    src: &SessionSource,
-    opts: &IngestOptions,
-    diag: &mut Diagnostics,
-    name: &str,
-    parts: Parts,
-) -> Option<Session> {
+/// One file's messages as events (a subagent's tagged with its id).
+struct Conv {
+    events: Vec<Event>,
+    calls: Vec<ModelCall>,
+    version: Option<String>,
+    paths: Vec<String>,
+    ignored: BTreeMap<String, u64>,
+}
+
+fn convert(parts: Parts, name: &str, diag: &mut Diagnostics, sub: Option<&str>) -> Conv {
+    let subagent = sub.map(str::to_string);
     let mut events = Vec::new();
     let mut calls = Vec::new();
     let mut ignored = parts.ignored;
@@ -347,7 +366,7 @@ fn build(
                         text,
                         timestamp: ts,
                     }));
-                } else if parts.kind.as_deref() == Some("subagent") {
+                } else if sub.is_some() || parts.kind.as_deref() == Some("subagent") {
                     // A subagent's session: its "user" messages are the parent agent's
                     // instructions, not typed.
                     events.push(Event::System(SystemNote {
@@ -374,7 +393,7 @@ fn build(
                         text,
                         timestamp: ts,
                         model: model.clone(),
-                        subagent: None,
+                        subagent: subagent.clone(),
                     }));
                 }
                 if let Some(t) = m.get("tokens").filter(|t| t.is_object()) {
@@ -395,7 +414,7 @@ fn build(
                             output_tokens: output,
                             cache_read_tokens: cached,
                             cache_creation_tokens: 0,
-                            subagent: None,
+                            subagent: subagent.clone(),
                         });
                     }
                 }
@@ -451,7 +470,7 @@ fn build(
                         kind: tool_kind(tool),
                         input: ToolInput::from(args),
                         timestamp: call_ts,
-                        subagent: None,
+                        subagent: subagent.clone(),
                         result: ActionResult {
                             status,
                             output: crate::claude::cap_output(output.into()),
@@ -478,7 +497,7 @@ fn build(
                 if k == "info" && text.trim_start().starts_with("Request cancelled") {
                     events.push(Event::Interrupt {
                         timestamp: ts,
-                        subagent: None,
+                        subagent: subagent.clone(),
                     });
                 } else {
                     events.push(Event::System(SystemNote {
@@ -506,6 +525,97 @@ fn build(
             }
         }
     }
+    Conv {
+        events,
+        calls,
+        version,
+        paths,
+        ignored,
+    }
+}
+
+/// Events of several files merged in time order, each file's own order kept (an event with no
+/// time goes with the last timed one before it; ties go to the earlier file: the session's own).
+fn merge_by_time(seqs: Vec<Vec<Event>>) -> Vec<Event> {
+    if seqs.len() == 1 {
+        return seqs.into_iter().next().unwrap_or_default();
+    }
+    let mut its: Vec<_> = seqs
+        .into_iter()
+        .map(|v| {
+            let mut last = i64::MIN;
+            v.into_iter()
+                .map(move |e| {
+                    if let Some(t) = e.timestamp() {
+                        last = t;
+                    }
+                    (last, e)
+                })
+                .collect::<Vec<_>>()
+                .into_iter()
+                .peekable()
+        })
+        .collect();
+    let mut out = Vec::new();
+    loop {
+        let mut best: Option<(i64, usize)> = None;
+        for (k, it) in its.iter_mut().enumerate() {
+            if let Some(&(t, _)) = it.peek() {
+                if best.is_none_or(|(bt, _)| t < bt) {
+                    best = Some((t, k));
+                }
+            }
+        }
+        let Some((_, k)) = best else { break };
+        if let Some((_, e)) = its[k].next() {
+            out.push(e);
+        }
+    }
+    out
+}
+
+fn build(
+    src: &SessionSource,
+    opts: &IngestOptions,
+    diag: &mut Diagnostics,
+    name: &str,
+    parts: Parts,
+    subs: Vec<(String, Parts)>,
+) -> Option<Session> {
+    let session_id = parts.session_id.clone();
+    let project = parts.directories.first().cloned();
+    let main = convert(parts, name, diag, None);
+    let mut source_files = vec![name.to_string()];
+    let mut subagents = Vec::new();
+    let mut seqs = vec![main.events];
+    let mut calls = main.calls;
+    let mut version = main.version;
+    let mut paths = main.paths;
+    let mut ignored = main.ignored;
+    for (sname, sp) in subs {
+        let id = sp.session_id.clone().unwrap_or_else(|| {
+            std::path::Path::new(&sname)
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        });
+        let c = convert(sp, &sname, diag, Some(&id));
+        seqs.push(c.events);
+        calls.extend(c.calls);
+        version = version.or(c.version);
+        paths.extend(c.paths);
+        for (k, v) in c.ignored {
+            *ignored.entry(k).or_default() += v;
+        }
+        source_files.push(sname);
+        subagents.push(SubagentInfo {
+            id,
+            agent_type: None,
+            layout: "nested".into(),
+            is_compaction: false,
+        });
+    }
+    let events = merge_by_time(seqs);
     if events.is_empty() {
         diag.warn(name, None, "empty-session", "no messages in this session");
         return None;
@@ -514,21 +624,20 @@ fn build(
         diag.ignore(k, *v);
     }
     diag.sessions += 1;
-    let project = parts.directories.first().cloned();
     Some(Session {
-        id: parts.session_id.unwrap_or_else(|| src.id.clone()),
+        id: session_id.unwrap_or_else(|| src.id.clone()),
         agent: AgentInfo {
             name: "gemini-cli".into(),
             version,
         },
-        source_files: vec![name.to_string()],
+        source_files,
         project,
         git_branch: None,
         user: common::user_key(opts, paths.iter().map(String::as_str)),
         entrypoint: None,
         events,
         model_calls: calls,
-        subagents: Vec::new(),
+        subagents,
         pr_links: Vec::new(),
         compactions: 0,
         ignored_records: ignored,

@@ -249,3 +249,127 @@ fn missing_file_is_a_skip() {
     assert!(s.is_none());
     assert_eq!(d.skipped.get("unreadable-file"), Some(&1));
 }
+
+fn write(dir: &std::path::Path, rel: &str, text: &str) -> PathBuf {
+    let p = dir.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn read_dir_sessions(dir: &std::path::Path) -> (Vec<SessionSource>, Vec<Session>, Diagnostics) {
+    let mut d = Diagnostics::default();
+    let srcs = discover(&[dir.to_path_buf()], &mut d);
+    let sessions = srcs
+        .iter()
+        .filter_map(|s| read_session(s, &opts(), &mut d))
+        .collect();
+    (srcs, sessions, d)
+}
+
+/// Resuming a legacy `.json` session, the CLI copies it into `<same name>.jsonl` and goes on
+/// there, leaving the `.json` behind: one session, read from the `.jsonl`.
+#[test]
+fn a_session_migrated_to_jsonl_is_read_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let u1 = r#"{"id":"u1","timestamp":"2026-01-12T09:00:01.000Z","type":"user","content":[{"text":"first"}]}"#;
+    let g1 = r#"{"id":"g1","timestamp":"2026-01-12T09:00:02.000Z","type":"gemini","content":"ok","tokens":{"input":5,"output":1,"cached":0,"total":6}}"#;
+    write(
+        dir.path(),
+        "chats/session-2026-01-12T09-00-aaaa1111.json",
+        &format!(
+            "{{\n  \"sessionId\": \"aaaa1111-0000-0000-0000-000000000000\",\n  \"projectHash\": \"ff\",\n  \"messages\": [\n    {u1},\n    {g1}\n  ]\n}}\n"
+        ),
+    );
+    write(
+        dir.path(),
+        "chats/session-2026-01-12T09-00-aaaa1111.jsonl",
+        &format!(
+            "{{\"sessionId\":\"aaaa1111-0000-0000-0000-000000000000\",\"projectHash\":\"ff\"}}\n{u1}\n{g1}\n\
+             {{\"id\":\"u2\",\"timestamp\":\"2026-01-13T09:00:01.000Z\",\"type\":\"user\",\"content\":[{{\"text\":\"second\"}}]}}\n"
+        ),
+    );
+    let (srcs, sessions, d) = read_dir_sessions(dir.path());
+    assert_eq!(srcs.len(), 1);
+    assert!(srcs[0].files[0].path.to_string_lossy().ends_with(".jsonl"));
+    assert_eq!(d.ignored.get("gemini-json-superseded-by-jsonl"), Some(&1));
+    let prompts: Vec<&str> = sessions[0].human_turns().map(|h| h.text.as_str()).collect();
+    assert_eq!(prompts, ["first", "second"]);
+    assert_eq!(sessions[0].model_calls.len(), 1);
+}
+
+/// Newer CLIs record a subagent's conversation in `chats/<parent session id>/<id>.jsonl`
+/// (`kind: subagent`): its work is the parent session's, as Claude Code's subagents are.
+#[test]
+fn subagent_sessions_are_folded_into_their_parent() {
+    let dir = tempfile::tempdir().unwrap();
+    let parent = "bbbb2222-0000-0000-0000-000000000000";
+    write(
+        dir.path(),
+        "chats/session-2026-01-12T09-00-bbbb2222.jsonl",
+        &format!(
+            "{{\"sessionId\":\"{parent}\",\"projectHash\":\"ff\",\"kind\":\"main\"}}\n\
+             {{\"id\":\"u1\",\"timestamp\":\"2026-01-12T09:00:01.000Z\",\"type\":\"user\",\"content\":[{{\"text\":\"how does auth work?\"}}]}}\n\
+             {{\"id\":\"g1\",\"timestamp\":\"2026-01-12T09:00:02.000Z\",\"type\":\"gemini\",\"content\":\"\",\"tokens\":{{\"input\":10,\"output\":2,\"cached\":0,\"total\":12}},\"toolCalls\":[{{\"id\":\"c1\",\"name\":\"codebase_investigator\",\"args\":{{\"objective\":\"auth\"}},\"status\":\"success\"}}]}}\n\
+             {{\"id\":\"g2\",\"timestamp\":\"2026-01-12T09:00:09.000Z\",\"type\":\"gemini\",\"content\":\"It uses tokens.\",\"tokens\":{{\"input\":20,\"output\":4,\"cached\":0,\"total\":24}}}}\n"
+        ),
+    );
+    write(
+        dir.path(),
+        &format!("chats/{parent}/inv-1.jsonl"),
+        "{\"sessionId\":\"inv-1\",\"projectHash\":\"ff\",\"kind\":\"subagent\",\"directories\":[\"/home/carol/app\"]}\n\
+         {\"id\":\"s1\",\"timestamp\":\"2026-01-12T09:00:03.000Z\",\"type\":\"user\",\"content\":[{\"text\":\"Investigate auth\"}]}\n\
+         {\"id\":\"s2\",\"timestamp\":\"2026-01-12T09:00:04.000Z\",\"type\":\"gemini\",\"content\":\"Reading.\",\"tokens\":{\"input\":7,\"output\":1,\"cached\":0,\"total\":8},\"toolCalls\":[{\"id\":\"c2\",\"name\":\"read_file\",\"args\":{\"absolute_path\":\"/home/carol/app/auth.py\"},\"status\":\"success\"}]}\n",
+    );
+    // A subagent whose parent is not there stays a session of its own.
+    write(
+        dir.path(),
+        "chats/cccc3333-0000-0000-0000-000000000000/inv-2.jsonl",
+        "{\"sessionId\":\"inv-2\",\"projectHash\":\"ff\",\"kind\":\"subagent\"}\n\
+         {\"id\":\"s1\",\"timestamp\":\"2026-01-12T10:00:03.000Z\",\"type\":\"user\",\"content\":[{\"text\":\"Look\"}]}\n",
+    );
+    let (srcs, sessions, d) = read_dir_sessions(dir.path());
+    assert!(d.skipped.is_empty(), "{:?}", d.warnings);
+    assert_eq!(srcs.len(), 2);
+    let s = sessions.iter().find(|s| s.id == parent).expect("parent");
+    assert_eq!(s.source_files.len(), 2);
+    assert_eq!(s.human_turns().count(), 1);
+    assert!(s.is_interactive());
+    let acts: Vec<(&str, Option<&str>)> = s
+        .actions()
+        .map(|a| (a.tool.as_str(), a.subagent.as_deref()))
+        .collect();
+    assert_eq!(
+        acts,
+        [
+            ("codebase_investigator", None),
+            ("read_file", Some("inv-1"))
+        ]
+    );
+    assert_eq!(s.subagents.len(), 1);
+    assert_eq!(s.subagents[0].id, "inv-1");
+    assert_eq!(s.model_calls.len(), 3);
+    assert_eq!(
+        s.model_calls
+            .iter()
+            .filter(|c| c.subagent.as_deref() == Some("inv-1"))
+            .count(),
+        1
+    );
+    // In time order: the subagent's work comes before the parent's answer.
+    let last_text = s
+        .events
+        .iter()
+        .rposition(|e| matches!(e, Event::AssistantText(t) if t.text == "It uses tokens."))
+        .unwrap();
+    let sub_read = s
+        .events
+        .iter()
+        .position(|e| matches!(e, Event::Action(a) if a.tool == "read_file"))
+        .unwrap();
+    assert!(sub_read < last_text);
+    // The subagent's instructions are not the person's prompt; its paths name the person.
+    assert_eq!(s.user, agentstat_ingest::user_key(b"test", "carol"));
+    let orphan = sessions.iter().find(|s| s.id == "inv-2").expect("orphan");
+    assert_eq!(orphan.human_turns().count(), 0);
+}
