@@ -110,12 +110,13 @@ fn agree_on_extracted_facets_and_an_edited_copy() {
     assert_eq!(v["join"]["only_a"]["value"], 1.0);
     assert_eq!(v["join"]["only_b"]["value"], 1.0);
 
-    // Work mode: every classified session of A is in B; one of them changed.
-    let compared = if both < classified {
-        classified - 1
-    } else {
-        classified
-    };
+    // The fixtures hold a non-interactive (unclassified) session: that is the one B lacks, so
+    // every classified session of A is in B, and one of them changed its work mode.
+    assert!(
+        classified < n_a,
+        "the fixtures have an unclassified session"
+    );
+    let compared = classified;
     let wm = label(&v, "work_mode");
     assert_eq!(wm["compared"]["value"], compared as f64, "{wm}");
     let agreement = wm["agreement"]["value"].as_f64().unwrap();
