@@ -43,6 +43,9 @@ const TOOL_ERRORS: &[&str] = &[
     "No replacement was performed",
     "Invalid `view_range`",
     ": command not found",
+    // `str_replace_editor`'s refusals.
+    "Cannot overwrite files using command `create`",
+    "Please provide a valid path",
 ];
 
 #[derive(Deserialize)]
@@ -180,7 +183,23 @@ pub fn read_session(
         };
         // A function-calling `bash` runs its command; otherwise the command's first word.
         let kind_word = if tool == "bash" { "bash" } else { first };
-        let kind = tool_kind(kind_word);
+        // `str_replace_editor COMMAND PATH …` (1.x's default editing tool): the command,
+        // from the structured call or the action's second word, decides what it did.
+        let editor = (tool == "str_replace_editor" || first == "str_replace_editor")
+            .then(|| {
+                args.get("command")
+                    .and_then(Value::as_str)
+                    .or_else(|| action.split_whitespace().nth(1))
+                    .map(str::to_string)
+            })
+            .flatten();
+        let kind = match editor.as_deref() {
+            Some("view") => ActionKind::Read,
+            Some("create") => ActionKind::Write,
+            Some("str_replace" | "insert" | "undo_edit") => ActionKind::Edit,
+            Some(_) => ActionKind::Other,
+            None => tool_kind(kind_word),
+        };
         let observation = step
             .get("observation")
             .and_then(Value::as_str)
@@ -190,11 +209,19 @@ pub fn read_session(
         } else {
             ResultStatus::Ok
         };
-        let lines = edit_lines(kind_word, action, &args);
+        let lines = match editor.as_deref() {
+            Some(c) => editor_lines(c, &args),
+            None => edit_lines(kind_word, action, &args),
+        };
         let mut input = json!({ "command": action });
         if let Value::Object(m) = &args {
             for (k, v) in m {
                 input[k] = v.clone();
+            }
+        }
+        if editor.is_some() && input.get("path").is_none() {
+            if let Some(p) = action.split_whitespace().nth(2) {
+                input["path"] = json!(p);
             }
         }
         if let Some(p) = edited_path(kind_word, action, &args, &step) {
@@ -317,6 +344,25 @@ fn edited_path(kind_word: &str, action: &str, args: &Value, step: &Value) -> Opt
                     .map(str::to_string)
             })
             .filter(|p| p != "n/a"),
+        _ => None,
+    }
+}
+
+/// Lines a `str_replace_editor` call changes, from its structured arguments (an action string
+/// alone does not say reliably where a quoted argument ends): `create` adds `file_text`,
+/// `str_replace` is a diff of `old_str` and `new_str`, `insert` adds `new_str`.
+fn editor_lines(command: &str, args: &Value) -> Option<LineDelta> {
+    let arg = |k: &str| args.get(k).and_then(Value::as_str);
+    match command {
+        "create" => arg("file_text").map(|t| LineDelta {
+            added: t.lines().count() as u64,
+            removed: 0,
+        }),
+        "str_replace" => Some(common::diff_texts(arg("old_str")?, arg("new_str")?)),
+        "insert" => arg("new_str").map(|t| LineDelta {
+            added: t.lines().count() as u64,
+            removed: 0,
+        }),
         _ => None,
     }
 }

@@ -97,3 +97,72 @@ fn damaged_trajectories() {
     assert!(s.is_none());
     assert_eq!(d.skipped.get("missing-trajectory"), Some(&1));
 }
+
+/// SWE-agent 1.x's default editing tool, `str_replace_editor`, does its work through a
+/// `command` argument: viewing is a read, `create` a write of `file_text`, `str_replace` and
+/// `insert` edits; none of them is a shell command.
+#[test]
+fn str_replace_editor_calls_are_reads_writes_and_edits() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("editor.traj");
+    let call = |args: &str| {
+        format!(
+            r#"{{"role": "assistant", "content": "", "tool_calls": [{{"function": {{"name": "str_replace_editor", "arguments": {}}}}}]}}"#,
+            serde_json::to_string(args).unwrap()
+        )
+    };
+    let step = |action: &str, obs: &str| {
+        format!(
+            r#"{{"action": {}, "observation": {}, "response": "r", "thought": "", "state": {{"working_dir": "/testbed"}}}}"#,
+            serde_json::to_string(action).unwrap(),
+            serde_json::to_string(obs).unwrap()
+        )
+    };
+    let text = format!(
+        r#"{{"trajectory": [{}, {}, {}, {}, {}], "history": [{{"role": "user", "content": "Task"}}, {}, {}, {}, {}, {}], "info": {{"model_stats": {{"api_calls": 5}}}}}}"#,
+        step("str_replace_editor view /testbed/m.py", "1 a = 1"),
+        step("str_replace_editor create /testbed/t.py --file_text 'x\ny\n'", "File created successfully at: /testbed/t.py"),
+        step("str_replace_editor str_replace /testbed/m.py --old_str 'a = 1' --new_str 'a = 2\nb = 3'", "The file /testbed/m.py has been edited."),
+        step("str_replace_editor insert /testbed/m.py --insert_line 1 --new_str 'c = 4'", "The file /testbed/m.py has been edited."),
+        step("str_replace_editor str_replace /testbed/m.py --old_str 'zzz' --new_str 'q'", "No replacement was performed, old_str `zzz` did not appear verbatim in /testbed/m.py."),
+        call(r#"{"command": "view", "path": "/testbed/m.py"}"#),
+        call(r#"{"command": "create", "path": "/testbed/t.py", "file_text": "x\ny\n"}"#),
+        call(r#"{"command": "str_replace", "path": "/testbed/m.py", "old_str": "a = 1", "new_str": "a = 2\nb = 3"}"#),
+        call(r#"{"command": "insert", "path": "/testbed/m.py", "insert_line": 1, "new_str": "c = 4"}"#),
+        call(r#"{"command": "str_replace", "path": "/testbed/m.py", "old_str": "zzz", "new_str": "q"}"#),
+    );
+    std::fs::write(&p, text).unwrap();
+    let mut d = Diagnostics::default();
+    let srcs = discover(&[p], &mut d);
+    let opts = IngestOptions {
+        user_label: None,
+        salt: b"test".to_vec(),
+    };
+    let s = read_session(&srcs[0], &opts, &mut d).expect("session");
+    assert!(d.skipped.is_empty(), "{:?}", d.warnings);
+    let got: Vec<(ActionKind, ResultStatus, Option<(u64, u64)>)> = s
+        .actions()
+        .map(|a| {
+            (
+                a.kind,
+                a.result.status,
+                a.result.lines.map(|l| (l.added, l.removed)),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (ActionKind::Read, ResultStatus::Ok, None),
+            (ActionKind::Write, ResultStatus::Ok, Some((2, 0))),
+            (ActionKind::Edit, ResultStatus::Ok, Some((2, 1))),
+            (ActionKind::Edit, ResultStatus::Ok, Some((1, 0))),
+            (ActionKind::Edit, ResultStatus::Error, Some((1, 1))),
+        ]
+    );
+    assert!(s.actions().all(|a| a.tool == "str_replace_editor"));
+    assert_eq!(
+        s.actions().nth(2).unwrap().file_path().as_deref(),
+        Some("/testbed/m.py")
+    );
+}
