@@ -9,7 +9,9 @@
 
 use super::CmdResult;
 use agentstat_stats::agreement::{agree, Agreement, LabelAgreement, LabelKind};
-use agentstat_stats::privacy::{decide_mode, Threshold, DEFAULT_MIN_USERS};
+use agentstat_stats::privacy::{
+    decide_mode, keys_phrase, ModeDecision, Threshold, DEFAULT_MIN_USERS,
+};
 use agentstat_stats::results::Cell;
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -66,7 +68,7 @@ pub fn run(args: Args) -> CmdResult {
     let text = if args.json {
         serde_json::to_string_pretty(&r)? + "\n"
     } else {
-        render_text(&r, &args, mode.user_keys)
+        render_text(&r, &args, &mode)
     };
     write_stdout(&text)?;
     Ok(ExitCode::SUCCESS)
@@ -156,7 +158,7 @@ fn table(out: &mut String, rows: &[Vec<String>]) {
 }
 
 /// The document as readable tables.
-pub fn render_text(r: &Agreement, args: &Args, user_keys: usize) -> String {
+pub fn render_text(r: &Agreement, args: &Args, mode: &ModeDecision) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "{}", r.generated_by);
     let _ = writeln!(s, "A: {}", args.a.display());
@@ -168,10 +170,11 @@ pub fn render_text(r: &Agreement, args: &Args, user_keys: usize) -> String {
         count(&r.join.only_a),
         count(&r.join.only_b)
     );
-    if r.privacy.personal_mode && user_keys > 1 {
+    if r.privacy.personal_mode && mode.by_request {
         let _ = writeln!(
             s,
-            "Thresholds off at your request ({user_keys} user keys): nothing is suppressed."
+            "Thresholds off at your request ({}): nothing is suppressed.",
+            keys_phrase(mode.user_keys, mode.unidentified)
         );
     } else if r.privacy.personal_mode {
         let _ = writeln!(
@@ -181,7 +184,9 @@ pub fn render_text(r: &Agreement, args: &Args, user_keys: usize) -> String {
     } else {
         let _ = writeln!(
             s,
-            "Privacy: numbers resting on fewer than {} distinct people are suppressed ({} suppressed).",
+            "Privacy: numbers resting on fewer than {} distinct people are suppressed, zero counts \
+             (no one) included, and so are numbers that would let one be recovered ({} \
+             suppressed).",
             r.privacy.min_users, r.privacy.suppressed_cells
         );
     }
