@@ -607,3 +607,81 @@ fn suppression_with_k_above_one() {
     let json = serde_json::to_string(&r).unwrap();
     assert!(!json.contains("NaN"));
 }
+
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// (user, A's work mode, B's work mode or None = errored in B)
+    fn arb_rows() -> impl Strategy<Value = Vec<(u8, u8, Option<u8>)>> {
+        proptest::collection::vec(
+            (0u8..7, 0u8..4, proptest::option::weighted(0.9, 0u8..4)),
+            0..60,
+        )
+    }
+
+    fn files(rows: &[(u8, u8, Option<u8>)]) -> (Vec<Facet>, Vec<Facet>) {
+        let mut a = Vec::new();
+        let mut b = Vec::new();
+        for (i, &(u, x, y)) in rows.iter().enumerate() {
+            let s = format!("s{i}");
+            let user = format!("u{u}");
+            a.push(facet(&s, &user, |l| {
+                l.work_mode.value = Some(WorkMode::ALL[x as usize]);
+            }));
+            b.push(facet(&s, &user, |l| match y {
+                Some(y) => l.work_mode.value = Some(WorkMode::ALL[y as usize]),
+                None => l.work_mode = Label::failed("invalid answer twice", prov()),
+            }));
+        }
+        (a, b)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(96))]
+        /// Whatever the data: no published number rests on fewer than k people, and none of
+        /// the simple subtractions recovers a hidden count (total − published cells, the
+        /// diagonal from the agreement rate, excluded from both − compared).
+        #[test]
+        fn nothing_below_k_and_no_lone_hidden_count(rows in arb_rows(), k in 2u32..5) {
+            let (a, b) = files(&rows);
+            let r = agree(&a, &b, &Threshold::new(k));
+            let t = agree(&a, &b, &Threshold::personal());
+            let wm = label(&r, "work_mode");
+            let tw = label(&t, "work_mode");
+            let mut cells = vec![r.join.both, wm.compared, wm.excluded];
+            cells.extend([wm.agreement, wm.kappa].into_iter().flatten());
+            cells.extend(wm.confusion.iter().flatten().copied());
+            for c in &cells {
+                prop_assert!(c.suppressed || c.n_users >= u64::from(k), "{:?}", c);
+                if c.suppressed {
+                    prop_assert!(c.value.is_none() && c.n_users == 0);
+                }
+            }
+            let truth = |x: &str, y: &str| {
+                (tw.categories.iter().any(|c| c == x) && tw.categories.iter().any(|c| c == y))
+                    .then(|| at(tw, x, y).value.unwrap())
+                    .unwrap_or(0.0)
+            };
+            let (mut hidden, mut hidden_diag, mut hidden_off) = (0, 0, 0);
+            for x in &wm.categories {
+                for y in &wm.categories {
+                    if at(wm, x, y).suppressed && truth(x, y) > 0.0 {
+                        hidden += 1;
+                        if x == y { hidden_diag += 1 } else { hidden_off += 1 }
+                    }
+                }
+            }
+            if !wm.compared.suppressed {
+                prop_assert!(hidden != 1, "a lone hidden cell under a published total");
+                if wm.agreement.is_some_and(|c| !c.suppressed) {
+                    prop_assert!(hidden_diag != 1 && hidden_off != 1);
+                }
+            }
+            let excluded_true = tw.excluded.value.unwrap();
+            if wm.excluded.suppressed && excluded_true > 0.0 {
+                prop_assert!(r.join.both.suppressed || wm.compared.suppressed);
+            }
+        }
+    }
+}
