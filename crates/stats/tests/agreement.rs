@@ -659,9 +659,11 @@ mod props {
                 }
             }
             let truth = |x: &str, y: &str| {
-                (tw.categories.iter().any(|c| c == x) && tw.categories.iter().any(|c| c == y))
-                    .then(|| at(tw, x, y).value.unwrap())
-                    .unwrap_or(0.0)
+                if tw.categories.iter().any(|c| c == x) && tw.categories.iter().any(|c| c == y) {
+                    at(tw, x, y).value.unwrap()
+                } else {
+                    0.0
+                }
             };
             let (mut hidden, mut hidden_diag, mut hidden_off) = (0, 0, 0);
             for x in &wm.categories {
