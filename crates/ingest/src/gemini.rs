@@ -23,7 +23,7 @@ use agentstat_session::{
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Normalized kind of a Gemini CLI tool name (built-in tools across versions).
 pub fn tool_kind(name: &str) -> ActionKind {
@@ -69,6 +69,9 @@ struct Parts {
     messages: Vec<(Value, u64)>,
     /// Message id → index in `messages`.
     index: HashMap<String, usize>,
+    /// Ids of messages that first appeared in a history sync (`$set.messages`): turns the CLI
+    /// put in the model's context (bootstrapped environment, compression summary), not typed.
+    synthetic: HashSet<String>,
     ignored: BTreeMap<String, u64>,
 }
 
@@ -91,6 +94,8 @@ impl Parts {
     fn message(&mut self, v: Value, line: u64) {
         let id = v.get("id").and_then(Value::as_str).map(str::to_string);
         if let Some(id) = id {
+            // Recorded as a message of its own: a real turn, whatever a sync said before.
+            self.synthetic.remove(&id);
             if let Some(&i) = self.index.get(&id) {
                 self.messages[i] = (v, line);
                 *self.ignored.entry("message-update".into()).or_default() += 1;
@@ -101,11 +106,24 @@ impl Parts {
         self.messages.push((v, line));
     }
 
-    fn set_all(&mut self, ms: Vec<(Value, u64)>) {
-        self.messages.clear();
-        self.index.clear();
-        for (m, line) in ms {
-            self.message(m, line);
+    /// A history sync (`updateMessagesFromHistory`): the model's context as the CLI now holds
+    /// it. Known turns are updated in place (e.g. masked tool output); new ones are the CLI's
+    /// own (marked synthetic); turns left out (compressed away) still happened and are kept.
+    fn sync(&mut self, ms: &[Value], line: u64) {
+        *self.ignored.entry("history-sync".into()).or_default() += 1;
+        for m in ms {
+            match m.get("id").and_then(Value::as_str) {
+                Some(id) if self.index.contains_key(id) => {
+                    let i = self.index[id];
+                    self.messages[i].0 = m.clone();
+                }
+                Some(id) => {
+                    self.synthetic.insert(id.to_string());
+                    self.index.insert(id.to_string(), self.messages.len());
+                    self.messages.push((m.clone(), line));
+                }
+                None => self.messages.push((m.clone(), line)),
+            }
         }
     }
 
@@ -208,8 +226,7 @@ fn read_jsonl(buf: &[u8], name: &str, parts: &mut Parts, diag: &mut Diagnostics)
                 parts.rewind(id);
             } else if let Some(set) = v.get("$set") {
                 if let Some(ms) = set.get("messages").and_then(Value::as_array) {
-                    // A whole-history sync replaces the messages.
-                    parts.set_all(ms.iter().map(|m| (m.clone(), no)).collect());
+                    parts.sync(ms, no);
                 }
                 parts.meta(set);
             } else if v.get("id").and_then(Value::as_str).is_some() {
@@ -353,6 +370,18 @@ fn convert(parts: Parts, name: &str, diag: &mut Diagnostics, sub: Option<&str>) 
             .and_then(Value::as_str)
             .and_then(parse_timestamp);
         let ty = m.get("type").and_then(Value::as_str);
+        let synthetic = m
+            .get("id")
+            .and_then(Value::as_str)
+            .is_some_and(|id| parts.synthetic.contains(id));
+        if synthetic && matches!(ty, Some("user" | "gemini" | "model")) {
+            events.push(Event::System(SystemNote {
+                kind: "history_sync".into(),
+                text: text_of(m.get("content")),
+                timestamp: ts,
+            }));
+            continue;
+        }
         match ty {
             Some("user") => {
                 let shown = m.get("displayContent").filter(|v| !v.is_null());

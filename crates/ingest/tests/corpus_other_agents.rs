@@ -70,6 +70,8 @@ const EXPLAINED: &[&str] = &[
     "file-not-a-transcript:.json",
     "message-update",
     "rewound-message",
+    "history-sync",
+    "gemini-json-superseded-by-jsonl",
     "empty-user-message",
     "empty-user-turn",
     "thinking",

@@ -373,3 +373,46 @@ fn subagent_sessions_are_folded_into_their_parent() {
     let orphan = sessions.iter().find(|s| s.id == "inv-2").expect("orphan");
     assert_eq!(orphan.human_turns().count(), 0);
 }
+
+/// The CLI writes the model's context back as `{"$set": {"messages": [...]}}` when it sets the
+/// history: at start (the bootstrapped environment context and its acknowledgement) and after a
+/// compression (a summary and its acknowledgement, then the turns kept). Those new turns are
+/// the CLI's, not the person's, and the turns compressed away still happened.
+#[test]
+fn history_syncs_add_no_prompts_and_drop_no_turns() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = r#"{"id":"b1","timestamp":"2026-01-12T09:00:00.500Z","type":"user","content":[{"text":"This is the Gemini CLI. We are setting up the context for our chat. My operating system is: linux. I'm currently working in the directory: /home/dana/app"}]}"#;
+    let ack = r#"{"id":"b2","timestamp":"2026-01-12T09:00:00.600Z","type":"gemini","content":[{"text":"Got it. Thanks for the context!"}]}"#;
+    let u1 = r#"{"id":"u1","timestamp":"2026-01-12T09:00:01.000Z","type":"user","content":[{"text":"add tests"}]}"#;
+    let g1 = r#"{"id":"g1","timestamp":"2026-01-12T09:00:02.000Z","type":"gemini","content":"","tokens":{"input":10,"output":2,"cached":0,"total":12},"toolCalls":[{"id":"c1","name":"write_file","args":{"file_path":"/home/dana/app/t.py","content":"x\n"},"status":"success"}]}"#;
+    let sum = r#"{"id":"s1","timestamp":"2026-01-12T09:10:00.000Z","type":"user","content":[{"text":"<state_snapshot>tests were added</state_snapshot>"}]}"#;
+    let sack = r#"{"id":"s2","timestamp":"2026-01-12T09:10:00.100Z","type":"gemini","content":[{"text":"Got it. Thanks for the additional context!"}]}"#;
+    let u2 = r#"{"id":"u2","timestamp":"2026-01-12T09:11:00.000Z","type":"user","content":[{"text":"now run them"}]}"#;
+    write(
+        dir.path(),
+        "chats/session-2026-01-12T09-00-dddd4444.jsonl",
+        &format!(
+            "{{\"sessionId\":\"dddd4444-0000-0000-0000-000000000000\",\"projectHash\":\"ff\",\"kind\":\"main\"}}\n\
+             {{\"$set\":{{\"messages\":[{ctx},{ack}]}}}}\n{u1}\n{g1}\n\
+             {{\"$set\":{{\"messages\":[{sum},{sack}]}}}}\n{u2}\n"
+        ),
+    );
+    let (_, sessions, d) = read_dir_sessions(dir.path());
+    assert!(d.skipped.is_empty(), "{:?}", d.warnings);
+    let s = &sessions[0];
+    let prompts: Vec<&str> = s.human_turns().map(|h| h.text.as_str()).collect();
+    assert_eq!(prompts, ["add tests", "now run them"]);
+    assert_eq!(s.actions().count(), 1, "the turn compressed away is kept");
+    assert_eq!(s.model_calls.len(), 1);
+    assert_eq!(d.ignored.get("history-sync"), Some(&2));
+    let notes = s
+        .events
+        .iter()
+        .filter(|e| matches!(e, Event::System(n) if n.kind == "history_sync"))
+        .count();
+    assert_eq!(notes, 4);
+    assert!(!s
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::AssistantText(t) if t.text.starts_with("Got it."))));
+}

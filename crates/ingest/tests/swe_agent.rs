@@ -140,7 +140,8 @@ fn str_replace_editor_calls_are_reads_writes_and_edits() {
     };
     let s = read_session(&srcs[0], &opts, &mut d).expect("session");
     assert!(d.skipped.is_empty(), "{:?}", d.warnings);
-    let got: Vec<(ActionKind, ResultStatus, Option<(u64, u64)>)> = s
+    type Row = (ActionKind, ResultStatus, Option<(u64, u64)>);
+    let got: Vec<Row> = s
         .actions()
         .map(|a| {
             (
