@@ -243,6 +243,21 @@ fn aider_corpus() {
         at("2024-08-09T17:18:01Z"),
         (2, 6, 7, 4, 1, 0, 0),
     );
+    // Reply headings (`#### ` without aider's end-of-line mark), two inside a SEARCH block.
+    check(
+        "aider",
+        "2024-08-11 09:54:57",
+        at("2024-08-11T09:54:57Z"),
+        (3, 9, 28, 5, 3, 0, 0),
+    );
+    // The history's prompts: `/help` questions once, reply headings none.
+    let history_prompts: u32 = r
+        .sessions
+        .iter()
+        .filter(|(n, _)| n == "aider-ai-aider-chat-history.md")
+        .map(|(_, s)| agentstat_telemetry::measure(s).human_turns)
+        .sum();
+    assert_eq!(history_prompts, 900);
     let s = at("2024-08-09T17:18:01Z");
     assert_eq!(agentstat_telemetry::measure(s).git_commits, 4);
     assert_eq!(s.entrypoint.as_deref(), Some("cli"));
