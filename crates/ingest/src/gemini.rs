@@ -11,7 +11,7 @@
 //! the content was expanded), `gemini` (text, `toolCalls` with their results and `status`,
 //! `tokens`, `model`, `thoughts`), `info` / `error` / `warning` (CLI notes). See docs/FORMATS.md.
 
-use crate::common::{self, json_error, line_of};
+use crate::common::{self, json_error, Lines};
 use crate::diag::Diagnostics;
 use crate::discover::SessionSource;
 use crate::reader::parse_line;
@@ -175,8 +175,9 @@ fn read_parts(src: &SessionSource, i: usize, diag: &mut Diagnostics) -> Option<(
                 parts.kind = doc.kind;
                 match doc.messages {
                     Some(ms) => {
+                        let mut lines_at = Lines::new(&buf);
                         for raw in ms {
-                            let line = line_of(&buf, raw.get());
+                            let line = lines_at.of(raw.get());
                             match serde_json::from_str::<Value>(raw.get()) {
                                 Ok(v) => parts.message(v, line),
                                 Err(e) => {

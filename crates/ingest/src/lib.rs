@@ -115,14 +115,40 @@ pub(crate) mod common {
         memchr::memchr_iter(b'\n', &buf[..offset.min(buf.len())]).count() as u64 + 1
     }
 
-    /// 1-based line where `part` (a slice of `buf`, e.g. a `RawValue`) starts.
-    pub fn line_of(buf: &[u8], part: &str) -> u64 {
-        let start = buf.as_ptr() as usize;
-        let p = part.as_ptr() as usize;
-        if p >= start && p <= start + buf.len() {
-            line_at(buf, p - start)
-        } else {
-            0
+    /// Lines of parts of one buffer (e.g. the `RawValue`s of a JSON list) met in order: each is
+    /// counted on from the last, so a document's parts cost one pass over it (counting from the
+    /// top for every part would be quadratic in the document's size).
+    pub struct Lines<'a> {
+        buf: &'a [u8],
+        at: usize,
+        line: u64,
+    }
+
+    impl<'a> Lines<'a> {
+        pub fn new(buf: &'a [u8]) -> Self {
+            Lines {
+                buf,
+                at: 0,
+                line: 1,
+            }
+        }
+
+        /// 1-based line where `part` (a slice of the buffer) starts; 0 when it is not one.
+        pub fn of(&mut self, part: &str) -> u64 {
+            let start = self.buf.as_ptr() as usize;
+            let p = part.as_ptr() as usize;
+            if p < start || p > start + self.buf.len() {
+                return 0;
+            }
+            let off = p - start;
+            if off < self.at {
+                // Out of order: count again from the start.
+                self.at = 0;
+                self.line = 1;
+            }
+            self.line += memchr::memchr_iter(b'\n', &self.buf[self.at..off]).count() as u64;
+            self.at = off;
+            self.line
         }
     }
 

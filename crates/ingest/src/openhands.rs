@@ -8,7 +8,7 @@
 //! task, kept as `task` notes, so the session has no human turns and is non-interactive
 //! (docs/FORMATS.md says why and what that misses).
 
-use crate::common::{self, json_error, line_of};
+use crate::common::{self, json_error, Lines};
 use crate::diag::Diagnostics;
 use crate::discover::SessionSource;
 use crate::IngestOptions;
@@ -70,8 +70,9 @@ pub fn read_session(
     let mut by_id: HashMap<i64, usize> = HashMap::new();
     let mut paths: Vec<String> = Vec::new();
     let mut compactions = 0;
+    let mut lines_at = Lines::new(&buf);
     for raw in raws {
-        let line = line_of(&buf, raw.get());
+        let line = lines_at.of(raw.get());
         let e: Value = match serde_json::from_str(raw.get()) {
             Ok(v) => v,
             Err(err) => {

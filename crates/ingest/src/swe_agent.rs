@@ -8,7 +8,7 @@
 //! `task` note, so sessions have no human turns and are non-interactive. No timestamps are
 //! recorded. See docs/FORMATS.md.
 
-use crate::common::{self, json_error, line_of};
+use crate::common::{self, json_error, Lines};
 use crate::diag::Diagnostics;
 use crate::discover::SessionSource;
 use crate::IngestOptions;
@@ -127,8 +127,9 @@ pub fn read_session(
         .map(str::to_string);
     let mut project: Option<String> = None;
     let mut responses = 0u64;
+    let mut lines_at = Lines::new(&buf);
     for (i, raw) in steps.iter().enumerate() {
-        let line = line_of(&buf, raw.get());
+        let line = lines_at.of(raw.get());
         let step: Value = match serde_json::from_str(raw.get()) {
             Ok(v) => v,
             Err(e) => {
