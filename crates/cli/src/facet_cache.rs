@@ -290,15 +290,11 @@ pub fn build_facet(session: &Session, options: &ExtractOptions) -> (Facet, bool,
         }
         _ => None,
     };
-    // Mirrors ingest's identity rule: without `--user` or a home directory in the working
-    // directory the key is the fallback `unknown`, which may be several people.
+    // Without `--user`, an adapter that found no home directory in the paths its format records
+    // keys the person as the fallback `unknown`, which may be several people.
     let mut telemetry = telemetry;
     telemetry.user_unknown = options.ingest.user_label.is_none()
-        && session
-            .project
-            .as_deref()
-            .and_then(agentstat_ingest::identity_from_cwd)
-            .is_none();
+        && session.user == agentstat_ingest::user_key(&options.ingest.salt, "unknown");
     let facet = Facet {
         session_key: session_key(&options.ingest.salt, &session.id),
         user_key: session.user.0.clone(),
@@ -706,6 +702,51 @@ mod tests {
 
     /// A run marks the entries it reads as used and evicts (once a day) entries nobody used for
     /// longer than the maximum age; what it just used stays.
+    #[test]
+    fn the_person_is_unknown_only_when_the_adapter_found_no_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("p");
+        std::fs::create_dir_all(&data).unwrap();
+        // A Claude Code session whose cwd names no home directory.
+        let id = "44444444-4444-4444-4444-444444444444";
+        std::fs::write(
+            data.join(format!("{id}.jsonl")),
+            transcript(id, "bump the version").replace("/home/alice/proj", "/srv/build"),
+        )
+        .unwrap();
+        // A Gemini CLI session: no cwd at all, but its tool paths name /home/alice.
+        let gemini = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../ingest/tests/fixtures/gemini/session-legacy.json"
+        );
+        std::fs::copy(gemini, data.join("session-legacy.json")).unwrap();
+        let opts = ExtractOptions {
+            backend: None,
+            ingest: IngestOptions {
+                user_label: None,
+                salt: b"s".to_vec(),
+            },
+            cache_dir: None,
+        };
+        let (facets, _) = extract_facets(std::slice::from_ref(&data), &opts, None);
+        let unknown: std::collections::BTreeMap<&str, bool> = facets
+            .iter()
+            .map(|f| (f.agent.as_str(), f.telemetry.user_unknown))
+            .collect();
+        assert_eq!(unknown.get("claude-code"), Some(&true), "{unknown:?}");
+        assert_eq!(unknown.get("gemini-cli"), Some(&false), "{unknown:?}");
+        // Named with --user, nobody is unknown.
+        let named = ExtractOptions {
+            ingest: IngestOptions {
+                user_label: Some("alice".into()),
+                salt: b"s".to_vec(),
+            },
+            ..opts
+        };
+        let (facets, _) = extract_facets(std::slice::from_ref(&data), &named, None);
+        assert!(facets.iter().all(|f| !f.telemetry.user_unknown));
+    }
+
     #[test]
     fn runs_mark_hits_used_and_evict_entries_unused_for_too_long() {
         use std::time::{Duration, SystemTime};
