@@ -585,14 +585,6 @@ fn is_rejection(text: &str) -> bool {
     })
 }
 
-fn count_text_lines(s: &str) -> u64 {
-    if s.is_empty() {
-        0
-    } else {
-        s.lines().count() as u64
-    }
-}
-
 /// One record turned into what the session needs, owned; ordered later. Uuids are kept as
 /// 64-bit hashes: only equality matters for the graph, and hashes need no allocation.
 struct Node {
@@ -1116,7 +1108,11 @@ impl Builder {
         }
         if tur.ty.s() == Some("create") && lines.is_none_or(|d| d.added == 0 && d.removed == 0) {
             lines = Some(LineDelta {
-                added: tur.content.s().map(count_text_lines).unwrap_or(0),
+                added: tur
+                    .content
+                    .s()
+                    .map(agentstat_session::lines::count_lines)
+                    .unwrap_or(0),
                 removed: 0,
             });
         }

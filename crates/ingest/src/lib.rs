@@ -249,43 +249,4 @@ pub(crate) mod common {
         };
         Some((count(o)?, count(n)?))
     }
-
-    /// Lines added and removed turning `old` into `new` (common prefix and suffix trimmed, then
-    /// a longest-common-subsequence count of the middle; middles too large for the table count
-    /// fully). For formats that record a file's content before and after an edit.
-    pub fn diff_texts(old: &str, new: &str) -> agentstat_session::LineDelta {
-        let a: Vec<&str> = old.lines().collect();
-        let b: Vec<&str> = new.lines().collect();
-        let pre = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
-        let (a, b) = (&a[pre..], &b[pre..]);
-        let suf = a
-            .iter()
-            .rev()
-            .zip(b.iter().rev())
-            .take_while(|(x, y)| x == y)
-            .count();
-        let (a, b) = (&a[..a.len() - suf], &b[..b.len() - suf]);
-        let common = if a.is_empty() || b.is_empty() || a.len().saturating_mul(b.len()) > 4_000_000
-        {
-            0
-        } else {
-            let mut prev = vec![0usize; b.len() + 1];
-            let mut cur = vec![0usize; b.len() + 1];
-            for x in a {
-                for (j, y) in b.iter().enumerate() {
-                    cur[j + 1] = if x == y {
-                        prev[j] + 1
-                    } else {
-                        prev[j + 1].max(cur[j])
-                    };
-                }
-                std::mem::swap(&mut prev, &mut cur);
-            }
-            prev[b.len()]
-        };
-        agentstat_session::LineDelta {
-            added: (b.len() - common) as u64,
-            removed: (a.len() - common) as u64,
-        }
-    }
 }

@@ -270,8 +270,12 @@ pub fn read_session(
                 extras.get("old_content").and_then(Value::as_str),
                 extras.get("new_content").and_then(Value::as_str),
             ) {
-                (Some(o), Some(n)) if status == ResultStatus::Ok => Some(common::diff_texts(o, n)),
-                (None, Some(n)) if status == ResultStatus::Ok => Some(common::diff_texts("", n)),
+                (Some(o), Some(n)) if status == ResultStatus::Ok => {
+                    Some(agentstat_session::lines::diff_lines(o, n))
+                }
+                (None, Some(n)) if status == ResultStatus::Ok => {
+                    Some(agentstat_session::lines::diff_lines("", n))
+                }
                 _ => None,
             };
             a.result = ActionResult {

@@ -359,7 +359,10 @@ fn editor_lines(command: &str, args: &Value) -> Option<LineDelta> {
             added: t.lines().count() as u64,
             removed: 0,
         }),
-        "str_replace" => Some(common::diff_texts(arg("old_str")?, arg("new_str")?)),
+        "str_replace" => Some(agentstat_session::lines::diff_lines(
+            arg("old_str")?,
+            arg("new_str")?,
+        )),
         "insert" => arg("new_str").map(|t| LineDelta {
             added: t.lines().count() as u64,
             removed: 0,
@@ -378,7 +381,7 @@ fn edit_lines(kind_word: &str, action: &str, args: &Value) -> Option<LineDelta> 
                 args.get("search").and_then(Value::as_str),
                 args.get("replace").and_then(Value::as_str),
             ) {
-                return Some(common::diff_texts(s, r));
+                return Some(agentstat_session::lines::diff_lines(s, r));
             }
             let mut lines = action.lines();
             let head = lines.next()?;

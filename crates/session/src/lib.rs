@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 
 mod input;
+pub mod lines;
 pub use input::ToolInput;
 
 /// Milliseconds since the Unix epoch, UTC.
