@@ -87,18 +87,8 @@ pub fn run(args: Args) -> CmdResult {
     } else {
         render_text(&results)
     };
-    write_stdout(&text)?;
+    super::write_stdout(&text)?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Writes to stdout; a closed pipe (`agentstat stats … | head`) is not an error.
-fn write_stdout(text: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        r => r,
-    }
 }
 
 /// Reads and pools facets files; a session present in several files counts once.
