@@ -679,3 +679,31 @@ fn a_long_spec_with_acceptance_criteria_names_an_acceptance_test() {
     let b = B::new().human(&spec).say("On it.");
     assert!(habits(&b.s, &b.t).named_acceptance_test);
 }
+
+#[test]
+fn an_automatic_commit_is_not_a_hard_success_signal_a_chosen_one_is() {
+    // Aider commits every applied edit by itself: the commit restates the edit, it is not the
+    // rubric's "matching commit" (a decision that the work is done).
+    let prompt = "Make the retry delay in fetch.py configurable through an environment variable.";
+    let auto = B::new()
+        .human(prompt)
+        .edit("/home/u/src/app/fetch.py", 6, 2)
+        .act(
+            agentstat_session::AUTO_COMMIT_TOOL,
+            ActionKind::Shell,
+            json!({"command": "git commit -m 'fetch: configurable retry delay'"}),
+            ResultStatus::Ok,
+            "",
+            None,
+        )
+        .say("The delay now comes from FETCH_RETRY_DELAY.");
+    let l = auto.labels();
+    assert!(lvl(&l.success_signal) <= 3, "{:?}", l.success_signal);
+    let chosen = B::new()
+        .human(prompt)
+        .edit("/home/u/src/app/fetch.py", 6, 2)
+        .sh("git commit -am 'fetch: configurable retry delay'", true)
+        .say("The delay now comes from FETCH_RETRY_DELAY, committed.");
+    let l = chosen.labels();
+    assert!(lvl(&l.success_signal) >= 4, "{:?}", l.success_signal);
+}

@@ -534,7 +534,7 @@ pub fn read_session(
                             n_actions += 1;
                             events.push(Event::Action(Action {
                                 id: format!("aider-commit-{n_actions}"),
-                                tool: "auto_commit".into(),
+                                tool: agentstat_session::AUTO_COMMIT_TOOL.into(),
                                 kind: ActionKind::Shell,
                                 input: ToolInput::from(json!({
                                     "command": format!("git commit -m {}", shell_quote(msg)),

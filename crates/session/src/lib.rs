@@ -316,6 +316,12 @@ pub struct SystemNote {
     pub timestamp: Option<Millis>,
 }
 
+/// Tool name an adapter gives a commit that the agent's harness made by itself after applying an
+/// edit (Aider commits every applied edit). Telemetry counts it as a commit, since it is one; the
+/// heuristic does not read it as evidence that the work met its goal, since it only restates
+/// that the edit was applied.
+pub const AUTO_COMMIT_TOOL: &str = "auto_commit";
+
 /// Parse an RFC 3339 / ISO 8601 UTC timestamp (`2025-06-01T12:34:56.789Z`, offsets allowed)
 /// into milliseconds since the epoch. Returns `None` on anything malformed.
 pub fn parse_timestamp(s: &str) -> Option<Millis> {

@@ -1050,7 +1050,12 @@ fn action(
                         checks_since_edit.1 = true;
                     }
                 }
-                CmdCat::Commit if ok && !a.result.output.contains("nothing to commit") => {
+                // An automatic commit (Aider's, after every applied edit) restates the edit.
+                CmdCat::Commit
+                    if ok
+                        && a.tool != agentstat_session::AUTO_COMMIT_TOOL
+                        && !a.result.output.contains("nothing to commit") =>
+                {
                     f.commits_ok += 1;
                     f.commit_after_last_edit = true;
                 }
