@@ -195,6 +195,52 @@ fn edit_blocks(lines: &[&str]) -> (Vec<Edit>, Vec<usize>) {
     (out, unclosed)
 }
 
+/// aider prints `^C again to exit` for every Ctrl-C: while the model works (an interrupt) and at
+/// the input prompt, where there is nothing to interrupt (a second Ctrl-C within two seconds exits
+/// aider; pressing it to leave is the usual way out). A Ctrl-C interrupted work when the person's
+/// prompt is the last thing before it, when the model's reply comes after it (a command such as
+/// `/web` had sent a request), or when it follows a reply with no aider output in between (the
+/// reply was cut off while streaming: a finished one is followed by its token count, applied
+/// edits or the like). The others are removed and counted (`ctrl-c-at-prompt`).
+fn keep_ctrl_c_that_interrupted_work(events: &mut Vec<Event>, ignored: &mut BTreeMap<String, u64>) {
+    let is_output = |e: &Event| matches!(e, Event::System(n) if n.kind == "tool_output");
+    let mut drop = vec![false; events.len()];
+    for i in 0..events.len() {
+        if !matches!(events[i], Event::Interrupt { .. }) {
+            continue;
+        }
+        let before = events[..i]
+            .iter()
+            .rev()
+            .find(|e| !is_output(e) && !matches!(e, Event::Interrupt { .. }));
+        let after = events[i + 1..]
+            .iter()
+            .find(|e| !is_output(e) && !matches!(e, Event::Interrupt { .. }));
+        // The output block holding this `^C` line: anything printed before it?
+        let printed_before = match events.get(i + 1) {
+            Some(Event::System(n)) if n.kind == "tool_output" => n
+                .text
+                .lines()
+                .take_while(|l| !l.starts_with("^C again to exit"))
+                .any(|l| !l.trim().is_empty()),
+            _ => false,
+        };
+        let working = matches!(before, Some(Event::Human(_)))
+            || matches!(after, Some(Event::AssistantText(_)))
+            || (matches!(before, Some(Event::AssistantText(_))) && !printed_before);
+        drop[i] = !working;
+    }
+    let n = drop.iter().filter(|&&d| d).count() as u64;
+    if n > 0 {
+        *ignored.entry("ctrl-c-at-prompt".into()).or_default() += n;
+        let mut k = 0;
+        events.retain(|_| {
+            k += 1;
+            !drop[k - 1]
+        });
+    }
+}
+
 /// Read one session of an Aider history.
 pub fn read_session(
     src: &SessionSource,
@@ -567,6 +613,7 @@ pub fn read_session(
             }
         }
     }
+    keep_ctrl_c_that_interrupted_work(&mut events, &mut ignored);
     let has_content = events
         .iter()
         .any(|e| !matches!(e, Event::System(n) if n.kind == "session_start"));

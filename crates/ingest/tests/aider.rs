@@ -326,3 +326,34 @@ fn headings_in_a_reply_are_not_prompts() {
     let prompts: Vec<&str> = s[0].human_turns().map(|h| h.text.as_str()).collect();
     assert_eq!(prompts, ["explain the plan", "thanks"]);
 }
+
+#[test]
+fn ctrl_c_is_an_interrupt_only_while_the_model_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join(".aider.chat.history.md");
+    std::fs::write(
+        &p,
+        "# aider chat started at 2024-01-01 10:00:00\n\n\
+         > Aider v0.50.1  \n> Use /help <question> for help  \n>  \n>  \n> ^C again to exit  \n\n\
+         #### explain main.py  \n>  \n>  \n> ^C again to exit  \n\n\
+         It parses the arguments and\n\n\
+         #### /web https://example.com  \n> Scraping https://example.com...  \n>  \n>  \n\
+         > ^C again to exit  \n\n\
+         The page describes an example domain.\n\n\
+         > Tokens: 900 sent, 12 received.  \n>  \n>  \n> ^C again to exit  \n>  \n>  \n\
+         > ^C KeyboardInterrupt  \n",
+    )
+    .unwrap();
+    let mut d = Diagnostics::default();
+    let srcs = discover(&[p], &mut d);
+    let s = read_session(&srcs[0], &opts(), &mut d).unwrap();
+    let interrupts = s
+        .events
+        .iter()
+        .filter(|e| matches!(e, Event::Interrupt { .. }))
+        .count();
+    // During the reply to the prompt, and during the `/web` request; not at the prompt after the
+    // banner, nor after a finished reply (its token count was printed).
+    assert_eq!(interrupts, 2);
+    assert_eq!(d.ignored.get("ctrl-c-at-prompt"), Some(&2));
+}

@@ -80,6 +80,8 @@ const EXPLAINED: &[&str] = &[
     "command-echo",
     "page-text",
     "unfinished-edit-block",
+    // Aider: Ctrl-C at the input prompt (nothing to interrupt; usually leaving aider).
+    "ctrl-c-at-prompt",
     "observation:agent_state_changed",
     "observation:null",
     "action:change_agent_state",
@@ -248,7 +250,7 @@ fn aider_corpus() {
         "aider",
         "2024-08-11 09:54:57",
         at("2024-08-11T09:54:57Z"),
-        (3, 9, 28, 5, 3, 0, 0),
+        (3, 9, 28, 5, 0, 0, 0),
     );
     // The history's prompts: `/help` questions once, reply headings none.
     let history_prompts: u32 = r
