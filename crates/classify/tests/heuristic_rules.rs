@@ -707,3 +707,29 @@ fn an_automatic_commit_is_not_a_hard_success_signal_a_chosen_one_is() {
     let l = chosen.labels();
     assert!(lvl(&l.success_signal) >= 4, "{:?}", l.success_signal);
 }
+
+#[test]
+fn an_aider_session_ending_on_its_applied_edits_ends_cleanly() {
+    // Aider's model never speaks after its edits are applied and committed; a Claude Code
+    // session whose agent goes quiet after an action was cut off mid-work.
+    let build = |agent: &str| {
+        let mut b = B::new()
+            .human("Add a --verbose flag to cli.py that prints each file as it is processed.")
+            .say("Here is the change to cli.py: add the flag and print each path when it is set.")
+            .edit("/home/u/src/app/cli.py", 5, 1);
+        b.s.agent.name = agent.into();
+        b.labels()
+    };
+    let aider = build("aider");
+    let claude = build("claude-code");
+    assert!(
+        lvl(&aider.success_signal) >= 2,
+        "aider: {:?}",
+        aider.success_signal
+    );
+    assert!(
+        lvl(&claude.success_signal) <= 1,
+        "claude-code: {:?}",
+        claude.success_signal
+    );
+}

@@ -888,7 +888,10 @@ pub fn extract(s: &Session) -> Features {
         let trimmed = t.trim_end();
         f.final_is_question = trimmed.ends_with('?');
         let last_line = trimmed.rsplit('\n').next().unwrap_or("");
-        f.final_text_midwork = last_event_kind != 2
+        // Aider applies the edits of a finished reply and commits them; the model says nothing
+        // after that, so ending on those actions is its normal end, not work cut off.
+        let ends_on_applied_reply = last_event_kind == 3 && s.agent.name == "aider";
+        f.final_text_midwork = (last_event_kind != 2 && !ends_on_applied_reply)
             || (trimmed.len() < 400
                 && (last_line.starts_with("Let me")
                     || last_line.starts_with("Now let me")
