@@ -5,10 +5,11 @@
 //! which [`Format`] it is in; [`read_session`] reads one source into a `Session` with that
 //! format's adapter. Both report into a [`Diagnostics`]. Adapters: [`claude`] (Claude Code),
 //! [`gemini`] (Gemini CLI), [`specstory`] (SpecStory exports of Cursor chats), [`aider`],
-//! [`openhands`], [`swe_agent`]; what each reads is in docs/FORMATS.md.
+//! [`openhands`], [`swe_agent`], [`codex`] (OpenAI Codex CLI); what each reads is in docs/FORMATS.md.
 
 pub mod aider;
 pub mod claude;
+pub mod codex;
 pub mod diag;
 pub mod discover;
 pub mod gemini;
@@ -50,6 +51,7 @@ pub fn read_session(
         Format::Aider => aider::read_session(src, opts, diag),
         Format::OpenHands => openhands::read_session(src, opts, diag),
         Format::SweAgent => swe_agent::read_session(src, opts, diag),
+        Format::Codex => codex::read_session(src, opts, diag),
     }
 }
 
