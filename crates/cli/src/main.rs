@@ -11,7 +11,8 @@ use std::process::ExitCode;
 
 /// Measure how people work with coding agents, from the transcripts they leave behind.
 ///
-/// With no subcommand, runs `agentstat report` on ~/.claude/projects.
+/// With no subcommand, runs `agentstat report` on ~/.claude/projects, plus ~/.codex/sessions and
+/// ~/.gemini/tmp when they exist.
 #[derive(Parser)]
 #[command(name = "agentstat", version, about, long_about = None)]
 struct Cli {

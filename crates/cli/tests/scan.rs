@@ -161,3 +161,43 @@ fn files_of_other_formats_are_counted_not_silently_dropped() {
         "{text}"
     );
 }
+
+#[test]
+fn scan_with_no_paths_finds_codex_sessions_under_home() {
+    // A Codex CLI rollout (our fixture) where Codex keeps them; nothing else under HOME.
+    let home = tempfile::tempdir().unwrap();
+    let day = home.path().join(".codex/sessions/2025/10/20");
+    std::fs::create_dir_all(&day).unwrap();
+    let name = "rollout-2025-10-20T09-14-03-0199f1a2-7c3e-7d40-9b1a-3f6e2d8c4b10.jsonl";
+    std::fs::copy(
+        fixtures().join("codex/sessions/2025/10/20").join(name),
+        day.join(name),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_agentstat"))
+        .args(["scan", "--json"])
+        .env("AGENTSTAT_SALT", "scan-test-salt")
+        .env("HOME", home.path())
+        .env_remove("CLAUDE_CONFIG_DIR")
+        .env_remove("CODEX_HOME")
+        .output()
+        .expect("run agentstat");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "{stdout}");
+    let v: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+    assert_eq!(v["agent"], "codex-cli");
+    assert_eq!(v["agent_version"], "0.47.0");
+    assert_eq!(v["interactive"], true);
+    assert_eq!(v["telemetry"]["human_turns"], 2);
+    assert_eq!(v["telemetry"]["actions"], 9);
+    // No transcript text or raw names.
+    for secret in ["dana", "balance report", "cargo test", "0199f1a2"] {
+        assert!(!stdout.contains(secret), "{secret} leaked");
+    }
+}

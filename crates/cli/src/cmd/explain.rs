@@ -14,7 +14,8 @@ pub struct Args {
     /// A session id, a unique prefix of one, or the path of a transcript file.
     pub session: String,
     /// Where to look for the session (files or directories); default ~/.claude/projects
-    /// (or $CLAUDE_CONFIG_DIR/projects).
+    /// (or $CLAUDE_CONFIG_DIR/projects), plus ~/.codex/sessions (or $CODEX_HOME/sessions) and
+    /// ~/.gemini/tmp when they exist.
     pub paths: Vec<PathBuf>,
     /// Print JSON instead of text.
     #[arg(long)]

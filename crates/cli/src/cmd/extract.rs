@@ -24,7 +24,9 @@ pub enum Classifier {
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Transcript files or directories (default: ~/.claude/projects, or $CLAUDE_CONFIG_DIR/projects).
+    /// Transcript files or directories (default: ~/.claude/projects, or
+    /// $CLAUDE_CONFIG_DIR/projects; plus ~/.codex/sessions, or $CODEX_HOME/sessions, and
+    /// ~/.gemini/tmp when they exist).
     pub paths: Vec<PathBuf>,
     /// Where to write the facets table.
     #[arg(short = 'o', long = "output", default_value = "facets.parquet")]

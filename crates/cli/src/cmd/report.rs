@@ -17,7 +17,9 @@ use std::time::Instant;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Transcript files or directories [default: ~/.claude/projects, or $CLAUDE_CONFIG_DIR/projects].
+    /// Transcript files or directories [default: ~/.claude/projects, or
+    /// $CLAUDE_CONFIG_DIR/projects; plus ~/.codex/sessions, or $CODEX_HOME/sessions, and
+    /// ~/.gemini/tmp when they exist].
     pub paths: Vec<PathBuf>,
     /// Output directory.
     #[arg(long, short, default_value = "agentstat-report")]
@@ -87,7 +89,7 @@ pub fn run(args: Args) -> CmdResult {
                 .join("\n")
         };
         eprintln!(
-            "agentstat: no sessions found. Looked in:\n{list}\nPoint it at transcripts with `agentstat report PATH…` (a directory such as ~/.claude/projects, or single .jsonl files), set CLAUDE_CONFIG_DIR, or report on facets with `agentstat report --facets FILE`."
+            "agentstat: no sessions found. Looked in:\n{list}\nPoint it at transcripts with `agentstat report PATH…` (a directory such as ~/.claude/projects or ~/.codex/sessions, or single transcript files), set CLAUDE_CONFIG_DIR or CODEX_HOME, or report on facets with `agentstat report --facets FILE`."
         );
         return Ok(ExitCode::from(1));
     }

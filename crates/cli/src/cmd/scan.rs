@@ -15,7 +15,9 @@ use std::process::ExitCode;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Transcript files or directories (default: ~/.claude/projects, or $CLAUDE_CONFIG_DIR/projects).
+    /// Transcript files or directories (default: ~/.claude/projects, or
+    /// $CLAUDE_CONFIG_DIR/projects; plus ~/.codex/sessions, or $CODEX_HOME/sessions, and
+    /// ~/.gemini/tmp when they exist).
     pub paths: Vec<PathBuf>,
     /// One JSON object per session on stdout (JSON Lines), then nothing else.
     #[arg(long)]
