@@ -355,3 +355,35 @@ fn default_roots_include_codex_and_gemini_when_present() {
         ]
     );
 }
+
+#[test]
+fn any_truncation_of_a_rollout_reads_without_panic() {
+    // A file cut anywhere (a crash mid-write): never a panic, and damage is reported by line.
+    let full = std::fs::read(fx(INTERACTIVE)).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cut.jsonl");
+    for cut in (1..full.len()).step_by(97) {
+        std::fs::write(&path, &full[..cut]).unwrap();
+        let src = SessionSource {
+            id: "cut".into(),
+            files: vec![SourceFile {
+                path: path.clone(),
+                role: FileRole::Main,
+                bytes: cut as u64,
+                span: None,
+            }],
+            format: Format::Codex,
+        };
+        let mut d = Diagnostics::default();
+        let s = read_session(&src, &opts(), &mut d);
+        // At most the last line is damaged.
+        assert!(d.skipped_total() <= 1, "cut at {cut}: {:?}", d.warnings);
+        assert!(d
+            .warnings
+            .iter()
+            .all(|w| w.line.is_some() || w.reason == "empty-session"));
+        if let Some(s) = s {
+            assert!(s.human_turns().count() <= 2);
+        }
+    }
+}
