@@ -93,6 +93,8 @@ struct Obs<'a> {
     succ: Option<u8>,
     fail: Option<u8>,
     value: Option<TaskValue>,
+    /// Row of the by-agent tables (see [`AgentRows`]); `None` when there is no such table.
+    agent: Option<usize>,
 }
 
 impl<'a> Obs<'a> {
@@ -115,6 +117,7 @@ impl<'a> Obs<'a> {
             value: l
                 .and_then(|l| l.task_value.value)
                 .filter(|v| v.usd.is_finite() && v.usd > 0.0),
+            agent: None,
         }
     }
     fn band(&self) -> Option<ValueBand> {
@@ -371,6 +374,15 @@ pub fn analyse_with_dp(facets: &[Facet], opts: &AnalysisOptions, dp: Option<DpOp
         let idx = obs.len();
         obs.push(Obs::new(f, user, idx));
     }
+    // More than one agent among the analysed sessions: agent fixed effects in the preferred
+    // regressions, and the by-agent tables (when at least two agent rows can be shown).
+    let agents = AgentRows::new(facets, &th);
+    let multi_agent = agents.interactive_agents > 1;
+    if agents.table() {
+        for o in &mut obs {
+            o.agent = agents.row_of.get(o.f.agent.as_str()).copied();
+        }
+    }
     let all: Vec<&Obs> = obs.iter().collect();
 
     let mut fits = Fits::new(obs.len());
@@ -378,25 +390,38 @@ pub fn analyse_with_dp(facets: &[Facet], opts: &AnalysisOptions, dp: Option<DpOp
     tables.push(fig1_work_mode(&th, &all));
     tables.push(fig1_codebase(&th, &all));
     tables.extend(fig2(&th, &all));
-    tables.extend(fig3(&th, &all, &mut fits));
+    tables.extend(fig3(&th, &all, &mut fits, multi_agent));
     tables.extend(fig4(&th, &all));
-    tables.extend(fig5(&th, &all, &mut fits));
+    tables.extend(fig5(&th, &all, &mut fits, multi_agent));
     tables.push(fig6(&th, &all));
-    tables.extend(table_a1_a2(&th, &all, &mut fits));
+    tables.extend(table_a1_a2(&th, &all, &mut fits, &agents));
     tables.push(fig_a1(&th, &all));
     tables.push(fig_a2(&th, &all));
     tables.push(validation(&th, &all));
+    if agents.table() {
+        tables.extend(by_agent(&th, &all, &agents));
+    }
     // Cells over the same people in different tables (or rows of one table that add up to a
     // stated total) are suppressed consistently, so no suppressed count is a difference of
     // published ones (docs/STATISTICS.md, "Differencing across tables").
     links::protect(&th, &obs, &mut tables, &fits);
+    // The protection may have suppressed cells a reading was written from.
+    for t in &mut tables {
+        if let Some(r) = reading_of(t) {
+            t.reading = r;
+        }
+    }
 
     let dp_ledger = dp.map(|dp| apply_dp(&mut tables, &all, dp));
+    let mut sample = sample_with(facets, &th);
+    if agents.table() {
+        agents_follow_table(&mut sample, facets, &tables, &th);
+    }
     let mut results = Results {
         schema_version: SCHEMA_VERSION,
         generated_by: format!("agentstat {}", env!("CARGO_PKG_VERSION")),
         privacy: Default::default(),
-        sample: sample_with(facets, &th),
+        sample,
         tables,
     };
     privacy::enforce(&mut results, &th);
@@ -455,6 +480,7 @@ pub fn sample(facets: &[Facet]) -> Sample {
         }
     }
     s.people = people.len() as u64;
+    s.agent_people = people_per_agent(facets, &s.agents);
     s.first_day = days.iter().min().map(|&ms| day_of(ms));
     s.last_day = days.iter().max().map(|&ms| day_of(ms));
     s
@@ -503,6 +529,7 @@ pub fn sample_with(facets: &[Facet], th: &Threshold) -> Sample {
     ] {
         fold_small(map, facets, key, th);
     }
+    s.agent_people = people_per_agent(facets, &s.agents);
 
     let error_users: HashSet<&str> = facets
         .iter()
@@ -585,6 +612,113 @@ fn fold_small(
     let mass: u64 = folded.iter().filter_map(|k| map.remove(k)).sum();
     if mass > 0 {
         *map.entry(OTHER_SUPPRESSED.to_string()).or_insert(0) += mass;
+    }
+}
+
+/// Distinct people for each key of `agents` (sessions per agent, possibly with a folded
+/// [`OTHER_SUPPRESSED`] bucket, which counts the people of every agent not named once).
+fn people_per_agent(
+    facets: &[Facet],
+    agents: &std::collections::BTreeMap<String, u64>,
+) -> std::collections::BTreeMap<String, u64> {
+    let mut people: HashMap<&str, HashSet<&str>> = HashMap::new();
+    for f in facets {
+        let key = if agents.contains_key(&f.agent) {
+            f.agent.as_str()
+        } else {
+            OTHER_SUPPRESSED
+        };
+        people.entry(key).or_default().insert(f.user_key.as_str());
+    }
+    agents
+        .keys()
+        .map(|k| {
+            let n = people.get(k.as_str()).map_or(0, |p| p.len() as u64);
+            (k.clone(), n)
+        })
+        .collect()
+}
+
+/// The agents as the by-agent tables show them: each agent the sample block names (at least
+/// `k` people over all sessions, [`sample_with`]), alphabetically, then one row pooling the
+/// agents the sample block folds away, so that the tables never name an agent the sample block
+/// hides. Only agents with interactive sessions get a row.
+struct AgentRows {
+    labels: Vec<String>,
+    row_of: HashMap<String, usize>,
+    /// Distinct agents among interactive sessions (named or not).
+    interactive_agents: usize,
+}
+
+/// Label of the by-agent row pooling the agents the sample block does not name.
+pub const OTHER_AGENTS: &str = "other agents";
+
+impl AgentRows {
+    fn new(facets: &[Facet], th: &Threshold) -> AgentRows {
+        let s = sample_with(facets, th);
+        let interactive: BTreeSet<&str> = facets
+            .iter()
+            .filter(|f| f.interactive)
+            .map(|f| f.agent.as_str())
+            .collect();
+        let mut labels: Vec<String> = s
+            .agents
+            .keys()
+            .filter(|k| k.as_str() != OTHER_SUPPRESSED && interactive.contains(k.as_str()))
+            .cloned()
+            .collect();
+        let folded: Vec<&str> = interactive
+            .iter()
+            .copied()
+            .filter(|a| !s.agents.contains_key(*a))
+            .collect();
+        let mut row_of: HashMap<String, usize> = labels
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.clone(), i))
+            .collect();
+        if !folded.is_empty() {
+            for a in folded {
+                row_of.insert(a.to_string(), labels.len());
+            }
+            labels.push(OTHER_AGENTS.to_string());
+        }
+        AgentRows {
+            labels,
+            row_of,
+            interactive_agents: interactive.len(),
+        }
+    }
+
+    /// Whether the by-agent tables are produced: more than one agent, shown in at least two
+    /// rows (with one row the tables would repeat the totals).
+    fn table(&self) -> bool {
+        self.interactive_agents > 1 && self.labels.len() > 1
+    }
+}
+
+/// After the by-agent tables are protected: an agent whose session count the table suppresses
+/// is folded into [`OTHER_SUPPRESSED`] in the sample block too, so the sample block's count of
+/// that agent's sessions (which also counts its non-interactive ones) cannot give it back.
+fn agents_follow_table(s: &mut Sample, facets: &[Facet], tables: &[Table], th: &Threshold) {
+    if th.personal {
+        return;
+    }
+    let Some(t) = tables.iter().find(|t| t.id == BY_AGENT) else {
+        return;
+    };
+    let mut moved = 0;
+    for row in &t.rows {
+        if row.label == OTHER_AGENTS || !row.cells[BY_AGENT_SESSIONS].suppressed {
+            continue;
+        }
+        if let Some(n) = s.agents.remove(&row.label) {
+            *s.agents.entry(OTHER_SUPPRESSED.to_string()).or_insert(0) += n;
+            moved += 1;
+        }
+    }
+    if moved > 0 {
+        s.agent_people = people_per_agent(facets, &s.agents);
     }
 }
 
@@ -698,6 +832,118 @@ fn fig1_codebase(th: &Threshold, all: &[&Obs]) -> Table {
         rows.len()
     ));
     t
+}
+
+/// The one-line reading of a table, from its published cells only; `None` for tables whose
+/// reading does not depend on their cells. Run again after the cross-table protection
+/// (which may suppress further cells), so a reading never names a number it hid.
+fn reading_of(t: &Table) -> Option<String> {
+    let id = t.id.as_str();
+    Some(match id {
+        "fig1_work_mode" => reading_work_mode(t),
+        "fig1_codebase_relation" => reading_codebase(t),
+        "fig2_user_decision_share" => reading_decision_means(t),
+        id if id.starts_with("fig3_") && id.ends_with("_by_expertise") => {
+            let what = t.title.trim_end_matches(" by expertise level");
+            match (published(t, 0, 5), published(t, 4, 5)) {
+                (Some(a), Some(b)) => format!(
+                    "Geometric mean {}: {a:.1} for Novice sessions, {b:.1} for Expert sessions.",
+                    what.to_lowercase()
+                ),
+                _ => format!("{what} by expertise; levels with too few people are suppressed."),
+            }
+        }
+        "fig3_regression" => match (published(t, 0, 1), published(t, 1, 1)) {
+            (Some(a), Some(w)) => format!(
+                "Each expertise level goes with {} actions and {} output words per prompt, \
+                 holding the controls fixed.",
+                signed_pct(a),
+                signed_pct(w)
+            ),
+            _ => "Too few people to publish the per-level effects.".into(),
+        },
+        "fig4_value_by_mode" => match argmax(t, 0) {
+            Some((m, v)) => format!("{m} sessions carry the highest task value (index {v:.0})."),
+            None => "Too few people per work mode to publish the index.".into(),
+        },
+        "fig5_adjusted_rates" => match (published(t, 0, 2), published(t, 4, 2)) {
+            (Some(a), Some(b)) => format!(
+                "Adjusted verified-success rate: {} at Novice, {} at Expert.",
+                pct(a),
+                pct(b)
+            ),
+            _ => {
+                "Adjusted success rates by expertise; levels with too few people are suppressed.".into()
+            }
+        },
+        "fig5_troubled" => match (published(t, 0, 0), published(t, 4, 0)) {
+            (Some(a), Some(b)) => format!(
+                "When sessions hit trouble, {} of Novice and {} of Expert sessions still succeeded.",
+                pct(a),
+                pct(b)
+            ),
+            _ => "Outcomes of troubled sessions; levels with too few people are suppressed.".into(),
+        },
+        "table_a1" => match published(t, 0, 5) {
+            Some(b) => format!(
+                "With all controls, each expertise level goes with a {:+.1} percentage-point change \
+                 in the verified-success rate.",
+                b * 100.0
+            ),
+            None => "Too few people to publish the regression.".into(),
+        },
+        "table_a2" => match (published(t, 0, 2), published(t, 4, 2)) {
+            (Some(a), Some(b)) => format!(
+                "Adjusted verified-success rate: {} at Novice, {} at Expert (Table A2 model).",
+                pct(a),
+                pct(b)
+            ),
+            _ => "Per-level verified-success rates; levels with too few people are suppressed.".into(),
+        },
+        "fig6_occupation" => match argmax(t, 1) {
+            Some((g, v)) => format!(
+                "Highest verified success among code-writing sessions: {g} ({}).",
+                pct(v)
+            ),
+            None => "Too few people per occupation group to publish success rates.".into(),
+        },
+        "figa1_success_by_signal" => match (published(t, 5, 0), published(t, 5, 1)) {
+            (Some(a), Some(b)) => format!(
+                "{} of sessions with the strongest success signal and {} with the strongest failure \
+                 signal were judged Succeeded.",
+                pct(a),
+                pct(b)
+            ),
+            _ => "How the outcome label tracks the strength of success and failure evidence.".into(),
+        },
+        "figa2_by_agent_share" => match (published(t, 0, 1), published(t, 4, 1)) {
+            (Some(a), Some(b)) => format!(
+                "Sessions where the agent made most decisions average {b:.1} actions per prompt, \
+                 against {a:.1} where the user made most."
+            ),
+            _ => "Agent activity by how much of the deciding the agent did.".into(),
+        },
+        BY_AGENT => {
+            let named: Vec<String> = t
+                .rows
+                .iter()
+                .filter_map(|r| r.cells[0].value.map(|v| format!("{} {}", r.label, pct(v))))
+                .collect();
+            if named.len() >= 2 {
+                format!("Judged success by agent: {}.", named.join(", "))
+            } else {
+                "Success by agent; agents with too few people are suppressed.".into()
+            }
+        }
+        "validation_writes_code" => match published(t, 0, 0) {
+            Some(v) => format!(
+                "{} of sessions classified as writing code changed lines.",
+                pct(v)
+            ),
+            None => "Too few people to publish the agreement.".into(),
+        },
+        _ => return None,
+    })
 }
 
 fn reading_work_mode(t: &Table) -> String {
@@ -839,6 +1085,9 @@ enum Fe {
     WorkPerformed,
     UserProfile,
     TierLength,
+    /// The agent (Claude Code, Gemini CLI, …): added to the preferred specifications when the
+    /// data hold more than one agent.
+    Agent,
 }
 
 impl Fe {
@@ -849,6 +1098,7 @@ impl Fe {
             Fe::WorkPerformed => "work-performed occupation",
             Fe::UserProfile => "user-profile occupation",
             Fe::TierLength => "model tier × session-length band",
+            Fe::Agent => "agent",
         }
     }
     fn key(self, o: &Obs) -> Option<String> {
@@ -862,6 +1112,7 @@ impl Fe {
                 o.f.telemetry.model_family.as_deref().unwrap_or("unknown"),
                 length_band(o.f.telemetry.model_calls)
             )),
+            Fe::Agent => Some(o.f.agent.clone()),
         }
     }
 }
@@ -875,6 +1126,19 @@ fn length_band(calls: u32) -> &'static str {
         _ => "100+ calls",
     }
 }
+
+/// `fes`, plus the agent fixed effect when `agent_fe` (the data hold more than one agent).
+fn with_agent(fes: &[Fe], agent_fe: bool) -> Vec<Fe> {
+    let mut v = fes.to_vec();
+    if agent_fe {
+        v.push(Fe::Agent);
+    }
+    v
+}
+
+/// The sentence the regression tables' notes add when the agent fixed effect is in.
+const AGENT_FE_NOTE: &str = "The data hold sessions of more than one agent: agent fixed effects \
+     are added, so differences between agents do not enter the expertise estimates.";
 
 const ALL_FE: [Fe; 5] = [
     Fe::ModeBand,
@@ -1002,7 +1266,7 @@ fn extrapolation_note(t: &Table, cols: &[usize]) -> Option<String> {
 
 const FIG3_FE: [Fe; 3] = [Fe::ModeBand, Fe::Month, Fe::WorkPerformed];
 
-fn fig3(th: &Threshold, all: &[&Obs], fits: &mut Fits) -> Vec<Table> {
+fn fig3(th: &Threshold, all: &[&Obs], fits: &mut Fits, agent_fe: bool) -> Vec<Table> {
     let leveled: Vec<&Obs> = all.iter().copied().filter(|o| o.level.is_some()).collect();
     let unclear = all.len() - leveled.len();
     let mut out = Vec::new();
@@ -1053,13 +1317,7 @@ fn fig3(th: &Threshold, all: &[&Obs], fits: &mut Fits) -> Vec<Table> {
             ];
             t_push(&mut t, level_label(l), cells);
         }
-        t.reading = match (published(&t, 0, 5), published(&t, 4, 5)) {
-            (Some(a), Some(b)) => format!(
-                "Geometric mean {}: {a:.1} for Novice sessions, {b:.1} for Expert sessions.",
-                what.to_lowercase()
-            ),
-            _ => format!("{what} by expertise; levels with too few people are suppressed."),
-        };
+        t.reading = reading_of(&t).unwrap_or_default();
         t.notes.push(format!(
             "{} sessions with an expertise level; {unclear} Unclear or unlabelled sessions \
              excluded. The geometric mean leaves out {zeros} sessions with a value of zero.",
@@ -1083,12 +1341,17 @@ fn fig3(th: &Threshold, all: &[&Obs], fits: &mut Fits) -> Vec<Table> {
         .copied()
         .filter(|o| FIG3_FE.iter().all(|fe| fe.key(o).is_some()))
         .collect();
+    let fig3_fe = with_agent(&FIG3_FE, agent_fe);
     let mut notes = vec![format!(
         "OLS of ln(y) on expertise (1–5, linear) with fixed effects for {}; SEs clustered by \
          user (CR1). Change per level = exp(b) − 1. {} sessions with a level and all controls \
          ({} dropped for Unclear expertise, {} for an unknown value band, month or \
          work-performed occupation); sessions with y = 0 cannot enter ln(y) and are dropped.",
-        FIG3_FE.map(Fe::name).join(", "),
+        fig3_fe
+            .iter()
+            .map(|fe| fe.name())
+            .collect::<Vec<_>>()
+            .join(", "),
         sample.len(),
         unclear,
         leveled.len() - sample.len()
@@ -1110,7 +1373,7 @@ fn fig3(th: &Threshold, all: &[&Obs], fits: &mut Fits) -> Vec<Table> {
                 .map(|o| f64::from(o.level.unwrap_or(0)))
                 .collect::<Vec<f64>>(),
         )];
-        match fit_on(&sample, &y, &x, &FIG3_FE) {
+        match fit_on(&sample, &y, &x, &fig3_fe) {
             Ok(fit) => {
                 fits.record_fit(&format!("fig3 {label}"), &fit, &sample);
                 let (n, users) = (fit.n_obs as u64, fit.n_clusters as u64);
@@ -1132,16 +1395,11 @@ fn fig3(th: &Threshold, all: &[&Obs], fits: &mut Fits) -> Vec<Table> {
             }
         }
     }
+    if agent_fe {
+        notes.push(AGENT_FE_NOTE.into());
+    }
     reg.study_reference = Some("study: +9% actions and +13% output per expertise level".into());
-    reg.reading = match (published(&reg, 0, 1), published(&reg, 1, 1)) {
-        (Some(a), Some(w)) => format!(
-            "Each expertise level goes with {} actions and {} output words per prompt, \
-             holding the controls fixed.",
-            signed_pct(a),
-            signed_pct(w)
-        ),
-        _ => "Too few people to publish the per-level effects.".into(),
-    };
+    reg.reading = reading_of(&reg).unwrap_or_default();
     reg.notes = notes;
     out.push(reg);
     out
@@ -1259,10 +1517,7 @@ fn fig4(th: &Threshold, all: &[&Obs]) -> Vec<Table> {
         let cell = index_cell(&rows);
         t_push(&mut by_mode, w.as_str().into(), vec![cell]);
     }
-    by_mode.reading = match argmax(&by_mode, 0) {
-        Some((m, v)) => format!("{m} sessions carry the highest task value (index {v:.0})."),
-        None => "Too few people per work mode to publish the index.".into(),
-    };
+    by_mode.reading = reading_of(&by_mode).unwrap_or_default();
     by_mode.notes.push(note);
     vec![modes, by_month, by_mode]
 }
@@ -1337,7 +1592,7 @@ fn b2f(b: Option<bool>) -> f64 {
     b.map_or(f64::NAN, |b| if b { 1.0 } else { 0.0 })
 }
 
-fn fig5(th: &Threshold, all: &[&Obs], fits: &mut Fits) -> Vec<Table> {
+fn fig5(th: &Threshold, all: &[&Obs], fits: &mut Fits, agent_fe: bool) -> Vec<Table> {
     let (sample, mut notes) = a1_sample(all);
     type Outcome = (&'static str, &'static str, fn(&Obs) -> Option<bool>);
     let outcomes: [Outcome; 3] = [
@@ -1362,7 +1617,7 @@ fn fig5(th: &Threshold, all: &[&Obs], fits: &mut Fits) -> Vec<Table> {
             .filter(|o| get(o).is_some())
             .collect();
         let y: Vec<f64> = rows.iter().map(|o| b2f(get(o))).collect();
-        match fit_richest(&rows, &y) {
+        match fit_richest(&rows, &y, agent_fe) {
             Ok((fit, spec)) => {
                 fits.record_fit(&format!("fig5 {key}"), &fit, &rows);
                 if spec != "(6)" {
@@ -1403,22 +1658,16 @@ fn fig5(th: &Threshold, all: &[&Obs], fits: &mut Fits) -> Vec<Table> {
             columns.iter().map(|c| c[i]).collect(),
         );
     }
-    t.reading = match (published(&t, 0, 2), published(&t, 4, 2)) {
-        (Some(a), Some(b)) => format!(
-            "Adjusted verified-success rate: {} at Novice, {} at Expert.",
-            pct(a),
-            pct(b)
-        ),
-        _ => {
-            "Adjusted success rates by expertise; levels with too few people are suppressed.".into()
-        }
-    };
+    t.reading = reading_of(&t).unwrap_or_default();
     notes.push(
         "Predictive margins from a linear probability model with an indicator per expertise \
          level and the controls of Table A1 column (6), or the richest column the data \
          support; 95% CIs clustered by user."
             .into(),
     );
+    if agent_fe {
+        notes.push(AGENT_FE_NOTE.into());
+    }
     notes.extend(extrapolation_note(&t, &[0, 1, 2]));
     t.notes = notes;
 
@@ -1453,14 +1702,7 @@ fn fig5(th: &Threshold, all: &[&Obs], fits: &mut Fits) -> Vec<Table> {
         ];
         t_push(&mut tt, level_label(l), cells);
     }
-    tt.reading = match (published(&tt, 0, 0), published(&tt, 4, 0)) {
-        (Some(a), Some(b)) => format!(
-            "When sessions hit trouble, {} of Novice and {} of Expert sessions still succeeded.",
-            pct(a),
-            pct(b)
-        ),
-        _ => "Outcomes of troubled sessions; levels with too few people are suppressed.".into(),
-    };
+    tt.reading = reading_of(&tt).unwrap_or_default();
     tt.notes.push(format!(
         "{} troubled sessions with a goal and an expertise level; unadjusted rates, 95% CIs \
          clustered by user.",
@@ -1486,14 +1728,17 @@ const SPECS: [(&str, &[Fe], bool); 6] = [
 /// Fits `y` on the expertise indicators with the richest Table A1 control set the data
 /// support, trying column (6) first and falling back one column at a time (small, personal
 /// data sets cannot carry every fixed effect). Returns the fit and the column used.
-fn fit_richest(rows: &[&Obs], y: &[f64]) -> Result<(Fit, &'static str), String> {
+///
+/// With `agent_fe` (more than one agent in the data) every specification tried also has the
+/// agent fixed effect.
+fn fit_richest(rows: &[&Obs], y: &[f64], agent_fe: bool) -> Result<(Fit, &'static str), String> {
     let mut last = String::from("no specification tried");
     for (label, fes, ln_controls) in SPECS.iter().rev() {
         let mut x = level_indicators(rows);
         if *ln_controls {
             x.extend(controls_x(rows));
         }
-        match fit_on(rows, y, &x, fes) {
+        match fit_on(rows, y, &x, &with_agent(fes, agent_fe)) {
             Ok(fit) => return Ok((fit, label)),
             Err(e) => last = e,
         }
@@ -1501,7 +1746,8 @@ fn fit_richest(rows: &[&Obs], y: &[f64]) -> Result<(Fit, &'static str), String> 
     Err(last)
 }
 
-fn table_a1_a2(th: &Threshold, all: &[&Obs], fits: &mut Fits) -> Vec<Table> {
+fn table_a1_a2(th: &Threshold, all: &[&Obs], fits: &mut Fits, agents: &AgentRows) -> Vec<Table> {
+    let agent_fe = agents.interactive_agents > 1;
     let (rows, sample_notes) = a1_sample(all);
     let specs = SPECS;
     let mut a1 = table(
@@ -1530,7 +1776,9 @@ fn table_a1_a2(th: &Threshold, all: &[&Obs], fits: &mut Fits) -> Vec<Table> {
         if ln_controls {
             x.extend(controls_x(&rows_v));
         }
-        match fit_on(&rows_v, &y, &x, fes) {
+        // The preferred column (6) absorbs agent differences when there are several agents.
+        let fes = with_agent(fes, agent_fe && k == "(6)");
+        match fit_on(&rows_v, &y, &x, &fes) {
             Ok(fit) => {
                 fits.record_fit(&format!("a1 {k}"), &fit, &rows_v);
                 let (n, users) = (fit.n_obs as u64, fit.n_clusters as u64);
@@ -1559,14 +1807,7 @@ fn table_a1_a2(th: &Threshold, all: &[&Obs], fits: &mut Fits) -> Vec<Table> {
     t_push(&mut a1, "Observations".into(), n_row);
     a1.study_reference =
         Some("study: preferred column +0.0379 (SE 0.0009) per expertise level".into());
-    a1.reading = match published(&a1, 0, 5) {
-        Some(b) => format!(
-            "With all controls, each expertise level goes with a {:+.1} percentage-point change \
-             in the verified-success rate.",
-            b * 100.0
-        ),
-        None => "Too few people to publish the regression.".into(),
-    };
+    a1.reading = reading_of(&a1).unwrap_or_default();
     notes.push(
         "Columns add fixed effects cumulatively: (1) none; (2) work mode × value band; (3) + \
          month; (4) + work-performed occupation; (5) + user-profile occupation; (6) + model \
@@ -1574,6 +1815,23 @@ fn table_a1_a2(th: &Threshold, all: &[&Obs], fits: &mut Fits) -> Vec<Table> {
          ln(human turns). Standard errors clustered by user (CR1), p-values from t(G−1)."
             .into(),
     );
+    notes.push(if agent_fe {
+        "The data hold sessions of more than one agent: column (6) also has agent fixed \
+         effects, so differences between agents do not enter the expertise coefficient; \
+         columns (1)–(5) pool the agents."
+            .into()
+    } else {
+        "All interactive sessions come from one agent: no agent fixed effects, and no by-agent \
+         table (it would repeat the totals)."
+            .into()
+    });
+    if agent_fe && !agents.table() {
+        notes.push(
+            "No agent has sessions of enough people to be shown apart, so there is no by-agent \
+             table."
+                .into(),
+        );
+    }
     a1.notes = notes;
 
     // Table A2: indicators per level, Novice omitted, full controls.
@@ -1589,7 +1847,7 @@ fn table_a1_a2(th: &Threshold, all: &[&Obs], fits: &mut Fits) -> Vec<Table> {
         ],
     );
     let mut a2_notes = Vec::new();
-    let fitted = fit_richest(&rows_v, &y).map(|(fit, spec)| {
+    let fitted = fit_richest(&rows_v, &y, agent_fe).map(|(fit, spec)| {
         if spec != "(6)" {
             a2_notes.push(format!(
                 "Controls of Table A1 column {spec}: the data cannot support more."
@@ -1642,14 +1900,7 @@ fn table_a1_a2(th: &Threshold, all: &[&Obs], fits: &mut Fits) -> Vec<Table> {
         };
         t_push(&mut a2, label, vec![coef, unadj, adj]);
     }
-    a2.reading = match (published(&a2, 0, 2), published(&a2, 4, 2)) {
-        (Some(a), Some(b)) => format!(
-            "Adjusted verified-success rate: {} at Novice, {} at Expert (Table A2 model).",
-            pct(a),
-            pct(b)
-        ),
-        _ => "Per-level verified-success rates; levels with too few people are suppressed.".into(),
-    };
+    a2.reading = reading_of(&a2).unwrap_or_default();
     a2_notes.push(
         "Linear probability model with an indicator per level (Novice omitted) and the controls \
          of Table A1 column (6); adjusted rates are predictive margins; SEs clustered by user. \
@@ -1657,6 +1908,9 @@ fn table_a1_a2(th: &Threshold, all: &[&Obs], fits: &mut Fits) -> Vec<Table> {
          sample each have at least k users."
             .into(),
     );
+    if agent_fe {
+        a2_notes.push(AGENT_FE_NOTE.into());
+    }
     a2_notes.extend(extrapolation_note(&a2, &[2]));
     a2.notes = a2_notes;
     vec![a1, a2]
@@ -1700,13 +1954,7 @@ fn fig6(th: &Threshold, all: &[&Obs]) -> Table {
         ];
         t_push(&mut t, g.as_str().into(), cells);
     }
-    t.reading = match argmax(&t, 1) {
-        Some((g, v)) => format!(
-            "Highest verified success among code-writing sessions: {g} ({}).",
-            pct(v)
-        ),
-        None => "Too few people per occupation group to publish success rates.".into(),
-    };
+    t.reading = reading_of(&t).unwrap_or_default();
     t.notes.push(format!(
         "{} code-writing sessions with a goal and an occupation; {unclear} with an Unclear user \
          profile excluded. Groups with no session are not listed. 95% CIs clustered by user.",
@@ -1747,15 +1995,7 @@ fn fig_a1(th: &Threshold, all: &[&Obs]) -> Table {
         ];
         t_push(&mut t, label, cells);
     }
-    t.reading = match (published(&t, 5, 0), published(&t, 5, 1)) {
-        (Some(a), Some(b)) => format!(
-            "{} of sessions with the strongest success signal and {} with the strongest failure \
-             signal were judged Succeeded.",
-            pct(a),
-            pct(b)
-        ),
-        _ => "How the outcome label tracks the strength of success and failure evidence.".into(),
-    };
+    t.reading = reading_of(&t).unwrap_or_default();
     t.notes.push(format!(
         "{} sessions with a goal; 95% CIs clustered by user.",
         rows.len()
@@ -1810,19 +2050,136 @@ fn fig_a2(th: &Threshold, all: &[&Obs]) -> Table {
         ];
         t_push(&mut t, format!("{}–{}%", b * 20, b * 20 + 20), cells);
     }
-    t.reading = match (published(&t, 0, 1), published(&t, 4, 1)) {
-        (Some(a), Some(b)) => format!(
-            "Sessions where the agent made most decisions average {b:.1} actions per prompt, \
-             against {a:.1} where the user made most."
-        ),
-        _ => "Agent activity by how much of the deciding the agent did.".into(),
-    };
+    t.reading = reading_of(&t).unwrap_or_default();
     t.notes.push(format!(
         "{} sessions with attributed decisions; bands include their lower bound (the last \
          includes 100%). Geometric means leave out zero values.",
         rows.len()
     ));
     t
+}
+
+// ---- By agent ----------------------------------------------------------------------------
+
+/// Id of the by-agent table (counts and success measures per agent).
+pub const BY_AGENT: &str = "by_agent";
+/// Id of the work-mode composition per agent.
+pub const BY_AGENT_WORK_MODE: &str = "by_agent_work_mode";
+
+/// The success measures of the by-agent table, among sessions with a goal (rubric §4):
+/// (key, label, flag). Same definitions as Fig. 5, Fig. 6 and Fig. A1.
+type AgentRate = (&'static str, &'static str, fn(&Obs) -> Option<bool>);
+const BY_AGENT_RATES: [AgentRate; 4] = [
+    ("judged", "Judged success", |o| o.d.judged_success),
+    (
+        "verified",
+        "Verified success (Succeeded, success signal 4–5)",
+        |o| o.d.verified_success,
+    ),
+    ("trouble", "Hit trouble (failure signal ≥ 3)", |o| {
+        o.d.hit_trouble
+    }),
+    (
+        "verified_failure",
+        "Verified failure (Failed, failure signal 4–5)",
+        |o| o.d.verified_failure,
+    ),
+];
+/// Column of the by-agent table holding the session count (then the people count).
+const BY_AGENT_SESSIONS: usize = BY_AGENT_RATES.len();
+
+/// Whether `o` enters the by-agent rate in column `c`: a session with a goal whose flag is
+/// defined.
+fn in_agent_rate(o: &Obs, c: usize) -> bool {
+    o.in_success_sample() && (BY_AGENT_RATES[c].2)(o).is_some()
+}
+
+/// Sessions, people, success measures and work-mode composition per agent: only when the data
+/// hold more than one agent ([`AgentRows::table`]).
+fn by_agent(th: &Threshold, all: &[&Obs], agents: &AgentRows) -> Vec<Table> {
+    let mut columns: Vec<Column> = BY_AGENT_RATES
+        .iter()
+        .map(|(k, l, _)| col(k, l, "rate"))
+        .collect();
+    columns.push(col("sessions", "Interactive sessions", "count"));
+    columns.push(col("people", "People", "count"));
+    let mut t = table(
+        BY_AGENT,
+        "By agent",
+        "Sessions, people and success by agent",
+        Chart::Points,
+        columns,
+    );
+    for (r, label) in agents.labels.iter().enumerate() {
+        let rows: Vec<&Obs> = all.iter().copied().filter(|o| o.agent == Some(r)).collect();
+        let mut cells: Vec<Cell> = BY_AGENT_RATES
+            .iter()
+            .enumerate()
+            .map(|(c, (_, _, flag))| {
+                let used: Vec<&Obs> = rows
+                    .iter()
+                    .copied()
+                    .filter(|o| in_agent_rate(o, c))
+                    .collect();
+                rate_cell(th, &used, flag)
+            })
+            .collect();
+        let (n, users) = (rows.len() as u64, distinct_users(&rows));
+        cells.push(th.cell(Estimate::value(n as f64), n, users));
+        cells.push(th.cell(Estimate::value(users as f64), n, users));
+        t_push(&mut t, label.clone(), cells);
+    }
+    t.reading = reading_of(&t).unwrap_or_default();
+    let goal = all.iter().filter(|o| o.in_success_sample()).count();
+    t.notes.push(format!(
+        "{} interactive sessions, {goal} with a goal: rates are among sessions with a goal \
+         (No clear goal excluded), with the definitions of Fig. 5, Fig. 6 and Fig. A1; 95% \
+         intervals are Wilson intervals on the design-effect n, clustered by user.",
+        all.len()
+    ));
+    if agents.labels.iter().any(|l| l == OTHER_AGENTS) {
+        t.notes.push(format!(
+            "\"{OTHER_AGENTS}\" pools the agents the sample block does not name (each with \
+             sessions of too few people)."
+        ));
+    }
+    t.notes.push(
+        "Agents differ in what their transcripts record (docs/FORMATS.md), so part of a \
+         difference between agents can come from the transcripts rather than the work."
+            .into(),
+    );
+
+    let mut modes = table(
+        BY_AGENT_WORK_MODE,
+        "By agent",
+        "Work-mode shares by agent",
+        Chart::Stacked,
+        WorkMode::ALL
+            .iter()
+            .map(|m| col(m.as_str(), m.as_str(), "share"))
+            .collect(),
+    );
+    let mut extra = 0;
+    for (r, label) in agents.labels.iter().enumerate() {
+        let rows: Vec<&Obs> = all
+            .iter()
+            .copied()
+            .filter(|o| o.agent == Some(r) && o.mode.is_some())
+            .collect();
+        let (cells, e) = composition(th, &rows, WorkMode::ALL.len(), |o| {
+            o.mode.map(WorkMode::index)
+        });
+        extra += e;
+        t_push(&mut modes, label.clone(), cells);
+    }
+    modes.notes.extend(complementary_note(extra));
+    modes.reading = "How the mix of work modes differs between agents.".into();
+    modes.notes.push(
+        "Each row sums to 1 over its published cells (sessions with a work-mode label); 95% \
+         CIs clustered by user."
+            .into(),
+    );
+    vec![t, modes]
 }
 
 // ---- Classifier validation ---------------------------------------------------------------
@@ -1874,13 +2231,7 @@ fn validation(th: &Threshold, all: &[&Obs]) -> Table {
     );
     t.study_reference =
         Some("study: over 90% of sessions classified as producing code show lines changed".into());
-    t.reading = match published(&t, 0, 0) {
-        Some(v) => format!(
-            "{} of sessions classified as writing code changed lines.",
-            pct(v)
-        ),
-        None => "Too few people to publish the agreement.".into(),
-    };
+    t.reading = reading_of(&t).unwrap_or_default();
     t.notes.push(
         "\"Writing code\" = codebase relation Modify existing code or Create new code from \
          scratch; lines changed = lines added + removed > 0 in telemetry. Agreement between two \

@@ -55,7 +55,12 @@ pub struct Sample {
     /// First and last session month/day (`YYYY-MM-DD`).
     pub first_day: Option<String>,
     pub last_day: Option<String>,
+    /// Sessions per agent (all sessions, interactive or not).
     pub agents: BTreeMap<String, u64>,
+    /// Distinct people per agent, with the same keys as `agents` (a folded bucket counts the
+    /// people of every agent in it once).
+    #[serde(default)]
+    pub agent_people: BTreeMap<String, u64>,
     pub model_families: BTreeMap<String, u64>,
     /// Classifier provenance: `backend / model / prompt_version` → sessions.
     pub classifiers: BTreeMap<String, u64>,

@@ -26,6 +26,7 @@ struct S {
     fail: Signal,
     lines: u64,
     usd: Option<f64>,
+    agent: &'static str,
 }
 
 impl Default for S {
@@ -41,6 +42,7 @@ impl Default for S {
             fail: Signal::S1,
             lines: 10,
             usd: Some(500.0),
+            agent: "claude-code",
         }
     }
 }
@@ -57,7 +59,7 @@ fn facet(i: usize, s: &S) -> Facet {
     Facet {
         session_key: format!("s{i}"),
         user_key: format!("user{}", s.user),
-        agent: "claude-code".into(),
+        agent: s.agent.into(),
         agent_version: Some("2.1.0".into()),
         interactive: true,
         excluded_reason: None,
@@ -919,6 +921,177 @@ proptest! {
                     if hits.iter().map(|&v| truth[v]).sum::<u64>() > 0 {
                         sys.assert_hidden(72, &hits, &format!("column {col} level {level} hits"))?;
                     }
+                }
+            }
+        }
+    }
+}
+
+// ---- property test: the agent dimension ----------------------------------------------------
+
+const AGENTS: [&str; 3] = ["agent-a", "agent-b", "agent-c"];
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Sessions of three agents, four work modes, judged Succeeded or Failed, success signal 2
+    /// or 4: unknowns `a[agent][mode][judged][signal]`. The by-agent tables (session counts,
+    /// rates of judged and verified success, work-mode shares per agent) split the same
+    /// sessions as Fig. 1 / Fig. 4 (modes), Fig. A1 (signal levels), Table A1 / A2, Fig. 5 and
+    /// Fig. 6 (every session is in their samples, so they publish the totals of judged and
+    /// verified success), and the sample block names agents with their session counts. The
+    /// attacker writes one equation per published number; no suppressed non-empty by-agent
+    /// cell (count, rate numerator, work-mode cell) may be determined.
+    #[test]
+    fn no_linear_combination_recovers_a_hidden_agent_cell(
+        people in proptest::collection::vec(
+            proptest::collection::vec((0usize..3, 0usize..4, any::<bool>(), any::<bool>()), 1..4),
+            4..16),
+        k in 2u32..6,
+    ) {
+        let var = |a: usize, w: usize, j: bool, s4: bool| ((a * 4 + w) * 2 + usize::from(j)) * 2 + usize::from(s4);
+        const N: usize = 48;
+        let mut s = Vec::new();
+        let mut truth = [0u64; N];
+        for (u, sessions) in people.iter().enumerate() {
+            for &(a, w, judged, s4) in sessions {
+                truth[var(a, w, judged, s4)] += 1;
+                s.push(S {
+                    user: u,
+                    agent: AGENTS[a],
+                    mode: MODES[w],
+                    outcome: if judged { Outcome::Succeeded } else { Outcome::Failed },
+                    succ: if s4 { Signal::S4 } else { Signal::S2 },
+                    ..S::default()
+                });
+            }
+        }
+        let r = run(&s, k);
+        no_unresolved_note(&r)?;
+        goal_total_consistent(&r)?;
+        let present: Vec<usize> = (0..3).filter(|&a| s.iter().any(|x| x.agent == AGENTS[a])).collect();
+        let Some(by_agent) = r.tables.iter().find(|t| t.id == "by_agent") else {
+            // One agent (or none shown apart): no by-agent table, and Table A1 says why.
+            prop_assert!(r.tables.iter().all(|t| t.id != "by_agent_work_mode"));
+            let notes = &table(&r, "table_a1").notes;
+            prop_assert!(notes.iter().any(|n| n.contains("no by-agent table")), "{notes:?}");
+            return Ok(());
+        };
+        prop_assert!(present.len() > 1);
+        let modes_t = table(&r, "by_agent_work_mode");
+        // Which agents a label stands for: a name, or everything not named beside it.
+        let members = |label: &str, named: &[&str]| -> Vec<usize> {
+            match AGENTS.iter().position(|a| *a == label) {
+                Some(a) => vec![a],
+                None => (0..3).filter(|&a| !named.contains(&AGENTS[a])).collect(),
+            }
+        };
+        let set = |f: &dyn Fn(usize, usize, bool, bool) -> bool| -> Vec<usize> {
+            let mut v = Vec::new();
+            for a in 0..3 { for w in 0..4 { for j in [false, true] { for s4 in [false, true] {
+                if f(a, w, j, s4) { v.push(var(a, w, j, s4)); }
+            }}}}
+            v
+        };
+        let mut sys = System::default();
+        let all = set(&|_, _, _, _| true);
+        sys.know(all.clone()); // sample.interactive_sessions (every session is interactive)
+        // Totals every success table publishes (every session is in every sample here).
+        sys.know(set(&|_, _, j, _| j));
+        sys.know(set(&|_, _, j, s4| j && s4));
+        // The sample block: sessions per named agent, and the folded rest.
+        let sample_named: Vec<&str> = r.sample.agents.keys().map(String::as_str).collect();
+        for label in r.sample.agents.keys() {
+            let m = members(label, &sample_named);
+            sys.know(set(&|a, _, _, _| m.contains(&a)));
+        }
+        // Fig. 1 / Fig. 4 work modes, Fig. A1 signal levels.
+        let fig1 = table(&r, "fig1_work_mode");
+        for (w, mode) in MODES.iter().enumerate() {
+            if n(cell(fig1, mode.as_str(), 0)).is_some() {
+                sys.know(set(&|_, x, _, _| x == w));
+            }
+            let fig4 = table(&r, "fig4_work_mode_by_month");
+            if n(&fig4.rows[0].cells[mode.index()]).is_some() {
+                sys.know(set(&|_, x, _, _| x == w));
+            }
+            if n(cell(table(&r, "fig4_value_by_mode"), mode.as_str(), 0)).is_some() {
+                sys.know(set(&|_, x, _, _| x == w));
+            }
+        }
+        let a1 = table(&r, "figa1_success_by_signal");
+        for (level, s4) in [(2usize, false), (4, true)] {
+            let c = &a1.rows[level].cells[0];
+            if n(c).is_some() {
+                sys.know(set(&|_, _, _, x| x == s4));
+                if c.value.is_some() {
+                    sys.know(set(&|_, _, j, x| j && x == s4));
+                }
+            }
+        }
+        // The by-agent tables.
+        let named: Vec<&str> = by_agent.rows.iter().map(|r| r.label.as_str()).collect();
+        for row in &by_agent.rows {
+            let m = members(&row.label, &named);
+            let row_set = set(&|a, _, _, _| m.contains(&a));
+            for (c, hit) in [
+                (0usize, (|_, j, _| j) as fn(usize, bool, bool) -> bool),
+                (1, |_, j, s4| j && s4),
+                (2, |_, _, _| false),
+                (3, |_, _, _| false),
+            ] {
+                let x = &row.cells[c];
+                if n(x).is_some() {
+                    sys.know(row_set.clone());
+                    if x.value.is_some() {
+                        sys.know(set(&|a, w, j, s4| m.contains(&a) && hit(w, j, s4)));
+                    }
+                }
+            }
+            for c in 4..6 {
+                if n(&row.cells[c]).is_some() {
+                    sys.know(row_set.clone());
+                }
+            }
+            let mrow = modes_t.rows.iter().find(|x| x.label == row.label).unwrap();
+            if mrow.cells.iter().any(|c| c.value.is_some_and(|v| v > 0.0)) {
+                sys.know(row_set.clone());
+            }
+            for (w, mode) in MODES.iter().enumerate() {
+                if n(&mrow.cells[mode.index()]).is_some() {
+                    sys.know(set(&|a, x, _, _| m.contains(&a) && x == w));
+                }
+            }
+        }
+        let total = |v: &[usize]| v.iter().map(|&i| truth[i]).sum::<u64>();
+        for row in &by_agent.rows {
+            let m = members(&row.label, &named);
+            let row_set = set(&|a, _, _, _| m.contains(&a));
+            let n_row = total(&row_set);
+            if row.cells[4].suppressed && n_row > 0 && n_row < s.len() as u64 {
+                sys.assert_hidden(N, &row_set, &format!("sessions of {}; k = {k}", row.label))?;
+            }
+            // Any suppressed cell of the row publishes neither the count nor the numerator.
+            if row.cells[0].suppressed && row.cells[4].suppressed {
+                let hits = set(&|a, _, j, _| m.contains(&a) && j);
+                if total(&hits) > 0 && n_row < s.len() as u64 {
+                    sys.assert_hidden(N, &hits, &format!("judged successes of {}; k = {k}", row.label))?;
+                }
+            }
+            let mrow = modes_t.rows.iter().find(|x| x.label == row.label).unwrap();
+            for (w, mode) in MODES.iter().enumerate() {
+                let cell_set = set(&|a, x, _, _| m.contains(&a) && x == w);
+                let c = total(&cell_set);
+                if mrow.cells[mode.index()].suppressed && c > 0 && c < s.len() as u64 {
+                    sys.assert_hidden(N, &cell_set, &format!("{} × {}; k = {k}", row.label, mode.as_str()))?;
+                }
+            }
+        }
+        // Whatever the table hides, no cell with fewer than k people is published.
+        for t in &r.tables {
+            for row in &t.rows {
+                for c in &row.cells {
+                    prop_assert!(c.suppressed || c.n_users >= u64::from(k), "{}: {}", t.id, row.label);
                 }
             }
         }

@@ -11,8 +11,11 @@
 //! data, so an identity that holds only in this data set (every session has a month, every
 //! session has a task value) is caught as well.
 
-use super::{bin_of, in_a1_sample, lines_changed, writes_code, Fits, Obs, FIG3_FE};
-use crate::privacy::{CellRef, Family, Protection, Threshold};
+use super::{
+    bin_of, in_a1_sample, in_agent_rate, lines_changed, writes_code, Fits, Obs, BY_AGENT,
+    BY_AGENT_RATES, BY_AGENT_SESSIONS, BY_AGENT_WORK_MODE, FIG3_FE,
+};
+use crate::privacy::{CellRef, Family, Protection, Threshold, WITHHELD};
 use crate::results::{Cell, Table};
 use agentstat_facets::{CodebaseRelation, Occupation, UserProfile, WorkMode};
 use std::collections::HashMap;
@@ -49,7 +52,6 @@ pub(super) fn protect(th: &Threshold, obs: &[Obs], tables: &mut [Table], fits: &
     };
     let nm = WorkMode::ALL.len();
     let user = |o: &Obs| o.user;
-    let mut unresolved = 0;
     let statements = statements(&ix);
     // Membership of every statement, worked out once for all families.
     debug_assert!(statements.len() <= 64);
@@ -63,257 +65,291 @@ pub(super) fn protect(th: &Threshold, obs: &[Obs], tables: &mut [Table], fits: &
         })
         .collect();
 
-    // Work mode × month × task value: Fig. 1 (modes), Fig. 4 (month × mode shares, value
-    // index by month and by mode).
-    {
-        let t1 = ix("fig1_work_mode");
-        let t4 = ix("fig4_work_mode_by_month");
-        let tvm = ix("fig4_value_by_month");
-        let tvw = ix("fig4_value_by_mode");
-        let months = labels(t4);
-        let month_ix: HashMap<&str, usize> = months
-            .iter()
-            .enumerate()
-            .map(|(i, m)| (m.as_str(), i))
-            .collect();
-        let month_of = |o: &Obs| o.month().and_then(|m| month_ix.get(m).copied());
-        let mode_of = |o: &Obs| o.mode.map(WorkMode::index);
-        let mut f = Family::<Obs>::new("work mode × month");
-        f.shares(mode_of, cells(t1, nm, &[0]));
-        if let Some(t4) = t4 {
-            for (r, _) in months.iter().enumerate() {
-                let g = (0..nm).map(|w| vec![(t4, r, w)]).collect();
-                f.shares(
-                    move |o| (month_of(o) == Some(r)).then(|| mode_of(o)).flatten(),
-                    g,
-                );
-            }
-        }
-        f.counts(
-            move |o| o.value.and(month_of(o)),
-            cells(tvm, rows_of(tvm), &[0]),
-        );
-        f.counts(move |o| o.value.and(mode_of(o)), cells(tvw, nm, &[0]));
-        state(&mut f, &statements, &stated);
-        unresolved += unresolved_note(f.protect(th, obs, user, tables), t1, tables);
-    }
+    // The by-agent tables split every population the other families split (all sessions by
+    // agent; sessions with a goal by agent, with rates that add up to the success measures
+    // other tables publish; work modes by agent). Their lines join each family they are linked
+    // to, and since their cells are then shared between families, the families run again until
+    // none suppresses anything more.
+    let ta = ix(BY_AGENT);
+    let taw = ix(BY_AGENT_WORK_MODE);
+    let agent_cells = AgentCells {
+        counts: cells(ta, rows_of(ta), &[BY_AGENT_SESSIONS, BY_AGENT_SESSIONS + 1]),
+        rates: (0..BY_AGENT_RATES.len())
+            .map(|c| cells(ta, rows_of(ta), &[c]))
+            .collect(),
+        modes: taw.map_or_else(Vec::new, |t| {
+            (0..rows_of(taw))
+                .map(|r| (0..nm).map(|w| vec![(t, r, w)]).collect())
+                .collect()
+        }),
+    };
+    let agents = ta.is_some() || taw.is_some();
+    let mut unresolved;
+    loop {
+        let pass_start = progress(tables);
+        unresolved = 0;
 
-    // Codebase relation: Fig. 1 and the validation table (writing code = Modify or Create).
-    {
-        let tr = ix("fig1_codebase_relation");
-        let tv = ix("validation_writes_code");
-        let mut f = Family::<Obs>::new("codebase relation");
-        f.shares(
-            |o| o.relation.map(CodebaseRelation::index),
-            cells(tr, CodebaseRelation::ALL.len(), &[0]),
-        );
-        if let Some(tv) = tv {
-            f.rates(
-                |o| o.relation.map(|_| usize::from(!writes_code(o))),
-                vec![vec![(tv, 0, 0)], vec![(tv, 1, 0)]],
-                |o, g| lines_changed(o) == (g == 0),
-            );
-            f.rates(
-                |o| o.relation.map(|_| 0),
-                vec![vec![(tv, 2, 0)]],
-                |o, _| writes_code(o) == lines_changed(o),
-            );
-        }
-        state(&mut f, &statements, &stated);
-        unresolved += unresolved_note(f.protect(th, obs, user, tables), tr, tables);
-    }
-
-    // Decisions: Fig. 2 (histograms of the agent's share, mean user shares), Fig. A2 (bands of
-    // the agent's share of all decisions).
-    {
-        let th2 = ix("fig2_agent_decision_share");
-        let tm = ix("fig2_user_decision_share");
-        let ta = ix("figa2_by_agent_share");
-        let plan = |o: &Obs| {
-            o.decisions
-                .and_then(|d| d.user_planning_share())
-                .map(|s| bin_of(1.0 - s))
-        };
-        let exec = |o: &Obs| {
-            o.decisions
-                .and_then(|d| d.user_execution_share())
-                .map(|s| bin_of(1.0 - s))
-        };
-        let band = |o: &Obs| {
-            o.decisions
-                .and_then(|d| d.agent_share())
-                .map(|s| ((s * 5.0).floor() as usize).min(4))
-        };
-        let mut f = Family::<Obs>::new("decisions");
-        f.shares(plan, cells(th2, rows_of(th2), &[0]));
-        f.shares(exec, cells(th2, rows_of(th2), &[1]));
-        f.counts(band, cells(ta, rows_of(ta), &[0, 1, 2, 3]));
-        if let Some(tm) = tm {
-            f.counts(move |o| plan(o).map(|_| 0), vec![vec![(tm, 0, 0)]]);
-            f.counts(move |o| exec(o).map(|_| 0), vec![vec![(tm, 1, 0)]]);
-        }
-        state(&mut f, &statements, &stated);
-        unresolved += unresolved_note(f.protect(th, obs, user, tables), th2, tables);
-    }
-
-    // Expertise level: Fig. 3 (boxes, regressions), Fig. 5 (margins, troubled sessions),
-    // Table A1 (its estimation samples, mean verified success), Table A2.
-    {
-        let level = |o: &Obs| o.level.map(|l| usize::from(l) - 1);
-        let t3a = ix("fig3_actions_by_expertise");
-        let t3w = ix("fig3_words_by_expertise");
-        let t3r = ix("fig3_regression");
-        let t5 = ix("fig5_adjusted_rates");
-        let t5t = ix("fig5_troubled");
-        let ta1 = ix("table_a1");
-        let ta2 = ix("table_a2");
-        let mut f = Family::<Obs>::new("expertise level");
-        f.counts(level, cells(t3a, rows_of(t3a), &[0, 1, 2, 3, 4, 5]));
-        f.counts(level, cells(t3w, rows_of(t3w), &[0, 1, 2, 3, 4, 5]));
-        if let Some(t) = t3r {
-            for (r, name) in ["Actions per prompt", "Output words per prompt"]
-                .into_iter()
+        // Work mode × month × task value: Fig. 1 (modes), Fig. 4 (month × mode shares, value
+        // index by month and by mode).
+        {
+            let t1 = ix("fig1_work_mode");
+            let t4 = ix("fig4_work_mode_by_month");
+            let tvm = ix("fig4_value_by_month");
+            let tvw = ix("fig4_value_by_mode");
+            let months = labels(t4);
+            let month_ix: HashMap<&str, usize> = months
+                .iter()
                 .enumerate()
-            {
-                let name = format!("fig3 {name}");
-                f.counts(
-                    move |o| fits.has(&name, o).then_some(0),
-                    vec![vec![(t, r, 0), (t, r, 1)]],
-                );
+                .map(|(i, m)| (m.as_str(), i))
+                .collect();
+            let month_of = |o: &Obs| o.month().and_then(|m| month_ix.get(m).copied());
+            let mode_of = |o: &Obs| o.mode.map(WorkMode::index);
+            let mut f = Family::<Obs>::new("work mode × month");
+            f.shares(mode_of, cells(t1, nm, &[0]));
+            if let Some(t4) = t4 {
+                for (r, _) in months.iter().enumerate() {
+                    let g = (0..nm).map(|w| vec![(t4, r, w)]).collect();
+                    f.shares(
+                        move |o| (month_of(o) == Some(r)).then(|| mode_of(o)).flatten(),
+                        g,
+                    );
+                }
             }
+            f.counts(
+                move |o| o.value.and(month_of(o)),
+                cells(tvm, rows_of(tvm), &[0]),
+            );
+            f.counts(move |o| o.value.and(mode_of(o)), cells(tvw, nm, &[0]));
+            agent_cells.add(&mut f);
+            state(&mut f, &statements, &stated);
+            unresolved += unresolved_note(f.protect(th, obs, user, tables), t1, tables);
         }
-        // Predictive margins are rates: with controls that do not vary they are the group's
-        // outcome mean, so they publish the group's outcome count like a rate does.
-        if let Some(t) = t5 {
-            type Outcome = fn(&Obs) -> Option<bool>;
-            let outcomes: [(&str, Outcome); 3] = [
-                ("at_least_partial", |o| o.d.at_least_partial_success),
-                ("judged", |o| o.d.judged_success),
-                ("verified", |o| o.d.verified_success),
-            ];
-            for (c, (key, get)) in outcomes.into_iter().enumerate() {
-                let name = format!("fig5 {key}");
+
+        // Codebase relation: Fig. 1 and the validation table (writing code = Modify or Create).
+        {
+            let tr = ix("fig1_codebase_relation");
+            let tv = ix("validation_writes_code");
+            let mut f = Family::<Obs>::new("codebase relation");
+            f.shares(
+                |o| o.relation.map(CodebaseRelation::index),
+                cells(tr, CodebaseRelation::ALL.len(), &[0]),
+            );
+            if let Some(tv) = tv {
                 f.rates(
-                    move |o| if fits.has(&name, o) { level(o) } else { None },
-                    cells(Some(t), rows_of(t5), &[c]),
-                    move |o, _| get(o) == Some(true),
+                    |o| o.relation.map(|_| usize::from(!writes_code(o))),
+                    vec![vec![(tv, 0, 0)], vec![(tv, 1, 0)]],
+                    |o, g| lines_changed(o) == (g == 0),
+                );
+                f.rates(
+                    |o| o.relation.map(|_| 0),
+                    vec![vec![(tv, 2, 0)]],
+                    |o, _| writes_code(o) == lines_changed(o),
                 );
             }
+            state(&mut f, &statements, &stated);
+            unresolved += unresolved_note(f.protect(th, obs, user, tables), tr, tables);
         }
-        if let Some(t) = t5t {
-            type Flag = fn(&Obs) -> Option<bool>;
-            let flags: [Flag; 3] = [
-                |o| o.d.judged_success,
-                |o| o.d.judged_failure,
-                |o| o.d.abandoned,
-            ];
-            for (c, flag) in flags.into_iter().enumerate() {
+
+        // Decisions: Fig. 2 (histograms of the agent's share, mean user shares), Fig. A2 (bands of
+        // the agent's share of all decisions).
+        {
+            let th2 = ix("fig2_agent_decision_share");
+            let tm = ix("fig2_user_decision_share");
+            let ta = ix("figa2_by_agent_share");
+            let plan = |o: &Obs| {
+                o.decisions
+                    .and_then(|d| d.user_planning_share())
+                    .map(|s| bin_of(1.0 - s))
+            };
+            let exec = |o: &Obs| {
+                o.decisions
+                    .and_then(|d| d.user_execution_share())
+                    .map(|s| bin_of(1.0 - s))
+            };
+            let band = |o: &Obs| {
+                o.decisions
+                    .and_then(|d| d.agent_share())
+                    .map(|s| ((s * 5.0).floor() as usize).min(4))
+            };
+            let mut f = Family::<Obs>::new("decisions");
+            f.shares(plan, cells(th2, rows_of(th2), &[0]));
+            f.shares(exec, cells(th2, rows_of(th2), &[1]));
+            f.counts(band, cells(ta, rows_of(ta), &[0, 1, 2, 3]));
+            if let Some(tm) = tm {
+                f.counts(move |o| plan(o).map(|_| 0), vec![vec![(tm, 0, 0)]]);
+                f.counts(move |o| exec(o).map(|_| 0), vec![vec![(tm, 1, 0)]]);
+            }
+            state(&mut f, &statements, &stated);
+            unresolved += unresolved_note(f.protect(th, obs, user, tables), th2, tables);
+        }
+
+        // Expertise level: Fig. 3 (boxes, regressions), Fig. 5 (margins, troubled sessions),
+        // Table A1 (its estimation samples, mean verified success), Table A2.
+        {
+            let level = |o: &Obs| o.level.map(|l| usize::from(l) - 1);
+            let t3a = ix("fig3_actions_by_expertise");
+            let t3w = ix("fig3_words_by_expertise");
+            let t3r = ix("fig3_regression");
+            let t5 = ix("fig5_adjusted_rates");
+            let t5t = ix("fig5_troubled");
+            let ta1 = ix("table_a1");
+            let ta2 = ix("table_a2");
+            let mut f = Family::<Obs>::new("expertise level");
+            f.counts(level, cells(t3a, rows_of(t3a), &[0, 1, 2, 3, 4, 5]));
+            f.counts(level, cells(t3w, rows_of(t3w), &[0, 1, 2, 3, 4, 5]));
+            if let Some(t) = t3r {
+                for (r, name) in ["Actions per prompt", "Output words per prompt"]
+                    .into_iter()
+                    .enumerate()
+                {
+                    let name = format!("fig3 {name}");
+                    f.counts(
+                        move |o| fits.has(&name, o).then_some(0),
+                        vec![vec![(t, r, 0), (t, r, 1)]],
+                    );
+                }
+            }
+            // Predictive margins are rates: with controls that do not vary they are the group's
+            // outcome mean, so they publish the group's outcome count like a rate does.
+            if let Some(t) = t5 {
+                type Outcome = fn(&Obs) -> Option<bool>;
+                let outcomes: [(&str, Outcome); 3] = [
+                    ("at_least_partial", |o| o.d.at_least_partial_success),
+                    ("judged", |o| o.d.judged_success),
+                    ("verified", |o| o.d.verified_success),
+                ];
+                for (c, (key, get)) in outcomes.into_iter().enumerate() {
+                    let name = format!("fig5 {key}");
+                    f.rates(
+                        move |o| if fits.has(&name, o) { level(o) } else { None },
+                        cells(Some(t), rows_of(t5), &[c]),
+                        move |o, _| get(o) == Some(true),
+                    );
+                }
+            }
+            if let Some(t) = t5t {
+                type Flag = fn(&Obs) -> Option<bool>;
+                let flags: [Flag; 3] = [
+                    |o| o.d.judged_success,
+                    |o| o.d.judged_failure,
+                    |o| o.d.abandoned,
+                ];
+                for (c, flag) in flags.into_iter().enumerate() {
+                    f.rates(
+                        move |o| {
+                            let troubled = o.in_success_sample() && o.d.hit_trouble == Some(true);
+                            if troubled && flag(o).is_some() {
+                                level(o)
+                            } else {
+                                None
+                            }
+                        },
+                        cells(Some(t), rows_of(t5t), &[c]),
+                        move |o, _| flag(o) == Some(true),
+                    );
+                }
+            }
+            if let Some(t) = ta1 {
+                for (c, spec) in ["(1)", "(2)", "(3)", "(4)", "(5)", "(6)"]
+                    .into_iter()
+                    .enumerate()
+                {
+                    let name = format!("a1 {spec}");
+                    f.rates(
+                        move |o| fits.has(&name, o).then_some(0),
+                        vec![vec![(t, 0, c), (t, 1, c), (t, 2, c)]],
+                        |o, _| o.d.verified_success == Some(true),
+                    );
+                }
+            }
+            if let Some(t) = ta2 {
+                // Coefficients are differences of margins (level vs Novice): they go with them.
+                f.rates(
+                    move |o| if fits.has("a2", o) { level(o) } else { None },
+                    cells(Some(t), rows_of(ta2), &[0, 2]),
+                    |o, _| o.d.verified_success == Some(true),
+                );
                 f.rates(
                     move |o| {
-                        let troubled = o.in_success_sample() && o.d.hit_trouble == Some(true);
-                        if troubled && flag(o).is_some() {
+                        if fits.has("a1 rows", o) {
                             level(o)
                         } else {
                             None
                         }
                     },
-                    cells(Some(t), rows_of(t5t), &[c]),
-                    move |o, _| flag(o) == Some(true),
-                );
-            }
-        }
-        if let Some(t) = ta1 {
-            for (c, spec) in ["(1)", "(2)", "(3)", "(4)", "(5)", "(6)"]
-                .into_iter()
-                .enumerate()
-            {
-                let name = format!("a1 {spec}");
-                f.rates(
-                    move |o| fits.has(&name, o).then_some(0),
-                    vec![vec![(t, 0, c), (t, 1, c), (t, 2, c)]],
+                    cells(Some(t), rows_of(ta2), &[1]),
                     |o, _| o.d.verified_success == Some(true),
                 );
             }
+            agent_cells.add(&mut f);
+            state(&mut f, &statements, &stated);
+            unresolved += unresolved_note(f.protect(th, obs, user, tables), t3a, tables);
         }
-        if let Some(t) = ta2 {
-            // Coefficients are differences of margins (level vs Novice): they go with them.
+
+        // User-profile occupation: Fig. 6 (two rates per group among code-writing sessions).
+        if let Some(t) = ix("fig6_occupation") {
+            let row_of: HashMap<Occupation, usize> = Occupation::ALL
+                .iter()
+                .filter_map(|g| {
+                    shape[t]
+                        .1
+                        .iter()
+                        .position(|r| r == g.as_str())
+                        .map(|r| (*g, r))
+                })
+                .collect();
+            let n = shape[t].1.len();
+            let base = |o: &Obs| o.in_success_sample() && o.d.wrote_code;
+            let group = move |o: &Obs| match o.profile {
+                Some(UserProfile::Group(g)) if base(o) => row_of.get(&g).copied(),
+                _ => None,
+            };
+            let mut f = Family::<Obs>::new("occupation");
             f.rates(
-                move |o| if fits.has("a2", o) { level(o) } else { None },
-                cells(Some(t), rows_of(ta2), &[0, 2]),
-                |o, _| o.d.verified_success == Some(true),
-            );
-            f.rates(
-                move |o| {
-                    if fits.has("a1 rows", o) {
-                        level(o)
-                    } else {
-                        None
-                    }
+                {
+                    let group = group.clone();
+                    move |o: &Obs| o.d.judged_success.and(group(o))
                 },
-                cells(Some(t), rows_of(ta2), &[1]),
+                cells(Some(t), n, &[0]),
+                |o, _| o.d.judged_success == Some(true),
+            );
+            f.rates(
+                {
+                    let group = group.clone();
+                    move |o: &Obs| o.d.verified_success.and(group(o))
+                },
+                cells(Some(t), n, &[1]),
                 |o, _| o.d.verified_success == Some(true),
             );
+            agent_cells.add(&mut f);
+            state(&mut f, &statements, &stated);
+            unresolved += unresolved_note(f.protect(th, obs, user, tables), Some(t), tables);
         }
-        state(&mut f, &statements, &stated);
-        unresolved += unresolved_note(f.protect(th, obs, user, tables), t3a, tables);
-    }
 
-    // User-profile occupation: Fig. 6 (two rates per group among code-writing sessions).
-    if let Some(t) = ix("fig6_occupation") {
-        let row_of: HashMap<Occupation, usize> = Occupation::ALL
-            .iter()
-            .filter_map(|g| {
-                shape[t]
-                    .1
-                    .iter()
-                    .position(|r| r == g.as_str())
-                    .map(|r| (*g, r))
-            })
-            .collect();
-        let n = shape[t].1.len();
-        let base = |o: &Obs| o.in_success_sample() && o.d.wrote_code;
-        let group = move |o: &Obs| match o.profile {
-            Some(UserProfile::Group(g)) if base(o) => row_of.get(&g).copied(),
-            _ => None,
-        };
-        let mut f = Family::<Obs>::new("occupation");
-        f.rates(
-            {
-                let group = group.clone();
-                move |o: &Obs| o.d.judged_success.and(group(o))
-            },
-            cells(Some(t), n, &[0]),
-            |o, _| o.d.judged_success == Some(true),
-        );
-        f.rates(
-            {
-                let group = group.clone();
-                move |o: &Obs| o.d.verified_success.and(group(o))
-            },
-            cells(Some(t), n, &[1]),
-            |o, _| o.d.verified_success == Some(true),
-        );
-        state(&mut f, &statements, &stated);
-        unresolved += unresolved_note(f.protect(th, obs, user, tables), Some(t), tables);
-    }
+        // Success and failure signal levels: Fig. A1.
+        if let Some(t) = ix("figa1_success_by_signal") {
+            let n = shape[t].1.len();
+            let judged = |o: &Obs| o.in_success_sample() && o.d.judged_success.is_some();
+            let mut f = Family::<Obs>::new("signals");
+            f.rates(
+                move |o| o.succ.filter(|_| judged(o)).map(usize::from),
+                cells(Some(t), n, &[0]),
+                |o, _| o.d.judged_success == Some(true),
+            );
+            f.rates(
+                move |o| o.fail.filter(|_| judged(o)).map(usize::from),
+                cells(Some(t), n, &[1]),
+                |o, _| o.d.judged_success == Some(true),
+            );
+            agent_cells.add(&mut f);
+            state(&mut f, &statements, &stated);
+            unresolved += unresolved_note(f.protect(th, obs, user, tables), Some(t), tables);
+        }
 
-    // Success and failure signal levels: Fig. A1.
-    if let Some(t) = ix("figa1_success_by_signal") {
-        let n = shape[t].1.len();
-        let judged = |o: &Obs| o.in_success_sample() && o.d.judged_success.is_some();
-        let mut f = Family::<Obs>::new("signals");
-        f.rates(
-            move |o| o.succ.filter(|_| judged(o)).map(usize::from),
-            cells(Some(t), n, &[0]),
-            |o, _| o.d.judged_success == Some(true),
-        );
-        f.rates(
-            move |o| o.fail.filter(|_| judged(o)).map(usize::from),
-            cells(Some(t), n, &[1]),
-            |o, _| o.d.judged_success == Some(true),
-        );
-        state(&mut f, &statements, &stated);
-        unresolved += unresolved_note(f.protect(th, obs, user, tables), Some(t), tables);
+        // With no by-agent table, every family ran once, as before.
+        if !agents || progress(tables) == pass_start {
+            break;
+        }
     }
 
     for (t, b) in tables.iter_mut().zip(before) {
@@ -467,6 +503,9 @@ fn statements<'a>(ix: &dyn Fn(&str) -> Option<usize>) -> Vec<Statement<'a>> {
         "sessions with a goal;",
         Rc::new(success),
     );
+    let ta = ix(BY_AGENT);
+    add(ta, "interactive sessions,", Rc::new(|_| true));
+    add(ta, "with a goal: rates", Rc::new(success));
     v
 }
 
@@ -479,9 +518,68 @@ fn state<'a>(f: &mut Family<'a, Obs<'a>>, statements: &[Statement<'a>], stated: 
     f.always(|_| true);
 }
 
+/// The by-agent tables' cells, by line: their lines join every family they are linked to.
+struct AgentCells {
+    /// Per agent row: the session and people counts.
+    counts: Vec<Vec<CellRef>>,
+    /// Per rate column: per agent row, the rate cell.
+    rates: Vec<Vec<Vec<CellRef>>>,
+    /// Per agent row: per work mode, the share cell.
+    modes: Vec<Vec<Vec<CellRef>>>,
+}
+
+impl AgentCells {
+    /// Adds every line of the by-agent tables to `f`: the counts, the work-mode shares per
+    /// agent and the rates among sessions with a goal. All of them, in every family they join:
+    /// a row's cells publish the same sessions (every rate's count is the row's sessions when
+    /// every session has a goal), and a family that saw only some of them could hide one and
+    /// leave another publishing the same number. Nothing when there is no by-agent table.
+    fn add<'a>(&self, f: &mut Family<'a, Obs<'a>>) {
+        if self.counts.is_empty() && self.modes.is_empty() {
+            return;
+        }
+        f.counts(|o: &Obs| o.agent, self.counts.clone());
+        for (r, cells) in self.modes.iter().enumerate() {
+            f.shares(
+                move |o: &Obs| {
+                    if o.agent == Some(r) {
+                        o.mode.map(WorkMode::index)
+                    } else {
+                        None
+                    }
+                },
+                cells.clone(),
+            );
+        }
+        for (c, cells) in self.rates.iter().enumerate() {
+            f.rates(
+                move |o: &Obs| o.agent.filter(|_| in_agent_rate(o, c)),
+                cells.clone(),
+                move |o: &Obs, _| (BY_AGENT_RATES[c].2)(o) == Some(true),
+            );
+        }
+    }
+}
+
+/// Suppressed cells and withheld note numbers so far: a pass of the families that changes
+/// neither is the last.
+fn progress(tables: &[Table]) -> (usize, usize) {
+    let cells = tables.iter().map(suppressed).sum();
+    let notes = tables
+        .iter()
+        .flat_map(|t| &t.notes)
+        .filter(|n| n.contains(WITHHELD))
+        .count();
+    (cells, notes)
+}
+
 /// Says so in a table of the family when some suppressed count stays recoverable from the
-/// sample block's totals (which are always published); returns how many.
+/// sample block's totals (which are always published); returns how many. A note from an
+/// earlier pass of the families is replaced.
 fn unresolved_note(p: Protection, table: Option<usize>, tables: &mut [Table]) -> usize {
+    if let Some(t) = table.and_then(|t| tables.get_mut(t)) {
+        t.notes.retain(|n| !n.starts_with(UNRESOLVED));
+    }
     if p.unresolved > 0 {
         if let Some(t) = table.and_then(|t| tables.get_mut(t)) {
             t.notes.push(format!(
