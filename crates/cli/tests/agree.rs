@@ -17,6 +17,7 @@ fn agentstat(home: &Path, args: &[&str]) -> Output {
         .env("HOME", home)
         .env("AGENTSTAT_CACHE_DIR", home.join("cache"))
         .env_remove("CLAUDE_CONFIG_DIR")
+        .env_remove("CODEX_HOME")
         .current_dir(home)
         .args(args)
         .output()

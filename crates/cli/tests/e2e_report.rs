@@ -18,6 +18,7 @@ fn agentstat(home: &Path) -> Command {
         .env("XDG_DATA_HOME", home.join("xdg-data"))
         .env("AGENTSTAT_SALT", "e2e-test-salt")
         .env_remove("CLAUDE_CONFIG_DIR")
+        .env_remove("CODEX_HOME")
         .current_dir(home);
     c
 }

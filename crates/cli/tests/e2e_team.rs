@@ -109,6 +109,7 @@ fn a_cell_from_fewer_than_k_people_never_appears() {
         .env("HOME", dir.path())
         .env("AGENTSTAT_CACHE_DIR", dir.path().join("cache"))
         .env_remove("CLAUDE_CONFIG_DIR")
+        .env_remove("CODEX_HOME")
         .current_dir(dir.path())
         .args(["report", "--facets"])
         .arg(&team_file)

@@ -17,6 +17,7 @@ fn agentstat(args: &[&str], salt_home: &std::path::Path) -> std::process::Output
         .env("AGENTSTAT_SALT", "scan-test-salt")
         .env("HOME", salt_home)
         .env_remove("CLAUDE_CONFIG_DIR")
+        .env_remove("CODEX_HOME")
         .output()
         .expect("run agentstat")
 }
