@@ -413,6 +413,75 @@ fn main() {
             })
             .collect(),
     ));
+    // Two agents: the by-agent tables (agentstat_stats produces them only then).
+    let agents = [
+        ("claude-code", 390, 9, 0.48, 0.27),
+        ("gemini-cli", 10, 3, 0.4, 0.1),
+    ];
+    tables.push(table(
+        "by_agent",
+        "By agent",
+        "Sessions, people and success by agent",
+        "Judged success by agent: claude-code 48%, gemini-cli 40%.",
+        None,
+        Chart::Points,
+        vec![
+            col("judged", "Judged success", "rate"),
+            col(
+                "verified",
+                "Verified success (Succeeded, success signal 4–5)",
+                "rate",
+            ),
+            col("trouble", "Hit trouble (failure signal ≥ 3)", "rate"),
+            col(
+                "verified_failure",
+                "Verified failure (Failed, failure signal 4–5)",
+                "rate",
+            ),
+            col("sessions", "Interactive sessions", "count"),
+            col("people", "People", "count"),
+        ],
+        agents
+            .iter()
+            .map(|&(a, n, u, j, v)| {
+                // Verified failure rests on too few people for the smaller agent.
+                let vf_users = if u < 5 { 2 } else { u };
+                (
+                    a,
+                    vec![
+                        plain(j, n, u, k),
+                        plain(v, n, u, k),
+                        plain(0.2, n, u, k),
+                        plain(0.05, n, vf_users, k),
+                        plain(n as f64, n, u, k),
+                        plain(u as f64, n, u, k),
+                    ],
+                )
+            })
+            .collect(),
+    ));
+    tables.push(table(
+        "by_agent_work_mode",
+        "By agent",
+        "Work-mode shares by agent",
+        "How the mix of work modes differs between agents.",
+        None,
+        Chart::Stacked,
+        modes.iter().map(|(m, _, _)| col(m, m, "share")).collect(),
+        agents
+            .iter()
+            .map(|&(a, n, u, _, _)| {
+                let cells = modes
+                    .iter()
+                    .map(|&(_, share, users)| {
+                        let users = users.min(u);
+                        plain(share, (share * n as f64) as u64, users, k)
+                    })
+                    .collect();
+                (a, cells)
+            })
+            .collect(),
+    ));
     let suppressed = tables
         .iter()
         .flat_map(|t| t.rows.iter().flat_map(|r| r.cells.iter()))
@@ -440,6 +509,10 @@ fn main() {
             agents: BTreeMap::from([
                 ("claude-code".to_string(), 420),
                 ("gemini-cli".to_string(), 10),
+            ]),
+            agent_people: BTreeMap::from([
+                ("claude-code".to_string(), 9),
+                ("gemini-cli".to_string(), 3),
             ]),
             model_families: BTreeMap::from([
                 ("opus".to_string(), 250),

@@ -22,6 +22,14 @@ pub const STUDY_SECTIONS: &[(&str, &str, &str, &str)] = &[
     ("tablea2", "Table A2", "Verified success by expertise level", "The same model with one indicator per level (Novice omitted): coefficients, unadjusted and adjusted rates."),
 ];
 
+/// The by-agent section (not a study figure): tables whose figure is `By agent`.
+pub const BY_AGENT_SECTION: (&str, &str, &str, &str) = (
+    "byagent",
+    "By agent",
+    "Each agent apart",
+    "Sessions, people, success measures and work modes for each agent, when the data hold more than one.",
+);
+
 const CSS: &str = r#"
 :root{--fg:#1d2430;--muted:#5b6678;--line:#d9dee7;--bg:#f6f7f9;--card:#fff;--accent:#0072B2;--warn:#8a5a00;--warnbg:#fff4dc}
 *{box-sizing:border-box}
@@ -152,12 +160,15 @@ pub fn page(r: &Results) -> String {
         }
         o.push_str("</section>");
     }
+    by_agent_section(&mut o, r);
     let others: Vec<&Table> = r
         .tables
         .iter()
         .filter(|t| {
             let s = figure_slug(&t.figure);
-            !STUDY_SECTIONS.iter().any(|x| x.0 == s) && t.figure != PERSONAL_FIGURE
+            !STUDY_SECTIONS.iter().any(|x| x.0 == s)
+                && s != BY_AGENT_SECTION.0
+                && t.figure != PERSONAL_FIGURE
         })
         .collect();
     if !others.is_empty() {
@@ -170,6 +181,40 @@ pub fn page(r: &Results) -> String {
     footer(&mut o, r);
     o.push_str("</main></body></html>\n");
     o
+}
+
+/// The by-agent tables, or why there are none (the analysis says so in a note, e.g. "one
+/// agent: the table would repeat the totals"). Nothing for a document with no tables at all.
+fn by_agent_section(o: &mut String, r: &Results) {
+    let (slug, fig, heading, what) = BY_AGENT_SECTION;
+    let tables: Vec<&Table> = r
+        .tables
+        .iter()
+        .filter(|t| figure_slug(&t.figure) == slug)
+        .collect();
+    if tables.is_empty() && !r.tables.iter().any(|t| t.figure != PERSONAL_FIGURE) {
+        return;
+    }
+    let _ = write!(
+        o,
+        r#"<section class="part" id="{slug}" data-figure="{fig}"><h2><span class="fig">{fig}</span>{h}</h2><p class="what">{w}</p>"#,
+        fig = esc(fig),
+        h = esc(heading),
+        w = esc(what)
+    );
+    if tables.is_empty() {
+        let why = r
+            .tables
+            .iter()
+            .flat_map(|t| &t.notes)
+            .find(|n| n.contains("no by-agent table"))
+            .map_or("The analysis returned no table by agent.", String::as_str);
+        let _ = write!(o, r#"<p class="missing">{}</p>"#, esc(why));
+    }
+    for t in tables {
+        table_block(o, t, r.privacy.min_users);
+    }
+    o.push_str("</section>");
 }
 
 fn subtitle(r: &Results) -> String {
@@ -240,6 +285,17 @@ fn toc(o: &mut String, r: &Results) {
     for (slug, fig, _, _) in STUDY_SECTIONS {
         let _ = write!(o, r##"<a href="#{slug}">{}</a>"##, esc(fig));
     }
+    if r.tables
+        .iter()
+        .any(|t| figure_slug(&t.figure) == BY_AGENT_SECTION.0)
+    {
+        let _ = write!(
+            o,
+            r##"<a href="#{}">{}</a>"##,
+            BY_AGENT_SECTION.0,
+            esc(BY_AGENT_SECTION.1)
+        );
+    }
     o.push_str("</nav>");
 }
 
@@ -251,6 +307,35 @@ fn map_list(m: &std::collections::BTreeMap<String, u64>) -> String {
     v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
     v.iter()
         .map(|(k, n)| format!("{} ({})", esc(k), thousands(**n as i64)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Sessions and people per agent (`sample.agents`, `sample.agent_people`; the people are
+/// missing from documents written before they were added).
+fn agents_list(s: &agentstat_stats::results::Sample) -> String {
+    if s.agents.is_empty() {
+        return "none recorded".into();
+    }
+    let mut v: Vec<(&String, &u64)> = s.agents.iter().collect();
+    v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    v.iter()
+        .map(|(k, n)| {
+            let sessions = format!(
+                "{} session{}",
+                thousands(**n as i64),
+                if **n == 1 { "" } else { "s" }
+            );
+            match s.agent_people.get(*k) {
+                Some(p) => format!(
+                    "{} ({sessions}, {} {})",
+                    esc(k),
+                    thousands(*p as i64),
+                    if *p == 1 { "person" } else { "people" }
+                ),
+                None => format!("{} ({sessions})", esc(k)),
+            }
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -334,7 +419,7 @@ fn sample(o: &mut String, r: &Results) {
             map_list(&s.excluded)
         },
     );
-    fact(o, "Agents", map_list(&s.agents));
+    fact(o, "Agents", agents_list(s));
     fact(o, "Model families", map_list(&s.model_families));
     fact(
         o,

@@ -44,6 +44,7 @@ fn results(personal: bool) -> Results {
             first_day: Some("2026-01-02".into()),
             last_day: Some("2026-02-03".into()),
             agents: [("claude-code".to_string(), 12)].into(),
+            agent_people: [("claude-code".to_string(), if personal { 1 } else { 6 })].into(),
             model_families: [("sonnet".to_string(), 12)].into(),
             classifiers: [("heuristic / rules / h-1".to_string(), 10)].into(),
             classification_errors: 0,
@@ -305,4 +306,116 @@ fn heuristic_validation_agreement_is_called_true_by_construction() {
     llm.sample.classifiers = [("anthropic / claude-x / v3".to_string(), 10)].into();
     llm.tables.push(validation_table(0.93));
     assert!(!render_html(&llm).contains("true by construction"));
+}
+
+// ---- the agent as a dimension ---------------------------------------------------------------
+
+/// `people` people of `agent`, three sessions each; the first `won` of them Succeeded.
+fn agent_facets(agent: &str, people: usize, won: usize) -> Vec<agentstat_facets::Facet> {
+    use agentstat_facets::*;
+    let prov = Provenance {
+        backend: "heuristic".into(),
+        model: "rules".into(),
+        prompt_version: "1".into(),
+    };
+    let mut v = Vec::new();
+    for u in 0..people {
+        for j in 0..3 {
+            let ok = |x| Label::ok(x, prov.clone());
+            let labels = Labels {
+                work_mode: ok(WorkMode::ALL[j]),
+                codebase_relation: Label::ok(CodebaseRelation::Modify, prov.clone()),
+                decisions: Label::failed("none", prov.clone()),
+                expertise: Label::ok(Expertise::from_level(3).unwrap(), prov.clone()),
+                user_profile: Label::ok(UserProfile::Unclear, prov.clone()),
+                work_performed: Label::ok(Occupation::ComputerMath, prov.clone()),
+                outcome: Label::ok(
+                    if j < won {
+                        Outcome::Succeeded
+                    } else {
+                        Outcome::Failed
+                    },
+                    prov.clone(),
+                ),
+                success_signal: Label::ok(Signal::S4, prov.clone()),
+                failure_signal: Label::ok(Signal::S1, prov.clone()),
+                task_value: Label::failed("none", prov.clone()),
+            };
+            v.push(Facet {
+                session_key: format!("{agent}-{u}-{j}"),
+                user_key: format!("{agent}-user{u}"),
+                agent: agent.into(),
+                agent_version: None,
+                interactive: true,
+                excluded_reason: None,
+                telemetry: Telemetry {
+                    human_turns: 2,
+                    model_calls: 5,
+                    ..Telemetry::default()
+                },
+                habits: None,
+                labels: Some(labels),
+            });
+        }
+    }
+    v
+}
+
+#[test]
+fn by_agent_tables_are_rendered_and_exported_with_two_agents() {
+    let mut facets = agent_facets("agent-a", 4, 2);
+    facets.extend(agent_facets("agent-b", 4, 1));
+    let r = agentstat_stats::analyses::analyse(
+        &facets,
+        &agentstat_stats::analyses::AnalysisOptions {
+            min_users: 3,
+            personal: false,
+        },
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let w = write_report(dir.path(), &r).unwrap();
+    let html = std::fs::read_to_string(&w.index_html).unwrap();
+    let section = &html[html
+        .find(r#"<section class="part" id="byagent""#)
+        .expect("section")..];
+    let section = &section[..section.find("</section>").unwrap()];
+    for id in ["by_agent", "by_agent_work_mode"] {
+        assert!(
+            section.contains(&format!(r#"<figure class="tbl" id="{id}""#)),
+            "{id}"
+        );
+    }
+    assert!(section.contains("<svg"), "charts drawn");
+    assert!(html.contains(r##"<a href="#byagent">By agent</a>"##));
+    // Judged success 2 of 3 and 1 of 3, 12 sessions of 4 people each.
+    assert!(
+        section.contains("67%") && section.contains("33%"),
+        "{section}"
+    );
+    // The sample names each agent with its sessions and people.
+    assert!(html.contains("agent-a (12 sessions, 4 people)"));
+    // The CSV export has the tables, one line per cell.
+    let csv = std::fs::read_to_string(dir.path().join("tables/by_agent.csv")).unwrap();
+    let t = r.tables.iter().find(|t| t.id == "by_agent").unwrap();
+    assert_eq!(csv.lines().count(), 1 + t.rows.len() * t.columns.len());
+    assert!(csv.contains("\nagent-a,judged,Judged success,rate,0.666"));
+    assert!(dir.path().join("tables/by_agent_work_mode.csv").exists());
+}
+
+#[test]
+fn one_agent_says_why_there_is_no_by_agent_table() {
+    let facets = agent_facets("agent-a", 4, 2);
+    let r = agentstat_stats::analyses::analyse(
+        &facets,
+        &agentstat_stats::analyses::AnalysisOptions {
+            min_users: 3,
+            personal: false,
+        },
+    );
+    let html = render_html(&r);
+    let section = &html[html.find(r#"id="byagent""#).expect("section")..];
+    let section = &section[..section.find("</section>").unwrap()];
+    assert!(section.contains("no by-agent table (it would repeat the totals)"));
+    assert!(!section.contains("<figure"));
+    assert!(!html.contains(r##"<a href="#byagent">"##));
 }
