@@ -2132,9 +2132,9 @@ fn by_agent(th: &Threshold, all: &[&Obs], agents: &AgentRows) -> Vec<Table> {
     t.reading = reading_of(&t).unwrap_or_default();
     let goal = all.iter().filter(|o| o.in_success_sample()).count();
     t.notes.push(format!(
-        "{} interactive sessions, {goal} with a goal: rates are among sessions with a goal \
-         (No clear goal excluded), with the definitions of Fig. 5, Fig. 6 and Fig. A1; 95% \
-         intervals are Wilson intervals on the design-effect n, clustered by user.",
+        "{} interactive sessions, {goal} sessions with a goal. Rates are among the sessions \
+         with a goal (No clear goal excluded), with the definitions of Fig. 5, Fig. 6 and \
+         Fig. A1; 95% intervals are Wilson intervals on the design-effect n, clustered by user.",
         all.len()
     ));
     if agents.labels.iter().any(|l| l == OTHER_AGENTS) {

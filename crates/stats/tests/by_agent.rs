@@ -107,7 +107,11 @@ fn facet(i: usize, s: &S) -> Facet {
 }
 
 fn facets(sessions: &[S]) -> Vec<Facet> {
-    sessions.iter().enumerate().map(|(i, s)| facet(i, s)).collect()
+    sessions
+        .iter()
+        .enumerate()
+        .map(|(i, s)| facet(i, s))
+        .collect()
 }
 
 fn run(sessions: &[S], k: u32) -> Results {
@@ -232,8 +236,10 @@ fn one_agent_gives_no_table_and_a_note() {
     assert!(table(&r, BY_AGENT_WORK_MODE).is_none());
     let a1 = table(&r, "table_a1").unwrap();
     assert!(
-        a1.notes.iter().any(|n| n
-            .contains("come from one agent: no agent fixed effects, and no by-agent table")),
+        a1.notes
+            .iter()
+            .any(|n| n
+                .contains("come from one agent: no agent fixed effects, and no by-agent table")),
         "{:?}",
         a1.notes
     );
@@ -411,7 +417,11 @@ fn agent_fixed_effects_only_with_several_agents() {
             });
         }
     }
-    let col6 = |r: &Results| table(r, "table_a1").unwrap().rows[0].cells[5].value.unwrap();
+    let col6 = |r: &Results| {
+        table(r, "table_a1").unwrap().rows[0].cells[5]
+            .value
+            .unwrap()
+    };
     // Several agents: column (6) = the direct fit with the agent fixed effect.
     let r = run(&s, 5);
     let with = direct_a1_col6(&s, true);

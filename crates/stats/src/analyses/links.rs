@@ -505,7 +505,7 @@ fn statements<'a>(ix: &dyn Fn(&str) -> Option<usize>) -> Vec<Statement<'a>> {
     );
     let ta = ix(BY_AGENT);
     add(ta, "interactive sessions,", Rc::new(|_| true));
-    add(ta, "with a goal: rates", Rc::new(success));
+    add(ta, "sessions with a goal. Rates", Rc::new(success));
     v
 }
 
