@@ -568,8 +568,8 @@ fn progress(tables: &[Table]) -> (usize, usize) {
     let notes = tables
         .iter()
         .flat_map(|t| &t.notes)
-        .filter(|n| n.contains(WITHHELD))
-        .count();
+        .map(|n| n.matches(WITHHELD).count())
+        .sum();
     (cells, notes)
 }
 
