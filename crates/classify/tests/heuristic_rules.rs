@@ -718,6 +718,7 @@ fn an_aider_session_ending_on_its_applied_edits_ends_cleanly() {
             .say("Here is the change to cli.py: add the flag and print each path when it is set.")
             .edit("/home/u/src/app/cli.py", 5, 1);
         b.s.agent.name = agent.into();
+        b.s.agent.edits_applied_after_reply = agent == "aider";
         b.labels()
     };
     let aider = build("aider");

@@ -651,6 +651,7 @@ pub fn read_session(
         agent: AgentInfo {
             name: "aider".into(),
             version,
+            edits_applied_after_reply: true,
         },
         source_files: vec![name.clone()],
         project: None,

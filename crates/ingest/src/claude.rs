@@ -1551,6 +1551,7 @@ pub fn read_session(
         agent: AgentInfo {
             name: "claude-code".into(),
             version: b.version.clone(),
+            edits_applied_after_reply: false,
         },
         source_files: files_read,
         project: b.project.clone(),

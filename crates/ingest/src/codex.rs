@@ -1063,6 +1063,7 @@ fn build(
         agent: AgentInfo {
             name: "codex-cli".into(),
             version: r.version,
+            edits_applied_after_reply: false,
         },
         source_files: vec![name.to_string()],
         project: r.cwds.first().cloned(),

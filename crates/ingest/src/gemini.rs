@@ -659,6 +659,7 @@ fn build(
         agent: AgentInfo {
             name: "gemini-cli".into(),
             version,
+            edits_applied_after_reply: false,
         },
         source_files,
         project,

@@ -310,6 +310,7 @@ pub fn read_session(
         agent: AgentInfo {
             name: "openhands".into(),
             version: None,
+            edits_applied_after_reply: false,
         },
         source_files: vec![name.clone()],
         project: None,

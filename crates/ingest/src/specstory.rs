@@ -327,6 +327,7 @@ pub fn read_session(
         agent: AgentInfo {
             name: agent,
             version: None,
+            edits_applied_after_reply: false,
         },
         source_files: vec![name.clone()],
         project: None,

@@ -294,6 +294,7 @@ pub fn read_session(
         agent: AgentInfo {
             name: "swe-agent".into(),
             version: None,
+            edits_applied_after_reply: false,
         },
         source_files: vec![name.clone()],
         project: project.clone(),

@@ -82,6 +82,7 @@ fn prompts_commands_edits_commits_and_interrupts() {
     let s = &sessions[0];
     assert_eq!(s.agent.name, "aider");
     assert_eq!(s.agent.version.as_deref(), Some("0.50.1"));
+    assert!(s.agent.edits_applied_after_reply);
     assert_eq!(s.entrypoint.as_deref(), Some("cli"));
     assert!(s.is_interactive());
     let prompts: Vec<&str> = s.human_turns().map(|h| h.text.as_str()).collect();

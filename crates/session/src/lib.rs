@@ -33,6 +33,10 @@ pub struct AgentInfo {
     pub name: String,
     /// Version string as the agent recorded it (e.g. `2.1.37`), if any.
     pub version: Option<String>,
+    /// The agent writes its whole reply first and its edits are applied after it (Aider), so it
+    /// never speaks after its last edits: ending on them is its normal end, not work cut off.
+    #[serde(default)]
+    pub edits_applied_after_reply: bool,
 }
 
 /// One conversation between a person and a coding agent.

@@ -888,9 +888,9 @@ pub fn extract(s: &Session) -> Features {
         let trimmed = t.trim_end();
         f.final_is_question = trimmed.ends_with('?');
         let last_line = trimmed.rsplit('\n').next().unwrap_or("");
-        // Aider applies the edits of a finished reply and commits them; the model says nothing
-        // after that, so ending on those actions is its normal end, not work cut off.
-        let ends_on_applied_reply = last_event_kind == 3 && s.agent.name == "aider";
+        // Some agents (Aider) apply the edits of a finished reply and say nothing after them:
+        // ending on those actions is their normal end, not work cut off.
+        let ends_on_applied_reply = last_event_kind == 3 && s.agent.edits_applied_after_reply;
         f.final_text_midwork = (last_event_kind != 2 && !ends_on_applied_reply)
             || (trimmed.len() < 400
                 && (last_line.starts_with("Let me")
