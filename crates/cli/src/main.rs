@@ -40,6 +40,9 @@ enum Command {
     Bench(cmd::bench::Args),
     /// Show, prune or clear the facet and LLM answer caches.
     Cache(cmd::cache::Args),
+    /// Write each session's classifier rendering (redacted, truncated) to a folder, for hand
+    /// labelling; transcript text stays on this machine.
+    Render(cmd::render::Args),
 }
 
 fn main() -> ExitCode {
@@ -54,6 +57,7 @@ fn main() -> ExitCode {
         Some(Command::Agree(a)) => cmd::agree::run(a),
         Some(Command::Bench(a)) => cmd::bench::run(a),
         Some(Command::Cache(a)) => cmd::cache::run(a),
+        Some(Command::Render(a)) => cmd::render::run(a),
         None => cmd::report::run_default(),
     };
     match result {

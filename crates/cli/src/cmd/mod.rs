@@ -6,6 +6,7 @@ pub mod cache;
 pub mod explain;
 pub mod extract;
 pub mod merge;
+pub mod render;
 pub mod report;
 pub mod scan;
 pub mod stats;
