@@ -1,0 +1,438 @@
+//! The two ranked habit tables: what in your sessions goes with verified success, and what
+//! goes with trouble. Each row: the habit with its count (`Used plan mode (3 of 39 sessions)`),
+//! the difference in the rate with and without it (Newcombe 95% interval), and the two rates
+//! (Wilson 95% intervals). Rows are ranked by the difference; habits the measure itself counts
+//! (commits, pull requests, tests, rejections, interrupts) say "association by construction"
+//! and come after the others.
+
+use super::{base, col, newcombe, of_sessions, share_cell, suppressed, users, Obs, MIN_SIDE};
+use super::{SUCCESS_ID, TROUBLE_ID};
+use crate::results::{Cell, Chart, Row, Table};
+use agentstat_facets::Facet;
+
+/// Marks a row whose habit is part of the measure.
+pub const BY_CONSTRUCTION: &str = "association by construction";
+
+pub struct Habit {
+    pub name: &'static str,
+    /// The habit as advice, imperative (`name an acceptance test or criterion`); `None` for
+    /// what is not a choice to recommend (a long session is as much a result of trouble as a
+    /// cause), which can still be named as going with trouble.
+    pub advice: Option<&'static str>,
+    /// `None`: not measured for this session (facets written before habit flags), so the
+    /// session is on neither side.
+    pub has: fn(&Facet) -> Option<bool>,
+    /// The success signal counts it as evidence (rubric §3.7; the heuristic's
+    /// `rules::success_signal`): commits, pull requests, passing tests, an approved plan.
+    pub in_success: bool,
+    /// The failure signal counts it: failing tests at the end, rejections, interrupts.
+    pub in_failure: bool,
+}
+
+pub const HABITS: &[Habit] = &[
+    Habit {
+        name: "Named an acceptance test or criterion",
+        advice: Some("name an acceptance test or a criterion for done"),
+        has: |f| f.habits.map(|h| h.named_acceptance_test),
+        in_success: false,
+        in_failure: false,
+    },
+    Habit {
+        name: "Asked a targeted verification question",
+        advice: Some("ask a targeted verification question"),
+        has: |f| f.habits.map(|h| h.targeted_verification > 0),
+        in_success: false,
+        in_failure: false,
+    },
+    Habit {
+        name: "Gave a specific setup",
+        advice: Some("give a specific setup (files, versions, constraints)"),
+        has: |f| f.habits.map(|h| h.specific_setup),
+        in_success: false,
+        in_failure: false,
+    },
+    Habit {
+        name: "Asked the agent to review its changes",
+        advice: Some("ask the agent to review its changes"),
+        has: |f| f.habits.map(|h| h.asked_for_review),
+        in_success: false,
+        in_failure: false,
+    },
+    Habit {
+        name: "Used plan mode",
+        advice: Some("use plan mode"),
+        has: |f| f.habits.and_then(|h| h.plan_mode_share).map(|s| s > 0.0),
+        // An approved plan is a hard success signal in planning sessions.
+        in_success: true,
+        in_failure: false,
+    },
+    Habit {
+        name: "Auto-approved most prompts",
+        advice: Some("auto-approve most prompts"),
+        has: |f| Some(f.telemetry.auto_approve_share.is_some_and(|s| s >= 0.5)),
+        in_success: false,
+        in_failure: false,
+    },
+    Habit {
+        name: "Delegated to subagents",
+        advice: Some("delegate to subagents"),
+        has: |f| Some(f.telemetry.subagents > 0),
+        in_success: false,
+        in_failure: false,
+    },
+    Habit {
+        name: "Had a long session (10+ prompts)",
+        advice: None,
+        has: |f| Some(f.telemetry.human_turns >= 10),
+        in_success: false,
+        in_failure: false,
+    },
+    Habit {
+        name: "Ran tests",
+        advice: Some("run tests"),
+        has: |f| Some(f.telemetry.test_runs > 0),
+        in_success: true,
+        in_failure: true,
+    },
+    Habit {
+        name: "Ended with passing tests",
+        advice: Some("end with passing tests"),
+        has: |f| Some(f.telemetry.last_test_passed == Some(true)),
+        in_success: true,
+        in_failure: true,
+    },
+    Habit {
+        name: "Committed",
+        advice: Some("commit"),
+        has: |f| Some(f.telemetry.git_commits > 0),
+        in_success: true,
+        in_failure: false,
+    },
+    Habit {
+        name: "Opened a pull request",
+        advice: Some("open a pull request"),
+        has: |f| Some(f.telemetry.pull_requests > 0),
+        in_success: true,
+        in_failure: false,
+    },
+    Habit {
+        name: "Interrupted the agent",
+        advice: Some("interrupt the agent"),
+        has: |f| Some(f.telemetry.interrupts > 0),
+        in_success: true,
+        in_failure: true,
+    },
+    Habit {
+        name: "Rejected a tool call",
+        advice: Some("reject tool calls"),
+        has: |f| Some(f.telemetry.rejections > 0),
+        in_success: false,
+        in_failure: true,
+    },
+];
+
+/// Which outcome a table compares.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Outcome {
+    VerifiedSuccess,
+    Trouble,
+}
+
+impl Outcome {
+    pub fn of(self, o: &Obs) -> Option<bool> {
+        match self {
+            Outcome::VerifiedSuccess => o.verified,
+            Outcome::Trouble => o.trouble,
+        }
+    }
+    pub fn circular(self, h: &Habit) -> bool {
+        match self {
+            Outcome::VerifiedSuccess => h.in_success,
+            Outcome::Trouble => h.in_failure,
+        }
+    }
+    fn measure(self) -> &'static str {
+        match self {
+            Outcome::VerifiedSuccess => "success",
+            Outcome::Trouble => "failure",
+        }
+    }
+    /// Past-tense phrase for a reading (`ended in verified success`).
+    pub fn phrase(self) -> &'static str {
+        match self {
+            Outcome::VerifiedSuccess => "ended in verified success",
+            Outcome::Trouble => "hit trouble",
+        }
+    }
+}
+
+/// One habit against one outcome.
+pub struct Contrast {
+    pub habit: &'static Habit,
+    pub outcome: Outcome,
+    /// Classified sessions where the habit was measured, and those that showed it.
+    pub measured: u64,
+    pub with: u64,
+    /// Rate with and without (Wilson), and the difference (Newcombe; empty when a side has
+    /// fewer than [`MIN_SIDE`] sessions with the outcome known).
+    pub rate_with: Cell,
+    pub rate_without: Cell,
+    pub diff: Cell,
+    pub circular: bool,
+}
+
+impl Contrast {
+    /// Both sides large enough for a difference.
+    pub fn compared(&self) -> bool {
+        self.diff.value.is_some()
+    }
+}
+
+/// Every habit against both outcomes, in [`HABITS`] order.
+pub struct Ranked {
+    pub success: Vec<Contrast>,
+    pub trouble: Vec<Contrast>,
+    /// Classified interactive sessions, and how many carry habit flags.
+    pub sessions: u64,
+    pub flagged: u64,
+}
+
+pub fn ranked(obs: &[Obs], k: u32) -> Ranked {
+    let side = |h: &Habit, out: Outcome, want: bool| -> Vec<(bool, &Facet)> {
+        obs.iter()
+            .filter(|o| (h.has)(o.facet) == Some(want))
+            .filter_map(|o| out.of(o).map(|y| (y, o.facet)))
+            .collect()
+    };
+    let contrasts = |out: Outcome| -> Vec<Contrast> {
+        HABITS
+            .iter()
+            .map(|h| {
+                let measured = obs.iter().filter(|o| (h.has)(o.facet).is_some()).count() as u64;
+                let with = obs
+                    .iter()
+                    .filter(|o| (h.has)(o.facet) == Some(true))
+                    .count() as u64;
+                let (a, b) = (side(h, out, true), side(h, out, false));
+                let (rate_with, rate_without) = (share_cell(&a, k), share_cell(&b, k));
+                let diff = diff_cell(&a, &b, k);
+                Contrast {
+                    habit: h,
+                    outcome: out,
+                    measured,
+                    with,
+                    rate_with,
+                    rate_without,
+                    diff,
+                    circular: out.circular(h),
+                }
+            })
+            .collect()
+    };
+    Ranked {
+        success: contrasts(Outcome::VerifiedSuccess),
+        trouble: contrasts(Outcome::Trouble),
+        sessions: obs.len() as u64,
+        flagged: obs.iter().filter(|o| o.facet.habits.is_some()).count() as u64,
+    }
+}
+
+/// Difference of the two rates with Newcombe's interval, when each side has [`MIN_SIDE`].
+fn diff_cell(a: &[(bool, &Facet)], b: &[(bool, &Facet)], k: u32) -> Cell {
+    let (na, nb) = (a.len() as u64, b.len() as u64);
+    let n_users = users(a.iter().chain(b).map(|o| o.1));
+    if na < MIN_SIDE || nb < MIN_SIDE {
+        return Cell {
+            n_sessions: na + nb,
+            n_users,
+            ..Default::default()
+        };
+    }
+    if n_users < u64::from(k) {
+        return suppressed(na + nb, n_users);
+    }
+    let xa = a.iter().filter(|o| o.0).count() as u64;
+    let xb = b.iter().filter(|o| o.0).count() as u64;
+    let (d, lo, hi) = newcombe(xa, na, xb, nb);
+    Cell {
+        value: Some(d),
+        se: None,
+        ci_low: Some(lo),
+        ci_high: Some(hi),
+        p_value: None,
+        n_sessions: na + nb,
+        n_users,
+        suppressed: false,
+    }
+}
+
+/// `Named an acceptance test or criterion (12 of 39 sessions)`; a habit the measure counts
+/// says so before its count, so a clipped label keeps both.
+pub fn row_label(c: &Contrast) -> String {
+    if c.circular {
+        format!(
+            "{} — {BY_CONSTRUCTION} ({})",
+            c.habit.name,
+            of_sessions(c.with, c.measured)
+        )
+    } else {
+        format!("{} ({})", c.habit.name, of_sessions(c.with, c.measured))
+    }
+}
+
+/// Ranking order: compared and not circular first, by difference (largest first); then the
+/// rest of the habits seen, circular ones last.
+pub fn order(cs: &[Contrast]) -> Vec<&Contrast> {
+    let mut v: Vec<&Contrast> = cs.iter().filter(|c| c.with > 0).collect();
+    v.sort_by(|a, b| {
+        let key = |c: &Contrast| (c.circular, !c.compared());
+        key(a)
+            .cmp(&key(b))
+            .then_with(|| {
+                let d = |c: &Contrast| c.diff.value.unwrap_or(f64::NEG_INFINITY);
+                d(b).total_cmp(&d(a))
+            })
+            .then_with(|| b.with.cmp(&a.with))
+    });
+    v
+}
+
+/// The two tables.
+pub fn tables(r: &Ranked, obs: &[Obs]) -> Vec<Table> {
+    vec![
+        table(
+            &r.success,
+            r,
+            obs,
+            SUCCESS_ID,
+            "What goes with verified success in your sessions",
+            "verified success",
+        ),
+        table(
+            &r.trouble,
+            r,
+            obs,
+            TROUBLE_ID,
+            "What goes with trouble in your sessions",
+            "hit trouble",
+        ),
+    ]
+}
+
+fn table(cs: &[Contrast], r: &Ranked, obs: &[Obs], id: &str, title: &str, what: &str) -> Table {
+    let out = cs.first().map_or(Outcome::VerifiedSuccess, |c| c.outcome);
+    let mut t = base(
+        id,
+        title,
+        Chart::Points,
+        vec![
+            col(
+                "difference",
+                &format!("{what}: with minus without"),
+                "pp",
+            ),
+            col("with", &format!("{what}: with the habit"), "rate"),
+            col("without", &format!("{what}: without it"), "rate"),
+        ],
+    );
+    for c in order(cs) {
+        t.rows.push(Row {
+            label: row_label(c),
+            cells: vec![c.diff, c.rate_with, c.rate_without],
+        });
+    }
+    let known = obs.iter().filter(|o| out.of(o).is_some()).count();
+    t.reading = reading(cs, out);
+    t.notes.push(format!(
+        "Ranked by the difference in the share of sessions that {}: with the habit minus without, in percentage points, with a Newcombe 95% interval; the two shares carry Wilson 95% intervals. A difference needs at least {MIN_SIDE} sessions on each side.",
+        out.phrase()
+    ));
+    t.notes.push(
+        "Association, not cause: a habit can go with success because of the kind of task it is used on."
+            .into(),
+    );
+    let circular: Vec<String> = HABITS
+        .iter()
+        .filter(|h| out.circular(h))
+        .map(|h| h.name.to_ascii_lowercase())
+        .collect();
+    t.notes.push(format!(
+        "Part of the {m} measure, so their association is true by construction and never the reading: {} (the {m} signal counts them as evidence).",
+        circular.join(", "),
+        m = out.measure()
+    ));
+    t.notes.push(format!(
+        "Counts are sessions with the habit among the {} classified interactive sessions where it was measured; {known} of them have a known {what} outcome{}.",
+        r.sessions,
+        if out == Outcome::VerifiedSuccess {
+            " (sessions without a clear goal are left out of success rates)"
+        } else {
+            ""
+        }
+    ));
+    let never: Vec<String> = cs
+        .iter()
+        .filter(|c| c.with == 0 && c.measured > 0)
+        .map(|c| {
+            format!(
+                "{} ({})",
+                c.habit.name.to_ascii_lowercase(),
+                of_sessions(0, c.measured)
+            )
+        })
+        .collect();
+    if !never.is_empty() {
+        t.notes
+            .push(format!("Not seen in any session: {}.", never.join(", ")));
+    }
+    if r.flagged < r.sessions {
+        t.notes.push(format!(
+            "Habit flags (acceptance test, targeted verification, specific setup, review, plan mode) are missing for {} of {} sessions (facets written before they were measured; re-extract to fill them): those sessions are left out of these rows.",
+            r.sessions - r.flagged,
+            r.sessions
+        ));
+    }
+    t
+}
+
+fn reading(cs: &[Contrast], out: Outcome) -> String {
+    let best = cs
+        .iter()
+        .filter(|c| !c.circular && c.compared())
+        .max_by(|a, b| {
+            let d = |c: &Contrast| c.diff.value.unwrap_or(0.0).abs();
+            d(a).total_cmp(&d(b))
+        });
+    let Some(c) = best else {
+        return format!(
+            "Too few sessions on both sides of any habit the {} measure does not itself count (at least {MIN_SIDE} each) to compare yet.",
+            out.measure()
+        );
+    };
+    let (a, b) = (c.rate_with, c.rate_without);
+    let clear = c.diff.ci_low.is_some_and(|l| l > 0.0) || c.diff.ci_high.is_some_and(|h| h < 0.0);
+    format!(
+        "Sessions where you {} {} {} of the time (n={}) against {} without (n={}): {}{}. An association in your own sessions, not a cause.",
+        lower_first(c.habit.name),
+        out.phrase(),
+        super::pct(a.value.unwrap_or(0.0)),
+        a.n_sessions,
+        super::pct(b.value.unwrap_or(0.0)),
+        b.n_sessions,
+        super::points(&c.diff),
+        if clear {
+            ""
+        } else {
+            ", an interval that includes no difference"
+        }
+    )
+}
+
+/// `Used plan mode` → `used plan mode`; the long-session habit drops its bracket.
+pub fn lower_first(name: &str) -> String {
+    let mut s = name.to_string();
+    if let Some(f) = s.get_mut(0..1) {
+        f.make_ascii_lowercase();
+    }
+    s.replace(" (10+ prompts)", "")
+}

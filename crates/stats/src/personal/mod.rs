@@ -1,0 +1,167 @@
+//! Statistics for one person's own report: what in *your* sessions goes with verified success
+//! and with trouble, your figures beside the study's published ones, your months, and advice
+//! phrased from those numbers.
+//!
+//! The unit is the session: shares carry Wilson 95% intervals over sessions, differences of
+//! shares Newcombe's hybrid score interval (method 10), means a t interval over sessions. All
+//! of it is an association within one person's sessions, not a causal effect, and the tables
+//! say so. Habits are read off telemetry and the facets' habit flags, never off transcript text.
+//!
+//! Outside personal mode every cell still passes the distinct-user rule (`min_users`), so the
+//! tables are safe wherever they are rendered; the advice table is made in personal mode only.
+//!
+//! One module per table: [`habits`] (the two ranked habit tables), [`study`] (you beside the
+//! study), [`trend`] (by month), [`advice`] (what to try next).
+
+pub mod advice;
+pub mod habits;
+pub mod interval;
+pub mod study;
+pub mod trend;
+
+use crate::results::{Cell, Chart, Column, Table};
+use agentstat_facets::Facet;
+use std::collections::BTreeSet;
+
+pub use interval::{newcombe, wilson95};
+
+/// Figure name the personal tables carry, so the page groups them in the personal section.
+pub const PERSONAL_FIGURE: &str = "Personal";
+/// Table ids (stable: the browser test and CSV names rely on them).
+pub const SUCCESS_ID: &str = "personal_habits_success";
+pub const TROUBLE_ID: &str = "personal_habits_trouble";
+pub const STUDY_ID: &str = "personal_vs_study";
+pub const ACTIVITY_ID: &str = "personal_activity";
+pub const TREND_ID: &str = "personal_trend";
+pub const ADVICE_ID: &str = "personal_advice";
+
+/// Below this many sessions on either side of a habit, no difference is computed.
+pub const MIN_SIDE: u64 = 5;
+/// A trend needs at least this many months.
+pub const MIN_MONTHS: usize = 3;
+
+/// One classified interactive session, with the two outcomes the section compares.
+pub struct Obs<'a> {
+    pub facet: &'a Facet,
+    /// Verified success, among sessions with a clear goal (`None` otherwise).
+    pub verified: Option<bool>,
+    /// Failure signal 3 or more.
+    pub trouble: Option<bool>,
+}
+
+/// The personal tables, in page order: the two ranked habit tables, you beside the study, your
+/// activity per prompt, the trend by month (with at least [`MIN_MONTHS`] months) and, in
+/// personal mode, the advice. None when no session was classified.
+pub fn personal_tables(facets: &[Facet], min_users: u32, personal: bool) -> Vec<Table> {
+    let obs: Vec<Obs> = facets
+        .iter()
+        .filter(|f| f.interactive && f.labels.is_some())
+        .map(|f| {
+            let d = f.derived();
+            Obs {
+                facet: f,
+                verified: if d.in_success_sample {
+                    d.verified_success
+                } else {
+                    None
+                },
+                trouble: d.hit_trouble,
+            }
+        })
+        .collect();
+    if obs.is_empty() {
+        return Vec::new();
+    }
+    let k = if personal { 0 } else { min_users };
+    let ranked = habits::ranked(&obs, k);
+    let mut out = habits::tables(&ranked, &obs);
+    let vs = study::tables(&obs, k);
+    out.extend(vs.iter().cloned());
+    out.extend(trend::table(&obs, k));
+    if personal {
+        out.push(advice::table(&ranked, &obs, &vs));
+    }
+    out
+}
+
+/// An empty table of the personal section.
+pub(crate) fn base(id: &str, title: &str, chart: Chart, columns: Vec<Column>) -> Table {
+    Table {
+        id: id.into(),
+        figure: PERSONAL_FIGURE.into(),
+        title: title.into(),
+        chart,
+        columns,
+        ..Default::default()
+    }
+}
+
+pub(crate) fn col(key: &str, label: &str, unit: &str) -> Column {
+    Column {
+        key: key.into(),
+        label: label.into(),
+        unit: unit.into(),
+    }
+}
+
+/// Distinct users among the given facets.
+pub(crate) fn users<'a>(fs: impl Iterator<Item = &'a Facet>) -> u64 {
+    fs.map(|f| f.user_key.as_str()).collect::<BTreeSet<_>>().len() as u64
+}
+
+/// A share of `flags` with its Wilson interval; suppressed below `k` distinct users; empty
+/// (no value) without observations.
+pub(crate) fn share_cell(flags: &[(bool, &Facet)], k: u32) -> Cell {
+    let n = flags.len() as u64;
+    let n_users = users(flags.iter().map(|o| o.1));
+    if n == 0 {
+        return Cell::default();
+    }
+    if n_users < u64::from(k) {
+        return suppressed(n, n_users);
+    }
+    let x = flags.iter().filter(|o| o.0).count() as u64;
+    let p = x as f64 / n as f64;
+    let (lo, hi) = wilson95(x, n);
+    Cell {
+        value: Some(p),
+        se: Some((p * (1.0 - p) / n as f64).sqrt()),
+        ci_low: Some(lo),
+        ci_high: Some(hi),
+        p_value: None,
+        n_sessions: n,
+        n_users,
+        suppressed: false,
+    }
+}
+
+pub(crate) fn suppressed(n: u64, n_users: u64) -> Cell {
+    Cell {
+        suppressed: true,
+        n_sessions: n,
+        n_users,
+        ..Default::default()
+    }
+}
+
+/// `12 of 39 sessions`.
+pub fn of_sessions(x: u64, n: u64) -> String {
+    format!("{x} of {n} session{}", if n == 1 { "" } else { "s" })
+}
+
+/// `64%` for a share in [0, 1].
+pub(crate) fn pct(p: f64) -> String {
+    format!("{:.0}%", p * 100.0)
+}
+
+/// `+12 points [+3, +21]` for a difference of shares with its interval.
+pub(crate) fn points(c: &Cell) -> String {
+    let f = |v: f64| format!("{:+.0}", v * 100.0);
+    match (c.value, c.ci_low, c.ci_high) {
+        (Some(d), Some(lo), Some(hi)) => {
+            format!("{} points [{}, {}]", f(d), f(lo), f(hi))
+        }
+        (Some(d), _, _) => format!("{} points", f(d)),
+        _ => "no difference computed".into(),
+    }
+}

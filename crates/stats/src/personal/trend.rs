@@ -1,0 +1,104 @@
+//! Your verified success and trouble by month, when your sessions span at least
+//! [`MIN_MONTHS`] months.
+
+use super::{base, col, newcombe, share_cell, Obs, MIN_MONTHS, MIN_SIDE, TREND_ID};
+use crate::results::{Chart, Row, Table};
+use agentstat_facets::Facet;
+use std::collections::BTreeMap;
+
+pub fn table(obs: &[Obs], k: u32) -> Option<Table> {
+    let mut by: BTreeMap<&str, Vec<&Obs>> = BTreeMap::new();
+    for o in obs {
+        if let Some(m) = o.facet.telemetry.month.as_deref() {
+            by.entry(m).or_default().push(o);
+        }
+    }
+    if by.len() < MIN_MONTHS {
+        return None;
+    }
+    let mut t = base(
+        TREND_ID,
+        "Your sessions by month",
+        Chart::Lines,
+        vec![
+            col("verified", "verified success", "rate"),
+            col("trouble", "hit trouble", "rate"),
+        ],
+    );
+    for (m, os) in &by {
+        let v: Vec<(bool, &Facet)> = os
+            .iter()
+            .filter_map(|o| o.verified.map(|y| (y, o.facet)))
+            .collect();
+        let tr: Vec<(bool, &Facet)> = os
+            .iter()
+            .filter_map(|o| o.trouble.map(|y| (y, o.facet)))
+            .collect();
+        t.rows.push(Row {
+            label: format!("{m} (n={})", os.len()),
+            cells: vec![share_cell(&v, k), share_cell(&tr, k)],
+        });
+    }
+    t.reading = reading(&by);
+    t.notes.push(format!(
+        "{} months with classified sessions; each month's shares carry Wilson 95% intervals (in the numbers table; the chart draws the values). Months with few sessions move a lot by chance.",
+        by.len()
+    ));
+    Some(t)
+}
+
+/// Earlier months against later ones (the sessions split at the month that halves them), with
+/// the difference's Newcombe interval: one comparison instead of a month-by-month story.
+fn reading(by: &BTreeMap<&str, Vec<&Obs>>) -> String {
+    let months: Vec<(&str, Vec<bool>)> = by
+        .iter()
+        .map(|(m, os)| (*m, os.iter().filter_map(|o| o.verified).collect()))
+        .collect();
+    let total: usize = months.iter().map(|m| m.1.len()).sum();
+    let mut acc = 0;
+    let mut cut = 0;
+    for (i, m) in months.iter().enumerate() {
+        if acc * 2 >= total {
+            break;
+        }
+        acc += m.1.len();
+        cut = i + 1;
+    }
+    let cut = cut.clamp(1, months.len() - 1);
+    let (early, late) = months.split_at(cut);
+    let count = |ms: &[(&str, Vec<bool>)]| -> (u64, u64) {
+        let n = ms.iter().map(|m| m.1.len()).sum::<usize>() as u64;
+        let x = ms.iter().flat_map(|m| &m.1).filter(|v| **v).count() as u64;
+        (x, n)
+    };
+    let ((xa, na), (xb, nb)) = (count(early), count(late));
+    if na < MIN_SIDE || nb < MIN_SIDE {
+        return format!(
+            "Too few sessions with a clear goal to compare your earlier months with your later ones (at least {MIN_SIDE} on each side)."
+        );
+    }
+    let (d, lo, hi) = newcombe(xb, nb, xa, na);
+    let span = |ms: &[(&str, Vec<bool>)]| {
+        let (a, b) = (ms[0].0, ms[ms.len() - 1].0);
+        if a == b {
+            a.to_string()
+        } else {
+            format!("{a} to {b}")
+        }
+    };
+    format!(
+        "Verified success was {:.0}% in your earlier months ({}, n={na}) and {:.0}% in the later ones ({}, n={nb}): {:+.0} points [{:+.0}, {:+.0}]{}.",
+        xa as f64 / na as f64 * 100.0,
+        span(early),
+        xb as f64 / nb as f64 * 100.0,
+        span(late),
+        d * 100.0,
+        lo * 100.0,
+        hi * 100.0,
+        if lo > 0.0 || hi < 0.0 {
+            ""
+        } else {
+            ", an interval that includes no change"
+        }
+    )
+}
