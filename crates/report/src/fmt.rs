@@ -266,7 +266,10 @@ mod tests {
             n_sessions: 3,
             ..Default::default()
         };
-        assert_eq!(cell_text(&c, &col), "96% (too few sessions for an interval)");
+        assert_eq!(
+            cell_text(&c, &col),
+            "96% (too few sessions for an interval)"
+        );
         let c = Cell {
             ci_high: Some(0.99),
             ..c

@@ -1,10 +1,10 @@
 //! The self-contained report page: inline CSS, inline SVG, no script, no external resource.
 
 use crate::fmt::{cell_text, esc, figure_slug, safe_id, thousands, value};
+use crate::svg;
 use agentstat_stats::personal::{
     ACTIVITY_ID, ADVICE_ID, PERSONAL_FIGURE, STUDY_ID, SUCCESS_ID, TREND_ID, TROUBLE_ID,
 };
-use crate::svg;
 use agentstat_stats::results::{Results, Table};
 use std::fmt::Write;
 

@@ -498,7 +498,8 @@ fn label_width(t: &Table) -> f64 {
 fn count_suffix(s: &str) -> Option<usize> {
     let i = s.rfind(" (")?;
     let tail = &s[i..];
-    (tail.ends_with(')') && (tail.contains("n=") || tail.contains(" of "))
+    (tail.ends_with(')')
+        && (tail.contains("n=") || tail.contains(" of "))
         && tail.chars().any(|c| c.is_ascii_digit()))
     .then_some(i)
 }
@@ -1240,6 +1241,96 @@ mod tests {
     fn plain_tables_have_no_chart() {
         let t = table(Chart::None, &[("a", "coef")], &[("x", vec![Some(0.1)])]);
         assert!(chart(&t, 5).is_none());
+    }
+
+    fn cell_ci(v: f64, lo: f64, hi: f64) -> Cell {
+        Cell {
+            value: Some(v),
+            ci_low: Some(lo),
+            ci_high: Some(hi),
+            n_sessions: 5,
+            n_users: 1,
+            ..Default::default()
+        }
+    }
+
+    fn attr(svg: &str, name: &str) -> f64 {
+        let k = format!("{name}=\"");
+        let i = svg.find(&k).unwrap_or_else(|| panic!("no {name}")) + k.len();
+        svg[i..svg[i..].find('"').unwrap() + i].parse().unwrap()
+    }
+
+    #[test]
+    fn an_interval_never_sets_the_axis_it_is_clipped_and_marked() {
+        for chart in [Chart::Bars, Chart::Points] {
+            let mut t = table(
+                chart,
+                &[("index", "index")],
+                &[("Plan", vec![Some(201.0)]), ("Build", vec![Some(364.0)])],
+            );
+            // The task-value whisker of issue 9: to 9.7 million.
+            t.rows[0].cells[0] = cell_ci(201.0, 0.004, 9_736_604.0);
+            t.rows[1].cells[0] = cell_ci(364.0, 300.0, 420.0);
+            let svg = chart_or_panic(&t);
+            let (lo, hi) = (attr(&svg, "data-axis-lo"), attr(&svg, "data-axis-hi"));
+            assert!(lo >= -3.0 * 364.0 && hi <= 3.0 * 364.0, "{chart:?}: [{lo}, {hi}]");
+            assert!(hi >= 364.0, "{chart:?}: the estimates stay on the axis");
+            assert_eq!(attr(&svg, "data-clipped"), 1.0, "{chart:?}");
+            assert!(svg.contains("class=\"clip\""), "{chart:?}");
+            assert!(svg.contains("interval continues to 9,736,604"), "{chart:?}: {svg}");
+            assert!(svg.contains("clipped there"), "{chart:?}: footnote");
+        }
+        // An interval that fits widens the axis a little and is drawn whole.
+        let mut t = table(Chart::Points, &[("v", "coef")], &[("x", vec![Some(0.1)])]);
+        t.rows[0].cells[0] = cell_ci(0.1, -0.05, 0.18);
+        let svg = chart_or_panic(&t);
+        assert_eq!(attr(&svg, "data-clipped"), 0.0);
+        assert!(attr(&svg, "data-axis-lo") <= -0.05 && attr(&svg, "data-axis-hi") >= 0.18);
+    }
+
+    #[test]
+    fn a_zero_width_interval_is_not_drawn_and_says_too_few_sessions() {
+        for chart in [Chart::Bars, Chart::Points] {
+            let mut t = table(chart, &[("v", "share")], &[("Build", vec![Some(0.96)])]);
+            t.rows[0].cells[0] = cell_ci(0.96, 0.96, 0.96);
+            let svg = chart_or_panic(&t);
+            assert!(svg.contains("too few sessions"), "{chart:?}");
+            assert!(!svg.contains("class=\"ci\""), "{chart:?}: {svg}");
+        }
+    }
+
+    #[test]
+    fn axis_titles_name_what_is_plotted() {
+        let t = table(
+            Chart::Points,
+            &[
+                ("Actions per prompt (median)", "ratio"),
+                ("Actions per prompt (geometric mean)", "ratio"),
+                ("Words per prompt (median)", "ratio"),
+            ],
+            &[("0–20%", vec![Some(2.0), Some(3.0), Some(300.0)])],
+        );
+        let svg = chart_or_panic(&t);
+        assert!(
+            svg.contains(">Actions or words per prompt (log scale)<"),
+            "{svg}"
+        );
+        assert!(!svg.contains(">ratio (log scale)<"));
+        assert_eq!(
+            series_title(&["Judged".into(), "Verified".into()], "rate"),
+            "rate"
+        );
+    }
+
+    #[test]
+    fn a_clipped_label_keeps_its_count() {
+        let l = "Named an acceptance test or criterion — association by construction (12 of 39 sessions)";
+        let c = clip_label(l, 290.0);
+        assert!(c.ends_with(" (12 of 39 sessions)"), "{c}");
+        assert!(c.starts_with("Named an"), "{c}");
+        assert!(c.chars().count() <= 41, "{c}");
+        assert_eq!(clip_label("Committed (n=6)", 290.0), "Committed (n=6)");
+        assert!(clip_label("A very long label without any count at all, cut", 120.0).ends_with('…'));
     }
 
     #[test]

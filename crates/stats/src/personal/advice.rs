@@ -98,9 +98,11 @@ pub fn table(r: &Ranked, obs: &[Obs], vs: &[Table]) -> Table {
         });
     }
     // 3. Habits you rarely or never use: your data cannot judge them.
-    for c in r.success.iter().filter(|c| {
-        !c.circular || c.habit.name == "Used plan mode"
-    }) {
+    for c in r
+        .success
+        .iter()
+        .filter(|c| !c.circular || c.habit.name == "Used plan mode")
+    {
         if rows.len() >= MAX - 1 || c.measured < MIN_SIDE {
             continue;
         }
@@ -181,4 +183,92 @@ pub fn table(r: &Ranked, obs: &[Obs], vs: &[Table]) -> Table {
     );
     t.notes.push("Phrased from associations in your own sessions, not from causes: a habit can go with success because of the kind of task it is used on. Habits the success or failure measure counts (commits, pull requests, tests, rejections, interrupts) never make a suggestion.".into());
     t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testutil::*;
+    use super::super::{personal_tables, ADVICE_ID};
+    use agentstat_facets::Facet;
+
+    fn advice(f: &[Facet]) -> Vec<String> {
+        personal_tables(f, 5, true)
+            .into_iter()
+            .find(|t| t.id == ADVICE_ID)
+            .unwrap()
+            .rows
+            .into_iter()
+            .map(|r| r.label)
+            .collect()
+    }
+
+    #[test]
+    fn a_clear_association_is_advised_with_its_numbers() {
+        let mut f = Vec::new();
+        for i in 0..20u32 {
+            let good = i < 10;
+            let mut x = if good { ok() } else { failed() };
+            x.session_key = format!("s{i}");
+            x.habits = Some(flags((good && i < 8) || (!good && i >= 18), 0.0));
+            // Commits only in successes: circular, never advice.
+            x.telemetry.git_commits = u32::from(good);
+            f.push(x);
+        }
+        let a = advice(&f);
+        assert!(
+            a[0].starts_with("Keep doing it: name an acceptance test or a criterion for done — in your sessions that did, ended in verified success 80% of the time against 20% without (+60 points ["),
+            "{a:?}"
+        );
+        assert!(!a.iter().any(|l| l.contains("commit")), "{a:?}");
+        // Plan mode measured and never used: said with its count.
+        assert!(
+            a.iter().any(|l| l
+                .starts_with("Try to use plan mode now and then: you did so in 0 of 20 sessions")),
+            "{a:?}"
+        );
+    }
+
+    #[test]
+    fn a_habit_that_also_goes_with_trouble_is_not_advised() {
+        let mut f = Vec::new();
+        for i in 0..20u32 {
+            // Subagent sessions: all verified successes, but all hit trouble too.
+            let sub = i < 10;
+            let mut x = if sub {
+                facet("u", 0, agentstat_facets::Outcome::Succeeded, 4, 3)
+            } else if i < 15 {
+                ok()
+            } else {
+                failed()
+            };
+            x.session_key = format!("s{i}");
+            x.telemetry.subagents = u32::from(sub);
+            f.push(x);
+        }
+        let a = advice(&f);
+        assert!(
+            !a.iter()
+                .any(|l| l.contains("Worth trying more often: delegate")),
+            "{a:?}"
+        );
+        assert!(
+            !a.iter().any(|l| l.contains("Keep doing it: delegate")),
+            "{a:?}"
+        );
+        assert!(
+            a.iter().any(|l| l.starts_with("Look again at sessions where you delegated to subagents: they hit trouble 100% of the time against 50% without")),
+            "{a:?}"
+        );
+    }
+
+    #[test]
+    fn too_few_sessions_says_so() {
+        let f = vec![ok(), failed(), ok()];
+        let a = advice(&f);
+        assert_eq!(a.len(), 1);
+        assert!(
+            a[0].starts_with("Not enough sessions to rank your habits yet"),
+            "{a:?}"
+        );
+    }
 }

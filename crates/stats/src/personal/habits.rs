@@ -326,11 +326,7 @@ fn table(cs: &[Contrast], r: &Ranked, obs: &[Obs], id: &str, title: &str, what: 
         title,
         Chart::Points,
         vec![
-            col(
-                "difference",
-                &format!("{what}: with minus without"),
-                "pp",
-            ),
+            col("difference", &format!("{what}: with minus without"), "pp"),
             col("with", &format!("{what}: with the habit"), "rate"),
             col("without", &format!("{what}: without it"), "rate"),
         ],
@@ -435,4 +431,135 @@ pub fn lower_first(name: &str) -> String {
         f.make_ascii_lowercase();
     }
     s.replace(" (10+ prompts)", "")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testutil::*;
+    use super::super::{personal_tables, SUCCESS_ID, TROUBLE_ID};
+    use super::*;
+    use agentstat_facets::Outcome as O;
+
+    fn tables_of(f: &[Facet]) -> (Table, Table) {
+        let t = personal_tables(f, 5, true);
+        let get = |id: &str| t.iter().find(|x| x.id == id).unwrap().clone();
+        (get(SUCCESS_ID), get(TROUBLE_ID))
+    }
+
+    #[test]
+    fn committing_is_labelled_by_construction_and_never_the_reading() {
+        let mut f = Vec::new();
+        for _ in 0..6 {
+            f.push(facet("u", 1, O::Succeeded, 4, 0));
+        }
+        for _ in 0..6 {
+            f.push(facet("u", 0, O::Failed, 1, 4));
+        }
+        let (s, t) = tables_of(&f);
+        let row = s
+            .rows
+            .iter()
+            .find(|r| r.label.starts_with("Committed"))
+            .expect("commit row");
+        assert_eq!(
+            row.label,
+            "Committed — association by construction (6 of 12 sessions)"
+        );
+        // difference, with, without
+        assert_eq!(row.cells[1].value, Some(1.0));
+        assert_eq!(row.cells[2].value, Some(0.0));
+        assert_eq!(row.cells[1].n_sessions, 6);
+        assert_eq!(row.cells[0].value, Some(1.0));
+        let (lo, hi) = (row.cells[0].ci_low.unwrap(), row.cells[0].ci_high.unwrap());
+        assert!(lo > 0.3 && lo < 1.0 && hi == 1.0, "{lo} {hi}");
+        // The only contrast is circular: the reading says there is nothing to compare.
+        assert!(!s.reading.contains("committed"), "{}", s.reading);
+        assert!(s.reading.contains("does not itself count"), "{}", s.reading);
+        assert!(s.notes.iter().any(|n| n.contains("by construction")));
+        // Commits are not failure evidence: plain label in the trouble table, and it may lead.
+        let row = t
+            .rows
+            .iter()
+            .find(|r| r.label.starts_with("Committed"))
+            .unwrap();
+        assert_eq!(row.label, "Committed (6 of 12 sessions)");
+        assert_eq!(row.cells[1].value, Some(0.0));
+        assert_eq!(row.cells[2].value, Some(1.0));
+        assert!(t.reading.contains("committed"), "{}", t.reading);
+        assert!(t.reading.contains("-100 points"), "{}", t.reading);
+        // Habits nobody showed are counted in a note, not drawn as rows.
+        assert!(s
+            .notes
+            .iter()
+            .any(|n| n.contains("ran tests (0 of 12 sessions)")));
+        assert!(!s.rows.iter().any(|r| r.label.starts_with("Ran tests")));
+        // No habit flags in these facets: said, and the flag habits are not "never seen".
+        assert!(s.notes.iter().any(|n| n.contains("missing for 12 of 12")));
+        assert!(!s.notes.iter().any(|n| n.contains("named an acceptance")));
+    }
+
+    #[test]
+    fn rows_are_ranked_by_difference_with_circular_ones_last() {
+        let mut f = Vec::new();
+        for i in 0..20u32 {
+            let good = i < 10;
+            let mut x = if good { ok() } else { failed() };
+            x.session_key = format!("s{i}");
+            // Acceptance test in 8 of the 10 successes and 2 of the failures: +60 points.
+            x.habits = Some(flags(
+                (good && i < 8) || (!good && i >= 18),
+                if i % 2 == 0 { 0.5 } else { 0.0 },
+            ));
+            // Subagents in 5 successes and 5 failures: no difference.
+            x.telemetry.subagents = u32::from(i % 2 == 0);
+            // Commits only in successes (circular).
+            x.telemetry.git_commits = u32::from(good);
+            f.push(x);
+        }
+        let (s, _) = tables_of(&f);
+        let labels: Vec<&str> = s.rows.iter().map(|r| r.label.as_str()).collect();
+        assert_eq!(
+            labels[0],
+            "Named an acceptance test or criterion (10 of 20 sessions)"
+        );
+        assert_eq!(labels[1], "Delegated to subagents (10 of 20 sessions)");
+        assert!(
+            labels[2..].iter().all(|l| l.contains(BY_CONSTRUCTION)),
+            "{labels:?}"
+        );
+        let d = s.rows[0].cells[0];
+        assert!((d.value.unwrap() - 0.6).abs() < 1e-12);
+        assert!(d.ci_low.unwrap() > 0.0, "clear: {d:?}");
+        assert!(
+            s.reading
+                .starts_with("Sessions where you named an acceptance test or criterion ended in verified success 80% of the time (n=10) against 20% without (n=10): +60 points"),
+            "{}",
+            s.reading
+        );
+        assert!(!s.reading.contains("includes no difference"));
+    }
+
+    #[test]
+    fn a_side_below_the_minimum_gets_no_difference() {
+        let mut f = Vec::new();
+        for i in 0..12u32 {
+            let mut x = if i % 2 == 0 { ok() } else { failed() };
+            x.session_key = format!("s{i}");
+            x.habits = Some(flags(i < 4, 0.0));
+            f.push(x);
+        }
+        let (s, _) = tables_of(&f);
+        let row = &s.rows[0];
+        assert_eq!(
+            row.label,
+            "Named an acceptance test or criterion (4 of 12 sessions)"
+        );
+        assert_eq!(row.cells[0].value, None);
+        assert_eq!(row.cells[1].value, Some(0.5));
+        assert!(s.reading.starts_with("Too few sessions"), "{}", s.reading);
+        assert!(s
+            .notes
+            .iter()
+            .any(|n| n.contains("used plan mode (0 of 12 sessions)")));
+    }
 }

@@ -48,7 +48,10 @@ mod tests {
     fn wilson_matches_published_values() {
         // Newcombe (1998) Table I: 81/263 → 0.2553–0.3662.
         let (lo, hi) = wilson95(81, 263);
-        assert!((lo - 0.2553).abs() < 5e-4 && (hi - 0.3662).abs() < 5e-4, "{lo} {hi}");
+        assert!(
+            (lo - 0.2553).abs() < 5e-4 && (hi - 0.3662).abs() < 5e-4,
+            "{lo} {hi}"
+        );
         let (lo, hi) = wilson95(0, 4);
         assert_eq!(lo, 0.0);
         assert!(hi > 0.4 && hi < 0.6);
@@ -59,10 +62,16 @@ mod tests {
         // Newcombe (1998) Table II, method 10: 56/70 − 48/80 = 0.2000, 0.0524 to 0.3339.
         let (d, lo, hi) = newcombe(56, 70, 48, 80);
         assert!((d - 0.2).abs() < 1e-12);
-        assert!((lo - 0.0524).abs() < 5e-4 && (hi - 0.3339).abs() < 5e-4, "{lo} {hi}");
+        assert!(
+            (lo - 0.0524).abs() < 5e-4 && (hi - 0.3339).abs() < 5e-4,
+            "{lo} {hi}"
+        );
         // 9/10 − 3/10 = 0.6000, 0.1705 to 0.8090.
         let (_, lo, hi) = newcombe(9, 10, 3, 10);
-        assert!((lo - 0.1705).abs() < 5e-4 && (hi - 0.8090).abs() < 5e-4, "{lo} {hi}");
+        assert!(
+            (lo - 0.1705).abs() < 5e-4 && (hi - 0.8090).abs() < 5e-4,
+            "{lo} {hi}"
+        );
         // Degenerate shares (all or none) still give a real interval.
         let (d, lo, hi) = newcombe(5, 5, 0, 5);
         assert_eq!(d, 1.0);

@@ -106,7 +106,9 @@ pub(crate) fn col(key: &str, label: &str, unit: &str) -> Column {
 
 /// Distinct users among the given facets.
 pub(crate) fn users<'a>(fs: impl Iterator<Item = &'a Facet>) -> u64 {
-    fs.map(|f| f.user_key.as_str()).collect::<BTreeSet<_>>().len() as u64
+    fs.map(|f| f.user_key.as_str())
+        .collect::<BTreeSet<_>>()
+        .len() as u64
 }
 
 /// A share of `flags` with its Wilson interval; suppressed below `k` distinct users; empty
@@ -163,5 +165,169 @@ pub(crate) fn points(c: &Cell) -> String {
         }
         (Some(d), _, _) => format!("{} points", f(d)),
         _ => "no difference computed".into(),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testutil {
+    use agentstat_facets::*;
+
+    fn prov() -> Provenance {
+        Provenance {
+            backend: "heuristic".into(),
+            model: "rules".into(),
+            prompt_version: "1".into(),
+        }
+    }
+
+    /// One classified interactive session of user `user`: `commits` commits, the outcome and
+    /// the success/failure signal levels.
+    pub fn facet(user: &str, commits: u32, outcome: Outcome, succ: u8, fail: u8) -> Facet {
+        let p = prov();
+        Facet {
+            session_key: format!("s{user}{commits}{succ}{fail}"),
+            user_key: user.into(),
+            agent: "claude-code".into(),
+            agent_version: None,
+            interactive: true,
+            excluded_reason: None,
+            telemetry: Telemetry {
+                human_turns: 3,
+                git_commits: commits,
+                ..Default::default()
+            },
+            habits: None,
+            labels: Some(Labels {
+                work_mode: Label::ok(WorkMode::Build, p.clone()),
+                codebase_relation: Label::ok(CodebaseRelation::Modify, p.clone()),
+                decisions: Label::ok(Decisions::default(), p.clone()),
+                expertise: Label::ok(Expertise::Intermediate, p.clone()),
+                user_profile: Label::ok(UserProfile::Unclear, p.clone()),
+                work_performed: Label::ok(Occupation::ComputerMath, p.clone()),
+                outcome: Label::ok(outcome, p.clone()),
+                success_signal: Label::ok(Signal::from_level(succ).unwrap(), p.clone()),
+                failure_signal: Label::ok(Signal::from_level(fail).unwrap(), p.clone()),
+                task_value: Label::failed("not run", p),
+            }),
+        }
+    }
+
+    pub fn ok() -> Facet {
+        facet("u", 0, Outcome::Succeeded, 4, 0)
+    }
+
+    pub fn failed() -> Facet {
+        facet("u", 0, Outcome::Failed, 1, 4)
+    }
+
+    pub fn flags(acceptance: bool, plan: f64) -> Habits {
+        Habits {
+            named_acceptance_test: acceptance,
+            targeted_verification: 0,
+            plan_mode_share: Some(plan),
+            specific_setup: false,
+            asked_for_review: false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testutil::*;
+    use super::*;
+    use agentstat_facets::Outcome;
+
+    #[test]
+    fn personal_mode_gives_every_table_in_page_order() {
+        let mut f = Vec::new();
+        for i in 0..24u32 {
+            let mut x = if i % 3 == 0 { failed() } else { ok() };
+            x.session_key = format!("s{i}");
+            x.telemetry.month = Some(format!("2026-0{}", 1 + i % 4));
+            x.habits = Some(flags(i % 2 == 0, 0.0));
+            f.push(x);
+        }
+        let ids: Vec<String> = personal_tables(&f, 5, true)
+            .into_iter()
+            .map(|t| t.id)
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                SUCCESS_ID,
+                TROUBLE_ID,
+                STUDY_ID,
+                ACTIVITY_ID,
+                TREND_ID,
+                ADVICE_ID
+            ]
+        );
+        // Two months are not a trend; outside personal mode there is no advice.
+        for x in &mut f {
+            let m = x.telemetry.month.clone().unwrap();
+            let early = m.as_str() < "2026-03";
+            x.telemetry.month = Some(if early { "2026-01" } else { "2026-02" }.to_string());
+        }
+        let ids: Vec<String> = personal_tables(&f, 1, false)
+            .into_iter()
+            .map(|t| t.id)
+            .collect();
+        assert_eq!(ids, [SUCCESS_ID, TROUBLE_ID, STUDY_ID, ACTIVITY_ID]);
+    }
+
+    #[test]
+    fn no_classified_sessions_no_tables() {
+        let mut f = facet("u", 1, Outcome::Succeeded, 4, 0);
+        f.labels = None;
+        assert!(personal_tables(&[f], 5, true).is_empty());
+    }
+
+    #[test]
+    fn outside_personal_mode_cells_below_k_are_suppressed() {
+        let f = vec![
+            facet("a", 1, Outcome::Succeeded, 4, 0),
+            facet("b", 0, Outcome::Failed, 0, 4),
+        ];
+        for t in personal_tables(&f, 3, false) {
+            for r in &t.rows {
+                // The study's published figures are about no one here.
+                for (c, col) in r
+                    .cells
+                    .iter()
+                    .zip(&t.columns)
+                    .filter(|x| x.1.key != "study")
+                {
+                    assert!(
+                        c.suppressed || c.value.is_none(),
+                        "{} {} {}",
+                        t.id,
+                        r.label,
+                        col.key
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn no_cell_has_a_zero_width_interval() {
+        // All alike: every share is 0 or 1, every mean has no spread.
+        let f: Vec<_> = (0..8)
+            .map(|i| {
+                let mut x = ok();
+                x.session_key = format!("s{i}");
+                x.telemetry.month = Some(format!("2026-0{}", 1 + i % 3));
+                x
+            })
+            .collect();
+        for t in personal_tables(&f, 5, true) {
+            for r in &t.rows {
+                for c in &r.cells {
+                    if let (Some(lo), Some(hi)) = (c.ci_low, c.ci_high) {
+                        assert!(hi > lo, "{} {}: [{lo}, {hi}]", t.id, r.label);
+                    }
+                }
+            }
+        }
     }
 }

@@ -51,11 +51,7 @@ pub fn tables(obs: &[Obs], k: u32) -> Vec<Table> {
         }
     };
     let rows: Vec<(&str, Cell, Option<f64>)> = vec![
-        (
-            "Verified success",
-            flag(&|o| o.verified),
-            None,
-        ),
+        ("Verified success", flag(&|o| o.verified), None),
         ("Hit trouble", flag(&|o| o.trouble), None),
         (
             "Fix sessions",
@@ -253,6 +249,84 @@ fn activity(obs: &[Obs], k: u32) -> Table {
         _ => String::new(),
     };
     t.notes.push("The rubric quotes no study level for actions or words per prompt, only how they grow with expertise (+9% actions and +13% output per level; Fig. 3 below estimates yours), so no study column is shown.".into());
-    t.notes.push("The geometric mean leaves out sessions with a value of zero.".into());
+    t.notes
+        .push("The geometric mean leaves out sessions with a value of zero.".into());
     t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testutil::*;
+    use super::*;
+    use agentstat_facets::{Decisions, Label};
+
+    fn obs(f: &[Facet]) -> Vec<Obs<'_>> {
+        f.iter()
+            .map(|x| {
+                let d = x.derived();
+                Obs {
+                    facet: x,
+                    verified: d.verified_success,
+                    trouble: d.hit_trouble,
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn study_values_are_the_quoted_ones_and_unknown_ones_stay_empty() {
+        let mut f: Vec<Facet> = (0..10).map(|_| ok()).collect();
+        for (i, x) in f.iter_mut().enumerate() {
+            let l = x.labels.as_mut().unwrap();
+            let p = l.decisions.provenance.clone();
+            // The user makes 1 of 4 planning decisions in every session but one (2 of 5): mean 0.265.
+            l.decisions = Label::ok(
+                Decisions {
+                    planning_user: if i == 0 { 2 } else { 1 },
+                    planning_agent: 3,
+                    execution_user: 0,
+                    execution_agent: 2,
+                },
+                p,
+            );
+        }
+        let o = obs(&f);
+        let t = &tables(&o, 0)[0];
+        let get = |label: &str| t.rows.iter().find(|r| r.label == label).unwrap();
+        assert_eq!(get("Modify existing code").cells[1].value, Some(0.48));
+        assert_eq!(get("Modify existing code").cells[0].value, Some(1.0));
+        assert_eq!(get("No codebase").cells[1].value, Some(0.20));
+        assert_eq!(
+            get("Planning decisions made by you").cells[1].value,
+            Some(0.70)
+        );
+        // The rubric quotes no study value for these: none is made up.
+        for l in ["Verified success", "Hit trouble", "Fix sessions"] {
+            assert_eq!(get(l).cells[1].value, None, "{l}");
+        }
+        let plan = get("Planning decisions made by you").cells[0];
+        assert!((plan.value.unwrap() - 0.265).abs() < 1e-12);
+        assert!(plan.ci_low.unwrap() < 0.265 && plan.ci_high.unwrap() > 0.265);
+        // Execution shares are all 0: no spread, so no interval rather than [0, 0].
+        let exe = get("Execution decisions made by you").cells[0];
+        assert_eq!(
+            (exe.value, exe.ci_low, exe.ci_high),
+            (Some(0.0), None, None)
+        );
+        assert!(
+            t.reading
+                .contains("modify existing code 100% against the study's 48%"),
+            "{}",
+            t.reading
+        );
+        assert!(
+            t.reading
+                .contains("planning decisions made by you 26% against the study's 70%"),
+            "{}",
+            t.reading
+        );
+        let a = &tables(&o, 0)[1];
+        assert_eq!(a.id, ACTIVITY_ID);
+        assert!(a.notes.iter().any(|n| n.contains("no study column")));
+    }
 }

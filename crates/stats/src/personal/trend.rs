@@ -102,3 +102,55 @@ fn reading(by: &BTreeMap<&str, Vec<&Obs>>) -> String {
         }
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testutil::*;
+    use super::*;
+
+    fn obs(f: &[Facet]) -> Vec<Obs<'_>> {
+        f.iter()
+            .map(|x| {
+                let d = x.derived();
+                Obs {
+                    facet: x,
+                    verified: d.verified_success,
+                    trouble: d.hit_trouble,
+                }
+            })
+            .collect()
+    }
+
+    fn month(mut f: Facet, m: &str) -> Facet {
+        f.telemetry.month = Some(m.into());
+        f
+    }
+
+    #[test]
+    fn three_months_make_a_trend_two_do_not() {
+        let mut f = Vec::new();
+        for _ in 0..6 {
+            f.push(month(failed(), "2026-01"));
+        }
+        for _ in 0..3 {
+            f.push(month(ok(), "2026-02"));
+            f.push(month(ok(), "2026-03"));
+        }
+        let t = table(&obs(&f), 0).expect("three months");
+        let labels: Vec<&str> = t.rows.iter().map(|r| r.label.as_str()).collect();
+        assert_eq!(labels, ["2026-01 (n=6)", "2026-02 (n=3)", "2026-03 (n=3)"]);
+        assert_eq!(t.rows[0].cells[0].value, Some(0.0));
+        assert_eq!(t.rows[0].cells[1].value, Some(1.0));
+        assert!(
+            t.reading.starts_with("Verified success was 0% in your earlier months (2026-01, n=6) and 100% in the later ones (2026-02 to 2026-03, n=6): +100 points"),
+            "{}",
+            t.reading
+        );
+        assert!(!t.reading.contains("includes no change"), "{}", t.reading);
+        let two: Vec<Facet> = f
+            .into_iter()
+            .filter(|x| x.telemetry.month.as_deref() != Some("2026-03"))
+            .collect();
+        assert!(table(&obs(&two), 0).is_none());
+    }
+}
