@@ -118,7 +118,13 @@ impl SessionSource {
 /// `~/.claude/projects` (always listed, so "looked in" messages name it); then, when they exist,
 /// Codex CLI's `$CODEX_HOME/sessions` (else `~/.codex/sessions`) and Gemini CLI's `~/.gemini/tmp`.
 pub fn default_roots() -> Vec<PathBuf> {
-    let var = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
+    default_roots_with(|k| std::env::var_os(k))
+}
+
+/// [`default_roots`] with the environment given as a lookup (`HOME`, `USERPROFILE`,
+/// `CLAUDE_CONFIG_DIR`, `CODEX_HOME`, …), so tests never read or change the process's own.
+pub fn default_roots_with(env: impl Fn(&str) -> Option<std::ffi::OsString>) -> Vec<PathBuf> {
+    let var = |k: &str| env(k).filter(|v| !v.is_empty());
     let home = var("HOME")
         .or_else(|| var("USERPROFILE"))
         .map(PathBuf::from);

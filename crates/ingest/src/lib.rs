@@ -22,8 +22,8 @@ pub mod swe_agent;
 pub mod user;
 
 pub use diag::{Diagnostics, Warning};
-pub use discover::{default_roots, discover, sniff, FileRole, Format, SessionSource, SourceFile};
-pub use user::{identity_from_cwd, load_or_create_salt, user_key};
+pub use discover::{default_roots, default_roots_with, discover, sniff, FileRole, Format, SessionSource, SourceFile};
+pub use user::{identity_from_cwd, load_or_create_salt, session_key, user_key};
 
 use agentstat_session::{Session, UserKey};
 
@@ -35,6 +35,14 @@ pub struct IngestOptions {
     pub user_label: Option<String>,
     /// Per-installation salt for the user key (see [`load_or_create_salt`]).
     pub salt: Vec<u8>,
+}
+
+impl IngestOptions {
+    /// Whether `key` is the unidentified fallback (`unknown`): no `--user` label and no home
+    /// directory in the paths the session records. It may stand for several people.
+    pub fn is_unidentified(&self, key: &UserKey) -> bool {
+        self.user_label.is_none() && *key == user_key(&self.salt, "unknown")
+    }
 }
 
 /// Read one session (all its files) into a normalized [`Session`]. `None` when nothing

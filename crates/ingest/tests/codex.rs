@@ -4,7 +4,7 @@
 //! corpus: these are the only checks.
 
 use agentstat_ingest::{
-    default_roots, discover, read_session, Diagnostics, FileRole, Format, IngestOptions,
+    discover, read_session, Diagnostics, FileRole, Format, IngestOptions,
     SessionSource, SourceFile,
 };
 use agentstat_session::{ActionKind, Event, ResultStatus, Session};
@@ -318,15 +318,22 @@ fn discovery_recognises_codex_files_by_content() {
 
 #[test]
 fn default_roots_include_codex_and_gemini_when_present() {
-    // The only test here that touches the environment.
+    // The environment is a lookup: the process's own (the real home) is never read or changed.
     let home = tempfile::tempdir().unwrap();
     let codex_home = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(codex_home.path().join("sessions")).unwrap();
     std::fs::create_dir_all(home.path().join(".gemini/tmp")).unwrap();
-    std::env::set_var("HOME", home.path());
-    std::env::remove_var("CLAUDE_CONFIG_DIR");
-    std::env::set_var("CODEX_HOME", codex_home.path());
-    let roots = default_roots();
+    let env = |vars: Vec<(&'static str, std::path::PathBuf)>| {
+        move |k: &str| {
+            vars.iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.as_os_str().to_owned())
+        }
+    };
+    let roots = agentstat_ingest::default_roots_with(env(vec![
+        ("HOME", home.path().to_path_buf()),
+        ("CODEX_HOME", codex_home.path().to_path_buf()),
+    ]));
     assert_eq!(
         roots,
         [
@@ -336,18 +343,20 @@ fn default_roots_include_codex_and_gemini_when_present() {
         ]
     );
     // Without CODEX_HOME: ~/.codex/sessions, and only when it exists.
-    std::env::remove_var("CODEX_HOME");
+    let only_home = || env(vec![("HOME", home.path().to_path_buf())]);
     assert_eq!(
-        default_roots(),
+        agentstat_ingest::default_roots_with(only_home()),
         [
             home.path().join(".claude/projects"),
             home.path().join(".gemini/tmp")
         ]
     );
     std::fs::create_dir_all(home.path().join(".codex/sessions")).unwrap();
-    std::env::set_var("CLAUDE_CONFIG_DIR", home.path().join("cc"));
     assert_eq!(
-        default_roots(),
+        agentstat_ingest::default_roots_with(env(vec![
+            ("HOME", home.path().to_path_buf()),
+            ("CLAUDE_CONFIG_DIR", home.path().join("cc")),
+        ])),
         [
             home.path().join("cc/projects"),
             home.path().join(".codex/sessions"),
