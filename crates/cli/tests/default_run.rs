@@ -166,7 +166,7 @@ fn explain_finds_a_session_by_every_id_the_tool_shows() {
     // The report's facets carry the same key.
     ok(&support::agentstat_salted(home.path(), "t").output().unwrap());
     let facets = agentstat_facets::parquet::read_facets(
-        &home.path().join("agentstat-report/facets.parquet"),
+        home.path().join("agentstat-report/facets.parquet"),
     )
     .unwrap();
     assert!(facets.iter().any(|f| f.session_key == key), "scan and facets keys differ");
