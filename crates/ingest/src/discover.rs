@@ -13,9 +13,10 @@
 //! lines or a website `chat-transcript` block; one file is split into one source per session),
 //! OpenHands trajectories (`.json` holding a list of events with `source` and `action` /
 //! `observation`), SWE-agent trajectories (`.traj` objects with `trajectory` / `history`) and
-//! Codex CLI rollouts (`.jsonl` whose first record is `"type":"session_meta"` or the legacy
-//! header `{id, timestamp, …}` with no `type`; the TypeScript CLI's `rollout-*.json` holding
-//! `session` and `items`).
+//! Codex CLI rollouts (`.jsonl` with a `{"type": "session_meta" | "response_item" | "event_msg" |
+//! "turn_context" | "compacted", "payload": …}` record among its first ones, whatever comes
+//! first, or whose first record is the legacy header `{id, timestamp, …}` with no `type`; the
+//! TypeScript CLI's `rollout-*.json` holding `session` and `items`).
 
 use crate::diag::Diagnostics;
 use crate::lax::{Lax, LaxOpt};
@@ -163,7 +164,19 @@ struct Head<'a> {
     /// Codex's legacy header `{id, timestamp, instructions}` has an `id` and no `type`.
     #[serde(borrow, default)]
     id: Option<Lax<'a>>,
+    /// Codex rollout records wrap their body in `payload` (Claude Code records never do).
+    #[serde(default)]
+    payload: Option<serde::de::IgnoredAny>,
 }
+
+/// Record types of a Codex rollout line (`{"timestamp", "type", "payload"}`).
+const CODEX_RECORD_TYPES: [&str; 5] = [
+    "session_meta",
+    "response_item",
+    "event_msg",
+    "turn_context",
+    "compacted",
+];
 
 #[derive(Default, Debug)]
 struct Peek {
@@ -192,14 +205,21 @@ fn peek(path: &Path) -> std::io::Result<Peek> {
             parse_line(d, "", no, &mut scratch, |b| {
                 let h: Head<'_> = serde_json::from_slice(b)?;
                 parsed += 1;
+                // Any Codex-shaped record (a rollout may start with a `response_item` or an
+                // `event_msg`, e.g. when cut or forked), or the legacy header first.
+                if h.payload.is_some()
+                    && h.uuid.is_none()
+                    && h.ty.s().is_some_and(|t| CODEX_RECORD_TYPES.contains(&t))
+                {
+                    p.codex = true;
+                }
                 if parsed == 1 {
-                    p.codex = h.ty.s() == Some("session_meta")
-                        || (h.ty.is_none()
-                            && h.id.s().is_some()
-                            && h.timestamp.s().is_some()
-                            && h.uuid.is_none()
-                            && h.session_id.is_none()
-                            && h.project_hash.is_none());
+                    p.codex |= h.ty.is_none()
+                        && h.id.s().is_some()
+                        && h.timestamp.s().is_some()
+                        && h.uuid.is_none()
+                        && h.session_id.is_none()
+                        && h.project_hash.is_none();
                 }
                 if p.session_id.is_none()
                     && p.first_uuid.is_none()
