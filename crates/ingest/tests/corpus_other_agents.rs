@@ -5,7 +5,7 @@
 
 use agentstat_ingest::{discover, read_session, Diagnostics, Format, IngestOptions};
 use agentstat_session::{parse_timestamp, Session};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 fn corpus(folder: &str) -> Option<PathBuf> {
     let p = PathBuf::from(concat!(
