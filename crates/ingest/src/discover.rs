@@ -68,10 +68,15 @@ pub enum Format {
     /// OpenAI Codex CLI rollout (`~/.codex/sessions/YYYY/MM/DD/rollout-*.jsonl`, or the
     /// TypeScript CLI's `rollout-*.json`).
     Codex,
+    /// pi (pi-coding-agent) and its fork Oh My Pi: session JSONL
+    /// (`~/.pi/agent/sessions/--<cwd>--/*.jsonl`, `~/.omp/agent/sessions/…`).
+    Pi,
 }
 
 impl Format {
-    pub const ALL: [Format; 7] = [
+    /// Every format, in the order adapters were added. The one list of agents: a format's
+    /// short name ([`Format::as_str`]) and the agent name its sessions carry ([`Format::agent`]).
+    pub const ALL: [Format; 8] = [
         Format::ClaudeCode,
         Format::GeminiCli,
         Format::SpecStory,
@@ -79,7 +84,17 @@ impl Format {
         Format::OpenHands,
         Format::SweAgent,
         Format::Codex,
+        Format::Pi,
     ];
+    /// The agent name (`Session::agent.name`) of this format's sessions: the agent that wrote
+    /// them (a SpecStory export is of a Cursor chat).
+    pub fn agent(self) -> &'static str {
+        match self {
+            Format::SpecStory => "cursor",
+            Format::Codex => "codex-cli",
+            other => other.as_str(),
+        }
+    }
     /// Stable short name of the format.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -90,6 +105,7 @@ impl Format {
             Format::OpenHands => "openhands",
             Format::SweAgent => "swe-agent",
             Format::Codex => "codex-cli",
+            Format::Pi => "pi",
         }
     }
 }
@@ -117,7 +133,9 @@ impl SessionSource {
 
 /// Default roots: Claude Code's `$CLAUDE_CONFIG_DIR/projects` if set, else
 /// `~/.claude/projects` (always listed, so "looked in" messages name it); then, when they exist,
-/// Codex CLI's `$CODEX_HOME/sessions` (else `~/.codex/sessions`) and Gemini CLI's `~/.gemini/tmp`.
+/// Codex CLI's `$CODEX_HOME/sessions` (else `~/.codex/sessions`), Gemini CLI's `~/.gemini/tmp`,
+/// pi's `$PI_CODING_AGENT_DIR/sessions` (else `~/.pi/agent/sessions`) and Oh My Pi's
+/// `~/.omp/agent/sessions`.
 pub fn default_roots() -> Vec<PathBuf> {
     let var = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
     let home = var("HOME")
@@ -137,7 +155,21 @@ pub fn default_roots() -> Vec<PathBuf> {
         None => home.as_ref().map(|h| h.join(".codex").join("sessions")),
     };
     let gemini = home.as_ref().map(|h| h.join(".gemini").join("tmp"));
-    out.extend([codex, gemini].into_iter().flatten().filter(|p| p.is_dir()));
+    let pi = match var("PI_CODING_AGENT_DIR") {
+        Some(d) => Some(PathBuf::from(d).join("sessions")),
+        None => home
+            .as_ref()
+            .map(|h| h.join(".pi").join("agent").join("sessions")),
+    };
+    let omp = home
+        .as_ref()
+        .map(|h| h.join(".omp").join("agent").join("sessions"));
+    out.extend(
+        [codex, gemini, pi, omp]
+            .into_iter()
+            .flatten()
+            .filter(|p| p.is_dir()),
+    );
     out
 }
 
@@ -167,6 +199,9 @@ struct Head<'a> {
     /// Codex rollout records wrap their body in `payload` (Claude Code records never do).
     #[serde(default)]
     payload: Option<serde::de::IgnoredAny>,
+    /// pi's `session` header has a `cwd` (Claude Code records too, but never with that type).
+    #[serde(borrow, default)]
+    cwd: Option<Lax<'a>>,
 }
 
 /// Record types of a Codex rollout line (`{"timestamp", "type", "payload"}`).
@@ -189,6 +224,8 @@ struct Peek {
     gemini: bool,
     /// The first record is a Codex `session_meta` (or the legacy header): a Codex rollout.
     codex: bool,
+    /// One of the first two records is pi's `session` header `{type, id, cwd}`.
+    pi: bool,
 }
 
 /// Read just enough of a file's head to know which session it belongs to.
@@ -212,6 +249,15 @@ fn peek(path: &Path) -> std::io::Result<Peek> {
                     && h.ty.s().is_some_and(|t| CODEX_RECORD_TYPES.contains(&t))
                 {
                     p.codex = true;
+                }
+                if parsed <= 2
+                    && h.ty.s() == Some("session")
+                    && h.id.s().is_some()
+                    && h.cwd.s().is_some()
+                    && h.uuid.is_none()
+                    && h.session_id.is_none()
+                {
+                    p.pi = true;
                 }
                 if parsed == 1 {
                     p.codex |= h.ty.is_none()
@@ -247,6 +293,7 @@ fn peek(path: &Path) -> std::io::Result<Peek> {
         if (p.session_id.is_some() && p.first_uuid.is_some() && p.first_ts.is_some())
             || p.gemini
             || p.codex
+            || p.pi
             || n >= 200
             || r.bytes_read() > (32 << 20)
         {
@@ -468,6 +515,10 @@ pub fn discover(paths: &[PathBuf], diag: &mut Diagnostics) -> Vec<SessionSource>
         }
         if peek.codex {
             others.push((path, Format::Codex));
+            continue;
+        }
+        if peek.pi {
+            others.push((path, Format::Pi));
             continue;
         }
         let fname = path

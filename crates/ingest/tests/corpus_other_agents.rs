@@ -86,6 +86,14 @@ const EXPLAINED: &[&str] = &[
     "observation:null",
     "action:change_agent_state",
     "empty-action",
+    // pi / Oh My Pi: the header, settings changes, extension state, the session's title line.
+    "session-header",
+    "model_change",
+    "thinking_level_change",
+    "session_init",
+    "extension-state",
+    "credential_pin",
+    "title",
 ];
 
 fn check_clean(folder: &str, r: &Read) {
@@ -311,6 +319,39 @@ fn swe_agent_corpus() {
     assert_eq!(out, 1369, "model_stats.tokens_received");
 }
 
+/// pi: all 18 real sessions are Oh My Pi task sessions that a parent agent ran (their one
+/// prompt is `attribution: "agent"`), so none is interactive.
+#[test]
+fn pi_corpus() {
+    let folder = "public-checkpoints/pi";
+    let Some(r) = read_folder(folder, Format::Pi) else {
+        return;
+    };
+    check_clean(folder, &r);
+    assert_eq!((r.files, r.sessions.len()), (36, 18));
+    assert_eq!(r.diag.ignored.get("file-not-a-transcript:.json"), Some(&18));
+    assert!(r
+        .sessions
+        .iter()
+        .all(|(_, s)| !s.is_interactive() && s.entrypoint.as_deref() == Some("subagent")));
+    // Edits are Codex-style patches (`edit` with `input`); one `write`.
+    let s = find(&r, "preloopdev__preloop__01a01ae5.jsonl");
+    check(folder, "01a01ae5", s, (0, 20, 16, 10, 0, 0, 0));
+    assert_eq!(s.model_calls.len(), 9);
+    let out: u64 = s.model_calls.iter().map(|c| c.output_tokens).sum();
+    assert_eq!(out, 10405);
+    let s = find(&r, "preloopdev__preloop__01a01b95.jsonl");
+    check(folder, "01a01b95", s, (0, 2, 0, 0, 0, 0, 0));
+    assert_eq!(s.model_calls.len(), 2);
+    let s = find(&r, "preloopdev__preloop__01a0221c.jsonl");
+    check(folder, "01a0221c", s, (0, 68, 132, 0, 0, 0, 0));
+    let t = agentstat_telemetry::measure(s);
+    assert_eq!(
+        (t.model_calls, t.output_tokens, t.files_touched),
+        (30, 22483, 1)
+    );
+}
+
 /// Every file of every folder is either read or counted as not a transcript, and every source
 /// is in its folder's format. Each folder is named here: a new one fails until it is.
 #[test]
@@ -349,7 +390,8 @@ fn the_whole_corpus_discovers_every_format() {
             "swe-agent" => Format::SweAgent,
             "codex" => Format::Codex,
             // No adapter yet (issue 11): their JSONL files are taken for Claude Code.
-            "pi" | "copilot-cli" => Format::ClaudeCode,
+            "pi" => Format::Pi,
+            "copilot-cli" => Format::ClaudeCode,
             // The corpus's provenance list, not a transcript; taken for Claude Code until
             // detection by content lands (issue 11).
             "provenance.jsonl" => Format::ClaudeCode,
