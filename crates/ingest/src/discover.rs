@@ -71,12 +71,14 @@ pub enum Format {
     /// pi (pi-coding-agent) and its fork Oh My Pi: session JSONL
     /// (`~/.pi/agent/sessions/--<cwd>--/*.jsonl`, `~/.omp/agent/sessions/…`).
     Pi,
+    /// GitHub Copilot CLI (`~/.copilot/session-state/<id>/events.jsonl`).
+    CopilotCli,
 }
 
 impl Format {
     /// Every format, in the order adapters were added. The one list of agents: a format's
     /// short name ([`Format::as_str`]) and the agent name its sessions carry ([`Format::agent`]).
-    pub const ALL: [Format; 8] = [
+    pub const ALL: [Format; 9] = [
         Format::ClaudeCode,
         Format::GeminiCli,
         Format::SpecStory,
@@ -85,6 +87,7 @@ impl Format {
         Format::SweAgent,
         Format::Codex,
         Format::Pi,
+        Format::CopilotCli,
     ];
     /// The agent name (`Session::agent.name`) of this format's sessions: the agent that wrote
     /// them (a SpecStory export is of a Cursor chat).
@@ -106,6 +109,7 @@ impl Format {
             Format::SweAgent => "swe-agent",
             Format::Codex => "codex-cli",
             Format::Pi => "pi",
+            Format::CopilotCli => "copilot-cli",
         }
     }
 }
@@ -135,7 +139,7 @@ impl SessionSource {
 /// `~/.claude/projects` (always listed, so "looked in" messages name it); then, when they exist,
 /// Codex CLI's `$CODEX_HOME/sessions` (else `~/.codex/sessions`), Gemini CLI's `~/.gemini/tmp`,
 /// pi's `$PI_CODING_AGENT_DIR/sessions` (else `~/.pi/agent/sessions`) and Oh My Pi's
-/// `~/.omp/agent/sessions`.
+/// `~/.omp/agent/sessions`, and Copilot CLI's `~/.copilot/session-state`.
 pub fn default_roots() -> Vec<PathBuf> {
     let var = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
     let home = var("HOME")
@@ -164,8 +168,11 @@ pub fn default_roots() -> Vec<PathBuf> {
     let omp = home
         .as_ref()
         .map(|h| h.join(".omp").join("agent").join("sessions"));
+    let copilot = home
+        .as_ref()
+        .map(|h| h.join(".copilot").join("session-state"));
     out.extend(
-        [codex, gemini, pi, omp]
+        [codex, gemini, pi, omp, copilot]
             .into_iter()
             .flatten()
             .filter(|p| p.is_dir()),
@@ -202,6 +209,9 @@ struct Head<'a> {
     /// pi's `session` header has a `cwd` (Claude Code records too, but never with that type).
     #[serde(borrow, default)]
     cwd: Option<Lax<'a>>,
+    /// Copilot CLI events wrap their body in `data`.
+    #[serde(default)]
+    data: Option<serde::de::IgnoredAny>,
 }
 
 /// Record types of a Codex rollout line (`{"timestamp", "type", "payload"}`).
@@ -226,6 +236,8 @@ struct Peek {
     codex: bool,
     /// One of the first two records is pi's `session` header `{type, id, cwd}`.
     pi: bool,
+    /// The first record is a Copilot CLI `session.start` event.
+    copilot: bool,
 }
 
 /// Read just enough of a file's head to know which session it belongs to.
@@ -258,6 +270,13 @@ fn peek(path: &Path) -> std::io::Result<Peek> {
                     && h.session_id.is_none()
                 {
                     p.pi = true;
+                }
+                if parsed == 1
+                    && h.ty.s() == Some("session.start")
+                    && h.data.is_some()
+                    && h.uuid.is_none()
+                {
+                    p.copilot = true;
                 }
                 if parsed == 1 {
                     p.codex |= h.ty.is_none()
@@ -294,6 +313,7 @@ fn peek(path: &Path) -> std::io::Result<Peek> {
             || p.gemini
             || p.codex
             || p.pi
+            || p.copilot
             || n >= 200
             || r.bytes_read() > (32 << 20)
         {
@@ -519,6 +539,10 @@ pub fn discover(paths: &[PathBuf], diag: &mut Diagnostics) -> Vec<SessionSource>
         }
         if peek.pi {
             others.push((path, Format::Pi));
+            continue;
+        }
+        if peek.copilot {
+            others.push((path, Format::CopilotCli));
             continue;
         }
         let fname = path

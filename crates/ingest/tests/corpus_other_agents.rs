@@ -94,6 +94,25 @@ const EXPLAINED: &[&str] = &[
     "extension-state",
     "credential_pin",
     "title",
+    // Copilot CLI: the session's start and settings, hooks, turn boundaries, tool starts (the
+    // request on the assistant message is the call), permission prompts, notices.
+    "session.start",
+    "session.model_change",
+    "session.info",
+    "session.mode_changed",
+    "session.plan_changed",
+    "session.permissions_changed",
+    "session.shutdown",
+    "system.message",
+    "system.notification",
+    "assistant.turn_start",
+    "assistant.turn_end",
+    "tool.execution_start",
+    "hook.start",
+    "hook.end",
+    "permission.requested",
+    "permission.completed",
+    "skill.invoked",
 ];
 
 fn check_clean(folder: &str, r: &Read) {
@@ -352,6 +371,59 @@ fn pi_corpus() {
     );
 }
 
+/// Copilot CLI: 10 of the 13 are automated evaluation runs (an SDK harness created the session
+/// with its model and closed it once answered): non-interactive, whatever they ask.
+#[test]
+fn copilot_cli_corpus() {
+    let folder = "public-checkpoints/copilot-cli";
+    let Some(r) = read_folder(folder, Format::CopilotCli) else {
+        return;
+    };
+    check_clean(folder, &r);
+    assert_eq!((r.files, r.sessions.len()), (26, 13));
+    let automated: Vec<&str> = r
+        .sessions
+        .iter()
+        .filter(|(_, s)| !s.is_interactive())
+        .map(|(n, _)| n.as_str())
+        .collect();
+    assert_eq!(automated.len(), 10, "{automated:?}");
+    assert!(r
+        .sessions
+        .iter()
+        .filter(|(_, s)| !s.is_interactive())
+        .all(
+            |(_, s)| s.entrypoint.as_deref() == Some("sdk-copilot") && s.human_turns().count() == 1
+        ));
+    for n in [
+        "EntityProcess__agentv__10fb4666.jsonl",
+        "EntityProcess__agentv__c3f091b3.jsonl",
+        "eitatech__gatomia-vscode__378ab881.jsonl",
+    ] {
+        assert!(find(&r, n).is_interactive(), "{n}");
+    }
+    // One edit (old_str → new_str: 8 lines for 8); two runs of a shell command that failed
+    // (exit code 1 in the result) and a read_bash on a stopped shell.
+    let s = find(&r, "EntityProcess__agentv__10fb4666.jsonl");
+    check(folder, "10fb4666", s, (1, 68, 8, 8, 0, 3, 0));
+    assert_eq!(s.model_calls.len(), 54);
+    // Four prompts, one Esc (`abort`); a 773-line `create` and two edits (+5, -2).
+    let s = find(&r, "EntityProcess__agentv__c3f091b3.jsonl");
+    check(folder, "c3f091b3", s, (4, 61, 778, 2, 1, 2, 0));
+    let t = agentstat_telemetry::measure(s);
+    assert_eq!((t.model_calls, t.output_tokens), (56, 41776));
+    // One prompt and two skills' instructions (injected as user messages, not prompts);
+    // `apply_patch` edits.
+    let s = find(&r, "eitatech__gatomia-vscode__378ab881.jsonl");
+    check(folder, "378ab881", s, (1, 33, 216, 28, 0, 0, 0));
+    let s = find(&r, "EntityProcess__agentv__832dd140.jsonl");
+    check(folder, "832dd140", s, (1, 0, 0, 0, 0, 0, 0));
+    assert_eq!(
+        s.model_calls.iter().map(|c| c.output_tokens).sum::<u64>(),
+        461
+    );
+}
+
 /// Every file of every folder is either read or counted as not a transcript, and every source
 /// is in its folder's format. Each folder is named here: a new one fails until it is.
 #[test]
@@ -391,7 +463,7 @@ fn the_whole_corpus_discovers_every_format() {
             "codex" => Format::Codex,
             // No adapter yet (issue 11): their JSONL files are taken for Claude Code.
             "pi" => Format::Pi,
-            "copilot-cli" => Format::ClaudeCode,
+            "copilot-cli" => Format::CopilotCli,
             // The corpus's provenance list, not a transcript; taken for Claude Code until
             // detection by content lands (issue 11).
             "provenance.jsonl" => Format::ClaudeCode,
