@@ -194,9 +194,15 @@ async function honestCharts(page, results) {
   for (const t of results.tables || []) {
     const svg = page.locator(`figure.tbl#${safeId(t.id)} svg.chart`);
     if ((await svg.count()) === 0) continue;
-    const zero = await svg.evaluate((s) =>
-      [...s.querySelectorAll("line.ci")].filter((l) => Math.abs(+l.getAttribute("x1") - +l.getAttribute("x2")) < 0.05 && l.getAttribute("y1") === l.getAttribute("y2")).length,
-    );
+    // Intervals: path.ci "M{a} {y}H{b}…" (bars) and line.iv (points).
+    const zero = await svg.evaluate((s) => {
+      const w = [...s.querySelectorAll("line.iv")].map((l) => +l.getAttribute("x2") - +l.getAttribute("x1"));
+      for (const p of s.querySelectorAll("path.ci")) {
+        const m = (p.getAttribute("d") || "").match(/^M([-\d.]+) [-\d.]+H([-\d.]+)/);
+        if (m) w.push(+m[2] - +m[1]);
+      }
+      return w.filter((x) => Math.abs(x) < 0.05).length;
+    });
     if (zero) errors.push(`table ${t.id}: ${zero} zero-width interval(s) drawn`);
     if (t.chart === "stacked") continue;
     const lo = await svg.getAttribute("data-axis-lo");

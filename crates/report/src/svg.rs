@@ -143,34 +143,30 @@ impl Canvas {
     }
 
     /// A horizontal interval from `lo` to `hi` at height `y`, clipped to the axis: a clipped
-    /// end gets an arrowhead (class `clip`) whose tooltip gives the true end. `caps` draws end
-    /// ticks on unclipped ends. Returns the right end in pixels.
+    /// end gets an arrowhead (class `clip`) whose tooltip gives the true end. With `stroke`
+    /// empty it is drawn in the ink colour with end caps (`path.ci`, bars), else as a line in
+    /// the series colour (`line.iv`, points). Returns the right end in pixels.
     #[allow(clippy::too_many_arguments)]
-    fn interval(
-        &mut self,
-        s: &Scale,
-        lo: f64,
-        hi: f64,
-        y: f64,
-        stroke: &str,
-        caps: bool,
-        unit: &str,
-    ) -> f64 {
+    fn interval(&mut self, s: &Scale, lo: f64, hi: f64, y: f64, stroke: &str, unit: &str) -> f64 {
         let (a, b) = (s.at(lo), s.at(hi));
-        let attrs = if stroke.is_empty() {
-            r#"class="ci""#.to_string()
+        let eps = |v: f64| 1e-12 * v.abs().max(1.0);
+        let (clip_lo, clip_hi) = (lo < s.lo - eps(s.lo), hi > s.hi + eps(s.hi));
+        if stroke.is_empty() {
+            let mut d = format!("M{a:.1} {y:.1}H{b:.1}");
+            for (x, clipped) in [(a, clip_lo), (b, clip_hi)] {
+                if !clipped {
+                    let _ = write!(d, "M{x:.1} {:.1}V{:.1}", y - 5.0, y + 5.0);
+                }
+            }
+            let _ = write!(self.body, r#"<path d="{d}" class="ci"/>"#);
         } else {
-            format!(r#"class="ci" stroke="{stroke}" stroke-width="2""#)
-        };
-        let _ = write!(
-            self.body,
-            r#"<line x1="{a:.1}" y1="{y:.1}" x2="{b:.1}" y2="{y:.1}" {attrs}/>"#
-        );
+            let _ = write!(
+                self.body,
+                r#"<line x1="{a:.1}" y1="{y:.1}" x2="{b:.1}" y2="{y:.1}" stroke="{stroke}" stroke-width="2" class="iv"/>"#
+            );
+        }
         let fill = if stroke.is_empty() { "#1d2430" } else { stroke };
-        for (end, x, clipped, dir) in [
-            (lo, a, lo < s.lo - 1e-12 * s.lo.abs().max(1.0), -1.0),
-            (hi, b, hi > s.hi + 1e-12 * s.hi.abs().max(1.0), 1.0),
-        ] {
+        for (end, x, clipped, dir) in [(lo, a, clip_lo, -1.0), (hi, b, clip_hi, 1.0)] {
             if clipped {
                 self.clipped += 1;
                 let _ = write!(
@@ -181,13 +177,6 @@ impl Canvas {
                     dir * 7.0,
                     -dir * 7.0,
                     esc(&value(end, unit))
-                );
-            } else if caps {
-                let _ = write!(
-                    self.body,
-                    r#"<line x1="{x:.1}" y1="{:.1}" x2="{x:.1}" y2="{:.1}" {attrs}/>"#,
-                    y - 5.0,
-                    y + 5.0
                 );
             }
         }
@@ -611,7 +600,7 @@ fn bars(t: &Table, c: &mut Canvas) {
         let mut end = x1;
         let few = zero_width(&cl);
         if let (Some(lo), Some(hi), false) = (cl.ci_low, cl.ci_high, few) {
-            let b = c.interval(&s, lo, hi, y + row_h / 2.0, "", true, &unit);
+            let b = c.interval(&s, lo, hi, y + row_h / 2.0, "", &unit);
             end = end.max(b);
         }
         let label = if few {
@@ -695,7 +684,7 @@ fn points(t: &Table, c: &mut Canvas) {
                     "too few sessions for an interval",
                 );
             } else if let (Some(lo), Some(hi)) = (cl.ci_low, cl.ci_high) {
-                c.interval(&s, lo, hi, ym, color, false, &unit);
+                c.interval(&s, lo, hi, ym, color, &unit);
             }
             let _ = write!(
                 c.body,
@@ -1296,6 +1285,7 @@ mod tests {
             let svg = chart_or_panic(&t);
             assert!(svg.contains("too few sessions"), "{chart:?}");
             assert!(!svg.contains("class=\"ci\""), "{chart:?}: {svg}");
+            assert!(!svg.contains("class=\"iv\""), "{chart:?}: {svg}");
         }
     }
 
