@@ -76,6 +76,7 @@ pub fn tick(v: f64, unit: &str) -> String {
             }
         }
         "usd" => format!("${}", trim(&short(v))),
+        "pp" if v.abs() < 1e-12 => "0".into(),
         "pp" => format!("{:+.0}", v * 100.0),
         _ => trim(&short(v)),
     }

@@ -270,8 +270,9 @@ impl Scale {
     }
 
     /// The axis for estimates `est` and interval ends `ends`: the estimates set it; an
-    /// interval widens it only up to twice the largest estimate in size (and a linear axis
-    /// never reaches past three times it), the rest is clipped and marked. Log scale for
+    /// interval widens a linear axis only up to three times the largest estimate in size
+    /// (a log axis: to half the smallest and twice the largest), the rest is clipped and
+    /// marked. Log scale for
     /// skewed positive estimates when `log_ok`, linear otherwise.
     fn fit(est: &[f64], ends: &[f64], p0: f64, p1: f64, share: bool, log_ok: bool) -> Scale {
         let (elo, ehi) = bounds(est);
@@ -291,7 +292,7 @@ impl Scale {
         v.extend(
             ends.iter()
                 .filter(|e| e.is_finite())
-                .map(|e| e.clamp(-2.0 * m, 2.0 * m)),
+                .map(|e| e.clamp(-3.0 * m, 3.0 * m)),
         );
         let mut s = Scale::linear(&v, p0, p1, share);
         if m > 0.0 {
@@ -676,10 +677,16 @@ fn points(t: &Table, c: &mut Canvas) {
             }
             let Some(v) = cl.value else { continue };
             if zero_width(&cl) {
+                let x = s.at(v);
+                let (tx, anchor) = if x + 220.0 > W {
+                    (x - 8.0, "end")
+                } else {
+                    (x + 8.0, "start")
+                };
                 c.text(
-                    s.at(v) + 8.0,
+                    tx,
                     ym + 4.0,
-                    "start",
+                    anchor,
                     "na",
                     "too few sessions for an interval",
                 );
@@ -757,6 +764,26 @@ fn boxes(t: &Table, c: &mut Canvas) {
             );
             continue;
         };
+        if (p95 - p5).abs() <= 1e-12 * p95.abs().max(1.0) {
+            // No spread (one session, or all alike): a median mark, not a zero-width box.
+            let x = s.at(med);
+            let _ = write!(
+                c.body,
+                r#"<line x1="{x:.1}" y1="{:.1}" x2="{x:.1}" y2="{:.1}" stroke="{}" stroke-width="2.5"><title>{}: median {} (no spread)</title></line>"#,
+                y + 6.0,
+                y + row_h - 6.0,
+                PALETTE[0],
+                esc(&r.label),
+                esc(&value(med, &unit))
+            );
+            let (tx, anchor) = if x + 200.0 > W {
+                (x - 8.0, "end")
+            } else {
+                (x + 8.0, "start")
+            };
+            c.text(tx, ym + 4.0, anchor, "na", "too few sessions for a spread");
+            continue;
+        }
         let tip = format!(
             "{}: p5 {}, p25 {}, median {}, p75 {}, p95 {}",
             r.label,
@@ -1227,6 +1254,31 @@ mod tests {
     }
 
     #[test]
+    fn a_box_without_spread_says_too_few_sessions() {
+        let cols = [
+            ("p5", "count"),
+            ("p25", "count"),
+            ("median", "count"),
+            ("p75", "count"),
+            ("p95", "count"),
+        ];
+        let t = table(
+            Chart::Box,
+            &cols,
+            &[
+                ("1 Novice", vec![Some(4.0); 5]),
+                (
+                    "2 Beginner",
+                    vec![Some(1.0), Some(2.0), Some(3.0), Some(5.0), Some(9.0)],
+                ),
+            ],
+        );
+        let svg = chart_or_panic(&t);
+        assert!(svg.contains("too few sessions for a spread"));
+        assert_eq!(svg.matches("class=\"ci\"").count(), 1, "{svg}");
+    }
+
+    #[test]
     fn plain_tables_have_no_chart() {
         let t = table(Chart::None, &[("a", "coef")], &[("x", vec![Some(0.1)])]);
         assert!(chart(&t, 5).is_none());
@@ -1262,11 +1314,17 @@ mod tests {
             t.rows[1].cells[0] = cell_ci(364.0, 300.0, 420.0);
             let svg = chart_or_panic(&t);
             let (lo, hi) = (attr(&svg, "data-axis-lo"), attr(&svg, "data-axis-hi"));
-            assert!(lo >= -3.0 * 364.0 && hi <= 3.0 * 364.0, "{chart:?}: [{lo}, {hi}]");
+            assert!(
+                lo >= -3.0 * 364.0 && hi <= 3.0 * 364.0,
+                "{chart:?}: [{lo}, {hi}]"
+            );
             assert!(hi >= 364.0, "{chart:?}: the estimates stay on the axis");
             assert_eq!(attr(&svg, "data-clipped"), 1.0, "{chart:?}");
             assert!(svg.contains("class=\"clip\""), "{chart:?}");
-            assert!(svg.contains("interval continues to 9,736,604"), "{chart:?}: {svg}");
+            assert!(
+                svg.contains("interval continues to 9,736,604"),
+                "{chart:?}: {svg}"
+            );
             assert!(svg.contains("clipped there"), "{chart:?}: footnote");
         }
         // An interval that fits widens the axis a little and is drawn whole.
@@ -1320,7 +1378,9 @@ mod tests {
         assert!(c.starts_with("Named an"), "{c}");
         assert!(c.chars().count() <= 41, "{c}");
         assert_eq!(clip_label("Committed (n=6)", 290.0), "Committed (n=6)");
-        assert!(clip_label("A very long label without any count at all, cut", 120.0).ends_with('…'));
+        assert!(
+            clip_label("A very long label without any count at all, cut", 120.0).ends_with('…')
+        );
     }
 
     #[test]

@@ -337,6 +337,10 @@ fn table(cs: &[Contrast], r: &Ranked, obs: &[Obs], id: &str, title: &str, what: 
             cells: vec![c.diff, c.rate_with, c.rate_without],
         });
     }
+    // A chart of differences with none computed would be a column of "n/a": numbers only.
+    if !t.rows.iter().any(|r| r.cells[0].value.is_some()) {
+        t.chart = Chart::None;
+    }
     let known = obs.iter().filter(|o| out.of(o).is_some()).count();
     t.reading = reading(cs, out);
     t.notes.push(format!(
