@@ -15,6 +15,12 @@ const HINT: f64 = 0.10;
 /// A habit used in fewer than this share of sessions counts as rarely used.
 const RARE: f64 = 0.15;
 
+/// A habit neither the success nor the failure measure counts: anything said about it is not
+/// tangled with how the outcome is measured.
+fn clean(c: &Contrast) -> bool {
+    !c.habit.in_success && !c.habit.in_failure
+}
+
 pub fn table(r: &Ranked, obs: &[Obs], vs: &[Table]) -> Table {
     let mut t = base(
         ADVICE_ID,
@@ -45,7 +51,7 @@ pub fn table(r: &Ranked, obs: &[Obs], vs: &[Table]) -> Table {
     };
     for c in order(&r.success)
         .into_iter()
-        .filter(|c| !c.circular && c.compared() && !troubling(c.habit.name))
+        .filter(|c| clean(c) && c.compared() && !troubling(c.habit.name))
     {
         let Some(advice) = c.habit.advice else {
             continue;
@@ -80,10 +86,30 @@ pub fn table(r: &Ranked, obs: &[Obs], vs: &[Table]) -> Table {
             break;
         }
     }
+    // 1b. What clearly goes with less trouble (a habit neither measure counts).
+    if let Some(c) = order(&r.trouble)
+        .into_iter()
+        .rev()
+        .find(|c| clean(c) && c.compared() && c.diff.ci_high.is_some_and(|h| h < 0.0))
+    {
+        if let (Some(advice), false) = (c.habit.advice, said(&rows, c.habit.advice.unwrap_or("-")))
+        {
+            rows.push(Row {
+                label: format!(
+                    "Keep doing it: {} — your sessions that did hit trouble {} of the time against {} without ({}).",
+                    advice,
+                    pct(c.rate_with.value.unwrap_or(0.0)),
+                    pct(c.rate_without.value.unwrap_or(0.0)),
+                    points(&c.diff)
+                ),
+                cells: vec![share(c), c.diff],
+            });
+        }
+    }
     // 2. What goes with trouble (or with less success): look at those sessions.
     let warn = order(&r.trouble)
         .into_iter()
-        .filter(|c| !c.circular && c.compared())
+        .filter(|c| clean(c) && c.compared())
         .find(|c| c.diff.value.unwrap_or(0.0) >= HINT || c.diff.ci_low.unwrap_or(0.0) > 0.0);
     if let Some(c) = warn {
         rows.push(Row {
@@ -181,7 +207,7 @@ pub fn table(r: &Ranked, obs: &[Obs], vs: &[Table]) -> Table {
         if t.rows.len() == 1 { "" } else { "s" },
         r.sessions
     );
-    t.notes.push("Phrased from associations in your own sessions, not from causes: a habit can go with success because of the kind of task it is used on. Habits the success or failure measure counts (commits, pull requests, tests, rejections, interrupts) never make a suggestion.".into());
+    t.notes.push("Phrased from associations in your own sessions, not from causes: a habit can go with success because of the kind of task it is used on. Habits the success or failure measure counts (commits, pull requests, tests, rejections, interrupts, plan mode) never make a suggestion from their association; plan mode is only suggested when you rarely use it.".into());
     t
 }
 
@@ -259,6 +285,32 @@ mod tests {
             a.iter().any(|l| l.starts_with("Look again at sessions where you delegated to subagents: they hit trouble 100% of the time against 50% without")),
             "{a:?}"
         );
+    }
+
+    #[test]
+    fn a_habit_with_clearly_less_trouble_is_advised_but_never_one_the_measures_count() {
+        let mut f = Vec::new();
+        for i in 0..20u32 {
+            // Subagents and commits in the 10 sessions without trouble.
+            let calm = i < 10;
+            let mut x = if calm {
+                ok()
+            } else {
+                facet("u", 0, agentstat_facets::Outcome::Succeeded, 4, 4)
+            };
+            x.session_key = format!("s{i}");
+            x.telemetry.subagents = u32::from(calm);
+            x.telemetry.git_commits = u32::from(calm);
+            f.push(x);
+        }
+        let a = advice(&f);
+        assert!(
+            a.iter().any(|l| l.starts_with(
+                "Keep doing it: delegate to subagents — your sessions that did hit trouble 0% of the time against 100% without (-100 points ["
+            )),
+            "{a:?}"
+        );
+        assert!(!a.iter().any(|l| l.contains(": commit")), "{a:?}");
     }
 
     #[test]
