@@ -6,7 +6,6 @@
 use super::habits::{lower_first, order, Contrast, Ranked, HABITS};
 use super::{base, col, of_sessions, pct, points, share_cell, Obs, ADVICE_ID, MIN_SIDE};
 use crate::results::{Cell, Chart, Row, Table};
-use agentstat_facets::Facet;
 
 /// At most this many pieces of advice.
 const MAX: usize = 6;
@@ -33,9 +32,9 @@ pub fn table(r: &Ranked, obs: &[Obs], vs: &[Table]) -> Table {
     );
     let mut rows: Vec<Row> = Vec::new();
     let share = |c: &Contrast| -> Cell {
-        let v: Vec<(bool, &Facet)> = obs
+        let v: Vec<(bool, u32)> = obs
             .iter()
-            .filter_map(|o| (c.habit.has)(o.facet).map(|y| (y, o.facet)))
+            .filter_map(|o| (c.habit.has)(o.facet).map(|y| (y, o.user)))
             .collect();
         share_cell(&v, 0)
     };

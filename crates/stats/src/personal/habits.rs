@@ -198,22 +198,27 @@ pub struct Ranked {
 }
 
 pub fn ranked(obs: &[Obs], k: u32) -> Ranked {
-    let side = |h: &Habit, out: Outcome, want: bool| -> Vec<(bool, &Facet)> {
-        obs.iter()
-            .filter(|o| (h.has)(o.facet) == Some(want))
-            .filter_map(|o| out.of(o).map(|y| (y, o.facet)))
-            .collect()
-    };
+    // Each habit read once per session, for both outcomes.
+    let has: Vec<Vec<Option<bool>>> = HABITS
+        .iter()
+        .map(|h| obs.iter().map(|o| (h.has)(o.facet)).collect())
+        .collect();
     let contrasts = |out: Outcome| -> Vec<Contrast> {
+        let y: Vec<Option<bool>> = obs.iter().map(|o| out.of(o)).collect();
         HABITS
             .iter()
-            .map(|h| {
-                let measured = obs.iter().filter(|o| (h.has)(o.facet).is_some()).count() as u64;
-                let with = obs
-                    .iter()
-                    .filter(|o| (h.has)(o.facet) == Some(true))
-                    .count() as u64;
-                let (a, b) = (side(h, out, true), side(h, out, false));
+            .zip(&has)
+            .map(|(h, hs)| {
+                let measured = hs.iter().filter(|x| x.is_some()).count() as u64;
+                let with = hs.iter().filter(|x| **x == Some(true)).count() as u64;
+                let side = |want: bool| -> Vec<(bool, u32)> {
+                    obs.iter()
+                        .zip(hs.iter().zip(&y))
+                        .filter(|(_, (x, _))| **x == Some(want))
+                        .filter_map(|(o, (_, y))| y.map(|y| (y, o.user)))
+                        .collect()
+                };
+                let (a, b) = (side(true), side(false));
                 let (rate_with, rate_without) = (share_cell(&a, k), share_cell(&b, k));
                 let diff = diff_cell(&a, &b, k);
                 Contrast {
@@ -238,7 +243,7 @@ pub fn ranked(obs: &[Obs], k: u32) -> Ranked {
 }
 
 /// Difference of the two rates with Newcombe's interval, when each side has [`MIN_SIDE`].
-fn diff_cell(a: &[(bool, &Facet)], b: &[(bool, &Facet)], k: u32) -> Cell {
+fn diff_cell(a: &[(bool, u32)], b: &[(bool, u32)], k: u32) -> Cell {
     let (na, nb) = (a.len() as u64, b.len() as u64);
     let n_users = users(a.iter().chain(b).map(|o| o.1));
     if na < MIN_SIDE || nb < MIN_SIDE {

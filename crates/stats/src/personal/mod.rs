@@ -21,7 +21,7 @@ pub mod trend;
 
 use crate::results::{Cell, Chart, Column, Table};
 use agentstat_facets::Facet;
-use std::collections::BTreeSet;
+use std::collections::HashMap;
 
 pub use interval::{newcombe, wilson95};
 
@@ -43,6 +43,8 @@ pub const MIN_MONTHS: usize = 3;
 /// One classified interactive session, with the two outcomes the section compares.
 pub struct Obs<'a> {
     pub facet: &'a Facet,
+    /// The facet's user key as a small number (distinct users are counted for every cell).
+    pub user: u32,
     /// Verified success, among sessions with a clear goal (`None` otherwise).
     pub verified: Option<bool>,
     /// Failure signal 3 or more.
@@ -53,13 +55,16 @@ pub struct Obs<'a> {
 /// activity per prompt, the trend by month (with at least [`MIN_MONTHS`] months) and, in
 /// personal mode, the advice. None when no session was classified.
 pub fn personal_tables(facets: &[Facet], min_users: u32, personal: bool) -> Vec<Table> {
+    let mut ids: HashMap<&str, u32> = HashMap::new();
     let obs: Vec<Obs> = facets
         .iter()
         .filter(|f| f.interactive && f.labels.is_some())
         .map(|f| {
             let d = f.derived();
+            let next = ids.len() as u32;
             Obs {
                 facet: f,
+                user: *ids.entry(f.user_key.as_str()).or_insert(next),
                 verified: if d.in_success_sample {
                     d.verified_success
                 } else {
@@ -104,16 +109,26 @@ pub(crate) fn col(key: &str, label: &str, unit: &str) -> Column {
     }
 }
 
-/// Distinct users among the given facets.
-pub(crate) fn users<'a>(fs: impl Iterator<Item = &'a Facet>) -> u64 {
-    fs.map(|f| f.user_key.as_str())
-        .collect::<BTreeSet<_>>()
-        .len() as u64
+/// Distinct users among the given user numbers ([`Obs::user`]).
+pub(crate) fn users(us: impl Iterator<Item = u32>) -> u64 {
+    let mut seen: Vec<bool> = Vec::new();
+    let mut n = 0;
+    for u in us {
+        let u = u as usize;
+        if u >= seen.len() {
+            seen.resize(u + 1, false);
+        }
+        if !seen[u] {
+            seen[u] = true;
+            n += 1;
+        }
+    }
+    n
 }
 
 /// A share of `flags` with its Wilson interval; suppressed below `k` distinct users; empty
 /// (no value) without observations.
-pub(crate) fn share_cell(flags: &[(bool, &Facet)], k: u32) -> Cell {
+pub(crate) fn share_cell(flags: &[(bool, u32)], k: u32) -> Cell {
     let n = flags.len() as u64;
     let n_users = users(flags.iter().map(|o| o.1));
     if n == 0 {

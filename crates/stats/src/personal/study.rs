@@ -35,9 +35,9 @@ pub fn tables(obs: &[Obs], k: u32) -> Vec<Table> {
         ],
     );
     let flag = |f: &dyn Fn(&Obs) -> Option<bool>| -> Cell {
-        let v: Vec<(bool, &Facet)> = obs
+        let v: Vec<(bool, u32)> = obs
             .iter()
-            .filter_map(|o| f(o).map(|y| (y, o.facet)))
+            .filter_map(|o| f(o).map(|y| (y, o.user)))
             .collect();
         share_cell(&v, k)
     };
@@ -111,17 +111,17 @@ pub fn tables(obs: &[Obs], k: u32) -> Vec<Table> {
 
 /// Mean of a per-session share of decisions, with a t interval clipped to [0, 1].
 fn mean_share(obs: &[Obs], k: u32, f: fn(&agentstat_facets::Decisions) -> Option<f64>) -> Cell {
-    let v: Vec<(f64, &Facet)> = obs
+    let v: Vec<(f64, u32)> = obs
         .iter()
         .filter_map(|o| {
             let d = o.facet.labels.as_ref()?.decisions.value?;
-            f(&d).map(|x| (x, o.facet))
+            f(&d).map(|x| (x, o.user))
         })
         .collect();
     mean_cell(&v, k, Some((0.0, 1.0)))
 }
 
-fn mean_cell(v: &[(f64, &Facet)], k: u32, clip: Option<(f64, f64)>) -> Cell {
+fn mean_cell(v: &[(f64, u32)], k: u32, clip: Option<(f64, f64)>) -> Cell {
     let n = v.len() as u64;
     let n_users = users(v.iter().map(|x| x.1));
     if n == 0 {
@@ -220,7 +220,7 @@ fn activity(obs: &[Obs], k: u32) -> Table {
             .filter(|x| x.is_finite())
             .collect();
         let n = v.len() as u64;
-        let n_users = users(obs.iter().map(|o| o.facet));
+        let n_users = users(obs.iter().map(|o| o.user));
         let cell = |x: Option<f64>| -> Cell {
             if n_users < u64::from(k) {
                 return super::suppressed(n, n_users);
@@ -266,6 +266,7 @@ mod tests {
                 let d = x.derived();
                 Obs {
                     facet: x,
+                    user: 0,
                     verified: d.verified_success,
                     trouble: d.hit_trouble,
                 }

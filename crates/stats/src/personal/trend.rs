@@ -3,7 +3,6 @@
 
 use super::{base, col, newcombe, share_cell, Obs, MIN_MONTHS, MIN_SIDE, TREND_ID};
 use crate::results::{Chart, Row, Table};
-use agentstat_facets::Facet;
 use std::collections::BTreeMap;
 
 pub fn table(obs: &[Obs], k: u32) -> Option<Table> {
@@ -26,13 +25,13 @@ pub fn table(obs: &[Obs], k: u32) -> Option<Table> {
         ],
     );
     for (m, os) in &by {
-        let v: Vec<(bool, &Facet)> = os
+        let v: Vec<(bool, u32)> = os
             .iter()
-            .filter_map(|o| o.verified.map(|y| (y, o.facet)))
+            .filter_map(|o| o.verified.map(|y| (y, o.user)))
             .collect();
-        let tr: Vec<(bool, &Facet)> = os
+        let tr: Vec<(bool, u32)> = os
             .iter()
-            .filter_map(|o| o.trouble.map(|y| (y, o.facet)))
+            .filter_map(|o| o.trouble.map(|y| (y, o.user)))
             .collect();
         t.rows.push(Row {
             label: format!("{m} (n={})", os.len()),
@@ -107,6 +106,7 @@ fn reading(by: &BTreeMap<&str, Vec<&Obs>>) -> String {
 mod tests {
     use super::super::testutil::*;
     use super::*;
+    use agentstat_facets::Facet;
 
     fn obs(f: &[Facet]) -> Vec<Obs<'_>> {
         f.iter()
@@ -114,6 +114,7 @@ mod tests {
                 let d = x.derived();
                 Obs {
                     facet: x,
+                    user: 0,
                     verified: d.verified_success,
                     trouble: d.hit_trouble,
                 }
