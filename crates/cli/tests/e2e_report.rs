@@ -153,7 +153,7 @@ fn report_from_fixture_transcripts_then_warm_from_cache() {
             .iter()
             .any(|r| r["label"]
                 .as_str()
-                .is_some_and(|l| l == "Committed — association by construction (1 of 3 sessions)")),
+                .is_some_and(|l| l == "Committed — by construction (1 of 3 sessions)")),
         "{habits}"
     );
     // The rest of the personal section: the study beside you, activity, and advice.

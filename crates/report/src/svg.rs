@@ -477,7 +477,7 @@ fn label_width(t: &Table) -> f64 {
         .unwrap_or(4) as f64;
     // Labels that carry their own count (`… (12 of 39 sessions)`) get more room.
     let max = if t.rows.iter().any(|r| count_suffix(&r.label).is_some()) {
-        380.0
+        420.0
     } else {
         290.0
     };

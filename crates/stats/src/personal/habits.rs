@@ -2,7 +2,7 @@
 //! goes with trouble. Each row: the habit with its count (`Used plan mode (3 of 39 sessions)`),
 //! the difference in the rate with and without it (Newcombe 95% interval), and the two rates
 //! (Wilson 95% intervals). Rows are ranked by the difference; habits the measure itself counts
-//! (commits, pull requests, tests, rejections, interrupts) say "association by construction"
+//! (commits, pull requests, tests, rejections, interrupts) say "by construction"
 //! and come after the others.
 
 use super::{base, col, newcombe, of_sessions, share_cell, suppressed, users, Obs, MIN_SIDE};
@@ -11,7 +11,7 @@ use crate::results::{Cell, Chart, Row, Table};
 use agentstat_facets::Facet;
 
 /// Marks a row whose habit is part of the measure.
-pub const BY_CONSTRUCTION: &str = "association by construction";
+pub const BY_CONSTRUCTION: &str = "by construction";
 
 pub struct Habit {
     pub name: &'static str,
@@ -472,7 +472,7 @@ mod tests {
             .expect("commit row");
         assert_eq!(
             row.label,
-            "Committed — association by construction (6 of 12 sessions)"
+            "Committed — by construction (6 of 12 sessions)"
         );
         // difference, with, without
         assert_eq!(row.cells[1].value, Some(1.0));
