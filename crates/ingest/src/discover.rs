@@ -73,12 +73,14 @@ pub enum Format {
     Pi,
     /// GitHub Copilot CLI (`~/.copilot/session-state/<id>/events.jsonl`).
     CopilotCli,
+    /// OpenCode: the `opencode export` JSON document.
+    OpenCode,
 }
 
 impl Format {
     /// Every format, in the order adapters were added. The one list of agents: a format's
     /// short name ([`Format::as_str`]) and the agent name its sessions carry ([`Format::agent`]).
-    pub const ALL: [Format; 9] = [
+    pub const ALL: [Format; 10] = [
         Format::ClaudeCode,
         Format::GeminiCli,
         Format::SpecStory,
@@ -88,6 +90,7 @@ impl Format {
         Format::Codex,
         Format::Pi,
         Format::CopilotCli,
+        Format::OpenCode,
     ];
     /// The agent name (`Session::agent.name`) of this format's sessions: the agent that wrote
     /// them (a SpecStory export is of a Cursor chat).
@@ -110,6 +113,7 @@ impl Format {
             Format::Codex => "codex-cli",
             Format::Pi => "pi",
             Format::CopilotCli => "copilot-cli",
+            Format::OpenCode => "opencode",
         }
     }
 }
@@ -362,6 +366,15 @@ pub fn sniff(path: &Path) -> Option<Format> {
                 if name.starts_with("rollout-") && has(b"\"session\"") && has(b"\"items\"") =>
             {
                 Some(Format::Codex)
+            }
+            // `opencode export`: `{"info": {"id": "ses_…", …}, "messages": [{"info", "parts"}]}`
+            // (a first message's `summary` of diffs can push its `sessionID` past the peek).
+            Some(b'{')
+                if has(b"\"info\"")
+                    && has(b"\"messages\"")
+                    && (has(b"\"sessionID\"") || has(b"\"ses_")) =>
+            {
+                Some(Format::OpenCode)
             }
             Some(b'[') if has(b"\"source\"") && (has(b"\"action\"") || has(b"\"observation\"")) => {
                 Some(Format::OpenHands)
