@@ -242,6 +242,10 @@ struct Peek {
     pi: bool,
     /// The first record is a Copilot CLI `session.start` event.
     copilot: bool,
+    /// Records parsed, and how many had a `type`, `uuid` or `sessionId` (a JSONL file whose
+    /// records have none is no transcript, e.g. a list of provenance records).
+    parsed: u32,
+    typed: u32,
 }
 
 /// Read just enough of a file's head to know which session it belongs to.
@@ -258,6 +262,10 @@ fn peek(path: &Path) -> std::io::Result<Peek> {
             parse_line(d, "", no, &mut scratch, |b| {
                 let h: Head<'_> = serde_json::from_slice(b)?;
                 parsed += 1;
+                p.parsed = parsed;
+                if h.ty.is_some() || h.uuid.is_some() || h.session_id.is_some() {
+                    p.typed += 1;
+                }
                 // Any Codex-shaped record (a rollout may start with a `response_item` or an
                 // `event_msg`, e.g. when cut or forked), or the legacy header first.
                 if h.payload.is_some()
@@ -556,6 +564,14 @@ pub fn discover(paths: &[PathBuf], diag: &mut Diagnostics) -> Vec<SessionSource>
         }
         if peek.copilot {
             others.push((path, Format::CopilotCli));
+            continue;
+        }
+        if peek.parsed > 0 && peek.typed == 0 && !paths.contains(&path) {
+            // Found by walking a folder, and no record looks like any agent's: not a transcript.
+            *diag
+                .ignored
+                .entry("file-not-a-transcript:.jsonl".into())
+                .or_default() += 1;
             continue;
         }
         let fname = path

@@ -465,6 +465,55 @@ fn opencode_corpus() {
     assert_eq!(s.entrypoint.as_deref(), Some("subagent"));
 }
 
+/// Codex CLI and Codex Desktop rollouts: the adapter's first real files (it was built from
+/// Codex's source). Values reviewed against the records (docs/corpus-expected-other-agents.md).
+#[test]
+fn codex_corpus() {
+    let folder = "public-checkpoints/codex";
+    let Some(r) = read_folder(folder, Format::Codex) else {
+        return;
+    };
+    assert!(r.diag.skipped.is_empty(), "{:?}", r.diag.warnings);
+    assert_eq!(r.diag.warnings_total, 0, "{:?}", r.diag.warnings);
+    assert_eq!((r.files, r.sessions.len()), (46, 23));
+    // Three `apply_patch` calls among 25; three prompts.
+    let s = find(&r, "savekirk__session-bridge__019d6f23.jsonl");
+    check(folder, "019d6f23", s, (3, 25, 147, 72, 0, 0, 0));
+    assert_eq!(agentstat_telemetry::measure(s).output_tokens, 12111);
+    // One turn aborted by the person.
+    let s = find(&r, "entireio__git-sync__019ddd6f.jsonl");
+    check(folder, "019ddd6f", s, (4, 20, 52, 4, 1, 0, 0));
+    assert_eq!(agentstat_telemetry::measure(s).output_tokens, 3765);
+    let s = find(&r, "entireio__skills__019dad77.jsonl");
+    check(folder, "019dad77", s, (1, 2, 0, 0, 1, 0, 0));
+    assert_eq!(agentstat_telemetry::measure(s).output_tokens, 397);
+    // Subagent rollouts (`source: subagent`) have no prompt of the person's.
+    let s = find(&r, "chikachow__cyspbot__019f5500.jsonl");
+    assert_eq!(s.entrypoint.as_deref(), Some("subagent"));
+    assert!(!s.is_interactive());
+}
+
+/// The public checkpoints' Claude Code and Gemini CLI sessions read with no skip or warning.
+#[test]
+fn public_checkpoints_claude_code_and_gemini_cli_read_cleanly() {
+    for (folder, format, n) in [
+        ("public-checkpoints/claude-code", Format::ClaudeCode, 155),
+        ("public-checkpoints/gemini-cli", Format::GeminiCli, 4),
+    ] {
+        let Some(r) = read_folder(folder, format) else {
+            return;
+        };
+        assert!(r.diag.skipped.is_empty(), "{folder}: {:?}", r.diag.warnings);
+        assert!(
+            r.diag.recovered.is_empty(),
+            "{folder}: {:?}",
+            r.diag.recovered
+        );
+        assert_eq!(r.diag.warnings_total, 0, "{folder}: {:?}", r.diag.warnings);
+        assert_eq!(r.sessions.len(), n, "{folder}");
+    }
+}
+
 /// Every file of every folder is either read or counted as not a transcript, and every source
 /// is in its folder's format. Each folder is named here: a new one fails until it is.
 #[test]
@@ -481,6 +530,8 @@ fn the_whole_corpus_discovers_every_format() {
             root.display()
         );
     }
+    // The provenance list (`public-checkpoints/provenance.jsonl`) is no transcript.
+    assert_eq!(d.ignored.get("file-not-a-transcript:.jsonl"), Some(&1));
     let root = std::fs::canonicalize(&root).unwrap_or(root);
     for s in &srcs {
         let p = &s.files[0].path;
@@ -506,9 +557,6 @@ fn the_whole_corpus_discovers_every_format() {
             "pi" => Format::Pi,
             "copilot-cli" => Format::CopilotCli,
             "opencode" => Format::OpenCode,
-            // The corpus's provenance list, not a transcript; taken for Claude Code until
-            // detection by content lands (issue 11).
-            "provenance.jsonl" => Format::ClaudeCode,
             other => panic!(
                 "{}: corpus folder {other:?} has no expected format; name it in this test",
                 p.display()
