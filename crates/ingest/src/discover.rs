@@ -73,12 +73,14 @@ pub enum Format {
     Pi,
     /// GitHub Copilot CLI (`~/.copilot/session-state/<id>/events.jsonl`).
     CopilotCli,
+    /// OpenCode: the `opencode export` JSON document.
+    OpenCode,
 }
 
 impl Format {
     /// Every format, in the order adapters were added. The one list of agents: a format's
     /// short name ([`Format::as_str`]) and the agent name its sessions carry ([`Format::agent`]).
-    pub const ALL: [Format; 9] = [
+    pub const ALL: [Format; 10] = [
         Format::ClaudeCode,
         Format::GeminiCli,
         Format::SpecStory,
@@ -88,6 +90,7 @@ impl Format {
         Format::Codex,
         Format::Pi,
         Format::CopilotCli,
+        Format::OpenCode,
     ];
     /// The agent name (`Session::agent.name`) of this format's sessions: the agent that wrote
     /// them (a SpecStory export is of a Cursor chat).
@@ -110,6 +113,7 @@ impl Format {
             Format::Codex => "codex-cli",
             Format::Pi => "pi",
             Format::CopilotCli => "copilot-cli",
+            Format::OpenCode => "opencode",
         }
     }
 }
@@ -244,6 +248,10 @@ struct Peek {
     pi: bool,
     /// The first record is a Copilot CLI `session.start` event.
     copilot: bool,
+    /// Records parsed, and how many had a `type`, `uuid` or `sessionId` (a JSONL file whose
+    /// records have none is no transcript, e.g. a list of provenance records).
+    parsed: u32,
+    typed: u32,
 }
 
 /// Read just enough of a file's head to know which session it belongs to.
@@ -260,6 +268,10 @@ fn peek(path: &Path) -> std::io::Result<Peek> {
             parse_line(d, "", no, &mut scratch, |b| {
                 let h: Head<'_> = serde_json::from_slice(b)?;
                 parsed += 1;
+                p.parsed = parsed;
+                if h.ty.is_some() || h.uuid.is_some() || h.session_id.is_some() {
+                    p.typed += 1;
+                }
                 // Any Codex-shaped record (a rollout may start with a `response_item` or an
                 // `event_msg`, e.g. when cut or forked), or the legacy header first.
                 if h.payload.is_some()
@@ -368,6 +380,15 @@ pub fn sniff(path: &Path) -> Option<Format> {
                 if name.starts_with("rollout-") && has(b"\"session\"") && has(b"\"items\"") =>
             {
                 Some(Format::Codex)
+            }
+            // `opencode export`: `{"info": {"id": "ses_…", …}, "messages": [{"info", "parts"}]}`
+            // (a first message's `summary` of diffs can push its `sessionID` past the peek).
+            Some(b'{')
+                if has(b"\"info\"")
+                    && has(b"\"messages\"")
+                    && (has(b"\"sessionID\"") || has(b"\"ses_")) =>
+            {
+                Some(Format::OpenCode)
             }
             Some(b'[') if has(b"\"source\"") && (has(b"\"action\"") || has(b"\"observation\"")) => {
                 Some(Format::OpenHands)
@@ -549,6 +570,14 @@ pub fn discover(paths: &[PathBuf], diag: &mut Diagnostics) -> Vec<SessionSource>
         }
         if peek.copilot {
             others.push((path, Format::CopilotCli));
+            continue;
+        }
+        if peek.parsed > 0 && peek.typed == 0 && !paths.contains(&path) {
+            // Found by walking a folder, and no record looks like any agent's: not a transcript.
+            *diag
+                .ignored
+                .entry("file-not-a-transcript:.jsonl".into())
+                .or_default() += 1;
             continue;
         }
         let fname = path

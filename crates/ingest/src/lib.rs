@@ -6,7 +6,7 @@
 //! format's adapter. Both report into a [`Diagnostics`]. Adapters: [`claude`] (Claude Code),
 //! [`gemini`] (Gemini CLI), [`specstory`] (SpecStory exports of Cursor chats), [`aider`],
 //! [`openhands`], [`swe_agent`], [`codex`] (OpenAI Codex CLI), [`pi`] (pi and Oh My Pi), [`copilot`]
-//! (GitHub Copilot CLI); what
+//! (GitHub Copilot CLI), [`opencode`] (OpenCode exports); what
 //! each reads is in docs/FORMATS.md. New adapters build their sessions with the crate's shared
 //! session builder (`build.rs`), so that an adapter is only its format.
 
@@ -19,6 +19,7 @@ pub mod diag;
 pub mod discover;
 pub mod gemini;
 pub mod lax;
+pub mod opencode;
 pub mod openhands;
 pub mod pi;
 pub mod reader;
@@ -68,6 +69,7 @@ pub fn read_session(
         Format::Codex => codex::read_session(src, opts, diag),
         Format::Pi => pi::read_session(src, opts, diag),
         Format::CopilotCli => copilot::read_session(src, opts, diag),
+        Format::OpenCode => opencode::read_session(src, opts, diag),
     }
 }
 

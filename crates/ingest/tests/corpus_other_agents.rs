@@ -113,6 +113,10 @@ const EXPLAINED: &[&str] = &[
     "permission.requested",
     "permission.completed",
     "skill.invoked",
+    // OpenCode: step boundaries (each `step-finish` is a model request), the snapshot of files a
+    // step changed (the tool calls carry the edits).
+    "step-start",
+    "patch-snapshot",
 ];
 
 fn check_clean(folder: &str, r: &Read) {
@@ -424,6 +428,92 @@ fn copilot_cli_corpus() {
     );
 }
 
+/// OpenCode exports: 27 sessions, one started by a parent agent's `task` (no human turn).
+#[test]
+fn opencode_corpus() {
+    let folder = "public-checkpoints/opencode";
+    let Some(r) = read_folder(folder, Format::OpenCode) else {
+        return;
+    };
+    check_clean(folder, &r);
+    assert_eq!((r.files, r.sessions.len()), (54, 27));
+    let sub: Vec<&str> = r
+        .sessions
+        .iter()
+        .filter(|(_, s)| !s.is_interactive())
+        .map(|(n, _)| n.as_str())
+        .collect();
+    assert_eq!(sub, ["savekirk__session-bridge__2bef2563.json"]);
+    // Two prompts, one Esc (`MessageAbortedError`); edits counted from the recorded diffs,
+    // writes from their content.
+    let s = find(&r, "The-Best-Codes__bestcodes.dev__00e64005.json");
+    check(folder, "00e64005", s, (2, 39, 407, 13, 1, 0, 0));
+    let t = agentstat_telemetry::measure(s);
+    assert_eq!((t.model_calls, t.output_tokens), (23, 26946));
+    // A tool call with arguments the model got wrong (`invalid`) is an error.
+    let s = find(&r, "The-Best-Codes__bestcodes.dev__22ac7351.json");
+    check(folder, "22ac7351", s, (1, 6, 1, 0, 0, 1, 0));
+    // A compaction (a user message with a `compaction` part, then the summary).
+    let s = find(&r, "savekirk__session-bridge__277daa81.json");
+    check(folder, "277daa81", s, (3, 72, 1786, 74, 0, 4, 0));
+    assert_eq!(s.compactions, 1);
+    // `apply_patch` deletions, from the per-file counts OpenCode recorded.
+    let s = find(&r, "eitatech__gatomia-vscode__21fea93a.json");
+    check(folder, "21fea93a", s, (1, 54, 0, 374, 0, 6, 0));
+    let s = find(&r, "savekirk__session-bridge__2bef2563.json");
+    check(folder, "2bef2563", s, (0, 14, 0, 0, 0, 0, 0));
+    assert_eq!(s.entrypoint.as_deref(), Some("subagent"));
+}
+
+/// Codex CLI and Codex Desktop rollouts: the adapter's first real files (it was built from
+/// Codex's source). Values reviewed against the records (docs/corpus-expected-other-agents.md).
+#[test]
+fn codex_corpus() {
+    let folder = "public-checkpoints/codex";
+    let Some(r) = read_folder(folder, Format::Codex) else {
+        return;
+    };
+    assert!(r.diag.skipped.is_empty(), "{:?}", r.diag.warnings);
+    assert_eq!(r.diag.warnings_total, 0, "{:?}", r.diag.warnings);
+    assert_eq!((r.files, r.sessions.len()), (46, 23));
+    // Three `apply_patch` calls among 25; three prompts.
+    let s = find(&r, "savekirk__session-bridge__019d6f23.jsonl");
+    check(folder, "019d6f23", s, (3, 25, 147, 72, 0, 0, 0));
+    assert_eq!(agentstat_telemetry::measure(s).output_tokens, 12111);
+    // One turn aborted by the person.
+    let s = find(&r, "entireio__git-sync__019ddd6f.jsonl");
+    check(folder, "019ddd6f", s, (4, 20, 52, 4, 1, 0, 0));
+    assert_eq!(agentstat_telemetry::measure(s).output_tokens, 3765);
+    let s = find(&r, "entireio__skills__019dad77.jsonl");
+    check(folder, "019dad77", s, (1, 2, 0, 0, 1, 0, 0));
+    assert_eq!(agentstat_telemetry::measure(s).output_tokens, 397);
+    // Subagent rollouts (`source: subagent`) have no prompt of the person's.
+    let s = find(&r, "chikachow__cyspbot__019f5500.jsonl");
+    assert_eq!(s.entrypoint.as_deref(), Some("subagent"));
+    assert!(!s.is_interactive());
+}
+
+/// The public checkpoints' Claude Code and Gemini CLI sessions read with no skip or warning.
+#[test]
+fn public_checkpoints_claude_code_and_gemini_cli_read_cleanly() {
+    for (folder, format, n) in [
+        ("public-checkpoints/claude-code", Format::ClaudeCode, 155),
+        ("public-checkpoints/gemini-cli", Format::GeminiCli, 4),
+    ] {
+        let Some(r) = read_folder(folder, format) else {
+            return;
+        };
+        assert!(r.diag.skipped.is_empty(), "{folder}: {:?}", r.diag.warnings);
+        assert!(
+            r.diag.recovered.is_empty(),
+            "{folder}: {:?}",
+            r.diag.recovered
+        );
+        assert_eq!(r.diag.warnings_total, 0, "{folder}: {:?}", r.diag.warnings);
+        assert_eq!(r.sessions.len(), n, "{folder}");
+    }
+}
+
 /// Every file of every folder is either read or counted as not a transcript, and every source
 /// is in its folder's format. Each folder is named here: a new one fails until it is.
 #[test]
@@ -440,6 +530,8 @@ fn the_whole_corpus_discovers_every_format() {
             root.display()
         );
     }
+    // The provenance list (`public-checkpoints/provenance.jsonl`) is no transcript.
+    assert_eq!(d.ignored.get("file-not-a-transcript:.jsonl"), Some(&1));
     let root = std::fs::canonicalize(&root).unwrap_or(root);
     for s in &srcs {
         let p = &s.files[0].path;
@@ -464,9 +556,7 @@ fn the_whole_corpus_discovers_every_format() {
             // No adapter yet (issue 11): their JSONL files are taken for Claude Code.
             "pi" => Format::Pi,
             "copilot-cli" => Format::CopilotCli,
-            // The corpus's provenance list, not a transcript; taken for Claude Code until
-            // detection by content lands (issue 11).
-            "provenance.jsonl" => Format::ClaudeCode,
+            "opencode" => Format::OpenCode,
             other => panic!(
                 "{}: corpus folder {other:?} has no expected format; name it in this test",
                 p.display()
