@@ -893,3 +893,58 @@ fn scale_200k_sessions_two_agents() {
     assert!(value(&r, "table_a1", 0, 5).is_some());
     assert!(value(&r, "by_agent", 1, 0).is_some());
 }
+
+/// Team-mode numbers are pinned: the results documents of three team-mode runs (one agent at
+/// k = 10 and k = 3; two agents and non-interactive sessions at k = 5) must equal the checked-in
+/// `tests/data/team_snapshot.json` byte for byte (refactors of the analyses must not move a
+/// digit). After a deliberate change, regenerate with `AGENTSTAT_UPDATE_SNAPSHOT=1 cargo test
+/// -p agentstat-stats --test analyses_synthetic team_mode` and review the diff.
+#[test]
+fn team_mode_results_match_the_checked_in_snapshot() {
+    let one_agent = synth(30, 12, 7);
+    let mut two_agents = synth(24, 10, 8);
+    for f in &mut two_agents {
+        if f.user_key.ends_with(['1', '3', '5', '7', '9']) {
+            f.agent = "gemini-cli".into();
+        }
+    }
+    two_agents.extend((0..6).map(|i| headless(i, &format!("user{i}"))));
+    let runs = [
+        ("one_agent_k10", &one_agent, 10),
+        ("one_agent_k3", &one_agent, 3),
+        ("two_agents_k5", &two_agents, 5),
+    ];
+    let mut doc = serde_json::Map::new();
+    for (name, facets, k) in runs {
+        let mut r = analyse(
+            facets,
+            &AnalysisOptions {
+                min_users: k,
+                personal: false,
+            },
+        );
+        assert!(!r.privacy.personal_mode);
+        r.generated_by = "agentstat (snapshot)".into();
+        doc.insert(name.into(), serde_json::to_value(&r).unwrap());
+    }
+    let text = serde_json::to_string_pretty(&doc).unwrap() + "\n";
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/team_snapshot.json");
+    if std::env::var_os("AGENTSTAT_UPDATE_SNAPSHOT").is_some() {
+        std::fs::write(path, &text).unwrap();
+    }
+    let want = std::fs::read_to_string(path).expect("tests/data/team_snapshot.json");
+    if want != text {
+        let line = want
+            .lines()
+            .zip(text.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(want.lines().count().min(text.lines().count()));
+        panic!(
+            "team-mode results differ from tests/data/team_snapshot.json, first at line {}: \
+             want {:?}, got {:?}",
+            line + 1,
+            want.lines().nth(line),
+            text.lines().nth(line)
+        );
+    }
+}
