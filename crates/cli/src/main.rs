@@ -5,6 +5,7 @@
 mod cmd;
 mod facet_cache;
 mod pipeline;
+mod privacy_args;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;

@@ -3,9 +3,8 @@
 //! never breached (property test).
 
 use agentstat_facets::*;
-use agentstat_stats::analyses::{
-    analyse, analyse_with_dp, AnalysisOptions, DpOptions, DP_AVAILABLE,
-};
+use agentstat_stats::analyses::{analyse, analyse_with_dp, DpOptions, DP_AVAILABLE};
+use agentstat_stats::privacy::Threshold;
 use agentstat_stats::results::{Results, Table};
 use proptest::prelude::*;
 
@@ -219,7 +218,7 @@ fn every_table_is_produced_with_consistent_shapes() {
     let facets = synth(60, 40, 1);
     let r = analyse(
         &facets,
-        &AnalysisOptions {
+        &Threshold {
             min_users: 5,
             personal: false,
         },
@@ -271,7 +270,7 @@ fn planted_effects_are_recovered() {
     let facets = synth(200, 30, 7);
     let r = analyse(
         &facets,
-        &AnalysisOptions {
+        &Threshold {
             min_users: 5,
             personal: false,
         },
@@ -311,7 +310,7 @@ fn planted_effects_are_recovered() {
 #[test]
 fn non_interactive_sessions_change_nothing_but_the_sample() {
     let facets = synth(30, 20, 3);
-    let opts = AnalysisOptions {
+    let opts = Threshold {
         min_users: 3,
         personal: false,
     };
@@ -332,7 +331,7 @@ fn non_interactive_sessions_change_nothing_but_the_sample() {
 #[test]
 fn no_clear_goal_is_excluded_from_success_analyses() {
     let facets = synth(40, 20, 5);
-    let opts = AnalysisOptions {
+    let opts = Threshold {
         min_users: 3,
         personal: false,
     };
@@ -370,7 +369,7 @@ fn unclear_user_profile_is_excluded_from_occupation_analysis() {
     let facets = synth(40, 10, 11);
     let r = analyse(
         &facets,
-        &AnalysisOptions {
+        &Threshold {
             min_users: 1,
             personal: false,
         },
@@ -396,7 +395,7 @@ fn high_threshold_suppresses_everything_and_personal_mode_nothing() {
     let facets = synth(12, 15, 9);
     let r = analyse(
         &facets,
-        &AnalysisOptions {
+        &Threshold {
             min_users: 13,
             personal: false,
         },
@@ -419,7 +418,7 @@ fn high_threshold_suppresses_everything_and_personal_mode_nothing() {
     let one: Vec<Facet> = synth(1, 200, 4);
     let r = analyse(
         &one,
-        &AnalysisOptions {
+        &Threshold {
             min_users: 10,
             personal: true,
         },
@@ -432,7 +431,7 @@ fn high_threshold_suppresses_everything_and_personal_mode_nothing() {
 
 #[test]
 fn empty_and_unlabelled_input_does_not_panic() {
-    let r = analyse(&[], &AnalysisOptions::default());
+    let r = analyse(&[], &Threshold::default());
     assert_eq!(r.sample.sessions, 0);
     assert_eq!(r.tables.len(), IDS.len());
     let mut f = synth(3, 3, 2);
@@ -441,7 +440,7 @@ fn empty_and_unlabelled_input_does_not_panic() {
     }
     let r = analyse(
         &f,
-        &AnalysisOptions {
+        &Threshold {
             min_users: 1,
             personal: true,
         },
@@ -462,7 +461,7 @@ fn results_schema_doc_lists_every_table() {
     }
     let r = analyse(
         &facets,
-        &AnalysisOptions {
+        &Threshold {
             min_users: 1,
             personal: true,
         },
@@ -491,7 +490,7 @@ fn results_schema_doc_lists_every_table() {
 #[test]
 fn differential_privacy_noises_fig1_and_fig2_and_keeps_a_ledger() {
     let facets = synth(40, 20, 21);
-    let opts = AnalysisOptions {
+    let opts = Threshold {
         min_users: 5,
         personal: false,
     };
@@ -503,7 +502,7 @@ fn differential_privacy_noises_fig1_and_fig2_and_keeps_a_ledger() {
     let r = analyse_with_dp(&facets, &opts, Some(dp));
     let exact = analyse(
         &facets,
-        &AnalysisOptions {
+        &Threshold {
             min_users: 5,
             ..Default::default()
         },
@@ -572,7 +571,7 @@ fn a_lone_small_category_cannot_be_recovered_by_subtraction() {
     }
     let r = analyse(
         &facets,
-        &AnalysisOptions {
+        &Threshold {
             min_users: 5,
             personal: false,
         },
@@ -620,7 +619,7 @@ proptest! {
     /// cell's user count is at most the number of people in the data.
     #[test]
     fn no_cell_below_k_escapes((facets, k) in arb_facets()) {
-        let r = analyse(&facets, &AnalysisOptions { min_users: k, personal: false });
+        let r = analyse(&facets, &Threshold { min_users: k, personal: false });
         let people = r.sample.people;
         for t in &r.tables {
             for row in &t.rows {
@@ -719,7 +718,7 @@ proptest! {
     /// under test (which the property above trusts) cannot pass.
     #[test]
     fn partition_cells_match_users_recounted_from_the_input((facets, k) in arb_facets()) {
-        let r = analyse(&facets, &AnalysisOptions { min_users: k, personal: false });
+        let r = analyse(&facets, &Threshold { min_users: k, personal: false });
         check_partition_counts(&facets, &r, k)?;
     }
 }
@@ -759,7 +758,7 @@ fn a_category_with_k_minus_one_people_is_suppressed() {
     }
     let r = analyse(
         &facets,
-        &AnalysisOptions {
+        &Threshold {
             min_users: k,
             personal: false,
         },
@@ -788,7 +787,7 @@ fn the_sample_block_respects_the_threshold() {
     facets[1].telemetry.start_ms = Some(1_767_225_600_000 - 62 * 86_400_000);
     let r = analyse(
         &facets,
-        &AnalysisOptions {
+        &Threshold {
             min_users: k,
             personal: false,
         },
@@ -829,7 +828,7 @@ fn the_sample_block_respects_the_threshold() {
     }
     let r = analyse(
         &facets,
-        &AnalysisOptions {
+        &Threshold {
             min_users: k,
             personal: false,
         },
@@ -839,7 +838,7 @@ fn the_sample_block_respects_the_threshold() {
     // Personal mode shows everything, to the day.
     let p = analyse(
         &facets,
-        &AnalysisOptions {
+        &Threshold {
             min_users: k,
             personal: true,
         },
@@ -857,7 +856,7 @@ fn scale_200k_sessions() {
     let t = std::time::Instant::now();
     let r = analyse(
         &facets,
-        &AnalysisOptions {
+        &Threshold {
             min_users: 10,
             personal: false,
         },
@@ -880,7 +879,7 @@ fn scale_200k_sessions_two_agents() {
     let t = std::time::Instant::now();
     let r = analyse(
         &facets,
-        &AnalysisOptions {
+        &Threshold {
             min_users: 10,
             personal: false,
         },
@@ -918,7 +917,7 @@ fn team_mode_results_match_the_checked_in_snapshot() {
     for (name, facets, k) in runs {
         let mut r = analyse(
             facets,
-            &AnalysisOptions {
+            &Threshold {
                 min_users: k,
                 personal: false,
             },

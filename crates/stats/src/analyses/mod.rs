@@ -64,15 +64,10 @@ use obs::{Fits, Obs};
 use sample::{agents_follow_table, AgentRows};
 use std::collections::HashMap;
 
-/// How to analyse a facets table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AnalysisOptions {
-    /// Minimum distinct users per published cell (`k`).
-    pub min_users: u32,
-    /// Personal mode: one person analysing their own sessions; thresholds do not apply and the
-    /// document says so.
-    pub personal: bool,
-}
+/// Old name of [`Threshold`], the one type for the privacy rule from the command line to the
+/// cells (`--min-users`/`--personal` → [`crate::privacy::decide_mode`] → `Threshold`). Kept so
+/// existing callers compile; new code names `Threshold`.
+pub type AnalysisOptions = Threshold;
 
 /// Whether this build can add differential-privacy noise (cargo feature `dp`).
 pub const DP_AVAILABLE: bool = cfg!(feature = "dp");
@@ -84,37 +79,6 @@ pub struct DpOptions {
     pub epsilon: f64,
     /// Sessions per person kept (contribution bounding; the rest are dropped from DP releases).
     pub max_sessions_per_user: u32,
-}
-
-impl Default for AnalysisOptions {
-    fn default() -> Self {
-        AnalysisOptions {
-            min_users: privacy::DEFAULT_MIN_USERS,
-            personal: false,
-        }
-    }
-}
-
-impl AnalysisOptions {
-    pub fn threshold(&self) -> Threshold {
-        if self.personal {
-            Threshold {
-                min_users: self.min_users,
-                personal: true,
-            }
-        } else {
-            Threshold::new(self.min_users)
-        }
-    }
-}
-
-impl From<Threshold> for AnalysisOptions {
-    fn from(th: Threshold) -> Self {
-        AnalysisOptions {
-            min_users: th.min_users,
-            personal: th.personal,
-        }
-    }
 }
 
 // ---- the registry ------------------------------------------------------------------------
@@ -169,15 +133,15 @@ fn reading_of(t: &Table) -> Option<String> {
 // ---- the entry point ---------------------------------------------------------------------
 
 /// Runs every analysis on `facets` and returns the privacy-checked results document.
-pub fn analyse(facets: &[Facet], opts: &AnalysisOptions) -> Results {
-    analyse_with_dp(facets, opts, None)
+pub fn analyse(facets: &[Facet], th: &Threshold) -> Results {
+    analyse_with_dp(facets, th, None)
 }
 
 /// [`analyse`], with differential-privacy noise on the descriptive shares and means when `dp`
 /// is given (needs the `dp` feature, see [`DP_AVAILABLE`]; otherwise those cells are withheld).
 /// Regressions and quantiles stay behind the distinct-user threshold only.
-pub fn analyse_with_dp(facets: &[Facet], opts: &AnalysisOptions, dp: Option<DpOptions>) -> Results {
-    let th = opts.threshold();
+pub fn analyse_with_dp(facets: &[Facet], th: &Threshold, dp: Option<DpOptions>) -> Results {
+    let th = *th;
     let mut codes: HashMap<&str, u32> = HashMap::new();
     let mut obs: Vec<Obs> = Vec::new();
     for f in facets.iter().filter(|f| f.interactive) {
@@ -278,7 +242,7 @@ mod tests {
             f.telemetry.month = Some("2026-01".into());
             facets.push(f);
         }
-        let r = analyse(&facets, &Threshold::personal().into());
+        let r = analyse(&facets, &Threshold::personal());
         let got: Vec<&str> = r.tables.iter().map(|t| t.id.as_str()).collect();
         assert_eq!(got, ids);
     }
