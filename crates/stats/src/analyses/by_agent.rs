@@ -15,7 +15,7 @@ pub(crate) const ANALYSIS: Analysis = Analysis {
     reading,
 };
 
-fn reading(t: &Table) -> Option<String> {
+fn reading(t: &Table, th: &Threshold) -> Option<String> {
     (t.id == BY_AGENT).then(|| {
         let named: Vec<String> = t
             .rows
@@ -25,7 +25,11 @@ fn reading(t: &Table) -> Option<String> {
         if named.len() >= 2 {
             format!("Judged success by agent: {}.", named.join(", "))
         } else {
-            "Success by agent; agents with too few people are suppressed.".into()
+            missing(
+                th,
+                "Success by agent; agents with too few people are suppressed.",
+                "Success by agent; an agent with no session with a goal has no rate.",
+            )
         }
     })
 }
@@ -98,7 +102,7 @@ pub(crate) fn by_agent(th: &Threshold, all: &[&Obs], agents: &AgentRows) -> Vec<
         cells.push(th.cell(Estimate::value(users as f64), n, users));
         t_push(&mut t, label.clone(), cells);
     }
-    t.reading = reading(&t).unwrap_or_default();
+    t.reading = reading(&t, th).unwrap_or_default();
     let goal = all.iter().filter(|o| o.in_success_sample()).count();
     t.notes.push(format!(
         "{} interactive sessions, {goal} sessions with a goal. Rates are among the sessions \

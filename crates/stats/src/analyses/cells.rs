@@ -3,24 +3,44 @@
 
 use super::prelude::*;
 
+/// A share of `flags` over `rows` with its interval: clustered by user in team mode
+/// ([`clustered_share`]); in personal mode the session is the unit ([`session_share`]: Wilson).
+pub(crate) fn share_of(th: &Threshold, rows: &[&Obs], flags: &[bool]) -> Estimate {
+    let m = if th.personal {
+        session_share(flags)
+    } else {
+        let users: Vec<u32> = rows.iter().map(|o| o.user).collect();
+        clustered_share(flags, &users)
+    };
+    m.map(|m| m.estimate()).unwrap_or_default()
+}
+
+/// A mean of `values` over `rows` with its interval: clustered by user in team mode
+/// ([`clustered_mean`]); in personal mode over sessions ([`session_mean`]: HC1, t(n−1)).
+pub(crate) fn mean_of(th: &Threshold, rows: &[&Obs], values: &[f64]) -> Option<ClusteredMean> {
+    if th.personal {
+        session_mean(values)
+    } else {
+        let users: Vec<u32> = rows.iter().map(|o| o.user).collect();
+        clustered_mean(values, &users)
+    }
+}
+
 pub(crate) fn distinct_users(rows: &[&Obs]) -> u64 {
     rows.iter().map(|o| o.user).collect::<HashSet<_>>().len() as u64
 }
 
-/// Share of sessions (among `rows`) flagged in `flags`, with a user-clustered CI. The
+/// Share of sessions (among `rows`) flagged in `flags`, with its interval ([`share_of`]). The
 /// privacy counts are those of the sessions in the category (the numerator): a share must not
 /// reveal a category that fewer than `k` people are in.
 pub(crate) fn composition_cell_flags(th: &Threshold, rows: &[&Obs], flags: &[bool]) -> Cell {
-    let users: Vec<u32> = rows.iter().map(|o| o.user).collect();
     let hits: Vec<&Obs> = rows
         .iter()
         .zip(flags)
         .filter(|(_, f)| **f)
         .map(|(o, _)| *o)
         .collect();
-    let est = clustered_share(flags, &users)
-        .map(|m| m.estimate())
-        .unwrap_or_default();
+    let est = share_of(th, rows, flags);
     th.cell(est, hits.len() as u64, distinct_users(&hits))
 }
 
@@ -110,7 +130,7 @@ pub(crate) fn complementary_note(extra: usize) -> Option<String> {
     })
 }
 
-/// Rate of `flag` among the rows where it is defined, with a user-clustered CI; the privacy
+/// Rate of `flag` among the rows where it is defined, with its interval ([`share_of`]); the privacy
 /// counts are those of the rows the rate is computed on.
 pub(crate) fn rate_cell(
     th: &Threshold,
@@ -122,11 +142,8 @@ pub(crate) fn rate_cell(
         .filter_map(|o| flag(o).map(|b| (*o, b)))
         .collect();
     let flags: Vec<bool> = used.iter().map(|p| p.1).collect();
-    let users: Vec<u32> = used.iter().map(|p| p.0.user).collect();
-    let est = clustered_share(&flags, &users)
-        .map(|m| m.estimate())
-        .unwrap_or_default();
     let rows_used: Vec<&Obs> = used.iter().map(|p| p.0).collect();
+    let est = share_of(th, &rows_used, &flags);
     th.cell(est, rows_used.len() as u64, distinct_users(&rows_used))
 }
 
@@ -250,7 +267,7 @@ pub(crate) struct Composition {
 pub(crate) fn composition_table(
     spec: &Composition,
     cx: &Ctx,
-    reading: fn(&Table) -> String,
+    reading: fn(&Table, &Threshold) -> String,
 ) -> Table {
     let cats = spec.categories;
     let rows: Vec<&Obs> = cx
@@ -272,7 +289,7 @@ pub(crate) fn composition_table(
     }
     t.notes.extend(complementary_note(extra));
     t.study_reference = spec.study_reference.map(String::from);
-    t.reading = reading(&t);
+    t.reading = reading(&t, &cx.th);
     let interval = if spec.note_interval {
         "; 95% CIs clustered by user"
     } else {
@@ -307,4 +324,103 @@ pub(crate) fn category_columns(cats: &Categories) -> Vec<Column> {
         .into_iter()
         .map(|m| col(m, m, "share"))
         .collect()
+}
+
+// ---- readings by mode --------------------------------------------------------------------
+
+/// The sentence a reading falls back to when the cells it reads have no value. In team mode
+/// that means suppression (`team`); in personal mode nothing is suppressed, so it means the
+/// sessions do not allow the estimate (`personal`): never "too few people".
+pub(crate) fn missing(th: &Threshold, team: &str, personal: &str) -> String {
+    if th.personal { personal } else { team }.to_string()
+}
+
+/// A row label and its value.
+pub(crate) type LabelledValue<'a> = (&'a str, f64);
+
+/// The first and the last row with a value in column `c` (by expertise: the lowest and the
+/// highest level with sessions), with their values; the same row twice when only one has one.
+pub(crate) fn ends(t: &Table, c: usize) -> Option<(LabelledValue<'_>, LabelledValue<'_>)> {
+    let vals: Vec<(&str, f64)> = t
+        .rows
+        .iter()
+        .filter_map(|r| r.cells.get(c)?.value.map(|v| (r.label.as_str(), v)))
+        .collect();
+    Some((*vals.first()?, *vals.last()?))
+}
+
+/// "Intermediate" from the row label "3 Intermediate" (or "1 Novice (reference)").
+pub(crate) fn level_name(label: &str) -> &str {
+    let name = label.split_once(' ').map_or(label, |(_, n)| n);
+    name.trim_end_matches(" (reference)")
+}
+
+/// "X at Novice, Y at Expert" over the published levels' ends (personal readings), `fmt`
+/// formatting a value; `None` when no level has a value.
+pub(crate) fn level_span(t: &Table, c: usize, fmt: impl Fn(f64) -> String) -> Option<String> {
+    let ((lo, a), (hi, b)) = ends(t, c)?;
+    Some(if lo == hi {
+        format!("{} (every session at {})", fmt(a), level_name(lo))
+    } else {
+        format!(
+            "{} at {}, {} at {}",
+            fmt(a),
+            level_name(lo),
+            fmt(b),
+            level_name(hi)
+        )
+    })
+}
+
+// ---- notes by mode -----------------------------------------------------------------------
+
+/// How the notes' words about intervals change in personal mode: (team phrase, personal
+/// phrase), the more specific first. The team phrases are the builders' own (team output stays
+/// as it was); in personal mode the session is the unit, so every "clustered by user" becomes
+/// what was computed instead. A test checks that no personal document keeps a team phrase.
+pub(crate) const PERSONAL_PHRASES: [(&str, &str); 7] = [
+    (
+        "Standard errors clustered by user (CR1), p-values from t(G−1).",
+        "Heteroskedasticity-robust standard errors (HC1) with the session as the unit — one \
+         person's sessions, so the regression runs within the person — and p-values from \
+         t(n − parameters).",
+    ),
+    (
+        "SEs clustered by user. A coefficient is published only if its level, the Novice level \
+         and the estimation sample each have at least k users.",
+        "heteroskedasticity-robust (HC1) SEs with the session as the unit: the model runs \
+         within one person.",
+    ),
+    (
+        "SEs clustered by user (CR1)",
+        "heteroskedasticity-robust (HC1) SEs with the session as the unit (the regression runs \
+         within one person)",
+    ),
+    (
+        "support; 95% CIs clustered by user.",
+        "support; 95% CIs from heteroskedasticity-robust (HC1) SEs, the session as the unit.",
+    ),
+    (
+        "95% intervals are Wilson intervals on the design-effect n, clustered by user.",
+        "95% intervals are Wilson score intervals over the sessions.",
+    ),
+    (
+        "95% CIs clustered by user, clipped to [0, 1].",
+        "95% CIs over sessions (HC1 SE, t(n−1)), clipped to [0, 1].",
+    ),
+    (
+        "95% CIs clustered by user.",
+        "95% intervals over sessions (Wilson for shares, HC1 SE and t(n−1) for means).",
+    ),
+];
+
+/// Rewrites `t`'s notes for personal mode ([`PERSONAL_PHRASES`]).
+pub(crate) fn personal_notes(t: &mut Table) {
+    for note in &mut t.notes {
+        for (team, personal) in PERSONAL_PHRASES {
+            if note.contains(team) {
+                *note = note.replace(team, personal);
+            }
+        }
+    }
 }

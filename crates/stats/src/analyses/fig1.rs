@@ -30,25 +30,33 @@ pub(crate) const CODEBASE_TABLE: Composition = Composition {
 pub(crate) const WORK_MODE: Analysis = Analysis {
     tables: &["fig1_work_mode"],
     build: |cx, _| vec![composition_table(&WORK_MODE_TABLE, cx, reading_work_mode)],
-    reading: |t| Some(reading_work_mode(t)),
+    reading: |t, th| Some(reading_work_mode(t, th)),
 };
 
 pub(crate) const CODEBASE: Analysis = Analysis {
     tables: &["fig1_codebase_relation"],
     build: |cx, _| vec![composition_table(&CODEBASE_TABLE, cx, reading_codebase)],
-    reading: |t| Some(reading_codebase(t)),
+    reading: |t, th| Some(reading_codebase(t, th)),
 };
 
-pub(crate) fn reading_work_mode(t: &Table) -> String {
+pub(crate) fn reading_work_mode(t: &Table, th: &Threshold) -> String {
     match argmax(t, 0) {
         Some((m, v)) => format!("{m} is the most common work mode: {} of sessions.", pct(v)),
-        None => "Too few people per work mode to publish any share.".into(),
+        None => missing(
+            th,
+            "Too few people per work mode to publish any share.",
+            "No session has a work-mode label.",
+        ),
     }
 }
 
-pub(crate) fn reading_codebase(t: &Table) -> String {
+pub(crate) fn reading_codebase(t: &Table, th: &Threshold) -> String {
     match argmax(t, 0) {
         Some((r, v)) => format!("Most sessions are \"{r}\": {}.", pct(v)),
-        None => "Too few people per category to publish any share.".into(),
+        None => missing(
+            th,
+            "Too few people per category to publish any share.",
+            "No session has a codebase-relation label.",
+        ),
     }
 }

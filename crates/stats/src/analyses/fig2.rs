@@ -5,7 +5,7 @@ use super::prelude::*;
 pub(crate) const ANALYSIS: Analysis = Analysis {
     tables: &["fig2_agent_decision_share", "fig2_user_decision_share"],
     build: |cx, _| fig2(&cx.th, &cx.all),
-    reading: |t| (t.id == "fig2_user_decision_share").then(|| reading_decision_means(t)),
+    reading: |t, th| (t.id == "fig2_user_decision_share").then(|| reading_decision_means(t, th)),
 };
 
 pub(crate) const HIST_BINS: usize = 10;
@@ -82,10 +82,9 @@ pub(crate) fn fig2(th: &Threshold, all: &[&Obs]) -> Vec<Table> {
     );
     for (label, v) in [("Planning", &planning), ("Execution", &execution)] {
         let vals: Vec<f64> = v.iter().map(|p| 1.0 - p.1).collect();
-        let users: Vec<u32> = v.iter().map(|p| p.0.user).collect();
         let rows: Vec<&Obs> = v.iter().map(|p| p.0).collect();
         // A mean of shares lies in [0, 1], and so does its interval.
-        let est = clustered_mean(&vals, &users)
+        let est = mean_of(th, &rows, &vals)
             .map(|m| {
                 let mut e = m.estimate();
                 e.ci_low = e.ci_low.map(|x| x.clamp(0.0, 1.0));
@@ -98,7 +97,7 @@ pub(crate) fn fig2(th: &Threshold, all: &[&Obs]) -> Vec<Table> {
     }
     means.study_reference =
         Some("study: users make about 70% of planning and about 20% of execution decisions".into());
-    means.reading = reading_decision_means(&means);
+    means.reading = reading_decision_means(&means, th);
     means.notes.push(
         "Mean over sessions of the user's share; 95% CIs clustered by user, clipped to [0, 1]."
             .into(),
@@ -106,14 +105,18 @@ pub(crate) fn fig2(th: &Threshold, all: &[&Obs]) -> Vec<Table> {
     vec![hist, means]
 }
 
-pub(crate) fn reading_decision_means(t: &Table) -> String {
+pub(crate) fn reading_decision_means(t: &Table, th: &Threshold) -> String {
     match (published(t, 0, 0), published(t, 1, 0)) {
         (Some(p), Some(e)) => format!(
             "Users made {} of planning and {} of execution decisions on average.",
             pct(p),
             pct(e)
         ),
-        _ => "Too few people with attributed decisions to publish the averages.".into(),
+        _ => missing(
+            th,
+            "Too few people with attributed decisions to publish the averages.",
+            "Too few sessions with attributed decisions for both averages.",
+        ),
     }
 }
 

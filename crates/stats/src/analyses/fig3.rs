@@ -12,7 +12,7 @@ pub(crate) const ANALYSIS: Analysis = Analysis {
     reading,
 };
 
-fn reading(t: &Table) -> Option<String> {
+fn reading(t: &Table, th: &Threshold) -> Option<String> {
     Some(match t.id.as_str() {
         "fig3_regression" => match (published(t, 0, 1), published(t, 1, 1)) {
             (Some(a), Some(w)) => format!(
@@ -21,7 +21,17 @@ fn reading(t: &Table) -> Option<String> {
                 signed_pct(a),
                 signed_pct(w)
             ),
-            _ => "Too few people to publish the per-level effects.".into(),
+            (a, w) if th.personal && (a.is_some() || w.is_some()) => format!(
+                "Each expertise level goes with {} actions and {} output words per prompt, \
+                 holding the controls fixed.",
+                a.map_or("an unestimable change in".into(), signed_pct),
+                w.map_or("an unestimable change in".into(), signed_pct)
+            ),
+            _ => missing(
+                th,
+                "Too few people to publish the per-level effects.",
+                "The per-level effects cannot be estimated from these sessions; the notes say why.",
+            ),
         },
         _ => {
             let what = t.title.trim_end_matches(" by expertise level");
@@ -30,6 +40,12 @@ fn reading(t: &Table) -> Option<String> {
                     "Geometric mean {}: {a:.1} for Novice sessions, {b:.1} for Expert sessions.",
                     what.to_lowercase()
                 ),
+                _ if th.personal => match level_span(t, 5, |v| format!("{v:.1}")) {
+                    Some(span) => format!("Geometric mean {}: {span}.", what.to_lowercase()),
+                    None => format!(
+                        "{what}: no session with an expertise level and a value above zero."
+                    ),
+                },
                 _ => format!("{what} by expertise; levels with too few people are suppressed."),
             }
         }
@@ -89,7 +105,7 @@ pub(crate) fn fig3(th: &Threshold, all: &[&Obs], fits: &mut Fits, agent_fe: bool
             ];
             t_push(&mut t, level_label(l), cells);
         }
-        t.reading = reading(&t).unwrap_or_default();
+        t.reading = reading(&t, th).unwrap_or_default();
         t.notes.push(format!(
             "{} sessions with an expertise level; {unclear} Unclear or unlabelled sessions \
              excluded. The geometric mean leaves out {zeros} sessions with a value of zero.",
@@ -145,8 +161,20 @@ pub(crate) fn fig3(th: &Threshold, all: &[&Obs], fits: &mut Fits, agent_fe: bool
                 .map(|o| f64::from(o.level.unwrap_or(0)))
                 .collect::<Vec<f64>>(),
         )];
-        match fit_on(&sample, &y, &x, &fig3_fe) {
-            Ok(fit) => {
+        match fit_fewer(th, &sample, &y, &x, &fig3_fe) {
+            Ok((fit, used)) => {
+                if used < fig3_fe.len() {
+                    let kept: Vec<&str> = fig3_fe[..used].iter().map(|fe| fe.name()).collect();
+                    notes.push(format!(
+                        "{label}: fixed effects for {} only — these sessions cannot carry more.",
+                        if kept.is_empty() {
+                            "none".to_string()
+                        } else {
+                            kept.join(", ")
+                        }
+                    ));
+                }
+                notes.extend(unidentified_note(&fit, "expertise", label));
                 fits.record_fit(&format!("fig3 {label}"), &fit, &sample);
                 let (n, users) = (fit.n_obs as u64, fit.n_clusters as u64);
                 let c = coef_cell(th, &fit, "expertise", n, users);
@@ -171,7 +199,7 @@ pub(crate) fn fig3(th: &Threshold, all: &[&Obs], fits: &mut Fits, agent_fe: bool
         notes.push(AGENT_FE_NOTE.into());
     }
     reg.study_reference = Some("study: +9% actions and +13% output per expertise level".into());
-    reg.reading = reading(&reg).unwrap_or_default();
+    reg.reading = reading(&reg, th).unwrap_or_default();
     reg.notes = notes;
     out.push(reg);
     out

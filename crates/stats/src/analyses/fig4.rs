@@ -12,10 +12,14 @@ pub(crate) const ANALYSIS: Analysis = Analysis {
     reading,
 };
 
-fn reading(t: &Table) -> Option<String> {
+fn reading(t: &Table, th: &Threshold) -> Option<String> {
     (t.id == "fig4_value_by_mode").then(|| match argmax(t, 0) {
         Some((m, v)) => format!("{m} sessions carry the highest task value (index {v:.0})."),
-        None => "Too few people per work mode to publish the index.".into(),
+        None => missing(
+            th,
+            "Too few people per work mode to publish the index.",
+            "No session has both a work mode and a task value.",
+        ),
     })
 }
 
@@ -67,8 +71,7 @@ pub(crate) fn fig4(th: &Threshold, all: &[&Obs]) -> Vec<Table> {
             .iter()
             .map(|o| o.value.map_or(f64::NAN, |v| v.usd.ln()))
             .collect();
-        let users: Vec<u32> = rows.iter().map(|o| o.user).collect();
-        let est = match (clustered_mean(&vals, &users), base) {
+        let est = match (mean_of(th, rows, &vals), base) {
             (Some(m), Some(b)) => {
                 let idx = |x: f64| 100.0 * (x - b).exp();
                 Estimate {
@@ -125,7 +128,7 @@ pub(crate) fn fig4(th: &Threshold, all: &[&Obs]) -> Vec<Table> {
         let cell = index_cell(&rows);
         t_push(&mut by_mode, w.as_str().into(), vec![cell]);
     }
-    by_mode.reading = reading(&by_mode).unwrap_or_default();
+    by_mode.reading = reading(&by_mode, th).unwrap_or_default();
     by_mode.notes.push(note);
     vec![modes, by_month, by_mode]
 }

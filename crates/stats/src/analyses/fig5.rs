@@ -8,7 +8,7 @@ pub(crate) const ANALYSIS: Analysis = Analysis {
     reading,
 };
 
-fn reading(t: &Table) -> Option<String> {
+fn reading(t: &Table, th: &Threshold) -> Option<String> {
     Some(match t.id.as_str() {
         "fig5_adjusted_rates" => match (published(t, 0, 2), published(t, 4, 2)) {
             (Some(a), Some(b)) => format!(
@@ -16,6 +16,12 @@ fn reading(t: &Table) -> Option<String> {
                 pct(a),
                 pct(b)
             ),
+            _ if th.personal => match level_span(t, 2, pct) {
+                Some(span) => format!("Adjusted verified-success rate: {span}."),
+                None => "The adjusted rates cannot be estimated from these sessions; the notes \
+                         say why."
+                    .into(),
+            },
             _ => {
                 "Adjusted success rates by expertise; levels with too few people are suppressed.".into()
             }
@@ -26,6 +32,10 @@ fn reading(t: &Table) -> Option<String> {
                 pct(a),
                 pct(b)
             ),
+            _ if th.personal => match level_span(t, 0, pct) {
+                Some(span) => format!("Troubled sessions that still succeeded: {span}."),
+                None => "No troubled session with a goal and an expertise level.".into(),
+            },
             _ => "Outcomes of troubled sessions; levels with too few people are suppressed.".into(),
         },
     })
@@ -56,7 +66,7 @@ pub(crate) fn fig5(th: &Threshold, all: &[&Obs], fits: &mut Fits, agent_fe: bool
             .filter(|o| get(o).is_some())
             .collect();
         let y: Vec<f64> = rows.iter().map(|o| b2f(get(o))).collect();
-        match fit_richest(&rows, &y, agent_fe) {
+        match fit_richest(th, &rows, &y, agent_fe) {
             Ok((fit, spec)) => {
                 fits.record_fit(&format!("fig5 {key}"), &fit, &rows);
                 if spec != "(6)" {
@@ -97,7 +107,7 @@ pub(crate) fn fig5(th: &Threshold, all: &[&Obs], fits: &mut Fits, agent_fe: bool
             columns.iter().map(|c| c[i]).collect(),
         );
     }
-    t.reading = reading(&t).unwrap_or_default();
+    t.reading = reading(&t, th).unwrap_or_default();
     notes.push(
         "Predictive margins from a linear probability model with an indicator per expertise \
          level and the controls of Table A1 column (6), or the richest column the data \
@@ -141,7 +151,7 @@ pub(crate) fn fig5(th: &Threshold, all: &[&Obs], fits: &mut Fits, agent_fe: bool
         ];
         t_push(&mut tt, level_label(l), cells);
     }
-    tt.reading = reading(&tt).unwrap_or_default();
+    tt.reading = reading(&tt, th).unwrap_or_default();
     tt.notes.push(format!(
         "{} troubled sessions with a goal and an expertise level; unadjusted rates, 95% CIs \
          clustered by user.",

@@ -8,13 +8,17 @@ pub(crate) const ANALYSIS: Analysis = Analysis {
     reading,
 };
 
-fn reading(t: &Table) -> Option<String> {
+fn reading(t: &Table, th: &Threshold) -> Option<String> {
     Some(match argmax(t, 1) {
         Some((g, v)) => format!(
             "Highest verified success among code-writing sessions: {g} ({}).",
             pct(v)
         ),
-        None => "Too few people per occupation group to publish success rates.".into(),
+        None => missing(
+            th,
+            "Too few people per occupation group to publish success rates.",
+            "No code-writing session with a goal has a verified-success rate by occupation.",
+        ),
     })
 }
 
@@ -54,7 +58,7 @@ pub(crate) fn fig6(th: &Threshold, all: &[&Obs]) -> Table {
         ];
         t_push(&mut t, g.as_str().into(), cells);
     }
-    t.reading = reading(&t).unwrap_or_default();
+    t.reading = reading(&t, th).unwrap_or_default();
     t.notes.push(format!(
         "{} code-writing sessions with a goal and an occupation; {unclear} with an Unclear user \
          profile excluded. Groups with no session are not listed. 95% CIs clustered by user.",

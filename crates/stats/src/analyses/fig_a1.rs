@@ -8,7 +8,7 @@ pub(crate) const ANALYSIS: Analysis = Analysis {
     reading,
 };
 
-fn reading(t: &Table) -> Option<String> {
+fn reading(t: &Table, _th: &Threshold) -> Option<String> {
     Some(match (published(t, 5, 0), published(t, 5, 1)) {
         (Some(a), Some(b)) => format!(
             "{} of sessions with the strongest success signal and {} with the strongest failure \
@@ -50,7 +50,7 @@ pub(crate) fn fig_a1(th: &Threshold, all: &[&Obs]) -> Table {
         ];
         t_push(&mut t, label, cells);
     }
-    t.reading = reading(&t).unwrap_or_default();
+    t.reading = reading(&t, th).unwrap_or_default();
     t.notes.push(format!(
         "{} sessions with a goal; 95% CIs clustered by user.",
         rows.len()

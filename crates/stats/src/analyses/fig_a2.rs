@@ -8,7 +8,7 @@ pub(crate) const ANALYSIS: Analysis = Analysis {
     reading,
 };
 
-fn reading(t: &Table) -> Option<String> {
+fn reading(t: &Table, _th: &Threshold) -> Option<String> {
     Some(match (published(t, 0, 1), published(t, 4, 1)) {
         (Some(a), Some(b)) => format!(
             "Sessions where the agent made most decisions average {b:.1} actions per prompt, \
@@ -65,7 +65,7 @@ pub(crate) fn fig_a2(th: &Threshold, all: &[&Obs]) -> Table {
         ];
         t_push(&mut t, format!("{}–{}%", b * 20, b * 20 + 20), cells);
     }
-    t.reading = reading(&t).unwrap_or_default();
+    t.reading = reading(&t, th).unwrap_or_default();
     t.notes.push(format!(
         "{} sessions with attributed decisions; bands include their lower bound (the last \
          includes 100%). Geometric means leave out zero values.",

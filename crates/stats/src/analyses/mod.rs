@@ -45,10 +45,11 @@ mod prelude {
     pub(crate) use super::sample::*;
     pub(crate) use super::{Analysis, Ctx};
     pub(crate) use crate::descriptive::{
-        box_stats, clustered_mean, clustered_share, geometric_mean, quantile,
+        box_stats, clustered_mean, clustered_share, geometric_mean, quantile, session_mean,
+        session_share, ClusteredMean,
     };
     pub(crate) use crate::privacy::{Estimate, Threshold};
-    pub(crate) use crate::regression::{fit, Design, Factor, Fit, FitOptions};
+    pub(crate) use crate::regression::{fit, Design, Factor, Fit, FitOptions, Vcov};
     pub(crate) use crate::results::{Cell, Chart, Column, Row, Sample, Table};
     pub(crate) use agentstat_facets::{
         CodebaseRelation, Decisions, Derived, Expertise, Facet, Occupation, Outcome, TaskValue,
@@ -103,7 +104,7 @@ pub(crate) struct Analysis {
     /// The one-line reading of one of its tables from published cells only (`None`: the
     /// reading does not depend on the cells). Run again after the cross-table protection, which
     /// may suppress further cells, so a reading never names a number it hid.
-    pub reading: fn(&Table) -> Option<String>,
+    pub reading: fn(&Table, &Threshold) -> Option<String>,
 }
 
 /// Every analysis, in the order of the document.
@@ -124,11 +125,11 @@ pub(crate) const REGISTRY: [Analysis; 13] = [
 ];
 
 /// The reading of `t` by the analysis that produced it.
-fn reading_of(t: &Table) -> Option<String> {
+fn reading_of(t: &Table, th: &Threshold) -> Option<String> {
     REGISTRY
         .iter()
         .find(|a| a.tables.contains(&t.id.as_str()))
-        .and_then(|a| (a.reading)(t))
+        .and_then(|a| (a.reading)(t, th))
 }
 // ---- the entry point ---------------------------------------------------------------------
 
@@ -176,12 +177,15 @@ pub fn analyse_with_dp(facets: &[Facet], th: &Threshold, dp: Option<DpOptions>) 
     links::protect(&th, &obs, &mut tables, &fits);
     // The protection may have suppressed cells a reading was written from.
     for t in &mut tables {
-        if let Some(r) = reading_of(t) {
+        if let Some(r) = reading_of(t, &th) {
             t.reading = r;
+        }
+        if th.personal {
+            cells::personal_notes(t);
         }
     }
 
-    let dp_ledger = dp.map(|dp| noise::apply_dp(&mut tables, &cx.all, dp));
+    let dp_ledger = dp.map(|dp| noise::apply_dp(&mut tables, &cx.all, &th, dp));
     let mut sample = sample_with(facets, &th);
     if agents.table() {
         agents_follow_table(&mut sample, facets, &tables, &th);

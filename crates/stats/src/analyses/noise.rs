@@ -29,6 +29,7 @@ pub(crate) const DP_TABLES: [&str; 3] = [
 pub(crate) fn apply_dp(
     tables: &mut [Table],
     all: &[&Obs],
+    th: &Threshold,
     dp: DpOptions,
 ) -> crate::results::DpLedger {
     let n = dp_targets(tables).max(1);
@@ -64,9 +65,9 @@ pub(crate) fn apply_dp(
             }
         }
         t.reading = match id.as_str() {
-            "fig1_work_mode" => reading_work_mode(t),
-            "fig1_codebase_relation" => reading_codebase(t),
-            _ => reading_decision_means(t),
+            "fig1_work_mode" => reading_work_mode(t, th),
+            "fig1_codebase_relation" => reading_codebase(t, th),
+            _ => reading_decision_means(t, th),
         };
         t.notes.push(format!(
             "Values carry differential-privacy noise (ε = {eps:.4} per cell, at most {} \

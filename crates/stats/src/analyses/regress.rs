@@ -75,8 +75,11 @@ pub(crate) const ALL_FE: [Fe; 5] = [
     Fe::TierLength,
 ];
 
-/// Fits `y ~ x + controls | fes`, clustered by user, on `rows` (which must have every FE key).
+/// Fits `y ~ x + controls | fes` on `rows` (which must have every FE key): SEs clustered by
+/// user in team mode, HC1 over sessions in personal mode (one person: the regression runs
+/// within the person, the session is the unit).
 pub(crate) fn fit_on(
+    th: &Threshold,
     rows: &[&Obs],
     y: &[f64],
     x: &[(String, Vec<f64>)],
@@ -97,7 +100,44 @@ pub(crate) fn fit_on(
         cluster: &cluster,
         intercept: true,
     };
-    fit(&design, &FitOptions::default()).map_err(|e| e.to_string())
+    let opts = FitOptions {
+        vcov: if th.personal { Vcov::Hc1 } else { Vcov::Cr1 },
+        ..FitOptions::default()
+    };
+    fit(&design, &opts).map_err(|e| e.to_string())
+}
+
+/// [`fit_on`] with `fes`; in personal mode, when one person's sessions cannot carry them all,
+/// with the longest prefix of `fes` they can (dropping controls from the end). Returns the fit
+/// and how many of `fes` it has. Team mode tries `fes` only, as the study did.
+pub(crate) fn fit_fewer(
+    th: &Threshold,
+    rows: &[&Obs],
+    y: &[f64],
+    x: &[(String, Vec<f64>)],
+    fes: &[Fe],
+) -> Result<(Fit, usize), String> {
+    let first = fit_on(th, rows, y, x, fes);
+    match first {
+        Ok(fit) => Ok((fit, fes.len())),
+        Err(e) if !th.personal => Err(e),
+        Err(e) => (0..fes.len())
+            .rev()
+            .find_map(|m| fit_on(th, rows, y, x, &fes[..m]).ok().map(|f| (f, m)))
+            .ok_or(e),
+    }
+}
+
+/// The note for a fit that ran but could not identify `name` (dropped as collinear): the
+/// reason in words, or `None` when the coefficient is there.
+pub(crate) fn unidentified_note(fit: &Fit, name: &str, what: &str) -> Option<String> {
+    fit.collinear.iter().any(|c| c == name).then(|| {
+        format!(
+            "{what}: the expertise coefficient is not identified — expertise does not vary \
+             within the fixed-effect groups (for example, every session at one level), so the \
+             data cannot separate its effect."
+        )
+    })
 }
 
 /// Users and sessions in a fit's estimation sample (optionally only rows matching `pred`).
@@ -127,8 +167,24 @@ pub(crate) fn coef_cell(th: &Threshold, fit: &Fit, name: &str, n: u64, users: u6
     th.cell(est, n, users)
 }
 
-pub(crate) fn level_indicators(rows: &[&Obs]) -> Vec<(String, Vec<f64>)> {
-    (2..=5u8)
+/// The omitted (reference) expertise level of the indicator regressions: Novice (1), or, in
+/// personal mode when `rows` hold no Novice session (common in one person's data), the lowest
+/// level they hold — so every coefficient is a contrast with a level that is there.
+///
+/// Team mode keeps Novice always (its numbers are pinned); without Novice sessions the
+/// indicators there are collinear and the last one is dropped (docs/STATISTICS.md).
+pub(crate) fn ref_level(th: &Threshold, rows: &[&Obs]) -> u8 {
+    if !th.personal {
+        return 1;
+    }
+    rows.iter().filter_map(|o| o.level).min().unwrap_or(1)
+}
+
+/// One indicator per expertise level except [`ref_level`].
+pub(crate) fn level_indicators(th: &Threshold, rows: &[&Obs]) -> Vec<(String, Vec<f64>)> {
+    let r = ref_level(th, rows);
+    (1..=5u8)
+        .filter(|&l| l != r)
         .map(|l| {
             let v = rows
                 .iter()
@@ -139,19 +195,22 @@ pub(crate) fn level_indicators(rows: &[&Obs]) -> Vec<(String, Vec<f64>)> {
         .collect()
 }
 
-pub(crate) fn margin_set(l: u8) -> Vec<(String, f64)> {
-    (2..=5u8)
+/// The indicators' values that put every session at level `l` (reference level `r`).
+pub(crate) fn margin_set(l: u8, r: u8) -> Vec<(String, f64)> {
+    (1..=5u8)
+        .filter(|&j| j != r)
         .map(|j| (format!("expertise_{j}"), f64::from(u8::from(j == l))))
         .collect()
 }
 
 pub(crate) fn margin_cell(th: &Threshold, fit: &Fit, rows: &[&Obs], l: u8) -> Cell {
     let (n, users) = fit_counts(fit, rows, |o| o.level == Some(l));
-    let estimable = n > 0 && (l == 1 || fit.coef(&format!("expertise_{l}")).is_some());
+    let r = ref_level(th, rows);
+    let estimable = n > 0 && (l == r || fit.coef(&format!("expertise_{l}")).is_some());
     if !estimable {
         return th.cell(Estimate::default(), n, users);
     }
-    let set = margin_set(l);
+    let set = margin_set(l, r);
     let set: Vec<(&str, f64)> = set.iter().map(|(k, v)| (k.as_str(), *v)).collect();
     let m = fit.margin(&set);
     // A rate cannot leave [0, 1]; a linear probability model's margin can. The estimate is
@@ -285,17 +344,18 @@ pub(crate) const SPECS: [(&str, &[Fe], bool); 6] = [
 /// With `agent_fe` (more than one agent in the data) every specification tried also has the
 /// agent fixed effect.
 pub(crate) fn fit_richest(
+    th: &Threshold,
     rows: &[&Obs],
     y: &[f64],
     agent_fe: bool,
 ) -> Result<(Fit, &'static str), String> {
     let mut last = String::from("no specification tried");
     for (label, fes, ln_controls) in SPECS.iter().rev() {
-        let mut x = level_indicators(rows);
+        let mut x = level_indicators(th, rows);
         if *ln_controls {
             x.extend(controls_x(rows));
         }
-        match fit_on(rows, y, &x, &with_agent(fes, agent_fe)) {
+        match fit_on(th, rows, y, &x, &with_agent(fes, agent_fe)) {
             Ok(fit) => return Ok((fit, label)),
             Err(e) => last = e,
         }

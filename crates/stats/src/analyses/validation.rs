@@ -8,13 +8,17 @@ pub(crate) const ANALYSIS: Analysis = Analysis {
     reading,
 };
 
-fn reading(t: &Table) -> Option<String> {
+fn reading(t: &Table, th: &Threshold) -> Option<String> {
     Some(match published(t, 0, 0) {
         Some(v) => format!(
             "{} of sessions classified as writing code changed lines.",
             pct(v)
         ),
-        None => "Too few people to publish the agreement.".into(),
+        None => missing(
+            th,
+            "Too few people to publish the agreement.",
+            "No session is classified as writing code.",
+        ),
     })
 }
 
@@ -65,7 +69,7 @@ pub(crate) fn validation(th: &Threshold, all: &[&Obs]) -> Table {
     );
     t.study_reference =
         Some("study: over 90% of sessions classified as producing code show lines changed".into());
-    t.reading = reading(&t).unwrap_or_default();
+    t.reading = reading(&t, th).unwrap_or_default();
     t.notes.push(
         "\"Writing code\" = codebase relation Modify existing code or Create new code from \
          scratch; lines changed = lines added + removed > 0 in telemetry. Agreement between two \
