@@ -947,3 +947,151 @@ fn team_mode_results_match_the_checked_in_snapshot() {
         );
     }
 }
+
+/// Every piece of text of a results document (titles, readings, notes, column labels).
+fn all_text(r: &Results) -> String {
+    let mut s = String::new();
+    for t in &r.tables {
+        s.push_str(&t.title);
+        s.push('\n');
+        s.push_str(&t.reading);
+        s.push('\n');
+        for n in &t.notes {
+            s.push_str(n);
+            s.push('\n');
+        }
+        for c in &t.columns {
+            s.push_str(&c.label);
+            s.push('\n');
+        }
+    }
+    s
+}
+
+/// One person's sessions of two agents.
+fn one_person(n: usize, seed: u64) -> Vec<Facet> {
+    let mut facets = synth(1, n, seed);
+    for (i, f) in facets.iter_mut().enumerate() {
+        if i % 3 == 0 {
+            f.agent = "codex".into();
+        }
+    }
+    facets
+}
+
+/// Personal mode: the session is the unit. Nothing is suppressed, every regression is
+/// estimated with HC1 standard errors (no "1 cluster(s)"), shares carry Wilson intervals over
+/// the sessions, no interval has zero width, and no text speaks of people, clusters or k.
+#[test]
+fn personal_mode_estimates_every_table_over_sessions() {
+    let facets = one_person(90, 21);
+    let r = analyse(&facets, &Threshold::personal());
+    assert!(r.privacy.personal_mode);
+    assert_eq!(r.privacy.suppressed_cells, 0);
+
+    let text = all_text(&r).to_lowercase();
+    for team in [
+        "too few people",
+        "clustered by user",
+        "cr1",
+        "cluster(s)",
+        "at least k users",
+        "t(g−1)",
+        "not estimable",
+    ] {
+        assert!(!text.contains(team), "personal text says {team:?}:\n{text}");
+    }
+    assert!(text.contains("hc1"), "the notes name the estimator");
+
+    for id in [
+        "fig3_regression",
+        "table_a1",
+        "table_a2",
+        "fig5_adjusted_rates",
+    ] {
+        let t = table(&r, id);
+        let est = t
+            .rows
+            .iter()
+            .flat_map(|x| &x.cells)
+            .filter(|c| c.value.is_some());
+        assert!(est.count() > 0, "{id}: nothing estimated");
+    }
+    // Table A1: every column's expertise coefficient, with a non-degenerate interval.
+    for c in &table(&r, "table_a1").rows[0].cells {
+        let (lo, hi) = (c.ci_low.unwrap(), c.ci_high.unwrap());
+        assert!(lo < c.value.unwrap() && c.value.unwrap() < hi, "{c:?}");
+    }
+    for row in &table(&r, "fig3_regression").rows {
+        assert!(row.cells[0].se.unwrap() > 0.0, "{}", row.label);
+    }
+    // No zero-width interval anywhere.
+    for t in &r.tables {
+        for row in &t.rows {
+            for c in &row.cells {
+                if let (Some(lo), Some(hi)) = (c.ci_low, c.ci_high) {
+                    assert!(
+                        hi > lo,
+                        "{} / {}: zero-width interval {c:?}",
+                        t.id,
+                        row.label
+                    );
+                }
+            }
+        }
+    }
+    // Shares: Wilson score intervals on the sessions with the label.
+    let t = table(&r, "fig1_work_mode");
+    let n: u64 = t.rows.iter().map(|x| x.cells[0].n_sessions).sum();
+    for row in &t.rows {
+        let c = &row.cells[0];
+        let p = c.value.unwrap();
+        let (lo, hi) =
+            agentstat_stats::descriptive::wilson(p, n as f64, agentstat_stats::descriptive::Z_975);
+        assert!((c.ci_low.unwrap() - lo).abs() < 1e-12, "{}", row.label);
+        assert!((c.ci_high.unwrap() - hi).abs() < 1e-12, "{}", row.label);
+    }
+    // Table A2's reference is the lowest level in the sample, named as such.
+    let a2 = table(&r, "table_a2");
+    let lowest = facets
+        .iter()
+        .filter_map(|f| f.labels.as_ref()?.expertise.value?.level())
+        .min()
+        .unwrap();
+    let reference: Vec<&str> = a2
+        .rows
+        .iter()
+        .filter(|x| x.label.ends_with("(reference)"))
+        .map(|x| x.label.as_str())
+        .collect();
+    assert_eq!(reference.len(), 1);
+    assert!(
+        reference[0].starts_with(&lowest.to_string()),
+        "{reference:?}"
+    );
+}
+
+/// When one person's data cannot identify the expertise coefficient (every session at one
+/// level), the cells are empty and the notes say why in words; the readings do not claim
+/// numbers that are not there, and never blame "too few people".
+#[test]
+fn personal_mode_names_the_reason_a_coefficient_is_not_identified() {
+    let mut facets = one_person(60, 22);
+    for f in &mut facets {
+        if let Some(l) = f.labels.as_mut() {
+            l.expertise = Label::ok(Expertise::from_level(3).unwrap(), prov());
+        }
+    }
+    let r = analyse(&facets, &Threshold::personal());
+    let a1 = table(&r, "table_a1");
+    assert!(a1.rows[0].cells.iter().all(|c| c.value.is_none()));
+    assert!(
+        a1.notes.iter().any(|n| n.contains("not identified")
+            && n.contains("does not vary within the fixed-effect groups")),
+        "{:?}",
+        a1.notes
+    );
+    assert!(a1.reading.contains("cannot be estimated"), "{}", a1.reading);
+    let text = all_text(&r).to_lowercase();
+    assert!(!text.contains("too few people"), "{text}");
+}
