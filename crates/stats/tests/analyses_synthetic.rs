@@ -1095,3 +1095,29 @@ fn personal_mode_names_the_reason_a_coefficient_is_not_identified() {
     let text = all_text(&r).to_lowercase();
     assert!(!text.contains("too few people"), "{text}");
 }
+
+/// Timing of the analyses on 20,000 sessions: one person (personal mode) and 2,000 people
+/// (team mode). `cargo test --release -p agentstat-stats --test analyses_synthetic -- --ignored
+/// timing_20k --nocapture`.
+#[test]
+#[ignore = "timing: run with --release -- --ignored"]
+fn timing_20k_sessions_personal_and_team() {
+    let mut personal = synth(1, 20_000, 5);
+    for (i, f) in personal.iter_mut().enumerate() {
+        if i % 3 == 0 {
+            f.agent = "codex".into();
+        }
+    }
+    let team = synth(2_000, 10, 6);
+    for (name, facets, p) in [("personal", &personal, true), ("team", &team, false)] {
+        let mut times = Vec::new();
+        for _ in 0..5 {
+            let t = std::time::Instant::now();
+            let r = analyse(facets, &Threshold { min_users: 10, personal: p });
+            times.push(t.elapsed().as_secs_f64());
+            assert_eq!(r.privacy.personal_mode, p);
+        }
+        times.sort_by(f64::total_cmp);
+        eprintln!("analyse {name}: 20,000 sessions, median of 5: {:.3} s", times[2]);
+    }
+}
