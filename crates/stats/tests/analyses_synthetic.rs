@@ -1113,11 +1113,20 @@ fn timing_20k_sessions_personal_and_team() {
         let mut times = Vec::new();
         for _ in 0..5 {
             let t = std::time::Instant::now();
-            let r = analyse(facets, &Threshold { min_users: 10, personal: p });
+            let r = analyse(
+                facets,
+                &Threshold {
+                    min_users: 10,
+                    personal: p,
+                },
+            );
             times.push(t.elapsed().as_secs_f64());
             assert_eq!(r.privacy.personal_mode, p);
         }
         times.sort_by(f64::total_cmp);
-        eprintln!("analyse {name}: 20,000 sessions, median of 5: {:.3} s", times[2]);
+        eprintln!(
+            "analyse {name}: 20,000 sessions, median of 5: {:.3} s",
+            times[2]
+        );
     }
 }
