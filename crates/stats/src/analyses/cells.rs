@@ -378,7 +378,7 @@ pub(crate) fn level_span(t: &Table, c: usize, fmt: impl Fn(f64) -> String) -> Op
 /// phrase), the more specific first. The team phrases are the builders' own (team output stays
 /// as it was); in personal mode the session is the unit, so every "clustered by user" becomes
 /// what was computed instead. A test checks that no personal document keeps a team phrase.
-pub(crate) const PERSONAL_PHRASES: [(&str, &str); 7] = [
+pub(crate) const PERSONAL_PHRASES: [(&str, &str); 8] = [
     (
         "Standard errors clustered by user (CR1), p-values from t(G−1).",
         "Heteroskedasticity-robust standard errors (HC1) with the session as the unit — one \
@@ -412,15 +412,27 @@ pub(crate) const PERSONAL_PHRASES: [(&str, &str); 7] = [
         "95% CIs clustered by user.",
         "95% intervals over sessions (Wilson for shares, HC1 SE and t(n−1) for means).",
     ),
+    (
+        "standard errors clustered by user.",
+        "heteroskedasticity-robust (HC1) standard errors, the session as the unit.",
+    ),
 ];
+
+/// `text` in personal mode's words ([`PERSONAL_PHRASES`]): for notes, and for captions other
+/// crates write about these tables (the report's section captions).
+pub fn personal_words(text: &str) -> String {
+    let mut out = text.to_string();
+    for (team, personal) in PERSONAL_PHRASES {
+        if out.contains(team) {
+            out = out.replace(team, personal);
+        }
+    }
+    out
+}
 
 /// Rewrites `t`'s notes for personal mode ([`PERSONAL_PHRASES`]).
 pub(crate) fn personal_notes(t: &mut Table) {
     for note in &mut t.notes {
-        for (team, personal) in PERSONAL_PHRASES {
-            if note.contains(team) {
-                *note = note.replace(team, personal);
-            }
-        }
+        *note = personal_words(note);
     }
 }

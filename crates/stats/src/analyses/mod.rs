@@ -35,6 +35,7 @@ mod table_a2;
 mod validation;
 
 pub use by_agent::{BY_AGENT, BY_AGENT_WORK_MODE};
+pub use cells::personal_words;
 pub use sample::{sample, sample_with, OTHER_AGENTS, OTHER_SUPPRESSED};
 
 /// What every analysis module imports.
