@@ -4,23 +4,15 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod support;
+
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/claude/projects")
 }
 
 /// The binary with a sandboxed environment: nothing from the real home or cache leaks in.
 fn agentstat(home: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_agentstat"));
-    c.env("HOME", home)
-        .env("AGENTSTAT_CACHE_DIR", home.join("cache"))
-        .env("XDG_CACHE_HOME", home.join("xdg-cache"))
-        .env("XDG_CONFIG_HOME", home.join("xdg-config"))
-        .env("XDG_DATA_HOME", home.join("xdg-data"))
-        .env("AGENTSTAT_SALT", "e2e-test-salt")
-        .env_remove("CLAUDE_CONFIG_DIR")
-        .env_remove("CODEX_HOME")
-        .current_dir(home);
-    c
+    support::agentstat_salted(home, "e2e-test-salt")
 }
 
 fn ok(out: &Output) -> String {

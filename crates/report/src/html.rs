@@ -264,8 +264,9 @@ fn banner(o: &mut String, r: &Results) {
             s = if p.suppressed_cells == 1 { "" } else { "s" },
             few = if r.sample.people < u64::from(p.min_users) {
                 format!(
-                    " These data hold only {} people, fewer than the threshold, so nothing can be published; a lower threshold is set with <code>--min-users</code>, if everyone in the data agrees.",
-                    r.sample.people
+                    " These data hold only {} people, fewer than the threshold, so nothing can be published; a lower threshold is set with <code>--min-users</code>, if everyone in the data agrees.{}",
+                    r.sample.people,
+                    why_people(&r.sample)
                 )
             } else {
                 String::new()
@@ -280,6 +281,19 @@ fn banner(o: &mut String, r: &Results) {
             }
         );
     }
+}
+
+/// Why there are that many people, when one of the keys is the unidentified fallback (sessions
+/// whose working folder names no home directory): they may all be the reader's own.
+fn why_people(s: &agentstat_stats::results::Sample) -> String {
+    if !s.unidentified_key {
+        return String::new();
+    }
+    format!(
+        " They are {} {} by home directory plus one key shared by the sessions whose working folder names no home directory. If all these sessions are yours, run <code>agentstat --personal</code> (or <code>agentstat --user NAME</code>) on them.",
+        s.people_identified,
+        if s.people_identified == 1 { "person" } else { "people" }
+    )
 }
 
 fn toc(o: &mut String, r: &Results) {

@@ -55,6 +55,8 @@ fn results(personal: bool) -> Results {
             ]
             .into(),
             unreadable_sources: Some(2),
+            people_identified: if personal { 1 } else { 6 },
+            unidentified_key: false,
         },
         tables: vec![
             Table {

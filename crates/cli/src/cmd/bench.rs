@@ -216,7 +216,7 @@ fn measure(phases: &[(String, Work<'_>)], repeat: u32, hwm: bool) -> (Vec<Phase>
 }
 
 pub fn run(args: Args) -> CmdResult {
-    let opts = pipeline::options(None)?;
+    let opts = pipeline::options(&args.paths, None)?;
     let paths = pipeline::resolve_paths(&args.paths);
     let mut diag = Diagnostics::default();
     let mut sources = agentstat_ingest::discover(&paths, &mut diag);

@@ -97,6 +97,7 @@ pub fn run(args: Args) -> CmdResult {
     let t1 = Instant::now();
     let mut results = agentstat_stats::analyses::analyse(&facets, &threshold);
     results.generated_by = format!("agentstat {}", env!("CARGO_PKG_VERSION"));
+    results.sample.explain_people(&facets);
     // What the numbers leave out (facets files do not record it: left as unknown).
     if let Some(e) = &extracted {
         results.sample.skipped_lines = Some(e.diagnostics.skipped_total());
@@ -191,6 +192,9 @@ pub fn run(args: Args) -> CmdResult {
         "{} sessions ({interactive} interactive); {mode}",
         facets.len()
     );
+    if people.len() > 1 && !from_facets {
+        println!("{}", people_explanation(&facets, &args.paths));
+    }
     println!(
         "Report:  {}  ({} KB)",
         written.index_html.display(),
@@ -208,21 +212,53 @@ pub fn run(args: Args) -> CmdResult {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `agentstat` with no arguments: the report on the default roots.
-pub fn run_default() -> CmdResult {
-    run(Args {
-        paths: vec![],
-        out: PathBuf::from("agentstat-report"),
-        privacy: PrivacyArgs::default(),
-        facets: vec![],
-        classifier: Classifier::Heuristic,
-        model: None,
-        base_url: None,
-        batch: false,
-        user: None,
-        no_cache: false,
-        json: false,
-    })
+/// Why a run on named paths sees several people, and the command that makes it one person's
+/// report: `3 people: 2 by home directory + 4 sessions with no home directory in their working
+/// folder (one more, unidentified key). If all these sessions are yours: agentstat --personal …`.
+fn people_explanation(facets: &[Facet], paths: &[PathBuf]) -> String {
+    let mut named = BTreeSet::new();
+    let mut unknown = 0u64;
+    for f in facets {
+        if f.telemetry.user_unknown {
+            unknown += 1;
+        } else {
+            named.insert(f.user_key.as_str());
+        }
+    }
+    let n = named.len() + usize::from(unknown > 0);
+    let mut s = format!("{n} people: {} by home directory (or --user)", named.len());
+    if unknown > 0 {
+        s.push_str(&format!(
+            " + {unknown} session{} with no home directory in {} working folder (one more, unidentified key)",
+            if unknown == 1 { "" } else { "s" },
+            if unknown == 1 { "its" } else { "their" }
+        ));
+    }
+    let quoted: Vec<String> = paths
+        .iter()
+        .map(|p| shell_quote(&p.display().to_string()))
+        .collect();
+    let paths = if quoted.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", quoted.join(" "))
+    };
+    s.push_str(&format!(
+        ". If all these sessions are yours: `agentstat --personal{paths}` (or `agentstat --user NAME{paths}` to key them as one person)."
+    ));
+    s
+}
+
+/// A path as a POSIX shell word (quoted only when it needs to be).
+fn shell_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-~+=:,@".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
 }
 
 fn read_facet_files(files: &[PathBuf]) -> Result<Vec<Facet>, Box<dyn std::error::Error>> {
@@ -271,14 +307,9 @@ fn extract(
         no_cache: args.no_cache,
         json: false,
     })?;
-    let salt = agentstat_ingest::load_or_create_salt()
-        .map_err(|e| format!("cannot read or create the pseudonymisation salt: {e}"))?;
     let options = ExtractOptions {
         backend: Some((b.as_ref(), id)),
-        ingest: agentstat_ingest::IngestOptions {
-            user_label: args.user.clone(),
-            salt,
-        },
+        ingest: crate::pipeline::options(&args.paths, args.user.clone())?,
         cache_dir: if args.no_cache {
             None
         } else {
