@@ -1130,3 +1130,37 @@ fn timing_20k_sessions_personal_and_team() {
         );
     }
 }
+
+/// A dozen sessions cannot carry Fig. 3's three fixed effects: in personal mode the regression
+/// keeps the controls the sessions can carry and says which; an empty regression cell always
+/// comes with its reason in a note.
+#[test]
+fn personal_mode_with_few_sessions_drops_controls_and_says_so() {
+    let facets = one_person(12, 23);
+    let r = analyse(&facets, &Threshold::personal());
+    let t = table(&r, "fig3_regression");
+    for row in &t.rows {
+        let reason = t.notes.iter().any(|n| {
+            n.starts_with(&row.label)
+                && (n.contains("not estimable") || n.contains("not identified"))
+        });
+        assert!(
+            row.cells[0].value.is_some() || reason,
+            "{}: {:?}",
+            row.label,
+            t.notes
+        );
+    }
+    assert!(
+        t.notes
+            .iter()
+            .any(|n| n.contains("only — these sessions cannot carry more")),
+        "{:?}",
+        t.notes
+    );
+    let text = all_text(&r).to_lowercase();
+    assert!(
+        !text.contains("too few people") && !text.contains("cluster(s)"),
+        "{text}"
+    );
+}
