@@ -149,7 +149,12 @@ pub fn page(r: &Results) -> String {
             r#"<section class="part study-figure" id="{slug}" data-figure="{fig}"><h2><span class="fig">{fig}</span>{h}</h2><p class="what">{w}</p>"#,
             fig = esc(fig),
             h = esc(heading),
-            w = esc(what)
+            // The captions speak of clustering by user; one person's report says what it did.
+            w = esc(&if r.privacy.personal_mode {
+                agentstat_stats::analyses::personal_words(what)
+            } else {
+                what.to_string()
+            })
         );
         if tables.is_empty() {
             let _ = write!(
