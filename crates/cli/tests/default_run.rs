@@ -104,7 +104,10 @@ fn a_default_run_is_one_persons_report_in_personal_mode() {
     assert_eq!(results["sample"]["unidentified_key"], false);
     let html = std::fs::read_to_string(home.path().join("agentstat-report/index.html")).unwrap();
     assert!(html.contains(r#"id="personal""#), "no habits section");
-    // RE-ADD after the personal-statistics merge: no "too few people" wording in personal mode.
+    assert!(
+        !html.to_lowercase().contains("too few people"),
+        "team wording in a personal report"
+    );
 }
 
 #[test]

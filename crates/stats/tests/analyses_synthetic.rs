@@ -1164,3 +1164,38 @@ fn personal_mode_with_few_sessions_drops_controls_and_says_so() {
         "{text}"
     );
 }
+
+/// Team mode without Novice sessions: Table A2's reference is the lowest level present (named
+/// so), and every other level keeps its own coefficient. (Before, Novice stayed the reference,
+/// the indicators were collinear, the fit dropped Expert and the coefficients labelled "vs
+/// Novice" were contrasts with Expert.)
+#[test]
+fn team_mode_without_novices_contrasts_with_the_lowest_level_present() {
+    let mut facets = synth(40, 12, 7);
+    for f in &mut facets {
+        if let Some(l) = f.labels.as_mut() {
+            if l.expertise.value.and_then(|e| e.level()) == Some(1) {
+                l.expertise = Label::ok(Expertise::from_level(2).unwrap(), prov());
+            }
+        }
+    }
+    let r = analyse(
+        &facets,
+        &Threshold {
+            min_users: 5,
+            personal: false,
+        },
+    );
+    let a2 = table(&r, "table_a2");
+    let reference: Vec<&str> = a2
+        .rows
+        .iter()
+        .filter(|x| x.label.ends_with("(reference)"))
+        .map(|x| x.label.as_str())
+        .collect();
+    assert_eq!(reference.len(), 1, "{:?}", a2.rows);
+    assert!(reference[0].starts_with('2'), "{reference:?}");
+    assert!(a2.columns[0].label.contains("vs") && !a2.columns[0].label.contains("Novice"));
+    let expert = a2.rows.iter().find(|x| x.label.starts_with('5')).unwrap();
+    assert!(expert.cells[0].value.is_some(), "Expert's coefficient dropped: {expert:?}");
+}

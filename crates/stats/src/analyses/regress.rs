@@ -171,12 +171,10 @@ pub(crate) fn coef_cell(th: &Threshold, fit: &Fit, name: &str, n: u64, users: u6
 /// personal mode when `rows` hold no Novice session (common in one person's data), the lowest
 /// level they hold — so every coefficient is a contrast with a level that is there.
 ///
-/// Team mode keeps Novice always (its numbers are pinned); without Novice sessions the
-/// indicators there are collinear and the last one is dropped (docs/STATISTICS.md).
-pub(crate) fn ref_level(th: &Threshold, rows: &[&Obs]) -> u8 {
-    if !th.personal {
-        return 1;
-    }
+/// The same in team mode: without Novice sessions, keeping Novice as the reference made the
+/// indicators collinear, the fit dropped the last one, and the coefficients labelled "vs
+/// Novice" were really contrasts with Expert.
+pub(crate) fn ref_level(_th: &Threshold, rows: &[&Obs]) -> u8 {
     rows.iter().filter_map(|o| o.level).min().unwrap_or(1)
 }
 
