@@ -97,7 +97,6 @@ pub fn run(args: Args) -> CmdResult {
     let t1 = Instant::now();
     let mut results = agentstat_stats::analyses::analyse(&facets, &threshold);
     results.generated_by = format!("agentstat {}", env!("CARGO_PKG_VERSION"));
-    results.sample.explain_people(&facets);
     // What the numbers leave out (facets files do not record it: left as unknown).
     if let Some(e) = &extracted {
         results.sample.skipped_lines = Some(e.diagnostics.skipped_total());

@@ -42,6 +42,7 @@ pub fn sample(facets: &[Facet]) -> Sample {
         }
     }
     s.people = people.len() as u64;
+    s.explain_people(facets);
     s.agent_people = people_per_agent(facets, &s.agents);
     s.first_day = days.iter().min().map(|&ms| day_of(ms));
     s.last_day = days.iter().max().map(|&ms| day_of(ms));
