@@ -143,7 +143,9 @@ impl SessionSource {
 /// `~/.claude/projects` (always listed, so "looked in" messages name it); then, when they exist,
 /// Codex CLI's `$CODEX_HOME/sessions` (else `~/.codex/sessions`), Gemini CLI's `~/.gemini/tmp`,
 /// pi's `$PI_CODING_AGENT_DIR/sessions` (else `~/.pi/agent/sessions`) and Oh My Pi's
-/// `~/.omp/agent/sessions`, and Copilot CLI's `~/.copilot/session-state`.
+/// `~/.omp/agent/sessions`, Copilot CLI's `~/.copilot/session-state`, and OpenCode's store in
+/// `$XDG_DATA_HOME/opencode` (else `~/.local/share/opencode`): its `storage/` tree and
+/// `opencode.db`.
 pub fn default_roots() -> Vec<PathBuf> {
     let var = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
     let home = var("HOME")
@@ -175,12 +177,22 @@ pub fn default_roots() -> Vec<PathBuf> {
     let copilot = home
         .as_ref()
         .map(|h| h.join(".copilot").join("session-state"));
+    let opencode_data = match var("XDG_DATA_HOME") {
+        Some(d) => Some(PathBuf::from(d).join("opencode")),
+        None => home
+            .as_ref()
+            .map(|h| h.join(".local").join("share").join("opencode")),
+    };
     out.extend(
         [codex, gemini, pi, omp, copilot]
             .into_iter()
             .flatten()
             .filter(|p| p.is_dir()),
     );
+    if let Some(d) = opencode_data {
+        out.extend(Some(d.join("storage")).filter(|p| p.is_dir()));
+        out.extend(Some(d.join("opencode.db")).filter(|p| p.is_file()));
+    }
     out
 }
 
@@ -352,6 +364,14 @@ const SNIFF_BYTES: usize = 64 << 10;
 pub fn sniff(path: &Path) -> Option<Format> {
     let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
     let ext = name.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
+    if ext == "db" {
+        // OpenCode's store: `opencode.db`, an SQLite database.
+        let mut head = [0u8; 16];
+        use std::io::Read;
+        let n = std::fs::File::open(path).ok()?.read(&mut head).ok()?;
+        return (name.starts_with("opencode") && n == 16 && &head == b"SQLite format 3\0")
+            .then_some(Format::OpenCode);
+    }
     if !matches!(ext, "json" | "traj" | "md" | "markdown") {
         return None;
     }
@@ -451,6 +471,14 @@ fn walk(
         return;
     }
     if !meta.is_dir() {
+        return;
+    }
+    if crate::opencode_store::is_storage_dir(path) {
+        // OpenCode's `storage/` tree: one source per session file; its messages and parts are
+        // read with their session, not walked one by one.
+        for f in crate::opencode_store::storage_sessions(path, diag) {
+            others.push((f, Format::OpenCode));
+        }
         return;
     }
     let canon = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
@@ -847,6 +875,29 @@ fn other_sources(
         bytes: span.map(|(a, b)| b - a).unwrap_or(bytes),
         span,
     };
+    if format == Format::OpenCode && path.extension().is_some_and(|e| e == "db") {
+        #[cfg(feature = "opencode-sqlite")]
+        for (id, bytes) in crate::opencode_store::db_sessions(&path, diag) {
+            out.push(SessionSource {
+                id: crate::opencode_store::db_source_id(&path, &id),
+                files: vec![SourceFile {
+                    path: path.clone(),
+                    role: FileRole::Main,
+                    bytes,
+                    span: None,
+                }],
+                format,
+            });
+        }
+        #[cfg(not(feature = "opencode-sqlite"))]
+        diag.skip(
+            &name,
+            None,
+            "feature-disabled",
+            "an OpenCode database; this build has no `opencode-sqlite` feature",
+        );
+        return;
+    }
     if format == Format::Aider {
         let all = match std::fs::read(&path) {
             Ok(b) => b,

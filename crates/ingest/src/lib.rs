@@ -20,6 +20,7 @@ pub mod discover;
 pub mod gemini;
 pub mod lax;
 pub mod opencode;
+mod opencode_store;
 pub mod openhands;
 pub mod pi;
 pub mod reader;

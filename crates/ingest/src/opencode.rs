@@ -1,4 +1,6 @@
-//! OpenCode: the `opencode export` JSON document `{info, messages: [{info, parts}]}`.
+//! OpenCode: the `opencode export` JSON document `{info, messages: [{info, parts}]}`; its own
+//! stores (the `storage/` tree and `opencode.db`) are read into the same messages by
+//! `opencode_store.rs`.
 //!
 //! `info` is the session (`id`, `directory`, `version`, `parentID` for a session a parent agent
 //! started through its `task` tool). Each message's `info` has its `role`; an assistant
@@ -27,6 +29,24 @@ pub fn read_session(
     opts: &IngestOptions,
     diag: &mut Diagnostics,
 ) -> Option<Session> {
+    let path = &src.files[0].path;
+    if path.extension().is_some_and(|e| e == "db") {
+        #[cfg(feature = "opencode-sqlite")]
+        return crate::opencode_store::read_db(src, opts, diag);
+        #[cfg(not(feature = "opencode-sqlite"))]
+        {
+            diag.skip(
+                &path.display().to_string(),
+                None,
+                "feature-disabled",
+                "an OpenCode database; this build has no `opencode-sqlite` feature",
+            );
+            return None;
+        }
+    }
+    if let Some(root) = crate::opencode_store::storage_root(path) {
+        return crate::opencode_store::read_tree(src, root, opts, diag);
+    }
     let (name, buf) = common::read_source(src, diag)?;
     let doc: Value = match serde_json::from_slice(&buf) {
         Ok(v) => v,
