@@ -9,7 +9,7 @@ use crate::discover::{Format, SessionSource};
 use crate::IngestOptions;
 use agentstat_session::{
     Action, ActionKind, ActionResult, AgentInfo, Event, LineDelta, Millis, ModelCall, ResultStatus,
-    Session, ToolInput,
+    Session, SubagentInfo, ToolInput,
 };
 use std::collections::{BTreeMap, HashMap};
 
@@ -29,9 +29,18 @@ pub(crate) struct SessionBuilder {
     pub model_calls: Vec<ModelCall>,
     pub compactions: u32,
     pub pr_links: Vec<String>,
-    ignored: BTreeMap<String, u64>,
+    pub subagents: Vec<SubagentInfo>,
+    /// The agent's name when the file names another than its format's (a SpecStory v2 export
+    /// of a Claude Code chat); else [`Format::agent`].
+    pub agent: Option<String>,
+    /// See [`AgentInfo::edits_applied_after_reply`].
+    pub edits_applied_after_reply: bool,
+    /// Files the session was read from, when not all of the source's (one file of several).
+    pub source_files: Option<Vec<String>>,
+    /// Records read and deliberately not used, by reason.
+    pub ignored: BTreeMap<String, u64>,
     /// Tool-call id → index of its action in `events`, until its result comes.
-    open: HashMap<String, usize>,
+    pub(crate) open: HashMap<String, usize>,
 }
 
 impl SessionBuilder {
@@ -114,22 +123,23 @@ impl SessionBuilder {
         Some(Session {
             id: self.id.unwrap_or_else(|| src.id.clone()),
             agent: AgentInfo {
-                name: format.agent().to_string(),
+                name: self.agent.unwrap_or_else(|| format.agent().to_string()),
                 version: self.version,
-                edits_applied_after_reply: false,
+                edits_applied_after_reply: self.edits_applied_after_reply,
             },
-            source_files: src
-                .files
-                .iter()
-                .map(|f| f.path.display().to_string())
-                .collect(),
+            source_files: self.source_files.unwrap_or_else(|| {
+                src.files
+                    .iter()
+                    .map(|f| f.path.display().to_string())
+                    .collect()
+            }),
             project: self.project,
             git_branch: self.git_branch,
             user,
             entrypoint: self.entrypoint,
             events: self.events,
             model_calls: self.model_calls,
-            subagents: Vec::new(),
+            subagents: self.subagents,
             pr_links: self.pr_links,
             compactions: self.compactions,
             ignored_records: self.ignored,

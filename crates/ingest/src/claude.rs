@@ -1553,7 +1553,7 @@ pub fn read_session(
     Some(Session {
         id: b.session_id.clone().unwrap_or_else(|| src.id.clone()),
         agent: AgentInfo {
-            name: "claude-code".into(),
+            name: crate::discover::Format::ClaudeCode.agent().into(),
             version: b.version.clone(),
             edits_applied_after_reply: false,
         },
