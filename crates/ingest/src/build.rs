@@ -5,7 +5,7 @@
 
 use crate::common;
 use crate::diag::Diagnostics;
-use crate::discover::{Format, SessionSource};
+use crate::source::{Format, SessionSource};
 use crate::IngestOptions;
 use agentstat_session::{
     Action, ActionKind, ActionResult, AgentInfo, Event, LineDelta, Millis, ModelCall, ResultStatus,

@@ -6,7 +6,7 @@
 //! Everything else is counted in `Session::ignored_records` under a named reason.
 
 use crate::diag::Diagnostics;
-use crate::discover::{FileRole, SessionSource};
+use crate::source::{FileRole, SessionSource};
 use crate::lax::{Block, Content, IfObject, Lax, LaxOpt};
 use crate::reader::{parse_line, Line, LineReader};
 use crate::skim::Skimmer;
@@ -1553,7 +1553,7 @@ pub fn read_session(
     Some(Session {
         id: b.session_id.clone().unwrap_or_else(|| src.id.clone()),
         agent: AgentInfo {
-            name: crate::discover::Format::ClaudeCode.agent().into(),
+            name: crate::source::Format::ClaudeCode.agent().into(),
             version: b.version.clone(),
             edits_applied_after_reply: false,
         },

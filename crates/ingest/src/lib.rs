@@ -25,6 +25,7 @@ pub mod openhands;
 pub mod pi;
 pub mod reader;
 pub mod skim;
+pub mod source;
 pub mod specstory;
 pub mod swe_agent;
 pub mod user;

@@ -10,7 +10,7 @@
 
 use crate::build::SessionBuilder;
 use crate::diag::Diagnostics;
-use crate::discover::{Format, SessionSource};
+use crate::source::{Format, SessionSource};
 use crate::opencode::{message, session_info};
 use crate::IngestOptions;
 use agentstat_session::Session;

@@ -14,7 +14,7 @@
 use crate::build::{jsonl_values, str_of, time_of, u64_of, SessionBuilder};
 use crate::common;
 use crate::diag::Diagnostics;
-use crate::discover::{Format, SessionSource};
+use crate::source::{Format, SessionSource};
 use crate::IngestOptions;
 use agentstat_session::lines::{count_lines, diff_lines};
 use agentstat_session::{

@@ -18,7 +18,7 @@
 use crate::build::SessionBuilder;
 use crate::common;
 use crate::diag::Diagnostics;
-use crate::discover::{Format, SessionSource};
+use crate::source::{Format, SessionSource};
 use crate::IngestOptions;
 use agentstat_session::{
     parse_timestamp, Action, ActionKind, ActionResult, AssistantText, Event, HumanTurn, LineDelta,

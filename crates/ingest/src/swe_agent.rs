@@ -11,7 +11,7 @@
 use crate::build::SessionBuilder;
 use crate::common::{self, json_error, Lines};
 use crate::diag::Diagnostics;
-use crate::discover::{Format, SessionSource};
+use crate::source::{Format, SessionSource};
 use crate::IngestOptions;
 use agentstat_session::{
     Action, ActionKind, ActionResult, AssistantText, Event, LineDelta, ModelCall, ResultStatus,
