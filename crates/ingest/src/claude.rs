@@ -6,10 +6,10 @@
 //! Everything else is counted in `Session::ignored_records` under a named reason.
 
 use crate::diag::Diagnostics;
-use crate::source::{FileRole, SessionSource};
 use crate::lax::{Block, Content, IfObject, Lax, LaxOpt};
 use crate::reader::{parse_line, Line, LineReader};
 use crate::skim::Skimmer;
+use crate::source::{FileRole, SessionSource};
 use crate::IngestOptions;
 use agentstat_session::{
     parse_timestamp, Action, ActionKind, ActionResult, AgentInfo, AssistantText, Event, HumanTurn,

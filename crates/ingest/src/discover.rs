@@ -77,6 +77,18 @@ pub fn default_roots() -> Vec<PathBuf> {
             .flatten()
             .filter(|p| p.is_dir()),
     );
+    // Cursor: each project's `agent-transcripts` folder (the rest of `~/.cursor/projects` is
+    // Cursor's other state).
+    if let Some(h) = &home {
+        if let Ok(rd) = std::fs::read_dir(h.join(".cursor").join("projects")) {
+            let mut v: Vec<PathBuf> = rd
+                .filter_map(|e| e.ok().map(|e| e.path().join("agent-transcripts")))
+                .filter(|p| p.is_dir())
+                .collect();
+            v.sort();
+            out.extend(v);
+        }
+    }
     if let Some(d) = opencode_data {
         out.extend(Some(d.join("storage")).filter(|p| p.is_dir()));
         out.extend(Some(d.join("opencode.db")).filter(|p| p.is_file()));
@@ -116,6 +128,11 @@ struct Head<'a> {
     /// Copilot CLI events wrap their body in `data`.
     #[serde(default)]
     data: Option<serde::de::IgnoredAny>,
+    /// Cursor's agent transcripts: `{role, message}` with no `type`.
+    #[serde(borrow, default)]
+    role: Option<Lax<'a>>,
+    #[serde(default)]
+    message: Option<serde::de::IgnoredAny>,
 }
 
 /// Record types of a Codex rollout line (`{"timestamp", "type", "payload"}`).
@@ -142,6 +159,8 @@ struct Peek {
     pi: bool,
     /// The first record is a Copilot CLI `session.start` event.
     copilot: bool,
+    /// The first record is a Cursor transcript message `{role, message}` (no `type`).
+    cursor: bool,
     /// Records parsed, and how many had a `type`, `uuid` or `sessionId` (a JSONL file whose
     /// records have none is no transcript, e.g. a list of provenance records).
     parsed: u32,
@@ -190,6 +209,15 @@ fn peek(path: &Path) -> std::io::Result<Peek> {
                 {
                     p.copilot = true;
                 }
+                if parsed == 1
+                    && h.ty.is_none()
+                    && matches!(h.role.s(), Some("user" | "assistant"))
+                    && h.message.is_some()
+                    && h.uuid.is_none()
+                    && h.session_id.is_none()
+                {
+                    p.cursor = true;
+                }
                 if parsed == 1 {
                     p.codex |= h.ty.is_none()
                         && h.id.s().is_some()
@@ -226,6 +254,7 @@ fn peek(path: &Path) -> std::io::Result<Peek> {
             || p.codex
             || p.pi
             || p.copilot
+            || p.cursor
             || n >= 200
             || r.bytes_read() > (32 << 20)
         {
@@ -260,7 +289,7 @@ pub fn sniff(path: &Path) -> Option<Format> {
         return (name.starts_with("opencode") && n == 16 && &head == b"SQLite format 3\0")
             .then_some(Format::OpenCode);
     }
-    if !matches!(ext, "json" | "traj" | "md" | "markdown") {
+    if !matches!(ext, "json" | "traj" | "md" | "markdown" | "txt") {
         return None;
     }
     let mut head = Vec::with_capacity(4096);
@@ -297,6 +326,13 @@ pub fn sniff(path: &Path) -> Option<Format> {
             }
             _ => None,
         },
+        // Cursor's older plain-text agent transcript: `user:` first, the query in its tags.
+        "txt" => {
+            let text = &head[head.iter().position(|c| !c.is_ascii_whitespace())?..];
+            (text.starts_with(b"user:")
+                && (has(b"<user_query>") || has(b"\nassistant:") || has(b"[Tool call] ")))
+            .then_some(Format::Cursor)
+        }
         "traj" => match first {
             Some(b'{') if has(b"\"trajectory\"") || has(b"\"history\"") => Some(Format::SweAgent),
             _ => None,
@@ -480,6 +516,10 @@ pub fn discover(paths: &[PathBuf], diag: &mut Diagnostics) -> Vec<SessionSource>
         }
         if peek.copilot {
             others.push((path, Format::CopilotCli));
+            continue;
+        }
+        if peek.cursor {
+            others.push((path, Format::Cursor));
             continue;
         }
         if peek.parsed > 0 && peek.typed == 0 && !paths.contains(&path) {

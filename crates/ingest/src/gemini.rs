@@ -14,8 +14,8 @@
 use crate::build::SessionBuilder;
 use crate::common::{self, json_error, Lines};
 use crate::diag::Diagnostics;
-use crate::source::{Format, SessionSource};
 use crate::reader::parse_line;
+use crate::source::{Format, SessionSource};
 use crate::IngestOptions;
 use agentstat_session::{
     parse_timestamp, Action, ActionKind, ActionResult, AssistantText, Event, HumanTurn, LineDelta,

@@ -6,7 +6,8 @@
 //! format's adapter. Both report into a [`Diagnostics`]. Adapters: [`claude`] (Claude Code),
 //! [`gemini`] (Gemini CLI), [`specstory`] (SpecStory exports of Cursor chats), [`aider`],
 //! [`openhands`], [`swe_agent`], [`codex`] (OpenAI Codex CLI), [`pi`] (pi and Oh My Pi), [`copilot`]
-//! (GitHub Copilot CLI), [`opencode`] (OpenCode exports); what
+//! (GitHub Copilot CLI), [`opencode`] (OpenCode), [`cursor`] (Cursor's agent
+//! transcripts); what
 //! each reads is in docs/FORMATS.md. New adapters build their sessions with the crate's shared
 //! session builder (`build.rs`), so that an adapter is only its format.
 
@@ -15,6 +16,7 @@ mod build;
 pub mod claude;
 pub mod codex;
 pub mod copilot;
+pub mod cursor;
 pub mod diag;
 pub mod discover;
 pub mod gemini;
@@ -64,6 +66,7 @@ pub fn read_session(
         Format::Pi => pi::read_session(src, opts, diag),
         Format::CopilotCli => copilot::read_session(src, opts, diag),
         Format::OpenCode => opencode::read_session(src, opts, diag),
+        Format::Cursor => cursor::read_session(src, opts, diag),
     }
 }
 

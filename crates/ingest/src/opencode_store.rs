@@ -10,8 +10,8 @@
 
 use crate::build::SessionBuilder;
 use crate::diag::Diagnostics;
-use crate::source::{Format, SessionSource};
 use crate::opencode::{message, session_info};
+use crate::source::{Format, SessionSource};
 use crate::IngestOptions;
 use agentstat_session::Session;
 use serde_json::Value;

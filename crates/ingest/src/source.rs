@@ -52,14 +52,16 @@ pub enum Format {
     Pi,
     /// GitHub Copilot CLI (`~/.copilot/session-state/<id>/events.jsonl`).
     CopilotCli,
-    /// OpenCode: the `opencode export` JSON document.
+    /// OpenCode: the `opencode export` JSON document, its `storage/` tree, `opencode.db`.
     OpenCode,
+    /// Cursor's own agent transcripts (`~/.cursor/projects/<p>/agent-transcripts/*.jsonl|.txt`).
+    Cursor,
 }
 
 impl Format {
     /// Every format, in the order adapters were added. The one list of agents: a format's
     /// short name ([`Format::as_str`]) and the agent name its sessions carry ([`Format::agent`]).
-    pub const ALL: [Format; 10] = [
+    pub const ALL: [Format; 11] = [
         Format::ClaudeCode,
         Format::GeminiCli,
         Format::SpecStory,
@@ -70,6 +72,7 @@ impl Format {
         Format::Pi,
         Format::CopilotCli,
         Format::OpenCode,
+        Format::Cursor,
     ];
     /// The agent name (`Session::agent.name`) of this format's sessions: the agent that wrote
     /// them (a SpecStory export is of a Cursor chat).
@@ -93,6 +96,7 @@ impl Format {
             Format::Pi => "pi",
             Format::CopilotCli => "copilot-cli",
             Format::OpenCode => "opencode",
+            Format::Cursor => "cursor",
         }
     }
 }
