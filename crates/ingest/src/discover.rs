@@ -77,6 +77,17 @@ pub fn default_roots() -> Vec<PathBuf> {
             .flatten()
             .filter(|p| p.is_dir()),
     );
+    // Qwen Code: each project's `chats` folder.
+    if let Some(h) = &home {
+        if let Ok(rd) = std::fs::read_dir(h.join(".qwen").join("projects")) {
+            let mut v: Vec<PathBuf> = rd
+                .filter_map(|e| e.ok().map(|e| e.path().join("chats")))
+                .filter(|p| p.is_dir())
+                .collect();
+            v.sort();
+            out.extend(v);
+        }
+    }
     // Cursor: each project's `agent-transcripts` folder (the rest of `~/.cursor/projects` is
     // Cursor's other state).
     if let Some(h) = &home {
@@ -131,8 +142,16 @@ struct Head<'a> {
     /// Cursor's agent transcripts: `{role, message}` with no `type`.
     #[serde(borrow, default)]
     role: Option<Lax<'a>>,
+    #[serde(borrow, default)]
+    message: Option<&'a serde_json::value::RawValue>,
+}
+
+/// The head of a record's `message`: Qwen Code's carries Gemini `parts` (Claude Code's has
+/// `content`).
+#[derive(Deserialize)]
+struct MessageHead {
     #[serde(default)]
-    message: Option<serde::de::IgnoredAny>,
+    parts: Option<serde::de::IgnoredAny>,
 }
 
 /// Record types of a Codex rollout line (`{"timestamp", "type", "payload"}`).
@@ -161,6 +180,10 @@ struct Peek {
     copilot: bool,
     /// The first record is a Cursor transcript message `{role, message}` (no `type`).
     cursor: bool,
+    /// A Qwen Code chat record (Claude-like, with a `message.parts`) among the first ones.
+    qwen: bool,
+    /// A record with a `message` was seen (so whether it is Qwen Code's is known).
+    saw_message: bool,
     /// Records parsed, and how many had a `type`, `uuid` or `sessionId` (a JSONL file whose
     /// records have none is no transcript, e.g. a list of provenance records).
     parsed: u32,
@@ -218,6 +241,20 @@ fn peek(path: &Path) -> std::io::Result<Peek> {
                 {
                     p.cursor = true;
                 }
+                p.saw_message |= h.message.is_some();
+                if h.uuid.s().is_some()
+                    && h.session_id.s().is_some()
+                    && matches!(
+                        h.ty.s(),
+                        Some("user" | "assistant" | "system" | "tool_result")
+                    )
+                    && h.message.is_some_and(|m| {
+                        serde_json::from_str::<MessageHead>(m.get())
+                            .is_ok_and(|mh| mh.parts.is_some())
+                    })
+                {
+                    p.qwen = true;
+                }
                 if parsed == 1 {
                     p.codex |= h.ty.is_none()
                         && h.id.s().is_some()
@@ -249,12 +286,16 @@ fn peek(path: &Path) -> std::io::Result<Peek> {
                 Ok(())
             });
         }
-        if (p.session_id.is_some() && p.first_uuid.is_some() && p.first_ts.is_some())
+        if (p.session_id.is_some()
+            && p.first_uuid.is_some()
+            && p.first_ts.is_some()
+            && p.saw_message)
             || p.gemini
             || p.codex
             || p.pi
             || p.copilot
             || p.cursor
+            || p.qwen
             || n >= 200
             || r.bytes_read() > (32 << 20)
         {
@@ -520,6 +561,10 @@ pub fn discover(paths: &[PathBuf], diag: &mut Diagnostics) -> Vec<SessionSource>
         }
         if peek.cursor {
             others.push((path, Format::Cursor));
+            continue;
+        }
+        if peek.qwen {
+            others.push((path, Format::QwenCode));
             continue;
         }
         if peek.parsed > 0 && peek.typed == 0 && !paths.contains(&path) {

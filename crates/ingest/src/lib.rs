@@ -7,7 +7,7 @@
 //! [`gemini`] (Gemini CLI), [`specstory`] (SpecStory exports of Cursor chats), [`aider`],
 //! [`openhands`], [`swe_agent`], [`codex`] (OpenAI Codex CLI), [`pi`] (pi and Oh My Pi), [`copilot`]
 //! (GitHub Copilot CLI), [`opencode`] (OpenCode), [`cursor`] (Cursor's agent
-//! transcripts); what
+//! transcripts), [`qwen`] (Qwen Code); what
 //! each reads is in docs/FORMATS.md. New adapters build their sessions with the crate's shared
 //! session builder (`build.rs`), so that an adapter is only its format.
 
@@ -25,6 +25,7 @@ pub mod opencode;
 mod opencode_store;
 pub mod openhands;
 pub mod pi;
+pub mod qwen;
 pub mod reader;
 pub mod skim;
 pub mod source;
@@ -67,6 +68,7 @@ pub fn read_session(
         Format::CopilotCli => copilot::read_session(src, opts, diag),
         Format::OpenCode => opencode::read_session(src, opts, diag),
         Format::Cursor => cursor::read_session(src, opts, diag),
+        Format::QwenCode => qwen::read_session(src, opts, diag),
     }
 }
 

@@ -56,12 +56,14 @@ pub enum Format {
     OpenCode,
     /// Cursor's own agent transcripts (`~/.cursor/projects/<p>/agent-transcripts/*.jsonl|.txt`).
     Cursor,
+    /// Qwen Code (`~/.qwen/projects/<project>/chats/<session>.jsonl`).
+    QwenCode,
 }
 
 impl Format {
     /// Every format, in the order adapters were added. The one list of agents: a format's
     /// short name ([`Format::as_str`]) and the agent name its sessions carry ([`Format::agent`]).
-    pub const ALL: [Format; 11] = [
+    pub const ALL: [Format; 12] = [
         Format::ClaudeCode,
         Format::GeminiCli,
         Format::SpecStory,
@@ -73,6 +75,7 @@ impl Format {
         Format::CopilotCli,
         Format::OpenCode,
         Format::Cursor,
+        Format::QwenCode,
     ];
     /// The agent name (`Session::agent.name`) of this format's sessions: the agent that wrote
     /// them (a SpecStory export is of a Cursor chat).
@@ -97,6 +100,7 @@ impl Format {
             Format::CopilotCli => "copilot-cli",
             Format::OpenCode => "opencode",
             Format::Cursor => "cursor",
+            Format::QwenCode => "qwen-code",
         }
     }
 }
