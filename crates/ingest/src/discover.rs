@@ -77,6 +77,35 @@ pub fn default_roots() -> Vec<PathBuf> {
             .flatten()
             .filter(|p| p.is_dir()),
     );
+    // Cline, Roo Code, Kilo Code: `<editor>/User/globalStorage/<extension>/tasks` for the VS Code
+    // family of editors, wherever the platform keeps their settings.
+    let mut bases: Vec<PathBuf> = Vec::new();
+    if let Some(h) = &home {
+        bases.push(h.join(".config"));
+        bases.push(h.join("Library").join("Application Support"));
+    }
+    if let Some(a) = var("APPDATA") {
+        bases.push(PathBuf::from(a));
+    }
+    for base in bases {
+        for editor in ["Code", "Code - Insiders", "Cursor", "VSCodium", "Windsurf"] {
+            for ext in [
+                "saoudrizwan.claude-dev",
+                "rooveterinaryinc.roo-cline",
+                "kilocode.kilo-code",
+            ] {
+                let t = base
+                    .join(editor)
+                    .join("User")
+                    .join("globalStorage")
+                    .join(ext)
+                    .join("tasks");
+                if t.is_dir() {
+                    out.push(t);
+                }
+            }
+        }
+    }
     // Qwen Code: each project's `chats` folder.
     if let Some(h) = &home {
         if let Ok(rd) = std::fs::read_dir(h.join(".qwen").join("projects")) {
@@ -362,6 +391,14 @@ pub fn sniff(path: &Path) -> Option<Format> {
             {
                 Some(Format::OpenCode)
             }
+            // Cline / Roo Code / Kilo Code: a task's `ui_messages.json`, `[{"ts", "type": "say"…}]`.
+            Some(b'[')
+                if name == "ui_messages.json"
+                    && has(b"\"ts\"")
+                    && (has(b"\"say\"") || has(b"\"ask\"")) =>
+            {
+                Some(Format::Cline)
+            }
             Some(b'[') if has(b"\"source\"") && (has(b"\"action\"") || has(b"\"observation\"")) => {
                 Some(Format::OpenHands)
             }
@@ -421,6 +458,13 @@ fn walk(
             others.push((path.to_path_buf(), f));
         } else if top || jsonl {
             out.push(path.to_path_buf());
+        } else if path
+            .file_name()
+            .is_some_and(|n| n == "api_conversation_history.json" || n == "task_metadata.json")
+            && path.with_file_name("ui_messages.json").is_file()
+        {
+            // The rest of a Cline task folder: read with its `ui_messages.json`, or not needed.
+            *diag.ignored.entry("cline-task-file".into()).or_default() += 1;
         } else if !name.ends_with(".meta.json") {
             // Not a Claude Code transcript (another agent's format, a sidecar, a note): say
             // how many were passed over, by extension, rather than dropping them silently.

@@ -7,13 +7,14 @@
 //! [`gemini`] (Gemini CLI), [`specstory`] (SpecStory exports of Cursor chats), [`aider`],
 //! [`openhands`], [`swe_agent`], [`codex`] (OpenAI Codex CLI), [`pi`] (pi and Oh My Pi), [`copilot`]
 //! (GitHub Copilot CLI), [`opencode`] (OpenCode), [`cursor`] (Cursor's agent
-//! transcripts), [`qwen`] (Qwen Code); what
+//! transcripts), [`qwen`] (Qwen Code), [`cline`] (Cline, Roo Code, Kilo Code); what
 //! each reads is in docs/FORMATS.md. New adapters build their sessions with the crate's shared
 //! session builder (`build.rs`), so that an adapter is only its format.
 
 pub mod aider;
 mod build;
 pub mod claude;
+pub mod cline;
 pub mod codex;
 pub mod copilot;
 pub mod cursor;
@@ -69,6 +70,7 @@ pub fn read_session(
         Format::OpenCode => opencode::read_session(src, opts, diag),
         Format::Cursor => cursor::read_session(src, opts, diag),
         Format::QwenCode => qwen::read_session(src, opts, diag),
+        Format::Cline => cline::read_session(src, opts, diag),
     }
 }
 

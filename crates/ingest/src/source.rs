@@ -58,12 +58,14 @@ pub enum Format {
     Cursor,
     /// Qwen Code (`~/.qwen/projects/<project>/chats/<session>.jsonl`).
     QwenCode,
+    /// Cline, Roo Code, Kilo Code: a task folder's `ui_messages.json`.
+    Cline,
 }
 
 impl Format {
     /// Every format, in the order adapters were added. The one list of agents: a format's
     /// short name ([`Format::as_str`]) and the agent name its sessions carry ([`Format::agent`]).
-    pub const ALL: [Format; 12] = [
+    pub const ALL: [Format; 13] = [
         Format::ClaudeCode,
         Format::GeminiCli,
         Format::SpecStory,
@@ -76,6 +78,7 @@ impl Format {
         Format::OpenCode,
         Format::Cursor,
         Format::QwenCode,
+        Format::Cline,
     ];
     /// The agent name (`Session::agent.name`) of this format's sessions: the agent that wrote
     /// them (a SpecStory export is of a Cursor chat).
@@ -101,6 +104,7 @@ impl Format {
             Format::OpenCode => "opencode",
             Format::Cursor => "cursor",
             Format::QwenCode => "qwen-code",
+            Format::Cline => "cline",
         }
     }
 }
