@@ -3,8 +3,6 @@
 //! Phases, each with its own peak RSS (VmHWM, reset through /proc/self/clear_refs):
 //! 1. floor: memchr line split + `serde_json` parse of every line into `IgnoredAny` — the
 //!    least any JSONL reader must do;
-//! `--format` picks the transcript format (Claude Code by default; a JSON document format's
-//! floor is one parse of each document).
 //! 2. scan + telemetry: discovery, the format's adapter and `agentstat_telemetry::measure`
 //!    for every session (what `agentstat scan` does, minus printing);
 //! 3. scan only (no telemetry), to see telemetry's share;
@@ -12,6 +10,9 @@
 //!    session before the cache and Parquet (issue 3: it must keep ≥ half of scan's throughput);
 //! 5. with `--copies N`: phase 2 with every session processed N times as distinct sessions,
 //!    to show that memory is bounded by the largest session, not by the corpus.
+//!
+//! `--format` picks the transcript format (Claude Code by default; a JSON document format's
+//! floor is one parse of each document).
 
 use super::CmdResult;
 use crate::pipeline;
@@ -105,7 +106,7 @@ fn floor(files: &[PathBuf]) -> (u64, u64) {
         let Ok(f) = std::fs::File::open(p) else {
             return;
         };
-        if !p.extension().is_some_and(|e| e == "jsonl") {
+        if p.extension().is_none_or(|e| e != "jsonl") {
             // A whole-document format (an OpenCode export): one parse of the document.
             let Ok(buf) = std::fs::read(p) else {
                 return;
@@ -254,7 +255,7 @@ pub fn run(args: Args) -> CmdResult {
     sources.retain(|s| s.format == format);
     // Files read whole by their adapter are measured the same way; a database is not a file
     // the floor can parse.
-    sources.retain(|s| !s.main_path().extension().is_some_and(|e| e == "db"));
+    sources.retain(|s| s.main_path().extension().is_none_or(|e| e != "db"));
     if sources.is_empty() {
         return Err(format!(
             "no transcripts found under {}",
