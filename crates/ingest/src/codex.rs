@@ -967,6 +967,10 @@ fn read_document(buf: &[u8], name: &str, r: &mut Reader, diag: &mut Diagnostics)
     Some(())
 }
 
+/// Members never read, left out as each line is parsed: encrypted reasoning, the session's base
+/// instructions (the system prompt), rate-limit snapshots.
+const SKIP: &[&str] = &["encrypted_content", "base_instructions", "rate_limits"];
+
 fn read_jsonl(buf: &[u8], name: &str, r: &mut Reader, diag: &mut Diagnostics) {
     let mut first = true;
     let mut recs: Vec<Value> = Vec::new();
@@ -974,7 +978,7 @@ fn read_jsonl(buf: &[u8], name: &str, r: &mut Reader, diag: &mut Diagnostics) {
         let no = i as u64 + 1;
         // A line may hold several glued records: each is parsed, then read in order.
         let n = parse_line(line, name, no, diag, |b| {
-            recs.push(serde_json::from_slice(b)?);
+            recs.push(crate::build::parse_skipping(b, SKIP)?);
             Ok(())
         });
         diag.records += n;

@@ -11,7 +11,7 @@
 //! back and branch; every branch is read, in file order (all of it is work that was done).
 //! What each entry becomes: docs/FORMATS.md.
 
-use crate::build::{jsonl_values, str_of, time_of, u64_of, SessionBuilder};
+use crate::build::{jsonl_values_skipping, str_of, time_of, u64_of, SessionBuilder};
 use crate::common;
 use crate::diag::Diagnostics;
 use crate::source::{Format, SessionSource};
@@ -23,6 +23,20 @@ use agentstat_session::{
 };
 use serde_json::{Map, Value};
 
+/// Members never read, left out as each line is parsed: a tool result's `details` (Oh My Pi's
+/// `displayContent` repeats the output), extension state (`data`: Oh My Pi repeats every tool
+/// call's arguments there), the system prompt, reasoning text and provider payloads.
+const SKIP: &[&str] = &[
+    "details",
+    "data",
+    "systemPrompt",
+    "thinking",
+    "thoughtSignature",
+    "providerPayload",
+    "contextSnapshot",
+    "tools",
+];
+
 /// Read one pi session file.
 pub fn read_session(
     src: &SessionSource,
@@ -32,7 +46,7 @@ pub fn read_session(
     let (name, buf) = common::read_source(src, diag)?;
     let mut b = SessionBuilder::default();
     let mut model: Option<String> = None;
-    jsonl_values(&buf, &name, diag, |v, no, diag| {
+    jsonl_values_skipping(&buf, &name, SKIP, diag, |v, no, diag| {
         entry(&v, &mut b, &mut model, &name, no, diag)
     });
     b.finish(Format::Pi, src, opts, diag, &name)
