@@ -23,6 +23,18 @@ use agentstat_session::{
 };
 use serde_json::{Map, Value};
 
+/// Members never read, left out as a document (or a store's row) is parsed: the diffs' text
+/// (`diffs`, `patch`, `diff`; their line counts are kept), file previews and displays,
+/// diagnostics.
+pub(crate) const SKIP: &[&str] = &[
+    "diffs",
+    "patch",
+    "diff",
+    "preview",
+    "display",
+    "diagnostics",
+];
+
 /// Read one OpenCode export document.
 pub fn read_session(
     src: &SessionSource,
@@ -48,7 +60,7 @@ pub fn read_session(
         return crate::opencode_store::read_tree(src, root, opts, diag);
     }
     let (name, buf) = common::read_source(src, diag)?;
-    let doc: Value = match serde_json::from_slice(&buf) {
+    let doc: Value = match crate::build::parse_skipping(&buf, SKIP) {
         Ok(v) => v,
         Err(e) => {
             json_error(diag, &name, &e);

@@ -82,7 +82,7 @@ fn read_json(path: &Path, diag: &mut Diagnostics) -> Option<Value> {
     };
     diag.bytes += bytes.len() as u64;
     diag.records += 1;
-    match serde_json::from_slice::<Value>(&bytes) {
+    match crate::build::parse_skipping(&bytes, crate::opencode::SKIP) {
         Ok(v) if v.is_object() => Some(v),
         Ok(_) => {
             diag.skip(&name, Some(1), "not-an-object", "not a JSON object");
@@ -262,18 +262,19 @@ pub(crate) fn read_db(
             let data: String = r.get(2)?;
             diag.records += 1;
             diag.bytes += data.len() as u64;
-            let mut info: Value = match serde_json::from_str(&data) {
-                Ok(v @ Value::Object(_)) => v,
-                Ok(_) | Err(_) => {
-                    diag.skip(
-                        &name,
-                        None,
-                        "invalid-json",
-                        format!("message {msg_id}: its `data` is not a JSON object"),
-                    );
-                    continue;
-                }
-            };
+            let mut info: Value =
+                match crate::build::parse_skipping(data.as_bytes(), crate::opencode::SKIP) {
+                    Ok(v @ Value::Object(_)) => v,
+                    Ok(_) | Err(_) => {
+                        diag.skip(
+                            &name,
+                            None,
+                            "invalid-json",
+                            format!("message {msg_id}: its `data` is not a JSON object"),
+                        );
+                        continue;
+                    }
+                };
             info["id"] = Value::String(msg_id.clone());
             if info.get("time").is_none() {
                 info["time"] = serde_json::json!({ "created": created });
@@ -284,7 +285,7 @@ pub(crate) fn read_db(
                 let data: String = p.get(0)?;
                 diag.records += 1;
                 diag.bytes += data.len() as u64;
-                match serde_json::from_str::<Value>(&data) {
+                match crate::build::parse_skipping(data.as_bytes(), crate::opencode::SKIP) {
                     Ok(v @ Value::Object(_)) => ps.push(v),
                     Ok(_) | Err(_) => diag.skip(
                         &name,
