@@ -968,8 +968,21 @@ fn read_document(buf: &[u8], name: &str, r: &mut Reader, diag: &mut Diagnostics)
 }
 
 /// Members never read, left out as each line is parsed: encrypted reasoning, the session's base
-/// instructions (the system prompt), rate-limit snapshots.
-const SKIP: &[&str] = &["encrypted_content", "base_instructions", "rate_limits"];
+/// and developer instructions (system prompts), tool lists, rate-limit snapshots, and
+/// `exec_command_end`'s copies of the output (its exit code is what is read; the output comes
+/// with the call's own output item).
+const SKIP: &[&str] = &[
+    "encrypted_content",
+    "base_instructions",
+    "developer_instructions",
+    "dynamic_tools",
+    "collaboration_mode",
+    "rate_limits",
+    "aggregated_output",
+    "formatted_output",
+    "stdout",
+    "stderr",
+];
 
 fn read_jsonl(buf: &[u8], name: &str, r: &mut Reader, diag: &mut Diagnostics) {
     let mut first = true;
