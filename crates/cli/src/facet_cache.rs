@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 /// Bump when the cache entry format or the facet construction changes.
-const CACHE_FORMAT: &str = "facet-cache-2";
+const CACHE_FORMAT: &str = "facet-cache-3";
 /// Bytes hashed at each end of a source file.
 const EDGE: u64 = 64 * 1024;
 
@@ -294,7 +294,7 @@ pub fn build_facet(session: &Session, options: &ExtractOptions) -> (Facet, bool,
     // keys the person as the fallback `unknown`, which may be several people.
     let mut telemetry = telemetry;
     telemetry.user_unknown = options.ingest.is_unidentified(&session.user);
-    let facet = Facet {
+    let mut facet = Facet {
         session_key: session_key(&options.ingest.salt, &session.id),
         user_key: session.user.0.clone(),
         agent: session.agent.name.clone(),
@@ -307,6 +307,8 @@ pub fn build_facet(session: &Session, options: &ExtractOptions) -> (Facet, bool,
         telemetry,
         labels,
     };
+    // Nothing but keys, labels and normalised patterns crosses the boundary (facets::vocab).
+    agentstat_facets::vocab::close(&mut facet);
     (facet, classified, error)
 }
 
@@ -511,6 +513,62 @@ mod tests {
         assert_eq!(load(dir.path(), &key), Some(facet));
         std::fs::write(entry_path(dir.path(), &key), b"{not json").unwrap();
         assert!(load(dir.path(), &key).is_none());
+    }
+
+    #[test]
+    fn entries_store_every_float_exactly() {
+        // Values whose shortest decimal form needs all 17 digits, subnormals and extremes:
+        // a cache that rounds them makes a warm run differ from a cold one.
+        let dir = tempfile::tempdir().unwrap();
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut awkward = vec![
+            0.1 + 0.2,
+            1.0 / 3.0,
+            2.0f64.sqrt(),
+            f64::MIN_POSITIVE,
+            5e-324,
+            f64::MAX,
+            -0.0,
+            123_456.789_012_345_67,
+        ];
+        for _ in 0..2000 {
+            // xorshift: a spread of bit patterns, finite ones only.
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let f = f64::from_bits(x);
+            if f.is_finite() {
+                awkward.push(f);
+            }
+            awkward.push((x % 1_000_000) as f64 / 7.0);
+        }
+        for (i, v) in awkward.iter().enumerate() {
+            let mut facet = Facet {
+                session_key: format!("k{i}"),
+                user_key: "u".into(),
+                agent: "claude-code".into(),
+                agent_version: None,
+                interactive: true,
+                excluded_reason: None,
+                telemetry: Default::default(),
+                habits: None,
+                labels: None,
+            };
+            facet.telemetry.words_per_prompt = *v;
+            facet.telemetry.turn_seconds_median = Some(*v);
+            let key = format!("{i:064x}");
+            store(dir.path(), &key, &facet);
+            let back = load(dir.path(), &key).expect("stored entry");
+            assert_eq!(
+                back.telemetry.words_per_prompt.to_bits(),
+                v.to_bits(),
+                "{v:e} changed in the cache"
+            );
+            assert_eq!(
+                back.telemetry.turn_seconds_median.map(f64::to_bits),
+                Some(v.to_bits())
+            );
+        }
     }
     /// A backend that counts its calls and answers with the heuristic's labels.
     struct Counting(std::sync::atomic::AtomicU32);
