@@ -9,7 +9,7 @@
 //! Readings (the one-line plain-language summaries) are generated only from cells that survived
 //! suppression, so a reading can never disclose a suppressed number.
 
-use crate::descriptive::{box_stats, clustered_mean, clustered_share, geometric_mean, quantile};
+use crate::descriptive::{clustered_mean, clustered_share, geometric_mean};
 use crate::privacy::{self, Estimate, Threshold};
 use crate::regression::{fit, Design, Factor, Fit, FitOptions};
 use crate::results::{Cell, Chart, Column, Results, Row, Sample, Table, SCHEMA_VERSION};
@@ -1304,7 +1304,7 @@ fn fig3(th: &Threshold, all: &[&Obs], fits: &mut Fits, agent_fe: bool) -> Vec<Ta
                 .filter(|o| o.level == Some(l))
                 .collect();
             let vals: Vec<f64> = rows.iter().map(|o| get(o)).collect();
-            let b = box_stats(&vals);
+            let b = th.box_stats(&vals);
             let g = geometric_mean(&vals);
             zeros += g.map_or(vals.len(), |g| g.n_nonpositive);
             let cells = vec![
@@ -1323,6 +1323,13 @@ fn fig3(th: &Threshold, all: &[&Obs], fits: &mut Fits, agent_fe: bool) -> Vec<Ta
              excluded. The geometric mean leaves out {zeros} sessions with a value of zero.",
             leveled.len()
         ));
+        if th.quantile_window() > 1 {
+            t.notes.push(format!(
+                "Privacy: each quantile is the mean of the {} sessions nearest its position, \
+                 so none is one session's value.",
+                th.quantile_window()
+            ));
+        }
         out.push(t);
     }
 
@@ -2043,9 +2050,9 @@ fn fig_a2(th: &Threshold, all: &[&Obs]) -> Table {
             .map(|o| o.f.telemetry.words_per_prompt)
             .collect();
         let cells = vec![
-            value_cell(th, quantile(&a, 0.5), &in_band),
+            value_cell(th, th.quantile(&a, 0.5), &in_band),
             value_cell(th, geometric_mean(&a).map(|g| g.value), &in_band),
-            value_cell(th, quantile(&w, 0.5), &in_band),
+            value_cell(th, th.quantile(&w, 0.5), &in_band),
             value_cell(th, geometric_mean(&w).map(|g| g.value), &in_band),
         ];
         t_push(&mut t, format!("{}–{}%", b * 20, b * 20 + 20), cells);
