@@ -57,6 +57,8 @@ pub struct ExtractReport {
     /// Sessions whose classification failed in whole (kept without labels) or in part (kept
     /// with the failed labels recorded); neither is cached.
     pub errors: u64,
+    /// Of `errors`, the sessions for which no label at all could be produced.
+    pub failed_entirely: u64,
     /// Sources that yielded no session.
     pub unreadable: u64,
     pub diagnostics: Diagnostics,
@@ -87,17 +89,25 @@ pub fn extract_facets(
     };
     // Bulk backends (the Message Batches API) want every session at once.
     let bulk = matches!(&options.backend, Some((_, id)) if id.name == "anthropic-batch");
-    let results: Vec<Outcome> = if bulk {
-        batch_sessions(&sources, options, salt_digest.as_bytes(), &diag, &tick)
-    } else {
-        sources
-            .par_iter()
-            .map(|src| {
-                let out = one_session(src, options, salt_digest.as_bytes(), &diag);
-                tick();
-                out
-            })
-            .collect()
+    let work = || -> Vec<Outcome> {
+        if bulk {
+            batch_sessions(&sources, options, salt_digest.as_bytes(), &diag, &tick)
+        } else {
+            sources
+                .par_iter()
+                .map(|src| {
+                    let out = one_session(src, options, salt_digest.as_bytes(), &diag);
+                    tick();
+                    out
+                })
+                .collect()
+        }
+    };
+    let results = match &options.backend {
+        Some((backend, _)) if backend.progress().is_some() => {
+            with_progress_lines(*backend, &done, total, work)
+        }
+        _ => work(),
     };
 
     report
@@ -120,6 +130,9 @@ pub fn extract_facets(
                 }
                 if error {
                     report.errors += 1;
+                    if facet.labels.as_ref().is_none_or(no_label_produced) {
+                        report.failed_entirely += 1;
+                    }
                 }
                 facets.push(*facet);
             }
@@ -135,6 +148,100 @@ pub fn extract_facets(
     report.sessions = facets.len() as u64;
     report.not_interactive = facets.iter().filter(|f| !f.interactive).count() as u64;
     (facets, report)
+}
+
+/// Exit status when some labels could not be produced (the facets are written; a re-run asks
+/// only for the missing labels).
+pub const EXIT_SOME_LABELS_FAILED: u8 = 3;
+/// Exit status when no label could be produced for any session sent to the classifier.
+pub const EXIT_ALL_LABELS_FAILED: u8 = 4;
+
+impl ExtractReport {
+    /// `None` when every label was produced, else [`EXIT_SOME_LABELS_FAILED`] or
+    /// [`EXIT_ALL_LABELS_FAILED`].
+    pub fn label_failure_code(&self) -> Option<u8> {
+        if self.errors == 0 {
+            None
+        } else if self.failed_entirely >= self.classified {
+            Some(EXIT_ALL_LABELS_FAILED)
+        } else {
+            Some(EXIT_SOME_LABELS_FAILED)
+        }
+    }
+
+    /// What to tell the person when labels are missing: how many, and how to resume.
+    pub fn resume_hint(&self) -> Option<String> {
+        self.label_failure_code()?;
+        Some(format!(
+            "agentstat: labels could not be produced for {} of {} sessions sent to the \
+             classifier ({} with no label at all; the errors are in the facets' *_error \
+             columns). Answers received are cached: run the same command again to ask only \
+             for the missing labels (raise --deadline or --session-deadline if the server is \
+             slow). Exit status {}.",
+            self.errors,
+            self.classified,
+            self.failed_entirely,
+            self.label_failure_code().unwrap_or(0)
+        ))
+    }
+}
+
+/// Whether no label at all was produced.
+fn no_label_produced(l: &agentstat_facets::Labels) -> bool {
+    [
+        l.work_mode.value.is_none(),
+        l.codebase_relation.value.is_none(),
+        l.decisions.value.is_none(),
+        l.expertise.value.is_none(),
+        l.user_profile.value.is_none(),
+        l.work_performed.value.is_none(),
+        l.outcome.value.is_none(),
+        l.success_signal.value.is_none(),
+        l.failure_signal.value.is_none(),
+        l.task_value.value.is_none(),
+    ]
+    .iter()
+    .all(|x| *x)
+}
+
+/// Seconds between progress lines while an LLM classifier is waited on
+/// (`AGENTSTAT_PROGRESS_SECS`, default 10).
+fn progress_every() -> std::time::Duration {
+    let secs = std::env::var("AGENTSTAT_PROGRESS_SECS")
+        .ok()
+        .and_then(|v| v.parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .unwrap_or(10.0);
+    std::time::Duration::from_secs_f64(secs)
+}
+
+/// Run `work` while a thread prints a progress line on stderr every [`progress_every`]:
+/// sessions done, and the backend's calls (in flight, retries, time waited).
+fn with_progress_lines<R: Send>(
+    backend: &dyn Backend,
+    done: &AtomicU64,
+    total: u64,
+    work: impl FnOnce() -> R + Send,
+) -> R {
+    let every = progress_every();
+    let t0 = std::time::Instant::now();
+    let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
+    std::thread::scope(|s| {
+        s.spawn(move || {
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stop_rx.recv_timeout(every)
+            {
+                eprintln!(
+                    "agentstat: {}/{total} sessions done; {}; {} s elapsed",
+                    done.load(Ordering::Relaxed),
+                    backend.progress().unwrap_or_default(),
+                    t0.elapsed().as_secs()
+                );
+            }
+        });
+        let r = work();
+        let _ = stop_tx.send(());
+        r
+    })
 }
 
 enum Outcome {

@@ -49,6 +49,13 @@ pub struct Args {
     /// Use the Anthropic Message Batches API.
     #[arg(long)]
     pub batch: bool,
+    /// LLM classifiers: stop calling the server after this long for the whole run (`90s`,
+    /// `30m`, `2h`); missing labels make the exit status 3 (some) or 4 (none).
+    #[arg(long, value_name = "DURATION", value_parser = super::extract::parse_duration)]
+    pub deadline: Option<std::time::Duration>,
+    /// LLM classifiers: the same, for each session.
+    #[arg(long, value_name = "DURATION", value_parser = super::extract::parse_duration)]
+    pub session_deadline: Option<std::time::Duration>,
     /// Identity to use for your sessions instead of the home directory in their paths
     /// (only its salted hash is stored).
     #[arg(long, value_name = "LABEL")]
@@ -188,7 +195,7 @@ pub fn run(args: Args) -> CmdResult {
             },
         });
         println!("{}", serde_json::to_string_pretty(&v)?);
-        return Ok(ExitCode::SUCCESS);
+        return Ok(label_exit(extracted.as_ref()));
     }
     if let Some(e) = &extracted {
         eprintln!("{}", e.note);
@@ -236,7 +243,19 @@ pub fn run(args: Args) -> CmdResult {
         written.dir.join("tables").display(),
         written.tables.len()
     );
-    Ok(ExitCode::SUCCESS)
+    Ok(label_exit(extracted.as_ref()))
+}
+
+/// Exit status 3 (some labels missing) or 4 (none produced) after saying how to resume; the
+/// report is written either way.
+fn label_exit(e: Option<&Extracted>) -> ExitCode {
+    match e.and_then(|e| e.label_failure.as_ref()) {
+        Some((code, hint)) => {
+            eprintln!("{hint}");
+            ExitCode::from(*code)
+        }
+        None => ExitCode::SUCCESS,
+    }
 }
 
 /// Why a run on named paths sees several people, and the command that makes it one person's
@@ -305,6 +324,8 @@ struct Extracted {
     classified: u64,
     cached: u64,
     errors: u64,
+    /// Exit status for missing labels, and what to say about resuming.
+    label_failure: Option<(u8, String)>,
     /// Sources that yielded no session.
     unreadable: u64,
     /// Paths given on the command line that do not exist.
@@ -333,6 +354,8 @@ fn extract(
         batch: args.batch,
         no_cache: args.no_cache,
         json: false,
+        deadline: args.deadline,
+        session_deadline: args.session_deadline,
     })?;
     let options = ExtractOptions {
         backend: Some((b.as_ref(), id)),
@@ -408,6 +431,7 @@ fn extract(
         classified: report.classified,
         cached: report.cached,
         errors: report.errors,
+        label_failure: report.label_failure_code().zip(report.resume_hint()),
         unreadable: report.unreadable,
         missing,
         diagnostics: report.diagnostics,
