@@ -765,12 +765,24 @@ fn zero_width(c: char) -> bool {
     )
 }
 
-/// Undo the evasions a rule would miss: Unicode compatibility forms folded (NFKC: fullwidth
-/// `＠` and letters, ligatures, …), zero-width characters removed, and the encoded `@` forms
+/// NFKC of one character when that is a single ASCII character (fullwidth `Ａ` and `＠`,
+/// mathematical `𝐚`, circled or small forms, …); anything else is kept, so typographic
+/// characters such as `…` or `→` in the rendering stay as they are.
+fn fold(c: char) -> char {
+    use unicode_normalization::UnicodeNormalization;
+    let mut it = std::iter::once(c).nfkc();
+    match (it.next(), it.next()) {
+        (Some(a), None) if a.is_ascii() && !a.is_ascii_control() => a,
+        _ => c,
+    }
+}
+
+/// Undo the evasions a rule would miss: Unicode compatibility forms folded ([`fold`]: NFKC
+/// where it gives one ASCII character — fullwidth `＠` and letters, …), zero-width characters
+/// removed, and the encoded `@` forms
 /// `%40`, `\u0040` and `&#64;` decoded. ASCII text without those encodings is returned
 /// borrowed (the common case, no copy); lines that are pure ASCII are never re-encoded.
 pub fn normalise(text: &str) -> Cow<'_, str> {
-    use unicode_normalization::UnicodeNormalization;
     // The JSON-escaped `\\u0040` first, so it does not leave a backslash before the `@`.
     const AT: [&str; 5] = ["\\\\u0040", "%40", "\\u0040", "&#64;", "\\u{40}"];
     let encoded_at = AT.iter().any(|p| text.contains(p));
@@ -785,7 +797,13 @@ pub fn normalise(text: &str) -> Cow<'_, str> {
             if line.is_ascii() {
                 out.push_str(line);
             } else {
-                out.extend(line.nfkc().filter(|c| !zero_width(*c)));
+                for c in line.chars() {
+                    if c.is_ascii() {
+                        out.push(c);
+                    } else if !zero_width(c) {
+                        out.push(fold(c));
+                    }
+                }
             }
         }
     }
