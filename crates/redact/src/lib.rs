@@ -331,11 +331,10 @@ fn card(t: &str, s: usize, e: usize) -> bool {
     if seps.windows(2).any(|w| w[0] != w[1]) {
         return false;
     }
-    let prefix_ok = match (digits[0], digits[1]) {
-        (4, _) => true,
-        (5, 1..=5) | (2, 2..=7) | (3, 4) | (3, 7) | (3, 5) | (6, _) => true,
-        _ => false,
-    };
+    let prefix_ok = matches!(
+        (digits[0], digits[1]),
+        (4, _) | (5, 1..=5) | (2, 2..=7) | (3, 4) | (3, 7) | (3, 5) | (6, _)
+    );
     prefix_ok && luhn(&digits)
 }
 
@@ -358,7 +357,7 @@ fn luhn(digits: &[u8]) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// SSNs: area not 000, 666 or 9xx; group not 00; serial not 0000.
@@ -421,7 +420,7 @@ fn unquoted_secret(t: &str, s: usize, e: usize) -> bool {
     let has_digit = v.bytes().any(|b| b.is_ascii_digit());
     // `token = next_token`, `password: settings.DB_PASSWORD` are code; `hunter2`, `S3cr3t!`
     // and anything with other punctuation are values.
-    !(identifier && !has_digit)
+    !identifier || has_digit
 }
 
 /// North-American numbers written with spaces: area and exchange codes start with 2–9.
