@@ -278,3 +278,31 @@ fn merge_refuses_a_file_carrying_several_people() {
         .unwrap();
     assert!(alone.status.success(), "{}", String::from_utf8_lossy(&alone.stderr));
 }
+
+/// `report --dp-epsilon` is the easy path against differencing two reports: with the `dp`
+/// feature the document carries the DP ledger; without it the command says how to rebuild
+/// before doing any work.
+#[test]
+fn report_takes_the_dp_option() {
+    let dir = tempfile::tempdir().unwrap();
+    let team_file = dir.path().join("team.parquet");
+    write_facets_file(&team_file);
+    let out = dir.path().join("report");
+    let o = support::agentstat(dir.path())
+        .args(["report", "--facets"])
+        .arg(&team_file)
+        .args(["--min-users", "3", "--dp-epsilon", "1", "--json", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    if o.status.success() {
+        let r: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).unwrap())
+                .unwrap();
+        assert!(!r["privacy"]["dp"].is_null(), "DP ledger in results.json");
+    } else {
+        assert!(err.contains("--features dp"), "{err}");
+        assert!(!out.exists(), "nothing written before the option is checked");
+    }
+}

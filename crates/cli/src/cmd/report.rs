@@ -32,6 +32,14 @@ pub struct Args {
     /// from several machines): no threshold, and a section on your own habits.
     #[arg(long, conflicts_with = "min_users")]
     pub personal: bool,
+    /// Add differential-privacy noise to the descriptive shares and means, with this total ε:
+    /// the protection against differencing two reports over overlapping people
+    /// (docs/STATISTICS.md). Builds with the cargo feature `dp` only.
+    #[arg(long, value_name = "EPSILON")]
+    pub dp_epsilon: Option<f64>,
+    /// With --dp-epsilon: sessions per person kept in noisy releases.
+    #[arg(long, value_name = "M", default_value_t = 20, requires = "dp_epsilon")]
+    pub dp_max_sessions: u32,
     /// Report on facets files (e.g. a team file from `agentstat merge`) instead of reading
     /// transcripts. No transcript is read.
     #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with = "paths")]
@@ -70,6 +78,8 @@ pub struct Args {
 
 pub fn run(args: Args) -> CmdResult {
     let t0 = Instant::now();
+    // Checked before any work: a build without DP says so at once.
+    let dp = super::stats::dp_options(args.dp_epsilon, args.dp_max_sessions)?;
     let from_facets = !args.facets.is_empty();
     let roots = if args.paths.is_empty() && !from_facets {
         agentstat_ingest::default_roots()
@@ -120,15 +130,16 @@ pub fn run(args: Args) -> CmdResult {
     };
 
     let t1 = Instant::now();
-    // `..Default::default()`: future analysis options (e.g. DP) keep their defaults here.
+    // `..Default::default()`: future analysis options keep their defaults here.
     #[allow(clippy::needless_update)]
-    let mut results = agentstat_stats::analyses::analyse(
+    let mut results = agentstat_stats::analyses::analyse_with_dp(
         &facets,
         &agentstat_stats::analyses::AnalysisOptions {
             min_users: threshold.min_users,
             personal,
             ..Default::default()
         },
+        dp,
     );
     results.generated_by = format!("agentstat {}", env!("CARGO_PKG_VERSION"));
     results.sample.explain_people(&facets);

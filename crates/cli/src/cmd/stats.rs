@@ -41,36 +41,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> CmdResult {
-    let dp = match args.dp_epsilon {
-        None => None,
-        Some(_) if !DP_AVAILABLE => {
-            return Err(
-                "this agentstat was built without differential privacy; rebuild with \
-                        `cargo build --release -p agentstat --features dp`"
-                    .into(),
-            )
-        }
-        Some(e) if !(e.is_finite() && e > 0.0) => {
-            return Err(format!("--dp-epsilon must be a positive number, got {e}").into())
-        }
-        Some(e) if args.dp_max_sessions == 0 => {
-            return Err(format!("--dp-max-sessions must be at least 1 (ε = {e})").into())
-        }
-        Some(epsilon) => {
-            if !agentstat_stats::dp::SECURE_RANDOMNESS {
-                eprintln!(
-                    "agentstat: warning: this build draws DP noise from rand::thread_rng, which \
-                     OpenDP documents as not its secure path; for numbers you publish, rebuild \
-                     with `OPENSSL_NO_VENDOR=1 cargo build --release -p agentstat --features \
-                     dp-openssl` (links the system libssl)."
-                );
-            }
-            Some(DpOptions {
-                epsilon,
-                max_sessions_per_user: args.dp_max_sessions,
-            })
-        }
-    };
+    let dp = dp_options(args.dp_epsilon, args.dp_max_sessions)?;
     let facets = read_pooled(&args.paths)?;
     let mode = decide_mode(&facets, args.personal, args.min_users.is_some());
     if let Some(w) = &mode.warning {
@@ -89,6 +60,44 @@ pub fn run(args: Args) -> CmdResult {
     };
     super::write_stdout(&text)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The `--dp-epsilon` / `--dp-max-sessions` options (shared by `stats` and `report`): checked,
+/// with a warning when this build's noise is not from a secure source.
+pub(crate) fn dp_options(
+    epsilon: Option<f64>,
+    max_sessions: u32,
+) -> Result<Option<DpOptions>, Box<dyn std::error::Error>> {
+    Ok(match epsilon {
+        None => None,
+        Some(_) if !DP_AVAILABLE => {
+            return Err(
+                "this agentstat was built without differential privacy; rebuild with \
+                        `cargo build --release -p agentstat --features dp`"
+                    .into(),
+            )
+        }
+        Some(e) if !(e.is_finite() && e > 0.0) => {
+            return Err(format!("--dp-epsilon must be a positive number, got {e}").into())
+        }
+        Some(e) if max_sessions == 0 => {
+            return Err(format!("--dp-max-sessions must be at least 1 (ε = {e})").into())
+        }
+        Some(epsilon) => {
+            if !agentstat_stats::dp::SECURE_RANDOMNESS {
+                eprintln!(
+                    "agentstat: warning: this build draws DP noise from rand::thread_rng, which \
+                     OpenDP documents as not its secure path; for numbers you publish, rebuild \
+                     with `OPENSSL_NO_VENDOR=1 cargo build --release -p agentstat --features \
+                     dp-openssl` (links the system libssl)."
+                );
+            }
+            Some(DpOptions {
+                epsilon,
+                max_sessions_per_user: max_sessions,
+            })
+        }
+    })
 }
 
 /// Reads and pools facets files; a session present in several files counts once.
