@@ -48,6 +48,8 @@ pub enum Kind {
     Ssn,
     /// An IBAN (ISO 13616 checksum).
     Iban,
+    /// A postal address: a numbered street with a street-type word, or a UK postcode.
+    Address,
     /// A user name in a home directory path (`/Users/NAME`, `/home/NAME`, `C:\Users\NAME`).
     HomeUser,
     /// A user name supplied by the caller (e.g. taken from the session's home directory),
@@ -56,7 +58,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const COUNT: usize = 25;
+    pub const COUNT: usize = 26;
     pub const ALL: [Kind; Kind::COUNT] = [
         Kind::PrivateKey,
         Kind::AnthropicKey,
@@ -81,6 +83,7 @@ impl Kind {
         Kind::Card,
         Kind::Ssn,
         Kind::Iban,
+        Kind::Address,
         Kind::HomeUser,
         Kind::KnownName,
     ];
@@ -111,6 +114,7 @@ impl Kind {
             Kind::Card => "card",
             Kind::Ssn => "ssn",
             Kind::Iban => "iban",
+            Kind::Address => "address",
             Kind::HomeUser => "home_user",
             Kind::KnownName => "name",
         }
@@ -153,6 +157,7 @@ const MARKERS: [&str; Kind::COUNT] = [
     "[REDACTED:card]",
     "[REDACTED:ssn]",
     "[REDACTED:iban]",
+    "[REDACTED:address]",
     "<user>",
     "<user>",
 ];
@@ -593,6 +598,15 @@ static RULES: &[Rule] = &[
         kind: Kind::Iban,
         pattern: r"\b[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b",
         valid: iban,
+    },
+    Rule {
+        kind: Kind::Address,
+        pattern: concat!(
+            r"\b[1-9][0-9]{0,5} (?:[A-Z][a-z]+ ){1,3}(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Place|Pl|Terrace|Way|Square|Sq|Strasse|Straße)\b\.?",
+            r"|\b(?:[A-Z][a-z]+(?:straße|strasse|weg|gasse|platz)) [1-9][0-9]{0,3}[a-z]?\b",
+            r"|\b(?:[A-PR-UWYZ][0-9]{1,2}|[A-PR-UWYZ][A-HK-Y][0-9]{1,2}|[A-PR-UWYZ][0-9][A-HJKPSTUW]|[A-PR-UWYZ][A-HK-Y][0-9][ABEHMNPRVWXY]) [0-9][ABD-HJLNP-UW-Z]{2}\b"
+        ),
+        valid: any,
     },
     Rule {
         kind: Kind::Phone,

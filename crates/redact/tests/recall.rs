@@ -144,6 +144,10 @@ fn secrets() -> Vec<(&'static str, String, String)> {
         "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAx1y2z3\n-----END RSA PRIVATE KEY-----",
         "MIIEowIBAAKCAQEAx1y2z3",
     );
+    add("us street address", "ship to 1600 Pennsylvania Avenue NW", "1600 Pennsylvania");
+    add("street address st", "office at 221 Baker St. London", "221 Baker");
+    add("uk postcode", "London SW1A 1AA, United Kingdom", "SW1A 1AA");
+    add("german address", "Hauptstraße 12, 10115 Berlin", "Hauptstraße 12");
     // Evasions.
     add(
         "zero-width split key",
