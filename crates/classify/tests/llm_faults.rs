@@ -80,8 +80,14 @@ fn protocol_failures_are_never_cached() {
         labels.work_mode.error.as_deref(),
         Some("anthropic: reply is not valid JSON")
     );
-    assert_eq!(labels.codebase_relation.error.as_deref(), Some("anthropic: empty reply"));
-    assert_eq!(labels.outcome.error.as_deref(), Some("anthropic: reply cut off"));
+    assert_eq!(
+        labels.codebase_relation.error.as_deref(),
+        Some("anthropic: empty reply")
+    );
+    assert_eq!(
+        labels.outcome.error.as_deref(),
+        Some("anthropic: reply cut off")
+    );
     assert_eq!(
         labels.expertise.error.as_deref(),
         Some("anthropic: reply is not a Messages API reply")
@@ -99,8 +105,16 @@ fn protocol_failures_are_never_cached() {
         .unwrap()
         .classify(&input(&s, &t))
         .unwrap();
-    assert!(errors(&labels).iter().all(Option::is_none), "{:?}", errors(&labels));
-    assert_eq!(server.count(), n + 4, "only the failed calls are asked again");
+    assert!(
+        errors(&labels).iter().all(Option::is_none),
+        "{:?}",
+        errors(&labels)
+    );
+    assert_eq!(
+        server.count(),
+        n + 4,
+        "only the failed calls are asked again"
+    );
 }
 
 /// The same for an OpenAI-compatible server answering with an HTML error page.
@@ -132,7 +146,11 @@ fn openai_protocol_failures_are_never_cached() {
         .unwrap()
         .classify(&input(&s, &t))
         .unwrap();
-    assert!(errors(&labels).iter().all(Option::is_none), "{:?}", errors(&labels));
+    assert!(
+        errors(&labels).iter().all(Option::is_none),
+        "{:?}",
+        errors(&labels)
+    );
 }
 
 /// A reply over the cap fails as it streams ("reply too large"), once: no retry downloads it
@@ -187,7 +205,10 @@ fn deadlines_bound_a_session_and_a_run() {
         .classify(&input(&s, &t))
         .unwrap();
     let took = t0.elapsed();
-    assert!(took < Duration::from_secs(3), "session deadline ignored: {took:?}");
+    assert!(
+        took < Duration::from_secs(3),
+        "session deadline ignored: {took:?}"
+    );
     let errs = errors(&labels);
     assert!(errs.iter().all(Option::is_some), "{errs:?}");
     assert!(
@@ -205,8 +226,15 @@ fn deadlines_bound_a_session_and_a_run() {
     let t0 = Instant::now();
     let before = server.count();
     let labels = backend.classify(&input(&s, &t)).unwrap();
-    assert!(t0.elapsed() < Duration::from_millis(500), "run deadline passed: nothing is sent");
-    assert_eq!(server.count(), before, "no request after the run's deadline");
+    assert!(
+        t0.elapsed() < Duration::from_millis(500),
+        "run deadline passed: nothing is sent"
+    );
+    assert_eq!(
+        server.count(),
+        before,
+        "no request after the run's deadline"
+    );
     assert_eq!(
         labels.work_mode.error.as_deref(),
         Some("anthropic: deadline reached after 0 attempt(s)")
@@ -228,9 +256,15 @@ fn progress_reports_calls_in_flight() {
         assert!(line.contains("1 in flight"), "{line}");
         std::thread::sleep(Duration::from_millis(600));
         let line = backend.progress().unwrap();
-        assert!(line.contains("4 in flight"), "the other calls go out four at a time: {line}");
+        assert!(
+            line.contains("4 in flight"),
+            "the other calls go out four at a time: {line}"
+        );
         h.join().unwrap();
     });
     let line = backend.progress().unwrap();
-    assert!(line.starts_with("11 requests, 0 in flight, 0 retries"), "{line}");
+    assert!(
+        line.starts_with("11 requests, 0 in flight, 0 retries"),
+        "{line}"
+    );
 }

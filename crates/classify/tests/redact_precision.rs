@@ -93,5 +93,9 @@ fn share_of_corpus_text_replaced() {
         }
     }
     assert!(sessions >= 30, "only {sessions} sessions read");
-    assert!(share < 0.005, "{:.3}% of the corpus text replaced", 100.0 * share);
+    assert!(
+        share < 0.005,
+        "{:.3}% of the corpus text replaced",
+        100.0 * share
+    );
 }

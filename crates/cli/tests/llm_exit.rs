@@ -21,7 +21,10 @@ fn fixtures() -> PathBuf {
 fn server(mode: Arc<AtomicU8>, delay: Duration) -> Server {
     Server::start(move |req, _| {
         let v = req.json();
-        let text = v["messages"][1]["content"].as_str().unwrap_or("").to_string();
+        let text = v["messages"][1]["content"]
+            .as_str()
+            .unwrap_or("")
+            .to_string();
         let refuse = match mode.load(Ordering::SeqCst) {
             1 => measure_of(&text) == "outcome",
             2 => true,
@@ -42,7 +45,14 @@ fn extract(home: &Path, base: &str, extra: &[&str]) -> std::process::Output {
     support::agentstat_salted(home, "llm-exit-salt")
         .arg("extract")
         .arg(fixtures())
-        .args(["--classifier", "openai", "--model", "test-model", "--base-url", base])
+        .args([
+            "--classifier",
+            "openai",
+            "--model",
+            "test-model",
+            "--base-url",
+            base,
+        ])
         .arg("--output")
         .arg(home.join("facets.parquet"))
         .args(extra)
@@ -60,20 +70,35 @@ fn exit_status_says_whether_labels_are_missing_and_a_rerun_resumes() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(4), "no label at all: {err}");
     assert!(err.contains("run the same command again"), "{err}");
-    assert!(home.path().join("facets.parquet").exists(), "facets are written anyway");
+    assert!(
+        home.path().join("facets.parquet").exists(),
+        "facets are written anyway"
+    );
 
     mode.store(1, Ordering::SeqCst);
     let o = extract(home.path(), &srv.base, &[]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(3), "some labels missing: {err}");
-    assert!(err.contains("labels could not be produced for 3 of 3 sessions"), "{err}");
+    assert!(
+        err.contains("labels could not be produced for 3 of 3 sessions"),
+        "{err}"
+    );
 
     mode.store(0, Ordering::SeqCst);
     let before = srv.count();
     let o = extract(home.path(), &srv.base, &[]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     // Only the three sessions' outcome calls were missing.
-    assert_eq!(srv.count() - before, 3, "a re-run asks only for the missing labels");
+    assert_eq!(
+        srv.count() - before,
+        3,
+        "a re-run asks only for the missing labels"
+    );
 }
 
 #[test]
@@ -85,19 +110,30 @@ fn progress_lines_while_waiting_and_a_run_deadline() {
         .env("AGENTSTAT_PROGRESS_SECS", "0.2")
         .arg("extract")
         .arg(fixtures())
-        .args(["--classifier", "openai", "--model", "test-model", "--base-url", &srv.base])
+        .args([
+            "--classifier",
+            "openai",
+            "--model",
+            "test-model",
+            "--base-url",
+            &srv.base,
+        ])
         .args(["--deadline", "1s", "--output"])
         .arg(home.path().join("facets.parquet"))
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
-        err.lines().any(|l| l.contains("sessions done;") && l.contains("in flight")),
+        err.lines()
+            .any(|l| l.contains("sessions done;") && l.contains("in flight")),
         "{err}"
     );
     // 3 sessions × 11 calls at 300 ms, 4 at a time, cannot finish in one second.
     assert!(matches!(o.status.code(), Some(3) | Some(4)), "{err}");
-    assert!(err.contains("--deadline"), "the hint names the deadline: {err}");
+    assert!(
+        err.contains("--deadline"),
+        "the hint names the deadline: {err}"
+    );
 }
 
 #[test]

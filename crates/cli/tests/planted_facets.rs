@@ -74,8 +74,14 @@ fn plant_markdown(text: &str) -> String {
         let mut l = line
             .replace("/home/dave", &format!("/home/{}", SECRETS[1]))
             .replace("v0.50.1", &format!("v0.50.1{}", SECRETS[0]))
-            .replace("claude-3-5-sonnet-20240620", &format!("claude-{}", SECRETS[0]))
-            .replace("claude-sonnet-4-5", &format!("claude-sonnet-{}", SECRETS[1]))
+            .replace(
+                "claude-3-5-sonnet-20240620",
+                &format!("claude-{}", SECRETS[0]),
+            )
+            .replace(
+                "claude-sonnet-4-5",
+                &format!("claude-sonnet-{}", SECRETS[1]),
+            )
             .replace("gpt-4o", &format!("gpt-4o {}", SECRETS[2]));
         let structural_line = l.starts_with('#')
             || l.starts_with("<!--")
@@ -117,9 +123,18 @@ fn planted_corpus(root: &Path) -> usize {
         }
     }
     for (src, dst) in [
-        ("aider/.aider.chat.history.md", "aider/proj/.aider.chat.history.md"),
-        ("specstory/2026-01-07_v2-cli.md", "specstory/.specstory/history/2026-01-07_v2-cli.md"),
-        ("specstory/2025-04-01_10-00-early-export.md", "specstory/.specstory/history/2025-04-01_10-00-early-export.md"),
+        (
+            "aider/.aider.chat.history.md",
+            "aider/proj/.aider.chat.history.md",
+        ),
+        (
+            "specstory/2026-01-07_v2-cli.md",
+            "specstory/.specstory/history/2026-01-07_v2-cli.md",
+        ),
+        (
+            "specstory/2025-04-01_10-00-early-export.md",
+            "specstory/.specstory/history/2025-04-01_10-00-early-export.md",
+        ),
     ] {
         let text = std::fs::read_to_string(fixture(src)).unwrap();
         let p = root.join(dst);
@@ -185,8 +200,16 @@ fn planted_secrets_reach_no_facet_report_or_cache() {
         "only {} sessions from {planted} planted files",
         facets.len()
     );
-    let agents: std::collections::BTreeSet<&str> = facets.iter().map(|f| f.agent.as_str()).collect();
-    for a in ["claude-code", "gemini-cli", "codex-cli", "openhands", "swe-agent", "aider"] {
+    let agents: std::collections::BTreeSet<&str> =
+        facets.iter().map(|f| f.agent.as_str()).collect();
+    for a in [
+        "claude-code",
+        "gemini-cli",
+        "codex-cli",
+        "openhands",
+        "swe-agent",
+        "aider",
+    ] {
         assert!(agents.contains(a), "no {a} session among {agents:?}");
     }
     // The reader closes values too, so the file's own bytes are checked as well.
@@ -196,7 +219,9 @@ fn planted_secrets_reach_no_facet_report_or_cache() {
     assert!(!all.contains(MARK), "a facet carries planted text");
     // The model strings were there to be leaked: they came out as closed values.
     assert!(
-        facets.iter().any(|f| f.telemetry.models.iter().any(|m| m == "other")),
+        facets
+            .iter()
+            .any(|f| f.telemetry.models.iter().any(|m| m == "other")),
         "planted model ids should have become `other`"
     );
 
@@ -209,7 +234,10 @@ fn planted_secrets_reach_no_facet_report_or_cache() {
         .arg(&out));
     assert!(assert_clean_tree(&out, "report") >= 3);
     let cache = home.path().join("agentstat-cache");
-    assert!(assert_clean_tree(&cache, "cache") >= 1, "the cache holds entries");
+    assert!(
+        assert_clean_tree(&cache, "cache") >= 1,
+        "the cache holds entries"
+    );
     // A team lead pooling the planted person's file passes nothing on either.
     let merged = home.path().join("merged.parquet");
     run(support::agentstat_salted(home.path(), "planted-salt")

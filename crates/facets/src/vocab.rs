@@ -201,17 +201,19 @@ pub fn string_kind(column: &str) -> Option<StrKind> {
         "success_signal" | "failure_signal" => Some(Label(|s| Signal::parse(s).is_some())),
         "task_value_band" => Some(Label(|s| ValueBand::parse(s).is_some())),
         _ => {
-            let (prefix, suffix) = LABEL_PREFIXES
+            let suffix = LABEL_PREFIXES
                 .iter()
-                .find_map(|p| Some((*p, column.strip_prefix(p)?.strip_prefix('_')?)))?;
-            let _ = prefix;
+                .find_map(|p| column.strip_prefix(p)?.strip_prefix('_'))?;
             match suffix {
                 "backend" => p("slug [a-z][a-z0-9-]{0,31}, else other", agent),
                 "model" => p(
                     "model id [A-Za-z0-9._:/@-]{1,64}, else other",
                     configured_model,
                 ),
-                "prompt_version" => p("version [A-Za-z0-9._-]{1,48}, else other", prompt_version),
+                "prompt_version" => p(
+                    "versions [A-Za-z0-9._+|:-]{1,160}, else other",
+                    prompt_version,
+                ),
                 "error" => p(
                     "our own message: printable ASCII, no secret-shaped token",
                     message,
@@ -429,11 +431,14 @@ fn configured_model(s: &str) -> String {
     }
 }
 
+/// A prompt or rule-set version: the LLM backends join several
+/// (`job_posting.v1+preamble.v1|price.v1+…`), so `+`, `|` and `:` are allowed too.
 fn prompt_version(s: &str) -> String {
     let ok = !s.is_empty()
-        && s.len() <= 48
+        && s.len() <= 160
         && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b".-_".contains(&b));
+            .all(|b| b.is_ascii_alphanumeric() || b".-_+|:".contains(&b))
+        && !s.split(['+', '|']).any(secret_shaped);
     if ok {
         s.to_string()
     } else {
@@ -599,6 +604,32 @@ mod tests {
         assert_eq!(month("2026-13"), OTHER);
         assert_eq!(agent("claude-code"), "claude-code");
         assert_eq!(agent("Claude Code AKIA"), OTHER);
+    }
+
+    #[test]
+    fn provenance_of_every_backend_survives() {
+        for (col, v) in [
+            (
+                "task_value_prompt_version",
+                "job_posting.v1+preamble.v1|price.v1+calibration.v2+preamble.v1",
+            ),
+            ("work_mode_prompt_version", "work_mode.v1+preamble.v1"),
+            ("outcome_prompt_version", "heuristic-2026.11-3"),
+            ("outcome_backend", "anthropic-batch"),
+            ("outcome_model", "claude-sonnet-4-5-20250929"),
+            ("outcome_model", "gpt-4.1-mini"),
+            ("outcome_model", "qwen2.5-coder:32b"),
+            (
+                "outcome_error",
+                "anthropic: HTTP 400 invalid_request_error after 1 attempt(s)",
+            ),
+            (
+                "outcome_error",
+                "invalid answer twice: label is not one of the allowed options",
+            ),
+        ] {
+            assert_eq!(normalise(col, v), v, "{col}");
+        }
     }
 
     #[test]

@@ -30,7 +30,11 @@ fn secrets() -> Vec<(&'static str, String, String)> {
     add("ssn 2", "078-05-1120", "078-05-1120");
     add("iban de", "DE89370400440532013000", "370400440532013000");
     add("iban gb spaced", "GB82 WEST 1234 5698 7654 32", "5698 7654");
-    add("iban fr", "FR1420041010050500013M02606", "20041010050500013M02606");
+    add(
+        "iban fr",
+        "FR1420041010050500013M02606",
+        "20041010050500013M02606",
+    );
     add(
         "google oauth",
         "ya29.a0AfH6SMBx3k9Qz7vYtLpW2mN4sR8uE1oI",
@@ -41,13 +45,29 @@ fn secrets() -> Vec<(&'static str, String, String)> {
         "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MGFiY2RlZg==;EndpointSuffix=core.windows.net",
         "Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MGFiY2RlZg",
     );
-    add("yaml password", "database:\n  password: Tr0ub4dor&3\n", "Tr0ub4dor&3");
-    add("yaml password word", "password: correcthorse9", "correcthorse9");
+    add(
+        "yaml password",
+        "database:\n  password: Tr0ub4dor&3\n",
+        "Tr0ub4dor&3",
+    );
+    add(
+        "yaml password word",
+        "password: correcthorse9",
+        "correcthorse9",
+    );
     add("env db_password", "db_password=s3cretValue", "s3cretValue");
     add("env upper", "DB_PASSWORD=hunter22", "hunter22");
-    add("netrc", "machine api.example.com login alice password pa55word", "pa55word");
+    add(
+        "netrc",
+        "machine api.example.com login alice password pa55word",
+        "pa55word",
+    );
     add("mysql -p", "mysql -u root -pS3cretPass mydb", "S3cretPass");
-    add("--password", "pg_dump --password Sup3rS3cret db", "Sup3rS3cret");
+    add(
+        "--password",
+        "pg_dump --password Sup3rS3cret db",
+        "Sup3rS3cret",
+    );
     add("--password=", "tool --password=Sup3rS3cret", "Sup3rS3cret");
     add(
         "connection string",
@@ -64,7 +84,11 @@ fn secrets() -> Vec<(&'static str, String, String)> {
         r#"{"Authorization": "Basic dXNlcjpwYXNzd29yZDEyMw=="}"#,
         "dXNlcjpwYXNzd29yZDEyMw",
     );
-    add("x-api-key", "x-api-key: 9f8e7d6c5b4a39281726", "9f8e7d6c5b4a39281726");
+    add(
+        "x-api-key",
+        "x-api-key: 9f8e7d6c5b4a39281726",
+        "9f8e7d6c5b4a39281726",
+    );
     add(
         "x-api-key curl",
         r#"curl -H "x-api-key: abcd1234efgh5678" https://api.x.io"#,
@@ -80,8 +104,16 @@ fn secrets() -> Vec<(&'static str, String, String)> {
         "https://api.example.com/v1/data?api_key=8f7e6d5c4b3a2910&q=1",
         "8f7e6d5c4b3a2910",
     );
-    add("url token", "https://x.io/hook?token=ab12cd34ef56", "ab12cd34ef56");
-    add("url key", "https://maps.example.com/api?key=Zx9Yw8Vu7Ts6", "Zx9Yw8Vu7Ts6");
+    add(
+        "url token",
+        "https://x.io/hook?token=ab12cd34ef56",
+        "ab12cd34ef56",
+    );
+    add(
+        "url key",
+        "https://maps.example.com/api?key=Zx9Yw8Vu7Ts6",
+        "Zx9Yw8Vu7Ts6",
+    );
     add(
         "private_key_id",
         r#""private_key_id": "1a2b3c4d5e6f7a8b9c0d""#,
@@ -92,7 +124,11 @@ fn secrets() -> Vec<(&'static str, String, String)> {
         "postgres://admin:Pa55w0rdX@db.internal:5432/app",
         "Pa55w0rdX",
     );
-    add("phone spaced", "call me at 415 555 0188 tomorrow", "555 0188");
+    add(
+        "phone spaced",
+        "call me at 415 555 0188 tomorrow",
+        "555 0188",
+    );
     add("phone e164", "+447911123456", "7911123456");
     add("phone 0044", "0044 7911 123456", "7911 123456");
     add("phone na dashed", "415-555-0132", "555-0132");
@@ -125,8 +161,16 @@ fn secrets() -> Vec<(&'static str, String, String)> {
         "AIzaSyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q",
         "SyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q",
     );
-    add("slack", "xoxb-1234567890-abcdefghijkl", "1234567890-abcdefghijkl");
-    add("stripe", "sk_live_4eC39HqLyjWDarjtT1zdp7dc", "4eC39HqLyjWDarjtT1zdp7dc");
+    add(
+        "slack",
+        "xoxb-1234567890-abcdefghijkl",
+        "1234567890-abcdefghijkl",
+    );
+    add(
+        "stripe",
+        "sk_live_4eC39HqLyjWDarjtT1zdp7dc",
+        "4eC39HqLyjWDarjtT1zdp7dc",
+    );
     add(
         "jwt",
         "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.dozjgNryP4J3jVmNHl0w5N",
@@ -144,17 +188,33 @@ fn secrets() -> Vec<(&'static str, String, String)> {
         "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAx1y2z3\n-----END RSA PRIVATE KEY-----",
         "MIIEowIBAAKCAQEAx1y2z3",
     );
-    add("us street address", "ship to 1600 Pennsylvania Avenue NW", "1600 Pennsylvania");
-    add("street address st", "office at 221 Baker St. London", "221 Baker");
+    add(
+        "us street address",
+        "ship to 1600 Pennsylvania Avenue NW",
+        "1600 Pennsylvania",
+    );
+    add(
+        "street address st",
+        "office at 221 Baker St. London",
+        "221 Baker",
+    );
     add("uk postcode", "London SW1A 1AA, United Kingdom", "SW1A 1AA");
-    add("german address", "Hauptstraße 12, 10115 Berlin", "Hauptstraße 12");
+    add(
+        "german address",
+        "Hauptstraße 12, 10115 Berlin",
+        "Hauptstraße 12",
+    );
     // Evasions.
     add(
         "zero-width split key",
         "sk-ant-api03-AbCdEfGh\u{200B}IjKlMnOpQrStUvWx-1234",
         "IjKlMnOpQrStUvWx",
     );
-    add("zero-width split aws", "AKIA\u{200C}IOSFODNN7EXAMPL2", "IOSFODNN7EXAMPL2");
+    add(
+        "zero-width split aws",
+        "AKIA\u{200C}IOSFODNN7EXAMPL2",
+        "IOSFODNN7EXAMPL2",
+    );
     add("email %40", "jane.doe%40example.org", "jane.doe");
     add("email \\u0040", r"jane.doe\u0040example.org", "jane.doe");
     add("email fullwidth at", "jane.doe＠example.org", "jane.doe");
@@ -164,7 +224,11 @@ fn secrets() -> Vec<(&'static str, String, String)> {
         "ｓｋ-ant-api03-ＡｂＣｄＥｆＧｈＩｊＫｌＭｎＯｐＱｒＳｔ",
         "AbCdEfGhIjKl",
     );
-    add("soft hyphen split", "AKIA\u{00AD}IOSFODNN7EXAMPL2", "IOSFODNN7EXAMPL2");
+    add(
+        "soft hyphen split",
+        "AKIA\u{00AD}IOSFODNN7EXAMPL2",
+        "IOSFODNN7EXAMPL2",
+    );
     v
 }
 

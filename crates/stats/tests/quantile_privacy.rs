@@ -89,7 +89,10 @@ fn a_five_session_cell_does_not_give_back_its_sessions() {
         },
     );
     let q = fig3_level3(&r);
-    assert!(q.iter().all(Option::is_some), "the cell is published: {q:?}");
+    assert!(
+        q.iter().all(Option::is_some),
+        "the cell is published: {q:?}"
+    );
     for v in q.iter().flatten() {
         assert!(
             !VALUES.iter().any(|x| (x - v).abs() < 1e-9),
