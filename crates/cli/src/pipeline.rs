@@ -24,7 +24,9 @@ pub fn resolve_paths(paths: &[PathBuf]) -> Vec<PathBuf> {
 /// whatever its working folder says; else each session's home directory (per-person keys).
 pub fn options(paths: &[PathBuf], user: Option<String>) -> Result<IngestOptions, String> {
     let salt = agentstat_ingest::load_or_create_salt().map_err(|e| {
-        format!("cannot read or create the pseudonymisation salt: {e} (set AGENTSTAT_SALT to override)")
+        format!(
+            "cannot read or create the pseudonymisation salt: {e} (set AGENTSTAT_SALT to override)"
+        )
     })?;
     Ok(IngestOptions {
         user_label: user_label(paths, user),

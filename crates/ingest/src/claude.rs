@@ -773,7 +773,11 @@ impl Builder {
             | "teleported-from"
             | "mode"
             | "tag"
-            | "worktree-state") => {
+            | "worktree-state"
+            // File-history backup changes, the remote-control bridge's link, an artifact link.
+            | "file-history-delta"
+            | "bridge-session"
+            | "frame-link") => {
                 self.ignore(ty);
                 Then::Done
             }

@@ -997,6 +997,9 @@ fn record(v: &Value, first: bool, name: &str, no: u64, r: &mut Reader, diag: &mu
             "response_item" => r.response_item(p, ts, name, no, diag),
             "event_msg" => r.event_msg(p, ts, name, no, diag),
             "compacted" => r.compacted(p, ts),
+            // Codex Desktop's multi-agent bookkeeping: a snapshot of the shared world state and
+            // what triggered a turn between agents; neither is conversation.
+            "world_state" | "inter_agent_communication_metadata" => r.ignore(t),
             other => unknown(diag, format!("record type {other:?}")),
         },
         // Legacy: bare response items.

@@ -13,9 +13,10 @@
 //! lines or a website `chat-transcript` block; one file is split into one source per session),
 //! OpenHands trajectories (`.json` holding a list of events with `source` and `action` /
 //! `observation`), SWE-agent trajectories (`.traj` objects with `trajectory` / `history`) and
-//! Codex CLI rollouts (`.jsonl` whose first record is `"type":"session_meta"` or the legacy
-//! header `{id, timestamp, …}` with no `type`; the TypeScript CLI's `rollout-*.json` holding
-//! `session` and `items`).
+//! Codex CLI rollouts (`.jsonl` with a `{"type": "session_meta" | "response_item" | "event_msg" |
+//! "turn_context" | "compacted", "payload": …}` record among its first ones, whatever comes
+//! first, or whose first record is the legacy header `{id, timestamp, …}` with no `type`; the
+//! TypeScript CLI's `rollout-*.json` holding `session` and `items`).
 
 use crate::diag::Diagnostics;
 use crate::lax::{Lax, LaxOpt};
@@ -67,10 +68,19 @@ pub enum Format {
     /// OpenAI Codex CLI rollout (`~/.codex/sessions/YYYY/MM/DD/rollout-*.jsonl`, or the
     /// TypeScript CLI's `rollout-*.json`).
     Codex,
+    /// pi (pi-coding-agent) and its fork Oh My Pi: session JSONL
+    /// (`~/.pi/agent/sessions/--<cwd>--/*.jsonl`, `~/.omp/agent/sessions/…`).
+    Pi,
+    /// GitHub Copilot CLI (`~/.copilot/session-state/<id>/events.jsonl`).
+    CopilotCli,
+    /// OpenCode: the `opencode export` JSON document.
+    OpenCode,
 }
 
 impl Format {
-    pub const ALL: [Format; 7] = [
+    /// Every format, in the order adapters were added. The one list of agents: a format's
+    /// short name ([`Format::as_str`]) and the agent name its sessions carry ([`Format::agent`]).
+    pub const ALL: [Format; 10] = [
         Format::ClaudeCode,
         Format::GeminiCli,
         Format::SpecStory,
@@ -78,7 +88,19 @@ impl Format {
         Format::OpenHands,
         Format::SweAgent,
         Format::Codex,
+        Format::Pi,
+        Format::CopilotCli,
+        Format::OpenCode,
     ];
+    /// The agent name (`Session::agent.name`) of this format's sessions: the agent that wrote
+    /// them (a SpecStory export is of a Cursor chat).
+    pub fn agent(self) -> &'static str {
+        match self {
+            Format::SpecStory => "cursor",
+            Format::Codex => "codex-cli",
+            other => other.as_str(),
+        }
+    }
     /// Stable short name of the format.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -89,6 +111,9 @@ impl Format {
             Format::OpenHands => "openhands",
             Format::SweAgent => "swe-agent",
             Format::Codex => "codex-cli",
+            Format::Pi => "pi",
+            Format::CopilotCli => "copilot-cli",
+            Format::OpenCode => "opencode",
         }
     }
 }
@@ -116,7 +141,9 @@ impl SessionSource {
 
 /// Default roots: Claude Code's `$CLAUDE_CONFIG_DIR/projects` if set, else
 /// `~/.claude/projects` (always listed, so "looked in" messages name it); then, when they exist,
-/// Codex CLI's `$CODEX_HOME/sessions` (else `~/.codex/sessions`) and Gemini CLI's `~/.gemini/tmp`.
+/// Codex CLI's `$CODEX_HOME/sessions` (else `~/.codex/sessions`), Gemini CLI's `~/.gemini/tmp`,
+/// pi's `$PI_CODING_AGENT_DIR/sessions` (else `~/.pi/agent/sessions`) and Oh My Pi's
+/// `~/.omp/agent/sessions`, and Copilot CLI's `~/.copilot/session-state`.
 pub fn default_roots() -> Vec<PathBuf> {
     default_roots_with(|k| std::env::var_os(k))
 }
@@ -142,7 +169,24 @@ pub fn default_roots_with(env: impl Fn(&str) -> Option<std::ffi::OsString>) -> V
         None => home.as_ref().map(|h| h.join(".codex").join("sessions")),
     };
     let gemini = home.as_ref().map(|h| h.join(".gemini").join("tmp"));
-    out.extend([codex, gemini].into_iter().flatten().filter(|p| p.is_dir()));
+    let pi = match var("PI_CODING_AGENT_DIR") {
+        Some(d) => Some(PathBuf::from(d).join("sessions")),
+        None => home
+            .as_ref()
+            .map(|h| h.join(".pi").join("agent").join("sessions")),
+    };
+    let omp = home
+        .as_ref()
+        .map(|h| h.join(".omp").join("agent").join("sessions"));
+    let copilot = home
+        .as_ref()
+        .map(|h| h.join(".copilot").join("session-state"));
+    out.extend(
+        [codex, gemini, pi, omp, copilot]
+            .into_iter()
+            .flatten()
+            .filter(|p| p.is_dir()),
+    );
     out
 }
 
@@ -169,7 +213,25 @@ struct Head<'a> {
     /// Codex's legacy header `{id, timestamp, instructions}` has an `id` and no `type`.
     #[serde(borrow, default)]
     id: Option<Lax<'a>>,
+    /// Codex rollout records wrap their body in `payload` (Claude Code records never do).
+    #[serde(default)]
+    payload: Option<serde::de::IgnoredAny>,
+    /// pi's `session` header has a `cwd` (Claude Code records too, but never with that type).
+    #[serde(borrow, default)]
+    cwd: Option<Lax<'a>>,
+    /// Copilot CLI events wrap their body in `data`.
+    #[serde(default)]
+    data: Option<serde::de::IgnoredAny>,
 }
+
+/// Record types of a Codex rollout line (`{"timestamp", "type", "payload"}`).
+const CODEX_RECORD_TYPES: [&str; 5] = [
+    "session_meta",
+    "response_item",
+    "event_msg",
+    "turn_context",
+    "compacted",
+];
 
 #[derive(Default, Debug)]
 struct Peek {
@@ -182,6 +244,14 @@ struct Peek {
     gemini: bool,
     /// The first record is a Codex `session_meta` (or the legacy header): a Codex rollout.
     codex: bool,
+    /// One of the first two records is pi's `session` header `{type, id, cwd}`.
+    pi: bool,
+    /// The first record is a Copilot CLI `session.start` event.
+    copilot: bool,
+    /// Records parsed, and how many had a `type`, `uuid` or `sessionId` (a JSONL file whose
+    /// records have none is no transcript, e.g. a list of provenance records).
+    parsed: u32,
+    typed: u32,
 }
 
 /// Read just enough of a file's head to know which session it belongs to.
@@ -198,14 +268,41 @@ fn peek(path: &Path) -> std::io::Result<Peek> {
             parse_line(d, "", no, &mut scratch, |b| {
                 let h: Head<'_> = serde_json::from_slice(b)?;
                 parsed += 1;
+                p.parsed = parsed;
+                if h.ty.is_some() || h.uuid.is_some() || h.session_id.is_some() {
+                    p.typed += 1;
+                }
+                // Any Codex-shaped record (a rollout may start with a `response_item` or an
+                // `event_msg`, e.g. when cut or forked), or the legacy header first.
+                if h.payload.is_some()
+                    && h.uuid.is_none()
+                    && h.ty.s().is_some_and(|t| CODEX_RECORD_TYPES.contains(&t))
+                {
+                    p.codex = true;
+                }
+                if parsed <= 2
+                    && h.ty.s() == Some("session")
+                    && h.id.s().is_some()
+                    && h.cwd.s().is_some()
+                    && h.uuid.is_none()
+                    && h.session_id.is_none()
+                {
+                    p.pi = true;
+                }
+                if parsed == 1
+                    && h.ty.s() == Some("session.start")
+                    && h.data.is_some()
+                    && h.uuid.is_none()
+                {
+                    p.copilot = true;
+                }
                 if parsed == 1 {
-                    p.codex = h.ty.s() == Some("session_meta")
-                        || (h.ty.is_none()
-                            && h.id.s().is_some()
-                            && h.timestamp.s().is_some()
-                            && h.uuid.is_none()
-                            && h.session_id.is_none()
-                            && h.project_hash.is_none());
+                    p.codex |= h.ty.is_none()
+                        && h.id.s().is_some()
+                        && h.timestamp.s().is_some()
+                        && h.uuid.is_none()
+                        && h.session_id.is_none()
+                        && h.project_hash.is_none();
                 }
                 if p.session_id.is_none()
                     && p.first_uuid.is_none()
@@ -233,6 +330,8 @@ fn peek(path: &Path) -> std::io::Result<Peek> {
         if (p.session_id.is_some() && p.first_uuid.is_some() && p.first_ts.is_some())
             || p.gemini
             || p.codex
+            || p.pi
+            || p.copilot
             || n >= 200
             || r.bytes_read() > (32 << 20)
         {
@@ -281,6 +380,15 @@ pub fn sniff(path: &Path) -> Option<Format> {
                 if name.starts_with("rollout-") && has(b"\"session\"") && has(b"\"items\"") =>
             {
                 Some(Format::Codex)
+            }
+            // `opencode export`: `{"info": {"id": "ses_…", …}, "messages": [{"info", "parts"}]}`
+            // (a first message's `summary` of diffs can push its `sessionID` past the peek).
+            Some(b'{')
+                if has(b"\"info\"")
+                    && has(b"\"messages\"")
+                    && (has(b"\"sessionID\"") || has(b"\"ses_")) =>
+            {
+                Some(Format::OpenCode)
             }
             Some(b'[') if has(b"\"source\"") && (has(b"\"action\"") || has(b"\"observation\"")) => {
                 Some(Format::OpenHands)
@@ -454,6 +562,22 @@ pub fn discover(paths: &[PathBuf], diag: &mut Diagnostics) -> Vec<SessionSource>
         }
         if peek.codex {
             others.push((path, Format::Codex));
+            continue;
+        }
+        if peek.pi {
+            others.push((path, Format::Pi));
+            continue;
+        }
+        if peek.copilot {
+            others.push((path, Format::CopilotCli));
+            continue;
+        }
+        if peek.parsed > 0 && peek.typed == 0 && !paths.contains(&path) {
+            // Found by walking a folder, and no record looks like any agent's: not a transcript.
+            *diag
+                .ignored
+                .entry("file-not-a-transcript:.jsonl".into())
+                .or_default() += 1;
             continue;
         }
         let fname = path

@@ -5,16 +5,23 @@
 //! which [`Format`] it is in; [`read_session`] reads one source into a `Session` with that
 //! format's adapter. Both report into a [`Diagnostics`]. Adapters: [`claude`] (Claude Code),
 //! [`gemini`] (Gemini CLI), [`specstory`] (SpecStory exports of Cursor chats), [`aider`],
-//! [`openhands`], [`swe_agent`], [`codex`] (OpenAI Codex CLI); what each reads is in docs/FORMATS.md.
+//! [`openhands`], [`swe_agent`], [`codex`] (OpenAI Codex CLI), [`pi`] (pi and Oh My Pi), [`copilot`]
+//! (GitHub Copilot CLI), [`opencode`] (OpenCode exports); what
+//! each reads is in docs/FORMATS.md. New adapters build their sessions with the crate's shared
+//! session builder (`build.rs`), so that an adapter is only its format.
 
 pub mod aider;
+mod build;
 pub mod claude;
 pub mod codex;
+pub mod copilot;
 pub mod diag;
 pub mod discover;
 pub mod gemini;
 pub mod lax;
+pub mod opencode;
 pub mod openhands;
+pub mod pi;
 pub mod reader;
 pub mod skim;
 pub mod specstory;
@@ -102,6 +109,9 @@ fn read_format(
         Format::OpenHands => openhands::read_session(src, opts, diag),
         Format::SweAgent => swe_agent::read_session(src, opts, diag),
         Format::Codex => codex::read_session(src, opts, diag),
+        Format::Pi => pi::read_session(src, opts, diag),
+        Format::CopilotCli => copilot::read_session(src, opts, diag),
+        Format::OpenCode => opencode::read_session(src, opts, diag),
     }
 }
 

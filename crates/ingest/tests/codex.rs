@@ -317,6 +317,39 @@ fn discovery_recognises_codex_files_by_content() {
 }
 
 #[test]
+fn a_rollout_is_codex_whatever_its_first_record() {
+    // A rollout cut at its head (copied from the middle, or a fork) starts with a response item
+    // or an event, not `session_meta`: still Codex, never Claude Code.
+    let dir = tempfile::tempdir().unwrap();
+    let lines = [
+        r#"{"timestamp":"2025-10-20T09:15:00.000Z","type":"event_msg","payload":{"type":"user_message","message":"fix the test"}}"#,
+        r#"{"timestamp":"2025-10-20T09:15:01.000Z","type":"response_item","payload":{"type":"message","role":"assistant","content":[{"type":"output_text","text":"Done."}]}}"#,
+    ];
+    let p = dir.path().join("cut.jsonl");
+    std::fs::write(&p, lines.join("\n") + "\n").unwrap();
+    let p2 = dir.path().join("ctx-first.jsonl");
+    std::fs::write(
+        &p2,
+        format!(
+            "{}\n{}\n",
+            r#"{"timestamp":"2025-10-20T09:14:59.000Z","type":"turn_context","payload":{"cwd":"/home/dev/p","model":"gpt-5"}}"#,
+            lines.join("\n")
+        ),
+    )
+    .unwrap();
+    let mut d = Diagnostics::default();
+    let srcs = discover(&[dir.path().to_path_buf()], &mut d);
+    assert_eq!(srcs.len(), 2, "{srcs:?}");
+    assert!(srcs.iter().all(|s| s.format == Format::Codex), "{srcs:?}");
+    for s in &srcs {
+        let mut d = Diagnostics::default();
+        let sess = read_session(s, &opts(), &mut d).expect("read");
+        assert_eq!(d.skipped_total(), 0, "{:?}", d.warnings);
+        assert_eq!(sess.human_turns().count(), 1);
+    }
+}
+
+#[test]
 fn default_roots_include_codex_and_gemini_when_present() {
     // The environment is a lookup: the process's own (the real home) is never read or changed.
     let home = tempfile::tempdir().unwrap();

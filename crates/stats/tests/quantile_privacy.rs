@@ -3,7 +3,8 @@
 //! published quantile averages `k` order statistics; personal mode keeps exact quantiles.
 
 use agentstat_facets::*;
-use agentstat_stats::analyses::{analyse, AnalysisOptions};
+use agentstat_stats::analyses::analyse;
+use agentstat_stats::privacy::Threshold;
 use agentstat_stats::results::Results;
 
 fn prov() -> Provenance {
@@ -83,10 +84,7 @@ fn a_five_session_cell_does_not_give_back_its_sessions() {
         .collect();
     let r = analyse(
         &facets,
-        &AnalysisOptions {
-            min_users: 5,
-            personal: false,
-        },
+        &Threshold::new(5),
     );
     let q = fig3_level3(&r);
     assert!(
@@ -118,10 +116,7 @@ fn a_five_session_cell_does_not_give_back_its_sessions() {
         .collect();
     let r = analyse(
         &mine,
-        &AnalysisOptions {
-            min_users: 5,
-            personal: true,
-        },
+        &Threshold::personal(),
     );
     let q: Vec<f64> = fig3_level3(&r).into_iter().map(Option::unwrap).collect();
     let want = [1.2, 2.0, 3.0, 5.0, 9.8];

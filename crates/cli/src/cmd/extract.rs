@@ -138,7 +138,9 @@ pub fn run(args: Args) -> CmdResult {
 }
 
 /// Build the chosen backend and the identity that keys its cache entries.
-pub(crate) fn make_backend(args: &Args) -> Result<(Box<dyn Backend>, BackendId), Box<dyn std::error::Error>> {
+pub(crate) fn make_backend(
+    args: &Args,
+) -> Result<(Box<dyn Backend>, BackendId), Box<dyn std::error::Error>> {
     match args.classifier {
         Classifier::Heuristic => {
             if args.batch

@@ -8,8 +8,8 @@
 use super::extract::Classifier;
 use super::CmdResult;
 use crate::facet_cache::{default_cache_dir, extract_facets, ExtractOptions};
+use crate::privacy_args::PrivacyArgs;
 use agentstat_facets::Facet;
-use agentstat_stats::privacy::{Threshold, DEFAULT_MIN_USERS};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -24,14 +24,8 @@ pub struct Args {
     /// Output directory.
     #[arg(long, short, default_value = "agentstat-report")]
     pub out: PathBuf,
-    /// Minimum distinct people per published cell. Applies whenever given; otherwise applies
-    /// (default 10) only when the sessions come from more than one person.
-    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..))]
-    pub min_users: Option<u32>,
-    /// Personal mode even if the sessions carry several user keys (they are all yours, e.g.
-    /// from several machines): no threshold, and a section on your own habits.
-    #[arg(long, conflicts_with = "min_users")]
-    pub personal: bool,
+    #[command(flatten)]
+    pub privacy: PrivacyArgs,
     /// Add differential-privacy noise to the descriptive shares and means, with this total ε:
     /// the protection against differencing two reports over overlapping people
     /// (docs/STATISTICS.md). Builds with the cargo feature `dp` only.
@@ -112,37 +106,14 @@ pub fn run(args: Args) -> CmdResult {
     }
 
     let people: BTreeSet<&str> = facets.iter().map(|f| f.user_key.as_str()).collect();
-    // Shared with `stats`: never automatic for the unidentified fallback key; warns when
-    // --personal is used on several user keys.
-    let mode =
-        agentstat_stats::privacy::decide_mode(&facets, args.personal, args.min_users.is_some());
-    if let Some(w) = &mode.warning {
-        eprintln!("{w}");
-    }
-    let personal = mode.personal;
-    let threshold = if personal {
-        Threshold {
-            min_users: args.min_users.unwrap_or(DEFAULT_MIN_USERS),
-            personal: true,
-        }
-    } else {
-        Threshold::new(args.min_users.unwrap_or(DEFAULT_MIN_USERS))
-    };
+    // Shared with `stats` and `agree`: never automatic for the unidentified fallback key;
+    // warns when --personal is used on several user keys.
+    let threshold = args.privacy.decide(&facets).threshold;
+    let personal = threshold.personal;
 
     let t1 = Instant::now();
-    // `..Default::default()`: future analysis options keep their defaults here.
-    #[allow(clippy::needless_update)]
-    let mut results = agentstat_stats::analyses::analyse_with_dp(
-        &facets,
-        &agentstat_stats::analyses::AnalysisOptions {
-            min_users: threshold.min_users,
-            personal,
-            ..Default::default()
-        },
-        dp,
-    );
+    let mut results = agentstat_stats::analyses::analyse_with_dp(&facets, &threshold, dp);
     results.generated_by = format!("agentstat {}", env!("CARGO_PKG_VERSION"));
-    results.sample.explain_people(&facets);
     // What the numbers leave out (facets files do not record it: left as unknown).
     if let Some(e) = &extracted {
         results.sample.skipped_lines = Some(e.diagnostics.skipped_total());
@@ -283,10 +254,7 @@ fn people_explanation(facets: &[Facet], paths: &[PathBuf]) -> String {
         }
     }
     let n = named.len() + usize::from(unknown > 0);
-    let mut s = format!(
-        "{n} people: {} by home directory (or --user)",
-        named.len()
-    );
+    let mut s = format!("{n} people: {} by home directory (or --user)", named.len());
     if unknown > 0 {
         s.push_str(&format!(
             " + {unknown} session{} with no home directory in {} working folder (one more, unidentified key)",
@@ -294,7 +262,10 @@ fn people_explanation(facets: &[Facet], paths: &[PathBuf]) -> String {
             if unknown == 1 { "its" } else { "their" }
         ));
     }
-    let quoted: Vec<String> = paths.iter().map(|p| shell_quote(&p.display().to_string())).collect();
+    let quoted: Vec<String> = paths
+        .iter()
+        .map(|p| shell_quote(&p.display().to_string()))
+        .collect();
     let paths = if quoted.is_empty() {
         String::new()
     } else {

@@ -82,8 +82,7 @@ pub fn run(args: Args) -> CmdResult {
     let paths = pipeline::resolve_paths(&args.paths);
     let mut diag = Diagnostics::default();
     let sources = agentstat_ingest::discover(&paths, &mut diag);
-    let (records, read_diag) =
-        pipeline::map_sessions(&sources, &opts, |s, _| record(s, &opts));
+    let (records, read_diag) = pipeline::map_sessions(&sources, &opts, |s, _| record(s, &opts));
     diag.merge(read_diag);
 
     if args.json {
