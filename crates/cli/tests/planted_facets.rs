@@ -27,7 +27,8 @@ fn fixture(p: &str) -> PathBuf {
 /// parses; every other string carries the secrets (appended, or in place of the value).
 fn structural(s: &str) -> bool {
     let b = s.as_bytes();
-    s.bytes().all(|c| c.is_ascii_lowercase() || c == b'_')
+    s.bytes()
+        .all(|c| c.is_ascii_lowercase() || matches!(c, b'_' | b'.' | b'-'))
         || (b.len() >= 10 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-')
         || (s.len() >= 8 && s.bytes().all(|c| c.is_ascii_hexdigit() || c == b'-'))
 }
@@ -111,6 +112,15 @@ fn planted_corpus(root: &Path) -> usize {
         ("openhands/run.json", "openhands/run.json"),
         ("swe-agent/fncall.traj", "swe-agent/fncall.traj"),
         ("swe-agent/legacy.traj", "swe-agent/legacy.traj"),
+        (
+            "pi/sessions/--home-dev-greeter--/2025-12-03T14-00-00-000Z_1f9d2a6b-0000-4000-8000-000000000001.jsonl",
+            "pi/sessions/--home-dev-greeter--/2025-12-03T14-00-00-000Z_1f9d2a6b-0000-4000-8000-000000000001.jsonl",
+        ),
+        (
+            "copilot/session-state/7c1d0e52-0000-4000-8000-000000000001/events.jsonl",
+            "copilot/session-state/7c1d0e52-0000-4000-8000-000000000001/events.jsonl",
+        ),
+        ("opencode/export-footer.json", "opencode/export-footer.json"),
     ];
     let mut n = 0;
     for (variant, replace) in [("append", false), ("replace", true)] {
@@ -209,6 +219,9 @@ fn planted_secrets_reach_no_facet_report_or_cache() {
         "openhands",
         "swe-agent",
         "aider",
+        "pi",
+        "copilot-cli",
+        "opencode",
     ] {
         assert!(agents.contains(a), "no {a} session among {agents:?}");
     }
