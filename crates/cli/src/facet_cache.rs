@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 /// Bump when the cache entry format or the facet construction changes.
-const CACHE_FORMAT: &str = "facet-cache-2";
+const CACHE_FORMAT: &str = "facet-cache-3";
 /// Bytes hashed at each end of a source file.
 const EDGE: u64 = 64 * 1024;
 
@@ -57,6 +57,8 @@ pub struct ExtractReport {
     /// Sessions whose classification failed in whole (kept without labels) or in part (kept
     /// with the failed labels recorded); neither is cached.
     pub errors: u64,
+    /// Of `errors`, the sessions for which no label at all could be produced.
+    pub failed_entirely: u64,
     /// Sources that yielded no session.
     pub unreadable: u64,
     pub diagnostics: Diagnostics,
@@ -87,17 +89,25 @@ pub fn extract_facets(
     };
     // Bulk backends (the Message Batches API) want every session at once.
     let bulk = matches!(&options.backend, Some((_, id)) if id.name == "anthropic-batch");
-    let results: Vec<Outcome> = if bulk {
-        batch_sessions(&sources, options, salt_digest.as_bytes(), &diag, &tick)
-    } else {
-        sources
-            .par_iter()
-            .map(|src| {
-                let out = one_session(src, options, salt_digest.as_bytes(), &diag);
-                tick();
-                out
-            })
-            .collect()
+    let work = || -> Vec<Outcome> {
+        if bulk {
+            batch_sessions(&sources, options, salt_digest.as_bytes(), &diag, &tick)
+        } else {
+            sources
+                .par_iter()
+                .map(|src| {
+                    let out = one_session(src, options, salt_digest.as_bytes(), &diag);
+                    tick();
+                    out
+                })
+                .collect()
+        }
+    };
+    let results = match &options.backend {
+        Some((backend, _)) if backend.progress().is_some() => {
+            with_progress_lines(*backend, &done, total, work)
+        }
+        _ => work(),
     };
 
     report
@@ -120,6 +130,9 @@ pub fn extract_facets(
                 }
                 if error {
                     report.errors += 1;
+                    if facet.labels.as_ref().is_none_or(no_label_produced) {
+                        report.failed_entirely += 1;
+                    }
                 }
                 facets.push(*facet);
             }
@@ -135,6 +148,100 @@ pub fn extract_facets(
     report.sessions = facets.len() as u64;
     report.not_interactive = facets.iter().filter(|f| !f.interactive).count() as u64;
     (facets, report)
+}
+
+/// Exit status when some labels could not be produced (the facets are written; a re-run asks
+/// only for the missing labels).
+pub const EXIT_SOME_LABELS_FAILED: u8 = 3;
+/// Exit status when no label could be produced for any session sent to the classifier.
+pub const EXIT_ALL_LABELS_FAILED: u8 = 4;
+
+impl ExtractReport {
+    /// `None` when every label was produced, else [`EXIT_SOME_LABELS_FAILED`] or
+    /// [`EXIT_ALL_LABELS_FAILED`].
+    pub fn label_failure_code(&self) -> Option<u8> {
+        if self.errors == 0 {
+            None
+        } else if self.failed_entirely >= self.classified {
+            Some(EXIT_ALL_LABELS_FAILED)
+        } else {
+            Some(EXIT_SOME_LABELS_FAILED)
+        }
+    }
+
+    /// What to tell the person when labels are missing: how many, and how to resume.
+    pub fn resume_hint(&self) -> Option<String> {
+        self.label_failure_code()?;
+        Some(format!(
+            "agentstat: labels could not be produced for {} of {} sessions sent to the \
+             classifier ({} with no label at all; the errors are in the facets' *_error \
+             columns). Answers received are cached: run the same command again to ask only \
+             for the missing labels (raise --deadline or --session-deadline if the server is \
+             slow). Exit status {}.",
+            self.errors,
+            self.classified,
+            self.failed_entirely,
+            self.label_failure_code().unwrap_or(0)
+        ))
+    }
+}
+
+/// Whether no label at all was produced.
+fn no_label_produced(l: &agentstat_facets::Labels) -> bool {
+    [
+        l.work_mode.value.is_none(),
+        l.codebase_relation.value.is_none(),
+        l.decisions.value.is_none(),
+        l.expertise.value.is_none(),
+        l.user_profile.value.is_none(),
+        l.work_performed.value.is_none(),
+        l.outcome.value.is_none(),
+        l.success_signal.value.is_none(),
+        l.failure_signal.value.is_none(),
+        l.task_value.value.is_none(),
+    ]
+    .iter()
+    .all(|x| *x)
+}
+
+/// Seconds between progress lines while an LLM classifier is waited on
+/// (`AGENTSTAT_PROGRESS_SECS`, default 10).
+fn progress_every() -> std::time::Duration {
+    let secs = std::env::var("AGENTSTAT_PROGRESS_SECS")
+        .ok()
+        .and_then(|v| v.parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .unwrap_or(10.0);
+    std::time::Duration::from_secs_f64(secs)
+}
+
+/// Run `work` while a thread prints a progress line on stderr every [`progress_every`]:
+/// sessions done, and the backend's calls (in flight, retries, time waited).
+fn with_progress_lines<R: Send>(
+    backend: &dyn Backend,
+    done: &AtomicU64,
+    total: u64,
+    work: impl FnOnce() -> R + Send,
+) -> R {
+    let every = progress_every();
+    let t0 = std::time::Instant::now();
+    let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
+    std::thread::scope(|s| {
+        s.spawn(move || {
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stop_rx.recv_timeout(every)
+            {
+                eprintln!(
+                    "agentstat: {}/{total} sessions done; {}; {} s elapsed",
+                    done.load(Ordering::Relaxed),
+                    backend.progress().unwrap_or_default(),
+                    t0.elapsed().as_secs()
+                );
+            }
+        });
+        let r = work();
+        let _ = stop_tx.send(());
+        r
+    })
 }
 
 enum Outcome {
@@ -294,7 +401,7 @@ pub fn build_facet(session: &Session, options: &ExtractOptions) -> (Facet, bool,
     // keys the person as the fallback `unknown`, which may be several people.
     let mut telemetry = telemetry;
     telemetry.user_unknown = options.ingest.is_unidentified(&session.user);
-    let facet = Facet {
+    let mut facet = Facet {
         session_key: session_key(&options.ingest.salt, &session.id),
         user_key: session.user.0.clone(),
         agent: session.agent.name.clone(),
@@ -307,6 +414,8 @@ pub fn build_facet(session: &Session, options: &ExtractOptions) -> (Facet, bool,
         telemetry,
         labels,
     };
+    // Nothing but keys, labels and normalised patterns crosses the boundary (facets::vocab).
+    agentstat_facets::vocab::close(&mut facet);
     (facet, classified, error)
 }
 
@@ -516,6 +625,62 @@ mod tests {
         assert_eq!(load(dir.path(), &key), Some(facet));
         std::fs::write(entry_path(dir.path(), &key), b"{not json").unwrap();
         assert!(load(dir.path(), &key).is_none());
+    }
+
+    #[test]
+    fn entries_store_every_float_exactly() {
+        // Values whose shortest decimal form needs all 17 digits, subnormals and extremes:
+        // a cache that rounds them makes a warm run differ from a cold one.
+        let dir = tempfile::tempdir().unwrap();
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut awkward = vec![
+            0.1 + 0.2,
+            1.0 / 3.0,
+            2.0f64.sqrt(),
+            f64::MIN_POSITIVE,
+            5e-324,
+            f64::MAX,
+            -0.0,
+            123_456.789_012_345_67,
+        ];
+        for _ in 0..2000 {
+            // xorshift: a spread of bit patterns, finite ones only.
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let f = f64::from_bits(x);
+            if f.is_finite() {
+                awkward.push(f);
+            }
+            awkward.push((x % 1_000_000) as f64 / 7.0);
+        }
+        for (i, v) in awkward.iter().enumerate() {
+            let mut facet = Facet {
+                session_key: format!("k{i}"),
+                user_key: "u".into(),
+                agent: "claude-code".into(),
+                agent_version: None,
+                interactive: true,
+                excluded_reason: None,
+                telemetry: Default::default(),
+                habits: None,
+                labels: None,
+            };
+            facet.telemetry.words_per_prompt = *v;
+            facet.telemetry.turn_seconds_median = Some(*v);
+            let key = format!("{i:064x}");
+            store(dir.path(), &key, &facet);
+            let back = load(dir.path(), &key).expect("stored entry");
+            assert_eq!(
+                back.telemetry.words_per_prompt.to_bits(),
+                v.to_bits(),
+                "{v:e} changed in the cache"
+            );
+            assert_eq!(
+                back.telemetry.turn_seconds_median.map(f64::to_bits),
+                Some(v.to_bits())
+            );
+        }
     }
     /// A backend that counts its calls and answers with the heuristic's labels.
     struct Counting(std::sync::atomic::AtomicU32);

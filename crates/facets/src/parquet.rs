@@ -131,6 +131,20 @@ impl ColumnSpec {
     pub fn derived(&self) -> bool {
         self.set.is_none()
     }
+    /// Store a string into a string column (not for derived columns).
+    pub(crate) fn set_str(&self, f: &mut Facet, s: String) -> std::result::Result<(), String> {
+        match self.set {
+            Some(set) => set(f, V::Str(s)),
+            None => Err("derived column".into()),
+        }
+    }
+    /// The cell of a string column, if it is not NULL.
+    pub(crate) fn get_str(&self, f: &Facet) -> Option<String> {
+        match (self.get)(f) {
+            V::Str(s) => Some(s),
+            _ => None,
+        }
+    }
 }
 
 fn col(name: &'static str, kind: Kind, nullable: bool, get: Getter, set: Setter) -> ColumnSpec {
@@ -940,7 +954,10 @@ fn write_column(
                 .write_batch(&vals, d.as_deref(), None)
         }
         Kind::Str => {
-            let vals = gather!(Str, |x: String| ByteArray::from(x.into_bytes()));
+            // Every string leaves through its column's closed vocabulary (`vocab`).
+            let vals = gather!(Str, |x: String| ByteArray::from(
+                crate::vocab::normalise(spec.name, &x).into_bytes()
+            ));
             let d = defs_opt(&defs);
             cw.typed::<ByteArrayType>()
                 .write_batch(&vals, d.as_deref(), None)
@@ -1055,9 +1072,18 @@ pub fn read_facets(path: impl AsRef<Path>) -> Result<Vec<Facet>> {
                 continue;
             }
             let set = spec.set.expect("derived columns were filtered out");
-            for (r, v) in values.into_iter().enumerate() {
+            // Keys and patterns are closed on the way in too (a forged or foreign file);
+            // labels are validated by their setters.
+            let close = !matches!(
+                crate::vocab::string_kind(spec.name),
+                Some(crate::vocab::StrKind::Label(_))
+            );
+            for (r, mut v) in values.into_iter().enumerate() {
                 if v == V::Null {
                     continue;
+                }
+                if let (true, V::Str(s)) = (close, &v) {
+                    v = V::Str(crate::vocab::normalise(spec.name, s));
                 }
                 set(&mut out[base + r], v).map_err(|m| {
                     err(

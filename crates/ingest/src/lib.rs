@@ -65,6 +65,48 @@ pub fn read_session(
     opts: &IngestOptions,
     diag: &mut Diagnostics,
 ) -> Option<Session> {
+    let session = read_format(src, opts, diag)?;
+    // Claude Code warns per record (with its line); the whole-file formats are checked here.
+    if src.format != Format::ClaudeCode {
+        check_absurd(src, &session, diag);
+    }
+    Some(session)
+}
+
+/// A token count no single model call reaches (10^10): such a value is damage or forgery.
+/// Telemetry sums saturate, so it cannot wrap a total, but the person is told where it is.
+pub const ABSURD_TOKENS: u64 = 10_000_000_000;
+
+fn check_absurd(src: &SessionSource, s: &Session, diag: &mut Diagnostics) {
+    let absurd = s.model_calls.iter().position(|c| {
+        [
+            c.input_tokens,
+            c.output_tokens,
+            c.cache_read_tokens,
+            c.cache_creation_tokens,
+        ]
+        .iter()
+        .any(|&x| x > ABSURD_TOKENS)
+    });
+    if let Some(i) = absurd {
+        let file = src.files.first().map(|f| f.path.display().to_string());
+        diag.warn(
+            file.as_deref().unwrap_or("?"),
+            None,
+            "absurd-value",
+            format!(
+                "model call {} has a token count above 10^10 (sums saturate; check the file)",
+                i + 1
+            ),
+        );
+    }
+}
+
+fn read_format(
+    src: &SessionSource,
+    opts: &IngestOptions,
+    diag: &mut Diagnostics,
+) -> Option<Session> {
     match src.format {
         Format::ClaudeCode => claude::read_session(src, opts, diag),
         Format::GeminiCli => gemini::read_session(src, opts, diag),

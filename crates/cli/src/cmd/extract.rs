@@ -51,6 +51,33 @@ pub struct Args {
     /// Print the summary as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+    /// LLM classifiers: stop calling the server after this long for the whole run (`90s`,
+    /// `30m`, `2h`; plain numbers are seconds). Labels not produced by then are recorded as
+    /// failed and not cached; the exit status is then 3 (some labels) or 4 (none).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub deadline: Option<std::time::Duration>,
+    /// LLM classifiers: the same, for each session (from its first call).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub session_deadline: Option<std::time::Duration>,
+}
+
+/// `90`, `90s`, `30m`, `2h`, `1.5h` → a duration.
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let t = s.trim();
+    let (num, mult) = match t.char_indices().last() {
+        Some((i, 's')) => (&t[..i], 1.0),
+        Some((i, 'm')) => (&t[..i], 60.0),
+        Some((i, 'h')) => (&t[..i], 3600.0),
+        _ => (t, 1.0),
+    };
+    match num.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() && x > 0.0 && x * mult < 1e9 => {
+            Ok(std::time::Duration::from_secs_f64(x * mult))
+        }
+        _ => Err(format!(
+            "{s:?} is not a duration (a positive number of seconds, or with s, m or h)"
+        )),
+    }
 }
 
 pub fn run(args: Args) -> CmdResult {
@@ -102,7 +129,12 @@ pub fn run(args: Args) -> CmdResult {
     }
     agentstat_facets::parquet::write_facets(&args.output, &facets)?;
     print_summary(&report, &args, cache_dir.as_deref());
-    Ok(ExitCode::SUCCESS)
+    if let Some(hint) = report.resume_hint() {
+        eprintln!("{hint}");
+    }
+    Ok(report
+        .label_failure_code()
+        .map_or(ExitCode::SUCCESS, ExitCode::from))
 }
 
 /// Build the chosen backend and the identity that keys its cache entries.
@@ -111,8 +143,13 @@ pub(crate) fn make_backend(
 ) -> Result<(Box<dyn Backend>, BackendId), Box<dyn std::error::Error>> {
     match args.classifier {
         Classifier::Heuristic => {
-            if args.batch || args.model.is_some() || args.base_url.is_some() {
-                return Err("--model, --base-url and --batch apply to LLM classifiers only (--classifier anthropic|openai)".into());
+            if args.batch
+                || args.model.is_some()
+                || args.base_url.is_some()
+                || args.deadline.is_some()
+                || args.session_deadline.is_some()
+            {
+                return Err("--model, --base-url, --batch, --deadline and --session-deadline apply to LLM classifiers only (--classifier anthropic|openai)".into());
             }
             let id = BackendId {
                 name: "heuristic".into(),
@@ -151,6 +188,7 @@ fn print_summary(r: &ExtractReport, args: &Args, cache_dir: Option<&std::path::P
             "cached": r.cached,
             "not_interactive": r.not_interactive,
             "errors": r.errors,
+            "failed_entirely": r.failed_entirely,
             "unreadable": r.unreadable,
             "skipped_lines": r.diagnostics.skipped_total(),
             "output": out.to_string(),
@@ -191,6 +229,8 @@ fn llm_backend(args: &Args) -> Result<(Box<dyn Backend>, BackendId), Box<dyn std
     let mut opts = llm::LlmOptions::new(llm::default_cache_dir());
     opts.model = args.model.clone();
     opts.base_url = args.base_url.clone();
+    opts.deadline = args.deadline;
+    opts.session_deadline = args.session_deadline;
     let (backend, name, model): (Box<dyn Backend>, String, String) = match (args.classifier, args.batch) {
         (Classifier::Anthropic, true) => {
             let b = llm::batch_backend(&opts)?;

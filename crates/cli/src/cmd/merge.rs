@@ -5,6 +5,10 @@
 //! later copies are dropped and counted, so a file merged twice or a session extracted on two
 //! machines is counted once. Copies that differ (e.g. re-classified with another backend) are
 //! reported separately, since which labels win then matters.
+//!
+//! Each input is expected to be one person's file: the summary says how many distinct people
+//! each file carries, and a file with more than one is refused unless `--allow-multi-person`
+//! (forged user keys inside one file would otherwise beat the `k`-people threshold).
 
 use super::CmdResult;
 use agentstat_facets::Facet;
@@ -23,6 +27,11 @@ pub struct Args {
     /// Print the per-file summary as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Accept input files that carry more than one person (a team lead pooling files that
+    /// were already pooled). Without it such a file is refused: one person's file with
+    /// several user keys could fake the `k`-people threshold.
+    #[arg(long)]
+    pub allow_multi_person: bool,
 }
 
 /// Per-input counts.
@@ -42,6 +51,22 @@ struct FileSummary {
 pub fn run(args: Args) -> CmdResult {
     let files = expand(&args.paths)?;
     let (pooled, summaries) = merge_files(&files)?;
+    let multi: Vec<String> = summaries
+        .iter()
+        .filter(|s| s.people > 1)
+        .map(|s| format!("{} ({} people)", s.file.display(), s.people))
+        .collect();
+    if !multi.is_empty() && !args.allow_multi_person {
+        return Err(format!(
+            "refusing to merge: each input should be one person's facets file, but {} carries \
+             several people: {}. A file with invented user keys would beat the privacy \
+             threshold of k people. If these are files you pooled yourself (a team lead \
+             merging exported team data), pass --allow-multi-person.",
+            if multi.len() == 1 { "this file" } else { "these files" },
+            multi.join(", ")
+        )
+        .into());
+    }
     agentstat_facets::parquet::write_facets(&args.output, &pooled)?;
 
     let people: std::collections::HashSet<&str> =

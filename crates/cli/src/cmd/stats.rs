@@ -36,7 +36,26 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> CmdResult {
-    let dp = match args.dp_epsilon {
+    let dp = dp_options(args.dp_epsilon, args.dp_max_sessions)?;
+    let facets = read_pooled(&args.paths)?;
+    let mode = args.privacy.decide(&facets);
+    let results = analyse_with_dp(&facets, &mode.threshold, dp);
+    let text = if args.json {
+        serde_json::to_string_pretty(&results)? + "\n"
+    } else {
+        render_text(&results)
+    };
+    super::write_stdout(&text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The `--dp-epsilon` / `--dp-max-sessions` options (shared by `stats` and `report`): checked,
+/// with a warning when this build's noise is not from a secure source.
+pub(crate) fn dp_options(
+    epsilon: Option<f64>,
+    max_sessions: u32,
+) -> Result<Option<DpOptions>, Box<dyn std::error::Error>> {
+    Ok(match epsilon {
         None => None,
         Some(_) if !DP_AVAILABLE => {
             return Err(
@@ -48,7 +67,7 @@ pub fn run(args: Args) -> CmdResult {
         Some(e) if !(e.is_finite() && e > 0.0) => {
             return Err(format!("--dp-epsilon must be a positive number, got {e}").into())
         }
-        Some(e) if args.dp_max_sessions == 0 => {
+        Some(e) if max_sessions == 0 => {
             return Err(format!("--dp-max-sessions must be at least 1 (ε = {e})").into())
         }
         Some(epsilon) => {
@@ -62,20 +81,10 @@ pub fn run(args: Args) -> CmdResult {
             }
             Some(DpOptions {
                 epsilon,
-                max_sessions_per_user: args.dp_max_sessions,
+                max_sessions_per_user: max_sessions,
             })
         }
-    };
-    let facets = read_pooled(&args.paths)?;
-    let mode = args.privacy.decide(&facets);
-    let results = analyse_with_dp(&facets, &mode.threshold, dp);
-    let text = if args.json {
-        serde_json::to_string_pretty(&results)? + "\n"
-    } else {
-        render_text(&results)
-    };
-    super::write_stdout(&text)?;
-    Ok(ExitCode::SUCCESS)
+    })
 }
 
 /// Reads and pools facets files; a session present in several files counts once.
