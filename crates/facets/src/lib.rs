@@ -8,6 +8,7 @@
 //! - [`Facet`]: the row; [`Facet::derived`] gives rubric §4's measures.
 //! - [`parquet`]: the facets table on disk (`docs/FACETS_SCHEMA.md`).
 
+pub mod dataset;
 pub mod labels;
 pub mod parquet;
 

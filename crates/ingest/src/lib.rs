@@ -23,6 +23,7 @@ pub mod opencode;
 pub mod openhands;
 pub mod pi;
 pub mod reader;
+pub mod shard;
 pub mod skim;
 pub mod specstory;
 pub mod swe_agent;
@@ -30,6 +31,7 @@ pub mod user;
 
 pub use diag::{Diagnostics, Warning};
 pub use discover::{default_roots, default_roots_with, discover, sniff, FileRole, Format, SessionSource, SourceFile};
+pub use shard::{partition, shard_of, ShardSpec};
 pub use user::{identity_from_cwd, load_or_create_salt, session_key, user_key};
 
 use agentstat_session::{Session, UserKey};
