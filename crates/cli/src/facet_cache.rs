@@ -14,7 +14,9 @@
 use agentstat_classify::cache::Policy;
 use agentstat_classify::{Backend, SessionInput};
 use agentstat_facets::Facet;
-use agentstat_ingest::{discover, read_session, Diagnostics, IngestOptions, SessionSource};
+use agentstat_ingest::{
+    discover, partition, read_session, Diagnostics, IngestOptions, SessionSource, ShardSpec,
+};
 use agentstat_session::Session;
 use rayon::prelude::*;
 use std::io::{Read, Seek, SeekFrom};
@@ -42,6 +44,8 @@ pub struct ExtractOptions<'a> {
     pub ingest: IngestOptions,
     /// Cache directory; `None` disables the cache.
     pub cache_dir: Option<PathBuf>,
+    /// Which slice of the sessions to extract ([`ShardSpec::WHOLE`]: all of them).
+    pub shard: ShardSpec,
 }
 
 /// Counts for the summary line, plus ingest diagnostics.
@@ -59,6 +63,9 @@ pub struct ExtractReport {
     pub errors: u64,
     /// Sources that yielded no session.
     pub unreadable: u64,
+    /// How many sessions each shard of the partition holds (one entry when unsharded): every
+    /// shard discovers the whole corpus, so each knows the others' sizes.
+    pub shard_sizes: Vec<u64>,
     pub diagnostics: Diagnostics,
 }
 
@@ -73,7 +80,8 @@ pub fn extract_facets(
     progress: Option<Progress>,
 ) -> (Vec<Facet>, ExtractReport) {
     let mut report = ExtractReport::default();
-    let sources = discover(paths, &mut report.diagnostics);
+    let (sources, sizes) = partition(discover(paths, &mut report.diagnostics), options.shard);
+    report.shard_sizes = sizes;
     let total = sources.len() as u64;
     let done = AtomicU64::new(0);
     let diag = Mutex::new(Diagnostics::default());
@@ -583,6 +591,7 @@ mod tests {
                 salt: b"s".to_vec(),
             },
             cache_dir: Some(dir.path().join("cache")),
+            shard: agentstat_ingest::ShardSpec::WHOLE,
         };
         let paths = vec![data.clone()];
         let (first, r1) = extract_facets(&paths, &opts, None);
@@ -625,6 +634,7 @@ mod tests {
                 salt: b"s".to_vec(),
             },
             cache_dir: Some(dir.path().join("cache")),
+            shard: agentstat_ingest::ShardSpec::WHOLE,
         };
         let (_, r4) = extract_facets(&paths, &opts2, None);
         assert_eq!(r4.classified, 2);
@@ -673,6 +683,7 @@ mod tests {
                 salt: b"s".to_vec(),
             },
             cache_dir: Some(dir.path().join("cache")),
+            shard: agentstat_ingest::ShardSpec::WHOLE,
         };
         let (f, r) = extract_facets(std::slice::from_ref(&data), &opts, None);
         assert_eq!((r.errors, r.classified), (1, 1));
@@ -718,6 +729,7 @@ mod tests {
                 salt: b"s".to_vec(),
             },
             cache_dir: None,
+            shard: agentstat_ingest::ShardSpec::WHOLE,
         };
         let (facets, _) = extract_facets(std::slice::from_ref(&data), &opts, None);
         let unknown: std::collections::BTreeMap<&str, bool> = facets
@@ -758,6 +770,7 @@ mod tests {
                 salt: b"s".to_vec(),
             },
             cache_dir: Some(cache.clone()),
+            shard: agentstat_ingest::ShardSpec::WHOLE,
         };
         let (_, r1) = extract_facets(std::slice::from_ref(&data), &opts, None);
         assert_eq!(r1.cached, 0);

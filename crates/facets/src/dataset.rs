@@ -127,8 +127,9 @@ fn list(dir: &Path, keep: impl Fn(&str) -> bool) -> Result<Vec<PathBuf>, Dataset
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|f| {
             f.is_file()
-                && f.file_name()
-                    .is_some_and(|n| !n.to_string_lossy().starts_with('.') && keep(&n.to_string_lossy()))
+                && f.file_name().is_some_and(|n| {
+                    !n.to_string_lossy().starts_with('.') && keep(&n.to_string_lossy())
+                })
         })
         .collect();
     found.sort();
@@ -340,26 +341,47 @@ mod tests {
     fn directory_glob_and_list_read_as_one_sorted_deduplicated_dataset() {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
-        write_facets_with(d.join("b.parquet"), &[facet("s3", "u2", 1), facet("s1", "u1", 1)], &FileMeta::for_salt(b"x")).unwrap();
-        write_facets_with(d.join("a.parquet"), &[facet("s2", "u1", 2), facet("s1", "u1", 5)], &FileMeta::for_salt(b"x")).unwrap();
+        write_facets_with(
+            d.join("b.parquet"),
+            &[facet("s3", "u2", 1), facet("s1", "u1", 1)],
+            &FileMeta::for_salt(b"x"),
+        )
+        .unwrap();
+        write_facets_with(
+            d.join("a.parquet"),
+            &[facet("s2", "u1", 2), facet("s1", "u1", 5)],
+            &FileMeta::for_salt(b"x"),
+        )
+        .unwrap();
         std::fs::write(d.join("notes.txt"), "x").unwrap();
         let by_dir = read_dataset(&[d.to_path_buf()], ReadOptions::default()).unwrap();
-        let keys: Vec<&str> = by_dir.facets.iter().map(|f| f.session_key.as_str()).collect();
+        let keys: Vec<&str> = by_dir
+            .facets
+            .iter()
+            .map(|f| f.session_key.as_str())
+            .collect();
         assert_eq!(keys, ["s1", "s2", "s3"]);
         // a.parquet first (sorted names): its copy of s1 is kept, b's is a conflicting copy.
         assert_eq!(by_dir.facets[0].telemetry.human_turns, 5);
-        assert_eq!((by_dir.duplicates(), by_dir.conflicting_duplicates()), (1, 1));
+        assert_eq!(
+            (by_dir.duplicates(), by_dir.conflicting_duplicates()),
+            (1, 1)
+        );
         let by_glob = read_dataset(&[d.join("*.parquet")], ReadOptions::default()).unwrap();
         assert_eq!(by_glob.facets, by_dir.facets);
-        assert!(read_dataset(&[d.join("z*.parquet")], ReadOptions::default())
-            .unwrap_err()
-            .0
-            .contains("no file matches"));
+        assert!(
+            read_dataset(&[d.join("z*.parquet")], ReadOptions::default())
+                .unwrap_err()
+                .0
+                .contains("no file matches")
+        );
         let empty = tempfile::tempdir().unwrap();
-        assert!(read_dataset(&[empty.path().to_path_buf()], ReadOptions::default())
-            .unwrap_err()
-            .0
-            .contains("no .parquet files"));
+        assert!(
+            read_dataset(&[empty.path().to_path_buf()], ReadOptions::default())
+                .unwrap_err()
+                .0
+                .contains("no .parquet files")
+        );
     }
 
     #[test]
@@ -367,17 +389,42 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
         let p = |n: &str| d.join(n);
-        write_facets_with(p("0.parquet"), &[facet("a", "u", 1)], &shard_meta(0, 3, b"salt", vec![1, 2, 4])).unwrap();
-        write_facets_with(p("1.parquet"), &[facet("b", "u", 1), facet("c", "u", 1)], &shard_meta(1, 3, b"salt", vec![1, 2, 4])).unwrap();
+        write_facets_with(
+            p("0.parquet"),
+            &[facet("a", "u", 1)],
+            &shard_meta(0, 3, b"salt", vec![1, 2, 4]),
+        )
+        .unwrap();
+        write_facets_with(
+            p("1.parquet"),
+            &[facet("b", "u", 1), facet("c", "u", 1)],
+            &shard_meta(1, 3, b"salt", vec![1, 2, 4]),
+        )
+        .unwrap();
         // Missing shard 2: refused, then accepted with a sized warning.
-        let e = read_dataset(&[p("0.parquet"), p("1.parquet")], ReadOptions::default()).unwrap_err();
-        assert!(e.0.contains("2/3 (4 sessions)") && e.0.contains("--allow-missing-shards"), "{e}");
-        let ok = read_dataset(&[p("0.parquet"), p("1.parquet")], ReadOptions { allow_missing_shards: true }).unwrap();
+        let e =
+            read_dataset(&[p("0.parquet"), p("1.parquet")], ReadOptions::default()).unwrap_err();
+        assert!(
+            e.0.contains("2/3 (4 sessions)") && e.0.contains("--allow-missing-shards"),
+            "{e}"
+        );
+        let ok = read_dataset(
+            &[p("0.parquet"), p("1.parquet")],
+            ReadOptions {
+                allow_missing_shards: true,
+            },
+        )
+        .unwrap();
         assert_eq!(ok.facets.len(), 3);
         assert_eq!(ok.warnings.len(), 1);
         assert!(ok.warnings[0].contains("4 sessions not included"));
         // Another salt.
-        write_facets_with(p("2.parquet"), &[facet("d", "u", 1)], &shard_meta(2, 3, b"other", vec![1, 2, 4])).unwrap();
+        write_facets_with(
+            p("2.parquet"),
+            &[facet("d", "u", 1)],
+            &shard_meta(2, 3, b"other", vec![1, 2, 4]),
+        )
+        .unwrap();
         let e = read_dataset(&[d.to_path_buf()], ReadOptions::default()).unwrap_err();
         assert!(e.0.contains("different salts"), "{e}");
         // Another agentstat version.
@@ -387,11 +434,21 @@ mod tests {
         let e = read_dataset(&[d.to_path_buf()], ReadOptions::default()).unwrap_err();
         assert!(e.0.contains("two versions") && e.0.contains("0.0.1"), "{e}");
         // Another partition.
-        write_facets_with(p("2.parquet"), &[facet("d", "u", 1)], &shard_meta(2, 4, b"salt", vec![1, 2, 4, 0])).unwrap();
+        write_facets_with(
+            p("2.parquet"),
+            &[facet("d", "u", 1)],
+            &shard_meta(2, 4, b"salt", vec![1, 2, 4, 0]),
+        )
+        .unwrap();
         let e = read_dataset(&[d.to_path_buf()], ReadOptions::default()).unwrap_err();
         assert!(e.0.contains("shard of 4"), "{e}");
         // Complete and consistent.
-        write_facets_with(p("2.parquet"), &[facet("d", "u", 1)], &shard_meta(2, 3, b"salt", vec![1, 2, 4])).unwrap();
+        write_facets_with(
+            p("2.parquet"),
+            &[facet("d", "u", 1)],
+            &shard_meta(2, 3, b"salt", vec![1, 2, 4]),
+        )
+        .unwrap();
         let all = read_dataset(&[d.to_path_buf()], ReadOptions::default()).unwrap();
         assert_eq!(all.facets.len(), 4);
         assert!(all.warnings.is_empty());

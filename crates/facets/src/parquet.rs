@@ -124,15 +124,19 @@ impl FileMeta {
                 .and_then(|(k, n)| Some((k.parse::<u32>().ok()?, n.parse::<u32>().ok()?)))
                 .filter(|&(k, n)| k < n);
             m.shard = Some(parsed.ok_or_else(|| {
-                err(path, format!("malformed {SHARD_KEY} metadata {v:?} (expected K/N)"))
+                err(
+                    path,
+                    format!("malformed {SHARD_KEY} metadata {v:?} (expected K/N)"),
+                )
             })?);
         }
         if let Some(v) = get(SHARD_SIZES_KEY) {
             let sizes: std::result::Result<Vec<u64>, _> =
                 v.split(',').map(|x| x.trim().parse::<u64>()).collect();
-            m.shard_sizes = Some(sizes.map_err(|_| {
-                err(path, format!("malformed {SHARD_SIZES_KEY} metadata {v:?}"))
-            })?);
+            m.shard_sizes =
+                Some(sizes.map_err(|_| {
+                    err(path, format!("malformed {SHARD_SIZES_KEY} metadata {v:?}"))
+                })?);
         }
         Ok(m)
     }

@@ -30,7 +30,9 @@ pub mod swe_agent;
 pub mod user;
 
 pub use diag::{Diagnostics, Warning};
-pub use discover::{default_roots, default_roots_with, discover, sniff, FileRole, Format, SessionSource, SourceFile};
+pub use discover::{
+    default_roots, default_roots_with, discover, sniff, FileRole, Format, SessionSource, SourceFile,
+};
 pub use shard::{partition, shard_of, ShardSpec};
 pub use user::{identity_from_cwd, load_or_create_salt, session_key, user_key};
 

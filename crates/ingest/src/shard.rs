@@ -53,7 +53,11 @@ impl ShardSpec {
 
     /// `K/N` with `0 <= K < N`.
     pub fn parse(text: &str) -> Result<ShardSpec, String> {
-        let bad = || format!("malformed shard {text:?}: expected K/N (0-based K below N, e.g. 0/4), or `auto`");
+        let bad = || {
+            format!(
+                "malformed shard {text:?}: expected K/N (0-based K below N, e.g. 0/4), or `auto`"
+            )
+        };
         let (k, n) = text.trim().split_once('/').ok_or_else(bad)?;
         let k: u32 = k.trim().parse().map_err(|_| bad())?;
         let n: u32 = n.trim().parse().map_err(|_| bad())?;
@@ -85,11 +89,15 @@ impl ShardSpec {
             let min = num(ENV_SLURM_MIN)?.unwrap_or(0);
             let n = match count.or(count_env).or(num(ENV_SLURM_COUNT)?) {
                 Some(n) => n,
-                None => return Err(format!("{ENV_SLURM_ID} is set but not {ENV_SLURM_COUNT}: pass --shard-count N")),
+                None => {
+                    return Err(format!(
+                        "{ENV_SLURM_ID} is set but not {ENV_SLURM_COUNT}: pass --shard-count N"
+                    ))
+                }
             };
-            let k = id.checked_sub(min).ok_or_else(|| {
-                format!("{ENV_SLURM_ID}={id} is below {ENV_SLURM_MIN}={min}")
-            })?;
+            let k = id
+                .checked_sub(min)
+                .ok_or_else(|| format!("{ENV_SLURM_ID}={id} is below {ENV_SLURM_MIN}={min}"))?;
             return ShardSpec::new(k, n).map_err(|e| format!("from {ENV_SLURM_ID}: {e}"));
         }
         if let Some(k) = num(ENV_K8S_INDEX)? {
@@ -176,8 +184,14 @@ mod tests {
 
     #[test]
     fn parse_accepts_k_of_n_and_rejects_the_rest() {
-        assert_eq!(ShardSpec::parse("0/4").unwrap(), ShardSpec { index: 0, count: 4 });
-        assert_eq!(ShardSpec::parse(" 3 / 4 ").unwrap(), ShardSpec { index: 3, count: 4 });
+        assert_eq!(
+            ShardSpec::parse("0/4").unwrap(),
+            ShardSpec { index: 0, count: 4 }
+        );
+        assert_eq!(
+            ShardSpec::parse(" 3 / 4 ").unwrap(),
+            ShardSpec { index: 3, count: 4 }
+        );
         for bad in ["4/4", "1/0", "x/3", "3", "-1/3", "1/3/4", "", "/"] {
             let e = ShardSpec::parse(bad).unwrap_err();
             assert!(e.contains("shard"), "{bad}: {e}");
@@ -191,16 +205,43 @@ mod tests {
             let m: HashMap<&str, &str> = pairs.iter().copied().collect();
             move |k: &str| m.get(k).map(|v| v.to_string())
         };
-        let s = ShardSpec::from_env(env(&[("SLURM_ARRAY_TASK_ID", "5"), ("SLURM_ARRAY_TASK_MIN", "1"), ("SLURM_ARRAY_TASK_COUNT", "8")]), None);
+        let s = ShardSpec::from_env(
+            env(&[
+                ("SLURM_ARRAY_TASK_ID", "5"),
+                ("SLURM_ARRAY_TASK_MIN", "1"),
+                ("SLURM_ARRAY_TASK_COUNT", "8"),
+            ]),
+            None,
+        );
         assert_eq!(s.unwrap(), ShardSpec { index: 4, count: 8 });
         let s = ShardSpec::from_env(env(&[("JOB_COMPLETION_INDEX", "2")]), Some(3));
         assert_eq!(s.unwrap(), ShardSpec { index: 2, count: 3 });
-        let s = ShardSpec::from_env(env(&[("JOB_COMPLETION_INDEX", "2"), ("AGENTSTAT_SHARD_COUNT", "5")]), None);
+        let s = ShardSpec::from_env(
+            env(&[
+                ("JOB_COMPLETION_INDEX", "2"),
+                ("AGENTSTAT_SHARD_COUNT", "5"),
+            ]),
+            None,
+        );
         assert_eq!(s.unwrap(), ShardSpec { index: 2, count: 5 });
-        assert!(ShardSpec::from_env(env(&[("JOB_COMPLETION_INDEX", "2")]), None).unwrap_err().contains("--shard-count"));
-        assert!(ShardSpec::from_env(env(&[("JOB_COMPLETION_INDEX", "3")]), Some(3)).unwrap_err().contains("out of range"));
-        assert!(ShardSpec::from_env(env(&[("JOB_COMPLETION_INDEX", "x")]), Some(3)).unwrap_err().contains("JOB_COMPLETION_INDEX"));
-        assert!(ShardSpec::from_env(env(&[]), Some(3)).unwrap_err().contains("neither"));
+        assert!(
+            ShardSpec::from_env(env(&[("JOB_COMPLETION_INDEX", "2")]), None)
+                .unwrap_err()
+                .contains("--shard-count")
+        );
+        assert!(
+            ShardSpec::from_env(env(&[("JOB_COMPLETION_INDEX", "3")]), Some(3))
+                .unwrap_err()
+                .contains("out of range")
+        );
+        assert!(
+            ShardSpec::from_env(env(&[("JOB_COMPLETION_INDEX", "x")]), Some(3))
+                .unwrap_err()
+                .contains("JOB_COMPLETION_INDEX")
+        );
+        assert!(ShardSpec::from_env(env(&[]), Some(3))
+            .unwrap_err()
+            .contains("neither"));
     }
 
     #[test]
@@ -212,7 +253,10 @@ mod tests {
         for k in 0..n {
             let sources: Vec<SessionSource> = ids.iter().map(|i| src(i, 2)).collect();
             let (kept, sizes) = partition(sources, ShardSpec::new(k, n).unwrap());
-            assert!(kept.iter().all(|s| s.files.len() == 2), "a session's files stay together");
+            assert!(
+                kept.iter().all(|s| s.files.len() == 2),
+                "a session's files stay together"
+            );
             forward.push(kept.into_iter().map(|s| s.id).collect());
             sizes_f = sizes;
         }
@@ -222,8 +266,14 @@ mod tests {
         all.dedup();
         assert_eq!(all.len(), ids.len());
         assert_eq!(forward.iter().map(Vec::len).sum::<usize>(), ids.len());
-        assert!(forward.iter().all(|s| s.len() > 40), "roughly balanced: {sizes_f:?}");
-        assert_eq!(sizes_f, forward.iter().map(|s| s.len() as u64).collect::<Vec<_>>());
+        assert!(
+            forward.iter().all(|s| s.len() > 40),
+            "roughly balanced: {sizes_f:?}"
+        );
+        assert_eq!(
+            sizes_f,
+            forward.iter().map(|s| s.len() as u64).collect::<Vec<_>>()
+        );
         // Reversed listing order (another machine): the same sessions in the same shards.
         for k in 0..n {
             let sources: Vec<SessionSource> = ids.iter().rev().map(|i| src(i, 1)).collect();
@@ -234,7 +284,9 @@ mod tests {
         }
         // The hash is a fixed contract (docs/SCALE.md).
         assert_eq!(shard_of("session-0", 1), 0);
-        let pinned: Vec<u32> = (0..6).map(|i| shard_of(&format!("session-{i}"), 4)).collect();
+        let pinned: Vec<u32> = (0..6)
+            .map(|i| shard_of(&format!("session-{i}"), 4))
+            .collect();
         assert_eq!(pinned, pinned_values());
     }
 

@@ -51,6 +51,8 @@ pub struct Args {
     /// Print the summary as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub shard: crate::pipeline::ShardArgs,
 }
 
 pub fn run(args: Args) -> CmdResult {
@@ -59,8 +61,10 @@ pub fn run(args: Args) -> CmdResult {
     } else {
         args.paths.clone()
     };
+    let shard = args.shard.spec()?;
     let ingest = crate::pipeline::options(&args.paths, args.user.clone())?;
     let (backend, id) = make_backend(&args)?;
+    let mut meta = agentstat_facets::parquet::FileMeta::for_salt(&ingest.salt);
     let cache_dir = if args.no_cache {
         None
     } else {
@@ -70,6 +74,7 @@ pub fn run(args: Args) -> CmdResult {
         backend: Some((backend.as_ref(), id)),
         ingest,
         cache_dir: cache_dir.clone(),
+        shard,
     };
 
     let bar = progress_bar();
@@ -92,7 +97,10 @@ pub fn run(args: Args) -> CmdResult {
             report.diagnostics.warnings_total - SHOWN as u64
         );
     }
-    if facets.is_empty() {
+    // A shard may be empty when the corpus is not: it still writes its (empty) file, so that a
+    // merge sees every shard.
+    let discovered: u64 = report.shard_sizes.iter().sum();
+    if facets.is_empty() && (shard.is_whole() || discovered == 0) {
         let looked: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
         eprintln!(
             "agentstat: no sessions found in {} (pass transcript files or directories as arguments)",
@@ -100,13 +108,19 @@ pub fn run(args: Args) -> CmdResult {
         );
         return Ok(ExitCode::from(1));
     }
-    agentstat_facets::parquet::write_facets(&args.output, &facets)?;
+    if !shard.is_whole() {
+        meta.shard = Some((shard.index, shard.count));
+        meta.shard_sizes = Some(report.shard_sizes.clone());
+    }
+    agentstat_facets::parquet::write_facets_with(&args.output, &facets, &meta)?;
     print_summary(&report, &args, cache_dir.as_deref());
     Ok(ExitCode::SUCCESS)
 }
 
 /// Build the chosen backend and the identity that keys its cache entries.
-pub(crate) fn make_backend(args: &Args) -> Result<(Box<dyn Backend>, BackendId), Box<dyn std::error::Error>> {
+pub(crate) fn make_backend(
+    args: &Args,
+) -> Result<(Box<dyn Backend>, BackendId), Box<dyn std::error::Error>> {
     match args.classifier {
         Classifier::Heuristic => {
             if args.batch || args.model.is_some() || args.base_url.is_some() {
@@ -151,6 +165,8 @@ fn print_summary(r: &ExtractReport, args: &Args, cache_dir: Option<&std::path::P
             "errors": r.errors,
             "unreadable": r.unreadable,
             "skipped_lines": r.diagnostics.skipped_total(),
+            "shard": args.shard.spec().ok().filter(|s| !s.is_whole()).map(|s| s.to_string()),
+            "shard_sessions": r.shard_sizes,
             "output": out.to_string(),
         });
         println!("{v}");
@@ -168,6 +184,15 @@ fn print_summary(r: &ExtractReport, args: &Args, cache_dir: Option<&std::path::P
             String::new()
         }
     );
+    if let Ok(s) = args.shard.spec() {
+        if !s.is_whole() {
+            eprintln!(
+                "agentstat: shard {s}: {} of the {} sessions found",
+                r.shard_sizes.get(s.index as usize).copied().unwrap_or(0),
+                r.shard_sizes.iter().sum::<u64>()
+            );
+        }
+    }
     if r.diagnostics.skipped_total() > 0 {
         eprintln!(
             "agentstat: {} transcript lines skipped (see warnings)",

@@ -32,8 +32,9 @@ pub struct Args {
     /// from several machines): no threshold, and a section on your own habits.
     #[arg(long, conflicts_with = "min_users")]
     pub personal: bool,
-    /// Report on facets files (e.g. a team file from `agentstat merge`) instead of reading
-    /// transcripts. No transcript is read.
+    /// Report on facets files (e.g. a team file from `agentstat merge`), directories of them or
+    /// quoted globs (the shards of a sharded run: one dataset), instead of reading transcripts.
+    /// No transcript is read.
     #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with = "paths")]
     pub facets: Vec<PathBuf>,
     /// Classifier backend for sessions not in the cache (an LLM backend sends redacted
@@ -253,10 +254,7 @@ fn people_explanation(facets: &[Facet], paths: &[PathBuf]) -> String {
         }
     }
     let n = named.len() + usize::from(unknown > 0);
-    let mut s = format!(
-        "{n} people: {} by home directory (or --user)",
-        named.len()
-    );
+    let mut s = format!("{n} people: {} by home directory (or --user)", named.len());
     if unknown > 0 {
         s.push_str(&format!(
             " + {unknown} session{} with no home directory in {} working folder (one more, unidentified key)",
@@ -264,7 +262,10 @@ fn people_explanation(facets: &[Facet], paths: &[PathBuf]) -> String {
             if unknown == 1 { "its" } else { "their" }
         ));
     }
-    let quoted: Vec<String> = paths.iter().map(|p| shell_quote(&p.display().to_string())).collect();
+    let quoted: Vec<String> = paths
+        .iter()
+        .map(|p| shell_quote(&p.display().to_string()))
+        .collect();
     let paths = if quoted.is_empty() {
         String::new()
     } else {
@@ -289,14 +290,8 @@ fn shell_quote(s: &str) -> String {
 }
 
 fn read_facet_files(files: &[PathBuf]) -> Result<Vec<Facet>, Box<dyn std::error::Error>> {
-    let mut all = Vec::new();
-    for f in files {
-        all.extend(agentstat_facets::parquet::read_facets(f)?);
-    }
-    // The same session may be in two files (re-extracted, merged twice): count it once.
-    all.sort_by(|a, b| a.session_key.cmp(&b.session_key));
-    all.dedup_by(|a, b| a.session_key == b.session_key);
-    Ok(all)
+    // The same session may be in two files (re-extracted, merged twice): counted once.
+    super::stats::read_pooled(files)
 }
 
 /// What extraction did, for the summary.
@@ -333,6 +328,7 @@ fn extract(
         batch: args.batch,
         no_cache: args.no_cache,
         json: false,
+        shard: Default::default(),
     })?;
     let options = ExtractOptions {
         backend: Some((b.as_ref(), id)),
@@ -342,6 +338,7 @@ fn extract(
         } else {
             default_cache_dir()
         },
+        shard: agentstat_ingest::ShardSpec::WHOLE,
     };
     let (existing, missing): (Vec<PathBuf>, Vec<PathBuf>) =
         roots.iter().cloned().partition(|p| p.exists());
