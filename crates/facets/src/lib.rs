@@ -106,18 +106,10 @@ pub struct Label<T> {
 
 impl<T> Label<T> {
     pub fn ok(value: T, provenance: Provenance) -> Self {
-        Label {
-            value: Some(value),
-            provenance,
-            error: None,
-        }
+        Label { value: Some(value), provenance, error: None }
     }
     pub fn failed(error: impl Into<String>, provenance: Provenance) -> Self {
-        Label {
-            value: None,
-            provenance,
-            error: Some(error.into()),
-        }
+        Label { value: None, provenance, error: Some(error.into()) }
     }
 }
 
@@ -269,10 +261,7 @@ impl Facet {
     pub fn derived(&self) -> Derived {
         let wrote_code = self.telemetry.wrote_code();
         let Some(l) = &self.labels else {
-            return Derived {
-                wrote_code,
-                ..Default::default()
-            };
+            return Derived { wrote_code, ..Default::default() };
         };
         let outcome = l.outcome.value;
         let succ = l.success_signal.value.map(Signal::level);
@@ -284,12 +273,8 @@ impl Facet {
                 .map(|o| matches!(o, Outcome::Succeeded | Outcome::PartiallySucceeded)),
             judged_success: is(Outcome::Succeeded),
             judged_failure: is(Outcome::Failed),
-            verified_success: outcome
-                .zip(succ)
-                .map(|(o, s)| o == Outcome::Succeeded && s >= 4),
-            verified_failure: outcome
-                .zip(fail)
-                .map(|(o, f)| o == Outcome::Failed && f >= 4),
+            verified_success: outcome.zip(succ).map(|(o, s)| o == Outcome::Succeeded && s >= 4),
+            verified_failure: outcome.zip(fail).map(|(o, f)| o == Outcome::Failed && f >= 4),
             hit_trouble: fail.map(|f| f >= 3),
             abandoned: is(Outcome::Failed).map(|f| f && !wrote_code),
             software_occupation: l
