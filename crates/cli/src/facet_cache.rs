@@ -46,6 +46,18 @@ pub struct ExtractOptions<'a> {
     pub cache_dir: Option<PathBuf>,
     /// Which slice of the sessions to extract ([`ShardSpec::WHOLE`]: all of them).
     pub shard: ShardSpec,
+    /// Sessions processed at once; 0 = one per core. An LLM backend waiting on the network
+    /// wants more than the cores (see [`sessions_for_requests`]); memory grows with it.
+    pub sessions_in_flight: usize,
+}
+
+/// Sessions to keep in flight so that an LLM backend can hold `requests` requests in flight:
+/// a session sends its first call alone, then nine at once, then one (eleven calls in three
+/// round trips), so one session per three requests keeps them busy (measured:
+/// docs/bench/llm-throughput.md); never fewer than the cores.
+pub fn sessions_for_requests(requests: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    requests.div_ceil(3).max(cores)
 }
 
 /// Counts for the summary line, plus ingest diagnostics.
@@ -98,14 +110,29 @@ pub fn extract_facets(
     let results: Vec<Outcome> = if bulk {
         batch_sessions(&sources, options, salt_digest.as_bytes(), &diag, &tick)
     } else {
-        sources
-            .par_iter()
-            .map(|src| {
-                let out = one_session(src, options, salt_digest.as_bytes(), &diag);
-                tick();
-                out
+        let run = || {
+            sources
+                .par_iter()
+                .map(|src| {
+                    let out = one_session(src, options, salt_digest.as_bytes(), &diag);
+                    tick();
+                    out
+                })
+                .collect()
+        };
+        // Threads blocked on the network: a pool of its own, wider than the cores.
+        match (options.sessions_in_flight > rayon::current_num_threads())
+            .then(|| {
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(options.sessions_in_flight)
+                    .build()
+                    .ok()
             })
-            .collect()
+            .flatten()
+        {
+            Some(pool) => pool.install(run),
+            None => run(),
+        }
     };
 
     report
@@ -592,6 +619,7 @@ mod tests {
             },
             cache_dir: Some(dir.path().join("cache")),
             shard: agentstat_ingest::ShardSpec::WHOLE,
+            sessions_in_flight: 0,
         };
         let paths = vec![data.clone()];
         let (first, r1) = extract_facets(&paths, &opts, None);
@@ -635,6 +663,7 @@ mod tests {
             },
             cache_dir: Some(dir.path().join("cache")),
             shard: agentstat_ingest::ShardSpec::WHOLE,
+            sessions_in_flight: 0,
         };
         let (_, r4) = extract_facets(&paths, &opts2, None);
         assert_eq!(r4.classified, 2);
@@ -684,6 +713,7 @@ mod tests {
             },
             cache_dir: Some(dir.path().join("cache")),
             shard: agentstat_ingest::ShardSpec::WHOLE,
+            sessions_in_flight: 0,
         };
         let (f, r) = extract_facets(std::slice::from_ref(&data), &opts, None);
         assert_eq!((r.errors, r.classified), (1, 1));
@@ -730,6 +760,7 @@ mod tests {
             },
             cache_dir: None,
             shard: agentstat_ingest::ShardSpec::WHOLE,
+            sessions_in_flight: 0,
         };
         let (facets, _) = extract_facets(std::slice::from_ref(&data), &opts, None);
         let unknown: std::collections::BTreeMap<&str, bool> = facets
@@ -771,6 +802,7 @@ mod tests {
             },
             cache_dir: Some(cache.clone()),
             shard: agentstat_ingest::ShardSpec::WHOLE,
+            sessions_in_flight: 0,
         };
         let (_, r1) = extract_facets(std::slice::from_ref(&data), &opts, None);
         assert_eq!(r1.cached, 0);

@@ -164,6 +164,8 @@ pub(crate) struct Http {
     agent: ureq::Agent,
     pub retry: RetryPolicy,
     sem: Semaphore,
+    /// The shared back-off and adaptive limit (`gate.rs`).
+    pub gate: super::gate::Gate,
     /// Requests sent (attempts included), for reports and tests.
     pub requests: AtomicU64,
     rng: Mutex<u64>,
@@ -183,8 +185,9 @@ impl Http {
             | 1;
         Http {
             agent: ureq::Agent::new_with_config(config),
-            retry,
+            retry: retry.clone(),
             sem: Semaphore::new(concurrency),
+            gate: super::gate::Gate::new(concurrency, retry.base_delay, retry.max_retry_after),
             requests: AtomicU64::new(0),
             rng: Mutex::new(seed),
         }
@@ -224,9 +227,13 @@ impl Http {
             attempt += 1;
             let outcome = {
                 let _permit = self.sem.acquire();
+                let _pass = self.gate.enter();
                 self.requests.fetch_add(1, Ordering::Relaxed);
                 self.once(method, url, headers, body)
             };
+            if let Ok((status, retry_after, _)) = &outcome {
+                self.gate.observe(*status, *retry_after);
+            }
             let last = attempt >= self.retry.max_attempts;
             let wait = match outcome {
                 Ok((status, _, text)) if (200..300).contains(&status) => return Ok(text),

@@ -9,6 +9,7 @@
 //! the other nine.
 
 pub mod batch;
+pub mod gate;
 pub mod http;
 pub mod spec;
 
@@ -402,6 +403,11 @@ impl LlmBackend {
     /// HTTP requests sent so far (retries included).
     pub fn requests_sent(&self) -> u64 {
         self.http.requests.load(Ordering::Relaxed)
+    }
+
+    /// The shared back-off gate (rate limits met, requests allowed in flight now).
+    pub fn gate(&self) -> &gate::Gate {
+        &self.http.gate
     }
 
     fn run_job(&self, job: &Job) -> Result<Answer, JobFail> {

@@ -51,6 +51,11 @@ pub struct Args {
     /// Print the summary as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+    /// LLM requests in flight at once (default 4). A vLLM or SGLang server wants tens to
+    /// hundreds; a provider's rate limit may want fewer. Rate limits (429) pause every request
+    /// and lower the number in flight, which climbs back as calls succeed (docs/LLM.md).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=4096))]
+    pub concurrency: Option<u16>,
     #[command(flatten)]
     pub shard: crate::pipeline::ShardArgs,
 }
@@ -75,6 +80,10 @@ pub fn run(args: Args) -> CmdResult {
         ingest,
         cache_dir: cache_dir.clone(),
         shard,
+        sessions_in_flight: match args.classifier {
+            Classifier::Heuristic => 0,
+            _ => facet_cache::sessions_for_requests(args.concurrency.map_or(4, usize::from)),
+        },
     };
 
     let bar = progress_bar();
@@ -123,8 +132,8 @@ pub(crate) fn make_backend(
 ) -> Result<(Box<dyn Backend>, BackendId), Box<dyn std::error::Error>> {
     match args.classifier {
         Classifier::Heuristic => {
-            if args.batch || args.model.is_some() || args.base_url.is_some() {
-                return Err("--model, --base-url and --batch apply to LLM classifiers only (--classifier anthropic|openai)".into());
+            if args.batch || args.model.is_some() || args.base_url.is_some() || args.concurrency.is_some() {
+                return Err("--model, --base-url, --concurrency and --batch apply to LLM classifiers only (--classifier anthropic|openai)".into());
             }
             let id = BackendId {
                 name: "heuristic".into(),
@@ -214,6 +223,9 @@ fn llm_backend(args: &Args) -> Result<(Box<dyn Backend>, BackendId), Box<dyn std
     let mut opts = llm::LlmOptions::new(llm::default_cache_dir());
     opts.model = args.model.clone();
     opts.base_url = args.base_url.clone();
+    if let Some(n) = args.concurrency {
+        opts.concurrency = usize::from(n);
+    }
     let (backend, name, model): (Box<dyn Backend>, String, String) = match (args.classifier, args.batch) {
         (Classifier::Anthropic, true) => {
             let b = llm::batch_backend(&opts)?;

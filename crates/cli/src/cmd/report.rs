@@ -329,6 +329,7 @@ fn extract(
         no_cache: args.no_cache,
         json: false,
         shard: Default::default(),
+        concurrency: None,
     })?;
     let options = ExtractOptions {
         backend: Some((b.as_ref(), id)),
@@ -339,6 +340,7 @@ fn extract(
             default_cache_dir()
         },
         shard: agentstat_ingest::ShardSpec::WHOLE,
+        sessions_in_flight: 0,
     };
     let (existing, missing): (Vec<PathBuf>, Vec<PathBuf>) =
         roots.iter().cloned().partition(|p| p.exists());
