@@ -749,7 +749,15 @@ pub fn columns() -> Vec<ColumnSpec> {
             if f.telemetry.models.is_empty() {
                 V::Null
             } else {
-                V::Str(f.telemetry.models.join(","))
+                // A model id holding a comma (a mis-recorded list) must survive the round
+                // trip: `%` and `,` inside an id are percent-escaped.
+                let ids: Vec<String> = f
+                    .telemetry
+                    .models
+                    .iter()
+                    .map(|m| m.replace('%', "%25").replace(',', "%2C"))
+                    .collect();
+                V::Str(ids.join(","))
             }
         },
         |f, v| {
@@ -758,7 +766,7 @@ pub fn columns() -> Vec<ColumnSpec> {
                 .split(',')
                 .map(str::trim)
                 .filter(|m| !m.is_empty())
-                .map(String::from)
+                .map(|m| m.replace("%2C", ",").replace("%25", "%"))
                 .collect();
             Ok(())
         },
