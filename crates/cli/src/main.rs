@@ -5,6 +5,7 @@
 mod cmd;
 mod facet_cache;
 mod pipeline;
+mod privacy_args;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -107,7 +108,9 @@ fn quiet_on_closed_pipes() {
 /// `failed printing to stdout: Broken pipe (os error 32)` and its stderr twin.
 fn is_closed_pipe_panic(msg: &str) -> bool {
     (msg.starts_with("failed printing to stdout") || msg.starts_with("failed printing to stderr"))
-        && (msg.contains("Broken pipe") || msg.contains("os error 32") || msg.contains("os error 232"))
+        && (msg.contains("Broken pipe")
+            || msg.contains("os error 32")
+            || msg.contains("os error 232"))
 }
 
 #[cfg(test)]
@@ -132,14 +135,14 @@ mod tests {
             assert!(cli.command.is_none(), "{args:?}");
         }
         let cli = Cli::try_parse_from(["agentstat", "--personal"]).unwrap();
-        assert!(cli.report.personal);
+        assert!(cli.report.privacy.personal);
         let cli = Cli::try_parse_from(["agentstat", "--min-users", "3"]).unwrap();
-        assert_eq!(cli.report.min_users, Some(3));
+        assert_eq!(cli.report.privacy.min_users, Some(3));
         let cli = Cli::try_parse_from(["agentstat", "a", "b"]).unwrap();
         assert_eq!(cli.report.paths.len(), 2);
         // Subcommands still win, and their own flags are theirs.
         let cli = Cli::try_parse_from(["agentstat", "report", "--personal"]).unwrap();
-        assert!(matches!(cli.command, Some(Command::Report(ref a)) if a.personal));
+        assert!(matches!(cli.command, Some(Command::Report(ref a)) if a.privacy.personal));
         let cli = Cli::try_parse_from(["agentstat", "scan", "--json"]).unwrap();
         assert!(matches!(cli.command, Some(Command::Scan(_))));
         // After a report flag, a subcommand's name is a path like any other (never dropped).
@@ -155,7 +158,9 @@ mod tests {
         assert!(is_closed_pipe_panic(
             "failed printing to stderr: Broken pipe (os error 32)"
         ));
-        assert!(!is_closed_pipe_panic("failed printing to stdout: No space left on device (os error 28)"));
+        assert!(!is_closed_pipe_panic(
+            "failed printing to stdout: No space left on device (os error 28)"
+        ));
         assert!(!is_closed_pipe_panic("index out of bounds"));
     }
 }

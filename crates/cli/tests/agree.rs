@@ -15,10 +15,7 @@ fn fixtures() -> PathBuf {
 }
 
 fn agentstat(home: &Path, args: &[&str]) -> Output {
-    support::agentstat(home)
-        .args(args)
-        .output()
-        .unwrap()
+    support::agentstat(home).args(args).output().unwrap()
 }
 
 fn ok(o: &Output) -> String {

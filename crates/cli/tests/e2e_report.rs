@@ -153,10 +153,20 @@ fn report_from_fixture_transcripts_then_warm_from_cache() {
             .iter()
             .any(|r| r["label"]
                 .as_str()
-                .is_some_and(|l| l.starts_with("Committed (n=1)")
-                    && l.contains("association by construction"))),
+                .is_some_and(|l| l == "Committed — by construction (1 of 3 sessions)")),
         "{habits}"
     );
+    // The rest of the personal section: the study beside you, activity, and advice.
+    for id in ["personal_vs_study", "personal_activity", "personal_advice"] {
+        assert!(
+            results["tables"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|t| t["id"] == id),
+            "{id}"
+        );
+    }
     let facets = agentstat_facets::parquet::read_facets(out.join("facets.parquet")).unwrap();
     assert_eq!(facets.len(), 4);
     assert!(facets.iter().all(|f| f.user_key == facets[0].user_key));

@@ -103,7 +103,8 @@ fn find_source(args: &Args, diag: &mut Diagnostics) -> Result<SessionSource, Str
         return Err(not_found(sources.len()));
     }
     // Cheap first: the ids discovery already knows (file names, first records).
-    let by_source: Vec<&SessionSource> = sources.iter().filter(|s| s.id.starts_with(want)).collect();
+    let by_source: Vec<&SessionSource> =
+        sources.iter().filter(|s| s.id.starts_with(want)).collect();
     if by_source.len() == 1 {
         return Ok(by_source[0].clone());
     }
@@ -134,7 +135,10 @@ fn find_source(args: &Args, diag: &mut Diagnostics) -> Result<SessionSource, Str
             let mut ids: Vec<&str> = chosen.iter().map(|h| h.1.as_str()).collect();
             ids.sort_unstable();
             ids.truncate(10);
-            Err(format!("`{want}` matches {n} sessions ({}…); give a longer prefix", ids.join(", ")))
+            Err(format!(
+                "`{want}` matches {n} sessions ({}…); give a longer prefix",
+                ids.join(", ")
+            ))
         }
     }
 }

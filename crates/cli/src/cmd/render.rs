@@ -65,5 +65,9 @@ pub fn run(args: Args) -> CmdResult {
     std::fs::write(&idx, index).map_err(|e| format!("cannot write {}: {e}", idx.display()))?;
     pipeline::print_diagnostics(&diag, 20);
     eprintln!("{n} renderings written to {}", args.out.display());
-    Ok(if n > 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if n > 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

@@ -8,8 +8,8 @@
 use super::extract::Classifier;
 use super::CmdResult;
 use crate::facet_cache::{default_cache_dir, extract_facets, ExtractOptions};
+use crate::privacy_args::PrivacyArgs;
 use agentstat_facets::Facet;
-use agentstat_stats::privacy::{Threshold, DEFAULT_MIN_USERS};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -24,14 +24,8 @@ pub struct Args {
     /// Output directory.
     #[arg(long, short, default_value = "agentstat-report")]
     pub out: PathBuf,
-    /// Minimum distinct people per published cell. Applies whenever given; otherwise applies
-    /// (default 10) only when the sessions come from more than one person.
-    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..))]
-    pub min_users: Option<u32>,
-    /// Personal mode even if the sessions carry several user keys (they are all yours, e.g.
-    /// from several machines): no threshold, and a section on your own habits.
-    #[arg(long, conflicts_with = "min_users")]
-    pub personal: bool,
+    #[command(flatten)]
+    pub privacy: PrivacyArgs,
     /// Report on facets files (e.g. a team file from `agentstat merge`), directories of them or
     /// quoted globs (the shards of a sharded run: one dataset), instead of reading transcripts.
     /// No transcript is read.
@@ -96,36 +90,14 @@ pub fn run(args: Args) -> CmdResult {
     }
 
     let people: BTreeSet<&str> = facets.iter().map(|f| f.user_key.as_str()).collect();
-    // Shared with `stats`: never automatic for the unidentified fallback key; warns when
-    // --personal is used on several user keys.
-    let mode =
-        agentstat_stats::privacy::decide_mode(&facets, args.personal, args.min_users.is_some());
-    if let Some(w) = &mode.warning {
-        eprintln!("{w}");
-    }
-    let personal = mode.personal;
-    let threshold = if personal {
-        Threshold {
-            min_users: args.min_users.unwrap_or(DEFAULT_MIN_USERS),
-            personal: true,
-        }
-    } else {
-        Threshold::new(args.min_users.unwrap_or(DEFAULT_MIN_USERS))
-    };
+    // Shared with `stats` and `agree`: never automatic for the unidentified fallback key;
+    // warns when --personal is used on several user keys.
+    let threshold = args.privacy.decide(&facets).threshold;
+    let personal = threshold.personal;
 
     let t1 = Instant::now();
-    // `..Default::default()`: future analysis options (e.g. DP) keep their defaults here.
-    #[allow(clippy::needless_update)]
-    let mut results = agentstat_stats::analyses::analyse(
-        &facets,
-        &agentstat_stats::analyses::AnalysisOptions {
-            min_users: threshold.min_users,
-            personal,
-            ..Default::default()
-        },
-    );
+    let mut results = agentstat_stats::analyses::analyse(&facets, &threshold);
     results.generated_by = format!("agentstat {}", env!("CARGO_PKG_VERSION"));
-    results.sample.explain_people(&facets);
     // What the numbers leave out (facets files do not record it: left as unknown).
     if let Some(e) = &extracted {
         results.sample.skipped_lines = Some(e.diagnostics.skipped_total());
