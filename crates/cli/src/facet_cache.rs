@@ -81,7 +81,9 @@ pub struct ExtractReport {
     pub diagnostics: Diagnostics,
 }
 
-/// Progress callback: called once per session processed, with (done, total).
+/// Progress callback, with (done, total): first once before any work, `done` then being the
+/// sessions already in the facet cache (what a resumed run need not redo), then once per
+/// session processed.
 pub type Progress<'a> = &'a (dyn Fn(u64, u64) + Sync);
 
 /// Discover sessions under `paths`, measure and classify each (from the cache when possible),
@@ -111,12 +113,32 @@ pub fn extract_facets(
         batch_sessions(&sources, options, salt_digest.as_bytes(), &diag, &tick)
     } else {
         let run = || {
+            // Cache lookups first, so that a resumed run says at once how much is left.
+            let looked: Vec<Lookup> = sources
+                .par_iter()
+                .map(|src| lookup(src, options, salt_digest.as_bytes()))
+                .collect();
+            let hits = looked
+                .iter()
+                .filter(|l| matches!(l, Lookup::Hit(_)))
+                .count() as u64;
+            done.store(hits, Ordering::Relaxed);
+            if let Some(p) = progress {
+                p(hits, total);
+            }
             sources
                 .par_iter()
-                .map(|src| {
-                    let out = one_session(src, options, salt_digest.as_bytes(), &diag);
-                    tick();
-                    out
+                .zip(looked.into_par_iter())
+                .map(|(src, looked)| match looked {
+                    Lookup::Hit(f) => Outcome::Cached(f),
+                    Lookup::Miss(key) => {
+                        let out = match read(src, options, &diag) {
+                            Some(session) => finish(&session, key.as_deref(), options),
+                            None => Outcome::Unreadable,
+                        };
+                        tick();
+                        out
+                    }
                 })
                 .collect()
         };
@@ -180,22 +202,6 @@ enum Outcome {
         error: bool,
     },
     Unreadable,
-}
-
-fn one_session(
-    src: &SessionSource,
-    options: &ExtractOptions,
-    salt_digest: &[u8],
-    diag: &Mutex<Diagnostics>,
-) -> Outcome {
-    let key = match lookup(src, options, salt_digest) {
-        Lookup::Hit(f) => return Outcome::Cached(f),
-        Lookup::Miss(k) => k,
-    };
-    let Some(session) = read(src, options, diag) else {
-        return Outcome::Unreadable;
-    };
-    finish(&session, key.as_deref(), options)
 }
 
 enum Lookup {

@@ -166,6 +166,8 @@ pub(crate) struct Http {
     sem: Semaphore,
     /// The shared back-off and adaptive limit (`gate.rs`).
     pub gate: super::gate::Gate,
+    /// Calls, tokens, cache hits, failures (`meter.rs`), for progress lines.
+    pub meter: std::sync::Arc<super::meter::Meter>,
     /// Requests sent (attempts included), for reports and tests.
     pub requests: AtomicU64,
     rng: Mutex<u64>,
@@ -188,6 +190,7 @@ impl Http {
             retry: retry.clone(),
             sem: Semaphore::new(concurrency),
             gate: super::gate::Gate::new(concurrency, retry.base_delay, retry.max_retry_after),
+            meter: Default::default(),
             requests: AtomicU64::new(0),
             rng: Mutex::new(seed),
         }
@@ -236,7 +239,12 @@ impl Http {
             }
             let last = attempt >= self.retry.max_attempts;
             let wait = match outcome {
-                Ok((status, _, text)) if (200..300).contains(&status) => return Ok(text),
+                Ok((status, _, text)) if (200..300).contains(&status) => {
+                    if body.is_some() {
+                        self.meter.reply(&text);
+                    }
+                    return Ok(text);
+                }
                 Ok((status, retry_after, text)) => {
                     let retryable = matches!(status, 408 | 409 | 425 | 429 | 500..=599);
                     if !retryable || last {

@@ -11,6 +11,7 @@
 pub mod batch;
 pub mod gate;
 pub mod http;
+pub mod meter;
 pub mod spec;
 
 use std::collections::HashMap;
@@ -410,8 +411,14 @@ impl LlmBackend {
         &self.http.gate
     }
 
+    /// Calls, cache hits, tokens and failures so far (for progress lines).
+    pub fn meter(&self) -> Arc<meter::Meter> {
+        self.http.meter.clone()
+    }
+
     fn run_job(&self, job: &Job) -> Result<Answer, JobFail> {
         if let Some(a) = self.cache.get::<Answer>(&job.key) {
+            self.http.meter.cache_hit();
             return Ok(a);
         }
         let mut job = job.clone();
@@ -427,6 +434,7 @@ impl LlmBackend {
                 },
                 Err(CallError::Malformed(e)) => last = e,
                 Err(CallError::Http(e)) => {
+                    self.http.meter.error();
                     // The label gets our own words; the provider's message (which may echo
                     // the request) goes to local stderr only.
                     e.log(&format!("{} {} call", self.name, job.classifier.id()));

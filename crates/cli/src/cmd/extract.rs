@@ -56,6 +56,10 @@ pub struct Args {
     /// and lower the number in flight, which climbs back as calls succeed (docs/LLM.md).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=4096))]
     pub concurrency: Option<u16>,
+    /// Seconds between progress lines on stderr (sessions, calls, cached, tokens, errors,
+    /// elapsed, ETA); 0 = none. On a terminal they are the progress bar's message.
+    #[arg(long, value_name = "SECS", default_value_t = 5)]
+    pub progress_every: u64,
     #[command(flatten)]
     pub shard: crate::pipeline::ShardArgs,
 }
@@ -68,7 +72,7 @@ pub fn run(args: Args) -> CmdResult {
     };
     let shard = args.shard.spec()?;
     let ingest = crate::pipeline::options(&args.paths, args.user.clone())?;
-    let (backend, id) = make_backend(&args)?;
+    let (backend, id, meter) = make_backend(&args)?;
     let mut meta = agentstat_facets::parquet::FileMeta::for_salt(&ingest.salt);
     let cache_dir = if args.no_cache {
         None
@@ -87,13 +91,24 @@ pub fn run(args: Args) -> CmdResult {
     };
 
     let bar = progress_bar();
+    let sink: crate::progress::Sink = if bar.is_hidden() {
+        Box::new(|line: &str| eprintln!("agentstat: {line}"))
+    } else {
+        let b = bar.clone();
+        Box::new(move |line: &str| b.set_message(line.to_string()))
+    };
+    let progress = crate::progress::Progress::new(meter, sink);
     let tick = |done: u64, total: u64| {
         if bar.length() != Some(total) {
             bar.set_length(total);
         }
         bar.set_position(done);
+        progress.tick(done, total);
     };
-    let (facets, report) = facet_cache::extract_facets(&paths, &options, Some(&tick));
+    let (facets, report) = progress
+        .every(std::time::Duration::from_secs(args.progress_every), || {
+            facet_cache::extract_facets(&paths, &options, Some(&tick))
+        });
     bar.finish_and_clear();
 
     const SHOWN: usize = 20;
@@ -127,12 +142,21 @@ pub fn run(args: Args) -> CmdResult {
 }
 
 /// Build the chosen backend and the identity that keys its cache entries.
-pub(crate) fn make_backend(
-    args: &Args,
-) -> Result<(Box<dyn Backend>, BackendId), Box<dyn std::error::Error>> {
+/// The chosen backend, the identity that keys its cache entries, and (LLM backends) its meter.
+pub(crate) type MadeBackend = (
+    Box<dyn Backend>,
+    BackendId,
+    Option<std::sync::Arc<agentstat_classify::llm::meter::Meter>>,
+);
+
+pub(crate) fn make_backend(args: &Args) -> Result<MadeBackend, Box<dyn std::error::Error>> {
     match args.classifier {
         Classifier::Heuristic => {
-            if args.batch || args.model.is_some() || args.base_url.is_some() || args.concurrency.is_some() {
+            if args.batch
+                || args.model.is_some()
+                || args.base_url.is_some()
+                || args.concurrency.is_some()
+            {
                 return Err("--model, --base-url, --concurrency and --batch apply to LLM classifiers only (--classifier anthropic|openai)".into());
             }
             let id = BackendId {
@@ -143,6 +167,7 @@ pub(crate) fn make_backend(
             Ok((
                 Box::new(agentstat_classify::heuristic::HeuristicBackend::new()),
                 id,
+                None,
             ))
         }
         Classifier::Anthropic | Classifier::Openai => llm_backend(args),
@@ -218,7 +243,7 @@ fn print_summary(r: &ExtractReport, args: &Args, cache_dir: Option<&std::path::P
 }
 
 /// LLM backends from `agentstat_classify::llm`; their answers are also cached per call there.
-fn llm_backend(args: &Args) -> Result<(Box<dyn Backend>, BackendId), Box<dyn std::error::Error>> {
+fn llm_backend(args: &Args) -> Result<MadeBackend, Box<dyn std::error::Error>> {
     use agentstat_classify::llm;
     let mut opts = llm::LlmOptions::new(llm::default_cache_dir());
     opts.model = args.model.clone();
@@ -226,21 +251,27 @@ fn llm_backend(args: &Args) -> Result<(Box<dyn Backend>, BackendId), Box<dyn std
     if let Some(n) = args.concurrency {
         opts.concurrency = usize::from(n);
     }
-    let (backend, name, model): (Box<dyn Backend>, String, String) = match (args.classifier, args.batch) {
+    type Made = (
+        Box<dyn Backend>,
+        String,
+        String,
+        std::sync::Arc<llm::meter::Meter>,
+    );
+    let (backend, name, model, meter): Made = match (args.classifier, args.batch) {
         (Classifier::Anthropic, true) => {
             let b = llm::batch_backend(&opts)?;
-            let m = b.model().to_string();
-            (Box::new(b), "anthropic-batch".into(), m)
+            let (m, meter) = (b.model().to_string(), b.meter());
+            (Box::new(b), "anthropic-batch".into(), m, meter)
         }
         (Classifier::Anthropic, false) => {
             let b = llm::anthropic_backend(&opts)?;
-            let m = b.model().to_string();
-            (Box::new(b), "anthropic".into(), m)
+            let (m, meter) = (b.model().to_string(), b.meter());
+            (Box::new(b), "anthropic".into(), m, meter)
         }
         (Classifier::Openai, false) => {
             let b = llm::openai_backend(&opts)?;
-            let m = b.model().to_string();
-            (Box::new(b), "openai".into(), m)
+            let (m, meter) = (b.model().to_string(), b.meter());
+            (Box::new(b), "openai".into(), m, meter)
         }
         (Classifier::Openai, true) => {
             return Err("--batch uses the Anthropic Message Batches API: combine it with --classifier anthropic".into())
@@ -260,5 +291,6 @@ fn llm_backend(args: &Args) -> Result<(Box<dyn Backend>, BackendId), Box<dyn std
             model,
             prompt_version: versions.join(","),
         },
+        Some(meter),
     ))
 }

@@ -290,7 +290,7 @@ fn extract(
     args: &Args,
 ) -> Result<(Vec<Facet>, Extracted), Box<dyn std::error::Error>> {
     // The same backend (and cache identity) as `agentstat extract`, so the two share the cache.
-    let (b, id) = super::extract::make_backend(&super::extract::Args {
+    let (b, id, _meter) = super::extract::make_backend(&super::extract::Args {
         paths: Vec::new(),
         output: PathBuf::new(),
         classifier: args.classifier,
@@ -302,6 +302,7 @@ fn extract(
         json: false,
         shard: Default::default(),
         concurrency: None,
+        progress_every: 0,
     })?;
     let options = ExtractOptions {
         backend: Some((b.as_ref(), id)),
