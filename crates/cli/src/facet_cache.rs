@@ -414,6 +414,11 @@ fn cache_key(src: &SessionSource, options: &ExtractOptions, salt_digest: &[u8]) 
     for f in &files {
         fingerprint(f, &mut h)?;
     }
+    // A database holding many sessions (OpenCode's `opencode.db`): the session's id too.
+    if src.main_path().extension().is_some_and(|e| e == "db") {
+        h.update(b"session\0");
+        h.update(src.id.as_bytes());
+    }
     // A file holding several sessions (an Aider history): the session's byte range too.
     for f in src.files.iter().filter(|f| f.span.is_some()) {
         let (a, b) = f.span.unwrap_or_default();

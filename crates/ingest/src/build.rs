@@ -5,11 +5,11 @@
 
 use crate::common;
 use crate::diag::Diagnostics;
-use crate::discover::{Format, SessionSource};
+use crate::source::{Format, SessionSource};
 use crate::IngestOptions;
 use agentstat_session::{
     Action, ActionKind, ActionResult, AgentInfo, Event, LineDelta, Millis, ModelCall, ResultStatus,
-    Session, ToolInput,
+    Session, SubagentInfo, ToolInput,
 };
 use std::collections::{BTreeMap, HashMap};
 
@@ -29,9 +29,18 @@ pub(crate) struct SessionBuilder {
     pub model_calls: Vec<ModelCall>,
     pub compactions: u32,
     pub pr_links: Vec<String>,
-    ignored: BTreeMap<String, u64>,
+    pub subagents: Vec<SubagentInfo>,
+    /// The agent's name when the file names another than its format's (a SpecStory v2 export
+    /// of a Claude Code chat); else [`Format::agent`].
+    pub agent: Option<String>,
+    /// See [`AgentInfo::edits_applied_after_reply`].
+    pub edits_applied_after_reply: bool,
+    /// Files the session was read from, when not all of the source's (one file of several).
+    pub source_files: Option<Vec<String>>,
+    /// Records read and deliberately not used, by reason.
+    pub ignored: BTreeMap<String, u64>,
     /// Tool-call id → index of its action in `events`, until its result comes.
-    open: HashMap<String, usize>,
+    pub(crate) open: HashMap<String, usize>,
 }
 
 impl SessionBuilder {
@@ -114,22 +123,23 @@ impl SessionBuilder {
         Some(Session {
             id: self.id.unwrap_or_else(|| src.id.clone()),
             agent: AgentInfo {
-                name: format.agent().to_string(),
+                name: self.agent.unwrap_or_else(|| format.agent().to_string()),
                 version: self.version,
-                edits_applied_after_reply: false,
+                edits_applied_after_reply: self.edits_applied_after_reply,
             },
-            source_files: src
-                .files
-                .iter()
-                .map(|f| f.path.display().to_string())
-                .collect(),
+            source_files: self.source_files.unwrap_or_else(|| {
+                src.files
+                    .iter()
+                    .map(|f| f.path.display().to_string())
+                    .collect()
+            }),
             project: self.project,
             git_branch: self.git_branch,
             user,
             entrypoint: self.entrypoint,
             events: self.events,
             model_calls: self.model_calls,
-            subagents: Vec::new(),
+            subagents: self.subagents,
             pr_links: self.pr_links,
             compactions: self.compactions,
             ignored_records: self.ignored,
@@ -177,4 +187,121 @@ pub(crate) fn time_of(v: &serde_json::Value, k: &str) -> Option<Millis> {
 /// `v[k]` as an unsigned count (0 when absent).
 pub(crate) fn u64_of(v: &serde_json::Value, k: &str) -> u64 {
     v.get(k).and_then(serde_json::Value::as_u64).unwrap_or(0)
+}
+
+/// Parse one JSON record into a `Value`, skipping (without building them) the members named in
+/// `skip`, at any depth: fields no adapter reads that repeat or bloat a record (a tool result's
+/// display copy, reasoning text, extension state). What is skipped is still validated.
+pub(crate) fn parse_skipping(
+    bytes: &[u8],
+    skip: &'static [&'static str],
+) -> Result<serde_json::Value, serde_json::Error> {
+    use serde::de::DeserializeSeed;
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let v = Skipping(skip).deserialize(&mut de)?;
+    de.end()?;
+    Ok(v)
+}
+
+#[derive(Clone, Copy)]
+struct Skipping(&'static [&'static str]);
+
+impl<'de> serde::de::DeserializeSeed<'de> for Skipping {
+    type Value = serde_json::Value;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Skipping {
+    type Value = serde_json::Value;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(serde_json::Number::from_f64(v)
+            .map_or(serde_json::Value::Null, serde_json::Value::Number))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::String(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+        let mut v = Vec::new();
+        while let Some(x) = a.next_element_seed(self)? {
+            v.push(x);
+        }
+        Ok(serde_json::Value::Array(v))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+        let mut m = serde_json::Map::new();
+        while let Some(k) = a.next_key::<std::borrow::Cow<'de, str>>()? {
+            if self.0.contains(&k.as_ref()) {
+                a.next_value::<serde::de::IgnoredAny>()?;
+            } else {
+                let v = a.next_value_seed(self)?;
+                m.insert(k.into_owned(), v);
+            }
+        }
+        Ok(serde_json::Value::Object(m))
+    }
+}
+
+/// [`jsonl_values`] with members named in `skip` left out of each record ([`parse_skipping`]).
+pub(crate) fn jsonl_values_skipping(
+    buf: &[u8],
+    name: &str,
+    skip: &'static [&'static str],
+    diag: &mut Diagnostics,
+    mut f: impl FnMut(serde_json::Value, u64, &mut Diagnostics),
+) {
+    let mut recs: Vec<serde_json::Value> = Vec::new();
+    for (i, line) in buf.split(|&c| c == b'\n').enumerate() {
+        let no = i as u64 + 1;
+        let n = crate::reader::parse_line(line, name, no, diag, |b| {
+            recs.push(parse_skipping(b, skip)?);
+            Ok(())
+        });
+        diag.records += n;
+        for v in recs.drain(..) {
+            f(v, no, diag);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skipped_members_are_left_out_at_any_depth_but_still_validated() {
+        let v = parse_skipping(
+            br#"{"a":1,"details":{"big":"x"},"m":{"details":[1,2],"keep":"y"},"l":[{"details":0,"z":true}]}"#,
+            &["details"],
+        )
+        .unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"a": 1, "m": {"keep": "y"}, "l": [{"z": true}]})
+        );
+        assert!(parse_skipping(br#"{"details":{"cut":"#, &["details"]).is_err());
+        assert!(parse_skipping(br#"{"a":1} trailing"#, &["details"]).is_err());
+    }
 }

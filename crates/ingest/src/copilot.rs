@@ -9,10 +9,10 @@
 //! the person's answer to a permission request, `abort` an interrupt. Hooks, turn boundaries,
 //! mode and model changes are read and not used. What each event becomes: docs/FORMATS.md.
 
-use crate::build::{jsonl_values, str_of, time_of, u64_of, SessionBuilder};
+use crate::build::{jsonl_values_skipping, str_of, time_of, u64_of, SessionBuilder};
 use crate::common;
 use crate::diag::Diagnostics;
-use crate::discover::{Format, SessionSource};
+use crate::source::{Format, SessionSource};
 use crate::IngestOptions;
 use agentstat_session::{
     ActionKind, AssistantText, Event, HumanTurn, LineDelta, ModelCall, ResultStatus, Session,
@@ -35,6 +35,22 @@ struct State {
     aborted: bool,
 }
 
+/// Members never read, left out as each line is parsed: hooks' copies of tool calls and results
+/// (`toolArgs`, `toolResult`, `toolCalls`), a result's `detailedContent` (a second rendering),
+/// reasoning, the prompt as sent (`transformedContent`), telemetry.
+const SKIP: &[&str] = &[
+    "toolArgs",
+    "toolResult",
+    "toolCalls",
+    "detailedContent",
+    "reasoningText",
+    "reasoningOpaque",
+    "encryptedContent",
+    "transformedContent",
+    "toolTelemetry",
+    "modelMetrics",
+];
+
 /// Read one Copilot CLI `events.jsonl`.
 pub fn read_session(
     src: &SessionSource,
@@ -44,7 +60,7 @@ pub fn read_session(
     let (name, buf) = common::read_source(src, diag)?;
     let mut b = SessionBuilder::default();
     let mut st = State::default();
-    jsonl_values(&buf, &name, diag, |v, no, diag| {
+    jsonl_values_skipping(&buf, &name, SKIP, diag, |v, no, diag| {
         event(&v, &mut b, &mut st, &name, no, diag)
     });
     // A program drove the session: it chose the model when it created the session (the

@@ -6,25 +6,31 @@
 //! format's adapter. Both report into a [`Diagnostics`]. Adapters: [`claude`] (Claude Code),
 //! [`gemini`] (Gemini CLI), [`specstory`] (SpecStory exports of Cursor chats), [`aider`],
 //! [`openhands`], [`swe_agent`], [`codex`] (OpenAI Codex CLI), [`pi`] (pi and Oh My Pi), [`copilot`]
-//! (GitHub Copilot CLI), [`opencode`] (OpenCode exports); what
+//! (GitHub Copilot CLI), [`opencode`] (OpenCode), [`cursor`] (Cursor's agent
+//! transcripts), [`qwen`] (Qwen Code), [`cline`] (Cline, Roo Code, Kilo Code); what
 //! each reads is in docs/FORMATS.md. New adapters build their sessions with the crate's shared
 //! session builder (`build.rs`), so that an adapter is only its format.
 
 pub mod aider;
 mod build;
 pub mod claude;
+pub mod cline;
 pub mod codex;
 pub mod copilot;
+pub mod cursor;
 pub mod diag;
 pub mod discover;
 pub mod gemini;
 pub mod lax;
 pub mod opencode;
+mod opencode_store;
 pub mod openhands;
 pub mod pi;
+pub mod qwen;
 pub mod reader;
 pub mod shard;
 pub mod skim;
+pub mod source;
 pub mod specstory;
 pub mod swe_agent;
 pub mod user;
@@ -74,6 +80,9 @@ pub fn read_session(
         Format::Pi => pi::read_session(src, opts, diag),
         Format::CopilotCli => copilot::read_session(src, opts, diag),
         Format::OpenCode => opencode::read_session(src, opts, diag),
+        Format::Cursor => cursor::read_session(src, opts, diag),
+        Format::QwenCode => qwen::read_session(src, opts, diag),
+        Format::Cline => cline::read_session(src, opts, diag),
     }
 }
 

@@ -1,4 +1,6 @@
-//! OpenCode: the `opencode export` JSON document `{info, messages: [{info, parts}]}`.
+//! OpenCode: the `opencode export` JSON document `{info, messages: [{info, parts}]}`; its own
+//! stores (the `storage/` tree and `opencode.db`) are read into the same messages by
+//! `opencode_store.rs`.
 //!
 //! `info` is the session (`id`, `directory`, `version`, `parentID` for a session a parent agent
 //! started through its `task` tool). Each message's `info` has its `role`; an assistant
@@ -12,7 +14,7 @@
 use crate::build::{str_of, u64_of, SessionBuilder};
 use crate::common::{self, json_error};
 use crate::diag::Diagnostics;
-use crate::discover::{Format, SessionSource};
+use crate::source::{Format, SessionSource};
 use crate::IngestOptions;
 use agentstat_session::lines::{count_lines, diff_lines};
 use agentstat_session::{
@@ -21,14 +23,44 @@ use agentstat_session::{
 };
 use serde_json::{Map, Value};
 
+/// Members never read, left out as a document (or a store's row) is parsed: the diffs' text
+/// (`diffs`, `patch`, `diff`; their line counts are kept), file previews and displays,
+/// diagnostics.
+pub(crate) const SKIP: &[&str] = &[
+    "diffs",
+    "patch",
+    "diff",
+    "preview",
+    "display",
+    "diagnostics",
+];
+
 /// Read one OpenCode export document.
 pub fn read_session(
     src: &SessionSource,
     opts: &IngestOptions,
     diag: &mut Diagnostics,
 ) -> Option<Session> {
+    let path = &src.files[0].path;
+    if path.extension().is_some_and(|e| e == "db") {
+        #[cfg(feature = "opencode-sqlite")]
+        return crate::opencode_store::read_db(src, opts, diag);
+        #[cfg(not(feature = "opencode-sqlite"))]
+        {
+            diag.skip(
+                &path.display().to_string(),
+                None,
+                "feature-disabled",
+                "an OpenCode database; this build has no `opencode-sqlite` feature",
+            );
+            return None;
+        }
+    }
+    if let Some(root) = crate::opencode_store::storage_root(path) {
+        return crate::opencode_store::read_tree(src, root, opts, diag);
+    }
     let (name, buf) = common::read_source(src, diag)?;
-    let doc: Value = match serde_json::from_slice(&buf) {
+    let doc: Value = match crate::build::parse_skipping(&buf, SKIP) {
         Ok(v) => v,
         Err(e) => {
             json_error(diag, &name, &e);

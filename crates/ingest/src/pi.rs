@@ -11,10 +11,10 @@
 //! back and branch; every branch is read, in file order (all of it is work that was done).
 //! What each entry becomes: docs/FORMATS.md.
 
-use crate::build::{jsonl_values, str_of, time_of, u64_of, SessionBuilder};
+use crate::build::{jsonl_values_skipping, str_of, time_of, u64_of, SessionBuilder};
 use crate::common;
 use crate::diag::Diagnostics;
-use crate::discover::{Format, SessionSource};
+use crate::source::{Format, SessionSource};
 use crate::IngestOptions;
 use agentstat_session::lines::{count_lines, diff_lines};
 use agentstat_session::{
@@ -22,6 +22,20 @@ use agentstat_session::{
     SystemNote,
 };
 use serde_json::{Map, Value};
+
+/// Members never read, left out as each line is parsed: a tool result's `details` (Oh My Pi's
+/// `displayContent` repeats the output), extension state (`data`: Oh My Pi repeats every tool
+/// call's arguments there), the system prompt, reasoning text and provider payloads.
+const SKIP: &[&str] = &[
+    "details",
+    "data",
+    "systemPrompt",
+    "thinking",
+    "thoughtSignature",
+    "providerPayload",
+    "contextSnapshot",
+    "tools",
+];
 
 /// Read one pi session file.
 pub fn read_session(
@@ -32,7 +46,7 @@ pub fn read_session(
     let (name, buf) = common::read_source(src, diag)?;
     let mut b = SessionBuilder::default();
     let mut model: Option<String> = None;
-    jsonl_values(&buf, &name, diag, |v, no, diag| {
+    jsonl_values_skipping(&buf, &name, SKIP, diag, |v, no, diag| {
         entry(&v, &mut b, &mut model, &name, no, diag)
     });
     b.finish(Format::Pi, src, opts, diag, &name)

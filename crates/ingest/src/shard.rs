@@ -9,7 +9,7 @@
 //! machines with different salts still agree on the partition (and `merge` refuses to pool
 //! their outputs, since their keys differ).
 
-use crate::discover::SessionSource;
+use crate::source::SessionSource;
 use std::fmt;
 
 /// Shard `index` of `count` (0-based: `0/4` … `3/4`, like the job indices of Slurm arrays,
@@ -163,7 +163,7 @@ pub fn partition(sources: Vec<SessionSource>, spec: ShardSpec) -> (Vec<SessionSo
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::discover::{FileRole, Format, SourceFile};
+    use crate::source::{FileRole, Format, SourceFile};
     use std::collections::HashMap;
     use std::path::PathBuf;
 
