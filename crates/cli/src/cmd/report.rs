@@ -44,6 +44,9 @@ pub struct Args {
     /// Use the Anthropic Message Batches API.
     #[arg(long)]
     pub batch: bool,
+    /// LLM requests in flight at once (default 4; see `agentstat extract --help`).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=4096))]
+    pub concurrency: Option<u16>,
     /// Identity to use for your sessions instead of the home directory in their paths
     /// (only its salted hash is stored).
     #[arg(long, value_name = "LABEL")]
@@ -301,7 +304,7 @@ fn extract(
         no_cache: args.no_cache,
         json: false,
         shard: Default::default(),
-        concurrency: None,
+        concurrency: args.concurrency,
         progress_every: 0,
     })?;
     let options = ExtractOptions {
@@ -313,7 +316,10 @@ fn extract(
             default_cache_dir()
         },
         shard: agentstat_ingest::ShardSpec::WHOLE,
-        sessions_in_flight: 0,
+        sessions_in_flight: match args.classifier {
+            Classifier::Heuristic => 0,
+            _ => crate::facet_cache::sessions_for_requests(args.concurrency.map_or(4, usize::from)),
+        },
     };
     let (existing, missing): (Vec<PathBuf>, Vec<PathBuf>) =
         roots.iter().cloned().partition(|p| p.exists());
