@@ -14,7 +14,9 @@
 use agentstat_classify::cache::Policy;
 use agentstat_classify::{Backend, SessionInput};
 use agentstat_facets::Facet;
-use agentstat_ingest::{discover, read_session, Diagnostics, IngestOptions, SessionSource};
+use agentstat_ingest::{
+    discover, partition, read_session, Diagnostics, IngestOptions, SessionSource, ShardSpec,
+};
 use agentstat_session::Session;
 use rayon::prelude::*;
 use std::io::{Read, Seek, SeekFrom};
@@ -42,6 +44,20 @@ pub struct ExtractOptions<'a> {
     pub ingest: IngestOptions,
     /// Cache directory; `None` disables the cache.
     pub cache_dir: Option<PathBuf>,
+    /// Which slice of the sessions to extract ([`ShardSpec::WHOLE`]: all of them).
+    pub shard: ShardSpec,
+    /// Sessions processed at once; 0 = one per core. An LLM backend waiting on the network
+    /// wants more than the cores (see [`sessions_for_requests`]); memory grows with it.
+    pub sessions_in_flight: usize,
+}
+
+/// Sessions to keep in flight so that an LLM backend can hold `requests` requests in flight:
+/// a session sends its first call alone, then nine at once, then one (eleven calls in three
+/// round trips), so one session per three requests keeps them busy (measured:
+/// docs/bench/llm-throughput.md); never fewer than the cores.
+pub fn sessions_for_requests(requests: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    requests.div_ceil(3).max(cores)
 }
 
 /// Counts for the summary line, plus ingest diagnostics.
@@ -61,10 +77,15 @@ pub struct ExtractReport {
     pub failed_entirely: u64,
     /// Sources that yielded no session.
     pub unreadable: u64,
+    /// How many sessions each shard of the partition holds (one entry when unsharded): every
+    /// shard discovers the whole corpus, so each knows the others' sizes.
+    pub shard_sizes: Vec<u64>,
     pub diagnostics: Diagnostics,
 }
 
-/// Progress callback: called once per session processed, with (done, total).
+/// Progress callback, with (done, total): first once before any work, `done` then being the
+/// sessions already in the facet cache (what a resumed run need not redo), then once per
+/// session processed.
 pub type Progress<'a> = &'a (dyn Fn(u64, u64) + Sync);
 
 /// Discover sessions under `paths`, measure and classify each (from the cache when possible),
@@ -75,7 +96,8 @@ pub fn extract_facets(
     progress: Option<Progress>,
 ) -> (Vec<Facet>, ExtractReport) {
     let mut report = ExtractReport::default();
-    let sources = discover(paths, &mut report.diagnostics);
+    let (sources, sizes) = partition(discover(paths, &mut report.diagnostics), options.shard);
+    report.shard_sizes = sizes;
     let total = sources.len() as u64;
     let done = AtomicU64::new(0);
     let diag = Mutex::new(Diagnostics::default());
@@ -93,18 +115,54 @@ pub fn extract_facets(
         if bulk {
             batch_sessions(&sources, options, salt_digest.as_bytes(), &diag, &tick)
         } else {
-            sources
-                .par_iter()
-                .map(|src| {
-                    let out = one_session(src, options, salt_digest.as_bytes(), &diag);
-                    tick();
-                    out
+            let run = || {
+                // Cache lookups first, so that a resumed run says at once how much is left.
+                let looked: Vec<Lookup> = sources
+                    .par_iter()
+                    .map(|src| lookup(src, options, salt_digest.as_bytes()))
+                    .collect();
+                let hits = looked
+                    .iter()
+                    .filter(|l| matches!(l, Lookup::Hit(_)))
+                    .count() as u64;
+                done.store(hits, Ordering::Relaxed);
+                if let Some(p) = progress {
+                    p(hits, total);
+                }
+                sources
+                    .par_iter()
+                    .zip(looked.into_par_iter())
+                    .map(|(src, looked)| match looked {
+                        Lookup::Hit(f) => Outcome::Cached(f),
+                        Lookup::Miss(key) => {
+                            let out = match read(src, options, &diag) {
+                                Some(session) => finish(&session, key.as_deref(), options),
+                                None => Outcome::Unreadable,
+                            };
+                            tick();
+                            out
+                        }
+                    })
+                    .collect()
+            };
+            // Threads blocked on the network: a pool of its own, wider than the cores.
+            match (options.sessions_in_flight > rayon::current_num_threads())
+                .then(|| {
+                    rayon::ThreadPoolBuilder::new()
+                        .num_threads(options.sessions_in_flight)
+                        .build()
+                        .ok()
                 })
-                .collect()
+                .flatten()
+            {
+                Some(pool) => pool.install(run),
+                None => run(),
+            }
         }
     };
+    // The LLM backends' own waiting lines, unless the caller prints progress already.
     let results = match &options.backend {
-        Some((backend, _)) if backend.progress().is_some() => {
+        Some((backend, _)) if backend.progress().is_some() && progress.is_none() => {
             with_progress_lines(*backend, &done, total, work)
         }
         _ => work(),
@@ -252,22 +310,6 @@ enum Outcome {
         error: bool,
     },
     Unreadable,
-}
-
-fn one_session(
-    src: &SessionSource,
-    options: &ExtractOptions,
-    salt_digest: &[u8],
-    diag: &Mutex<Diagnostics>,
-) -> Outcome {
-    let key = match lookup(src, options, salt_digest) {
-        Lookup::Hit(f) => return Outcome::Cached(f),
-        Lookup::Miss(k) => k,
-    };
-    let Some(session) = read(src, options, diag) else {
-        return Outcome::Unreadable;
-    };
-    finish(&session, key.as_deref(), options)
 }
 
 enum Lookup {
@@ -753,6 +795,8 @@ mod tests {
                 salt: b"s".to_vec(),
             },
             cache_dir: Some(dir.path().join("cache")),
+            shard: agentstat_ingest::ShardSpec::WHOLE,
+            sessions_in_flight: 0,
         };
         let paths = vec![data.clone()];
         let (first, r1) = extract_facets(&paths, &opts, None);
@@ -795,6 +839,8 @@ mod tests {
                 salt: b"s".to_vec(),
             },
             cache_dir: Some(dir.path().join("cache")),
+            shard: agentstat_ingest::ShardSpec::WHOLE,
+            sessions_in_flight: 0,
         };
         let (_, r4) = extract_facets(&paths, &opts2, None);
         assert_eq!(r4.classified, 2);
@@ -843,6 +889,8 @@ mod tests {
                 salt: b"s".to_vec(),
             },
             cache_dir: Some(dir.path().join("cache")),
+            shard: agentstat_ingest::ShardSpec::WHOLE,
+            sessions_in_flight: 0,
         };
         let (f, r) = extract_facets(std::slice::from_ref(&data), &opts, None);
         assert_eq!((r.errors, r.classified), (1, 1));
@@ -888,6 +936,8 @@ mod tests {
                 salt: b"s".to_vec(),
             },
             cache_dir: None,
+            shard: agentstat_ingest::ShardSpec::WHOLE,
+            sessions_in_flight: 0,
         };
         let (facets, _) = extract_facets(std::slice::from_ref(&data), &opts, None);
         let unknown: std::collections::BTreeMap<&str, bool> = facets
@@ -928,6 +978,8 @@ mod tests {
                 salt: b"s".to_vec(),
             },
             cache_dir: Some(cache.clone()),
+            shard: agentstat_ingest::ShardSpec::WHOLE,
+            sessions_in_flight: 0,
         };
         let (_, r1) = extract_facets(std::slice::from_ref(&data), &opts, None);
         assert_eq!(r1.cached, 0);

@@ -6,6 +6,7 @@ mod cmd;
 mod facet_cache;
 mod pipeline;
 mod privacy_args;
+mod progress;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;

@@ -9,6 +9,7 @@
 //! - [`parquet`]: the facets table on disk (`docs/FACETS_SCHEMA.md`).
 //! - [`vocab`]: the closed vocabulary of every string column (key, label or pattern).
 
+pub mod dataset;
 pub mod labels;
 pub mod parquet;
 pub mod vocab;

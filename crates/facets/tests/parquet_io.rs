@@ -129,6 +129,11 @@ fn round_trip_is_exact() {
     odd.telemetry.models.clear();
     odd.telemetry.last_test_passed = None;
     facets.push(odd);
+    // A model id holding a comma or a percent sign (seen in a real Aider history, where a
+    // Python list was recorded as the model): kept as it was.
+    let mut listy = full_facet(7);
+    listy.telemetry.models = vec!["['claude-3-opus-20240229',".into(), "m%2C".into(), "z".into()];
+    facets.push(listy);
     write_facets(&path, &facets).unwrap();
     let back = read_facets(&path).unwrap();
     assert_eq!(back, facets);

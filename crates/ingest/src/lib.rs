@@ -28,6 +28,7 @@ pub mod openhands;
 pub mod pi;
 pub mod qwen;
 pub mod reader;
+pub mod shard;
 pub mod skim;
 pub mod source;
 pub mod specstory;
@@ -35,7 +36,10 @@ pub mod swe_agent;
 pub mod user;
 
 pub use diag::{Diagnostics, Warning};
-pub use discover::{default_roots, default_roots_with, discover, sniff, FileRole, Format, SessionSource, SourceFile};
+pub use discover::{
+    default_roots, default_roots_with, discover, sniff, FileRole, Format, SessionSource, SourceFile,
+};
+pub use shard::{partition, shard_of, ShardSpec};
 pub use user::{identity_from_cwd, load_or_create_salt, session_key, user_key};
 
 use agentstat_session::{Session, UserKey};

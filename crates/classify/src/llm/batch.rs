@@ -86,6 +86,11 @@ impl BatchBackend {
         }
     }
 
+    /// HTTP calls, tokens and failures so far (for progress lines).
+    pub fn meter(&self) -> std::sync::Arc<super::meter::Meter> {
+        self.http.meter.clone()
+    }
+
     pub fn model(&self) -> &str {
         &self.model
     }

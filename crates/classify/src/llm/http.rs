@@ -179,6 +179,10 @@ pub(crate) struct Http {
     pub max_reply: u64,
     /// No request starts and no retry waits past this instant (the run's deadline).
     pub run_deadline: Option<Instant>,
+    /// The shared back-off and adaptive limit (`gate.rs`).
+    pub gate: super::gate::Gate,
+    /// Calls, tokens, cache hits, failures (`meter.rs`), for progress lines.
+    pub meter: std::sync::Arc<super::meter::Meter>,
     /// Requests sent (attempts included), for reports and tests.
     pub requests: AtomicU64,
     /// Requests in flight now.
@@ -213,11 +217,13 @@ impl Http {
             | 1;
         Http {
             agent: ureq::Agent::new_with_config(config),
-            retry,
+            retry: retry.clone(),
             sem: Semaphore::new(concurrency),
             timeout,
             max_reply: DEFAULT_MAX_REPLY_BYTES,
             run_deadline: None,
+            gate: super::gate::Gate::new(concurrency, retry.base_delay, retry.max_retry_after),
+            meter: Default::default(),
             requests: AtomicU64::new(0),
             in_flight: AtomicU64::new(0),
             retries: AtomicU64::new(0),
@@ -291,6 +297,7 @@ impl Http {
             attempt += 1;
             let outcome = {
                 let _permit = self.sem.acquire();
+                let _pass = self.gate.enter();
                 // The deadline is checked once a slot is free: waiting for one takes time too.
                 let timeout = match deadline {
                     Some(d) => {
@@ -311,9 +318,17 @@ impl Http {
                 self.in_flight.fetch_sub(1, Ordering::Relaxed);
                 r
             };
+            if let Ok((status, retry_after, _)) = &outcome {
+                self.gate.observe(*status, *retry_after);
+            }
             let last = attempt >= self.retry.max_attempts;
             let wait = match outcome {
-                Ok((status, _, text)) if (200..300).contains(&status) => return Ok(text),
+                Ok((status, _, text)) if (200..300).contains(&status) => {
+                    if body.is_some() {
+                        self.meter.reply(&text);
+                    }
+                    return Ok(text);
+                }
                 Ok((status, retry_after, text)) => {
                     let retryable = matches!(status, 408 | 409 | 425 | 429 | 500..=599);
                     if !retryable || last {

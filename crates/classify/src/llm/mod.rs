@@ -9,7 +9,9 @@
 //! the other nine.
 
 pub mod batch;
+pub mod gate;
 pub mod http;
+pub mod meter;
 pub mod spec;
 
 use std::collections::HashMap;
@@ -442,8 +444,19 @@ impl LlmBackend {
         self.http.requests.load(Ordering::Relaxed)
     }
 
+    /// The shared back-off gate (rate limits met, requests allowed in flight now).
+    pub fn gate(&self) -> &gate::Gate {
+        &self.http.gate
+    }
+
+    /// Calls, cache hits, tokens and failures so far (for progress lines).
+    pub fn meter(&self) -> Arc<meter::Meter> {
+        self.http.meter.clone()
+    }
+
     fn run_job(&self, job: &Job, deadline: Option<Instant>) -> Result<Answer, JobFail> {
         if let Some(a) = self.cache.get::<Answer>(&job.key) {
+            self.http.meter.cache_hit();
             return Ok(a);
         }
         let mut job = job.clone();
@@ -465,6 +478,7 @@ impl LlmBackend {
                     continue;
                 }
                 Err(CallError::Http(e)) => {
+                    self.http.meter.error();
                     // The label gets our own words; the provider's message (which may echo
                     // the request) goes to local stderr only.
                     e.log(&format!("{} {} call", self.name, job.classifier.id()));

@@ -34,8 +34,9 @@ pub struct Args {
     /// With --dp-epsilon: sessions per person kept in noisy releases.
     #[arg(long, value_name = "M", default_value_t = 20, requires = "dp_epsilon")]
     pub dp_max_sessions: u32,
-    /// Report on facets files (e.g. a team file from `agentstat merge`) instead of reading
-    /// transcripts. No transcript is read.
+    /// Report on facets files (e.g. a team file from `agentstat merge`), directories of them or
+    /// quoted globs (the shards of a sharded run: one dataset), instead of reading transcripts.
+    /// No transcript is read.
     #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with = "paths")]
     pub facets: Vec<PathBuf>,
     /// Classifier backend for sessions not in the cache (an LLM backend sends redacted
@@ -58,6 +59,9 @@ pub struct Args {
     /// LLM classifiers: the same, for each session.
     #[arg(long, value_name = "DURATION", value_parser = super::extract::parse_duration)]
     pub session_deadline: Option<std::time::Duration>,
+    /// LLM requests in flight at once (default 4; see `agentstat extract --help`).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=4096))]
+    pub concurrency: Option<u16>,
     /// Identity to use for your sessions instead of the home directory in their paths
     /// (only its salted hash is stored).
     #[arg(long, value_name = "LABEL")]
@@ -290,14 +294,8 @@ fn shell_quote(s: &str) -> String {
 }
 
 fn read_facet_files(files: &[PathBuf]) -> Result<Vec<Facet>, Box<dyn std::error::Error>> {
-    let mut all = Vec::new();
-    for f in files {
-        all.extend(agentstat_facets::parquet::read_facets(f)?);
-    }
-    // The same session may be in two files (re-extracted, merged twice): count it once.
-    all.sort_by(|a, b| a.session_key.cmp(&b.session_key));
-    all.dedup_by(|a, b| a.session_key == b.session_key);
-    Ok(all)
+    // The same session may be in two files (re-extracted, merged twice): counted once.
+    super::stats::read_pooled(files)
 }
 
 /// What extraction did, for the summary.
@@ -326,7 +324,7 @@ fn extract(
     args: &Args,
 ) -> Result<(Vec<Facet>, Extracted), Box<dyn std::error::Error>> {
     // The same backend (and cache identity) as `agentstat extract`, so the two share the cache.
-    let (b, id) = super::extract::make_backend(&super::extract::Args {
+    let (b, id, _meter) = super::extract::make_backend(&super::extract::Args {
         paths: Vec::new(),
         output: PathBuf::new(),
         classifier: args.classifier,
@@ -338,6 +336,9 @@ fn extract(
         json: false,
         deadline: args.deadline,
         session_deadline: args.session_deadline,
+        shard: Default::default(),
+        concurrency: args.concurrency,
+        progress_every: 0,
     })?;
     let options = ExtractOptions {
         backend: Some((b.as_ref(), id)),
@@ -346,6 +347,11 @@ fn extract(
             None
         } else {
             default_cache_dir()
+        },
+        shard: agentstat_ingest::ShardSpec::WHOLE,
+        sessions_in_flight: match args.classifier {
+            Classifier::Heuristic => 0,
+            _ => crate::facet_cache::sessions_for_requests(args.concurrency.map_or(4, usize::from)),
         },
     };
     let (existing, missing): (Vec<PathBuf>, Vec<PathBuf>) =

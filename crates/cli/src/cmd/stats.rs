@@ -18,7 +18,8 @@ use std::process::ExitCode;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Facets files (from `agentstat extract`, `report` or `merge`); several are pooled.
+    /// Facets files (from `agentstat extract`, `report` or `merge`), directories of them, or
+    /// quoted globs (`'shards/*.parquet'`): all pooled as one dataset.
     #[arg(required = true, value_name = "FACETS")]
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
@@ -87,24 +88,18 @@ pub(crate) fn dp_options(
     })
 }
 
-/// Reads and pools facets files; a session present in several files counts once.
-fn read_pooled(paths: &[PathBuf]) -> Result<Vec<Facet>, Box<dyn std::error::Error>> {
-    let mut seen = std::collections::HashSet::new();
-    let mut out = Vec::new();
-    let mut dups = 0u64;
-    for p in paths {
-        for f in agentstat_facets::parquet::read_facets(p)? {
-            if seen.insert(f.session_key.clone()) {
-                out.push(f);
-            } else {
-                dups += 1;
-            }
-        }
+/// Reads and pools facets files (files, directories, globs: one dataset); a session present in
+/// several files counts once.
+pub(crate) fn read_pooled(paths: &[PathBuf]) -> Result<Vec<Facet>, Box<dyn std::error::Error>> {
+    let data = agentstat_facets::dataset::read_dataset(paths, Default::default())?;
+    for w in &data.warnings {
+        eprintln!("agentstat: warning: {w}");
     }
+    let dups = data.duplicates();
     if dups > 0 {
         eprintln!("agentstat: {dups} duplicate session(s) across the input files counted once");
     }
-    Ok(out)
+    Ok(data.facets)
 }
 
 /// The Results document as aligned plain-text tables.
