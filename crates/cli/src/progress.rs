@@ -11,9 +11,14 @@ use std::time::{Duration, Instant};
 /// Where progress lines go.
 pub type Sink = Box<dyn FnMut(&str) + Send>;
 
+/// What the classifier backend says about its own waiting (requests in flight, retries, time
+/// waited on the server): appended to each line.
+pub type Status<'a> = &'a (dyn Fn() -> Option<String> + Sync);
+
 /// Shared between the workers' ticks and the printing thread.
-pub struct Progress {
+pub struct Progress<'a> {
     start: Instant,
+    status: Option<Status<'a>>,
     meter: Option<Arc<Meter>>,
     done: AtomicU64,
     total: AtomicU64,
@@ -23,11 +28,12 @@ pub struct Progress {
     sink: Mutex<Sink>,
 }
 
-impl Progress {
+impl<'a> Progress<'a> {
     /// `sink` receives each line (stderr, or a terminal bar's message).
-    pub fn new(meter: Option<Arc<Meter>>, sink: Sink) -> Progress {
+    pub fn new(meter: Option<Arc<Meter>>, sink: Sink) -> Progress<'a> {
         Progress {
             start: Instant::now(),
+            status: None,
             meter,
             done: AtomicU64::new(0),
             total: AtomicU64::new(0),
@@ -35,6 +41,12 @@ impl Progress {
             said_start: AtomicBool::new(false),
             sink: Mutex::new(sink),
         }
+    }
+
+    /// Append the backend's own status (see [`Status`]) to every line.
+    pub fn with_status(mut self, status: Status<'a>) -> Progress<'a> {
+        self.status = Some(status);
+        self
     }
 
     /// The extract callback: (done, total); the first call gives what was already done.
@@ -86,6 +98,9 @@ impl Progress {
                 human(c.output_tokens),
                 c.errors
             ));
+        }
+        if let Some(st) = self.status.and_then(|f| f()) {
+            s.push_str(&format!("; {st}"));
         }
         s.push_str(&format!(", {} elapsed", clock(elapsed)));
         // ETA from this run's own pace (sessions done by this run, not found in the cache).

@@ -107,8 +107,8 @@ fn progress_lines_while_waiting_and_a_run_deadline() {
     let srv = server(mode, Duration::from_millis(300));
     let home = tempfile::tempdir().unwrap();
     let o = support::agentstat_salted(home.path(), "llm-exit-salt")
-        .env("AGENTSTAT_PROGRESS_SECS", "0.2")
         .arg("extract")
+        .args(["--progress-every", "1"])
         .arg(fixtures())
         .args([
             "--classifier",
@@ -118,17 +118,17 @@ fn progress_lines_while_waiting_and_a_run_deadline() {
             "--base-url",
             &srv.base,
         ])
-        .args(["--deadline", "1s", "--output"])
+        .args(["--deadline", "2s", "--output"])
         .arg(home.path().join("facets.parquet"))
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
         err.lines()
-            .any(|l| l.contains("sessions done;") && l.contains("in flight")),
+            .any(|l| l.contains(" sessions (") && l.contains("in flight")),
         "{err}"
     );
-    // 3 sessions × 11 calls at 300 ms, 4 at a time, cannot finish in one second.
+    // 3 sessions × 11 calls at 300 ms, 4 at a time (≈ 2.5 s), cannot finish in two seconds.
     assert!(matches!(o.status.code(), Some(3) | Some(4)), "{err}");
     assert!(
         err.contains("--deadline"),

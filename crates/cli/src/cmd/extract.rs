@@ -124,7 +124,8 @@ pub fn run(args: Args) -> CmdResult {
         let b = bar.clone();
         Box::new(move |line: &str| b.set_message(line.to_string()))
     };
-    let progress = crate::progress::Progress::new(meter, sink);
+    let status = || backend.progress();
+    let progress = crate::progress::Progress::new(meter, sink).with_status(&status);
     let tick = |done: u64, total: u64| {
         if bar.length() != Some(total) {
             bar.set_length(total);
