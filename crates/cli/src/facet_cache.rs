@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 /// Bump when the cache entry format or the facet construction changes.
-const CACHE_FORMAT: &str = "facet-cache-2";
+const CACHE_FORMAT: &str = "facet-cache-3";
 /// Bytes hashed at each end of a source file.
 const EDGE: u64 = 64 * 1024;
 

@@ -37,8 +37,12 @@ impl HeuristicBackend {
 
     /// Classify and collect evidence; `classify` drops the evidence.
     fn run(&self, input: &SessionInput) -> (Labels, Vec<Evidence>) {
-        let f = features::extract(input.session);
-        let t = input.telemetry;
+        Self::run_on(&features::extract(input.session), input.telemetry)
+    }
+
+    /// The rules over features already extracted (the learned classifier reads the same
+    /// features and the rules' labels, so it extracts them once).
+    pub fn run_on(f: &features::Features, t: &agentstat_facets::Telemetry) -> (Labels, Vec<Evidence>) {
         let mut ev = Vec::new();
         let mut note = |facet: &str, notes: Vec<String>| {
             for n in notes {
