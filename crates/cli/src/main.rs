@@ -43,6 +43,11 @@ enum Command {
     /// Write each session's classifier rendering (redacted, truncated) to a folder, for hand
     /// labelling; transcript text stays on this machine.
     Render(cmd::render::Args),
+    /// Learn the classifier from labelled sessions (reference labels, your own, or an LLM's
+    /// facets for distillation) and write a model file.
+    Train(cmd::train::Args),
+    /// Person-grouped cross-validation of the learned classifier against labels.
+    Validate(cmd::validate::Args),
 }
 
 fn main() -> ExitCode {
@@ -58,6 +63,8 @@ fn main() -> ExitCode {
         Some(Command::Bench(a)) => cmd::bench::run(a),
         Some(Command::Cache(a)) => cmd::cache::run(a),
         Some(Command::Render(a)) => cmd::render::run(a),
+        Some(Command::Train(a)) => cmd::train::run(a),
+        Some(Command::Validate(a)) => cmd::validate::run(a),
         None => cmd::report::run_default(),
     };
     match result {

@@ -62,7 +62,7 @@ impl LearnedBackend {
             if !fm.use_learned {
                 continue;
             }
-            let (c, p) = fm.predictor.predict(&z[..fm.predictor.width()]);
+            let (c, p) = fm.predictor.predict(&z[fm.spec.set.range()]);
             f.set(&mut labels, c, p, self.provenance());
             ev.push(Evidence {
                 facet: f.name().into(),

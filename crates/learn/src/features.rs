@@ -49,6 +49,11 @@ pub fn dense_dim() -> usize {
     names().len() - TEXT_BUCKETS
 }
 
+/// Index of the first feature of the heuristic's outputs (`h.*`, up to [`dense_dim`]).
+pub fn rules_start() -> usize {
+    names().iter().position(|n| n.starts_with("h.")).unwrap_or(0)
+}
+
 /// Total number of features.
 pub fn dim() -> usize {
     names().len()
@@ -403,5 +408,6 @@ mod tests {
         assert!(dense_dim() > 100);
         assert!(n[dense_dim()..].iter().all(|x| x.starts_with("text.")));
         assert!(n[..dense_dim()].iter().all(|x| !x.starts_with("text.")));
+        assert!(n[rules_start()..dense_dim()].iter().all(|x| x.starts_with("h.")));
     }
 }

@@ -1,13 +1,16 @@
-//! Fitting and applying one facet's predictor: L2-regularised multinomial logistic regression
-//! (smartcore's L-BFGS fit), or an ordinal model for the scales made of cumulative binary
-//! logistic regressions (P(level > k) for each cut; Frank & Hall). Predictions are computed
-//! here from the stored weights, so a model file does not depend on smartcore's layout.
+//! Fitting and applying one facet's predictor: L2-regularised multinomial logistic regression,
+//! or an ordinal model for the scales made of cumulative binary logistic regressions
+//! (P(level > k) for each cut; Frank & Hall).
 //!
-//! Deterministic: L-BFGS from a zero start with a fixed iteration order; no randomness.
+//! The fit is [`crate::lbfgs`] on the penalised negative log-likelihood (the intercepts are
+//! not penalised). smartcore 0.7's logistic regression was tried first: its L-BFGS runs to
+//! 1,000 iterations at a 1e-8 gradient tolerance with no way to loosen either, which made a
+//! training run on 460 ratings take over ten minutes (docs/LEARNED.md).
+//!
+//! Deterministic: L-BFGS from a zero start with a fixed summation order; no randomness.
 
+use crate::lbfgs;
 use serde::{Deserialize, Serialize};
-use smartcore::linalg::basic::matrix::DenseMatrix;
-use smartcore::linear::logistic_regression::{LogisticRegression, LogisticRegressionParameters};
 
 /// How a facet's model is built.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -15,8 +18,30 @@ pub struct Spec {
     pub kind: Kind,
     /// L2 penalty (smartcore's `alpha`: alpha/2 · ‖w‖² added to the negative log-likelihood).
     pub alpha: f64,
-    /// Use the text block as well as the structural features.
-    pub text: bool,
+    /// Which features the model reads.
+    pub set: FeatureSet,
+}
+
+/// A contiguous range of the feature vector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FeatureSet {
+    /// The heuristic's labels (one-hot) and decision counts only: the rules, recalibrated.
+    Rules,
+    /// Every structural feature (includes the rules).
+    Structure,
+    /// Structure and the hashed words.
+    All,
+}
+
+impl FeatureSet {
+    /// The feature indices the set covers.
+    pub fn range(self) -> std::ops::Range<usize> {
+        match self {
+            FeatureSet::Rules => crate::features::rules_start()..crate::features::dense_dim(),
+            FeatureSet::Structure => 0..crate::features::dense_dim(),
+            FeatureSet::All => 0..crate::features::dim(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -124,7 +149,6 @@ pub fn fit(
 }
 
 fn multinomial(x: &[Vec<f64>], y: &[usize], alpha: f64) -> Result<Predictor, String> {
-    use smartcore::linalg::basic::arrays::Array;
     let mut classes: Vec<usize> = y.to_vec();
     classes.sort_unstable();
     classes.dedup();
@@ -136,32 +160,12 @@ fn multinomial(x: &[Vec<f64>], y: &[usize], alpha: f64) -> Result<Predictor, Str
             w: vec![vec![0.0; p]],
             b: vec![0.0],
         }),
-        2 => {
-            let (w, b) = binary(x, &y.iter().map(|c| *c == classes[1]).collect::<Vec<_>>(), alpha)?;
-            Ok(Predictor::Multinomial {
-                classes,
-                w: vec![vec![0.0; p], w],
-                b: vec![0.0, b],
-            })
-        }
         k => {
-            let xm = matrix(x)?;
-            let yi: Vec<i32> = y
+            let yi: Vec<usize> = y
                 .iter()
-                .map(|c| classes.binary_search(c).map(|i| i as i32).unwrap_or(0))
+                .map(|c| classes.binary_search(c).unwrap_or(0))
                 .collect();
-            let lr = LogisticRegression::<f64, i32, DenseMatrix<f64>, Vec<i32>>::fit(
-                &xm,
-                &yi,
-                LogisticRegressionParameters::default().with_alpha(alpha),
-            )
-            .map_err(|e| format!("logistic regression failed: {e}"))?;
-            let coef = lr.coefficients();
-            let icpt = lr.intercept();
-            let w = (0..k)
-                .map(|r| (0..p).map(|c| *coef.get((r, c))).collect())
-                .collect();
-            let b = (0..k).map(|r| *icpt.get((r, 0))).collect();
+            let (w, b) = softmax_fit(x, &yi, k, alpha);
             Ok(Predictor::Multinomial { classes, w, b })
         }
     }
@@ -169,7 +173,6 @@ fn multinomial(x: &[Vec<f64>], y: &[usize], alpha: f64) -> Result<Predictor, Str
 
 /// A binary logistic regression: weights and intercept of P(true).
 fn binary(x: &[Vec<f64>], y: &[bool], alpha: f64) -> Result<(Vec<f64>, f64), String> {
-    use smartcore::linalg::basic::arrays::Array;
     let p = x.first().map_or(0, Vec::len);
     let pos = y.iter().filter(|b| **b).count();
     if pos == 0 || pos == y.len() {
@@ -177,17 +180,57 @@ fn binary(x: &[Vec<f64>], y: &[bool], alpha: f64) -> Result<(Vec<f64>, f64), Str
         let rate = (pos as f64 + 1.0) / (y.len() as f64 + 2.0);
         return Ok((vec![0.0; p], (rate / (1.0 - rate)).ln()));
     }
-    let xm = matrix(x)?;
-    let yi: Vec<i32> = y.iter().map(|b| *b as i32).collect();
-    let lr = LogisticRegression::<f64, i32, DenseMatrix<f64>, Vec<i32>>::fit(
-        &xm,
-        &yi,
-        LogisticRegressionParameters::default().with_alpha(alpha),
-    )
-    .map_err(|e| format!("logistic regression failed: {e}"))?;
-    let coef = lr.coefficients();
-    let w = (0..p).map(|c| *coef.get((0, c))).collect();
-    Ok((w, *lr.intercept().get((0, 0))))
+    let yi: Vec<usize> = y.iter().map(|b| usize::from(*b)).collect();
+    let (w, b) = softmax_fit(x, &yi, 2, alpha);
+    // Two-class softmax → one logit: (w1 − w0) · x + (b1 − b0).
+    let wd = w[1].iter().zip(&w[0]).map(|(a, c)| a - c).collect();
+    Ok((wd, b[1] - b[0]))
+}
+
+/// Penalised softmax regression: minimise −Σ log p(y_i | x_i) + alpha/2 · ‖W‖² over W (k×p)
+/// and unpenalised intercepts b (k).
+fn softmax_fit(x: &[Vec<f64>], y: &[usize], k: usize, alpha: f64) -> (Vec<Vec<f64>>, Vec<f64>) {
+    let p = x.first().map_or(0, Vec::len);
+    let stride = p + 1; // weights then intercept, per class
+    let objective = |theta: &[f64], grad: &mut [f64]| -> f64 {
+        grad.iter_mut().for_each(|g| *g = 0.0);
+        let mut loss = 0.0;
+        let mut z = vec![0.0; k];
+        for (xi, yi) in x.iter().zip(y) {
+            for (c, zc) in z.iter_mut().enumerate() {
+                let row = &theta[c * stride..(c + 1) * stride];
+                *zc = dot(&row[..p], xi) + row[p];
+            }
+            let m = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let mut s = 0.0;
+            for zc in z.iter_mut() {
+                *zc = (*zc - m).exp();
+                s += *zc;
+            }
+            loss -= (z[*yi] / s).ln();
+            for (c, zc) in z.iter().enumerate() {
+                let r = zc / s - f64::from(u8::from(c == *yi));
+                let g = &mut grad[c * stride..(c + 1) * stride];
+                for (gj, xj) in g[..p].iter_mut().zip(xi) {
+                    *gj += r * xj;
+                }
+                g[p] += r;
+            }
+        }
+        for c in 0..k {
+            let row = &theta[c * stride..c * stride + p];
+            let g = &mut grad[c * stride..c * stride + p];
+            for (gj, wj) in g.iter_mut().zip(row) {
+                *gj += alpha * wj;
+                loss += 0.5 * alpha * wj * wj;
+            }
+        }
+        loss
+    };
+    let theta = lbfgs::minimize(objective, vec![0.0; k * stride], &lbfgs::Options::default());
+    let w = (0..k).map(|c| theta[c * stride..c * stride + p].to_vec()).collect();
+    let b = (0..k).map(|c| theta[c * stride + p]).collect();
+    (w, b)
 }
 
 fn ordinal(
@@ -231,10 +274,6 @@ fn ordinal(
     })
 }
 
-fn matrix(x: &[Vec<f64>]) -> Result<DenseMatrix<f64>, String> {
-    DenseMatrix::from_2d_vec(&x.to_vec()).map_err(|e| format!("feature matrix: {e}"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -255,7 +294,7 @@ mod tests {
     #[test]
     fn multinomial_learns_separable_classes_and_is_deterministic() {
         let (x, y) = toy();
-        let spec = Spec { kind: Kind::Multinomial, alpha: 0.1, text: false };
+        let spec = Spec { kind: Kind::Multinomial, alpha: 0.1, set: FeatureSet::Structure };
         let m = fit(&x, &y, spec, &|_| None).unwrap();
         assert_eq!(m.classes(), &[0, 2, 4]);
         for (xi, yi) in x.iter().zip(&y) {
@@ -275,14 +314,14 @@ mod tests {
     fn binary_and_single_class_cases() {
         let (x, y) = toy();
         let y2: Vec<usize> = y.iter().map(|c| usize::from(*c > 0)).collect();
-        let m = fit(&x, &y2, Spec { kind: Kind::Multinomial, alpha: 0.1, text: false }, &|_| None)
+        let m = fit(&x, &y2, Spec { kind: Kind::Multinomial, alpha: 0.1, set: FeatureSet::Structure }, &|_| None)
             .unwrap();
         assert_eq!(m.predict(&x[0]).0, 0);
         assert_eq!(m.predict(&x[1]).0, 1);
-        let one = fit(&x, &vec![3; x.len()], Spec { kind: Kind::Multinomial, alpha: 1.0, text: false }, &|_| None)
+        let one = fit(&x, &vec![3; x.len()], Spec { kind: Kind::Multinomial, alpha: 1.0, set: FeatureSet::Structure }, &|_| None)
             .unwrap();
         assert_eq!(one.predict(&x[5]), (3, 1.0));
-        assert!(fit(&[], &[], Spec { kind: Kind::Multinomial, alpha: 1.0, text: false }, &|_| None).is_err());
+        assert!(fit(&[], &[], Spec { kind: Kind::Multinomial, alpha: 1.0, set: FeatureSet::Structure }, &|_| None).is_err());
     }
 
     #[test]
@@ -292,7 +331,7 @@ mod tests {
         x.push(vec![9.0, 9.0, 9.0]);
         y.push(5);
         let order = |c: usize| (c != 5).then_some(c as i32);
-        let m = fit(&x, &y, Spec { kind: Kind::Ordinal, alpha: 0.1, text: false }, &order).unwrap();
+        let m = fit(&x, &y, Spec { kind: Kind::Ordinal, alpha: 0.1, set: FeatureSet::Structure }, &order).unwrap();
         assert_eq!(m.classes(), &[0, 2, 4]);
         let mut right = 0;
         for (xi, yi) in x.iter().zip(&y).take(30) {

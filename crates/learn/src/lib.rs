@@ -9,6 +9,7 @@ pub mod facet;
 pub mod features;
 pub mod fit;
 pub mod labels;
+pub mod lbfgs;
 pub mod metrics;
 pub mod model;
 pub mod train;

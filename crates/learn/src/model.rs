@@ -189,7 +189,7 @@ impl Model {
                 ));
             }
             let p = &fm.predictor;
-            if p.width() > dim
+            if p.width() != fm.spec.set.range().len()
                 || p.classes().iter().any(|c| *c >= classes.len())
                 || p.classes().is_empty()
             {

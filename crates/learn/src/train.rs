@@ -7,7 +7,7 @@
 
 use crate::facet::LearnedFacet;
 use crate::features::{self, FEATURES_VERSION};
-use crate::fit::{self, Kind, Predictor, Spec};
+use crate::fit::{self, FeatureSet, Kind, Predictor, Spec};
 use crate::model::{CvSummary, FacetModel, Model};
 use rayon::prelude::*;
 
@@ -42,14 +42,20 @@ impl Default for TrainOptions {
 
 /// The candidate models for a facet, in order of preference on ties.
 pub fn candidates(f: LearnedFacet) -> Vec<Spec> {
+    use FeatureSet::*;
+    let m = |alpha, set| Spec { kind: Kind::Multinomial, alpha, set };
     let mut c = vec![
-        Spec { kind: Kind::Multinomial, alpha: 30.0, text: false },
-        Spec { kind: Kind::Multinomial, alpha: 3.0, text: false },
-        Spec { kind: Kind::Multinomial, alpha: 30.0, text: true },
+        m(100.0, Structure),
+        m(1000.0, Structure),
+        m(1.0, Rules),
+        m(10.0, Rules),
+        m(100.0, All),
+        // The constant classifier, in effect: every weight shrunk to zero.
+        m(1e6, Rules),
     ];
     if f.ordinal() {
-        c.push(Spec { kind: Kind::Ordinal, alpha: 30.0, text: false });
-        c.push(Spec { kind: Kind::Ordinal, alpha: 3.0, text: false });
+        c.push(Spec { kind: Kind::Ordinal, alpha: 100.0, set: Structure });
+        c.push(Spec { kind: Kind::Ordinal, alpha: 1.0, set: Rules });
     }
     c
 }
@@ -115,20 +121,12 @@ fn standardiser(xs: &[&[f64]], dim: usize) -> (Vec<f64>, Vec<f64>) {
     (mean, scale)
 }
 
-fn standardise(x: &[f64], mean: &[f64], scale: &[f64], width: usize) -> Vec<f64> {
-    x.iter()
-        .zip(mean.iter().zip(scale))
-        .take(width)
-        .map(|(x, (m, s))| (x - m) / s)
-        .collect()
+fn standardise(x: &[f64], mean: &[f64], scale: &[f64], r: std::ops::Range<usize>) -> Vec<f64> {
+    r.map(|j| (x[j] - mean[j]) / scale[j]).collect()
 }
 
-fn width(spec: Spec) -> usize {
-    if spec.text {
-        features::dim()
-    } else {
-        features::dense_dim()
-    }
+fn width(spec: Spec) -> std::ops::Range<usize> {
+    spec.set.range()
 }
 
 /// Fit one facet's predictor on examples `rows` (already standardised with `mean`/`scale`).
@@ -141,7 +139,7 @@ fn fit_rows(
     scale: &[f64],
 ) -> Result<Predictor, String> {
     let w = width(spec);
-    let x: Vec<Vec<f64>> = rows.iter().map(|i| standardise(&ex[*i].x, mean, scale, w)).collect();
+    let x: Vec<Vec<f64>> = rows.iter().map(|i| standardise(&ex[*i].x, mean, scale, w.clone())).collect();
     let y: Vec<usize> = rows.iter().map(|i| ex[*i].y[facet.index()].unwrap_or(0)).collect();
     fit::fit(&x, &y, spec, &|c| facet.level(c))
         .map_err(|e| format!("{}: {e}", facet.name()))
@@ -179,7 +177,7 @@ fn cv_predict(
         let p = fit_rows(ex, &train, facet, spec, &mean, &scale)?;
         let w = width(spec);
         for j in test {
-            out[j] = Some(p.predict(&standardise(&ex[rows[j]].x, &mean, &scale, w)).0);
+            out[j] = Some(p.predict(&standardise(&ex[rows[j]].x, &mean, &scale, w.clone())).0);
         }
     }
     Ok(out)
@@ -330,8 +328,7 @@ pub fn predict(model: &Model, x: &[f64], heuristic: &[Option<usize>; 9]) -> [Opt
     let mut out = [None; 9];
     for fm in &model.facets {
         let Some(f) = LearnedFacet::by_name(&fm.facet) else { continue };
-        let w = fm.predictor.width();
-        let (c, p) = fm.predictor.predict(&z[..w]);
+        let (c, p) = fm.predictor.predict(&z[fm.spec.set.range()]);
         let default = if fm.use_learned { Some(c) } else { heuristic[f.index()] };
         out[f.index()] = Some((c, p, default));
     }

@@ -14,7 +14,11 @@ use std::process::ExitCode;
 /// Which classifier labels the sessions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Classifier {
-    /// Offline deterministic rules (default; no network).
+    /// Offline learned models (default): the heuristic's labels, replaced on the facets where
+    /// the embedded model (or `--model FILE` from `agentstat train`) beat the heuristic in
+    /// person-grouped validation; each learned label carries its probability.
+    Learned,
+    /// Offline deterministic rules (no network).
     Heuristic,
     /// Anthropic Messages API (ANTHROPIC_API_KEY); `--batch` uses the Message Batches API.
     Anthropic,
@@ -32,12 +36,13 @@ pub struct Args {
     #[arg(short = 'o', long = "output", default_value = "facets.parquet")]
     pub output: PathBuf,
     /// Classifier backend.
-    #[arg(long, value_enum, default_value_t = Classifier::Heuristic)]
+    #[arg(long, value_enum, default_value_t = Classifier::Learned)]
     pub classifier: Classifier,
     /// Your own label for the person behind these sessions (only its salted hash is stored).
     #[arg(long)]
     pub user: Option<String>,
-    /// Model id for an LLM backend.
+    /// Model id for an LLM backend, or the model file (from `agentstat train`) for
+    /// `--classifier learned` (default: the embedded model).
     #[arg(long)]
     pub model: Option<String>,
     /// Base URL of the LLM server (OpenAI-compatible servers, or an Anthropic proxy).
@@ -130,8 +135,36 @@ pub(crate) fn make_backend(args: &Args) -> Result<(Box<dyn Backend>, BackendId),
                 id,
             ))
         }
+        Classifier::Learned => {
+            if args.batch || args.base_url.is_some() {
+                return Err("--base-url and --batch apply to LLM classifiers only (--classifier anthropic|openai)".into());
+            }
+            learned_backend(args.model.as_deref())
+        }
         Classifier::Anthropic | Classifier::Openai => llm_backend(args),
     }
+}
+
+/// The learned backend: a model file, or the embedded model.
+pub(crate) fn learned_backend(
+    model: Option<&str>,
+) -> Result<(Box<dyn Backend>, BackendId), Box<dyn std::error::Error>> {
+    let b = match model {
+        Some(path) => agentstat_learn::LearnedBackend::from_file(std::path::Path::new(path))?,
+        None => agentstat_learn::LearnedBackend::embedded()?,
+    };
+    let id = BackendId {
+        name: "learned".into(),
+        model: b.id().to_string(),
+        // The model id covers its weights; the features and the heuristic it falls back on
+        // are code, versioned here.
+        prompt_version: format!(
+            "{},{}",
+            agentstat_learn::features::FEATURES_VERSION,
+            agentstat_classify::heuristic::RULES_VERSION
+        ),
+    };
+    Ok((Box::new(b), id))
 }
 
 fn progress_bar() -> indicatif::ProgressBar {
@@ -216,7 +249,7 @@ fn llm_backend(args: &Args) -> Result<(Box<dyn Backend>, BackendId), Box<dyn std
         (Classifier::Openai, true) => {
             return Err("--batch uses the Anthropic Message Batches API: combine it with --classifier anthropic".into())
         }
-        (Classifier::Heuristic, _) => unreachable!("handled by make_backend"),
+        (Classifier::Heuristic | Classifier::Learned, _) => unreachable!("handled by make_backend"),
     };
     // Any prompt change must miss the facet cache: key on every classifier's prompt version.
     let versions: Vec<String> = llm::spec::Classifier::TRANSCRIPT

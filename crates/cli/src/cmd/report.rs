@@ -38,9 +38,9 @@ pub struct Args {
     pub facets: Vec<PathBuf>,
     /// Classifier backend for sessions not in the cache (an LLM backend sends redacted
     /// renderings to that API; see `agentstat extract --help`).
-    #[arg(long, value_enum, default_value_t = Classifier::Heuristic)]
+    #[arg(long, value_enum, default_value_t = Classifier::Learned)]
     pub classifier: Classifier,
-    /// Model id for an LLM backend.
+    /// Model id for an LLM backend, or the model file for `--classifier learned`.
     #[arg(long)]
     pub model: Option<String>,
     /// Base URL of the LLM server (OpenAI-compatible servers, or an Anthropic proxy).
@@ -243,7 +243,7 @@ pub fn run_default() -> CmdResult {
         min_users: None,
         personal: false,
         facets: vec![],
-        classifier: Classifier::Heuristic,
+        classifier: Classifier::Learned,
         model: None,
         base_url: None,
         batch: false,
