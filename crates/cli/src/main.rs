@@ -2,6 +2,7 @@
 //!
 //! A thin binary: each subcommand lives in `cmd/<name>.rs` and wires library crates together.
 
+mod classifier_notes;
 mod cmd;
 mod facet_cache;
 mod pipeline;

@@ -152,6 +152,49 @@ impl LearnedFacet {
         }
     }
 
+    /// The provenance and confidence of this facet's label.
+    pub fn meta(self, l: &Labels) -> (&Provenance, Option<f64>) {
+        match self {
+            LearnedFacet::WorkMode => (&l.work_mode.provenance, l.work_mode.confidence),
+            LearnedFacet::CodebaseRelation => {
+                (&l.codebase_relation.provenance, l.codebase_relation.confidence)
+            }
+            LearnedFacet::Expertise => (&l.expertise.provenance, l.expertise.confidence),
+            LearnedFacet::UserProfile => (&l.user_profile.provenance, l.user_profile.confidence),
+            LearnedFacet::WorkPerformed => {
+                (&l.work_performed.provenance, l.work_performed.confidence)
+            }
+            LearnedFacet::Outcome => (&l.outcome.provenance, l.outcome.confidence),
+            LearnedFacet::SuccessSignal => {
+                (&l.success_signal.provenance, l.success_signal.confidence)
+            }
+            LearnedFacet::FailureSignal => {
+                (&l.failure_signal.provenance, l.failure_signal.confidence)
+            }
+            LearnedFacet::ValueBand => (&l.task_value.provenance, l.task_value.confidence),
+        }
+    }
+
+    /// Words that name the facet in results table ids (to flag figures built on it).
+    pub fn table_words(self) -> &'static [&'static str] {
+        match self {
+            LearnedFacet::WorkMode => &["mode"],
+            LearnedFacet::CodebaseRelation => &["codebase", "relation"],
+            LearnedFacet::Expertise => &["expertise"],
+            LearnedFacet::UserProfile => &["profile", "occupation"],
+            LearnedFacet::WorkPerformed => &["work_performed", "occupation"],
+            LearnedFacet::Outcome => &["success", "outcome"],
+            LearnedFacet::SuccessSignal => &["success", "signal"],
+            LearnedFacet::FailureSignal => &["failure", "signal", "trouble"],
+            LearnedFacet::ValueBand => &["value"],
+        }
+    }
+
+    /// Human name (`work mode`).
+    pub fn title(self) -> String {
+        self.name().replace('_', " ")
+    }
+
     /// Write a predicted class (with its probability) into `l`. Out-of-range classes are a bug
     /// in the caller (a model is checked against [`LearnedFacet::classes`] when loaded).
     pub fn set(self, l: &mut Labels, class: usize, p: f64, prov: Provenance) {

@@ -130,6 +130,14 @@ pub fn run(args: Args) -> CmdResult {
         results.sample.skipped_by_reason = e.diagnostics.skipped.clone();
         results.sample.unreadable_sources = Some(e.unreadable);
     }
+    // The learned classifier's validated agreement and low-confidence flags.
+    let model = match (args.classifier, &args.model) {
+        (super::extract::Classifier::Learned, Some(path)) => {
+            agentstat_learn::Model::read(std::path::Path::new(path)).ok()
+        }
+        _ => agentstat_learn::Model::from_bytes(agentstat_learn::EMBEDDED_MODEL, "embedded").ok(),
+    };
+    crate::classifier_notes::add(&facets, model.as_ref(), &mut results);
     if personal {
         results.tables.extend(agentstat_report::personal_habits(
             &facets,
