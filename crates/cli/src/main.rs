@@ -4,6 +4,7 @@
 
 mod classifier_notes;
 mod cmd;
+mod estimate;
 mod facet_cache;
 mod pipeline;
 

@@ -57,9 +57,28 @@ pub struct Args {
     /// Print the summary as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+    /// With an LLM classifier: print the calls, input/output tokens and price of labelling
+    /// these sessions, without calling anything (prompt caching and `--batch` accounted).
+    #[arg(long)]
+    pub estimate: bool,
+    /// Price override for `--estimate`: dollars per million input tokens.
+    #[arg(long, requires = "estimate")]
+    pub price_input: Option<f64>,
+    /// Price override for `--estimate`: dollars per million output tokens.
+    #[arg(long, requires = "estimate")]
+    pub price_output: Option<f64>,
+    /// Price override for `--estimate`: dollars per million tokens written to the prompt cache.
+    #[arg(long, requires = "estimate")]
+    pub price_cache_write: Option<f64>,
+    /// Price override for `--estimate`: dollars per million tokens read from the prompt cache.
+    #[arg(long, requires = "estimate")]
+    pub price_cache_read: Option<f64>,
 }
 
 pub fn run(args: Args) -> CmdResult {
+    if args.estimate {
+        return crate::estimate::run(&args);
+    }
     let paths = if args.paths.is_empty() {
         agentstat_ingest::default_roots()
     } else {

@@ -306,6 +306,11 @@ fn extract(
         batch: args.batch,
         no_cache: args.no_cache,
         json: false,
+        estimate: false,
+        price_input: None,
+        price_output: None,
+        price_cache_write: None,
+        price_cache_read: None,
     })?;
     let salt = agentstat_ingest::load_or_create_salt()
         .map_err(|e| format!("cannot read or create the pseudonymisation salt: {e}"))?;
