@@ -40,6 +40,10 @@ impl Default for TrainOptions {
     }
 }
 
+/// How much more often (share of ratings) the learned model must agree exactly than the
+/// heuristic, in the training labels' person-grouped cross-validation, to replace it.
+pub const MARGIN: f64 = 0.02;
+
 /// The candidate models for a facet, in order of preference on ties.
 pub fn candidates(f: LearnedFacet) -> Vec<Spec> {
     use FeatureSet::*;
@@ -298,9 +302,12 @@ fn train_facet(
     let h = score(&heur);
     let n = rows.len();
     let (spec, (le, lw)) = best.unwrap_or((cands[0], (0, 0)));
-    // The learned label replaces the heuristic's only where it agreed more often on people
-    // it had not seen (scales: exact first, within-one breaks ties).
-    let use_learned = best.is_some() && (le, lw) > h;
+    // The learned label replaces the heuristic's only where it agreed clearly more often on
+    // people it had not seen: by at least [`MARGIN`] of the ratings exactly, and (scales) no
+    // less often within one. A person-grouped estimate on a few dozen people is noisy; a
+    // tie or a sliver keeps the rules.
+    let margin = (MARGIN * n as f64).ceil() as usize;
+    let use_learned = best.is_some() && le >= h.0 + margin.max(1) && (!facet.ordinal() || lw >= h.1);
     let predictor = fit_rows(ex, &rows, facet, spec, mean, scale)?;
     let share = |k: usize| k as f64 / n as f64;
     Ok(Some(FacetModel {
