@@ -139,16 +139,17 @@ impl Predictor {
 pub fn fit(
     x: &[Vec<f64>],
     y: &[usize],
+    weights: Option<&[f64]>,
     spec: Spec,
     order: &dyn Fn(usize) -> Option<i32>,
 ) -> Result<Predictor, String> {
     match spec.kind {
-        Kind::Multinomial => multinomial(x, y, spec.alpha),
-        Kind::Ordinal => ordinal(x, y, spec.alpha, order),
+        Kind::Multinomial => multinomial(x, y, weights, spec.alpha),
+        Kind::Ordinal => ordinal(x, y, weights, spec.alpha, order),
     }
 }
 
-fn multinomial(x: &[Vec<f64>], y: &[usize], alpha: f64) -> Result<Predictor, String> {
+fn multinomial(x: &[Vec<f64>], y: &[usize], wt: Option<&[f64]>, alpha: f64) -> Result<Predictor, String> {
     let mut classes: Vec<usize> = y.to_vec();
     classes.sort_unstable();
     classes.dedup();
@@ -165,14 +166,14 @@ fn multinomial(x: &[Vec<f64>], y: &[usize], alpha: f64) -> Result<Predictor, Str
                 .iter()
                 .map(|c| classes.binary_search(c).unwrap_or(0))
                 .collect();
-            let (w, b) = softmax_fit(x, &yi, k, alpha);
+            let (w, b) = softmax_fit(x, &yi, wt, k, alpha);
             Ok(Predictor::Multinomial { classes, w, b })
         }
     }
 }
 
 /// A binary logistic regression: weights and intercept of P(true).
-fn binary(x: &[Vec<f64>], y: &[bool], alpha: f64) -> Result<(Vec<f64>, f64), String> {
+fn binary(x: &[Vec<f64>], y: &[bool], wt: Option<&[f64]>, alpha: f64) -> Result<(Vec<f64>, f64), String> {
     let p = x.first().map_or(0, Vec::len);
     let pos = y.iter().filter(|b| **b).count();
     if pos == 0 || pos == y.len() {
@@ -181,7 +182,7 @@ fn binary(x: &[Vec<f64>], y: &[bool], alpha: f64) -> Result<(Vec<f64>, f64), Str
         return Ok((vec![0.0; p], (rate / (1.0 - rate)).ln()));
     }
     let yi: Vec<usize> = y.iter().map(|b| usize::from(*b)).collect();
-    let (w, b) = softmax_fit(x, &yi, 2, alpha);
+    let (w, b) = softmax_fit(x, &yi, wt, 2, alpha);
     // Two-class softmax → one logit: (w1 − w0) · x + (b1 − b0).
     let wd = w[1].iter().zip(&w[0]).map(|(a, c)| a - c).collect();
     Ok((wd, b[1] - b[0]))
@@ -189,14 +190,15 @@ fn binary(x: &[Vec<f64>], y: &[bool], alpha: f64) -> Result<(Vec<f64>, f64), Str
 
 /// Penalised softmax regression: minimise −Σ log p(y_i | x_i) + alpha/2 · ‖W‖² over W (k×p)
 /// and unpenalised intercepts b (k).
-fn softmax_fit(x: &[Vec<f64>], y: &[usize], k: usize, alpha: f64) -> (Vec<Vec<f64>>, Vec<f64>) {
+fn softmax_fit(x: &[Vec<f64>], y: &[usize], wt: Option<&[f64]>, k: usize, alpha: f64) -> (Vec<Vec<f64>>, Vec<f64>) {
     let p = x.first().map_or(0, Vec::len);
     let stride = p + 1; // weights then intercept, per class
     let objective = |theta: &[f64], grad: &mut [f64]| -> f64 {
         grad.iter_mut().for_each(|g| *g = 0.0);
         let mut loss = 0.0;
         let mut z = vec![0.0; k];
-        for (xi, yi) in x.iter().zip(y) {
+        for (i, (xi, yi)) in x.iter().zip(y).enumerate() {
+            let wi = wt.map_or(1.0, |w| w[i]);
             for (c, zc) in z.iter_mut().enumerate() {
                 let row = &theta[c * stride..(c + 1) * stride];
                 *zc = dot(&row[..p], xi) + row[p];
@@ -207,9 +209,9 @@ fn softmax_fit(x: &[Vec<f64>], y: &[usize], k: usize, alpha: f64) -> (Vec<Vec<f6
                 *zc = (*zc - m).exp();
                 s += *zc;
             }
-            loss -= (z[*yi] / s).ln();
+            loss -= wi * (z[*yi] / s).ln();
             for (c, zc) in z.iter().enumerate() {
-                let r = zc / s - f64::from(u8::from(c == *yi));
+                let r = wi * (zc / s - f64::from(u8::from(c == *yi)));
                 let g = &mut grad[c * stride..(c + 1) * stride];
                 for (gj, xj) in g[..p].iter_mut().zip(xi) {
                     *gj += r * xj;
@@ -236,6 +238,7 @@ fn softmax_fit(x: &[Vec<f64>], y: &[usize], k: usize, alpha: f64) -> (Vec<Vec<f6
 fn ordinal(
     x: &[Vec<f64>],
     y: &[usize],
+    wt: Option<&[f64]>,
     alpha: f64,
     order: &dyn Fn(usize) -> Option<i32>,
 ) -> Result<Predictor, String> {
@@ -248,6 +251,7 @@ fn ordinal(
         return Err("no labelled sessions on the scale".into());
     }
     let xs: Vec<Vec<f64>> = rows.iter().map(|(i, _)| x[*i].clone()).collect();
+    let ws: Option<Vec<f64>> = wt.map(|w| rows.iter().map(|(i, _)| w[*i]).collect());
     let mut classes: Vec<(i32, usize)> = rows.iter().map(|(i, l)| (*l, y[*i])).collect();
     classes.sort_unstable();
     classes.dedup();
@@ -255,7 +259,7 @@ fn ordinal(
     let mut b = Vec::new();
     for cut in classes.iter().take(classes.len().saturating_sub(1)) {
         let above: Vec<bool> = rows.iter().map(|(_, l)| *l > cut.0).collect();
-        let (wj, bj) = binary(&xs, &above, alpha)?;
+        let (wj, bj) = binary(&xs, &above, ws.as_deref(), alpha)?;
         w.push(wj);
         b.push(bj);
     }
@@ -295,7 +299,7 @@ mod tests {
     fn multinomial_learns_separable_classes_and_is_deterministic() {
         let (x, y) = toy();
         let spec = Spec { kind: Kind::Multinomial, alpha: 0.1, set: FeatureSet::Structure };
-        let m = fit(&x, &y, spec, &|_| None).unwrap();
+        let m = fit(&x, &y, None, spec, &|_| None).unwrap();
         assert_eq!(m.classes(), &[0, 2, 4]);
         for (xi, yi) in x.iter().zip(&y) {
             let (c, p) = m.predict(xi);
@@ -304,9 +308,9 @@ mod tests {
         }
         let probs: f64 = m.proba(&x[0]).iter().map(|(_, p)| p).sum();
         assert!((probs - 1.0).abs() < 1e-9);
-        assert_eq!(m, fit(&x, &y, spec, &|_| None).unwrap(), "same data, same model");
+        assert_eq!(m, fit(&x, &y, None, spec, &|_| None).unwrap(), "same data, same model");
         // Stronger regularisation flattens the probabilities.
-        let flat = fit(&x, &y, Spec { alpha: 1000.0, ..spec }, &|_| None).unwrap();
+        let flat = fit(&x, &y, None, Spec { alpha: 1000.0, ..spec }, &|_| None).unwrap();
         assert!(flat.predict(&x[0]).1 < m.predict(&x[0]).1);
     }
 
@@ -314,14 +318,14 @@ mod tests {
     fn binary_and_single_class_cases() {
         let (x, y) = toy();
         let y2: Vec<usize> = y.iter().map(|c| usize::from(*c > 0)).collect();
-        let m = fit(&x, &y2, Spec { kind: Kind::Multinomial, alpha: 0.1, set: FeatureSet::Structure }, &|_| None)
+        let m = fit(&x, &y2, None, Spec { kind: Kind::Multinomial, alpha: 0.1, set: FeatureSet::Structure }, &|_| None)
             .unwrap();
         assert_eq!(m.predict(&x[0]).0, 0);
         assert_eq!(m.predict(&x[1]).0, 1);
-        let one = fit(&x, &vec![3; x.len()], Spec { kind: Kind::Multinomial, alpha: 1.0, set: FeatureSet::Structure }, &|_| None)
+        let one = fit(&x, &vec![3; x.len()], None, Spec { kind: Kind::Multinomial, alpha: 1.0, set: FeatureSet::Structure }, &|_| None)
             .unwrap();
         assert_eq!(one.predict(&x[5]), (3, 1.0));
-        assert!(fit(&[], &[], Spec { kind: Kind::Multinomial, alpha: 1.0, set: FeatureSet::Structure }, &|_| None).is_err());
+        assert!(fit(&[], &[], None, Spec { kind: Kind::Multinomial, alpha: 1.0, set: FeatureSet::Structure }, &|_| None).is_err());
     }
 
     #[test]
@@ -331,7 +335,7 @@ mod tests {
         x.push(vec![9.0, 9.0, 9.0]);
         y.push(5);
         let order = |c: usize| (c != 5).then_some(c as i32);
-        let m = fit(&x, &y, Spec { kind: Kind::Ordinal, alpha: 0.1, set: FeatureSet::Structure }, &order).unwrap();
+        let m = fit(&x, &y, None, Spec { kind: Kind::Ordinal, alpha: 0.1, set: FeatureSet::Structure }, &order).unwrap();
         assert_eq!(m.classes(), &[0, 2, 4]);
         let mut right = 0;
         for (xi, yi) in x.iter().zip(&y).take(30) {

@@ -40,6 +40,9 @@ impl Default for TrainOptions {
     }
 }
 
+/// Weigh each person's ratings by 1/√n (see `fit_rows`).
+pub const PERSON_WEIGHTS: bool = true;
+
 /// How much more often (share of ratings) the learned model must agree exactly than the
 /// heuristic, in the training labels' person-grouped cross-validation, to replace it.
 pub const MARGIN: f64 = 0.02;
@@ -145,7 +148,16 @@ fn fit_rows(
     let w = width(spec);
     let x: Vec<Vec<f64>> = rows.iter().map(|i| standardise(&ex[*i].x, mean, scale, w.clone())).collect();
     let y: Vec<usize> = rows.iter().map(|i| ex[*i].y[facet.index()].unwrap_or(0)).collect();
-    fit::fit(&x, &y, spec, &|c| facet.level(c))
+    // Each person weighs 1/√(their ratings): a prolific person informs the model without
+    // drowning out the others (weights scaled to average 1).
+    let mut per: std::collections::HashMap<&str, f64> = Default::default();
+    for i in rows {
+        *per.entry(ex[*i].user.as_str()).or_default() += 1.0;
+    }
+    let raw: Vec<f64> = rows.iter().map(|i| 1.0 / per[ex[*i].user.as_str()].sqrt()).collect();
+    let avg = raw.iter().sum::<f64>() / raw.len().max(1) as f64;
+    let w: Vec<f64> = raw.iter().map(|r| r / avg).collect();
+    fit::fit(&x, &y, if PERSON_WEIGHTS { Some(&w) } else { None }, spec, &|c| facet.level(c))
         .map_err(|e| format!("{}: {e}", facet.name()))
 }
 
