@@ -15,7 +15,7 @@
 //! changes [`FEATURES_VERSION`], which models record and check.
 
 use agentstat_classify::heuristic::{features as hf, text, HeuristicBackend};
-use agentstat_facets::{Labels, Occupation, Telemetry, UserProfile};
+use agentstat_facets::{Labels, Occupation, Telemetry};
 use agentstat_session::Session;
 
 /// Version of the feature definitions; a model trained on other features is refused.
@@ -287,7 +287,8 @@ fn build(b: &mut Builder, f: &hf::Features, t: &Telemetry, h: &Labels, agent: &s
     b.log("substantive_prompts", f.substantive_prompts().count() as f64);
     b.log("prompt_chars", sum(&|p| p.chars as f64));
     b.log("prompt_words", sum(&|p| p.norm.words as f64));
-    let cues: [(&str, &dyn Fn(&hf::Prompt) -> f64); 10] = [
+    type Cue<'a> = (&'a str, &'a dyn Fn(&hf::Prompt) -> f64);
+    let cues: [Cue; 10] = [
         ("accept", &|p| p.accept as u8 as f64),
         ("broken", &|p| p.broken as f64),
         ("affirm", &|p| p.affirm as u8 as f64),
@@ -343,9 +344,8 @@ fn build(b: &mut Builder, f: &hf::Features, t: &Telemetry, h: &Labels, agent: &s
             LF::UserProfile | LF::WorkPerformed => {
                 // 24 occupations are mostly empty: software, unclear, other.
                 let sw = Occupation::ComputerMath.index();
-                let unclear = (facet == LF::UserProfile)
-                    .then(|| facet.of_labels(h) == Some(Occupation::ALL.len()))
-                    .unwrap_or(false);
+                let unclear =
+                    facet == LF::UserProfile && which == Some(Occupation::ALL.len());
                 b.flag(&format!("h.{}=software", facet.name()), which == Some(sw));
                 b.flag(&format!("h.{}=unclear", facet.name()), unclear);
                 b.flag(
@@ -356,7 +356,6 @@ fn build(b: &mut Builder, f: &hf::Features, t: &Telemetry, h: &Labels, agent: &s
             _ => b.one_hot(&format!("h.{}", facet.name()), &facet.classes(), which),
         }
     }
-    let _ = UserProfile::Unclear;
     let d = h.decisions.value.unwrap_or_default();
     b.log("h.planning_user", d.planning_user as f64);
     b.log("h.planning_agent", d.planning_agent as f64);

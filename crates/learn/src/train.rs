@@ -342,7 +342,10 @@ fn train_facet(
 /// Predictions of a trained model for one example: `(learned class, probability, default
 /// class)` per facet, where the default is the learned class on facets the model takes over
 /// and the heuristic's elsewhere.
-pub fn predict(model: &Model, x: &[f64], heuristic: &[Option<usize>; 9]) -> [Option<(usize, f64, Option<usize>)>; 9] {
+/// Per facet: (learned class, its probability, the default classifier's class).
+pub type Prediction = [Option<(usize, f64, Option<usize>)>; 9];
+
+pub fn predict(model: &Model, x: &[f64], heuristic: &[Option<usize>; 9]) -> Prediction {
     let z = model.standardise(x);
     let mut out = [None; 9];
     for fm in &model.facets {

@@ -53,7 +53,7 @@ pub fn validate(ex: &[Example], opts: &TrainOptions, outer: usize) -> Result<Val
     let users: Vec<&str> = ex.iter().map(|e| e.user.as_str()).collect();
     let folds = group_folds(&users, outer, opts.seed ^ 0x5eed);
     // preds[i][f] = (learned, p, default)
-    let mut preds: Vec<[Option<(usize, f64, Option<usize>)>; 9]> = vec![[None; 9]; ex.len()];
+    let mut preds: Vec<train::Prediction> = vec![[None; 9]; ex.len()];
     let mut constant: Vec<[Option<usize>; 9]> = vec![[None; 9]; ex.len()];
     let mut chose = [0usize; 9];
     for fold in 0..outer {

@@ -53,25 +53,25 @@ impl HeuristicBackend {
             }
         };
         let p = Self::provenance;
-        let (mode, n) = rules::work_mode(&f, t);
+        let (mode, n) = rules::work_mode(f, t);
         note("work_mode", n);
-        let (rel, n) = rules::codebase_relation(&f);
+        let (rel, n) = rules::codebase_relation(f);
         note("codebase_relation", n);
-        let (dec, n) = rules::decisions(&f);
+        let (dec, n) = rules::decisions(f);
         note("decisions", n);
-        let (exp, n) = rules::expertise(&f);
+        let (exp, n) = rules::expertise(f);
         note("expertise", n);
-        let (prof, n) = rules::user_profile(&f);
+        let (prof, n) = rules::user_profile(f);
         note("user_profile", n);
-        let (work, n) = rules::work_performed(&f, mode);
+        let (work, n) = rules::work_performed(f, mode);
         note("work_performed", n);
-        let (fail, fail_hard, n) = rules::failure_signal(&f);
-        let (succ, n2) = rules::success_signal(&f, fail_hard, mode);
+        let (fail, fail_hard, n) = rules::failure_signal(f);
+        let (succ, n2) = rules::success_signal(f, fail_hard, mode);
         note("success_signal", n2);
         note("failure_signal", n);
-        let (out, n) = rules::outcome(&f, mode, succ, fail);
+        let (out, n) = rules::outcome(f, mode, succ, fail);
         note("outcome", n);
-        let (val, n) = rules::task_value(&f, t, mode);
+        let (val, n) = rules::task_value(f, t, mode);
         note("task_value", n);
         let labels = Labels {
             work_mode: Label::ok(mode, p()),
