@@ -117,8 +117,10 @@ mod tests {
     #[test]
     fn names_learned_facets_and_flags_low_confidence_figures() {
         let facets: Vec<Facet> = (0..10).map(|i| facet(i, if i < 7 { 0.3 } else { 0.8 })).collect();
-        let mut r = Results::default();
-        r.tables = vec![table("fig2_success_by_expertise"), table("fig4_value_by_mode")];
+        let mut r = Results {
+            tables: vec![table("fig2_success_by_expertise"), table("fig4_value_by_mode")],
+            ..Default::default()
+        };
         add(&facets, None, &mut r);
         let notes = r.sample.classifier_notes.join(" ");
         assert!(notes.contains("Learned labels replace the heuristic's for expertise, outcome"), "{notes}");
