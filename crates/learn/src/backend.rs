@@ -91,3 +91,24 @@ impl Backend for LearnedBackend {
         Ok(self.run(input))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Model;
+
+    #[test]
+    fn the_embedded_model_loads_and_round_trips() {
+        let b = LearnedBackend::embedded().expect("the embedded model is valid for this build");
+        assert!(b.id().starts_with("learned-"));
+        // The id is the file's checksum (floats read back from JSON may differ in the last
+        // bit, so it is not recomputed from a re-encoding).
+        let sum = &EMBEDDED_MODEL[EMBEDDED_MODEL.len() - 32..];
+        let hex: String = sum.iter().take(6).map(|x| format!("{x:02x}")).collect();
+        assert_eq!(b.id(), format!("learned-{hex}"));
+        let again = Model::from_bytes(&b.model().to_bytes(), "re-encoded").unwrap();
+        assert_eq!(again.facets.len(), b.model().facets.len());
+        assert!(EMBEDDED_MODEL.len() < 5_000_000, "the embedded model stays under 5 MB");
+        assert!(!b.model().facets.is_empty());
+    }
+}

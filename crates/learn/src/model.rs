@@ -36,6 +36,11 @@ pub struct Model {
     /// BLAKE3 of the training labels as read (sorted ratings), hex.
     pub labels_digest: String,
     pub facets: Vec<FacetModel>,
+    /// The id of the file this model was read from (its checksum): floats parsed back from
+    /// JSON may differ from the written ones in the last bit, so a re-encoded model could hash
+    /// differently; the file's own checksum is its identity.
+    #[serde(skip)]
+    pub file_id: Option<String>,
 }
 
 /// One facet's model and the grouped cross-validation that chose it.
@@ -76,6 +81,11 @@ impl std::fmt::Display for ModelError {
     }
 }
 impl std::error::Error for ModelError {}
+
+fn id_of_checksum(sum: &[u8]) -> String {
+    let hex: String = sum.iter().take(6).map(|x| format!("{x:02x}")).collect();
+    format!("learned-{hex}")
+}
 
 impl Model {
     /// The encoded file contents (deterministic: same model, same bytes).
@@ -123,9 +133,10 @@ impl Model {
         if blake3::hash(body).as_bytes() != sum {
             return Err(e("checksum mismatch: the model file is corrupt".into()));
         }
-        let model: Model = serde_json::from_slice(&body[20..])
+        let mut model: Model = serde_json::from_slice(&body[20..])
             .map_err(|x| e(format!("unreadable model payload: {x}")))?;
         model.check().map_err(e)?;
+        model.file_id = Some(id_of_checksum(sum));
         Ok(model)
     }
 
@@ -150,10 +161,11 @@ impl Model {
     /// Short identity of the model (provenance, cache keys): `learned-` + 12 hex digits of the
     /// encoded model's checksum.
     pub fn id(&self) -> String {
+        if let Some(id) = &self.file_id {
+            return id.clone();
+        }
         let b = self.to_bytes();
-        let sum = &b[b.len() - 32..];
-        let hex: String = sum.iter().take(6).map(|x| format!("{x:02x}")).collect();
-        format!("learned-{hex}")
+        id_of_checksum(&b[b.len() - 32..])
     }
 
     /// That the model fits this build's features and facets.

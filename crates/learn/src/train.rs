@@ -236,6 +236,7 @@ fn train_refs(ex: &[&Example], opts: &TrainOptions) -> Result<Model, String> {
         ratings: ex.len(),
         labels_digest: labels_digest(ex),
         facets: out,
+        file_id: None,
     })
 }
 
