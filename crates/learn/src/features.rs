@@ -46,17 +46,26 @@ pub struct Extracted {
 
 /// Number of structural features.
 pub fn dense_dim() -> usize {
-    names().len() - TEXT_BUCKETS
+    layout().1 - TEXT_BUCKETS
+}
+
+/// (index of the first rule output, total features), computed once.
+fn layout() -> (usize, usize) {
+    static LAYOUT: std::sync::OnceLock<(usize, usize)> = std::sync::OnceLock::new();
+    *LAYOUT.get_or_init(|| {
+        let n = names();
+        (n.iter().position(|x| x.starts_with("h.")).unwrap_or(0), n.len())
+    })
 }
 
 /// Index of the first feature of the heuristic's outputs (`h.*`, up to [`dense_dim`]).
 pub fn rules_start() -> usize {
-    names().iter().position(|n| n.starts_with("h.")).unwrap_or(0)
+    layout().0
 }
 
 /// Total number of features.
 pub fn dim() -> usize {
-    names().len()
+    layout().1
 }
 
 /// Feature names, in vector order (for inspection and docs).
@@ -376,7 +385,11 @@ fn build(b: &mut Builder, f: &hf::Features, t: &Telemetry, h: &Labels, agent: &s
         }
     }
     for (i, c) in buckets.iter().enumerate() {
-        b.log(&format!("text.{i}"), *c as f64);
+        if b.names.is_some() {
+            b.log(&format!("text.{i}"), *c as f64);
+        } else {
+            b.log("", *c as f64);
+        }
     }
 }
 
