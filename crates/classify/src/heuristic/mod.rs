@@ -1,8 +1,8 @@
 //! The offline heuristic backend: deterministic rules over the session and its telemetry.
 //!
-//! It needs no API key and no network; the default learned classifier (`agentstat-learn`) keeps
-//! its labels where its model did not validate better and explains itself: every label comes
-//! with the observations that produced it. The rules follow the rubric's definitions
+//! It needs no API key and no network, and explains itself: every label comes with the
+//! observations that produced it. The default learned classifier (`agentstat-learn`) keeps its
+//! labels where its model did not validate better. The rules follow the rubric's definitions
 //! (`rubric.md` §3); docs/HEURISTIC.md describes them and docs/VALIDATION.md their agreement
 //! with careful reference labels.
 //!
