@@ -6,7 +6,11 @@
 // file:// and FAILS on: any console error or page error; any network request other than the
 // page itself; a study figure/table section missing; a table of results.json missing from the
 // page; a suppressed cell not labelled "suppressed" (or showing a number); a chart without
-// role/title/desc. It saves a full-page screenshot (default target/browser/<dir name>.png).
+// role/title/desc; a chart that lies by accident: a zero-width interval (on the chart or in a
+// numbers table), a value axis reaching past 3× the largest estimate drawn (a log axis: past
+// one decade beyond the estimates), a value-axis chart that does not declare its axis. On a
+// personal page (results.json privacy.personal_mode) it also FAILS on any "too few people"
+// text. It saves a full-page screenshot (default target/browser/<dir name>.png).
 // --allow-missing accepts study sections the analysis did not compute (they must still say so).
 
 import { chromium } from "playwright-core";
@@ -146,6 +150,13 @@ async function checkReport(dir, shot) {
       if (!box || box.height < 40) errors.push(`table ${t.id}: chart not rendered (height ${box?.height})`);
     }
   }
+  errors.push(...(await honestCharts(page, results)));
+  if (results.privacy?.personal_mode) {
+    const text = (await page.locator("body").textContent()) || "";
+    const m = text.match(/.{0,60}too few people.{0,60}/i);
+    if (m) errors.push(`personal page says "too few people": "…${m[0].trim()}…"`);
+  }
+
   const suppCells = await page.locator("td.supp").allTextContents();
   for (const s of suppCells) if (/\d/.test(s)) errors.push(`a suppressed cell shows digits: "${s}"`);
 
@@ -155,5 +166,64 @@ async function checkReport(dir, shot) {
   await page.emulateMedia({ media: "print" });
   await page.pdf({ path: shot.replace(/\.png$/, "") + ".pdf" }).catch(() => {});
   await context.close();
+  return errors;
+}
+
+// The estimates a chart draws on its value axis: visible values of the columns in the first
+// column's unit (bars draw the first column only). Stacked charts have no value axis.
+function estimates(t) {
+  const unit = t.columns[0]?.unit;
+  const cols = t.chart === "bars" ? [0] : t.columns.map((c, j) => (c.unit === unit ? j : -1)).filter((j) => j >= 0);
+  const v = [];
+  for (const r of t.rows)
+    for (const j of cols) {
+      const c = r.cells[j];
+      if (c && !c.suppressed && c.value !== null && c.value !== undefined && Number.isFinite(c.value)) v.push(c.value);
+    }
+  return v;
+}
+
+// Zero-width intervals and axes set by something other than the estimates.
+async function honestCharts(page, results) {
+  const errors = [];
+  const cells = await page.locator("table.num td").allTextContents();
+  for (const c of cells) {
+    const m = c.match(/\[([^\],]+), ([^\]]+)\]/);
+    if (m && m[1].trim() === m[2].trim()) errors.push(`zero-width interval in a table: "${c.trim()}"`);
+  }
+  for (const t of results.tables || []) {
+    const svg = page.locator(`figure.tbl#${safeId(t.id)} svg.chart`);
+    if ((await svg.count()) === 0) continue;
+    // Intervals: path.ci "M{a} {y}H{b}…" (bars) and line.iv (points).
+    const zero = await svg.evaluate((s) => {
+      const w = [...s.querySelectorAll("line.iv")].map((l) => +l.getAttribute("x2") - +l.getAttribute("x1"));
+      for (const p of s.querySelectorAll("path.ci")) {
+        const m = (p.getAttribute("d") || "").match(/^M([-\d.]+) [-\d.]+H([-\d.]+)/);
+        if (m) w.push(+m[2] - +m[1]);
+      }
+      return w.filter((x) => Math.abs(x) < 0.05).length;
+    });
+    if (zero) errors.push(`table ${t.id}: ${zero} zero-width interval(s) drawn`);
+    if (t.chart === "stacked") continue;
+    const lo = await svg.getAttribute("data-axis-lo");
+    const hi = await svg.getAttribute("data-axis-hi");
+    if (lo === null || hi === null) {
+      errors.push(`table ${t.id}: a ${t.chart} chart without data-axis-lo/hi`);
+      continue;
+    }
+    const est = estimates(t);
+    if (est.length === 0) continue;
+    const [a, b] = [+lo, +hi];
+    if ((await svg.getAttribute("data-axis-log")) === "true") {
+      const pos = est.filter((x) => x > 0);
+      const [mn, mx] = [Math.min(...pos), Math.max(...pos)];
+      if (b > 10 * mx * (1 + 1e-9) || a < mn / 10 / (1 + 1e-9))
+        errors.push(`table ${t.id}: log axis [${a}, ${b}] reaches more than a decade past the estimates [${mn}, ${mx}]`);
+    } else {
+      const m = Math.max(...est.map(Math.abs));
+      if (m > 0 && Math.max(Math.abs(a), Math.abs(b)) > 3 * m * (1 + 1e-9))
+        errors.push(`table ${t.id}: axis [${a}, ${b}] wider than 3× the largest estimate (${m})`);
+    }
+  }
   return errors;
 }

@@ -64,7 +64,7 @@ pub fn run(args: &Args) -> crate::cmd::CmdResult {
         prices.dated = format!("{} (with prices given on the command line)", prices.dated);
     }
 
-    let opts = pipeline::options(args.user.clone())?;
+    let opts = pipeline::options(&args.paths, args.user.clone())?;
     let mut diag = agentstat_ingest::Diagnostics::default();
     let sources = pipeline::discover(&args.paths, &mut diag);
     let (parts, d) = pipeline::map_sessions(&sources, &opts, |s, _| {

@@ -293,8 +293,7 @@ pub fn build_facet(session: &Session, options: &ExtractOptions) -> (Facet, bool,
     // Without `--user`, an adapter that found no home directory in the paths its format records
     // keys the person as the fallback `unknown`, which may be several people.
     let mut telemetry = telemetry;
-    telemetry.user_unknown = options.ingest.user_label.is_none()
-        && session.user == agentstat_ingest::user_key(&options.ingest.salt, "unknown");
+    telemetry.user_unknown = options.ingest.is_unidentified(&session.user);
     let facet = Facet {
         session_key: session_key(&options.ingest.salt, &session.id),
         user_key: session.user.0.clone(),
@@ -328,15 +327,7 @@ fn any_label_failed(l: &agentstat_facets::Labels) -> bool {
     .contains(&true)
 }
 
-/// Pseudonymous session key: salted blake3 of the agent's session id (hex, 32 chars).
-pub fn session_key(salt: &[u8], session_id: &str) -> String {
-    let mut h = blake3::Hasher::new();
-    h.update(b"agentstat-session\0");
-    h.update(salt);
-    h.update(b"\0");
-    h.update(session_id.as_bytes());
-    h.finalize().to_hex()[..32].to_string()
-}
+pub use agentstat_ingest::session_key;
 
 /// The default cache directory (see module docs); `None` when no home is known.
 pub fn default_cache_dir() -> Option<PathBuf> {
@@ -381,6 +372,11 @@ fn cache_key(src: &SessionSource, options: &ExtractOptions, salt_digest: &[u8]) 
     files.sort();
     for f in &files {
         fingerprint(f, &mut h)?;
+    }
+    // A database holding many sessions (OpenCode's `opencode.db`): the session's id too.
+    if src.main_path().extension().is_some_and(|e| e == "db") {
+        h.update(b"session\0");
+        h.update(src.id.as_bytes());
     }
     // A file holding several sessions (an Aider history): the session's byte range too.
     for f in src.files.iter().filter(|f| f.span.is_some()) {

@@ -18,12 +18,46 @@ pub fn resolve_paths(paths: &[PathBuf]) -> Vec<PathBuf> {
     }
 }
 
-/// Ingest options for this installation: the salt (created on first use) and an optional
-/// `--user` label.
-pub fn options(user_label: Option<String>) -> Result<IngestOptions, String> {
-    let salt = agentstat_ingest::load_or_create_salt()
-        .map_err(|e| format!("cannot get the user-key salt: {e}"))?;
-    Ok(IngestOptions { user_label, salt })
+/// Ingest options for this installation: the salt (created on first use) and who the person
+/// is: the `--user` label if given; else, when no path was named (the agents' own folders on
+/// this machine), the machine's user, so that every session found there is one person's
+/// whatever its working folder says; else each session's home directory (per-person keys).
+pub fn options(paths: &[PathBuf], user: Option<String>) -> Result<IngestOptions, String> {
+    let salt = agentstat_ingest::load_or_create_salt().map_err(|e| {
+        format!(
+            "cannot read or create the pseudonymisation salt: {e} (set AGENTSTAT_SALT to override)"
+        )
+    })?;
+    Ok(IngestOptions {
+        user_label: user_label(paths, user),
+        salt,
+    })
+}
+
+/// The person label for a run: see [`options`].
+pub fn user_label(paths: &[PathBuf], user: Option<String>) -> Option<String> {
+    user.or_else(|| paths.is_empty().then(machine_user))
+}
+
+/// The machine's user: the name of the home directory (the same name a session's working folder
+/// under that home gives, so the key matches runs on named paths), else `$USER`/`$USERNAME`,
+/// else `me`. Only its salted hash is ever stored.
+pub fn machine_user() -> String {
+    let var = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
+    var("HOME")
+        .or_else(|| var("USERPROFILE"))
+        .and_then(|h| {
+            PathBuf::from(h)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+        })
+        .filter(|n| !n.is_empty())
+        .or_else(|| {
+            var("USER")
+                .or_else(|| var("USERNAME"))
+                .map(|u| u.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| "me".to_string())
 }
 
 /// Discover the sessions under `paths` (defaults applied).

@@ -6,22 +6,16 @@
 use agentstat_facets::parquet::{read_facets, write_facets};
 use agentstat_facets::{Label, Provenance, WorkMode};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
+
+mod support;
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/claude/projects")
 }
 
 fn agentstat(home: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_agentstat"))
-        .env("HOME", home)
-        .env("AGENTSTAT_CACHE_DIR", home.join("cache"))
-        .env_remove("CLAUDE_CONFIG_DIR")
-        .env_remove("CODEX_HOME")
-        .current_dir(home)
-        .args(args)
-        .output()
-        .unwrap()
+    support::agentstat(home).args(args).output().unwrap()
 }
 
 fn ok(o: &Output) -> String {

@@ -20,11 +20,21 @@ const FACETS_SIDE: &[&str] = &["agentstat-facets", "agentstat-stats", "agentstat
 
 fn workspace_graph() -> BTreeMap<String, BTreeSet<String>> {
     let out = Command::new(env!("CARGO"))
-        .args(["metadata", "--format-version", "1", "--offline", "--no-deps"])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--offline",
+            "--no-deps",
+        ])
         .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
         .output()
         .expect("cargo metadata runs");
-    assert!(out.status.success(), "cargo metadata failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "cargo metadata failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let meta: serde_json::Value = serde_json::from_slice(&out.stdout).expect("metadata is JSON");
     let mut graph = BTreeMap::new();
     for pkg in meta["packages"].as_array().expect("packages") {
@@ -59,7 +69,10 @@ fn reachable(graph: &BTreeMap<String, BTreeSet<String>>, from: &str) -> BTreeSet
 fn facets_side_never_reaches_transcript_types() {
     let graph = workspace_graph();
     for krate in FACETS_SIDE {
-        assert!(graph.contains_key(*krate), "{krate} is missing from the workspace");
+        assert!(
+            graph.contains_key(*krate),
+            "{krate} is missing from the workspace"
+        );
         let reach = reachable(&graph, krate);
         for bad in TRANSCRIPT_SIDE {
             assert!(

@@ -4,23 +4,15 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod support;
+
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/claude/projects")
 }
 
 /// The binary with a sandboxed environment: nothing from the real home or cache leaks in.
 fn agentstat(home: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_agentstat"));
-    c.env("HOME", home)
-        .env("AGENTSTAT_CACHE_DIR", home.join("cache"))
-        .env("XDG_CACHE_HOME", home.join("xdg-cache"))
-        .env("XDG_CONFIG_HOME", home.join("xdg-config"))
-        .env("XDG_DATA_HOME", home.join("xdg-data"))
-        .env("AGENTSTAT_SALT", "e2e-test-salt")
-        .env_remove("CLAUDE_CONFIG_DIR")
-        .env_remove("CODEX_HOME")
-        .current_dir(home);
-    c
+    support::agentstat_salted(home, "e2e-test-salt")
 }
 
 fn ok(out: &Output) -> String {
@@ -161,10 +153,20 @@ fn report_from_fixture_transcripts_then_warm_from_cache() {
             .iter()
             .any(|r| r["label"]
                 .as_str()
-                .is_some_and(|l| l.starts_with("Committed (n=1)")
-                    && l.contains("association by construction"))),
+                .is_some_and(|l| l == "Committed — by construction (1 of 3 sessions)")),
         "{habits}"
     );
+    // The rest of the personal section: the study beside you, activity, and advice.
+    for id in ["personal_vs_study", "personal_activity", "personal_advice"] {
+        assert!(
+            results["tables"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|t| t["id"] == id),
+            "{id}"
+        );
+    }
     let facets = agentstat_facets::parquet::read_facets(out.join("facets.parquet")).unwrap();
     assert_eq!(facets.len(), 4);
     assert!(facets.iter().all(|f| f.user_key == facets[0].user_key));

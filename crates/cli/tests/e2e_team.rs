@@ -4,7 +4,7 @@
 
 use agentstat_facets::*;
 use std::path::Path;
-use std::process::Command;
+mod support;
 
 fn prov() -> Provenance {
     Provenance {
@@ -105,12 +105,7 @@ fn a_cell_from_fewer_than_k_people_never_appears() {
     let team_file = dir.path().join("team.parquet");
     write_facets_file(&team_file);
     let out = dir.path().join("report");
-    let o = Command::new(env!("CARGO_BIN_EXE_agentstat"))
-        .env("HOME", dir.path())
-        .env("AGENTSTAT_CACHE_DIR", dir.path().join("cache"))
-        .env_remove("CLAUDE_CONFIG_DIR")
-        .env_remove("CODEX_HOME")
-        .current_dir(dir.path())
+    let o = support::agentstat(dir.path())
         .args(["report", "--facets"])
         .arg(&team_file)
         .args(["--min-users", "3", "--json", "--out"])

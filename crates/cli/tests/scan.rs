@@ -2,7 +2,7 @@
 //! text or raw names in the output, warnings on stderr naming file and line.
 
 use std::path::PathBuf;
-use std::process::Command;
+mod support;
 
 fn fixtures() -> PathBuf {
     PathBuf::from(concat!(
@@ -12,12 +12,9 @@ fn fixtures() -> PathBuf {
 }
 
 fn agentstat(args: &[&str], salt_home: &std::path::Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_agentstat"))
+    support::agentstat_salted(salt_home, "scan-test-salt")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args(args)
-        .env("AGENTSTAT_SALT", "scan-test-salt")
-        .env("HOME", salt_home)
-        .env_remove("CLAUDE_CONFIG_DIR")
-        .env_remove("CODEX_HOME")
         .output()
         .expect("run agentstat")
 }
@@ -175,12 +172,8 @@ fn scan_with_no_paths_finds_codex_sessions_under_home() {
         day.join(name),
     )
     .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_agentstat"))
+    let out = support::agentstat_salted(home.path(), "scan-test-salt")
         .args(["scan", "--json"])
-        .env("AGENTSTAT_SALT", "scan-test-salt")
-        .env("HOME", home.path())
-        .env_remove("CLAUDE_CONFIG_DIR")
-        .env_remove("CODEX_HOME")
         .output()
         .expect("run agentstat");
     assert!(

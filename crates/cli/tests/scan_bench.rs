@@ -1,13 +1,13 @@
 //! `agentstat bench` runs its phases on a small directory and reports consistent figures.
 
-use std::process::Command;
+mod support;
 
 #[test]
 fn bench_reports_every_phase_as_json() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../ingest/tests/fixtures");
-    let out = Command::new(env!("CARGO_BIN_EXE_agentstat"))
+    let home = tempfile::tempdir().unwrap();
+    let out = support::agentstat_salted(home.path(), "bench-test")
         .args(["bench", dir, "--copies", "3", "--repeat", "2", "--json"])
-        .env("AGENTSTAT_SALT", "bench-test")
         .output()
         .unwrap();
     assert!(

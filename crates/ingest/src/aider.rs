@@ -10,13 +10,14 @@
 //! `<div class="chat-transcript" markdown="1">` blocks; only those blocks are read there.
 //! See docs/FORMATS.md for what is and is not known.
 
+use crate::build::SessionBuilder;
 use crate::common;
 use crate::diag::Diagnostics;
-use crate::discover::SessionSource;
+use crate::source::{Format, SessionSource};
 use crate::IngestOptions;
 use agentstat_session::{
-    parse_timestamp, Action, ActionKind, ActionResult, AgentInfo, AssistantText, Event, HumanTurn,
-    Millis, ModelCall, ResultStatus, Session, SystemNote, ToolInput,
+    parse_timestamp, Action, ActionKind, ActionResult, AssistantText, Event, HumanTurn, Millis,
+    ModelCall, ResultStatus, Session, SystemNote, ToolInput,
 };
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -625,11 +626,7 @@ pub fn read_session(
         }
         return None;
     }
-    for (k, v) in &ignored {
-        diag.ignore(k, *v);
-    }
     diag.records += runs.len() as u64;
-    diag.sessions += 1;
     // Home directories in the command line, applied-edit paths, then anywhere in aider's output.
     let tool_text: String = events
         .iter()
@@ -639,32 +636,19 @@ pub fn read_session(
         })
         .collect::<Vec<_>>()
         .join("\n");
-    let user = common::user_key(
-        opts,
-        paths
-            .iter()
-            .map(String::as_str)
-            .chain(common::home_paths(&tool_text)),
-    );
-    Some(Session {
-        id: src.id.clone(),
-        agent: AgentInfo {
-            name: "aider".into(),
-            version,
-            edits_applied_after_reply: true,
-        },
-        source_files: vec![name.clone()],
-        project: None,
-        git_branch: None,
-        user,
+    paths.extend(common::home_paths(&tool_text).map(str::to_string));
+    SessionBuilder {
+        version,
+        edits_applied_after_reply: true,
         entrypoint,
+        paths,
         events,
         model_calls: calls,
-        subagents: Vec::new(),
-        pr_links: Vec::new(),
-        compactions: 0,
-        ignored_records: ignored,
-    })
+        ignored,
+        source_files: Some(vec![name.clone()]),
+        ..SessionBuilder::default()
+    }
+    .finish(Format::Aider, src, opts, diag, &name)
 }
 
 fn shell_quote(s: &str) -> String {

@@ -18,14 +18,15 @@
 //! of each prompt is then not counted again), else the `user` messages of the history; text the
 //! CLI injects (`<environment_context>`, `<user_instructions>`, AGENTS.md, …) is a system note.
 
+use crate::build::SessionBuilder;
 use crate::common::{self, json_error, Lines};
 use crate::diag::Diagnostics;
-use crate::discover::SessionSource;
 use crate::reader::parse_line;
+use crate::source::{Format, SessionSource};
 use crate::IngestOptions;
 use agentstat_session::{
-    parse_timestamp, Action, ActionKind, ActionResult, AgentInfo, AssistantText, Event, HumanTurn,
-    LineDelta, ModelCall, ResultStatus, Session, SystemNote, ToolInput,
+    parse_timestamp, Action, ActionKind, ActionResult, AssistantText, Event, HumanTurn, LineDelta,
+    ModelCall, ResultStatus, Session, SystemNote, ToolInput,
 };
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
@@ -966,6 +967,23 @@ fn read_document(buf: &[u8], name: &str, r: &mut Reader, diag: &mut Diagnostics)
     Some(())
 }
 
+/// Members never read, left out as each line is parsed: encrypted reasoning, the session's base
+/// and developer instructions (system prompts), tool lists, rate-limit snapshots, and
+/// `exec_command_end`'s copies of the output (its exit code is what is read; the output comes
+/// with the call's own output item).
+const SKIP: &[&str] = &[
+    "encrypted_content",
+    "base_instructions",
+    "developer_instructions",
+    "dynamic_tools",
+    "collaboration_mode",
+    "rate_limits",
+    "aggregated_output",
+    "formatted_output",
+    "stdout",
+    "stderr",
+];
+
 fn read_jsonl(buf: &[u8], name: &str, r: &mut Reader, diag: &mut Diagnostics) {
     let mut first = true;
     let mut recs: Vec<Value> = Vec::new();
@@ -973,7 +991,7 @@ fn read_jsonl(buf: &[u8], name: &str, r: &mut Reader, diag: &mut Diagnostics) {
         let no = i as u64 + 1;
         // A line may hold several glued records: each is parsed, then read in order.
         let n = parse_line(line, name, no, diag, |b| {
-            recs.push(serde_json::from_slice(b)?);
+            recs.push(crate::build::parse_skipping(b, SKIP)?);
             Ok(())
         });
         diag.records += n;
@@ -997,6 +1015,9 @@ fn record(v: &Value, first: bool, name: &str, no: u64, r: &mut Reader, diag: &mu
             "response_item" => r.response_item(p, ts, name, no, diag),
             "event_msg" => r.event_msg(p, ts, name, no, diag),
             "compacted" => r.compacted(p, ts),
+            // Codex Desktop's multi-agent bookkeeping: a snapshot of the shared world state and
+            // what triggered a turn between agents; neither is conversation.
+            "world_state" | "inter_agent_communication_metadata" => r.ignore(t),
             other => unknown(diag, format!("record type {other:?}")),
         },
         // Legacy: bare response items.
@@ -1035,48 +1056,32 @@ fn build(
             _ => events.push(e),
         }
     }
-    if events.is_empty() {
-        diag.warn(name, None, "empty-session", "no messages in this session");
-        for (k, v) in &ignored {
-            diag.ignore(k, *v);
-        }
-        return None;
-    }
     // Legacy shapes record one time, the session's start: it goes to the first event.
     if events.iter().all(|e| e.timestamp().is_none()) {
         if let (Some(t), Some(e)) = (r.header_ts, events.first_mut()) {
             set_timestamp(e, t);
         }
     }
-    for (k, v) in &ignored {
-        diag.ignore(k, *v);
-    }
-    diag.sessions += 1;
     let source = r.source.as_ref().map(|s| match s {
         Value::String(s) => s.clone(),
         Value::Object(o) => o.keys().next().cloned().unwrap_or_default(),
         other => other.to_string(),
     });
-    let entrypoint = entrypoint(source.as_deref(), r.originator.as_deref());
-    Some(Session {
-        id: r.session_id.unwrap_or_else(|| src.id.clone()),
-        agent: AgentInfo {
-            name: "codex-cli".into(),
-            version: r.version,
-            edits_applied_after_reply: false,
-        },
-        source_files: vec![name.to_string()],
+    SessionBuilder {
+        id: r.session_id,
+        version: r.version,
         project: r.cwds.first().cloned(),
         git_branch: r.git_branch,
-        user: common::user_key(opts, r.cwds.iter().map(String::as_str)),
-        entrypoint,
+        entrypoint: entrypoint(source.as_deref(), r.originator.as_deref()),
+        paths: r.cwds,
         events,
         model_calls: r.model_calls,
-        subagents: Vec::new(),
-        pr_links: Vec::new(),
         compactions: r.compactions,
-        ignored_records: ignored,
-    })
+        ignored,
+        source_files: Some(vec![name.to_string()]),
+        ..SessionBuilder::default()
+    }
+    .finish(Format::Codex, src, opts, diag, name)
 }
 
 /// How the session was started: `codex exec` runs and MCP-server sessions are driven by a

@@ -13,9 +13,10 @@
 //! lines or a website `chat-transcript` block; one file is split into one source per session),
 //! OpenHands trajectories (`.json` holding a list of events with `source` and `action` /
 //! `observation`), SWE-agent trajectories (`.traj` objects with `trajectory` / `history`) and
-//! Codex CLI rollouts (`.jsonl` whose first record is `"type":"session_meta"` or the legacy
-//! header `{id, timestamp, …}` with no `type`; the TypeScript CLI's `rollout-*.json` holding
-//! `session` and `items`).
+//! Codex CLI rollouts (`.jsonl` with a `{"type": "session_meta" | "response_item" | "event_msg" |
+//! "turn_context" | "compacted", "payload": …}` record among its first ones, whatever comes
+//! first, or whose first record is the legacy header `{id, timestamp, …}` with no `type`; the
+//! TypeScript CLI's `rollout-*.json` holding `session` and `items`).
 
 use crate::diag::Diagnostics;
 use crate::lax::{Lax, LaxOpt};
@@ -24,101 +25,23 @@ use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-/// What a file is within its session.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FileRole {
-    Main,
-    Subagent {
-        agent_id: Option<String>,
-        /// `flat` or `nested`.
-        layout: String,
-        agent_type: Option<String>,
-        description: Option<String>,
-    },
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SourceFile {
-    pub path: PathBuf,
-    pub role: FileRole,
-    /// Bytes of this session in the file (the whole file, or its `span`).
-    pub bytes: u64,
-    /// Byte range of the file that holds this session, when the file holds several (an Aider
-    /// chat history); `None` = the whole file.
-    pub span: Option<(u64, u64)>,
-}
-
-/// Which transcript format a source is in (and so which adapter reads it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub enum Format {
-    /// Claude Code JSONL (`~/.claude/projects`).
-    #[default]
-    ClaudeCode,
-    /// Gemini CLI session JSON (`~/.gemini/tmp/<project>/chats/session-*.json[l]`).
-    GeminiCli,
-    /// SpecStory Markdown export (Cursor chats, or any agent SpecStory saves).
-    SpecStory,
-    /// Aider `.aider.chat.history.md` (one file, many sessions).
-    Aider,
-    /// OpenHands trajectory (a JSON list of events).
-    OpenHands,
-    /// SWE-agent `.traj` trajectory.
-    SweAgent,
-    /// OpenAI Codex CLI rollout (`~/.codex/sessions/YYYY/MM/DD/rollout-*.jsonl`, or the
-    /// TypeScript CLI's `rollout-*.json`).
-    Codex,
-}
-
-impl Format {
-    pub const ALL: [Format; 7] = [
-        Format::ClaudeCode,
-        Format::GeminiCli,
-        Format::SpecStory,
-        Format::Aider,
-        Format::OpenHands,
-        Format::SweAgent,
-        Format::Codex,
-    ];
-    /// Stable short name of the format.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Format::ClaudeCode => "claude-code",
-            Format::GeminiCli => "gemini-cli",
-            Format::SpecStory => "specstory",
-            Format::Aider => "aider",
-            Format::OpenHands => "openhands",
-            Format::SweAgent => "swe-agent",
-            Format::Codex => "codex-cli",
-        }
-    }
-}
-
-/// The files of one session: main transcript(s) first (oldest first), then subagents.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SessionSource {
-    /// Session id (`sessionId` of the records, else the file stem; for a file holding several
-    /// sessions, the path and the session's number in it).
-    pub id: String,
-    pub files: Vec<SourceFile>,
-    /// The transcript format, which decides the adapter.
-    pub format: Format,
-}
-
-impl SessionSource {
-    pub fn bytes(&self) -> u64 {
-        self.files.iter().map(|f| f.bytes).sum()
-    }
-    /// The main transcript's path (or the first file's).
-    pub fn main_path(&self) -> &Path {
-        &self.files[0].path
-    }
-}
+pub use crate::source::{FileRole, Format, SessionSource, SourceFile};
 
 /// Default roots: Claude Code's `$CLAUDE_CONFIG_DIR/projects` if set, else
 /// `~/.claude/projects` (always listed, so "looked in" messages name it); then, when they exist,
-/// Codex CLI's `$CODEX_HOME/sessions` (else `~/.codex/sessions`) and Gemini CLI's `~/.gemini/tmp`.
+/// Codex CLI's `$CODEX_HOME/sessions` (else `~/.codex/sessions`), Gemini CLI's `~/.gemini/tmp`,
+/// pi's `$PI_CODING_AGENT_DIR/sessions` (else `~/.pi/agent/sessions`) and Oh My Pi's
+/// `~/.omp/agent/sessions`, Copilot CLI's `~/.copilot/session-state`, and OpenCode's store in
+/// `$XDG_DATA_HOME/opencode` (else `~/.local/share/opencode`): its `storage/` tree and
+/// `opencode.db`.
 pub fn default_roots() -> Vec<PathBuf> {
-    let var = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
+    default_roots_with(|k| std::env::var_os(k))
+}
+
+/// [`default_roots`] with the environment given as a lookup (`HOME`, `USERPROFILE`,
+/// `CLAUDE_CONFIG_DIR`, `CODEX_HOME`, …), so tests never read or change the process's own.
+pub fn default_roots_with(env: impl Fn(&str) -> Option<std::ffi::OsString>) -> Vec<PathBuf> {
+    let var = |k: &str| env(k).filter(|v| !v.is_empty());
     let home = var("HOME")
         .or_else(|| var("USERPROFILE"))
         .map(PathBuf::from);
@@ -136,7 +59,86 @@ pub fn default_roots() -> Vec<PathBuf> {
         None => home.as_ref().map(|h| h.join(".codex").join("sessions")),
     };
     let gemini = home.as_ref().map(|h| h.join(".gemini").join("tmp"));
-    out.extend([codex, gemini].into_iter().flatten().filter(|p| p.is_dir()));
+    let pi = match var("PI_CODING_AGENT_DIR") {
+        Some(d) => Some(PathBuf::from(d).join("sessions")),
+        None => home
+            .as_ref()
+            .map(|h| h.join(".pi").join("agent").join("sessions")),
+    };
+    let omp = home
+        .as_ref()
+        .map(|h| h.join(".omp").join("agent").join("sessions"));
+    let copilot = home
+        .as_ref()
+        .map(|h| h.join(".copilot").join("session-state"));
+    let opencode_data = match var("XDG_DATA_HOME") {
+        Some(d) => Some(PathBuf::from(d).join("opencode")),
+        None => home
+            .as_ref()
+            .map(|h| h.join(".local").join("share").join("opencode")),
+    };
+    out.extend(
+        [codex, gemini, pi, omp, copilot]
+            .into_iter()
+            .flatten()
+            .filter(|p| p.is_dir()),
+    );
+    // Cline, Roo Code, Kilo Code: `<editor>/User/globalStorage/<extension>/tasks` for the VS Code
+    // family of editors, wherever the platform keeps their settings.
+    let mut bases: Vec<PathBuf> = Vec::new();
+    if let Some(h) = &home {
+        bases.push(h.join(".config"));
+        bases.push(h.join("Library").join("Application Support"));
+    }
+    if let Some(a) = var("APPDATA") {
+        bases.push(PathBuf::from(a));
+    }
+    for base in bases {
+        for editor in ["Code", "Code - Insiders", "Cursor", "VSCodium", "Windsurf"] {
+            for ext in [
+                "saoudrizwan.claude-dev",
+                "rooveterinaryinc.roo-cline",
+                "kilocode.kilo-code",
+            ] {
+                let t = base
+                    .join(editor)
+                    .join("User")
+                    .join("globalStorage")
+                    .join(ext)
+                    .join("tasks");
+                if t.is_dir() {
+                    out.push(t);
+                }
+            }
+        }
+    }
+    // Qwen Code: each project's `chats` folder.
+    if let Some(h) = &home {
+        if let Ok(rd) = std::fs::read_dir(h.join(".qwen").join("projects")) {
+            let mut v: Vec<PathBuf> = rd
+                .filter_map(|e| e.ok().map(|e| e.path().join("chats")))
+                .filter(|p| p.is_dir())
+                .collect();
+            v.sort();
+            out.extend(v);
+        }
+    }
+    // Cursor: each project's `agent-transcripts` folder (the rest of `~/.cursor/projects` is
+    // Cursor's other state).
+    if let Some(h) = &home {
+        if let Ok(rd) = std::fs::read_dir(h.join(".cursor").join("projects")) {
+            let mut v: Vec<PathBuf> = rd
+                .filter_map(|e| e.ok().map(|e| e.path().join("agent-transcripts")))
+                .filter(|p| p.is_dir())
+                .collect();
+            v.sort();
+            out.extend(v);
+        }
+    }
+    if let Some(d) = opencode_data {
+        out.extend(Some(d.join("storage")).filter(|p| p.is_dir()));
+        out.extend(Some(d.join("opencode.db")).filter(|p| p.is_file()));
+    }
     out
 }
 
@@ -163,7 +165,38 @@ struct Head<'a> {
     /// Codex's legacy header `{id, timestamp, instructions}` has an `id` and no `type`.
     #[serde(borrow, default)]
     id: Option<Lax<'a>>,
+    /// Codex rollout records wrap their body in `payload` (Claude Code records never do).
+    #[serde(default)]
+    payload: Option<serde::de::IgnoredAny>,
+    /// pi's `session` header has a `cwd` (Claude Code records too, but never with that type).
+    #[serde(borrow, default)]
+    cwd: Option<Lax<'a>>,
+    /// Copilot CLI events wrap their body in `data`.
+    #[serde(default)]
+    data: Option<serde::de::IgnoredAny>,
+    /// Cursor's agent transcripts: `{role, message}` with no `type`.
+    #[serde(borrow, default)]
+    role: Option<Lax<'a>>,
+    #[serde(borrow, default)]
+    message: Option<&'a serde_json::value::RawValue>,
 }
+
+/// The head of a record's `message`: Qwen Code's carries Gemini `parts` (Claude Code's has
+/// `content`).
+#[derive(Deserialize)]
+struct MessageHead {
+    #[serde(default)]
+    parts: Option<serde::de::IgnoredAny>,
+}
+
+/// Record types of a Codex rollout line (`{"timestamp", "type", "payload"}`).
+const CODEX_RECORD_TYPES: [&str; 5] = [
+    "session_meta",
+    "response_item",
+    "event_msg",
+    "turn_context",
+    "compacted",
+];
 
 #[derive(Default, Debug)]
 struct Peek {
@@ -176,6 +209,20 @@ struct Peek {
     gemini: bool,
     /// The first record is a Codex `session_meta` (or the legacy header): a Codex rollout.
     codex: bool,
+    /// One of the first two records is pi's `session` header `{type, id, cwd}`.
+    pi: bool,
+    /// The first record is a Copilot CLI `session.start` event.
+    copilot: bool,
+    /// The first record is a Cursor transcript message `{role, message}` (no `type`).
+    cursor: bool,
+    /// A Qwen Code chat record (Claude-like, with a `message.parts`) among the first ones.
+    qwen: bool,
+    /// A record with a `message` was seen (so whether it is Qwen Code's is known).
+    saw_message: bool,
+    /// Records parsed, and how many had a `type`, `uuid` or `sessionId` (a JSONL file whose
+    /// records have none is no transcript, e.g. a list of provenance records).
+    parsed: u32,
+    typed: u32,
 }
 
 /// Read just enough of a file's head to know which session it belongs to.
@@ -192,14 +239,64 @@ fn peek(path: &Path) -> std::io::Result<Peek> {
             parse_line(d, "", no, &mut scratch, |b| {
                 let h: Head<'_> = serde_json::from_slice(b)?;
                 parsed += 1;
+                p.parsed = parsed;
+                if h.ty.is_some() || h.uuid.is_some() || h.session_id.is_some() {
+                    p.typed += 1;
+                }
+                // Any Codex-shaped record (a rollout may start with a `response_item` or an
+                // `event_msg`, e.g. when cut or forked), or the legacy header first.
+                if h.payload.is_some()
+                    && h.uuid.is_none()
+                    && h.ty.s().is_some_and(|t| CODEX_RECORD_TYPES.contains(&t))
+                {
+                    p.codex = true;
+                }
+                if parsed <= 2
+                    && h.ty.s() == Some("session")
+                    && h.id.s().is_some()
+                    && h.cwd.s().is_some()
+                    && h.uuid.is_none()
+                    && h.session_id.is_none()
+                {
+                    p.pi = true;
+                }
+                if parsed == 1
+                    && h.ty.s() == Some("session.start")
+                    && h.data.is_some()
+                    && h.uuid.is_none()
+                {
+                    p.copilot = true;
+                }
+                if parsed == 1
+                    && h.ty.is_none()
+                    && matches!(h.role.s(), Some("user" | "assistant"))
+                    && h.message.is_some()
+                    && h.uuid.is_none()
+                    && h.session_id.is_none()
+                {
+                    p.cursor = true;
+                }
+                p.saw_message |= h.message.is_some();
+                if h.uuid.s().is_some()
+                    && h.session_id.s().is_some()
+                    && matches!(
+                        h.ty.s(),
+                        Some("user" | "assistant" | "system" | "tool_result")
+                    )
+                    && h.message.is_some_and(|m| {
+                        serde_json::from_str::<MessageHead>(m.get())
+                            .is_ok_and(|mh| mh.parts.is_some())
+                    })
+                {
+                    p.qwen = true;
+                }
                 if parsed == 1 {
-                    p.codex = h.ty.s() == Some("session_meta")
-                        || (h.ty.is_none()
-                            && h.id.s().is_some()
-                            && h.timestamp.s().is_some()
-                            && h.uuid.is_none()
-                            && h.session_id.is_none()
-                            && h.project_hash.is_none());
+                    p.codex |= h.ty.is_none()
+                        && h.id.s().is_some()
+                        && h.timestamp.s().is_some()
+                        && h.uuid.is_none()
+                        && h.session_id.is_none()
+                        && h.project_hash.is_none();
                 }
                 if p.session_id.is_none()
                     && p.first_uuid.is_none()
@@ -224,9 +321,16 @@ fn peek(path: &Path) -> std::io::Result<Peek> {
                 Ok(())
             });
         }
-        if (p.session_id.is_some() && p.first_uuid.is_some() && p.first_ts.is_some())
+        if (p.session_id.is_some()
+            && p.first_uuid.is_some()
+            && p.first_ts.is_some()
+            && p.saw_message)
             || p.gemini
             || p.codex
+            || p.pi
+            || p.copilot
+            || p.cursor
+            || p.qwen
             || n >= 200
             || r.bytes_read() > (32 << 20)
         {
@@ -253,7 +357,15 @@ const SNIFF_BYTES: usize = 64 << 10;
 pub fn sniff(path: &Path) -> Option<Format> {
     let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
     let ext = name.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
-    if !matches!(ext, "json" | "traj" | "md" | "markdown") {
+    if ext == "db" {
+        // OpenCode's store: `opencode.db`, an SQLite database.
+        let mut head = [0u8; 16];
+        use std::io::Read;
+        let n = std::fs::File::open(path).ok()?.read(&mut head).ok()?;
+        return (name.starts_with("opencode") && n == 16 && &head == b"SQLite format 3\0")
+            .then_some(Format::OpenCode);
+    }
+    if !matches!(ext, "json" | "traj" | "md" | "markdown" | "txt") {
         return None;
     }
     let mut head = Vec::with_capacity(4096);
@@ -276,11 +388,35 @@ pub fn sniff(path: &Path) -> Option<Format> {
             {
                 Some(Format::Codex)
             }
+            // `opencode export`: `{"info": {"id": "ses_…", …}, "messages": [{"info", "parts"}]}`
+            // (a first message's `summary` of diffs can push its `sessionID` past the peek).
+            Some(b'{')
+                if has(b"\"info\"")
+                    && has(b"\"messages\"")
+                    && (has(b"\"sessionID\"") || has(b"\"ses_")) =>
+            {
+                Some(Format::OpenCode)
+            }
+            // Cline / Roo Code / Kilo Code: a task's `ui_messages.json`, `[{"ts", "type": "say"…}]`.
+            Some(b'[')
+                if name == "ui_messages.json"
+                    && has(b"\"ts\"")
+                    && (has(b"\"say\"") || has(b"\"ask\"")) =>
+            {
+                Some(Format::Cline)
+            }
             Some(b'[') if has(b"\"source\"") && (has(b"\"action\"") || has(b"\"observation\"")) => {
                 Some(Format::OpenHands)
             }
             _ => None,
         },
+        // Cursor's older plain-text agent transcript: `user:` first, the query in its tags.
+        "txt" => {
+            let text = &head[head.iter().position(|c| !c.is_ascii_whitespace())?..];
+            (text.starts_with(b"user:")
+                && (has(b"<user_query>") || has(b"\nassistant:") || has(b"[Tool call] ")))
+            .then_some(Format::Cursor)
+        }
         "traj" => match first {
             Some(b'{') if has(b"\"trajectory\"") || has(b"\"history\"") => Some(Format::SweAgent),
             _ => None,
@@ -328,6 +464,13 @@ fn walk(
             others.push((path.to_path_buf(), f));
         } else if top || jsonl {
             out.push(path.to_path_buf());
+        } else if path
+            .file_name()
+            .is_some_and(|n| n == "api_conversation_history.json" || n == "task_metadata.json")
+            && path.with_file_name("ui_messages.json").is_file()
+        {
+            // The rest of a Cline task folder: read with its `ui_messages.json`, or not needed.
+            *diag.ignored.entry("cline-task-file".into()).or_default() += 1;
         } else if !name.ends_with(".meta.json") {
             // Not a Claude Code transcript (another agent's format, a sidecar, a note): say
             // how many were passed over, by extension, rather than dropping them silently.
@@ -343,6 +486,14 @@ fn walk(
         return;
     }
     if !meta.is_dir() {
+        return;
+    }
+    if crate::opencode_store::is_storage_dir(path) {
+        // OpenCode's `storage/` tree: one source per session file; its messages and parts are
+        // read with their session, not walked one by one.
+        for f in crate::opencode_store::storage_sessions(path, diag) {
+            others.push((f, Format::OpenCode));
+        }
         return;
     }
     let canon = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
@@ -448,6 +599,30 @@ pub fn discover(paths: &[PathBuf], diag: &mut Diagnostics) -> Vec<SessionSource>
         }
         if peek.codex {
             others.push((path, Format::Codex));
+            continue;
+        }
+        if peek.pi {
+            others.push((path, Format::Pi));
+            continue;
+        }
+        if peek.copilot {
+            others.push((path, Format::CopilotCli));
+            continue;
+        }
+        if peek.cursor {
+            others.push((path, Format::Cursor));
+            continue;
+        }
+        if peek.qwen {
+            others.push((path, Format::QwenCode));
+            continue;
+        }
+        if peek.parsed > 0 && peek.typed == 0 && !paths.contains(&path) {
+            // Found by walking a folder, and no record looks like any agent's: not a transcript.
+            *diag
+                .ignored
+                .entry("file-not-a-transcript:.jsonl".into())
+                .or_default() += 1;
             continue;
         }
         let fname = path
@@ -723,6 +898,29 @@ fn other_sources(
         bytes: span.map(|(a, b)| b - a).unwrap_or(bytes),
         span,
     };
+    if format == Format::OpenCode && path.extension().is_some_and(|e| e == "db") {
+        #[cfg(feature = "opencode-sqlite")]
+        for (id, bytes) in crate::opencode_store::db_sessions(&path, diag) {
+            out.push(SessionSource {
+                id: crate::opencode_store::db_source_id(&path, &id),
+                files: vec![SourceFile {
+                    path: path.clone(),
+                    role: FileRole::Main,
+                    bytes,
+                    span: None,
+                }],
+                format,
+            });
+        }
+        #[cfg(not(feature = "opencode-sqlite"))]
+        diag.skip(
+            &name,
+            None,
+            "feature-disabled",
+            "an OpenCode database; this build has no `opencode-sqlite` feature",
+        );
+        return;
+    }
     if format == Format::Aider {
         let all = match std::fs::read(&path) {
             Ok(b) => b,

@@ -11,14 +11,15 @@
 //! the content was expanded), `gemini` (text, `toolCalls` with their results and `status`,
 //! `tokens`, `model`, `thoughts`), `info` / `error` / `warning` (CLI notes). See docs/FORMATS.md.
 
+use crate::build::SessionBuilder;
 use crate::common::{self, json_error, Lines};
 use crate::diag::Diagnostics;
-use crate::discover::SessionSource;
 use crate::reader::parse_line;
+use crate::source::{Format, SessionSource};
 use crate::IngestOptions;
 use agentstat_session::{
-    parse_timestamp, Action, ActionKind, ActionResult, AgentInfo, AssistantText, Event, HumanTurn,
-    LineDelta, ModelCall, ResultStatus, Session, SubagentInfo, SystemNote, ToolInput,
+    parse_timestamp, Action, ActionKind, ActionResult, AssistantText, Event, HumanTurn, LineDelta,
+    ModelCall, ResultStatus, Session, SubagentInfo, SystemNote, ToolInput,
 };
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -645,32 +646,17 @@ fn build(
             is_compaction: false,
         });
     }
-    let events = merge_by_time(seqs);
-    if events.is_empty() {
-        diag.warn(name, None, "empty-session", "no messages in this session");
-        return None;
-    }
-    for (k, v) in &ignored {
-        diag.ignore(k, *v);
-    }
-    diag.sessions += 1;
-    Some(Session {
-        id: session_id.unwrap_or_else(|| src.id.clone()),
-        agent: AgentInfo {
-            name: "gemini-cli".into(),
-            version,
-            edits_applied_after_reply: false,
-        },
-        source_files,
+    SessionBuilder {
+        id: session_id,
+        version,
         project,
-        git_branch: None,
-        user: common::user_key(opts, paths.iter().map(String::as_str)),
-        entrypoint: None,
-        events,
+        paths,
+        events: merge_by_time(seqs),
         model_calls: calls,
         subagents,
-        pr_links: Vec::new(),
-        compactions: 0,
-        ignored_records: ignored,
-    })
+        ignored,
+        source_files: Some(source_files),
+        ..SessionBuilder::default()
+    }
+    .finish(Format::GeminiCli, src, opts, diag, name)
 }

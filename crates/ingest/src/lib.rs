@@ -5,25 +5,38 @@
 //! which [`Format`] it is in; [`read_session`] reads one source into a `Session` with that
 //! format's adapter. Both report into a [`Diagnostics`]. Adapters: [`claude`] (Claude Code),
 //! [`gemini`] (Gemini CLI), [`specstory`] (SpecStory exports of Cursor chats), [`aider`],
-//! [`openhands`], [`swe_agent`], [`codex`] (OpenAI Codex CLI); what each reads is in docs/FORMATS.md.
+//! [`openhands`], [`swe_agent`], [`codex`] (OpenAI Codex CLI), [`pi`] (pi and Oh My Pi), [`copilot`]
+//! (GitHub Copilot CLI), [`opencode`] (OpenCode), [`cursor`] (Cursor's agent
+//! transcripts), [`qwen`] (Qwen Code), [`cline`] (Cline, Roo Code, Kilo Code); what
+//! each reads is in docs/FORMATS.md. New adapters build their sessions with the crate's shared
+//! session builder (`build.rs`), so that an adapter is only its format.
 
 pub mod aider;
+mod build;
 pub mod claude;
+pub mod cline;
 pub mod codex;
+pub mod copilot;
+pub mod cursor;
 pub mod diag;
 pub mod discover;
 pub mod gemini;
 pub mod lax;
+pub mod opencode;
+mod opencode_store;
 pub mod openhands;
+pub mod pi;
+pub mod qwen;
 pub mod reader;
 pub mod skim;
+pub mod source;
 pub mod specstory;
 pub mod swe_agent;
 pub mod user;
 
 pub use diag::{Diagnostics, Warning};
-pub use discover::{default_roots, discover, sniff, FileRole, Format, SessionSource, SourceFile};
-pub use user::{identity_from_cwd, load_or_create_salt, user_key};
+pub use discover::{default_roots, default_roots_with, discover, sniff, FileRole, Format, SessionSource, SourceFile};
+pub use user::{identity_from_cwd, load_or_create_salt, session_key, user_key};
 
 use agentstat_session::{Session, UserKey};
 
@@ -35,6 +48,14 @@ pub struct IngestOptions {
     pub user_label: Option<String>,
     /// Per-installation salt for the user key (see [`load_or_create_salt`]).
     pub salt: Vec<u8>,
+}
+
+impl IngestOptions {
+    /// Whether `key` is the unidentified fallback (`unknown`): no `--user` label and no home
+    /// directory in the paths the session records. It may stand for several people.
+    pub fn is_unidentified(&self, key: &UserKey) -> bool {
+        self.user_label.is_none() && *key == user_key(&self.salt, "unknown")
+    }
 }
 
 /// Read one session (all its files) into a normalized [`Session`]. `None` when nothing
@@ -52,6 +73,12 @@ pub fn read_session(
         Format::OpenHands => openhands::read_session(src, opts, diag),
         Format::SweAgent => swe_agent::read_session(src, opts, diag),
         Format::Codex => codex::read_session(src, opts, diag),
+        Format::Pi => pi::read_session(src, opts, diag),
+        Format::CopilotCli => copilot::read_session(src, opts, diag),
+        Format::OpenCode => opencode::read_session(src, opts, diag),
+        Format::Cursor => cursor::read_session(src, opts, diag),
+        Format::QwenCode => qwen::read_session(src, opts, diag),
+        Format::Cline => cline::read_session(src, opts, diag),
     }
 }
 

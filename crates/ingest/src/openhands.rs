@@ -8,12 +8,13 @@
 //! task, kept as `task` notes, so the session has no human turns and is non-interactive
 //! (docs/FORMATS.md says why and what that misses).
 
+use crate::build::SessionBuilder;
 use crate::common::{self, json_error, Lines};
 use crate::diag::Diagnostics;
-use crate::discover::SessionSource;
+use crate::source::{Format, SessionSource};
 use crate::IngestOptions;
 use agentstat_session::{
-    parse_timestamp, Action, ActionKind, ActionResult, AgentInfo, AssistantText, Event, ModelCall,
+    parse_timestamp, Action, ActionKind, ActionResult, AssistantText, Event, ModelCall,
     ResultStatus, Session, SystemNote, ToolInput,
 };
 use serde_json::value::RawValue;
@@ -301,27 +302,14 @@ pub fn read_session(
         }
         return None;
     }
-    for (k, v) in &ignored {
-        diag.ignore(k, *v);
-    }
-    diag.sessions += 1;
-    Some(Session {
-        id: src.id.clone(),
-        agent: AgentInfo {
-            name: "openhands".into(),
-            version: None,
-            edits_applied_after_reply: false,
-        },
-        source_files: vec![name.clone()],
-        project: None,
-        git_branch: None,
-        user: common::user_key(opts, paths.iter().map(String::as_str)),
-        entrypoint: None,
+    SessionBuilder {
+        paths,
         events,
         model_calls: calls,
-        subagents: Vec::new(),
-        pr_links: Vec::new(),
         compactions,
-        ignored_records: ignored,
-    })
+        ignored,
+        source_files: Some(vec![name.clone()]),
+        ..SessionBuilder::default()
+    }
+    .finish(Format::OpenHands, src, opts, diag, &name)
 }

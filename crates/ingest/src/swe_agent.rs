@@ -8,13 +8,14 @@
 //! `task` note, so sessions have no human turns and are non-interactive. No timestamps are
 //! recorded. See docs/FORMATS.md.
 
+use crate::build::SessionBuilder;
 use crate::common::{self, json_error, Lines};
 use crate::diag::Diagnostics;
-use crate::discover::SessionSource;
+use crate::source::{Format, SessionSource};
 use crate::IngestOptions;
 use agentstat_session::{
-    Action, ActionKind, ActionResult, AgentInfo, AssistantText, Event, LineDelta, ModelCall,
-    ResultStatus, Session, SystemNote, ToolInput,
+    Action, ActionKind, ActionResult, AssistantText, Event, LineDelta, ModelCall, ResultStatus,
+    Session, SystemNote, ToolInput,
 };
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -285,29 +286,16 @@ pub fn read_session(
             timestamp: None,
         }));
     }
-    for (k, v) in &ignored {
-        diag.ignore(k, *v);
-    }
-    diag.sessions += 1;
-    Some(Session {
-        id: src.id.clone(),
-        agent: AgentInfo {
-            name: "swe-agent".into(),
-            version: None,
-            edits_applied_after_reply: false,
-        },
-        source_files: vec![name.clone()],
-        project: project.clone(),
-        git_branch: None,
-        user: common::user_key(opts, project.as_deref()),
-        entrypoint: None,
+    SessionBuilder {
+        paths: project.iter().cloned().collect(),
+        project,
         events,
         model_calls: calls,
-        subagents: Vec::new(),
-        pr_links: Vec::new(),
-        compactions: 0,
-        ignored_records: ignored,
-    })
+        ignored,
+        source_files: Some(vec![name.clone()]),
+        ..SessionBuilder::default()
+    }
+    .finish(Format::SweAgent, src, opts, diag, &name)
 }
 
 fn text_of(v: Option<&Value>) -> String {

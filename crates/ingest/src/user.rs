@@ -44,6 +44,17 @@ pub fn user_key(salt: &[u8], identity: &str) -> UserKey {
     UserKey(h.finalize().to_hex()[..32].to_string())
 }
 
+/// Pseudonymous session key: salted blake3 of the agent's session id (32 hex characters). The
+/// one key every output names a session by (`scan --json`, facets, the report, `explain`).
+pub fn session_key(salt: &[u8], session_id: &str) -> String {
+    let mut h = blake3::Hasher::new();
+    h.update(b"agentstat-session\0");
+    h.update(salt);
+    h.update(b"\0");
+    h.update(session_id.as_bytes());
+    h.finalize().to_hex()[..32].to_string()
+}
+
 /// Where the per-installation salt is stored.
 pub fn salt_path() -> Option<PathBuf> {
     let base = std::env::var_os("XDG_CONFIG_HOME")

@@ -471,11 +471,15 @@ fn a_100_mb_line_is_skipped_and_the_next_line_read() {
 
 #[test]
 fn claude_config_dir_sets_the_default_root() {
-    // Only this test touches the variable in this process.
-    std::env::set_var("CLAUDE_CONFIG_DIR", "/tmp/agentstat-test-config");
+    // The environment is a lookup: the real HOME (and its ~/.codex, ~/.gemini) is never read.
+    let home = tempfile::tempdir().unwrap();
+    let env = |k: &str| match k {
+        "CLAUDE_CONFIG_DIR" => Some("/tmp/agentstat-test-config".into()),
+        "HOME" => Some(home.path().as_os_str().to_owned()),
+        _ => None,
+    };
     assert_eq!(
-        agentstat_ingest::default_roots(),
+        agentstat_ingest::default_roots_with(env),
         vec![PathBuf::from("/tmp/agentstat-test-config/projects")]
     );
-    std::env::remove_var("CLAUDE_CONFIG_DIR");
 }

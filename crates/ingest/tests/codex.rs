@@ -4,7 +4,7 @@
 //! corpus: these are the only checks.
 
 use agentstat_ingest::{
-    default_roots, discover, read_session, Diagnostics, FileRole, Format, IngestOptions,
+    discover, read_session, Diagnostics, FileRole, Format, IngestOptions,
     SessionSource, SourceFile,
 };
 use agentstat_session::{ActionKind, Event, ResultStatus, Session};
@@ -317,16 +317,56 @@ fn discovery_recognises_codex_files_by_content() {
 }
 
 #[test]
+fn a_rollout_is_codex_whatever_its_first_record() {
+    // A rollout cut at its head (copied from the middle, or a fork) starts with a response item
+    // or an event, not `session_meta`: still Codex, never Claude Code.
+    let dir = tempfile::tempdir().unwrap();
+    let lines = [
+        r#"{"timestamp":"2025-10-20T09:15:00.000Z","type":"event_msg","payload":{"type":"user_message","message":"fix the test"}}"#,
+        r#"{"timestamp":"2025-10-20T09:15:01.000Z","type":"response_item","payload":{"type":"message","role":"assistant","content":[{"type":"output_text","text":"Done."}]}}"#,
+    ];
+    let p = dir.path().join("cut.jsonl");
+    std::fs::write(&p, lines.join("\n") + "\n").unwrap();
+    let p2 = dir.path().join("ctx-first.jsonl");
+    std::fs::write(
+        &p2,
+        format!(
+            "{}\n{}\n",
+            r#"{"timestamp":"2025-10-20T09:14:59.000Z","type":"turn_context","payload":{"cwd":"/home/dev/p","model":"gpt-5"}}"#,
+            lines.join("\n")
+        ),
+    )
+    .unwrap();
+    let mut d = Diagnostics::default();
+    let srcs = discover(&[dir.path().to_path_buf()], &mut d);
+    assert_eq!(srcs.len(), 2, "{srcs:?}");
+    assert!(srcs.iter().all(|s| s.format == Format::Codex), "{srcs:?}");
+    for s in &srcs {
+        let mut d = Diagnostics::default();
+        let sess = read_session(s, &opts(), &mut d).expect("read");
+        assert_eq!(d.skipped_total(), 0, "{:?}", d.warnings);
+        assert_eq!(sess.human_turns().count(), 1);
+    }
+}
+
+#[test]
 fn default_roots_include_codex_and_gemini_when_present() {
-    // The only test here that touches the environment.
+    // The environment is a lookup: the process's own (the real home) is never read or changed.
     let home = tempfile::tempdir().unwrap();
     let codex_home = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(codex_home.path().join("sessions")).unwrap();
     std::fs::create_dir_all(home.path().join(".gemini/tmp")).unwrap();
-    std::env::set_var("HOME", home.path());
-    std::env::remove_var("CLAUDE_CONFIG_DIR");
-    std::env::set_var("CODEX_HOME", codex_home.path());
-    let roots = default_roots();
+    let env = |vars: Vec<(&'static str, std::path::PathBuf)>| {
+        move |k: &str| {
+            vars.iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.as_os_str().to_owned())
+        }
+    };
+    let roots = agentstat_ingest::default_roots_with(env(vec![
+        ("HOME", home.path().to_path_buf()),
+        ("CODEX_HOME", codex_home.path().to_path_buf()),
+    ]));
     assert_eq!(
         roots,
         [
@@ -336,18 +376,20 @@ fn default_roots_include_codex_and_gemini_when_present() {
         ]
     );
     // Without CODEX_HOME: ~/.codex/sessions, and only when it exists.
-    std::env::remove_var("CODEX_HOME");
+    let only_home = || env(vec![("HOME", home.path().to_path_buf())]);
     assert_eq!(
-        default_roots(),
+        agentstat_ingest::default_roots_with(only_home()),
         [
             home.path().join(".claude/projects"),
             home.path().join(".gemini/tmp")
         ]
     );
     std::fs::create_dir_all(home.path().join(".codex/sessions")).unwrap();
-    std::env::set_var("CLAUDE_CONFIG_DIR", home.path().join("cc"));
     assert_eq!(
-        default_roots(),
+        agentstat_ingest::default_roots_with(env(vec![
+            ("HOME", home.path().to_path_buf()),
+            ("CLAUDE_CONFIG_DIR", home.path().join("cc")),
+        ])),
         [
             home.path().join("cc/projects"),
             home.path().join(".codex/sessions"),

@@ -8,7 +8,7 @@
 //!   `codebase_relation`, `expertise`, `user_profile`, `work_performed`, `outcome`,
 //!   `success_signal`, `failure_signal`, `value_band` in the rubric's spelling (the scales
 //!   also as integers). Other known fields (`planning_user`, …, `value_usd`, `automated`,
-//!   `evidence`, `notes`, `session_id`) are accepted and not learned from.
+//!   `evidence`, `notes`, `session_id`, `primary`) are accepted and not learned from.
 //! - **facets Parquet** written by `agentstat extract` (any classifier, e.g. an LLM's labels
 //!   for distillation): every classified session, rater `facets:<file name>`.
 //!
@@ -51,6 +51,7 @@ const OTHER_FIELDS: &[&str] = &[
     "notes",
     "session_id",
     "interactive",
+    "primary",
 ];
 
 /// Read label files (JSON lines or facets Parquet); checks duplicates across all files.

@@ -524,6 +524,8 @@ fn main() {
             skipped_lines: Some(3),
             skipped_by_reason: BTreeMap::from([("invalid json".to_string(), 3)]),
             unreadable_sources: Some(1),
+            people_identified: 9,
+            unidentified_key: false,
         },
         tables,
     };

@@ -46,9 +46,23 @@ pub fn value(v: f64, unit: &str) -> String {
         "coef" => format!("{v:+.4}"),
         "usd" => format!("${}", thousands(v.round() as i64)),
         "ratio" => format!("{v:.2}"),
+        // A difference of two shares, in percentage points.
+        "pp" => format!("{:+.0} pp", v * 100.0),
         _ => sig(v),
     }
 }
+
+/// An interval with no width (degenerate variance: one cluster, one session, all outcomes
+/// alike) says nothing about uncertainty: it is never drawn or printed as `[x, x]`.
+pub fn zero_width(c: &Cell) -> bool {
+    match (c.ci_low, c.ci_high) {
+        (Some(lo), Some(hi)) => (hi - lo).abs() <= 1e-12 * lo.abs().max(hi.abs()).max(1.0),
+        _ => false,
+    }
+}
+
+/// What a chart or table says in place of a zero-width interval.
+pub const TOO_FEW: &str = "too few sessions for an interval";
 
 /// An axis tick label: like [`value`] but shorter.
 pub fn tick(v: f64, unit: &str) -> String {
@@ -62,6 +76,8 @@ pub fn tick(v: f64, unit: &str) -> String {
             }
         }
         "usd" => format!("${}", trim(&short(v))),
+        "pp" if v.abs() < 1e-12 => "0".into(),
+        "pp" => format!("{:+.0}", v * 100.0),
         _ => trim(&short(v)),
     }
 }
@@ -137,7 +153,9 @@ pub fn cell_text(c: &Cell, col: &Column) -> String {
         return "n/a".into();
     };
     let mut s = value(v, &col.unit);
-    if let (Some(lo), Some(hi)) = (c.ci_low, c.ci_high) {
+    if zero_width(c) {
+        s.push_str(&format!(" ({TOO_FEW})"));
+    } else if let (Some(lo), Some(hi)) = (c.ci_low, c.ci_high) {
         s.push_str(&format!(
             " [{}, {}]",
             value(lo, &col.unit),
@@ -206,6 +224,9 @@ mod tests {
         assert_eq!(tick(10.0, "count"), "10");
         assert_eq!(tick(12000.0, "count"), "12k");
         assert_eq!(tick(0.25, "share"), "25%");
+        assert_eq!(value(0.123, "pp"), "+12 pp");
+        assert_eq!(value(-0.05, "pp"), "-5 pp");
+        assert_eq!(tick(-0.2, "pp"), "-20");
         assert_eq!(
             esc("<a href=\"x\">&'"),
             "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
@@ -230,6 +251,31 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(cell_text(&c, &col), "n/a");
+    }
+
+    #[test]
+    fn zero_width_intervals_say_too_few_sessions() {
+        let col = Column {
+            key: "v".into(),
+            label: "V".into(),
+            unit: "share".into(),
+        };
+        let c = Cell {
+            value: Some(0.96),
+            ci_low: Some(0.96),
+            ci_high: Some(0.96),
+            n_sessions: 3,
+            ..Default::default()
+        };
+        assert_eq!(
+            cell_text(&c, &col),
+            "96% (too few sessions for an interval)"
+        );
+        let c = Cell {
+            ci_high: Some(0.99),
+            ..c
+        };
+        assert_eq!(cell_text(&c, &col), "96% [96%, 99%]");
     }
 
     #[test]

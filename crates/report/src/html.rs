@@ -1,8 +1,10 @@
 //! The self-contained report page: inline CSS, inline SVG, no script, no external resource.
 
-use crate::fmt::{cell_text, esc, figure_slug, safe_id, thousands};
-use crate::habits::{PERSONAL_FIGURE, SUCCESS_ID};
+use crate::fmt::{cell_text, esc, figure_slug, safe_id, thousands, value};
 use crate::svg;
+use agentstat_stats::personal::{
+    ACTIVITY_ID, ADVICE_ID, PERSONAL_FIGURE, STUDY_ID, SUCCESS_ID, TREND_ID, TROUBLE_ID,
+};
 use agentstat_stats::results::{Results, Table};
 use std::fmt::Write;
 
@@ -135,18 +137,24 @@ pub fn page(r: &Results) -> String {
         personal_section(&mut o, r);
     }
     let k = r.privacy.min_users;
-    for (slug, fig, heading, what) in STUDY_SECTIONS {
+    for &(slug, fig, heading, what) in STUDY_SECTIONS {
+        let what = section_what(slug, what, personal);
         let tables: Vec<&Table> = r
             .tables
             .iter()
-            .filter(|t| figure_slug(&t.figure) == *slug)
+            .filter(|t| figure_slug(&t.figure) == slug)
             .collect();
         let _ = write!(
             o,
             r#"<section class="part study-figure" id="{slug}" data-figure="{fig}"><h2><span class="fig">{fig}</span>{h}</h2><p class="what">{w}</p>"#,
             fig = esc(fig),
             h = esc(heading),
-            w = esc(what)
+            // The captions speak of clustering by user; one person's report says what it did.
+            w = esc(&if r.privacy.personal_mode {
+                agentstat_stats::analyses::personal_words(what)
+            } else {
+                what.to_string()
+            })
         );
         if tables.is_empty() {
             let _ = write!(
@@ -181,6 +189,15 @@ pub fn page(r: &Results) -> String {
     footer(&mut o, r);
     o.push_str("</main></body></html>\n");
     o
+}
+
+/// A study section's one-line description, in the words of the mode: one person's regressions
+/// have no users to cluster on, so their standard errors are robust over sessions (HC1).
+fn section_what(slug: &str, what: &'static str, personal: bool) -> &'static str {
+    match (slug, personal) {
+        ("tablea1", true) => "Linear probability model of verified success on expertise, adding fixed effects step by step, within your sessions; heteroskedasticity-robust (HC1) standard errors over sessions.",
+        _ => what,
+    }
 }
 
 /// The by-agent tables, or why there are none (the analysis says so in a note, e.g. "one
@@ -259,8 +276,9 @@ fn banner(o: &mut String, r: &Results) {
             s = if p.suppressed_cells == 1 { "" } else { "s" },
             few = if r.sample.people < u64::from(p.min_users) {
                 format!(
-                    " These data hold only {} people, fewer than the threshold, so nothing can be published; a lower threshold is set with <code>--min-users</code>, if everyone in the data agrees.",
-                    r.sample.people
+                    " These data hold only {} people, fewer than the threshold, so nothing can be published; a lower threshold is set with <code>--min-users</code>, if everyone in the data agrees.{}",
+                    r.sample.people,
+                    why_people(&r.sample)
                 )
             } else {
                 String::new()
@@ -275,6 +293,19 @@ fn banner(o: &mut String, r: &Results) {
             }
         );
     }
+}
+
+/// Why there are that many people, when one of the keys is the unidentified fallback (sessions
+/// whose working folder names no home directory): they may all be the reader's own.
+fn why_people(s: &agentstat_stats::results::Sample) -> String {
+    if !s.unidentified_key {
+        return String::new();
+    }
+    format!(
+        " They are {} {} by home directory plus one key shared by the sessions whose working folder names no home directory. If all these sessions are yours, run <code>agentstat --personal</code> (or <code>agentstat --user NAME</code>) on them.",
+        s.people_identified,
+        if s.people_identified == 1 { "person" } else { "people" }
+    )
 }
 
 fn toc(o: &mut String, r: &Results) {
@@ -506,13 +537,29 @@ fn not_read(s: &agentstat_stats::results::Sample) -> String {
     }
 }
 
+/// The personal tables in page order: advice first, then the evidence it rests on.
+const PERSONAL_ORDER: &[&str] = &[
+    ADVICE_ID,
+    SUCCESS_ID,
+    TROUBLE_ID,
+    STUDY_ID,
+    ACTIVITY_ID,
+    TREND_ID,
+];
+
 fn personal_section(o: &mut String, r: &Results) {
-    let tabs: Vec<&Table> = r
+    let mut tabs: Vec<&Table> = r
         .tables
         .iter()
         .filter(|t| t.figure == PERSONAL_FIGURE)
         .collect();
-    o.push_str(r#"<section class="part" id="personal"><h2><span class="fig">You</span>Your habits, success and trouble</h2><p class="what">Which things you can see in your own sessions go with verified success (Succeeded with hard evidence) and with hitting trouble (failure signal 3 or more). These are associations in your sessions, not causes: a habit can simply go with a kind of task. Rows marked “association by construction” are habits the success or failure measure itself counts as evidence (commits, pull requests, tests, rejections, interrupts), so they cannot tell you anything new.</p>"#);
+    tabs.sort_by_key(|t| {
+        PERSONAL_ORDER
+            .iter()
+            .position(|id| *id == t.id)
+            .unwrap_or(PERSONAL_ORDER.len())
+    });
+    o.push_str(r#"<section class="part" id="personal"><h2><span class="fig">You</span>Your habits, success and trouble</h2><p class="what">What to try next, and the numbers it rests on: which things you can see in your own sessions go with verified success (Succeeded with hard evidence) and with hitting trouble (failure signal 3 or more), ranked by the difference they make, each with how many of your sessions showed it; then your figures beside the study's published ones, and your months. These are associations in your sessions, not causes: a habit can simply go with a kind of task. Rows marked “by construction” are habits the success or failure measure itself counts as evidence (commits, pull requests, tests, rejections, interrupts), so they cannot tell you anything new.</p>"#);
     if tabs.is_empty() {
         o.push_str(r#"<p class="missing">No classified interactive sessions, so there is nothing to compare yet.</p>"#);
     }
@@ -606,6 +653,15 @@ fn numbers(o: &mut String, t: &Table, k: u32) {
                     o,
                     r#"<td class="supp" data-suppressed="true" title="fewer than {k} people contributed">suppressed</td>"#
                 );
+            } else if col.key == "study" {
+                // A published figure, not from these sessions: no counts; none when the rubric
+                // quotes none.
+                match c.value {
+                    Some(v) => {
+                        let _ = write!(o, r#"<td class="study">{}</td>"#, esc(&value(v, &col.unit)));
+                    }
+                    None => o.push_str(r#"<td class="na" title="the rubric quotes no study value">not published</td>"#),
+                }
             } else if c.value.is_none() {
                 o.push_str(r#"<td class="na" title="not estimable">n/a</td>"#);
             } else {

@@ -7,11 +7,12 @@
 //! producer left in them ([`sanitize`]).
 
 pub mod fmt;
-pub mod habits;
 pub mod html;
 pub mod svg;
 
-pub use habits::personal_habits;
+/// The personal section's tables: computed in `agentstat-stats` ([`agentstat_stats::personal`]),
+/// re-exported here under the name callers already use; this crate only renders them.
+pub use agentstat_stats::personal::personal_tables as personal_habits;
 
 use agentstat_stats::results::{Results, Table};
 use std::path::{Path, PathBuf};

@@ -4,8 +4,15 @@
 //! is also in the table under the chart. Every chart carries `role="img"`, a `<title>` and a
 //! `<desc>`, axis titles, and an explicit "suppressed" label wherever a cell was withheld — a
 //! suppressed cell is never drawn as a zero-length bar.
+//!
+//! Charts cannot lie by accident: the value axis is set by the estimates, never by an interval
+//! (an interval may widen it a little, see [`Scale::fit`]; beyond that it is clipped at the
+//! axis end and marked with an arrowhead and a footnote); a zero-width interval (degenerate
+//! variance) is never drawn, the chart says "too few sessions" instead; axis titles name what
+//! is plotted. The value axis is written on the `<svg>` (`data-axis-lo`, `data-axis-hi`,
+//! `data-axis-log`) so the browser test can hold it to the estimates.
 
-use crate::fmt::{esc, is_share, safe_id, tick, value};
+use crate::fmt::{esc, is_share, safe_id, tick, value, zero_width};
 use agentstat_stats::results::{Cell, Chart, Table};
 use std::fmt::Write;
 
@@ -47,6 +54,10 @@ struct Canvas {
     height: f64,
     suppressed: Vec<String>,
     min_users: u32,
+    /// Intervals clipped at an axis end.
+    clipped: usize,
+    /// The value axis, written on the `<svg>` for the browser test.
+    axis: Option<Scale>,
 }
 
 impl Canvas {
@@ -67,6 +78,8 @@ impl Canvas {
             height: 0.0,
             suppressed: Vec::new(),
             min_users,
+            clipped: 0,
+            axis: None,
         }
     }
 
@@ -129,8 +142,60 @@ impl Canvas {
         y + 20.0
     }
 
+    /// A horizontal interval from `lo` to `hi` at height `y`, clipped to the axis: a clipped
+    /// end gets an arrowhead (class `clip`) whose tooltip gives the true end. With `stroke`
+    /// empty it is drawn in the ink colour with end caps (`path.ci`, bars), else as a line in
+    /// the series colour (`line.iv`, points). Returns the right end in pixels.
+    #[allow(clippy::too_many_arguments)]
+    fn interval(&mut self, s: &Scale, lo: f64, hi: f64, y: f64, stroke: &str, unit: &str) -> f64 {
+        let (a, b) = (s.at(lo), s.at(hi));
+        let eps = |v: f64| 1e-12 * v.abs().max(1.0);
+        let (clip_lo, clip_hi) = (lo < s.lo - eps(s.lo), hi > s.hi + eps(s.hi));
+        if stroke.is_empty() {
+            let mut d = format!("M{a:.1} {y:.1}H{b:.1}");
+            for (x, clipped) in [(a, clip_lo), (b, clip_hi)] {
+                if !clipped {
+                    let _ = write!(d, "M{x:.1} {:.1}V{:.1}", y - 5.0, y + 5.0);
+                }
+            }
+            let _ = write!(self.body, r#"<path d="{d}" class="ci"/>"#);
+        } else {
+            let _ = write!(
+                self.body,
+                r#"<line x1="{a:.1}" y1="{y:.1}" x2="{b:.1}" y2="{y:.1}" stroke="{stroke}" stroke-width="2" class="iv"/>"#
+            );
+        }
+        let fill = if stroke.is_empty() { "#1d2430" } else { stroke };
+        for (end, x, clipped, dir) in [(lo, a, clip_lo, -1.0), (hi, b, clip_hi, 1.0)] {
+            if clipped {
+                self.clipped += 1;
+                let _ = write!(
+                    self.body,
+                    r#"<path class="clip" d="M{:.1} {:.1}l{:.1} 5l{:.1} 5z" fill="{fill}"><title>interval continues to {} (clipped at the axis)</title></path>"#,
+                    x - dir * 7.0,
+                    y - 5.0,
+                    dir * 7.0,
+                    -dir * 7.0,
+                    esc(&value(end, unit))
+                );
+            }
+        }
+        b
+    }
+
     fn finish(mut self) -> String {
         let mut h = self.height;
+        if self.clipped > 0 {
+            let n = self.clipped;
+            let note = format!(
+                "▸ {n} interval end{} run{} past the axis and {} clipped there; the full intervals are in the table below.",
+                if n == 1 { "" } else { "s" },
+                if n == 1 { "s" } else { "" },
+                if n == 1 { "is" } else { "are" }
+            );
+            self.text(8.0, h + 14.0, "start", "foot", &note);
+            h += 22.0;
+        }
         if !self.suppressed.is_empty() {
             let n = self.suppressed.len();
             let list = self.suppressed.join("; ");
@@ -149,8 +214,14 @@ impl Canvas {
             self.text(8.0, h + 14.0, "start", "foot", &note);
             h += 24.0;
         }
+        let axis = self.axis.map_or(String::new(), |a| {
+            format!(
+                r#" data-axis-lo="{}" data-axis-hi="{}" data-axis-log="{}" data-clipped="{}""#,
+                a.lo, a.hi, a.log, self.clipped
+            )
+        });
         format!(
-            r##"<svg class="chart" role="img" aria-labelledby="{id}-t {id}-d" viewBox="0 0 {W} {h:.0}" preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg"><title id="{id}-t">{t}</title><desc id="{id}-d">{d}</desc><defs><pattern id="{id}-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#f2f2f2"/><line x1="0" y1="0" x2="0" y2="6" stroke="#bbb" stroke-width="2"/></pattern></defs>{under}{body}</svg>"##,
+            r##"<svg class="chart" role="img" aria-labelledby="{id}-t {id}-d" viewBox="0 0 {W} {h:.0}" preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg"{axis}><title id="{id}-t">{t}</title><desc id="{id}-d">{d}</desc><defs><pattern id="{id}-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#f2f2f2"/><line x1="0" y1="0" x2="0" y2="6" stroke="#bbb" stroke-width="2"/></pattern></defs>{under}{body}</svg>"##,
             id = self.id,
             t = esc(&self.title),
             d = esc(&self.desc),
@@ -198,6 +269,39 @@ impl Scale {
         }
     }
 
+    /// The axis for estimates `est` and interval ends `ends`: the estimates set it; an
+    /// interval widens a linear axis only up to three times the largest estimate in size
+    /// (a log axis: to half the smallest and twice the largest), the rest is clipped and
+    /// marked. Log scale for
+    /// skewed positive estimates when `log_ok`, linear otherwise.
+    fn fit(est: &[f64], ends: &[f64], p0: f64, p1: f64, share: bool, log_ok: bool) -> Scale {
+        let (elo, ehi) = bounds(est);
+        if est.iter().all(|v| !v.is_finite()) {
+            return Scale::linear(ends, p0, p1, share);
+        }
+        if log_ok && !share && elo > 0.0 && ehi / elo > 20.0 {
+            let mut v = est.to_vec();
+            v.extend(
+                ends.iter()
+                    .filter(|e| e.is_finite() && **e >= elo / 2.0 && **e <= ehi * 2.0),
+            );
+            return Scale::auto(&v, p0, p1, share);
+        }
+        let m = elo.abs().max(ehi.abs());
+        let mut v = est.to_vec();
+        v.extend(
+            ends.iter()
+                .filter(|e| e.is_finite())
+                .map(|e| e.clamp(-3.0 * m, 3.0 * m)),
+        );
+        let mut s = Scale::linear(&v, p0, p1, share);
+        if m > 0.0 {
+            s.lo = s.lo.max(-3.0 * m);
+            s.hi = s.hi.min(3.0 * m);
+        }
+        s
+    }
+
     /// Log scale for skewed positive data (per-prompt counts), linear otherwise.
     fn auto(vals: &[f64], p0: f64, p1: f64, share: bool) -> Scale {
         let (lo, hi) = bounds(vals);
@@ -239,9 +343,12 @@ impl Scale {
             }
             out
         } else {
+            // From the first multiple of the step at or above `lo` (the axis may end between
+            // ticks when [`Scale::fit`] held it to the estimates).
             let step = nice_step((self.hi - self.lo) / 5.0);
-            let n = ((self.hi - self.lo) / step).round() as i64;
-            (0..=n).map(|i| self.lo + i as f64 * step).collect()
+            let first = (self.lo / step - 1e-9).ceil();
+            let n = ((self.hi / step + 1e-9).floor() - first).max(0.0) as i64;
+            (0..=n).map(|i| (first + i as f64) * step).collect()
         }
     }
 }
@@ -276,9 +383,10 @@ fn nice_step(raw: f64) -> f64 {
     m * mag
 }
 
-/// Values (and interval ends) of the visible cells in the given columns.
-fn visible(t: &Table, cols: &[usize]) -> Vec<f64> {
-    let mut v = Vec::new();
+/// Estimates and interval ends of the visible cells in the given columns (a zero-width
+/// interval is not drawn, so it has no ends).
+fn visible(t: &Table, cols: &[usize]) -> (Vec<f64>, Vec<f64>) {
+    let (mut v, mut e) = (Vec::new(), Vec::new());
     for r in &t.rows {
         for &ci in cols {
             if let Some(c) = r.cells.get(ci) {
@@ -286,12 +394,65 @@ fn visible(t: &Table, cols: &[usize]) -> Vec<f64> {
                     continue;
                 }
                 v.extend(c.value);
-                v.extend(c.ci_low);
-                v.extend(c.ci_high);
+                if c.value.is_some() && !zero_width(c) {
+                    e.extend(c.ci_low);
+                    e.extend(c.ci_high);
+                }
             }
         }
     }
-    v
+    (v, e)
+}
+
+/// An axis title for several series in one unit: what the column labels share (`Actions per
+/// prompt (median)`, `Words per prompt (median)` → `Actions or words per prompt`), else the
+/// unit's name.
+fn series_title(labels: &[String], unit: &str) -> String {
+    if is_share(unit) || unit == "coef" {
+        return unit_title(unit);
+    }
+    let mut heads: Vec<String> = Vec::new();
+    let stems: Vec<&str> = labels
+        .iter()
+        .map(|l| l.split(" (").next().unwrap_or(l).trim())
+        .collect();
+    let words: Vec<Vec<&str>> = stems.iter().map(|s| s.split(' ').collect()).collect();
+    let Some(first) = words.first() else {
+        return unit_title(unit);
+    };
+    let mut k = 0;
+    while k < first.len()
+        && words
+            .iter()
+            .all(|w| w.len() > k && w[w.len() - 1 - k] == first[first.len() - 1 - k])
+    {
+        k += 1;
+    }
+    if k == 0 {
+        return unit_title(unit);
+    }
+    for w in &words {
+        let h = w[..w.len() - k].join(" ");
+        if !heads.iter().any(|x| x.eq_ignore_ascii_case(&h)) {
+            heads.push(h);
+        }
+    }
+    let tail = first[first.len() - k..].join(" ");
+    let heads: Vec<String> = heads
+        .iter()
+        .enumerate()
+        .map(|(i, h)| if i == 0 { h.clone() } else { h.to_lowercase() })
+        .collect();
+    let head = match heads.len() {
+        0 => String::new(),
+        1 => heads[0].clone(),
+        n => format!("{} or {}", heads[..n - 1].join(", "), heads[n - 1]),
+    };
+    if head.is_empty() {
+        tail
+    } else {
+        format!("{head} {tail}")
+    }
 }
 
 fn unit_title(unit: &str) -> String {
@@ -302,6 +463,7 @@ fn unit_title(unit: &str) -> String {
         "count" => "sessions".into(),
         "usd" => "US dollars (index)".into(),
         "ratio" => "ratio".into(),
+        "pp" => "difference (percentage points)".into(),
         u => u.to_string(),
     }
 }
@@ -313,17 +475,43 @@ fn label_width(t: &Table) -> f64 {
         .map(|r| r.label.chars().count())
         .max()
         .unwrap_or(4) as f64;
-    (longest * 7.0 + 16.0).clamp(110.0, 290.0)
+    // Labels that carry their own count (`… (12 of 39 sessions)`) get more room.
+    let max = if t.rows.iter().any(|r| count_suffix(&r.label).is_some()) {
+        420.0
+    } else {
+        290.0
+    };
+    (longest * 7.0 + 16.0).clamp(110.0, max)
 }
 
+/// The trailing `(n=12)` or `(12 of 39 sessions)` of a label, with its leading space.
+fn count_suffix(s: &str) -> Option<usize> {
+    let i = s.rfind(" (")?;
+    let tail = &s[i..];
+    (tail.ends_with(')')
+        && (tail.contains("n=") || tail.contains(" of "))
+        && tail.chars().any(|c| c.is_ascii_digit()))
+    .then_some(i)
+}
+
+/// A label cut to fit `px`; a trailing count is kept whole and the name before it is cut, so a
+/// label never loses its own n.
 fn clip_label(s: &str, px: f64) -> String {
     let max = ((px - 14.0) / 6.8).max(4.0) as usize;
     if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        let cut: String = s.chars().take(max - 1).collect();
-        format!("{cut}…")
+        return s.to_string();
     }
+    if let Some(i) = count_suffix(s) {
+        let (head, tail) = s.split_at(i);
+        let room = max.saturating_sub(tail.chars().count());
+        if room >= 5 {
+            let cut: String = head.chars().take(room - 1).collect();
+            return format!("{}…{tail}", cut.trim_end());
+        }
+        return tail.trim_start().to_string();
+    }
+    let cut: String = s.chars().take(max - 1).collect();
+    format!("{cut}…")
 }
 
 fn cell(t: &Table, r: usize, c: usize) -> Cell {
@@ -335,6 +523,7 @@ fn cell(t: &Table, r: usize, c: usize) -> Cell {
 
 /// A horizontal value axis at `y` with grid lines up to `top`, tick labels and a title.
 fn x_axis(c: &mut Canvas, s: &Scale, top: f64, y: f64, unit: &str, title: &str) {
+    c.axis = Some(*s);
     for v in s.ticks() {
         let x = s.at(v);
         let _ = write!(
@@ -367,7 +556,8 @@ fn x_axis(c: &mut Canvas, s: &Scale, top: f64, y: f64, unit: &str, title: &str) 
 fn bars(t: &Table, c: &mut Canvas) {
     let lw = label_width(t);
     let unit = t.columns[0].unit.clone();
-    let s = Scale::linear(&visible(t, &[0]), lw, W - 70.0, is_share(&unit));
+    let (est, ends) = visible(t, &[0]);
+    let s = Scale::fit(&est, &ends, lw, W - 70.0, is_share(&unit), false);
     let row_h = 26.0;
     let top = 10.0;
     for (i, r) in t.rows.iter().enumerate() {
@@ -409,26 +599,17 @@ fn bars(t: &Table, c: &mut Canvas) {
             esc(&value(v, &unit))
         );
         let mut end = x1;
-        if let (Some(lo), Some(hi)) = (cl.ci_low, cl.ci_high) {
-            let (a, b) = (s.at(lo), s.at(hi));
-            let ym = y + row_h / 2.0;
-            let _ = write!(
-                c.body,
-                r#"<path d="M{a:.1} {ym:.1}H{b:.1}M{a:.1} {:.1}V{:.1}M{b:.1} {:.1}V{:.1}" class="ci"/>"#,
-                ym - 5.0,
-                ym + 5.0,
-                ym - 5.0,
-                ym + 5.0
-            );
+        let few = zero_width(&cl);
+        if let (Some(lo), Some(hi), false) = (cl.ci_low, cl.ci_high, few) {
+            let b = c.interval(&s, lo, hi, y + row_h / 2.0, "", &unit);
             end = end.max(b);
         }
-        c.text(
-            end + 5.0,
-            y + row_h / 2.0 + 4.0,
-            "start",
-            "vl",
-            &value(v, &unit),
-        );
+        let label = if few {
+            format!("{} · too few sessions", value(v, &unit))
+        } else {
+            value(v, &unit)
+        };
+        c.text(end + 5.0, y + row_h / 2.0 + 4.0, "start", "vl", &label);
     }
     let y = top + t.rows.len() as f64 * row_h + 4.0;
     x_axis(c, &s, top, y, &unit, &t.columns[0].label);
@@ -449,7 +630,8 @@ fn points(t: &Table, c: &mut Canvas) {
     } else {
         8.0
     };
-    let s = Scale::auto(&visible(t, &cols), lw, W - 30.0, is_share(&unit));
+    let (est, ends) = visible(t, &cols);
+    let s = Scale::fit(&est, &ends, lw, W - 30.0, is_share(&unit), true);
     let k = cols.len() as f64;
     let row_h = (14.0 * k + 10.0).max(26.0);
     for (i, r) in t.rows.iter().enumerate() {
@@ -474,13 +656,13 @@ fn points(t: &Table, c: &mut Canvas) {
             continue;
         }
         if cols.iter().all(|&j| cell(t, i, j).value.is_none()) {
-            c.text(
-                s.p0 + 6.0,
-                y + row_h / 2.0 + 4.0,
-                "start",
-                "na",
-                "n/a (not estimable)",
-            );
+            // A difference of shares is left out below a minimum of sessions per side.
+            let why = if unit == "pp" {
+                "n/a (too few sessions on one side to compare)"
+            } else {
+                "n/a (not estimable)"
+            };
+            c.text(s.p0 + 6.0, y + row_h / 2.0 + 4.0, "start", "na", why);
             continue;
         }
         for (n, &j) in cols.iter().enumerate() {
@@ -494,13 +676,22 @@ fn points(t: &Table, c: &mut Canvas) {
                 continue;
             }
             let Some(v) = cl.value else { continue };
-            if let (Some(lo), Some(hi)) = (cl.ci_low, cl.ci_high) {
-                let _ = write!(
-                    c.body,
-                    r#"<line x1="{:.1}" y1="{ym:.1}" x2="{:.1}" y2="{ym:.1}" stroke="{color}" stroke-width="2"/>"#,
-                    s.at(lo),
-                    s.at(hi)
+            if zero_width(&cl) {
+                let x = s.at(v);
+                let (tx, anchor) = if x + 220.0 > W {
+                    (x - 8.0, "end")
+                } else {
+                    (x + 8.0, "start")
+                };
+                c.text(
+                    tx,
+                    ym + 4.0,
+                    anchor,
+                    "na",
+                    "too few sessions for an interval",
                 );
+            } else if let (Some(lo), Some(hi)) = (cl.ci_low, cl.ci_high) {
+                c.interval(&s, lo, hi, ym, color, &unit);
             }
             let _ = write!(
                 c.body,
@@ -512,10 +703,12 @@ fn points(t: &Table, c: &mut Canvas) {
         }
     }
     let y = top + t.rows.len() as f64 * row_h + 4.0;
-    let title = if cols.len() == 1 {
+    let title = if cols.len() == 1 && unit == "pp" {
+        format!("{} (percentage points)", t.columns[0].label)
+    } else if cols.len() == 1 {
         t.columns[0].label.clone()
     } else {
-        unit_title(&unit)
+        series_title(&names, &unit)
     };
     x_axis(c, &s, top, y, &unit, &title);
     c.height = y + 42.0;
@@ -545,7 +738,10 @@ fn boxes(t: &Table, c: &mut Canvas) {
         &["p25–p75, median".into(), "geometric mean".into()],
     );
     // The legend's second swatch is drawn as a diamond below; keep the colours consistent.
-    let s = Scale::auto(&visible(t, &all), lw, W - 40.0, is_share(&unit));
+    // Whiskers are quantiles (estimates), not intervals: they all set the axis.
+    let (mut est, ends) = visible(t, &all);
+    est.extend(ends);
+    let s = Scale::auto(&est, lw, W - 40.0, is_share(&unit));
     let row_h = 30.0;
     for (i, r) in t.rows.iter().enumerate() {
         let y = top + i as f64 * row_h;
@@ -568,6 +764,26 @@ fn boxes(t: &Table, c: &mut Canvas) {
             );
             continue;
         };
+        if (p95 - p5).abs() <= 1e-12 * p95.abs().max(1.0) {
+            // No spread (one session, or all alike): a median mark, not a zero-width box.
+            let x = s.at(med);
+            let _ = write!(
+                c.body,
+                r#"<line x1="{x:.1}" y1="{:.1}" x2="{x:.1}" y2="{:.1}" stroke="{}" stroke-width="2.5"><title>{}: median {} (no spread)</title></line>"#,
+                y + 6.0,
+                y + row_h - 6.0,
+                PALETTE[0],
+                esc(&r.label),
+                esc(&value(med, &unit))
+            );
+            let (tx, anchor) = if x + 200.0 > W {
+                (x - 8.0, "end")
+            } else {
+                (x + 8.0, "start")
+            };
+            c.text(tx, ym + 4.0, anchor, "na", "too few sessions for a spread");
+            continue;
+        }
         let tip = format!(
             "{}: p5 {}, p25 {}, median {}, p75 {}, p95 {}",
             r.label,
@@ -631,7 +847,9 @@ fn lines(t: &Table, c: &mut Canvas) {
     let cols: Vec<usize> = (0..t.columns.len()).collect();
     let unit = t.columns[0].unit.clone();
     let plot_h = 220.0;
-    let ys = Scale::linear(&visible(t, &cols), top + plot_h, top, is_share(&unit));
+    // Lines draw values only: an interval that is not drawn must not set the axis.
+    let ys = Scale::linear(&visible(t, &cols).0, top + plot_h, top, is_share(&unit));
+    c.axis = Some(ys);
     let n = t.rows.len();
     let x_at = |i: usize| {
         if n == 1 {
@@ -816,6 +1034,8 @@ fn stacked(t: &Table, c: &mut Canvas) {
     }
     let y = top + t.rows.len() as f64 * row_h + 4.0;
     x_axis(c, &s, top, y, "share", "share of sessions");
+    // Each bar is the whole (100%): no estimate sets this axis, so none is declared.
+    c.axis = None;
     c.height = y + 42.0;
 }
 
@@ -843,6 +1063,7 @@ fn histogram(t: &Table, c: &mut Canvas) {
         .filter_map(|c| c.value)
         .collect();
     let ys = Scale::linear(&vals, top + plot_h, top, is_share(&unit));
+    c.axis = Some(ys);
     let n = t.rows.len();
     let bw = (W - 20.0 - left) / n as f64;
     let sub = (bw - 4.0) / cols.len() as f64;
@@ -1033,9 +1254,133 @@ mod tests {
     }
 
     #[test]
+    fn a_box_without_spread_says_too_few_sessions() {
+        let cols = [
+            ("p5", "count"),
+            ("p25", "count"),
+            ("median", "count"),
+            ("p75", "count"),
+            ("p95", "count"),
+        ];
+        let t = table(
+            Chart::Box,
+            &cols,
+            &[
+                ("1 Novice", vec![Some(4.0); 5]),
+                (
+                    "2 Beginner",
+                    vec![Some(1.0), Some(2.0), Some(3.0), Some(5.0), Some(9.0)],
+                ),
+            ],
+        );
+        let svg = chart_or_panic(&t);
+        assert!(svg.contains("too few sessions for a spread"));
+        assert_eq!(svg.matches("class=\"ci\"").count(), 1, "{svg}");
+    }
+
+    #[test]
     fn plain_tables_have_no_chart() {
         let t = table(Chart::None, &[("a", "coef")], &[("x", vec![Some(0.1)])]);
         assert!(chart(&t, 5).is_none());
+    }
+
+    fn cell_ci(v: f64, lo: f64, hi: f64) -> Cell {
+        Cell {
+            value: Some(v),
+            ci_low: Some(lo),
+            ci_high: Some(hi),
+            n_sessions: 5,
+            n_users: 1,
+            ..Default::default()
+        }
+    }
+
+    fn attr(svg: &str, name: &str) -> f64 {
+        let k = format!("{name}=\"");
+        let i = svg.find(&k).unwrap_or_else(|| panic!("no {name}")) + k.len();
+        svg[i..svg[i..].find('"').unwrap() + i].parse().unwrap()
+    }
+
+    #[test]
+    fn an_interval_never_sets_the_axis_it_is_clipped_and_marked() {
+        for chart in [Chart::Bars, Chart::Points] {
+            let mut t = table(
+                chart,
+                &[("index", "index")],
+                &[("Plan", vec![Some(201.0)]), ("Build", vec![Some(364.0)])],
+            );
+            // The task-value whisker of issue 9: to 9.7 million.
+            t.rows[0].cells[0] = cell_ci(201.0, 0.004, 9_736_604.0);
+            t.rows[1].cells[0] = cell_ci(364.0, 300.0, 420.0);
+            let svg = chart_or_panic(&t);
+            let (lo, hi) = (attr(&svg, "data-axis-lo"), attr(&svg, "data-axis-hi"));
+            assert!(
+                lo >= -3.0 * 364.0 && hi <= 3.0 * 364.0,
+                "{chart:?}: [{lo}, {hi}]"
+            );
+            assert!(hi >= 364.0, "{chart:?}: the estimates stay on the axis");
+            assert_eq!(attr(&svg, "data-clipped"), 1.0, "{chart:?}");
+            assert!(svg.contains("class=\"clip\""), "{chart:?}");
+            assert!(
+                svg.contains("interval continues to 9,736,604"),
+                "{chart:?}: {svg}"
+            );
+            assert!(svg.contains("clipped there"), "{chart:?}: footnote");
+        }
+        // An interval that fits widens the axis a little and is drawn whole.
+        let mut t = table(Chart::Points, &[("v", "coef")], &[("x", vec![Some(0.1)])]);
+        t.rows[0].cells[0] = cell_ci(0.1, -0.05, 0.18);
+        let svg = chart_or_panic(&t);
+        assert_eq!(attr(&svg, "data-clipped"), 0.0);
+        assert!(attr(&svg, "data-axis-lo") <= -0.05 && attr(&svg, "data-axis-hi") >= 0.18);
+    }
+
+    #[test]
+    fn a_zero_width_interval_is_not_drawn_and_says_too_few_sessions() {
+        for chart in [Chart::Bars, Chart::Points] {
+            let mut t = table(chart, &[("v", "share")], &[("Build", vec![Some(0.96)])]);
+            t.rows[0].cells[0] = cell_ci(0.96, 0.96, 0.96);
+            let svg = chart_or_panic(&t);
+            assert!(svg.contains("too few sessions"), "{chart:?}");
+            assert!(!svg.contains("class=\"ci\""), "{chart:?}: {svg}");
+            assert!(!svg.contains("class=\"iv\""), "{chart:?}: {svg}");
+        }
+    }
+
+    #[test]
+    fn axis_titles_name_what_is_plotted() {
+        let t = table(
+            Chart::Points,
+            &[
+                ("Actions per prompt (median)", "ratio"),
+                ("Actions per prompt (geometric mean)", "ratio"),
+                ("Words per prompt (median)", "ratio"),
+            ],
+            &[("0–20%", vec![Some(2.0), Some(3.0), Some(300.0)])],
+        );
+        let svg = chart_or_panic(&t);
+        assert!(
+            svg.contains(">Actions or words per prompt (log scale)<"),
+            "{svg}"
+        );
+        assert!(!svg.contains(">ratio (log scale)<"));
+        assert_eq!(
+            series_title(&["Judged".into(), "Verified".into()], "rate"),
+            "rate"
+        );
+    }
+
+    #[test]
+    fn a_clipped_label_keeps_its_count() {
+        let l = "Named an acceptance test or criterion — association by construction (12 of 39 sessions)";
+        let c = clip_label(l, 290.0);
+        assert!(c.ends_with(" (12 of 39 sessions)"), "{c}");
+        assert!(c.starts_with("Named an"), "{c}");
+        assert!(c.chars().count() <= 41, "{c}");
+        assert_eq!(clip_label("Committed (n=6)", 290.0), "Committed (n=6)");
+        assert!(
+            clip_label("A very long label without any count at all, cut", 120.0).ends_with('…')
+        );
     }
 
     #[test]

@@ -56,6 +56,8 @@ fn results(personal: bool) -> Results {
             ]
             .into(),
             unreadable_sources: Some(2),
+            people_identified: if personal { 1 } else { 6 },
+            unidentified_key: false,
         },
         tables: vec![
             Table {
@@ -422,4 +424,56 @@ fn one_agent_says_why_there_is_no_by_agent_table() {
     assert!(section.contains("no by-agent table (it would repeat the totals)"));
     assert!(!section.contains("<figure"));
     assert!(!html.contains(r##"<a href="#byagent">"##));
+}
+
+// ---- the personal section -------------------------------------------------------------------
+
+#[test]
+fn personal_section_renders_advice_first_study_values_and_honest_charts() {
+    // One person: 12 sessions over 4 months; subagents in the 6 successes.
+    let mut f = agent_facets("claude-code", 4, 2);
+    for (i, x) in f.iter_mut().enumerate() {
+        x.user_key = "me".into();
+        x.telemetry.month = Some(format!("2026-0{}", 1 + i % 4));
+        x.telemetry.subagents = u32::from(i % 3 < 2);
+    }
+    let mut r = results(true);
+    r.tables
+        .extend(agentstat_report::personal_habits(&f, 10, true));
+    let html = render_html(&r);
+    let sec = &html[html.find("id=\"personal\"").unwrap()..html.find("id=\"fig1\"").unwrap()];
+    let pos = |id: &str| {
+        sec.find(&format!("<figure class=\"tbl\" id=\"{id}\""))
+            .unwrap_or_else(|| panic!("{id} in the personal section"))
+    };
+    assert!(pos("personal_advice") < pos("personal_habits_success"));
+    assert!(pos("personal_habits_success") < pos("personal_habits_trouble"));
+    assert!(pos("personal_habits_trouble") < pos("personal_vs_study"));
+    assert!(pos("personal_vs_study") < pos("personal_activity"));
+    assert!(pos("personal_activity") < pos("personal_trend"));
+    // Published study values without counts; the rest "not published".
+    assert!(sec.contains(r#"<td class="study">48%</td>"#), "{sec}");
+    assert!(sec.contains(">not published</td>"));
+    // Labels carry their counts, in the chart as in the table.
+    assert!(sec.contains("Delegated to subagents (8 of 12 sessions)"));
+    // No zero-width interval anywhere, no "too few people".
+    let zero = regex_free_zero_width(&html);
+    assert!(zero.is_none(), "zero-width interval: {zero:?}");
+    assert!(!sec.to_lowercase().contains("too few people"));
+}
+
+/// The first `[a, b]` with `a == b` in the page's text, if any.
+fn regex_free_zero_width(html: &str) -> Option<String> {
+    let mut rest = html;
+    while let Some(i) = rest.find('[') {
+        let tail = &rest[i + 1..];
+        let Some(j) = tail.find(']') else { break };
+        if let Some((a, b)) = tail[..j].split_once(", ") {
+            if a == b && !a.is_empty() && a.len() < 20 {
+                return Some(tail[..j].to_string());
+            }
+        }
+        rest = &tail[j..];
+    }
+    None
 }

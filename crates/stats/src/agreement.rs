@@ -6,7 +6,8 @@
 //! or errored in either file excludes that session *for that label* and is counted.
 //!
 //! - Categorical labels (all of them, ordinal ones too): sessions compared, percent agreement
-//!   (a user-clustered share, as `stats` reports shares), Cohen's kappa with a 95% interval,
+//!   (a user-clustered share, as `stats` reports shares; in personal mode a share over the
+//!   sessions with a Wilson interval), Cohen's kappa with a 95% interval,
 //!   and the confusion matrix (rows: file A, columns: file B).
 //! - Ordinal labels (expertise 1–5, success and failure signals NONE–5, value band): also
 //!   agreement within one step and quadratic-weighted kappa. Expertise's `Unclear` is a
@@ -33,7 +34,7 @@
 //! recovered by adding and subtracting published ones; [`enforce_cell`] clears every
 //! suppressed cell last. Nothing is reimplemented here.
 
-use crate::descriptive::{clustered_share, mean};
+use crate::descriptive::{clustered_share, mean, session_share};
 use crate::privacy::{enforce_cell, CellRef, Estimate, Family, Threshold};
 use crate::regression::tdist;
 use crate::results::{Cell, Privacy, Row, Table};
@@ -660,6 +661,17 @@ fn first_by_key(facets: &[Facet]) -> (Keyed<'_>, u64) {
     (k, dups)
 }
 
+/// Share of agreeing sessions: user-clustered (team mode), or over sessions with a Wilson
+/// interval in personal mode (one person: nothing to cluster over), as `analyses` does.
+fn agreement_share(th: &Threshold, flags: &[bool], users: &[u32]) -> Estimate {
+    let m = if th.personal {
+        session_share(flags)
+    } else {
+        clustered_share(flags, users)
+    };
+    m.map(|m| m.estimate()).unwrap_or_default()
+}
+
 fn one_column_table(id: &str, cells: Vec<Cell>) -> Table {
     Table {
         id: id.to_string(),
@@ -729,9 +741,7 @@ fn label_tables(
             summary[R_COMPARED] =
                 Some(th.cell_from_users(Estimate::value(pairs.len() as f64), &users));
             let same: Vec<bool> = pairs.iter().map(|(x, y)| x == y).collect();
-            let share = clustered_share(&same, &users)
-                .map(|m| m.estimate())
-                .unwrap_or_default();
+            let share = agreement_share(th, &same, &users);
             summary[R_AGREEMENT] = Some(th.cell_from_users(share, &users));
             let kap = cohen_kappa(&pairs, &users, k);
             summary[R_KAPPA] = Some(th.cell_from_users(kap.estimate(), &users));
@@ -752,9 +762,7 @@ fn label_tables(
                 summary[R_ORD_N] =
                     Some(th.cell_from_users(Estimate::value(ord_pairs.len() as f64), &ord_users));
                 let near: Vec<bool> = ord_pairs.iter().map(|&(x, y)| x.abs_diff(y) <= 1).collect();
-                let share = clustered_share(&near, &ord_users)
-                    .map(|m| m.estimate())
-                    .unwrap_or_default();
+                let share = agreement_share(th, &near, &ord_users);
                 summary[R_WITHIN] = Some(th.cell_from_users(share, &ord_users));
                 let wk = quadratic_kappa(&ord_pairs, &ord_users, scale);
                 summary[R_WKAPPA] = Some(th.cell_from_users(wk.estimate(), &ord_users));

@@ -7,6 +7,10 @@
 //!   degrees of freedom;
 //! - a share is the mean of a 0/1 variable with that SE, but its 95% CI is a Wilson score
 //!   interval on the design-effect-adjusted sample size, which stays in [0, 1];
+//! - for one person's sessions (personal mode) the session is the unit: a mean's SE is the HC1
+//!   SE of a regression on a constant (= the sample SD / √n), its CI uses t(n−1)
+//!   ([`session_mean`]); a share's CI is the Wilson score interval on the n sessions
+//!   ([`session_share`]);
 //! - quantiles are type 7 (linear interpolation between order statistics, numpy's default);
 //! - the geometric mean is `exp(mean(ln x))` over the strictly positive values only, and the
 //!   number of values left out (zero or negative) is reported, never silently mixed in.
@@ -96,6 +100,50 @@ pub fn clustered_share<U: Hash + Eq>(flags: &[bool], users: &[U]) -> Option<Clus
     }
     Some(m)
 }
+
+/// Mean of `values` over sessions as independent units (one person's sessions, where a
+/// user-clustered SE is undefined): the HC1 SE of a regression on a constant,
+/// `√(Σ (x_i − x̄)² / (n (n − 1)))`, and a t(n − 1) interval. Non-finite values are skipped.
+/// With fewer than two values, or no variation at all, there is no interval (`NaN`): a
+/// zero-width interval would claim a precision the data do not have. `n_clusters` is `n`.
+pub fn session_mean(values: &[f64]) -> Option<ClusteredMean> {
+    let v: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    let n = v.len();
+    if n == 0 {
+        return None;
+    }
+    let nf = n as f64;
+    let m = v.iter().sum::<f64>() / nf;
+    let ss: f64 = v.iter().map(|x| (x - m) * (x - m)).sum();
+    let (se, ci_low, ci_high) = if n >= 2 && ss > 0.0 {
+        let se = (ss / (nf * (nf - 1.0))).sqrt();
+        let q = tdist::quantile(0.975, nf - 1.0);
+        (se, m - q * se, m + q * se)
+    } else {
+        (f64::NAN, f64::NAN, f64::NAN)
+    };
+    Some(ClusteredMean {
+        mean: m,
+        se,
+        ci_low,
+        ci_high,
+        n,
+        n_clusters: n,
+    })
+}
+
+/// Share of `true` over sessions as independent units: the mean with the HC1 SE of
+/// [`session_mean`] (`NaN` at 0% or 100%), and the Wilson score interval on the n sessions
+/// (z = 1.96), which stays in [0, 1] and is never of zero width.
+pub fn session_share(flags: &[bool]) -> Option<ClusteredMean> {
+    let v: Vec<f64> = flags.iter().map(|&b| if b { 1.0 } else { 0.0 }).collect();
+    let mut m = session_mean(&v)?;
+    (m.ci_low, m.ci_high) = wilson(m.mean, m.n as f64, Z_975);
+    Some(m)
+}
+
+/// The standard normal's 97.5% quantile.
+pub const Z_975: f64 = 1.959_963_984_540_054;
 
 /// Wilson score interval on the effective sample size (Kish): `n_eff = n / deff`, where the
 /// design effect `deff = SE²_CR1 / (p(1−p)/n)` is floored at 1 (clustering never makes a share

@@ -9,6 +9,7 @@ pub mod agreement;
 pub mod analyses;
 pub mod descriptive;
 pub mod dp;
+pub mod personal;
 pub mod privacy;
 pub mod regression;
 pub mod results;

@@ -23,8 +23,8 @@ use std::hash::Hash;
 /// Which suppression rule a command applies to a facets table; `stats` and `report` share it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModeDecision {
-    /// Thresholds off.
-    pub personal: bool,
+    /// The rule: `k` and whether thresholds are off (personal mode).
+    pub threshold: Threshold,
     /// Thresholds off only because `--personal` was given although the data do not show one
     /// identified person (several user keys, or the unidentified fallback key): the output must
     /// say "at your request", never "one person".
@@ -41,7 +41,9 @@ pub struct ModeDecision {
 /// no `--min-users` was given; the fallback key `unknown` (no home directory in the working
 /// directory, e.g. containers) may stand for many people, so it never qualifies. `--personal`
 /// always turns thresholds off, with a warning when the data do not show one identified person.
-pub fn decide_mode(facets: &[Facet], personal_flag: bool, min_users_given: bool) -> ModeDecision {
+/// `min_users` is `--min-users` as given (`None`: the default `k`, [`DEFAULT_MIN_USERS`]).
+pub fn decide_mode(facets: &[Facet], personal_flag: bool, min_users: Option<u32>) -> ModeDecision {
+    let min_users_given = min_users.is_some();
     let user_keys = facets
         .iter()
         .map(|f| f.user_key.as_str())
@@ -71,7 +73,10 @@ pub fn decide_mode(facets: &[Facet], personal_flag: bool, min_users_given: bool)
         None
     };
     ModeDecision {
-        personal,
+        threshold: Threshold {
+            min_users: min_users.unwrap_or(DEFAULT_MIN_USERS),
+            personal,
+        },
         by_request,
         user_keys,
         unidentified,
@@ -869,22 +874,27 @@ mod tests {
     #[test]
     fn personal_mode_is_automatic_only_for_one_identified_person() {
         let one = [facet("a", false), facet("a", false)];
-        let d = decide_mode(&one, false, false);
-        assert!(d.personal && !d.by_request && d.warning.is_none());
-        // An explicit --min-users keeps the threshold even for one person.
-        assert!(!decide_mode(&one, false, true).personal);
+        let d = decide_mode(&one, false, None);
+        assert!(d.threshold.personal && !d.by_request && d.warning.is_none());
+        assert_eq!(d.threshold.min_users, DEFAULT_MIN_USERS);
+        // An explicit --min-users keeps the threshold even for one person, with its k.
+        let d = decide_mode(&one, false, Some(3));
+        assert_eq!(d.threshold, Threshold::new(3));
         // The unidentified fallback may be many people: threshold, with advice.
         let unknown = [facet("u", true), facet("u", true)];
-        let d = decide_mode(&unknown, false, false);
-        assert!(!d.personal && d.unidentified && d.warning.is_some());
+        let d = decide_mode(&unknown, false, None);
+        assert!(!d.threshold.personal && d.unidentified && d.warning.is_some());
         // Several keys: threshold; with --personal, thresholds off "at your request", warned.
         let many = [facet("a", false), facet("b", false), facet("c", false)];
-        assert!(!decide_mode(&many, false, false).personal);
-        let d = decide_mode(&many, true, false);
-        assert!(d.personal && d.by_request && d.user_keys == 3);
+        assert_eq!(
+            decide_mode(&many, false, None).threshold,
+            Threshold::default()
+        );
+        let d = decide_mode(&many, true, None);
+        assert!(d.threshold.personal && d.by_request && d.user_keys == 3);
         assert!(d.warning.unwrap().contains("3 user keys"));
-        let d = decide_mode(&unknown, true, false);
-        assert!(d.personal && d.by_request);
+        let d = decide_mode(&unknown, true, None);
+        assert!(d.threshold.personal && d.by_request);
     }
 
     #[test]

@@ -1,9 +1,13 @@
-//! Fixed-effect OLS / linear probability models with CR1 cluster-robust standard errors.
+//! Fixed-effect OLS / linear probability models with CR1 cluster-robust or HC1
+//! heteroskedasticity-robust standard errors.
 //!
 //! `y ~ x1 + … + xk | fe1 + fe2 + …`, clustered by user, replicating pyfixest 0.60's `feols`
 //! with `vcov={"CRV1": user}` and its defaults (`fixef_rm="singleton"`,
 //! `ssc(k_adj=True, k_fixef="nonnested", G_adj=True)`, t distribution with G−1 degrees of
-//! freedom). The fixed effects are absorbed iteratively: conjugate gradient on the symmetric
+//! freedom); or, with [`Vcov::Hc1`] (one person's sessions: the session is the unit),
+//! pyfixest's `vcov="hetero"` — `n/(n−df_k) · Σ x_i x_i' e_i²` sandwiched, t with n − df_k
+//! degrees of freedom, the same as statsmodels' `cov_type="HC1"` with the fixed effects as
+//! dummies. The fixed effects are absorbed iteratively: conjugate gradient on the symmetric
 //! alternating-projection sweep (reghdfe's method; ~√κ sweeps where plain projections need ~κ),
 //! columns demeaned in parallel, so a million rows and thousands of FE levels cost seconds.
 //! The design has few regressors after absorbing
@@ -96,9 +100,23 @@ pub struct Design<'a> {
     pub intercept: bool,
 }
 
+/// How the variance of the coefficients is estimated.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Vcov {
+    /// Cluster-robust CR1 on `Design::cluster` (users): the study's, for data of many people.
+    #[default]
+    Cr1,
+    /// Heteroskedasticity-robust HC1 with every observation its own unit: one person's
+    /// sessions, where clustering on the one person is undefined. `Design::cluster` is then
+    /// only counted (`Fit::n_clusters`).
+    Hc1,
+}
+
 /// Numerical options; the defaults are the study's settings.
 #[derive(Debug, Clone, Copy)]
 pub struct FitOptions {
+    /// The variance estimator.
+    pub vcov: Vcov,
     /// Demeaning stops when the CG residual's largest entry is ≤ `tol × max(1, max|column|)`.
     pub tol: f64,
     /// Maximum demeaning iterations per column.
@@ -113,6 +131,7 @@ pub struct FitOptions {
 impl Default for FitOptions {
     fn default() -> Self {
         FitOptions {
+            vcov: Vcov::Cr1,
             tol: 1e-10,
             max_iter: 100_000,
             drop_singletons: true,
@@ -194,7 +213,7 @@ pub struct Fit {
     pub coefs: Vec<Coef>,
     /// Regressors dropped as collinear (with the fixed effects or earlier regressors).
     pub collinear: Vec<String>,
-    /// CR1 variance matrix of `coefs`, row-major `k × k`.
+    /// Variance matrix of `coefs` (CR1 or HC1, [`FitOptions::vcov`]), row-major `k × k`.
     pub vcov: Vec<f64>,
     /// Observations used.
     pub n_obs: usize,
@@ -204,11 +223,11 @@ pub struct Fit {
     pub n_singletons: usize,
     /// Distinct clusters (users) in the estimation sample.
     pub n_clusters: usize,
-    /// Degrees of freedom of the t distribution (G − 1).
+    /// Degrees of freedom of the t distribution (G − 1; n − df_k with HC1).
     pub df_t: usize,
     /// Parameters counted in the small-sample factor (pyfixest's `df_k`).
     pub df_k: usize,
-    /// The full small-sample factor `(n−1)/(n−df_k) · G/(G−1)`.
+    /// The full small-sample factor `(n−1)/(n−df_k) · G/(G−1)` (`n/(n−df_k)` with HC1).
     pub ssc: f64,
     /// Indices (into the design's rows) of the estimation sample.
     pub sample: Vec<usize>,
@@ -305,7 +324,7 @@ impl Fit {
     }
 }
 
-/// Estimates `design` by OLS with absorbed fixed effects and CR1 standard errors.
+/// Estimates `design` by OLS with absorbed fixed effects and CR1 (or HC1) standard errors.
 pub fn fit(design: &Design, opts: &FitOptions) -> Result<Fit, FitError> {
     let n_all = design.y.len();
     check_len("cluster", design.cluster.len(), n_all)?;
@@ -460,15 +479,18 @@ pub fn fit(design: &Design, opts: &FitOptions) -> Result<Fit, FitError> {
         .collect();
     let rss = dot(&resid, &resid);
     let tss = dot(&yd, &yd);
-    let mut scores = vec![0.0; g * k];
+    let hetero = opts.vcov == Vcov::Hc1;
+    // Scores summed per unit: the cluster (CR1), or the observation itself (HC1).
+    let units = if hetero { n } else { g };
+    let mut scores = vec![0.0; units * k];
     for i in 0..n {
-        let c = cluster.codes[i] as usize;
+        let c = if hetero { i } else { cluster.codes[i] as usize };
         for a in 0..k {
             scores[c * k + a] += x[a][i] * resid[i];
         }
     }
     let mut meat = vec![0.0; k * k];
-    for c in 0..g {
+    for c in 0..units {
         let s = &scores[c * k..(c + 1) * k];
         for a in 0..k {
             for b in 0..k {
@@ -476,7 +498,7 @@ pub fn fit(design: &Design, opts: &FitOptions) -> Result<Fit, FitError> {
             }
         }
     }
-    if g < 2 {
+    if !hetero && g < 2 {
         return Err(FitError::TooFewClusters(g));
     }
 
@@ -485,6 +507,10 @@ pub fn fit(design: &Design, opts: &FitOptions) -> Result<Fit, FitError> {
     let n_fe = fes.len();
     let df_k = if n_fe == 0 {
         k
+    } else if hetero {
+        // No clusters to nest in: every fixed-effect level is a parameter (less the n_fe − 1
+        // redundant ones), as with dummies.
+        (k as i64 + k_fe as i64 - (n_fe as i64 - 1)).max(0) as usize
     } else {
         // pyfixest: k_fe_adj = Σ levels − (n_fe − 1); FEs nested in the cluster are not
         // counted, except one parameter each. Signed arithmetic: the sum can dip before `+`.
@@ -502,14 +528,18 @@ pub fn fit(design: &Design, opts: &FitOptions) -> Result<Fit, FitError> {
     if n <= df_k {
         return Err(FitError::TooFewObservations { n, k: df_k });
     }
-    let ssc = (n as f64 - 1.0) / ((n - df_k) as f64) * (g as f64 / (g as f64 - 1.0));
+    let ssc = if hetero {
+        n as f64 / (n - df_k) as f64
+    } else {
+        (n as f64 - 1.0) / ((n - df_k) as f64) * (g as f64 / (g as f64 - 1.0))
+    };
     let bm = matmul(&bread, &meat, k);
     let mut vcov = matmul(&bm, &bread, k);
     for v in &mut vcov {
         *v *= ssc;
     }
 
-    let df_t = g - 1;
+    let df_t = if hetero { n - df_k } else { g - 1 };
     let q = tdist::quantile(0.975, df_t as f64);
     let coefs = kept
         .iter()

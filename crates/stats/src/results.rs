@@ -81,6 +81,30 @@ pub struct Sample {
     /// Transcript sources that yielded no session at all; `None` when built from facets files.
     #[serde(default)]
     pub unreadable_sources: Option<u64>,
+    /// Why there are `people` people: how many of the user keys name a person (a home directory
+    /// in the working folder, or a `--user` label) …
+    #[serde(default)]
+    pub people_identified: u64,
+    /// … and whether one more key is the unidentified fallback, shared by every session whose
+    /// working folder names no home directory (it may be several people, or you).
+    #[serde(default)]
+    pub unidentified_key: bool,
+}
+
+impl Sample {
+    /// Fills [`Sample::people_identified`] and [`Sample::unidentified_key`] from the facets.
+    pub fn explain_people(&mut self, facets: &[agentstat_facets::Facet]) {
+        let mut named = std::collections::HashSet::new();
+        self.unidentified_key = false;
+        for f in facets {
+            if f.telemetry.user_unknown {
+                self.unidentified_key = true;
+            } else {
+                named.insert(f.user_key.as_str());
+            }
+        }
+        self.people_identified = named.len() as u64;
+    }
 }
 
 /// How a report should draw a table (it always also shows the numbers).

@@ -388,6 +388,11 @@ fn figures_per_label_with_missing_and_errored_labels_excluded() {
         5.0 / 6.0,
         1e-12
     ));
+    // One person: the agreement's interval is the Wilson interval on the 6 sessions.
+    let (lo, hi) =
+        agentstat_stats::descriptive::wilson(5.0 / 6.0, 6.0, agentstat_stats::descriptive::Z_975);
+    let ag = wm.agreement.unwrap();
+    assert!(close(ag.ci_low.unwrap(), lo, 1e-12) && close(ag.ci_high.unwrap(), hi, 1e-12));
     // By hand: A = B,F,B,T,F,B; B = B,F,F,T,F,B. A shares: Build 3/6, Fix 2/6, Test 1/6;
     // B shares: Build 2/6, Fix 3/6, Test 1/6. pe = (6 + 6 + 1)/36 = 13/36;
     // κ = (30/36 − 13/36)/(23/36) = 17/23.

@@ -3,9 +3,8 @@
 //! never breached (property test).
 
 use agentstat_facets::*;
-use agentstat_stats::analyses::{
-    analyse, analyse_with_dp, AnalysisOptions, DpOptions, DP_AVAILABLE,
-};
+use agentstat_stats::analyses::{analyse, analyse_with_dp, DpOptions, DP_AVAILABLE};
+use agentstat_stats::privacy::Threshold;
 use agentstat_stats::results::{Results, Table};
 use proptest::prelude::*;
 
@@ -219,7 +218,7 @@ fn every_table_is_produced_with_consistent_shapes() {
     let facets = synth(60, 40, 1);
     let r = analyse(
         &facets,
-        &AnalysisOptions {
+        &Threshold {
             min_users: 5,
             personal: false,
         },
@@ -271,7 +270,7 @@ fn planted_effects_are_recovered() {
     let facets = synth(200, 30, 7);
     let r = analyse(
         &facets,
-        &AnalysisOptions {
+        &Threshold {
             min_users: 5,
             personal: false,
         },
@@ -311,7 +310,7 @@ fn planted_effects_are_recovered() {
 #[test]
 fn non_interactive_sessions_change_nothing_but_the_sample() {
     let facets = synth(30, 20, 3);
-    let opts = AnalysisOptions {
+    let opts = Threshold {
         min_users: 3,
         personal: false,
     };
@@ -332,7 +331,7 @@ fn non_interactive_sessions_change_nothing_but_the_sample() {
 #[test]
 fn no_clear_goal_is_excluded_from_success_analyses() {
     let facets = synth(40, 20, 5);
-    let opts = AnalysisOptions {
+    let opts = Threshold {
         min_users: 3,
         personal: false,
     };
@@ -370,7 +369,7 @@ fn unclear_user_profile_is_excluded_from_occupation_analysis() {
     let facets = synth(40, 10, 11);
     let r = analyse(
         &facets,
-        &AnalysisOptions {
+        &Threshold {
             min_users: 1,
             personal: false,
         },
@@ -396,7 +395,7 @@ fn high_threshold_suppresses_everything_and_personal_mode_nothing() {
     let facets = synth(12, 15, 9);
     let r = analyse(
         &facets,
-        &AnalysisOptions {
+        &Threshold {
             min_users: 13,
             personal: false,
         },
@@ -419,7 +418,7 @@ fn high_threshold_suppresses_everything_and_personal_mode_nothing() {
     let one: Vec<Facet> = synth(1, 200, 4);
     let r = analyse(
         &one,
-        &AnalysisOptions {
+        &Threshold {
             min_users: 10,
             personal: true,
         },
@@ -432,7 +431,7 @@ fn high_threshold_suppresses_everything_and_personal_mode_nothing() {
 
 #[test]
 fn empty_and_unlabelled_input_does_not_panic() {
-    let r = analyse(&[], &AnalysisOptions::default());
+    let r = analyse(&[], &Threshold::default());
     assert_eq!(r.sample.sessions, 0);
     assert_eq!(r.tables.len(), IDS.len());
     let mut f = synth(3, 3, 2);
@@ -441,7 +440,7 @@ fn empty_and_unlabelled_input_does_not_panic() {
     }
     let r = analyse(
         &f,
-        &AnalysisOptions {
+        &Threshold {
             min_users: 1,
             personal: true,
         },
@@ -462,7 +461,7 @@ fn results_schema_doc_lists_every_table() {
     }
     let r = analyse(
         &facets,
-        &AnalysisOptions {
+        &Threshold {
             min_users: 1,
             personal: true,
         },
@@ -491,7 +490,7 @@ fn results_schema_doc_lists_every_table() {
 #[test]
 fn differential_privacy_noises_fig1_and_fig2_and_keeps_a_ledger() {
     let facets = synth(40, 20, 21);
-    let opts = AnalysisOptions {
+    let opts = Threshold {
         min_users: 5,
         personal: false,
     };
@@ -503,7 +502,7 @@ fn differential_privacy_noises_fig1_and_fig2_and_keeps_a_ledger() {
     let r = analyse_with_dp(&facets, &opts, Some(dp));
     let exact = analyse(
         &facets,
-        &AnalysisOptions {
+        &Threshold {
             min_users: 5,
             ..Default::default()
         },
@@ -572,7 +571,7 @@ fn a_lone_small_category_cannot_be_recovered_by_subtraction() {
     }
     let r = analyse(
         &facets,
-        &AnalysisOptions {
+        &Threshold {
             min_users: 5,
             personal: false,
         },
@@ -620,7 +619,7 @@ proptest! {
     /// cell's user count is at most the number of people in the data.
     #[test]
     fn no_cell_below_k_escapes((facets, k) in arb_facets()) {
-        let r = analyse(&facets, &AnalysisOptions { min_users: k, personal: false });
+        let r = analyse(&facets, &Threshold { min_users: k, personal: false });
         let people = r.sample.people;
         for t in &r.tables {
             for row in &t.rows {
@@ -719,7 +718,7 @@ proptest! {
     /// under test (which the property above trusts) cannot pass.
     #[test]
     fn partition_cells_match_users_recounted_from_the_input((facets, k) in arb_facets()) {
-        let r = analyse(&facets, &AnalysisOptions { min_users: k, personal: false });
+        let r = analyse(&facets, &Threshold { min_users: k, personal: false });
         check_partition_counts(&facets, &r, k)?;
     }
 }
@@ -759,7 +758,7 @@ fn a_category_with_k_minus_one_people_is_suppressed() {
     }
     let r = analyse(
         &facets,
-        &AnalysisOptions {
+        &Threshold {
             min_users: k,
             personal: false,
         },
@@ -788,7 +787,7 @@ fn the_sample_block_respects_the_threshold() {
     facets[1].telemetry.start_ms = Some(1_767_225_600_000 - 62 * 86_400_000);
     let r = analyse(
         &facets,
-        &AnalysisOptions {
+        &Threshold {
             min_users: k,
             personal: false,
         },
@@ -829,7 +828,7 @@ fn the_sample_block_respects_the_threshold() {
     }
     let r = analyse(
         &facets,
-        &AnalysisOptions {
+        &Threshold {
             min_users: k,
             personal: false,
         },
@@ -839,7 +838,7 @@ fn the_sample_block_respects_the_threshold() {
     // Personal mode shows everything, to the day.
     let p = analyse(
         &facets,
-        &AnalysisOptions {
+        &Threshold {
             min_users: k,
             personal: true,
         },
@@ -857,7 +856,7 @@ fn scale_200k_sessions() {
     let t = std::time::Instant::now();
     let r = analyse(
         &facets,
-        &AnalysisOptions {
+        &Threshold {
             min_users: 10,
             personal: false,
         },
@@ -880,7 +879,7 @@ fn scale_200k_sessions_two_agents() {
     let t = std::time::Instant::now();
     let r = analyse(
         &facets,
-        &AnalysisOptions {
+        &Threshold {
             min_users: 10,
             personal: false,
         },
@@ -892,4 +891,311 @@ fn scale_200k_sessions_two_agents() {
     );
     assert!(value(&r, "table_a1", 0, 5).is_some());
     assert!(value(&r, "by_agent", 1, 0).is_some());
+}
+
+/// Team-mode numbers are pinned: the results documents of three team-mode runs (one agent at
+/// k = 10 and k = 3; two agents and non-interactive sessions at k = 5) must equal the checked-in
+/// `tests/data/team_snapshot.json` byte for byte (refactors of the analyses must not move a
+/// digit). After a deliberate change, regenerate with `AGENTSTAT_UPDATE_SNAPSHOT=1 cargo test
+/// -p agentstat-stats --test analyses_synthetic team_mode` and review the diff.
+#[test]
+fn team_mode_results_match_the_checked_in_snapshot() {
+    let one_agent = synth(30, 12, 7);
+    let mut two_agents = synth(24, 10, 8);
+    for f in &mut two_agents {
+        if f.user_key.ends_with(['1', '3', '5', '7', '9']) {
+            f.agent = "gemini-cli".into();
+        }
+    }
+    two_agents.extend((0..6).map(|i| headless(i, &format!("user{i}"))));
+    let runs = [
+        ("one_agent_k10", &one_agent, 10),
+        ("one_agent_k3", &one_agent, 3),
+        ("two_agents_k5", &two_agents, 5),
+    ];
+    let mut doc = serde_json::Map::new();
+    for (name, facets, k) in runs {
+        let mut r = analyse(
+            facets,
+            &Threshold {
+                min_users: k,
+                personal: false,
+            },
+        );
+        assert!(!r.privacy.personal_mode);
+        r.generated_by = "agentstat (snapshot)".into();
+        doc.insert(name.into(), serde_json::to_value(&r).unwrap());
+    }
+    let text = serde_json::to_string_pretty(&doc).unwrap() + "\n";
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/team_snapshot.json");
+    if std::env::var_os("AGENTSTAT_UPDATE_SNAPSHOT").is_some() {
+        std::fs::write(path, &text).unwrap();
+    }
+    let want = std::fs::read_to_string(path).expect("tests/data/team_snapshot.json");
+    if want != text {
+        let line = want
+            .lines()
+            .zip(text.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(want.lines().count().min(text.lines().count()));
+        panic!(
+            "team-mode results differ from tests/data/team_snapshot.json, first at line {}: \
+             want {:?}, got {:?}",
+            line + 1,
+            want.lines().nth(line),
+            text.lines().nth(line)
+        );
+    }
+}
+
+/// Every piece of text of a results document (titles, readings, notes, column labels).
+fn all_text(r: &Results) -> String {
+    let mut s = String::new();
+    for t in &r.tables {
+        s.push_str(&t.title);
+        s.push('\n');
+        s.push_str(&t.reading);
+        s.push('\n');
+        for n in &t.notes {
+            s.push_str(n);
+            s.push('\n');
+        }
+        for c in &t.columns {
+            s.push_str(&c.label);
+            s.push('\n');
+        }
+    }
+    s
+}
+
+/// One person's sessions of two agents.
+fn one_person(n: usize, seed: u64) -> Vec<Facet> {
+    let mut facets = synth(1, n, seed);
+    for (i, f) in facets.iter_mut().enumerate() {
+        if i % 3 == 0 {
+            f.agent = "codex".into();
+        }
+    }
+    facets
+}
+
+/// Personal mode: the session is the unit. Nothing is suppressed, every regression is
+/// estimated with HC1 standard errors (no "1 cluster(s)"), shares carry Wilson intervals over
+/// the sessions, no interval has zero width, and no text speaks of people, clusters or k.
+#[test]
+fn personal_mode_estimates_every_table_over_sessions() {
+    let facets = one_person(90, 21);
+    let r = analyse(&facets, &Threshold::personal());
+    assert!(r.privacy.personal_mode);
+    assert_eq!(r.privacy.suppressed_cells, 0);
+
+    let text = all_text(&r).to_lowercase();
+    for team in [
+        "too few people",
+        "clustered by user",
+        "cr1",
+        "cluster(s)",
+        "at least k users",
+        "t(g−1)",
+        "not estimable",
+    ] {
+        assert!(!text.contains(team), "personal text says {team:?}:\n{text}");
+    }
+    assert!(text.contains("hc1"), "the notes name the estimator");
+
+    for id in [
+        "fig3_regression",
+        "table_a1",
+        "table_a2",
+        "fig5_adjusted_rates",
+    ] {
+        let t = table(&r, id);
+        let est = t
+            .rows
+            .iter()
+            .flat_map(|x| &x.cells)
+            .filter(|c| c.value.is_some());
+        assert!(est.count() > 0, "{id}: nothing estimated");
+    }
+    // Table A1: every column's expertise coefficient, with a non-degenerate interval.
+    for c in &table(&r, "table_a1").rows[0].cells {
+        let (lo, hi) = (c.ci_low.unwrap(), c.ci_high.unwrap());
+        assert!(lo < c.value.unwrap() && c.value.unwrap() < hi, "{c:?}");
+    }
+    for row in &table(&r, "fig3_regression").rows {
+        assert!(row.cells[0].se.unwrap() > 0.0, "{}", row.label);
+    }
+    // No zero-width interval anywhere.
+    for t in &r.tables {
+        for row in &t.rows {
+            for c in &row.cells {
+                if let (Some(lo), Some(hi)) = (c.ci_low, c.ci_high) {
+                    assert!(
+                        hi > lo,
+                        "{} / {}: zero-width interval {c:?}",
+                        t.id,
+                        row.label
+                    );
+                }
+            }
+        }
+    }
+    // Shares: Wilson score intervals on the sessions with the label.
+    let t = table(&r, "fig1_work_mode");
+    let n: u64 = t.rows.iter().map(|x| x.cells[0].n_sessions).sum();
+    for row in &t.rows {
+        let c = &row.cells[0];
+        let p = c.value.unwrap();
+        let (lo, hi) =
+            agentstat_stats::descriptive::wilson(p, n as f64, agentstat_stats::descriptive::Z_975);
+        assert!((c.ci_low.unwrap() - lo).abs() < 1e-12, "{}", row.label);
+        assert!((c.ci_high.unwrap() - hi).abs() < 1e-12, "{}", row.label);
+    }
+    // Table A2's reference is the lowest level in the sample, named as such.
+    let a2 = table(&r, "table_a2");
+    let lowest = facets
+        .iter()
+        .filter_map(|f| f.labels.as_ref()?.expertise.value?.level())
+        .min()
+        .unwrap();
+    let reference: Vec<&str> = a2
+        .rows
+        .iter()
+        .filter(|x| x.label.ends_with("(reference)"))
+        .map(|x| x.label.as_str())
+        .collect();
+    assert_eq!(reference.len(), 1);
+    assert!(
+        reference[0].starts_with(&lowest.to_string()),
+        "{reference:?}"
+    );
+}
+
+/// When one person's data cannot identify the expertise coefficient (every session at one
+/// level), the cells are empty and the notes say why in words; the readings do not claim
+/// numbers that are not there, and never blame "too few people".
+#[test]
+fn personal_mode_names_the_reason_a_coefficient_is_not_identified() {
+    let mut facets = one_person(60, 22);
+    for f in &mut facets {
+        if let Some(l) = f.labels.as_mut() {
+            l.expertise = Label::ok(Expertise::from_level(3).unwrap(), prov());
+        }
+    }
+    let r = analyse(&facets, &Threshold::personal());
+    let a1 = table(&r, "table_a1");
+    assert!(a1.rows[0].cells.iter().all(|c| c.value.is_none()));
+    assert!(
+        a1.notes.iter().any(|n| n.contains("not identified")
+            && n.contains("does not vary within the fixed-effect groups")),
+        "{:?}",
+        a1.notes
+    );
+    assert!(a1.reading.contains("cannot be estimated"), "{}", a1.reading);
+    let text = all_text(&r).to_lowercase();
+    assert!(!text.contains("too few people"), "{text}");
+}
+
+/// Timing of the analyses on 20,000 sessions: one person (personal mode) and 2,000 people
+/// (team mode). `cargo test --release -p agentstat-stats --test analyses_synthetic -- --ignored
+/// timing_20k --nocapture`.
+#[test]
+#[ignore = "timing: run with --release -- --ignored"]
+fn timing_20k_sessions_personal_and_team() {
+    let mut personal = synth(1, 20_000, 5);
+    for (i, f) in personal.iter_mut().enumerate() {
+        if i % 3 == 0 {
+            f.agent = "codex".into();
+        }
+    }
+    let team = synth(2_000, 10, 6);
+    for (name, facets, p) in [("personal", &personal, true), ("team", &team, false)] {
+        let mut times = Vec::new();
+        for _ in 0..5 {
+            let t = std::time::Instant::now();
+            let r = analyse(
+                facets,
+                &Threshold {
+                    min_users: 10,
+                    personal: p,
+                },
+            );
+            times.push(t.elapsed().as_secs_f64());
+            assert_eq!(r.privacy.personal_mode, p);
+        }
+        times.sort_by(f64::total_cmp);
+        eprintln!(
+            "analyse {name}: 20,000 sessions, median of 5: {:.3} s",
+            times[2]
+        );
+    }
+}
+
+/// A dozen sessions cannot carry Fig. 3's three fixed effects: in personal mode the regression
+/// keeps the controls the sessions can carry and says which; an empty regression cell always
+/// comes with its reason in a note.
+#[test]
+fn personal_mode_with_few_sessions_drops_controls_and_says_so() {
+    let facets = one_person(12, 23);
+    let r = analyse(&facets, &Threshold::personal());
+    let t = table(&r, "fig3_regression");
+    for row in &t.rows {
+        let reason = t.notes.iter().any(|n| {
+            n.starts_with(&row.label)
+                && (n.contains("not estimable") || n.contains("not identified"))
+        });
+        assert!(
+            row.cells[0].value.is_some() || reason,
+            "{}: {:?}",
+            row.label,
+            t.notes
+        );
+    }
+    assert!(
+        t.notes
+            .iter()
+            .any(|n| n.contains("only — these sessions cannot carry more")),
+        "{:?}",
+        t.notes
+    );
+    let text = all_text(&r).to_lowercase();
+    assert!(
+        !text.contains("too few people") && !text.contains("cluster(s)"),
+        "{text}"
+    );
+}
+
+/// Team mode without Novice sessions: Table A2's reference is the lowest level present (named
+/// so), and every other level keeps its own coefficient. (Before, Novice stayed the reference,
+/// the indicators were collinear, the fit dropped Expert and the coefficients labelled "vs
+/// Novice" were contrasts with Expert.)
+#[test]
+fn team_mode_without_novices_contrasts_with_the_lowest_level_present() {
+    let mut facets = synth(40, 12, 7);
+    for f in &mut facets {
+        if let Some(l) = f.labels.as_mut() {
+            if l.expertise.value.and_then(|e| e.level()) == Some(1) {
+                l.expertise = Label::ok(Expertise::from_level(2).unwrap(), prov());
+            }
+        }
+    }
+    let r = analyse(
+        &facets,
+        &Threshold {
+            min_users: 5,
+            personal: false,
+        },
+    );
+    let a2 = table(&r, "table_a2");
+    let reference: Vec<&str> = a2
+        .rows
+        .iter()
+        .filter(|x| x.label.ends_with("(reference)"))
+        .map(|x| x.label.as_str())
+        .collect();
+    assert_eq!(reference.len(), 1, "{:?}", a2.rows);
+    assert!(reference[0].starts_with('2'), "{reference:?}");
+    assert!(a2.columns[0].label.contains("vs") && !a2.columns[0].label.contains("Novice"));
+    let expert = a2.rows.iter().find(|x| x.label.starts_with('5')).unwrap();
+    assert!(expert.cells[0].value.is_some(), "Expert's coefficient dropped: {expert:?}");
 }

@@ -3,7 +3,8 @@
 //! threshold on small agents. Synthetic facets with planted, hand-countable values.
 
 use agentstat_facets::*;
-use agentstat_stats::analyses::{analyse, AnalysisOptions, BY_AGENT, BY_AGENT_WORK_MODE};
+use agentstat_stats::analyses::{analyse, BY_AGENT, BY_AGENT_WORK_MODE};
+use agentstat_stats::privacy::Threshold;
 use agentstat_stats::regression::{fit, Design, Factor, FitOptions};
 use agentstat_stats::results::{Results, Table};
 
@@ -117,7 +118,7 @@ fn facets(sessions: &[S]) -> Vec<Facet> {
 fn run(sessions: &[S], k: u32) -> Results {
     analyse(
         &facets(sessions),
-        &AnalysisOptions {
+        &Threshold {
             min_users: k,
             personal: false,
         },

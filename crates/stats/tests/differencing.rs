@@ -10,7 +10,8 @@
 //! docs/STATISTICS.md ("Differencing across tables") describes the attacker and the guarantee.
 
 use agentstat_facets::*;
-use agentstat_stats::analyses::{analyse, AnalysisOptions};
+use agentstat_stats::analyses::analyse;
+use agentstat_stats::privacy::Threshold;
 use agentstat_stats::results::{Cell, Results, Table};
 use proptest::prelude::*;
 
@@ -116,7 +117,7 @@ fn run(sessions: &[S], k: u32) -> Results {
         .collect();
     analyse(
         &facets,
-        &AnalysisOptions {
+        &Threshold {
             min_users: k,
             personal: false,
         },

@@ -1,8 +1,10 @@
-//! Golden tests: our FE OLS / CR1 / margins / clustered shares against pyfixest and statsmodels.
+//! Golden tests: our FE OLS / CR1 / margins / clustered shares against pyfixest and statsmodels;
+//! and personal mode (one person, the session as the unit): HC1 regressions with fixed effects,
+//! margins, the HC1 mean and the Wilson share.
 //! References come from scripts/golden/generate.py (pinned versions); must match to 1e-6 relative.
 
-use agentstat_stats::descriptive::clustered_mean;
-use agentstat_stats::regression::{fit, Design, Factor, Fit, FitOptions};
+use agentstat_stats::descriptive::{clustered_mean, session_mean, session_share};
+use agentstat_stats::regression::{fit, Design, Factor, Fit, FitOptions, Vcov};
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -54,7 +56,11 @@ impl Csv {
 }
 
 fn refs() -> Value {
-    let path = format!("{DATA}/golden_refs.json");
+    refs_from("golden_refs.json")
+}
+
+fn refs_from(file: &str) -> Value {
+    let path = format!("{DATA}/{file}");
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}")))
         .unwrap()
 }
@@ -92,8 +98,23 @@ fn names(v: &Value) -> Vec<String> {
         .collect()
 }
 
-/// Fits `xs | fes` on `csv` and compares every reported number with the reference.
+/// Fits `xs | fes` on `csv` (CR1 by user) and compares every reported number with the reference.
 fn check(label: &str, csv: &Csv, reference: &Value, xs: &[&str], fes: &[&str], full: bool) -> Fit {
+    check_vcov(label, csv, reference, xs, fes, full, Vcov::Cr1, "y")
+}
+
+/// [`check`] with the variance estimator and the outcome column given.
+#[allow(clippy::too_many_arguments)]
+fn check_vcov(
+    label: &str,
+    csv: &Csv,
+    reference: &Value,
+    xs: &[&str],
+    fes: &[&str],
+    full: bool,
+    vcov: Vcov,
+    y: &str,
+) -> Fit {
     let factors: Vec<Factor> = fes
         .iter()
         .map(|f| match f.split_once('^') {
@@ -103,13 +124,17 @@ fn check(label: &str, csv: &Csv, reference: &Value, xs: &[&str], fes: &[&str], f
         .collect();
     let cluster = csv.codes("user");
     let design = Design {
-        y: csv.col("y"),
+        y: csv.col(y),
         x: xs.iter().map(|x| (x.to_string(), csv.col(x))).collect(),
         fixed_effects: factors.iter().collect(),
         cluster: &cluster,
         intercept: true,
     };
-    let f = fit(&design, &FitOptions::default()).unwrap_or_else(|e| panic!("{label}: {e}"));
+    let opts = FitOptions {
+        vcov,
+        ..FitOptions::default()
+    };
+    let f = fit(&design, &opts).unwrap_or_else(|e| panic!("{label}: {e}"));
     let want_names = names(reference);
     let got_names: Vec<String> = f.coefs.iter().map(|c| c.name.clone()).collect();
     assert_eq!(got_names, want_names, "{label}: coefficient names");
@@ -124,11 +149,13 @@ fn check(label: &str, csv: &Csv, reference: &Value, xs: &[&str], fes: &[&str], f
         close(&format!("{label} {} se", c.name), c.se, se[j]);
     }
     if full {
-        assert_eq!(
-            f.n_clusters as u64,
-            reference["n_clusters"].as_u64().unwrap(),
-            "{label}: G"
-        );
+        if vcov == Vcov::Cr1 {
+            assert_eq!(
+                f.n_clusters as u64,
+                reference["n_clusters"].as_u64().unwrap(),
+                "{label}: G"
+            );
+        }
         let collinear: Vec<String> = reference["collinear"]
             .as_array()
             .unwrap()
@@ -269,4 +296,96 @@ fn golden_b_matches_pyfixest_and_statsmodels() {
 #[test]
 fn golden_c_nearly_confounded_fixed_effects() {
     run_dataset("golden_c");
+}
+
+/// Personal mode: one person's 160 sessions (no Novice level, heteroskedastic errors, a
+/// singleton month, a collinear column). HC1 with fixed effects against pyfixest
+/// `vcov="hetero"` (coefficients, SEs, t, p and CIs from t(n − df_k)), against statsmodels HC1
+/// with the fixed effect as dummies, margins on the HC1 vcov with the lowest level present as
+/// reference, the session mean (HC1, t(n−1)) and the Wilson share.
+#[test]
+fn golden_personal_matches_pyfixest_hetero_and_statsmodels_hc1() {
+    let csv = Csv::load("golden_personal");
+    let r = refs_from("golden_personal_refs.json");
+    let hc1 = |label: &str, xs: &[&str], fes: &[&str], y: &str| {
+        let label = format!("personal {label}");
+        check_vcov(
+            &label,
+            &csv,
+            &r[label.trim_start_matches("personal ")],
+            xs,
+            fes,
+            true,
+            Vcov::Hc1,
+            y,
+        )
+    };
+    let f = hc1(
+        "fe_hc1",
+        &["expertise", "ln_calls", "ln_turns", "collin"],
+        &["mode^band", "month"],
+        "y",
+    );
+    assert_eq!(f.n_clusters, 1, "one person: one user in the sample");
+    assert_eq!(
+        f.df_t,
+        f.n_obs - f.df_k,
+        "HC1: t with n − df_k degrees of freedom"
+    );
+    let f = hc1(
+        "fe_levels_hc1",
+        &["lvl3", "lvl4", "lvl5"],
+        &["mode^band", "month", "occ_work"],
+        "y",
+    );
+    check_margins("personal fe_levels_hc1", &f, &r["fe_levels_hc1"]);
+    hc1(
+        "loglinear_hc1",
+        &["expertise"],
+        &["mode^band", "month", "occ_work"],
+        "ln_apt",
+    );
+    hc1("ols_hc1", &["expertise", "ln_calls", "ln_turns"], &[], "y");
+    check_vcov(
+        "personal statsmodels_dummies_hc1",
+        &csv,
+        &r["statsmodels_dummies_hc1"],
+        &["expertise", "ln_calls"],
+        &["month"],
+        false,
+        Vcov::Hc1,
+        "y",
+    );
+    // Clustered on the one person, the same model is not estimable: the reason HC1 exists.
+    let cluster = csv.codes("user");
+    let design = Design {
+        y: csv.col("y"),
+        x: vec![("expertise".into(), csv.col("expertise"))],
+        fixed_effects: vec![],
+        cluster: &cluster,
+        intercept: true,
+    };
+    assert!(fit(&design, &FitOptions::default()).is_err());
+
+    let m = session_mean(csv.col("ln_apt")).unwrap();
+    let c = &r["mean_hc1"];
+    close("personal mean", m.mean, floats(c, "coef")[0]);
+    close("personal mean se", m.se, floats(c, "se")[0]);
+    close("personal mean ci_low", m.ci_low, floats(c, "ci_low")[0]);
+    close("personal mean ci_high", m.ci_high, floats(c, "ci_high")[0]);
+
+    let flags: Vec<bool> = csv.col("y").iter().map(|&v| v > 0.5).collect();
+    let s = session_share(&flags).unwrap();
+    let w = &r["share_wilson"];
+    close("personal share", s.mean, w["share"].as_f64().unwrap());
+    close(
+        "personal share ci_low",
+        s.ci_low,
+        w["ci_low"].as_f64().unwrap(),
+    );
+    close(
+        "personal share ci_high",
+        s.ci_high,
+        w["ci_high"].as_f64().unwrap(),
+    );
 }

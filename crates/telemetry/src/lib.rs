@@ -6,13 +6,14 @@
 
 pub mod lines;
 pub mod shell;
+pub mod shell_writes;
 
 use agentstat_facets::Telemetry;
 use agentstat_session::{month_of, Action, ActionKind, Event, ResultStatus, Session};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Version of the telemetry rules; bump when any count may change (facet caches key on it).
-pub const TELEMETRY_VERSION: &str = "telemetry-6";
+pub const TELEMETRY_VERSION: &str = "telemetry-7";
 
 /// Permission modes in which edits run without asking (rubric: auto-approve share).
 pub const AUTO_APPROVE_MODES: [&str; 4] = ["acceptEdits", "bypassPermissions", "dontAsk", "auto"];
@@ -128,6 +129,16 @@ pub fn measure(session: &Session) -> Telemetry {
                 }
                 if a.kind == ActionKind::Shell {
                     shell_action(a, &mut t, &mut prs, &mut unnamed_prs);
+                    if a.result.status == ResultStatus::Ok {
+                        // Files written through the shell, and their lines when the command
+                        // carries them (shell_writes.rs).
+                        if let Some(cmd) = a.command() {
+                            for w in shell_writes::shell_writes(&cmd) {
+                                t.lines_added += w.lines.unwrap_or(0);
+                                files.insert(std::borrow::Cow::Owned(w.path));
+                            }
+                        }
+                    }
                 } else if is_pr_tool(&a.tool) && a.result.status == ResultStatus::Ok {
                     let urls = shell::pr_urls(&a.result.output);
                     if urls.is_empty() {

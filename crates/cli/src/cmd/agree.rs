@@ -8,10 +8,9 @@
 //! the JSON document.
 
 use super::CmdResult;
+use crate::privacy_args::PrivacyArgs;
 use agentstat_stats::agreement::{agree, Agreement, LabelAgreement, LabelKind};
-use agentstat_stats::privacy::{
-    decide_mode, keys_phrase, ModeDecision, Threshold, DEFAULT_MIN_USERS,
-};
+use agentstat_stats::privacy::{keys_phrase, ModeDecision};
 use agentstat_stats::results::Cell;
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -25,13 +24,8 @@ pub struct Args {
     /// The second facets file (columns of the confusion matrices).
     #[arg(value_name = "B")]
     pub b: PathBuf,
-    /// Minimum distinct people per published number [default: 10 when the data hold more than
-    /// one person].
-    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..))]
-    pub min_users: Option<u32>,
-    /// Personal mode: the sessions are all yours, thresholds off.
-    #[arg(long, conflicts_with = "min_users")]
-    pub personal: bool,
+    #[command(flatten)]
+    pub privacy: PrivacyArgs,
     /// Print the agreement document as JSON (docs/AGREEMENT.md).
     #[arg(long)]
     pub json: bool,
@@ -41,17 +35,9 @@ pub fn run(args: Args) -> CmdResult {
     let a = agentstat_facets::parquet::read_facets(&args.a)?;
     let b = agentstat_facets::parquet::read_facets(&args.b)?;
     let all: Vec<agentstat_facets::Facet> = a.iter().chain(&b).cloned().collect();
-    let mode = decide_mode(&all, args.personal, args.min_users.is_some());
+    let mode = args.privacy.decide(&all);
     drop(all);
-    if let Some(w) = &mode.warning {
-        eprintln!("{w}");
-    }
-    let th = if mode.personal {
-        Threshold::personal()
-    } else {
-        Threshold::new(args.min_users.unwrap_or(DEFAULT_MIN_USERS))
-    };
-    let mut r = agree(&a, &b, &th);
+    let mut r = agree(&a, &b, &mode.threshold);
     r.generated_by = format!("agentstat {}", env!("CARGO_PKG_VERSION"));
     for (n, path) in [
         (r.join.duplicate_keys_a, &args.a),

@@ -3,7 +3,7 @@
 //! Phases, each with its own peak RSS (VmHWM, reset through /proc/self/clear_refs):
 //! 1. floor: memchr line split + `serde_json` parse of every line into `IgnoredAny` — the
 //!    least any JSONL reader must do;
-//! 2. scan + telemetry: discovery, the Claude Code adapter and `agentstat_telemetry::measure`
+//! 2. scan + telemetry: discovery, the format's adapter and `agentstat_telemetry::measure`
 //!    for every session (what `agentstat scan` does, minus printing);
 //! 3. scan only (no telemetry), to see telemetry's share;
 //! 4. scan + telemetry + heuristic classification and habit flags: what `extract` does per
@@ -13,6 +13,9 @@
 //!    (issue 13: it must keep ≥ half of scan + telemetry's throughput);
 //! 6. with `--copies N`: phase 2 with every session processed N times as distinct sessions,
 //!    to show that memory is bounded by the largest session, not by the corpus.
+//!
+//! `--format` picks the transcript format (Claude Code by default; a JSON document format's
+//! floor is one parse of each document).
 
 use super::CmdResult;
 use crate::pipeline;
@@ -38,6 +41,10 @@ pub struct Args {
     /// Print the figures as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Which transcript format to measure (`claude-code`, `codex-cli`, `pi`, `copilot-cli`,
+    /// `opencode`, …: `Format::as_str`); only sources in that format are read.
+    #[arg(long, default_value = "claude-code")]
+    pub format: String,
 }
 
 #[derive(Serialize, Debug, Clone)]
@@ -104,6 +111,19 @@ fn floor(files: &[PathBuf]) -> (u64, u64) {
         let Ok(f) = std::fs::File::open(p) else {
             return;
         };
+        if p.extension().is_none_or(|e| e != "jsonl") {
+            // A whole-document format (an OpenCode export): one parse of the document.
+            let Ok(buf) = std::fs::read(p) else {
+                return;
+            };
+            let _ = std::hint::black_box(serde_json::from_slice::<serde::de::IgnoredAny>(&buf));
+            bytes.fetch_add(buf.len() as u64, Ordering::Relaxed);
+            lines.fetch_add(
+                buf.iter().filter(|&&c| c == b'\n').count() as u64,
+                Ordering::Relaxed,
+            );
+            return;
+        }
         let mut r = LineReader::new(f);
         let mut n = 0;
         while let Ok(Some((_, l))) = r.next_line() {
@@ -232,12 +252,26 @@ fn measure(phases: &[(String, Work<'_>)], repeat: u32, hwm: bool) -> (Vec<Phase>
 }
 
 pub fn run(args: Args) -> CmdResult {
-    let opts = pipeline::options(None)?;
+    let opts = pipeline::options(&args.paths, None)?;
     let paths = pipeline::resolve_paths(&args.paths);
     let mut diag = Diagnostics::default();
     let mut sources = agentstat_ingest::discover(&paths, &mut diag);
-    // The floor is a JSONL line parse: the benchmark is of Claude Code transcripts.
-    sources.retain(|s| s.format == agentstat_ingest::Format::ClaudeCode);
+    // The floor is a JSON parse of the same files: one format at a time.
+    let Some(format) = agentstat_ingest::Format::ALL
+        .into_iter()
+        .find(|f| f.as_str() == args.format)
+    else {
+        return Err(format!(
+            "unknown format {:?}; one of: {}",
+            args.format,
+            agentstat_ingest::Format::ALL.map(|f| f.as_str()).join(", ")
+        )
+        .into());
+    };
+    sources.retain(|s| s.format == format);
+    // Files read whole by their adapter are measured the same way; a database is not a file
+    // the floor can parse.
+    sources.retain(|s| s.main_path().extension().is_none_or(|e| e != "db"));
     if sources.is_empty() {
         return Err(format!(
             "no transcripts found under {}",

@@ -11,7 +11,8 @@ use std::process::ExitCode;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// A session id, a unique prefix of one, or the path of a transcript file.
+    /// The session: its id (or a unique prefix), its salted key as `scan --json`, the report
+    /// and facets.parquet show it (or a prefix of at least 4 characters), or a transcript path.
     pub session: String,
     /// Where to look for the session (files or directories); default ~/.claude/projects
     /// (or $CLAUDE_CONFIG_DIR/projects), plus ~/.codex/sessions (or $CODEX_HOME/sessions) and
@@ -89,29 +90,55 @@ fn find_source(args: &Args, diag: &mut Diagnostics) -> Result<SessionSource, Str
                 )
             });
     }
-    let roots = if args.paths.is_empty() {
-        agentstat_ingest::default_roots()
-    } else {
-        args.paths.clone()
-    };
+    let roots = crate::pipeline::resolve_paths(&args.paths);
     let sources = agentstat_ingest::discover(&roots, diag);
-    let matches: Vec<&SessionSource> = sources
-        .iter()
-        .filter(|s| s.id.starts_with(&args.session))
-        .collect();
-    match matches.len() {
-        0 => Err(format!(
-            "no session with id or prefix `{}` under {} ({} sessions found); pass the transcript path or the directory holding it",
-            args.session,
+    let want = args.session.trim();
+    let not_found = |n: usize| {
+        format!(
+            "no session with id, key or prefix `{want}` under {} ({n} sessions found); pass the transcript path or the directory holding it",
             roots.iter().map(|r| r.display().to_string()).collect::<Vec<_>>().join(", "),
-            sources.len()
-        )),
-        1 => Ok(matches[0].clone()),
+        )
+    };
+    if want.is_empty() {
+        return Err(not_found(sources.len()));
+    }
+    // Cheap first: the ids discovery already knows (file names, first records).
+    let by_source: Vec<&SessionSource> =
+        sources.iter().filter(|s| s.id.starts_with(want)).collect();
+    if by_source.len() == 1 {
+        return Ok(by_source[0].clone());
+    }
+    // Then every id the tool shows: the agent's own session id (which for some formats is only
+    // known once the file is read, e.g. a Codex rollout's `session_meta` id) or a prefix of it,
+    // and the salted session key of `scan --json`, the report and facets.parquet, or a prefix.
+    let salt = agentstat_ingest::load_or_create_salt()
+        .map_err(|e| format!("cannot read the pseudonymisation salt to match session keys: {e}"))?;
+    let opts = IngestOptions::default();
+    let (hits, _) = crate::pipeline::map_sessions(&sources, &opts, |s, src| {
+        let key = super::scan::session_key(&salt, &s.id);
+        let exact = s.id == want || key == want.to_ascii_lowercase();
+        let prefix = s.id.starts_with(want)
+            || (want.len() >= 4 && key.starts_with(&want.to_ascii_lowercase()));
+        (exact || prefix).then(|| (exact, s.id.clone(), src.clone()))
+    });
+    let hits: Vec<(bool, String, SessionSource)> = hits.into_iter().flatten().collect();
+    let exact: Vec<&(bool, String, SessionSource)> = hits.iter().filter(|h| h.0).collect();
+    let chosen: Vec<&(bool, String, SessionSource)> = if exact.is_empty() {
+        hits.iter().collect()
+    } else {
+        exact
+    };
+    match chosen.len() {
+        0 => Err(not_found(sources.len())),
+        1 => Ok(chosen[0].2.clone()),
         n => {
-            let mut ids: Vec<&str> = matches.iter().map(|s| s.id.as_str()).collect();
+            let mut ids: Vec<&str> = chosen.iter().map(|h| h.1.as_str()).collect();
             ids.sort_unstable();
             ids.truncate(10);
-            Err(format!("`{}` matches {n} sessions ({}…); give a longer prefix", args.session, ids.join(", ")))
+            Err(format!(
+                "`{want}` matches {n} sessions ({}…); give a longer prefix",
+                ids.join(", ")
+            ))
         }
     }
 }

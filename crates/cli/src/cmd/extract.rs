@@ -6,7 +6,6 @@
 use super::CmdResult;
 use crate::facet_cache::{self, BackendId, ExtractOptions, ExtractReport};
 use agentstat_classify::Backend;
-use agentstat_ingest::IngestOptions;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -84,11 +83,7 @@ pub fn run(args: Args) -> CmdResult {
     } else {
         args.paths.clone()
     };
-    let salt = agentstat_ingest::load_or_create_salt().map_err(|e| {
-        format!(
-            "cannot read or create the pseudonymisation salt: {e} (set AGENTSTAT_SALT to override)"
-        )
-    })?;
+    let ingest = crate::pipeline::options(&args.paths, args.user.clone())?;
     let (backend, id) = make_backend(&args)?;
     let cache_dir = if args.no_cache {
         None
@@ -97,10 +92,7 @@ pub fn run(args: Args) -> CmdResult {
     };
     let options = ExtractOptions {
         backend: Some((backend.as_ref(), id)),
-        ingest: IngestOptions {
-            user_label: args.user.clone(),
-            salt,
-        },
+        ingest,
         cache_dir: cache_dir.clone(),
     };
 
@@ -138,7 +130,9 @@ pub fn run(args: Args) -> CmdResult {
 }
 
 /// Build the chosen backend and the identity that keys its cache entries.
-pub(crate) fn make_backend(args: &Args) -> Result<(Box<dyn Backend>, BackendId), Box<dyn std::error::Error>> {
+pub(crate) fn make_backend(
+    args: &Args,
+) -> Result<(Box<dyn Backend>, BackendId), Box<dyn std::error::Error>> {
     match args.classifier {
         Classifier::Heuristic => {
             if args.batch || args.model.is_some() || args.base_url.is_some() {

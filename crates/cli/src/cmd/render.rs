@@ -27,7 +27,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> CmdResult {
-    let opts = pipeline::options(args.user.clone())?;
+    let opts = pipeline::options(&args.paths, args.user.clone())?;
     let mut diag = agentstat_ingest::Diagnostics::default();
     let sources = pipeline::discover(&args.paths, &mut diag);
     std::fs::create_dir_all(&args.out)
@@ -41,6 +41,7 @@ pub fn run(args: Args) -> CmdResult {
         let text = agentstat_classify::render::render(s).text;
         let row = serde_json::json!({
             "session": key,
+            "session_id": s.id,
             "user": s.user.0,
             "agent": s.agent.name,
             "file": src.main_path().display().to_string(),
@@ -64,5 +65,9 @@ pub fn run(args: Args) -> CmdResult {
     std::fs::write(&idx, index).map_err(|e| format!("cannot write {}: {e}", idx.display()))?;
     pipeline::print_diagnostics(&diag, 20);
     eprintln!("{n} renderings written to {}", args.out.display());
-    Ok(if n > 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if n > 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

@@ -8,8 +8,8 @@
 use super::extract::Classifier;
 use super::CmdResult;
 use crate::facet_cache::{default_cache_dir, extract_facets, ExtractOptions};
+use crate::privacy_args::PrivacyArgs;
 use agentstat_facets::Facet;
-use agentstat_stats::privacy::{Threshold, DEFAULT_MIN_USERS};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -24,14 +24,8 @@ pub struct Args {
     /// Output directory.
     #[arg(long, short, default_value = "agentstat-report")]
     pub out: PathBuf,
-    /// Minimum distinct people per published cell. Applies whenever given; otherwise applies
-    /// (default 10) only when the sessions come from more than one person.
-    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..))]
-    pub min_users: Option<u32>,
-    /// Personal mode even if the sessions carry several user keys (they are all yours, e.g.
-    /// from several machines): no threshold, and a section on your own habits.
-    #[arg(long, conflicts_with = "min_users")]
-    pub personal: bool,
+    #[command(flatten)]
+    pub privacy: PrivacyArgs,
     /// Report on facets files (e.g. a team file from `agentstat merge`) instead of reading
     /// transcripts. No transcript is read.
     #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with = "paths")]
@@ -95,34 +89,13 @@ pub fn run(args: Args) -> CmdResult {
     }
 
     let people: BTreeSet<&str> = facets.iter().map(|f| f.user_key.as_str()).collect();
-    // Shared with `stats`: never automatic for the unidentified fallback key; warns when
-    // --personal is used on several user keys.
-    let mode =
-        agentstat_stats::privacy::decide_mode(&facets, args.personal, args.min_users.is_some());
-    if let Some(w) = &mode.warning {
-        eprintln!("{w}");
-    }
-    let personal = mode.personal;
-    let threshold = if personal {
-        Threshold {
-            min_users: args.min_users.unwrap_or(DEFAULT_MIN_USERS),
-            personal: true,
-        }
-    } else {
-        Threshold::new(args.min_users.unwrap_or(DEFAULT_MIN_USERS))
-    };
+    // Shared with `stats` and `agree`: never automatic for the unidentified fallback key;
+    // warns when --personal is used on several user keys.
+    let threshold = args.privacy.decide(&facets).threshold;
+    let personal = threshold.personal;
 
     let t1 = Instant::now();
-    // `..Default::default()`: future analysis options (e.g. DP) keep their defaults here.
-    #[allow(clippy::needless_update)]
-    let mut results = agentstat_stats::analyses::analyse(
-        &facets,
-        &agentstat_stats::analyses::AnalysisOptions {
-            min_users: threshold.min_users,
-            personal,
-            ..Default::default()
-        },
-    );
+    let mut results = agentstat_stats::analyses::analyse(&facets, &threshold);
     results.generated_by = format!("agentstat {}", env!("CARGO_PKG_VERSION"));
     // What the numbers leave out (facets files do not record it: left as unknown).
     if let Some(e) = &extracted {
@@ -226,6 +199,9 @@ pub fn run(args: Args) -> CmdResult {
         "{} sessions ({interactive} interactive); {mode}",
         facets.len()
     );
+    if people.len() > 1 && !from_facets {
+        println!("{}", people_explanation(&facets, &args.paths));
+    }
     println!(
         "Report:  {}  ({} KB)",
         written.index_html.display(),
@@ -243,22 +219,53 @@ pub fn run(args: Args) -> CmdResult {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `agentstat` with no arguments: the report on the default roots.
-pub fn run_default() -> CmdResult {
-    run(Args {
-        paths: vec![],
-        out: PathBuf::from("agentstat-report"),
-        min_users: None,
-        personal: false,
-        facets: vec![],
-        classifier: Classifier::Learned,
-        model: None,
-        base_url: None,
-        batch: false,
-        user: None,
-        no_cache: false,
-        json: false,
-    })
+/// Why a run on named paths sees several people, and the command that makes it one person's
+/// report: `3 people: 2 by home directory + 4 sessions with no home directory in their working
+/// folder (one more, unidentified key). If all these sessions are yours: agentstat --personal …`.
+fn people_explanation(facets: &[Facet], paths: &[PathBuf]) -> String {
+    let mut named = BTreeSet::new();
+    let mut unknown = 0u64;
+    for f in facets {
+        if f.telemetry.user_unknown {
+            unknown += 1;
+        } else {
+            named.insert(f.user_key.as_str());
+        }
+    }
+    let n = named.len() + usize::from(unknown > 0);
+    let mut s = format!("{n} people: {} by home directory (or --user)", named.len());
+    if unknown > 0 {
+        s.push_str(&format!(
+            " + {unknown} session{} with no home directory in {} working folder (one more, unidentified key)",
+            if unknown == 1 { "" } else { "s" },
+            if unknown == 1 { "its" } else { "their" }
+        ));
+    }
+    let quoted: Vec<String> = paths
+        .iter()
+        .map(|p| shell_quote(&p.display().to_string()))
+        .collect();
+    let paths = if quoted.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", quoted.join(" "))
+    };
+    s.push_str(&format!(
+        ". If all these sessions are yours: `agentstat --personal{paths}` (or `agentstat --user NAME{paths}` to key them as one person)."
+    ));
+    s
+}
+
+/// A path as a POSIX shell word (quoted only when it needs to be).
+fn shell_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-~+=:,@".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
 }
 
 fn read_facet_files(files: &[PathBuf]) -> Result<Vec<Facet>, Box<dyn std::error::Error>> {
@@ -312,14 +319,9 @@ fn extract(
         price_cache_write: None,
         price_cache_read: None,
     })?;
-    let salt = agentstat_ingest::load_or_create_salt()
-        .map_err(|e| format!("cannot read or create the pseudonymisation salt: {e}"))?;
     let options = ExtractOptions {
         backend: Some((b.as_ref(), id)),
-        ingest: agentstat_ingest::IngestOptions {
-            user_label: args.user.clone(),
-            salt,
-        },
+        ingest: crate::pipeline::options(&args.paths, args.user.clone())?,
         cache_dir: if args.no_cache {
             None
         } else {

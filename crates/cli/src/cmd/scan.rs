@@ -54,19 +54,14 @@ pub struct SessionRecord {
     pub telemetry: Telemetry,
 }
 
-/// Salted, shortened hash of a session id (so outputs can be joined without exposing it).
-pub fn session_key(salt: &[u8], id: &str) -> String {
-    let mut h = blake3::Hasher::new();
-    h.update(salt);
-    h.update(b"session:");
-    h.update(id.as_bytes());
-    h.finalize().to_hex()[..32].to_string()
-}
+pub use agentstat_ingest::session_key;
 
-pub fn record(s: &Session, salt: &[u8]) -> SessionRecord {
+pub fn record(s: &Session, opts: &agentstat_ingest::IngestOptions) -> SessionRecord {
+    let mut telemetry = agentstat_telemetry::measure(s);
+    telemetry.user_unknown = opts.is_unidentified(&s.user);
     SessionRecord {
         schema: SCAN_JSON_VERSION,
-        session: session_key(salt, &s.id),
+        session: session_key(&opts.salt, &s.id),
         user: s.user.0.clone(),
         agent: s.agent.name.clone(),
         agent_version: s.agent.version.clone(),
@@ -78,17 +73,16 @@ pub fn record(s: &Session, salt: &[u8]) -> SessionRecord {
         compaction_subagents: s.subagents.iter().filter(|a| a.is_compaction).count(),
         events: s.events.len(),
         ignored_records: s.ignored_records.values().sum(),
-        telemetry: agentstat_telemetry::measure(s),
+        telemetry,
     }
 }
 
 pub fn run(args: Args) -> CmdResult {
-    let opts = pipeline::options(args.user.clone())?;
+    let opts = pipeline::options(&args.paths, args.user.clone())?;
     let paths = pipeline::resolve_paths(&args.paths);
     let mut diag = Diagnostics::default();
     let sources = agentstat_ingest::discover(&paths, &mut diag);
-    let (records, read_diag) =
-        pipeline::map_sessions(&sources, &opts, |s, _| record(s, &opts.salt));
+    let (records, read_diag) = pipeline::map_sessions(&sources, &opts, |s, _| record(s, &opts));
     diag.merge(read_diag);
 
     if args.json {

@@ -8,9 +8,9 @@
 //! `agentstat_stats::privacy::decide_mode`). The output always says which rule was applied.
 
 use super::CmdResult;
+use crate::privacy_args::PrivacyArgs;
 use agentstat_facets::Facet;
-use agentstat_stats::analyses::{analyse_with_dp, AnalysisOptions, DpOptions, DP_AVAILABLE};
-use agentstat_stats::privacy::{decide_mode, DEFAULT_MIN_USERS};
+use agentstat_stats::analyses::{analyse_with_dp, DpOptions, DP_AVAILABLE};
 use agentstat_stats::results::{Cell, Results, Table};
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -21,13 +21,8 @@ pub struct Args {
     /// Facets files (from `agentstat extract`, `report` or `merge`); several are pooled.
     #[arg(required = true, value_name = "FACETS")]
     pub paths: Vec<PathBuf>,
-    /// Minimum distinct people per published cell [default: 10 when the data hold more than
-    /// one person].
-    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..))]
-    pub min_users: Option<u32>,
-    /// Personal mode: the sessions are all yours (e.g. several machines), thresholds off.
-    #[arg(long, conflicts_with = "min_users")]
-    pub personal: bool,
+    #[command(flatten)]
+    pub privacy: PrivacyArgs,
     /// Print the Results document as JSON instead of tables.
     #[arg(long)]
     pub json: bool,
@@ -72,16 +67,8 @@ pub fn run(args: Args) -> CmdResult {
         }
     };
     let facets = read_pooled(&args.paths)?;
-    let mode = decide_mode(&facets, args.personal, args.min_users.is_some());
-    if let Some(w) = &mode.warning {
-        eprintln!("{w}");
-    }
-    let personal = mode.personal;
-    let opts = AnalysisOptions {
-        min_users: args.min_users.unwrap_or(DEFAULT_MIN_USERS),
-        personal,
-    };
-    let results = analyse_with_dp(&facets, &opts, dp);
+    let mode = args.privacy.decide(&facets);
+    let results = analyse_with_dp(&facets, &mode.threshold, dp);
     let text = if args.json {
         serde_json::to_string_pretty(&results)? + "\n"
     } else {

@@ -97,7 +97,7 @@ pub(crate) fn load_examples(labels: &[PathBuf], corpus: &[PathBuf]) -> Result<Ve
         debug_assert!(!files.is_empty());
     }
     let wanted: HashSet<&str> = ratings.iter().map(|r| r.session.as_str()).collect();
-    let opts = pipeline::options(None)?;
+    let opts = pipeline::options(corpus, None)?;
     let mut diag = agentstat_ingest::Diagnostics::default();
     let sources = agentstat_ingest::discover(files.as_deref().unwrap_or(corpus), &mut diag);
     let (found, d) = pipeline::map_sessions(&sources, &opts, |s, _| {

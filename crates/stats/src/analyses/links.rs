@@ -11,10 +11,14 @@
 //! data, so an identity that holds only in this data set (every session has a month, every
 //! session has a task value) is caught as well.
 
-use super::{
-    bin_of, in_a1_sample, in_agent_rate, lines_changed, writes_code, Fits, Obs, BY_AGENT,
-    BY_AGENT_RATES, BY_AGENT_SESSIONS, BY_AGENT_WORK_MODE, FIG3_FE,
+use super::by_agent::{
+    in_agent_rate, BY_AGENT, BY_AGENT_RATES, BY_AGENT_SESSIONS, BY_AGENT_WORK_MODE,
 };
+use super::fig2::bin_of;
+use super::fig3::FIG3_FE;
+use super::obs::{Fits, Obs};
+use super::regress::in_a1_sample;
+use super::validation::{lines_changed, writes_code};
 use crate::privacy::{CellRef, Family, Protection, Threshold, WITHHELD};
 use crate::results::{Cell, Table};
 use agentstat_facets::{CodebaseRelation, Occupation, UserProfile, WorkMode};
