@@ -66,8 +66,8 @@ pub struct Sample {
     pub classifiers: BTreeMap<String, u64>,
     /// Sentences about the classifier behind the labels, set by the command that knows it:
     /// the learned classifier's validated agreement per facet and which facets rest mostly on
-    /// low-confidence labels. Empty for other classifiers.
-    #[serde(default)]
+    /// low-confidence labels. Empty (and absent from the JSON) for other classifiers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub classifier_notes: Vec<String>,
     /// Sessions whose classification had at least one recorded error.
     pub classification_errors: u64,
