@@ -54,8 +54,9 @@ pub fn add(facets: &[Facet], model: Option<&Model>, results: &mut Results) {
             })
             .collect();
         s.push_str(&format!(
-            " Exact agreement with careful raters on people left out of training (person-grouped \
-             cross-validation over {} labelled sessions; docs/VALIDATION.md): {}.",
+            " Exact agreement with careful raters on people left out of training (the \
+             person-grouped cross-validation that chose these models, over {} labelled \
+             sessions; docs/VALIDATION.md has the nested validation): {}.",
             m.sessions,
             parts.join(", ")
         ));
