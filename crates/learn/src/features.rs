@@ -87,6 +87,13 @@ pub fn extract(session: &Session, t: &Telemetry) -> Extracted {
     Extracted { x: b.v, heuristic }
 }
 
+/// A feature's name, built only when names are being collected (not on every prediction).
+macro_rules! nm {
+    ($b:expr, $($t:tt)*) => {
+        if $b.names.is_some() { format!($($t)*) } else { String::new() }
+    };
+}
+
 struct Builder {
     v: Vec<f64>,
     names: Option<Vec<String>>,
@@ -107,7 +114,7 @@ impl Builder {
     }
     fn one_hot(&mut self, prefix: &str, classes: &[&str], which: Option<usize>) {
         for (i, c) in classes.iter().enumerate() {
-            self.flag(&format!("{prefix}={c}"), which == Some(i));
+            self.flag(&nm!(self, "{prefix}={c}"), which == Some(i));
         }
     }
 }
@@ -144,7 +151,7 @@ const CUES: [(&str, &[&str]); 13] = [
 fn build(b: &mut Builder, f: &hf::Features, t: &Telemetry, h: &Labels, agent: &str) {
     // Agent.
     for a in AGENTS {
-        b.flag(&format!("agent={a}"), agent == a);
+        b.flag(&nm!(b, "agent={a}"), agent == a);
     }
     b.flag("agent=other", !AGENTS.contains(&agent));
 
@@ -159,9 +166,9 @@ fn build(b: &mut Builder, f: &hf::Features, t: &Telemetry, h: &Labels, agent: &s
         .iter()
         .enumerate()
     {
-        b.log(&format!("t.actions.{k}"), t.actions_by_kind[i] as f64);
+        b.log(&nm!(b, "t.actions.{k}"), t.actions_by_kind[i] as f64);
         b.raw(
-            &format!("t.actions_share.{k}"),
+            &nm!(b, "t.actions_share.{k}"),
             ratio(t.actions_by_kind[i] as f64, t.actions as f64),
         );
     }
@@ -196,12 +203,12 @@ fn build(b: &mut Builder, f: &hf::Features, t: &Telemetry, h: &Labels, agent: &s
 
     // Edits: what kind of files, created or existing.
     for c in hf::FileCat::ALL {
-        b.log(&format!("edit_weight.{}", c.as_str()), f.weight(c));
+        b.log(&nm!(b, "edit_weight.{}", c.as_str()), f.weight(c));
         b.raw(
-            &format!("edit_share.{}", c.as_str()),
+            &nm!(b, "edit_share.{}", c.as_str()),
             ratio(f.weight(c), f.total_edit_weight()),
         );
-        b.log(&format!("edit_files.{}", c.as_str()), f.cat_files[c.idx()] as f64);
+        b.log(&nm!(b, "edit_files.{}", c.as_str()), f.cat_files[c.idx()] as f64);
     }
     b.log("edit_actions", f.edit_actions as f64);
     b.raw("edit_ok_rate", ratio(f.edit_ok as f64, f.edit_actions as f64));
@@ -222,7 +229,7 @@ fn build(b: &mut Builder, f: &hf::Features, t: &Telemetry, h: &Labels, agent: &s
     b.log("subagent_calls", f.subagent_calls as f64);
     b.log("shell", f.shell as f64);
     for k in CMD_KEYS {
-        b.log(&format!("cmd.{k}"), f.cmd(k) as f64);
+        b.log(&nm!(b, "cmd.{k}"), f.cmd(k) as f64);
     }
     b.log("shell_families", f.shell_families.len() as f64);
 
@@ -284,7 +291,7 @@ fn build(b: &mut Builder, f: &hf::Features, t: &Telemetry, h: &Labels, agent: &s
         ("affirm", text::AFFIRM),
     ] {
         b.log(
-            &format!("final_text.{name}"),
+            &nm!(b, "final_text.{name}"),
             final_norm.map_or(0, |n| n.count(list)) as f64,
         );
     }
@@ -312,13 +319,13 @@ fn build(b: &mut Builder, f: &hf::Features, t: &Telemetry, h: &Labels, agent: &s
     let last = ps.last();
     let later: Vec<&hf::Prompt> = ps.iter().skip(1).collect();
     for (name, g) in cues {
-        b.log(&format!("prompts.{name}"), sum(g));
-        b.raw(&format!("prompts_share.{name}"), ratio(sum(g), n_prompts));
+        b.log(&nm!(b, "prompts.{name}"), sum(g));
+        b.raw(&nm!(b, "prompts_share.{name}"), ratio(sum(g), n_prompts));
         b.raw(
-            &format!("later_prompts_share.{name}"),
+            &nm!(b, "later_prompts_share.{name}"),
             ratio(later.iter().map(|p| g(p)).sum::<f64>(), later.len() as f64),
         );
-        b.log(&format!("last_prompt.{name}"), last.map_or(0.0, g));
+        b.log(&nm!(b, "last_prompt.{name}"), last.map_or(0.0, g));
     }
     let first = f.substantive_prompts().next();
     b.log("first_prompt_chars", first.map_or(0, |p| p.chars) as f64);
@@ -332,13 +339,13 @@ fn build(b: &mut Builder, f: &hf::Features, t: &Telemetry, h: &Labels, agent: &s
     b.log("first_prompt.urls", tt.urls as f64);
     b.log("prompts.named_tokens", sum(&|p| p.tech.named() as f64));
     for (name, list) in CUES {
-        b.log(&format!("first_prompt.cue.{name}"), first.map_or(0, |p| p.norm.count(list)) as f64);
+        b.log(&nm!(b, "first_prompt.cue.{name}"), first.map_or(0, |p| p.norm.count(list)) as f64);
         b.log(
-            &format!("prompts.cue.{name}"),
+            &nm!(b, "prompts.cue.{name}"),
             f.substantive_prompts().map(|p| p.norm.count(list)).sum::<usize>() as f64,
         );
         b.log(
-            &format!("commands.cue.{name}"),
+            &nm!(b, "commands.cue.{name}"),
             f.commands.iter().map(|n| n.count(list)).sum::<usize>() as f64,
         );
     }
@@ -355,14 +362,14 @@ fn build(b: &mut Builder, f: &hf::Features, t: &Telemetry, h: &Labels, agent: &s
                 let sw = Occupation::ComputerMath.index();
                 let unclear =
                     facet == LF::UserProfile && which == Some(Occupation::ALL.len());
-                b.flag(&format!("h.{}=software", facet.name()), which == Some(sw));
-                b.flag(&format!("h.{}=unclear", facet.name()), unclear);
+                b.flag(&nm!(b, "h.{}=software", facet.name()), which == Some(sw));
+                b.flag(&nm!(b, "h.{}=unclear", facet.name()), unclear);
                 b.flag(
-                    &format!("h.{}=other", facet.name()),
+                    &nm!(b, "h.{}=other", facet.name()),
                     which.is_some() && which != Some(sw) && !unclear,
                 );
             }
-            _ => b.one_hot(&format!("h.{}", facet.name()), &facet.classes(), which),
+            _ => b.one_hot(&nm!(b, "h.{}", facet.name()), &facet.classes(), which),
         }
     }
     let d = h.decisions.value.unwrap_or_default();
@@ -386,7 +393,7 @@ fn build(b: &mut Builder, f: &hf::Features, t: &Telemetry, h: &Labels, agent: &s
     }
     for (i, c) in buckets.iter().enumerate() {
         if b.names.is_some() {
-            b.log(&format!("text.{i}"), *c as f64);
+            b.log(&nm!(b, "text.{i}"), *c as f64);
         } else {
             b.log("", *c as f64);
         }
