@@ -42,6 +42,11 @@ pub trait Backend: Send + Sync {
     fn prepare(&self, _inputs: &[SessionInput]) -> Result<(), ClassifyError> {
         Ok(())
     }
+    /// A short line on the calls made so far (requests, in flight, retries, time waited), for
+    /// progress on stderr while a slow server is waited on; `None` for offline backends.
+    fn progress(&self) -> Option<String> {
+        None
+    }
 }
 
 /// A failure to classify a whole session.

@@ -103,6 +103,16 @@ pub fn session_redactor(session: &Session) -> Redactor {
             names.extend(Redactor::home_names(&p));
         }
     }
+    // Names the transcript reveals in commands and their outputs (git authors, user.name,
+    // user.email), replaced wherever they appear.
+    for a in session.actions() {
+        if let Some(c) = a.command() {
+            names.extend(agentstat_redact::revealed_names(&c));
+        }
+        if a.result.output.contains('@') || a.result.output.contains("user.name") {
+            names.extend(agentstat_redact::revealed_names(&a.result.output));
+        }
+    }
     names.sort();
     names.dedup();
     Redactor::with_names(names)

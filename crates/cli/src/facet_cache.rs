@@ -14,7 +14,9 @@
 use agentstat_classify::cache::Policy;
 use agentstat_classify::{Backend, SessionInput};
 use agentstat_facets::Facet;
-use agentstat_ingest::{discover, read_session, Diagnostics, IngestOptions, SessionSource};
+use agentstat_ingest::{
+    discover, partition, read_session, Diagnostics, IngestOptions, SessionSource, ShardSpec,
+};
 use agentstat_session::Session;
 use rayon::prelude::*;
 use std::io::{Read, Seek, SeekFrom};
@@ -42,6 +44,20 @@ pub struct ExtractOptions<'a> {
     pub ingest: IngestOptions,
     /// Cache directory; `None` disables the cache.
     pub cache_dir: Option<PathBuf>,
+    /// Which slice of the sessions to extract ([`ShardSpec::WHOLE`]: all of them).
+    pub shard: ShardSpec,
+    /// Sessions processed at once; 0 = one per core. An LLM backend waiting on the network
+    /// wants more than the cores (see [`sessions_for_requests`]); memory grows with it.
+    pub sessions_in_flight: usize,
+}
+
+/// Sessions to keep in flight so that an LLM backend can hold `requests` requests in flight:
+/// a session sends its first call alone, then nine at once, then one (eleven calls in three
+/// round trips), so one session per three requests keeps them busy (measured:
+/// docs/bench/llm-throughput.md); never fewer than the cores.
+pub fn sessions_for_requests(requests: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    requests.div_ceil(3).max(cores)
 }
 
 /// Counts for the summary line, plus ingest diagnostics.
@@ -57,12 +73,19 @@ pub struct ExtractReport {
     /// Sessions whose classification failed in whole (kept without labels) or in part (kept
     /// with the failed labels recorded); neither is cached.
     pub errors: u64,
+    /// Of `errors`, the sessions for which no label at all could be produced.
+    pub failed_entirely: u64,
     /// Sources that yielded no session.
     pub unreadable: u64,
+    /// How many sessions each shard of the partition holds (one entry when unsharded): every
+    /// shard discovers the whole corpus, so each knows the others' sizes.
+    pub shard_sizes: Vec<u64>,
     pub diagnostics: Diagnostics,
 }
 
-/// Progress callback: called once per session processed, with (done, total).
+/// Progress callback, with (done, total): first once before any work, `done` then being the
+/// sessions already in the facet cache (what a resumed run need not redo), then once per
+/// session processed.
 pub type Progress<'a> = &'a (dyn Fn(u64, u64) + Sync);
 
 /// Discover sessions under `paths`, measure and classify each (from the cache when possible),
@@ -73,7 +96,8 @@ pub fn extract_facets(
     progress: Option<Progress>,
 ) -> (Vec<Facet>, ExtractReport) {
     let mut report = ExtractReport::default();
-    let sources = discover(paths, &mut report.diagnostics);
+    let (sources, sizes) = partition(discover(paths, &mut report.diagnostics), options.shard);
+    report.shard_sizes = sizes;
     let total = sources.len() as u64;
     let done = AtomicU64::new(0);
     let diag = Mutex::new(Diagnostics::default());
@@ -87,17 +111,61 @@ pub fn extract_facets(
     };
     // Bulk backends (the Message Batches API) want every session at once.
     let bulk = matches!(&options.backend, Some((_, id)) if id.name == "anthropic-batch");
-    let results: Vec<Outcome> = if bulk {
-        batch_sessions(&sources, options, salt_digest.as_bytes(), &diag, &tick)
-    } else {
-        sources
-            .par_iter()
-            .map(|src| {
-                let out = one_session(src, options, salt_digest.as_bytes(), &diag);
-                tick();
-                out
-            })
-            .collect()
+    let work = || -> Vec<Outcome> {
+        if bulk {
+            batch_sessions(&sources, options, salt_digest.as_bytes(), &diag, &tick)
+        } else {
+            let run = || {
+                // Cache lookups first, so that a resumed run says at once how much is left.
+                let looked: Vec<Lookup> = sources
+                    .par_iter()
+                    .map(|src| lookup(src, options, salt_digest.as_bytes()))
+                    .collect();
+                let hits = looked
+                    .iter()
+                    .filter(|l| matches!(l, Lookup::Hit(_)))
+                    .count() as u64;
+                done.store(hits, Ordering::Relaxed);
+                if let Some(p) = progress {
+                    p(hits, total);
+                }
+                sources
+                    .par_iter()
+                    .zip(looked.into_par_iter())
+                    .map(|(src, looked)| match looked {
+                        Lookup::Hit(f) => Outcome::Cached(f),
+                        Lookup::Miss(key) => {
+                            let out = match read(src, options, &diag) {
+                                Some(session) => finish(&session, key.as_deref(), options),
+                                None => Outcome::Unreadable,
+                            };
+                            tick();
+                            out
+                        }
+                    })
+                    .collect()
+            };
+            // Threads blocked on the network: a pool of its own, wider than the cores.
+            match (options.sessions_in_flight > rayon::current_num_threads())
+                .then(|| {
+                    rayon::ThreadPoolBuilder::new()
+                        .num_threads(options.sessions_in_flight)
+                        .build()
+                        .ok()
+                })
+                .flatten()
+            {
+                Some(pool) => pool.install(run),
+                None => run(),
+            }
+        }
+    };
+    // The LLM backends' own waiting lines, unless the caller prints progress already.
+    let results = match &options.backend {
+        Some((backend, _)) if backend.progress().is_some() && progress.is_none() => {
+            with_progress_lines(*backend, &done, total, work)
+        }
+        _ => work(),
     };
 
     report
@@ -120,6 +188,9 @@ pub fn extract_facets(
                 }
                 if error {
                     report.errors += 1;
+                    if facet.labels.as_ref().is_none_or(no_label_produced) {
+                        report.failed_entirely += 1;
+                    }
                 }
                 facets.push(*facet);
             }
@@ -137,6 +208,100 @@ pub fn extract_facets(
     (facets, report)
 }
 
+/// Exit status when some labels could not be produced (the facets are written; a re-run asks
+/// only for the missing labels).
+pub const EXIT_SOME_LABELS_FAILED: u8 = 3;
+/// Exit status when no label could be produced for any session sent to the classifier.
+pub const EXIT_ALL_LABELS_FAILED: u8 = 4;
+
+impl ExtractReport {
+    /// `None` when every label was produced, else [`EXIT_SOME_LABELS_FAILED`] or
+    /// [`EXIT_ALL_LABELS_FAILED`].
+    pub fn label_failure_code(&self) -> Option<u8> {
+        if self.errors == 0 {
+            None
+        } else if self.failed_entirely >= self.classified {
+            Some(EXIT_ALL_LABELS_FAILED)
+        } else {
+            Some(EXIT_SOME_LABELS_FAILED)
+        }
+    }
+
+    /// What to tell the person when labels are missing: how many, and how to resume.
+    pub fn resume_hint(&self) -> Option<String> {
+        self.label_failure_code()?;
+        Some(format!(
+            "agentstat: labels could not be produced for {} of {} sessions sent to the \
+             classifier ({} with no label at all; the errors are in the facets' *_error \
+             columns). Answers received are cached: run the same command again to ask only \
+             for the missing labels (raise --deadline or --session-deadline if the server is \
+             slow). Exit status {}.",
+            self.errors,
+            self.classified,
+            self.failed_entirely,
+            self.label_failure_code().unwrap_or(0)
+        ))
+    }
+}
+
+/// Whether no label at all was produced.
+fn no_label_produced(l: &agentstat_facets::Labels) -> bool {
+    [
+        l.work_mode.value.is_none(),
+        l.codebase_relation.value.is_none(),
+        l.decisions.value.is_none(),
+        l.expertise.value.is_none(),
+        l.user_profile.value.is_none(),
+        l.work_performed.value.is_none(),
+        l.outcome.value.is_none(),
+        l.success_signal.value.is_none(),
+        l.failure_signal.value.is_none(),
+        l.task_value.value.is_none(),
+    ]
+    .iter()
+    .all(|x| *x)
+}
+
+/// Seconds between progress lines while an LLM classifier is waited on
+/// (`AGENTSTAT_PROGRESS_SECS`, default 10).
+fn progress_every() -> std::time::Duration {
+    let secs = std::env::var("AGENTSTAT_PROGRESS_SECS")
+        .ok()
+        .and_then(|v| v.parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .unwrap_or(10.0);
+    std::time::Duration::from_secs_f64(secs)
+}
+
+/// Run `work` while a thread prints a progress line on stderr every [`progress_every`]:
+/// sessions done, and the backend's calls (in flight, retries, time waited).
+fn with_progress_lines<R: Send>(
+    backend: &dyn Backend,
+    done: &AtomicU64,
+    total: u64,
+    work: impl FnOnce() -> R + Send,
+) -> R {
+    let every = progress_every();
+    let t0 = std::time::Instant::now();
+    let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
+    std::thread::scope(|s| {
+        s.spawn(move || {
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stop_rx.recv_timeout(every)
+            {
+                eprintln!(
+                    "agentstat: {}/{total} sessions done; {}; {} s elapsed",
+                    done.load(Ordering::Relaxed),
+                    backend.progress().unwrap_or_default(),
+                    t0.elapsed().as_secs()
+                );
+            }
+        });
+        let r = work();
+        let _ = stop_tx.send(());
+        r
+    })
+}
+
 enum Outcome {
     Cached(Box<Facet>),
     Fresh {
@@ -145,22 +310,6 @@ enum Outcome {
         error: bool,
     },
     Unreadable,
-}
-
-fn one_session(
-    src: &SessionSource,
-    options: &ExtractOptions,
-    salt_digest: &[u8],
-    diag: &Mutex<Diagnostics>,
-) -> Outcome {
-    let key = match lookup(src, options, salt_digest) {
-        Lookup::Hit(f) => return Outcome::Cached(f),
-        Lookup::Miss(k) => k,
-    };
-    let Some(session) = read(src, options, diag) else {
-        return Outcome::Unreadable;
-    };
-    finish(&session, key.as_deref(), options)
 }
 
 enum Lookup {
@@ -294,7 +443,7 @@ pub fn build_facet(session: &Session, options: &ExtractOptions) -> (Facet, bool,
     // keys the person as the fallback `unknown`, which may be several people.
     let mut telemetry = telemetry;
     telemetry.user_unknown = options.ingest.is_unidentified(&session.user);
-    let facet = Facet {
+    let mut facet = Facet {
         session_key: session_key(&options.ingest.salt, &session.id),
         user_key: session.user.0.clone(),
         agent: session.agent.name.clone(),
@@ -307,6 +456,8 @@ pub fn build_facet(session: &Session, options: &ExtractOptions) -> (Facet, bool,
         telemetry,
         labels,
     };
+    // Nothing but keys, labels and normalised patterns crosses the boundary (facets::vocab).
+    agentstat_facets::vocab::close(&mut facet);
     (facet, classified, error)
 }
 
@@ -517,6 +668,62 @@ mod tests {
         std::fs::write(entry_path(dir.path(), &key), b"{not json").unwrap();
         assert!(load(dir.path(), &key).is_none());
     }
+
+    #[test]
+    fn entries_store_every_float_exactly() {
+        // Values whose shortest decimal form needs all 17 digits, subnormals and extremes:
+        // a cache that rounds them makes a warm run differ from a cold one.
+        let dir = tempfile::tempdir().unwrap();
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut awkward = vec![
+            0.1 + 0.2,
+            1.0 / 3.0,
+            2.0f64.sqrt(),
+            f64::MIN_POSITIVE,
+            5e-324,
+            f64::MAX,
+            -0.0,
+            123_456.789_012_345_67,
+        ];
+        for _ in 0..2000 {
+            // xorshift: a spread of bit patterns, finite ones only.
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let f = f64::from_bits(x);
+            if f.is_finite() {
+                awkward.push(f);
+            }
+            awkward.push((x % 1_000_000) as f64 / 7.0);
+        }
+        for (i, v) in awkward.iter().enumerate() {
+            let mut facet = Facet {
+                session_key: format!("k{i}"),
+                user_key: "u".into(),
+                agent: "claude-code".into(),
+                agent_version: None,
+                interactive: true,
+                excluded_reason: None,
+                telemetry: Default::default(),
+                habits: None,
+                labels: None,
+            };
+            facet.telemetry.words_per_prompt = *v;
+            facet.telemetry.turn_seconds_median = Some(*v);
+            let key = format!("{i:064x}");
+            store(dir.path(), &key, &facet);
+            let back = load(dir.path(), &key).expect("stored entry");
+            assert_eq!(
+                back.telemetry.words_per_prompt.to_bits(),
+                v.to_bits(),
+                "{v:e} changed in the cache"
+            );
+            assert_eq!(
+                back.telemetry.turn_seconds_median.map(f64::to_bits),
+                Some(v.to_bits())
+            );
+        }
+    }
     /// A backend that counts its calls and answers with the heuristic's labels.
     struct Counting(std::sync::atomic::AtomicU32);
     impl Backend for Counting {
@@ -588,6 +795,8 @@ mod tests {
                 salt: b"s".to_vec(),
             },
             cache_dir: Some(dir.path().join("cache")),
+            shard: agentstat_ingest::ShardSpec::WHOLE,
+            sessions_in_flight: 0,
         };
         let paths = vec![data.clone()];
         let (first, r1) = extract_facets(&paths, &opts, None);
@@ -630,6 +839,8 @@ mod tests {
                 salt: b"s".to_vec(),
             },
             cache_dir: Some(dir.path().join("cache")),
+            shard: agentstat_ingest::ShardSpec::WHOLE,
+            sessions_in_flight: 0,
         };
         let (_, r4) = extract_facets(&paths, &opts2, None);
         assert_eq!(r4.classified, 2);
@@ -678,6 +889,8 @@ mod tests {
                 salt: b"s".to_vec(),
             },
             cache_dir: Some(dir.path().join("cache")),
+            shard: agentstat_ingest::ShardSpec::WHOLE,
+            sessions_in_flight: 0,
         };
         let (f, r) = extract_facets(std::slice::from_ref(&data), &opts, None);
         assert_eq!((r.errors, r.classified), (1, 1));
@@ -723,6 +936,8 @@ mod tests {
                 salt: b"s".to_vec(),
             },
             cache_dir: None,
+            shard: agentstat_ingest::ShardSpec::WHOLE,
+            sessions_in_flight: 0,
         };
         let (facets, _) = extract_facets(std::slice::from_ref(&data), &opts, None);
         let unknown: std::collections::BTreeMap<&str, bool> = facets
@@ -763,6 +978,8 @@ mod tests {
                 salt: b"s".to_vec(),
             },
             cache_dir: Some(cache.clone()),
+            shard: agentstat_ingest::ShardSpec::WHOLE,
+            sessions_in_flight: 0,
         };
         let (_, r1) = extract_facets(std::slice::from_ref(&data), &opts, None);
         assert_eq!(r1.cached, 0);

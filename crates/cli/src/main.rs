@@ -8,6 +8,7 @@ mod estimate;
 mod facet_cache;
 mod pipeline;
 mod privacy_args;
+mod progress;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;

@@ -141,3 +141,47 @@ pub fn print_diagnostics(diag: &Diagnostics, max: usize) {
         eprintln!("recovered: {}", parts.join(", "));
     }
 }
+
+/// `--shard K/N` / `--shard auto` (with `--shard-count`), shared by `scan` and `extract`
+/// (docs/SCALE.md).
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct ShardArgs {
+    /// Take one slice of the sessions: `K/N` (0-based K below N), or `auto` to read it from a
+    /// Slurm job array (SLURM_ARRAY_TASK_ID − SLURM_ARRAY_TASK_MIN of SLURM_ARRAY_TASK_COUNT)
+    /// or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX, with --shard-count or
+    /// AGENTSTAT_SHARD_COUNT). A session's files are never split; a session is in the same
+    /// shard on every machine. Pool the outputs with `agentstat merge`.
+    #[arg(long, value_name = "K/N|auto")]
+    pub shard: Option<String>,
+    /// The shard count for `--shard auto` (a Kubernetes Indexed Job's completions; overrides
+    /// SLURM_ARRAY_TASK_COUNT).
+    #[arg(long, value_name = "N", requires = "shard")]
+    pub shard_count: Option<u32>,
+}
+
+impl ShardArgs {
+    /// The shard to take ([`ShardSpec::WHOLE`] without `--shard`).
+    pub fn spec(&self) -> Result<agentstat_ingest::ShardSpec, String> {
+        self.spec_with(|k| std::env::var(k).ok())
+    }
+
+    pub fn spec_with(
+        &self,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<agentstat_ingest::ShardSpec, String> {
+        use agentstat_ingest::ShardSpec;
+        match self.shard.as_deref() {
+            None => Ok(ShardSpec::WHOLE),
+            Some("auto") => ShardSpec::from_env(env, self.shard_count),
+            Some(text) => {
+                if self.shard_count.is_some() {
+                    return Err(
+                        "--shard-count goes with --shard auto; --shard K/N names the count itself"
+                            .into(),
+                    );
+                }
+                ShardSpec::parse(text).map_err(|e| format!("--shard: {e}"))
+            }
+        }
+    }
+}

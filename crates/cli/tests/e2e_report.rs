@@ -366,3 +366,64 @@ fn skipped_data_and_missing_paths_are_reported() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("no-such-dir"), "{err}");
 }
+
+/// The files of a report folder that must not depend on the cache: results, CSVs, facets.
+fn report_bytes(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut v = Vec::new();
+    for name in ["results.json", "facets.parquet"] {
+        v.push((name.to_string(), std::fs::read(dir.join(name)).unwrap()));
+    }
+    let mut csvs: Vec<_> = std::fs::read_dir(dir.join("tables"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    csvs.sort();
+    for p in csvs {
+        let name = format!("tables/{}", p.file_name().unwrap().to_string_lossy());
+        v.push((name, std::fs::read(&p).unwrap()));
+    }
+    v
+}
+
+/// A cold run (empty cache) and a warm run (every facet from the cache) write byte-identical
+/// results.json, CSVs and facets: the cache stores every number exactly. Over the fixtures and,
+/// when present, the real corpus (many awkward floats).
+#[test]
+fn cold_and_warm_reports_are_byte_identical() {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
+    let mut inputs = vec![fixtures()];
+    for agent in [
+        "claude-code",
+        "gemini-cli",
+        "openhands",
+        "swe-agent",
+        "cursor-specstory",
+        "aider",
+    ] {
+        if corpus.join(agent).exists() {
+            inputs.push(corpus.join(agent));
+        }
+    }
+    let home = tempfile::tempdir().unwrap();
+    let run = |out: &Path| {
+        let o = agentstat(home.path())
+            .arg("report")
+            .args(&inputs)
+            .args(["--min-users", "1", "--json", "--out"])
+            .arg(out)
+            .output()
+            .unwrap();
+        json(&ok(&o))
+    };
+    let cold_dir = home.path().join("cold");
+    let warm_dir = home.path().join("warm");
+    let cold = run(&cold_dir);
+    let warm = run(&warm_dir);
+    assert_eq!(cold["extract"]["cached"], 0, "{cold}");
+    assert_eq!(warm["extract"]["cached"], cold["sessions"], "{warm}");
+    let (a, b) = (report_bytes(&cold_dir), report_bytes(&warm_dir));
+    assert_eq!(a.len(), b.len());
+    for ((name, x), (_, y)) in a.iter().zip(&b) {
+        assert!(x == y, "{name} differs between a cold and a warm run");
+    }
+}

@@ -217,3 +217,92 @@ fn strip_tags(s: &str) -> String {
     }
     out
 }
+
+/// One person's file carrying four invented user keys (to fake the k-people threshold) is
+/// refused by `merge`, with the file and its people count named; `--allow-multi-person` (a
+/// team lead pooling already-pooled data) accepts it; honest one-person files merge as before.
+#[test]
+fn merge_refuses_a_file_carrying_several_people() {
+    let dir = tempfile::tempdir().unwrap();
+    let honest = dir.path().join("bob.parquet");
+    let bob: Vec<Facet> = (0..3)
+        .map(|i| facet(7, i, WorkMode::Build, Outcome::Succeeded))
+        .collect();
+    agentstat_facets::parquet::write_facets(&honest, &bob).unwrap();
+    let forged = dir.path().join("mallory.parquet");
+    let fake: Vec<Facet> = (0..5)
+        .map(|u| facet(20 + u, u, WorkMode::Build, Outcome::Succeeded))
+        .collect();
+    agentstat_facets::parquet::write_facets(&forged, &fake).unwrap();
+
+    let merge = |extra: &[&str]| {
+        support::agentstat(dir.path())
+            .arg("merge")
+            .arg(&honest)
+            .arg(&forged)
+            .args(["--json", "--output"])
+            .arg(dir.path().join("team.parquet"))
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let refused = merge(&[]);
+    assert!(!refused.status.success(), "a five-person file must be refused");
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        err.contains("mallory.parquet (5 people)") && err.contains("--allow-multi-person"),
+        "{err}"
+    );
+    assert!(!err.contains("bob.parquet"), "the honest file is not blamed: {err}");
+    assert!(!dir.path().join("team.parquet").exists(), "nothing written");
+
+    let allowed = merge(&["--allow-multi-person"]);
+    assert!(allowed.status.success(), "{}", String::from_utf8_lossy(&allowed.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&allowed.stdout).unwrap();
+    let people: Vec<u64> = v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["people"].as_u64().unwrap())
+        .collect();
+    assert_eq!(people, vec![1, 5], "people per input file: {v}");
+    assert_eq!(v["people"], 6);
+
+    // Honest one-person files need no flag.
+    let alone = support::agentstat(dir.path())
+        .arg("merge")
+        .arg(&honest)
+        .arg("--output")
+        .arg(dir.path().join("bob-only.parquet"))
+        .output()
+        .unwrap();
+    assert!(alone.status.success(), "{}", String::from_utf8_lossy(&alone.stderr));
+}
+
+/// `report --dp-epsilon` is the easy path against differencing two reports: with the `dp`
+/// feature the document carries the DP ledger; without it the command says how to rebuild
+/// before doing any work.
+#[test]
+fn report_takes_the_dp_option() {
+    let dir = tempfile::tempdir().unwrap();
+    let team_file = dir.path().join("team.parquet");
+    write_facets_file(&team_file);
+    let out = dir.path().join("report");
+    let o = support::agentstat(dir.path())
+        .args(["report", "--facets"])
+        .arg(&team_file)
+        .args(["--min-users", "3", "--dp-epsilon", "1", "--json", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    if o.status.success() {
+        let r: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).unwrap())
+                .unwrap();
+        assert!(!r["privacy"]["dp"].is_null(), "DP ledger in results.json");
+    } else {
+        assert!(err.contains("--features dp"), "{err}");
+        assert!(!out.exists(), "nothing written before the option is checked");
+    }
+}

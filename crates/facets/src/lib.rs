@@ -7,9 +7,12 @@
 //! - [`Labels`]: classifier answers with provenance (rubric §3).
 //! - [`Facet`]: the row; [`Facet::derived`] gives rubric §4's measures.
 //! - [`parquet`]: the facets table on disk (`docs/FACETS_SCHEMA.md`).
+//! - [`vocab`]: the closed vocabulary of every string column (key, label or pattern).
 
+pub mod dataset;
 pub mod labels;
 pub mod parquet;
+pub mod vocab;
 
 pub use labels::*;
 use serde::{Deserialize, Serialize};

@@ -32,6 +32,124 @@ use std::sync::Arc;
 /// reader refuses files newer than itself rather than misreading them.
 pub const SCHEMA_VERSION: u32 = 1;
 pub const SCHEMA_VERSION_KEY: &str = "agentstat.facets.schema_version";
+/// Key-value metadata of a facets file besides the schema version (docs/FACETS_SCHEMA.md).
+pub const VERSION_KEY: &str = "agentstat.version";
+pub const SALT_ID_KEY: &str = "agentstat.salt_id";
+pub const SHARD_KEY: &str = "agentstat.shard";
+pub const SHARD_SIZES_KEY: &str = "agentstat.shard_sessions";
+
+/// What a facets file says about the run that wrote it (its key-value metadata). None of it is
+/// transcript content: a version, a fingerprint of the salt (not the salt), the shard.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileMeta {
+    /// The column layout version ([`SCHEMA_VERSION`]); files written before it was recorded
+    /// read as 1.
+    pub schema_version: u32,
+    /// The agentstat version that wrote the file (`None` in files from before it was recorded).
+    pub agentstat_version: Option<String>,
+    /// A fingerprint of the pseudonymisation salt ([`salt_id`]): files with different ones have
+    /// keys that cannot be compared.
+    pub salt_id: Option<String>,
+    /// `(K, N)` when the file holds shard K of N of a sharded run.
+    pub shard: Option<(u32, u32)>,
+    /// For a shard: how many sessions each of the N shards was assigned (from the discovery
+    /// every shard does), so a missing shard can be sized.
+    pub shard_sizes: Option<Vec<u64>>,
+}
+
+impl FileMeta {
+    /// The metadata this build writes for a run with this salt, unsharded.
+    pub fn for_salt(salt: &[u8]) -> FileMeta {
+        FileMeta {
+            schema_version: SCHEMA_VERSION,
+            agentstat_version: Some(env!("CARGO_PKG_VERSION").to_string()),
+            salt_id: Some(salt_id(salt)),
+            shard: None,
+            shard_sizes: None,
+        }
+    }
+
+    fn to_key_values(&self) -> Vec<KeyValue> {
+        let mut kv = vec![KeyValue::new(
+            SCHEMA_VERSION_KEY.to_string(),
+            self.schema_version.to_string(),
+        )];
+        let version = self
+            .agentstat_version
+            .clone()
+            .unwrap_or_else(|| env!("CARGO_PKG_VERSION").to_string());
+        kv.push(KeyValue::new(VERSION_KEY.to_string(), version));
+        if let Some(s) = &self.salt_id {
+            kv.push(KeyValue::new(SALT_ID_KEY.to_string(), s.clone()));
+        }
+        if let Some((k, n)) = self.shard {
+            kv.push(KeyValue::new(SHARD_KEY.to_string(), format!("{k}/{n}")));
+        }
+        if let Some(sizes) = &self.shard_sizes {
+            let v: Vec<String> = sizes.iter().map(u64::to_string).collect();
+            kv.push(KeyValue::new(SHARD_SIZES_KEY.to_string(), v.join(",")));
+        }
+        kv
+    }
+
+    fn from_key_values(path: &Path, kv: Option<&Vec<KeyValue>>) -> Result<FileMeta> {
+        let get = |key: &str| {
+            kv.and_then(|kv| kv.iter().find(|k| k.key == key))
+                .and_then(|k| k.value.as_deref())
+                .map(str::trim)
+        };
+        let mut m = FileMeta {
+            schema_version: 1,
+            ..Default::default()
+        };
+        if let Some(v) = get(SCHEMA_VERSION_KEY) {
+            match v.parse::<u32>() {
+                Ok(n) if n <= SCHEMA_VERSION => m.schema_version = n,
+                _ => {
+                    return Err(err(
+                        path,
+                        format!(
+                            "facets schema version {v:?} is newer than this agentstat \
+                             understands ({SCHEMA_VERSION}); upgrade agentstat"
+                        ),
+                    ))
+                }
+            }
+        }
+        m.agentstat_version = get(VERSION_KEY).map(str::to_string);
+        m.salt_id = get(SALT_ID_KEY).map(str::to_string);
+        if let Some(v) = get(SHARD_KEY) {
+            let parsed = v
+                .split_once('/')
+                .and_then(|(k, n)| Some((k.parse::<u32>().ok()?, n.parse::<u32>().ok()?)))
+                .filter(|&(k, n)| k < n);
+            m.shard = Some(parsed.ok_or_else(|| {
+                err(
+                    path,
+                    format!("malformed {SHARD_KEY} metadata {v:?} (expected K/N)"),
+                )
+            })?);
+        }
+        if let Some(v) = get(SHARD_SIZES_KEY) {
+            let sizes: std::result::Result<Vec<u64>, _> =
+                v.split(',').map(|x| x.trim().parse::<u64>()).collect();
+            m.shard_sizes =
+                Some(sizes.map_err(|_| {
+                    err(path, format!("malformed {SHARD_SIZES_KEY} metadata {v:?}"))
+                })?);
+        }
+        Ok(m)
+    }
+}
+
+/// A fingerprint of a pseudonymisation salt: 16 hex characters of a domain-separated BLAKE3
+/// hash. Equal salts give equal ids; the salt cannot be recovered from it.
+pub fn salt_id(salt: &[u8]) -> String {
+    let mut h = ::blake3::Hasher::new();
+    h.update(b"agentstat-salt-id\0");
+    h.update(salt);
+    h.finalize().to_hex()[..16].to_string()
+}
 
 /// Rows per row group: bounds writer memory and lets readers skip work.
 const ROW_GROUP_ROWS: usize = 65_536;
@@ -130,6 +248,20 @@ impl ColumnSpec {
     /// Derived columns are written for convenience and ignored on read.
     pub fn derived(&self) -> bool {
         self.set.is_none()
+    }
+    /// Store a string into a string column (not for derived columns).
+    pub(crate) fn set_str(&self, f: &mut Facet, s: String) -> std::result::Result<(), String> {
+        match self.set {
+            Some(set) => set(f, V::Str(s)),
+            None => Err("derived column".into()),
+        }
+    }
+    /// The cell of a string column, if it is not NULL.
+    pub(crate) fn get_str(&self, f: &Facet) -> Option<String> {
+        match (self.get)(f) {
+            V::Str(s) => Some(s),
+            _ => None,
+        }
     }
 }
 
@@ -646,7 +778,15 @@ pub fn columns() -> Vec<ColumnSpec> {
             if f.telemetry.models.is_empty() {
                 V::Null
             } else {
-                V::Str(f.telemetry.models.join(","))
+                // A model id holding a comma (a mis-recorded list) must survive the round
+                // trip: `%` and `,` inside an id are percent-escaped.
+                let ids: Vec<String> = f
+                    .telemetry
+                    .models
+                    .iter()
+                    .map(|m| m.replace('%', "%25").replace(',', "%2C"))
+                    .collect();
+                V::Str(ids.join(","))
             }
         },
         |f, v| {
@@ -655,7 +795,7 @@ pub fn columns() -> Vec<ColumnSpec> {
                 .split(',')
                 .map(str::trim)
                 .filter(|m| !m.is_empty())
-                .map(String::from)
+                .map(|m| m.replace("%2C", ",").replace("%25", "%"))
                 .collect();
             Ok(())
         },
@@ -846,14 +986,23 @@ pub fn message_type() -> String {
 /// Write `facets` to `path` (Snappy-compressed Parquet). Writes a sibling temporary file and
 /// renames it, so a crash never leaves a truncated facets file behind.
 pub fn write_facets(path: impl AsRef<Path>, facets: &[Facet]) -> Result<()> {
+    write_facets_with(path, facets, &FileMeta::default())
+}
+
+/// [`write_facets`] with the run's metadata (salt fingerprint, shard) in the file.
+pub fn write_facets_with(path: impl AsRef<Path>, facets: &[Facet], meta: &FileMeta) -> Result<()> {
     let path = path.as_ref();
+    let meta = FileMeta {
+        schema_version: SCHEMA_VERSION,
+        ..meta.clone()
+    };
     let file_name = path
         .file_name()
         .ok_or_else(|| err(path, "not a file path"))?
         .to_string_lossy()
         .into_owned();
     let tmp = path.with_file_name(format!(".{file_name}.tmp-{}", std::process::id()));
-    let result = write_to(&tmp, facets).map_err(|m| err(path, m));
+    let result = write_to(&tmp, facets, &meta).map_err(|m| err(path, m));
     if let Err(e) = result {
         let _ = std::fs::remove_file(&tmp);
         return Err(e);
@@ -867,7 +1016,7 @@ pub fn write_facets(path: impl AsRef<Path>, facets: &[Facet]) -> Result<()> {
     })
 }
 
-fn write_to(tmp: &Path, facets: &[Facet]) -> std::result::Result<(), String> {
+fn write_to(tmp: &Path, facets: &[Facet], meta: &FileMeta) -> std::result::Result<(), String> {
     let cols = columns();
     let schema = Arc::new(
         parse_message_type(&message_type()).map_err(|e| format!("internal schema error: {e}"))?,
@@ -876,10 +1025,7 @@ fn write_to(tmp: &Path, facets: &[Facet]) -> std::result::Result<(), String> {
         WriterProperties::builder()
             .set_compression(Compression::SNAPPY)
             .set_created_by(format!("agentstat {}", env!("CARGO_PKG_VERSION")))
-            .set_key_value_metadata(Some(vec![KeyValue::new(
-                SCHEMA_VERSION_KEY.to_string(),
-                SCHEMA_VERSION.to_string(),
-            )]))
+            .set_key_value_metadata(Some(meta.to_key_values()))
             .build(),
     );
     let file = File::create(tmp).map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
@@ -955,7 +1101,10 @@ fn write_column(
                 .write_batch(&vals, d.as_deref(), None)
         }
         Kind::Str => {
-            let vals = gather!(Str, |x: String| ByteArray::from(x.into_bytes()));
+            // Every string leaves through its column's closed vocabulary (`vocab`).
+            let vals = gather!(Str, |x: String| ByteArray::from(
+                crate::vocab::normalise(spec.name, &x).into_bytes()
+            ));
             let d = defs_opt(&defs);
             cw.typed::<ByteArrayType>()
                 .write_batch(&vals, d.as_deref(), None)
@@ -970,28 +1119,26 @@ fn write_column(
 /// Read a facets file written by [`write_facets`] (or by any tool that kept its column names
 /// and types). Unknown columns are ignored; derived columns are recomputed, not trusted.
 pub fn read_facets(path: impl AsRef<Path>) -> Result<Vec<Facet>> {
+    read_facets_meta(path).map(|(f, _)| f)
+}
+
+/// Only the metadata of a facets file (the footer; no rows are read).
+pub fn read_meta(path: impl AsRef<Path>) -> Result<FileMeta> {
+    let path = path.as_ref();
+    let file = File::open(path).map_err(|e| err(path, format!("cannot open: {e}")))?;
+    let reader = SerializedFileReader::new(file)
+        .map_err(|e| err(path, format!("not a readable Parquet file: {e}")))?;
+    FileMeta::from_key_values(path, reader.metadata().file_metadata().key_value_metadata())
+}
+
+/// [`read_facets`] and the file's metadata.
+pub fn read_facets_meta(path: impl AsRef<Path>) -> Result<(Vec<Facet>, FileMeta)> {
     let path = path.as_ref();
     let file = File::open(path).map_err(|e| err(path, format!("cannot open: {e}")))?;
     let reader = SerializedFileReader::new(file)
         .map_err(|e| err(path, format!("not a readable Parquet file: {e}")))?;
     let meta = reader.metadata();
-    if let Some(kv) = meta.file_metadata().key_value_metadata() {
-        if let Some(v) = kv.iter().find(|k| k.key == SCHEMA_VERSION_KEY) {
-            let version = v.value.as_deref().unwrap_or("").trim();
-            match version.parse::<u32>() {
-                Ok(n) if n <= SCHEMA_VERSION => {}
-                _ => {
-                    return Err(err(
-                        path,
-                        format!(
-                            "facets schema version {version:?} is newer than this agentstat \
-                             understands ({SCHEMA_VERSION}); upgrade agentstat"
-                        ),
-                    ))
-                }
-            }
-        }
-    }
+    let file_meta = FileMeta::from_key_values(path, meta.file_metadata().key_value_metadata())?;
     let specs = columns();
     let schema = meta.file_metadata().schema_descr();
     // Map file column index -> spec index.
@@ -1070,9 +1217,18 @@ pub fn read_facets(path: impl AsRef<Path>) -> Result<Vec<Facet>> {
                 continue;
             }
             let set = spec.set.expect("derived columns were filtered out");
-            for (r, v) in values.into_iter().enumerate() {
+            // Keys and patterns are closed on the way in too (a forged or foreign file);
+            // labels are validated by their setters.
+            let close = !matches!(
+                crate::vocab::string_kind(spec.name),
+                Some(crate::vocab::StrKind::Label(_))
+            );
+            for (r, mut v) in values.into_iter().enumerate() {
                 if v == V::Null {
                     continue;
+                }
+                if let (true, V::Str(s)) = (close, &v) {
+                    v = V::Str(crate::vocab::normalise(spec.name, s));
                 }
                 set(&mut out[base + r], v).map_err(|m| {
                     err(
@@ -1096,7 +1252,7 @@ pub fn read_facets(path: impl AsRef<Path>) -> Result<Vec<Facet>> {
             return Err(err(path, format!("row {}: empty session_key", r + 1)));
         }
     }
-    Ok(out)
+    Ok((out, file_meta))
 }
 
 /// Whether a file column of physical type `t` can fill a column of kind `k`: numbers are

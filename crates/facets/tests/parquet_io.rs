@@ -129,6 +129,11 @@ fn round_trip_is_exact() {
     odd.telemetry.models.clear();
     odd.telemetry.last_test_passed = None;
     facets.push(odd);
+    // A model id holding a comma or a percent sign (seen in a real Aider history, where a
+    // Python list was recorded as the model): kept as it was.
+    let mut listy = full_facet(7);
+    listy.telemetry.models = vec!["['claude-3-opus-20240229',".into(), "m%2C".into(), "z".into()];
+    facets.push(listy);
     write_facets(&path, &facets).unwrap();
     let back = read_facets(&path).unwrap();
     assert_eq!(back, facets);
@@ -382,7 +387,10 @@ proptest! {
         let path = dir.path().join("p.parquet");
         write_facets(&path, &facets).unwrap();
         let back = read_facets(&path).unwrap();
-        prop_assert_eq!(back, facets);
+        // What comes back is each string in its column's closed vocabulary.
+        let mut want = facets.clone();
+        want.iter_mut().for_each(agentstat_facets::vocab::close);
+        prop_assert_eq!(back, want);
     }
 }
 
@@ -528,4 +536,74 @@ pq.write_table(num, sys.argv[4])
         e.contains("bad_type.parquet") && e.contains("lines_added"),
         "{e}"
     );
+}
+
+/// A forged or foreign facets file (written by another tool, bypassing the writer) carrying
+/// free text in its string columns is closed on read: keys re-hashed, patterns normalised.
+#[test]
+fn forged_free_text_is_closed_on_read() {
+    use ::parquet::data_type::{BoolType, ByteArray, ByteArrayType};
+    use ::parquet::file::properties::WriterProperties;
+    use ::parquet::file::writer::SerializedFileWriter;
+    use ::parquet::schema::parser::parse_message_type;
+    use std::sync::Arc;
+
+    const SECRET: &str = "AKIAPLANTEDSECRETX42 my password is hunter2";
+    let cols = [
+        "session_key",
+        "user_key",
+        "agent",
+        "agent_version",
+        "model_family",
+        "permission_mode",
+        "models",
+        "month",
+        "excluded_reason",
+    ];
+    let decl: String = cols
+        .iter()
+        .map(|c| format!("required binary {c} (STRING); "))
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("forged.parquet");
+    let schema = Arc::new(
+        parse_message_type(&format!("message m {{ {decl} required boolean interactive; }}"))
+            .unwrap(),
+    );
+    let file = std::fs::File::create(&path).unwrap();
+    let mut w =
+        SerializedFileWriter::new(file, schema, Arc::new(WriterProperties::builder().build()))
+            .unwrap();
+    let mut rg = w.next_row_group().unwrap();
+    for c in cols {
+        let v = match c {
+            "agent_version" => format!("1.2.3 {SECRET}"),
+            "models" => format!("gpt-4o,{SECRET}"),
+            _ => SECRET.to_string(),
+        };
+        let mut cw = rg.next_column().unwrap().unwrap();
+        cw.typed::<ByteArrayType>()
+            .write_batch(&[ByteArray::from(v.as_str())], None, None)
+            .unwrap();
+        cw.close().unwrap();
+    }
+    let mut cw = rg.next_column().unwrap().unwrap();
+    cw.typed::<BoolType>()
+        .write_batch(&[true], None, None)
+        .unwrap();
+    cw.close().unwrap();
+    rg.close().unwrap();
+    w.close().unwrap();
+
+    let f = &read_facets(&path).unwrap()[0];
+    let all = format!("{f:?}");
+    assert!(!all.contains("AKIA") && !all.contains("hunter2"), "{all}");
+    assert!(f.session_key.starts_with('h') && f.session_key.len() == 33);
+    assert_eq!(f.agent, "other");
+    assert_eq!(f.agent_version.as_deref(), Some("1.2.3"));
+    assert_eq!(f.telemetry.model_family.as_deref(), Some("other"));
+    assert_eq!(f.telemetry.permission_mode.as_deref(), Some("other"));
+    assert_eq!(f.telemetry.models, vec!["gpt-4o", "other"]);
+    assert_eq!(f.telemetry.month.as_deref(), Some("other"));
+    assert_eq!(f.excluded_reason.as_deref(), Some("other"));
 }

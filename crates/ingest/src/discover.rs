@@ -228,7 +228,9 @@ struct Peek {
 /// Read just enough of a file's head to know which session it belongs to.
 fn peek(path: &Path) -> std::io::Result<Peek> {
     let f = std::fs::File::open(path)?;
-    let mut r = LineReader::with_max_line(f, 8 << 20);
+    // A small first read: most files answer in their first records, and discovery peeks at
+    // every file (once per shard in a sharded run, docs/SCALE.md).
+    let mut r = LineReader::with_first_chunk(f, 16 << 10, 8 << 20);
     let mut p = Peek::default();
     let mut scratch = Diagnostics::default();
     let mut n = 0;

@@ -28,6 +28,7 @@ pub mod openhands;
 pub mod pi;
 pub mod qwen;
 pub mod reader;
+pub mod shard;
 pub mod skim;
 pub mod source;
 pub mod specstory;
@@ -35,7 +36,10 @@ pub mod swe_agent;
 pub mod user;
 
 pub use diag::{Diagnostics, Warning};
-pub use discover::{default_roots, default_roots_with, discover, sniff, FileRole, Format, SessionSource, SourceFile};
+pub use discover::{
+    default_roots, default_roots_with, discover, sniff, FileRole, Format, SessionSource, SourceFile,
+};
+pub use shard::{partition, shard_of, ShardSpec};
 pub use user::{identity_from_cwd, load_or_create_salt, session_key, user_key};
 
 use agentstat_session::{Session, UserKey};
@@ -61,6 +65,48 @@ impl IngestOptions {
 /// Read one session (all its files) into a normalized [`Session`]. `None` when nothing
 /// usable could be read (the reasons are in `diag`).
 pub fn read_session(
+    src: &SessionSource,
+    opts: &IngestOptions,
+    diag: &mut Diagnostics,
+) -> Option<Session> {
+    let session = read_format(src, opts, diag)?;
+    // Claude Code warns per record (with its line); the whole-file formats are checked here.
+    if src.format != Format::ClaudeCode {
+        check_absurd(src, &session, diag);
+    }
+    Some(session)
+}
+
+/// A token count no single model call reaches (10^10): such a value is damage or forgery.
+/// Telemetry sums saturate, so it cannot wrap a total, but the person is told where it is.
+pub const ABSURD_TOKENS: u64 = 10_000_000_000;
+
+fn check_absurd(src: &SessionSource, s: &Session, diag: &mut Diagnostics) {
+    let absurd = s.model_calls.iter().position(|c| {
+        [
+            c.input_tokens,
+            c.output_tokens,
+            c.cache_read_tokens,
+            c.cache_creation_tokens,
+        ]
+        .iter()
+        .any(|&x| x > ABSURD_TOKENS)
+    });
+    if let Some(i) = absurd {
+        let file = src.files.first().map(|f| f.path.display().to_string());
+        diag.warn(
+            file.as_deref().unwrap_or("?"),
+            None,
+            "absurd-value",
+            format!(
+                "model call {} has a token count above 10^10 (sums saturate; check the file)",
+                i + 1
+            ),
+        );
+    }
+}
+
+fn read_format(
     src: &SessionSource,
     opts: &IngestOptions,
     diag: &mut Diagnostics,

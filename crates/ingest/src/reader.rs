@@ -45,9 +45,15 @@ impl<R: Read> LineReader<R> {
     }
 
     pub fn with_max_line(inner: R, max_line: usize) -> Self {
+        Self::with_first_chunk(inner, CHUNK, max_line)
+    }
+
+    /// A reader whose first read is `first` bytes (the buffer still grows as lines need):
+    /// for a peek at a file's first records, which need not read a full chunk of every file.
+    pub fn with_first_chunk(inner: R, first: usize, max_line: usize) -> Self {
         LineReader {
             inner,
-            buf: vec![0; CHUNK],
+            buf: vec![0; first.max(1)],
             start: 0,
             end: 0,
             scanned: 0,

@@ -483,3 +483,33 @@ fn claude_config_dir_sets_the_default_root() {
         vec![PathBuf::from("/tmp/agentstat-test-config/projects")]
     );
 }
+
+#[test]
+fn absurd_token_counts_are_named_by_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("tokens.jsonl");
+    let big = 9_223_372_036_854_775_808u64; // 2^63
+    let rec = |id: &str, parent: &str, n: u64| {
+        format!(
+            r#"{{"type":"assistant","uuid":"{id}","parentUuid":"{parent}","sessionId":"t","message":{{"id":"msg_{id}","role":"assistant","model":"claude-opus-4-1","content":[{{"type":"text","text":"ok"}}],"usage":{{"input_tokens":{n},"output_tokens":1}}}}}}"#
+        )
+    };
+    let text = [
+        r#"{"type":"user","uuid":"u1","sessionId":"t","message":{"role":"user","content":"go"}}"#
+            .to_string(),
+        rec("a1", "u1", big),
+        rec("a2", "a1", big),
+    ]
+    .join("\n");
+    std::fs::write(&p, text + "\n").unwrap();
+    let (s, d) = one_path(&p);
+    let absurd: Vec<_> = d
+        .warnings
+        .iter()
+        .filter(|w| w.reason == "absurd-value")
+        .collect();
+    assert_eq!(absurd.len(), 2, "{:?}", d.warnings);
+    assert_eq!(absurd[0].line, Some(2));
+    assert!(absurd[0].file.ends_with("tokens.jsonl"));
+    assert_eq!(s.model_calls.len(), 2);
+}

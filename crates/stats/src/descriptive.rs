@@ -200,6 +200,28 @@ pub fn quantile(values: &[f64], p: f64) -> Option<f64> {
     quantile_sorted(&sorted_finite(values), p)
 }
 
+/// A coarsened quantile for publication: the mean of the `w` order statistics nearest the
+/// type-7 position of `p` (the window slides inward at the ends), so no published quantile is
+/// one session's value and the five box quantiles of a small cell cannot be solved back into
+/// its sessions. `w <= 1` is the exact type-7 quantile; `None` with fewer than `w` values.
+pub fn coarse_quantile_sorted(sorted: &[f64], p: f64, w: usize) -> Option<f64> {
+    if w <= 1 {
+        return quantile_sorted(sorted, p);
+    }
+    let n = sorted.len();
+    if n < w || !(0.0..=1.0).contains(&p) {
+        return None;
+    }
+    let h = (n - 1) as f64 * p;
+    let start = (h - (w - 1) as f64 / 2.0).round().clamp(0.0, (n - w) as f64) as usize;
+    Some(sorted[start..start + w].iter().sum::<f64>() / w as f64)
+}
+
+/// [`coarse_quantile_sorted`] of the finite values of an unsorted slice.
+pub fn coarse_quantile(values: &[f64], p: f64, w: usize) -> Option<f64> {
+    coarse_quantile_sorted(&sorted_finite(values), p, w)
+}
+
 fn sorted_finite(values: &[f64]) -> Vec<f64> {
     let mut v: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
     v.sort_by(f64::total_cmp);
@@ -252,8 +274,14 @@ pub struct BoxStats {
 
 /// Box statistics of the finite values (`None` if there are none).
 pub fn box_stats(values: &[f64]) -> Option<BoxStats> {
+    box_stats_coarse(values, 1)
+}
+
+/// Box statistics with each quantile coarsened over `w` order statistics
+/// ([`coarse_quantile_sorted`]); `w = 1` is [`box_stats`].
+pub fn box_stats_coarse(values: &[f64], w: usize) -> Option<BoxStats> {
     let s = sorted_finite(values);
-    let q = |p| quantile_sorted(&s, p);
+    let q = |p| coarse_quantile_sorted(&s, p, w);
     Some(BoxStats {
         p5: q(0.05)?,
         p25: q(0.25)?,
@@ -310,6 +338,24 @@ pub fn pick<T: Clone>(values: &[T], rows: &[usize]) -> Vec<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn coarse_quantiles_average_a_window_of_sessions() {
+        let v = [1.0, 2.0, 3.0, 5.0, 11.0];
+        // w = 1: exact type 7.
+        assert_eq!(coarse_quantile(&v, 0.5, 1), Some(3.0));
+        // A five-session cell at w = 5: every quantile is the mean, none a session's value.
+        let b = box_stats_coarse(&v, 5).unwrap();
+        for q in [b.p5, b.p25, b.median, b.p75, b.p95] {
+            assert!((q - 4.4).abs() < 1e-12, "{q}");
+        }
+        // w = 3 over 9 values: windows [0..3), [2..5), [3..6), [4..7), [6..9).
+        let v: Vec<f64> = (1..=9).map(f64::from).collect();
+        assert_eq!(coarse_quantile(&v, 0.0, 3), Some(2.0));
+        assert_eq!(coarse_quantile(&v, 0.5, 3), Some(5.0));
+        assert_eq!(coarse_quantile(&v, 1.0, 3), Some(8.0));
+        assert_eq!(coarse_quantile(&v[..2], 0.5, 3), None);
+    }
 
     #[test]
     fn type7_quantiles_match_numpy() {

@@ -169,6 +169,28 @@ impl Threshold {
         }
     }
 
+    /// Sessions averaged into each published quantile: 1 (exact type-7 quantiles) in personal
+    /// mode, else `min_users` (at least 2). A quantile then aggregates as many sessions as a
+    /// publishable cell has people, like a mean does, and a five-session cell's p5…p95 no
+    /// longer give back its five values (`descriptive::coarse_quantile_sorted`).
+    pub fn quantile_window(&self) -> usize {
+        if self.personal {
+            1
+        } else {
+            (self.min_users as usize).max(2)
+        }
+    }
+
+    /// A quantile fit for publication under this threshold.
+    pub fn quantile(&self, values: &[f64], p: f64) -> Option<f64> {
+        crate::descriptive::coarse_quantile(values, p, self.quantile_window())
+    }
+
+    /// Box statistics fit for publication under this threshold.
+    pub fn box_stats(&self, values: &[f64]) -> Option<crate::descriptive::BoxStats> {
+        crate::descriptive::box_stats_coarse(values, self.quantile_window())
+    }
+
     /// Whether a cell with `n_users` distinct users may be published.
     pub fn allows(&self, n_users: u64) -> bool {
         self.personal || n_users >= u64::from(self.min_users)

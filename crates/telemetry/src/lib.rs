@@ -8,7 +8,7 @@ pub mod lines;
 pub mod shell;
 pub mod shell_writes;
 
-use agentstat_facets::Telemetry;
+use agentstat_facets::{vocab, Telemetry};
 use agentstat_session::{month_of, Action, ActionKind, Event, ResultStatus, Session};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -40,7 +40,7 @@ pub fn measure(session: &Session) -> Telemetry {
             .filter(|m| AUTO_APPROVE_MODES.contains(m))
             .count();
         t.auto_approve_share = Some(auto as f64 / modes.len() as f64);
-        t.permission_mode = most_frequent(&modes).map(str::to_owned);
+        t.permission_mode = most_frequent(&modes).map(vocab::permission_mode);
     }
 
     // Model calls and tokens (`<synthetic>` messages are written by the CLI, not API calls).
@@ -53,8 +53,13 @@ pub fn measure(session: &Session) -> Telemetry {
             continue;
         }
         t.model_calls += 1;
-        t.output_tokens += c.output_tokens;
-        t.input_tokens += c.input_tokens + c.cache_read_tokens + c.cache_creation_tokens;
+        // Saturating: a damaged or forged count (ingest warns about it) cannot wrap a sum.
+        t.output_tokens = t.output_tokens.saturating_add(c.output_tokens);
+        t.input_tokens = t
+            .input_tokens
+            .saturating_add(c.input_tokens)
+            .saturating_add(c.cache_read_tokens)
+            .saturating_add(c.cache_creation_tokens);
         if let Some(m) = c.model.as_deref().filter(|m| !m.is_empty()) {
             *per_model.entry(m).or_default() += 1;
             if c.subagent.is_none() {
@@ -76,7 +81,10 @@ pub fn measure(session: &Session) -> Telemetry {
             }
         }
     }
-    t.models = per_model.keys().map(|m| m.to_string()).collect();
+    // Model ids and modes are transcript text: only their closed forms are kept (facets::vocab).
+    t.models = per_model.keys().map(|m| vocab::model_id(m)).collect();
+    t.models.sort();
+    t.models.dedup();
     let family_from = if main_model.is_empty() {
         &per_model
     } else {
@@ -96,7 +104,7 @@ pub fn measure(session: &Session) -> Telemetry {
     for e in &session.events {
         match e {
             Event::AssistantText(a) if a.subagent.is_none() => {
-                t.output_words += count_words(&a.text);
+                t.output_words = t.output_words.saturating_add(count_words(&a.text));
             }
             Event::Interrupt { .. } => {
                 t.interrupts += 1;
@@ -120,8 +128,8 @@ pub fn measure(session: &Session) -> Telemetry {
                     && a.result.status == ResultStatus::Ok
                 {
                     if let Some(d) = a.result.lines.or_else(|| lines::lines_from_input(a)) {
-                        t.lines_added += d.added;
-                        t.lines_removed += d.removed;
+                        t.lines_added = t.lines_added.saturating_add(d.added);
+                        t.lines_removed = t.lines_removed.saturating_add(d.removed);
                     }
                     if let Some(p) = a.file_path() {
                         files.insert(p);
@@ -257,33 +265,10 @@ fn most_frequent<'a>(xs: &[&'a str]) -> Option<&'a str> {
     counts.into_iter().find(|(_, n)| *n == best).map(|(k, _)| k)
 }
 
-/// Model family from a model id: `claude-opus-4-1` → `opus`, `gpt-4o` → `gpt`, …
+/// Model family from a model id: `claude-opus-4-1` → `opus`, `gpt-4o` → `gpt`, …; a closed
+/// list ([`agentstat_facets::vocab::MODEL_FAMILIES`]), anything else `other`.
 pub fn model_family(model: &str) -> String {
-    let m = model.to_ascii_lowercase();
-    for f in [
-        "opus", "sonnet", "haiku", "gemini", "gemma", "llama", "mistral", "qwen", "deepseek",
-        "grok",
-    ] {
-        if m.contains(f) {
-            return f.to_string();
-        }
-    }
-    let base = m.rsplit('/').next().unwrap_or(&m);
-    if base.starts_with("gpt")
-        || base.starts_with("o1")
-        || base.starts_with("o3")
-        || base.starts_with("o4")
-        || base.starts_with("codex")
-    {
-        return "gpt".into();
-    }
-    if base.starts_with("claude") {
-        return "claude".into();
-    }
-    base.split(['-', ':', '.'])
-        .next()
-        .unwrap_or(base)
-        .to_string()
+    agentstat_facets::vocab::model_family(model)
 }
 
 fn is_pr_tool(tool: &str) -> bool {

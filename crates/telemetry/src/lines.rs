@@ -29,8 +29,8 @@ pub fn lines_from_input(action: &Action) -> Option<LineDelta> {
                     &s(e, "old_string").unwrap_or_default(),
                     &s(e, "new_string").unwrap_or_default(),
                 );
-                d.added += x.added;
-                d.removed += x.removed;
+                d.added = d.added.saturating_add(x.added);
+                d.removed = d.removed.saturating_add(x.removed);
             }
             Some(d)
         }

@@ -163,6 +163,47 @@ fn model_calls_tokens_and_family() {
 }
 
 #[test]
+fn token_sums_saturate_and_model_strings_are_closed() {
+    let big = 1u64 << 63;
+    let mut s = session(vec![human("x", 0)]);
+    s.model_calls = (0..2)
+        .map(|i| ModelCall {
+            message_id: format!("m{i}"),
+            model: Some("AKIAIOSFODNN7EXAMPLE".into()),
+            input_tokens: big,
+            cache_read_tokens: big,
+            output_tokens: big,
+            ..Default::default()
+        })
+        .collect();
+    let t = measure(&s);
+    assert_eq!(
+        t.input_tokens,
+        u64::MAX,
+        "two 2^63 counts must not wrap to 0"
+    );
+    assert_eq!(t.output_tokens, u64::MAX);
+    assert_eq!(t.models, vec!["other"]);
+    assert_eq!(t.model_family.as_deref(), Some("other"));
+}
+
+#[test]
+fn permission_modes_are_closed() {
+    let mut s = session(vec![Event::Human(HumanTurn {
+        text: "x".into(),
+        permission_mode: Some("hunter2-password".into()),
+        ..Default::default()
+    })]);
+    assert_eq!(measure(&s).permission_mode.as_deref(), Some("other"));
+    s.events = vec![Event::Human(HumanTurn {
+        text: "x".into(),
+        permission_mode: Some("plan".into()),
+        ..Default::default()
+    })];
+    assert_eq!(measure(&s).permission_mode.as_deref(), Some("plan"));
+}
+
+#[test]
 fn lines_from_patches_and_inputs() {
     let mut recorded = action(
         "Edit",

@@ -86,6 +86,11 @@ impl BatchBackend {
         }
     }
 
+    /// HTTP calls, tokens and failures so far (for progress lines).
+    pub fn meter(&self) -> std::sync::Arc<super::meter::Meter> {
+        self.http.meter.clone()
+    }
+
     pub fn model(&self) -> &str {
         &self.model
     }
@@ -363,10 +368,15 @@ impl BatchBackend {
         };
         match r.get("type").and_then(Value::as_str) {
             Some("succeeded") => {
-                let answer = r
+                // A result without a Messages reply in it is a protocol fault, not the model's
+                // answer: asked again (never cached as an invalid answer).
+                let Some(msg) = r
                     .get("message")
-                    .ok_or_else(|| "reply has no message".to_string())
-                    .and_then(anthropic_answer);
+                    .filter(|m| m.get("content").and_then(Value::as_array).is_some())
+                else {
+                    return Outcome::Resubmit("result has no message".into());
+                };
+                let answer = anthropic_answer(msg);
                 match answer.and_then(|v| p.classifier.validate(&v)) {
                     Ok(a) => Outcome::Answer(a),
                     Err(e) => Outcome::Invalid(e),

@@ -3,10 +3,20 @@
 //! Retries 408/409/425/429/5xx (and Anthropic's 529) and connection errors and timeouts, with
 //! exponential backoff and full jitter, never waiting less than the server's `retry-after`
 //! (or `retry-after-ms`). Other statuses fail at once with a short, transcript-free message.
+//!
+//! Replies are read with a cap ([`DEFAULT_MAX_REPLY_BYTES`]) enforced as bytes arrive; a reply
+//! over the cap fails at once ("reply too large" is not retried). An optional deadline (the
+//! run's, and a session's) bounds every wait: no attempt starts and no backoff sleeps past it,
+//! and each request's timeout is cut to the time left. Counters (requests, in flight, retries,
+//! time waited) feed the progress line on stderr.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+/// The largest reply read (8 MiB): answers are a few kilobytes, so this only stops a hostile
+/// or broken server from filling memory (at most this much per request in flight).
+pub const DEFAULT_MAX_REPLY_BYTES: u64 = 8 << 20;
 
 /// Retry settings.
 #[derive(Debug, Clone)]
@@ -164,9 +174,33 @@ pub(crate) struct Http {
     agent: ureq::Agent,
     pub retry: RetryPolicy,
     sem: Semaphore,
+    timeout: Duration,
+    /// Replies longer than this fail (enforced while reading).
+    pub max_reply: u64,
+    /// No request starts and no retry waits past this instant (the run's deadline).
+    pub run_deadline: Option<Instant>,
+    /// The shared back-off and adaptive limit (`gate.rs`).
+    pub gate: super::gate::Gate,
+    /// Calls, tokens, cache hits, failures (`meter.rs`), for progress lines.
+    pub meter: std::sync::Arc<super::meter::Meter>,
     /// Requests sent (attempts included), for reports and tests.
     pub requests: AtomicU64,
+    /// Requests in flight now.
+    pub in_flight: AtomicU64,
+    /// Attempts after the first, over all requests.
+    pub retries: AtomicU64,
+    /// Milliseconds spent in backoff or `retry-after` waits, summed over threads.
+    pub waited_ms: AtomicU64,
     rng: Mutex<u64>,
+}
+
+/// A snapshot of an HTTP client's counters, for progress lines.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HttpStats {
+    pub requests: u64,
+    pub in_flight: u64,
+    pub retries: u64,
+    pub waited_secs: u64,
 }
 
 impl Http {
@@ -183,10 +217,27 @@ impl Http {
             | 1;
         Http {
             agent: ureq::Agent::new_with_config(config),
-            retry,
+            retry: retry.clone(),
             sem: Semaphore::new(concurrency),
+            timeout,
+            max_reply: DEFAULT_MAX_REPLY_BYTES,
+            run_deadline: None,
+            gate: super::gate::Gate::new(concurrency, retry.base_delay, retry.max_retry_after),
+            meter: Default::default(),
             requests: AtomicU64::new(0),
+            in_flight: AtomicU64::new(0),
+            retries: AtomicU64::new(0),
+            waited_ms: AtomicU64::new(0),
             rng: Mutex::new(seed),
+        }
+    }
+
+    pub fn stats(&self) -> HttpStats {
+        HttpStats {
+            requests: self.requests.load(Ordering::Relaxed),
+            in_flight: self.in_flight.load(Ordering::Relaxed),
+            retries: self.retries.load(Ordering::Relaxed),
+            waited_secs: self.waited_ms.load(Ordering::Relaxed) / 1000,
         }
     }
 
@@ -219,17 +270,65 @@ impl Http {
         headers: &[(&str, String)],
         body: Option<&str>,
     ) -> Result<String, HttpError> {
+        self.send_by(method, url, headers, body, None)
+    }
+
+    /// [`Http::send`] that gives up at `deadline` (or the run's deadline, whichever is first):
+    /// no attempt starts and no wait sleeps past it.
+    pub fn send_by(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(&str, String)],
+        body: Option<&str>,
+        deadline: Option<Instant>,
+    ) -> Result<String, HttpError> {
+        let deadline = match (deadline, self.run_deadline) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let past_deadline = |attempts: u32| HttpError::Transport {
+            kind: "deadline reached",
+            detail: String::new(),
+            attempts,
+        };
         let mut attempt = 0u32;
         loop {
             attempt += 1;
             let outcome = {
                 let _permit = self.sem.acquire();
+                let _pass = self.gate.enter();
+                // The deadline is checked once a slot is free: waiting for one takes time too.
+                let timeout = match deadline {
+                    Some(d) => {
+                        let left = d.saturating_duration_since(Instant::now());
+                        if left.is_zero() {
+                            return Err(past_deadline(attempt - 1));
+                        }
+                        left.min(self.timeout)
+                    }
+                    None => self.timeout,
+                };
+                if attempt > 1 {
+                    self.retries.fetch_add(1, Ordering::Relaxed);
+                }
                 self.requests.fetch_add(1, Ordering::Relaxed);
-                self.once(method, url, headers, body)
+                self.in_flight.fetch_add(1, Ordering::Relaxed);
+                let r = self.once(method, url, headers, body, timeout);
+                self.in_flight.fetch_sub(1, Ordering::Relaxed);
+                r
             };
+            if let Ok((status, retry_after, _)) = &outcome {
+                self.gate.observe(*status, *retry_after);
+            }
             let last = attempt >= self.retry.max_attempts;
             let wait = match outcome {
-                Ok((status, _, text)) if (200..300).contains(&status) => return Ok(text),
+                Ok((status, _, text)) if (200..300).contains(&status) => {
+                    if body.is_some() {
+                        self.meter.reply(&text);
+                    }
+                    return Ok(text);
+                }
                 Ok((status, retry_after, text)) => {
                     let retryable = matches!(status, 408 | 409 | 425 | 429 | 500..=599);
                     if !retryable || last {
@@ -257,6 +356,11 @@ impl Http {
                     self.backoff(attempt - 1)
                 }
             };
+            if deadline.is_some_and(|d| Instant::now() + wait >= d) {
+                return Err(past_deadline(attempt));
+            }
+            self.waited_ms
+                .fetch_add(wait.as_millis() as u64, Ordering::Relaxed);
             std::thread::sleep(wait);
         }
     }
@@ -267,12 +371,16 @@ impl Http {
         url: &str,
         headers: &[(&str, String)],
         body: Option<&str>,
+        timeout: Duration,
     ) -> Result<(u16, Option<Duration>, String), ureq::Error> {
         let resp = match body {
             Some(b) => {
                 let mut req = self
                     .agent
                     .post(url)
+                    .config()
+                    .timeout_global(Some(timeout))
+                    .build()
                     .header("content-type", "application/json");
                 for (k, v) in headers {
                     req = req.header(*k, v.as_str());
@@ -280,11 +388,12 @@ impl Http {
                 req.send(b.as_bytes())?
             }
             None => {
-                let mut req = if method == "GET" {
+                let req = if method == "GET" {
                     self.agent.get(url)
                 } else {
                     self.agent.delete(url)
                 };
+                let mut req = req.config().timeout_global(Some(timeout)).build();
                 for (k, v) in headers {
                     req = req.header(*k, v.as_str());
                 }
@@ -306,19 +415,24 @@ impl Http {
                     .map(|s| Duration::from_secs_f64(s.max(0.0)))
             });
         let mut resp = resp;
+        // The cap is enforced by the reader as bytes arrive, never after buffering it all.
         let text = resp
             .body_mut()
             .with_config()
-            .limit(1 << 30)
+            .limit(self.max_reply)
             .read_to_string()?;
         Ok((status, retry_after, text))
     }
 }
 
 fn retryable_transport(e: &ureq::Error) -> bool {
+    // A reply over the cap would be as large again: never retried.
     !matches!(
         e,
-        ureq::Error::BadUri(_) | ureq::Error::RequireHttpsOnly(_) | ureq::Error::InvalidProxyUrl
+        ureq::Error::BadUri(_)
+            | ureq::Error::RequireHttpsOnly(_)
+            | ureq::Error::InvalidProxyUrl
+            | ureq::Error::BodyExceedsLimit(_)
     )
 }
 

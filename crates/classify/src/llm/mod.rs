@@ -10,14 +10,16 @@
 
 pub mod batch;
 pub mod estimate;
+pub mod gate;
 pub mod http;
+pub mod meter;
 pub mod spec;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use agentstat_facets::{
     CodebaseRelation, Expertise, Label, Labels, Occupation, Outcome, Provenance, Signal, TaskValue,
@@ -62,6 +64,13 @@ pub struct LlmOptions {
     /// Batch only: stop waiting after this long (the batch keeps running; a later run resumes
     /// it from the state file). `None` waits until it ends.
     pub give_up_after: Option<Duration>,
+    /// Replies longer than this many bytes fail at once (never retried); enforced while reading.
+    pub max_reply_bytes: u64,
+    /// The whole run's deadline, from when the backend is built: no call starts and no retry
+    /// waits past it; the labels not produced by then are recorded as failed (not cached).
+    pub deadline: Option<Duration>,
+    /// Each session's deadline, from when its classification starts.
+    pub session_deadline: Option<Duration>,
 }
 
 impl LlmOptions {
@@ -76,7 +85,18 @@ impl LlmOptions {
             retry: RetryPolicy::default(),
             poll_interval: Duration::from_secs(30),
             give_up_after: None,
+            max_reply_bytes: http::DEFAULT_MAX_REPLY_BYTES,
+            deadline: None,
+            session_deadline: None,
         }
+    }
+
+    /// The HTTP client these options describe.
+    pub(crate) fn http(&self) -> Http {
+        let mut h = Http::new(self.timeout, self.concurrency, self.retry.clone());
+        h.max_reply = self.max_reply_bytes;
+        h.run_deadline = self.deadline.map(|d| Instant::now() + d);
+        h
     }
 }
 
@@ -154,13 +174,10 @@ pub fn anthropic_backend(opts: &LlmOptions) -> Result<LlmBackend, ClassifyError>
         .model
         .clone()
         .unwrap_or_else(|| DEFAULT_ANTHROPIC_MODEL.into());
-    let http = Arc::new(Http::new(
-        opts.timeout,
-        opts.concurrency,
-        opts.retry.clone(),
-    ));
+    let http = Arc::new(opts.http());
     Ok(LlmBackend {
         name: "anthropic",
+        session_deadline: opts.session_deadline,
         cache: open_cache(opts)?,
         wire: Box::new(AnthropicWire {
             conn,
@@ -197,13 +214,10 @@ pub fn openai_backend(opts: &LlmOptions) -> Result<LlmBackend, ClassifyError> {
         .clone()
         .or_else(|| env_nonempty("OPENAI_MODEL"))
         .unwrap_or_else(|| DEFAULT_OPENAI_MODEL.into());
-    let http = Arc::new(Http::new(
-        opts.timeout,
-        opts.concurrency,
-        opts.retry.clone(),
-    ));
+    let http = Arc::new(opts.http());
     Ok(LlmBackend {
         name: "openai",
+        session_deadline: opts.session_deadline,
         cache: open_cache(opts)?,
         wire: Box::new(OpenAiWire {
             base,
@@ -223,7 +237,7 @@ pub fn batch_backend(opts: &LlmOptions) -> Result<BatchBackend, ClassifyError> {
         .model
         .clone()
         .unwrap_or_else(|| DEFAULT_ANTHROPIC_MODEL.into());
-    let http = Http::new(opts.timeout, opts.concurrency, opts.retry.clone());
+    let http = opts.http();
     Ok(BatchBackend::new(
         conn,
         model,
@@ -235,14 +249,19 @@ pub fn batch_backend(opts: &LlmOptions) -> Result<BatchBackend, ClassifyError> {
 
 /// Why a call produced no usable answer.
 pub(crate) enum CallError {
-    /// The reply arrived but was not a well-formed answer (treated like an invalid answer).
+    /// The model answered, but not with a well-formed answer (no tool call, content that is
+    /// not JSON): treated like an invalid answer, retried once, then recorded and cached.
     Malformed(String),
+    /// The reply was not the API's reply at all (a body that is not JSON, empty, cut off, or
+    /// lacks the API's envelope — a proxy's HTML page, a dropped connection): a transport
+    /// fault, retried once and never cached.
+    Protocol(String),
     Http(HttpError),
 }
 
 /// One wire format.
 pub(crate) trait Wire: Send + Sync {
-    fn call(&self, job: &Job) -> Result<Value, CallError>;
+    fn call(&self, job: &Job, deadline: Option<Instant>) -> Result<Value, CallError>;
 }
 
 fn max_tokens(c: Classifier) -> u32 {
@@ -294,15 +313,17 @@ struct AnthropicWire {
 }
 
 impl Wire for AnthropicWire {
-    fn call(&self, job: &Job) -> Result<Value, CallError> {
+    fn call(&self, job: &Job, deadline: Option<Instant>) -> Result<Value, CallError> {
         let body = anthropic_params(job, &self.model).to_string();
         let url = format!("{}/v1/messages", self.conn.base);
         let text = self
             .http
-            .send("POST", &url, &self.conn.headers(), Some(&body))
+            .send_by("POST", &url, &self.conn.headers(), Some(&body), deadline)
             .map_err(CallError::Http)?;
-        let v: Value = serde_json::from_str(&text)
-            .map_err(|_| CallError::Malformed("reply is not valid JSON".into()))?;
+        let v = reply_json(&text)?;
+        if v.get("content").and_then(Value::as_array).is_none() {
+            return Err(CallError::Protocol("reply is not a Messages API reply".into()));
+        }
         anthropic_answer(&v).map_err(CallError::Malformed)
     }
 }
@@ -353,7 +374,7 @@ fn openai_answer(v: &Value) -> Result<Value, String> {
 }
 
 impl Wire for OpenAiWire {
-    fn call(&self, job: &Job) -> Result<Value, CallError> {
+    fn call(&self, job: &Job, deadline: Option<Instant>) -> Result<Value, CallError> {
         let body = openai_params(job, &self.model).to_string();
         let url = format!("{}/chat/completions", self.base);
         let headers: Vec<(&str, String)> = match &self.key {
@@ -362,12 +383,30 @@ impl Wire for OpenAiWire {
         };
         let text = self
             .http
-            .send("POST", &url, &headers, Some(&body))
+            .send_by("POST", &url, &headers, Some(&body), deadline)
             .map_err(CallError::Http)?;
-        let v: Value = serde_json::from_str(&text)
-            .map_err(|_| CallError::Malformed("reply is not valid JSON".into()))?;
+        let v = reply_json(&text)?;
+        if v.pointer("/choices/0/message").is_none() {
+            return Err(CallError::Protocol(
+                "reply is not a chat-completions reply".into(),
+            ));
+        }
         openai_answer(&v).map_err(CallError::Malformed)
     }
+}
+
+/// The reply body as JSON: empty, cut-off or non-JSON bodies are protocol faults.
+fn reply_json(text: &str) -> Result<Value, CallError> {
+    if text.trim().is_empty() {
+        return Err(CallError::Protocol("empty reply".into()));
+    }
+    serde_json::from_str(text).map_err(|e| {
+        CallError::Protocol(if e.is_eof() {
+            "reply cut off".into()
+        } else {
+            "reply is not valid JSON".into()
+        })
+    })
 }
 
 /// A failed job: `Label` errors are recorded on the label; `Session` errors (the cache cannot
@@ -389,6 +428,7 @@ pub(crate) fn cache_put(cache: &Cache, key: &str, a: &Answer) -> Result<(), JobF
 /// A synchronous LLM backend (Anthropic Messages or OpenAI-compatible).
 pub struct LlmBackend {
     name: &'static str,
+    session_deadline: Option<Duration>,
     model: String,
     wire: Box<dyn Wire>,
     cache: Cache,
@@ -405,23 +445,41 @@ impl LlmBackend {
         self.http.requests.load(Ordering::Relaxed)
     }
 
-    fn run_job(&self, job: &Job) -> Result<Answer, JobFail> {
+    /// The shared back-off gate (rate limits met, requests allowed in flight now).
+    pub fn gate(&self) -> &gate::Gate {
+        &self.http.gate
+    }
+
+    /// Calls, cache hits, tokens and failures so far (for progress lines).
+    pub fn meter(&self) -> Arc<meter::Meter> {
+        self.http.meter.clone()
+    }
+
+    fn run_job(&self, job: &Job, deadline: Option<Instant>) -> Result<Answer, JobFail> {
         if let Some(a) = self.cache.get::<Answer>(&job.key) {
+            self.http.meter.cache_hit();
             return Ok(a);
         }
         let mut job = job.clone();
         let mut last = String::new();
+        let mut protocol = false;
         for _ in 0..2 {
-            match self.wire.call(&job) {
+            match self.wire.call(&job, deadline) {
                 Ok(v) => match job.classifier.validate(&v) {
                     Ok(a) => {
                         cache_put(&self.cache, &job.key, &a)?;
                         return Ok(a);
                     }
-                    Err(e) => last = e,
+                    Err(e) => (last, protocol) = (e, false),
                 },
-                Err(CallError::Malformed(e)) => last = e,
+                Err(CallError::Malformed(e)) => (last, protocol) = (e, false),
+                Err(CallError::Protocol(e)) => {
+                    // Not the model's answer: asked again, and never cached.
+                    (last, protocol) = (e, true);
+                    continue;
+                }
                 Err(CallError::Http(e)) => {
+                    self.http.meter.error();
                     // The label gets our own words; the provider's message (which may echo
                     // the request) goes to local stderr only.
                     e.log(&format!("{} {} call", self.name, job.classifier.id()));
@@ -430,6 +488,14 @@ impl LlmBackend {
             }
             job.retry_note = Some(last.clone());
         }
+        if protocol {
+            eprintln!(
+                "agentstat: {} {} call: {last} (twice; not cached, a re-run asks again)",
+                self.name,
+                job.classifier.id()
+            );
+            return Err(JobFail::Label(format!("{}: {last}", self.name)));
+        }
         let a = Answer::Invalid {
             error: format!("invalid answer twice: {last}"),
         };
@@ -437,15 +503,15 @@ impl LlmBackend {
         Ok(a)
     }
 
-    fn run_all(&self, jobs: &[Job]) -> Vec<Result<Answer, JobFail>> {
+    fn run_all(&self, jobs: &[Job], deadline: Option<Instant>) -> Vec<Result<Answer, JobFail>> {
         let Some((first, rest)) = jobs.split_first() else {
             return Vec::new();
         };
-        let mut out = vec![self.run_job(first)];
+        let mut out = vec![self.run_job(first, deadline)];
         std::thread::scope(|s| {
             let handles: Vec<_> = rest
                 .iter()
-                .map(|j| s.spawn(move || self.run_job(j)))
+                .map(|j| s.spawn(move || self.run_job(j, deadline)))
                 .collect();
             for h in handles {
                 out.push(h.join().unwrap_or_else(|_| {
@@ -464,14 +530,23 @@ impl Backend for LlmBackend {
         self.name
     }
 
+    fn progress(&self) -> Option<String> {
+        let s = self.http.stats();
+        Some(format!(
+            "{} requests, {} in flight, {} retries, {} s waited on backoff",
+            s.requests, s.in_flight, s.retries, s.waited_secs
+        ))
+    }
+
     fn classify(&self, input: &SessionInput) -> Result<Labels, ClassifyError> {
         let rendering = crate::render::render(input.session);
         let jobs: Vec<Job> = Classifier::TRANSCRIPT
             .iter()
             .map(|c| Job::transcript(*c, &rendering.text, &self.model))
             .collect();
+        let deadline = self.session_deadline.map(|d| Instant::now() + d);
         let mut answers: HashMap<Classifier, Result<Answer, String>> = HashMap::new();
-        for (job, res) in jobs.iter().zip(self.run_all(&jobs)) {
+        for (job, res) in jobs.iter().zip(self.run_all(&jobs, deadline)) {
             answers.insert(job.classifier, lift(res)?);
         }
         let price = match answers.get(&Classifier::JobPosting) {
@@ -480,7 +555,7 @@ impl Backend for LlmBackend {
         };
         if let Some(posting) = price {
             let job = Job::price(&posting, &self.model);
-            answers.insert(Classifier::Price, lift(self.run_job(&job))?);
+            answers.insert(Classifier::Price, lift(self.run_job(&job, deadline))?);
         }
         Ok(assemble(&answers, self.name, &self.model))
     }

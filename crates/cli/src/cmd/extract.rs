@@ -72,6 +72,44 @@ pub struct Args {
     /// Price override for `--estimate`: dollars per million tokens read from the prompt cache.
     #[arg(long, requires = "estimate")]
     pub price_cache_read: Option<f64>,
+    /// LLM classifiers: stop calling the server after this long for the whole run (`90s`,
+    /// `30m`, `2h`; plain numbers are seconds). Labels not produced by then are recorded as
+    /// failed and not cached; the exit status is then 3 (some labels) or 4 (none).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub deadline: Option<std::time::Duration>,
+    /// LLM classifiers: the same, for each session (from its first call).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub session_deadline: Option<std::time::Duration>,
+    /// LLM requests in flight at once (default 4). A vLLM or SGLang server wants tens to
+    /// hundreds; a provider's rate limit may want fewer. Rate limits (429) pause every request
+    /// and lower the number in flight, which climbs back as calls succeed (docs/LLM.md).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=4096))]
+    pub concurrency: Option<u16>,
+    /// Seconds between progress lines on stderr (sessions, calls, cached, tokens, errors,
+    /// elapsed, ETA); 0 = none. On a terminal they are the progress bar's message.
+    #[arg(long, value_name = "SECS", default_value_t = 5)]
+    pub progress_every: u64,
+    #[command(flatten)]
+    pub shard: crate::pipeline::ShardArgs,
+}
+
+/// `90`, `90s`, `30m`, `2h`, `1.5h` → a duration.
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let t = s.trim();
+    let (num, mult) = match t.char_indices().last() {
+        Some((i, 's')) => (&t[..i], 1.0),
+        Some((i, 'm')) => (&t[..i], 60.0),
+        Some((i, 'h')) => (&t[..i], 3600.0),
+        _ => (t, 1.0),
+    };
+    match num.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() && x > 0.0 && x * mult < 1e9 => {
+            Ok(std::time::Duration::from_secs_f64(x * mult))
+        }
+        _ => Err(format!(
+            "{s:?} is not a duration (a positive number of seconds, or with s, m or h)"
+        )),
+    }
 }
 
 pub fn run(args: Args) -> CmdResult {
@@ -83,8 +121,10 @@ pub fn run(args: Args) -> CmdResult {
     } else {
         args.paths.clone()
     };
+    let shard = args.shard.spec()?;
     let ingest = crate::pipeline::options(&args.paths, args.user.clone())?;
-    let (backend, id) = make_backend(&args)?;
+    let (backend, id, meter) = make_backend(&args)?;
+    let mut meta = agentstat_facets::parquet::FileMeta::for_salt(&ingest.salt);
     let cache_dir = if args.no_cache {
         None
     } else {
@@ -94,16 +134,32 @@ pub fn run(args: Args) -> CmdResult {
         backend: Some((backend.as_ref(), id)),
         ingest,
         cache_dir: cache_dir.clone(),
+        shard,
+        sessions_in_flight: match args.classifier {
+            Classifier::Heuristic => 0,
+            _ => facet_cache::sessions_for_requests(args.concurrency.map_or(4, usize::from)),
+        },
     };
 
     let bar = progress_bar();
+    let sink: crate::progress::Sink = if bar.is_hidden() {
+        Box::new(|line: &str| eprintln!("agentstat: {line}"))
+    } else {
+        let b = bar.clone();
+        Box::new(move |line: &str| b.set_message(line.to_string()))
+    };
+    let progress = crate::progress::Progress::new(meter, sink);
     let tick = |done: u64, total: u64| {
         if bar.length() != Some(total) {
             bar.set_length(total);
         }
         bar.set_position(done);
+        progress.tick(done, total);
     };
-    let (facets, report) = facet_cache::extract_facets(&paths, &options, Some(&tick));
+    let (facets, report) = progress
+        .every(std::time::Duration::from_secs(args.progress_every), || {
+            facet_cache::extract_facets(&paths, &options, Some(&tick))
+        });
     bar.finish_and_clear();
 
     const SHOWN: usize = 20;
@@ -116,7 +172,10 @@ pub fn run(args: Args) -> CmdResult {
             report.diagnostics.warnings_total - SHOWN as u64
         );
     }
-    if facets.is_empty() {
+    // A shard may be empty when the corpus is not: it still writes its (empty) file, so that a
+    // merge sees every shard.
+    let discovered: u64 = report.shard_sizes.iter().sum();
+    if facets.is_empty() && (shard.is_whole() || discovered == 0) {
         let looked: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
         eprintln!(
             "agentstat: no sessions found in {} (pass transcript files or directories as arguments)",
@@ -124,19 +183,39 @@ pub fn run(args: Args) -> CmdResult {
         );
         return Ok(ExitCode::from(1));
     }
-    agentstat_facets::parquet::write_facets(&args.output, &facets)?;
+    if !shard.is_whole() {
+        meta.shard = Some((shard.index, shard.count));
+        meta.shard_sizes = Some(report.shard_sizes.clone());
+    }
+    agentstat_facets::parquet::write_facets_with(&args.output, &facets, &meta)?;
     print_summary(&report, &args, cache_dir.as_deref());
-    Ok(ExitCode::SUCCESS)
+    if let Some(hint) = report.resume_hint() {
+        eprintln!("{hint}");
+    }
+    Ok(report
+        .label_failure_code()
+        .map_or(ExitCode::SUCCESS, ExitCode::from))
 }
 
 /// Build the chosen backend and the identity that keys its cache entries.
-pub(crate) fn make_backend(
-    args: &Args,
-) -> Result<(Box<dyn Backend>, BackendId), Box<dyn std::error::Error>> {
+/// The chosen backend, the identity that keys its cache entries, and (LLM backends) its meter.
+pub(crate) type MadeBackend = (
+    Box<dyn Backend>,
+    BackendId,
+    Option<std::sync::Arc<agentstat_classify::llm::meter::Meter>>,
+);
+
+pub(crate) fn make_backend(args: &Args) -> Result<MadeBackend, Box<dyn std::error::Error>> {
     match args.classifier {
         Classifier::Heuristic => {
-            if args.batch || args.model.is_some() || args.base_url.is_some() {
-                return Err("--model, --base-url and --batch apply to LLM classifiers only (--classifier anthropic|openai)".into());
+            if args.batch
+                || args.model.is_some()
+                || args.base_url.is_some()
+                || args.deadline.is_some()
+                || args.session_deadline.is_some()
+                || args.concurrency.is_some()
+            {
+                return Err("--model, --base-url, --batch, --concurrency, --deadline and --session-deadline apply to LLM classifiers only (--classifier anthropic|openai)".into());
             }
             let id = BackendId {
                 name: "heuristic".into(),
@@ -146,13 +225,20 @@ pub(crate) fn make_backend(
             Ok((
                 Box::new(agentstat_classify::heuristic::HeuristicBackend::new()),
                 id,
+                None,
             ))
         }
         Classifier::Learned => {
-            if args.batch || args.base_url.is_some() {
-                return Err("--base-url and --batch apply to LLM classifiers only (--classifier anthropic|openai)".into());
+            if args.batch
+                || args.base_url.is_some()
+                || args.deadline.is_some()
+                || args.session_deadline.is_some()
+                || args.concurrency.is_some()
+            {
+                return Err("--base-url, --batch, --concurrency, --deadline and --session-deadline apply to LLM classifiers only (--classifier anthropic|openai)".into());
             }
-            learned_backend(args.model.as_deref())
+            let (b, id) = learned_backend(args.model.as_deref())?;
+            Ok((b, id, None))
         }
         Classifier::Anthropic | Classifier::Openai => llm_backend(args),
     }
@@ -203,8 +289,11 @@ fn print_summary(r: &ExtractReport, args: &Args, cache_dir: Option<&std::path::P
             "cached": r.cached,
             "not_interactive": r.not_interactive,
             "errors": r.errors,
+            "failed_entirely": r.failed_entirely,
             "unreadable": r.unreadable,
             "skipped_lines": r.diagnostics.skipped_total(),
+            "shard": args.shard.spec().ok().filter(|s| !s.is_whole()).map(|s| s.to_string()),
+            "shard_sessions": r.shard_sizes,
             "output": out.to_string(),
         });
         println!("{v}");
@@ -222,6 +311,15 @@ fn print_summary(r: &ExtractReport, args: &Args, cache_dir: Option<&std::path::P
             String::new()
         }
     );
+    if let Ok(s) = args.shard.spec() {
+        if !s.is_whole() {
+            eprintln!(
+                "agentstat: shard {s}: {} of the {} sessions found",
+                r.shard_sizes.get(s.index as usize).copied().unwrap_or(0),
+                r.shard_sizes.iter().sum::<u64>()
+            );
+        }
+    }
     if r.diagnostics.skipped_total() > 0 {
         eprintln!(
             "agentstat: {} transcript lines skipped (see warnings)",
@@ -238,26 +336,37 @@ fn print_summary(r: &ExtractReport, args: &Args, cache_dir: Option<&std::path::P
 }
 
 /// LLM backends from `agentstat_classify::llm`; their answers are also cached per call there.
-fn llm_backend(args: &Args) -> Result<(Box<dyn Backend>, BackendId), Box<dyn std::error::Error>> {
+fn llm_backend(args: &Args) -> Result<MadeBackend, Box<dyn std::error::Error>> {
     use agentstat_classify::llm;
     let mut opts = llm::LlmOptions::new(llm::default_cache_dir());
     opts.model = args.model.clone();
     opts.base_url = args.base_url.clone();
-    let (backend, name, model): (Box<dyn Backend>, String, String) = match (args.classifier, args.batch) {
+    opts.deadline = args.deadline;
+    opts.session_deadline = args.session_deadline;
+    if let Some(n) = args.concurrency {
+        opts.concurrency = usize::from(n);
+    }
+    type Made = (
+        Box<dyn Backend>,
+        String,
+        String,
+        std::sync::Arc<llm::meter::Meter>,
+    );
+    let (backend, name, model, meter): Made = match (args.classifier, args.batch) {
         (Classifier::Anthropic, true) => {
             let b = llm::batch_backend(&opts)?;
-            let m = b.model().to_string();
-            (Box::new(b), "anthropic-batch".into(), m)
+            let (m, meter) = (b.model().to_string(), b.meter());
+            (Box::new(b), "anthropic-batch".into(), m, meter)
         }
         (Classifier::Anthropic, false) => {
             let b = llm::anthropic_backend(&opts)?;
-            let m = b.model().to_string();
-            (Box::new(b), "anthropic".into(), m)
+            let (m, meter) = (b.model().to_string(), b.meter());
+            (Box::new(b), "anthropic".into(), m, meter)
         }
         (Classifier::Openai, false) => {
             let b = llm::openai_backend(&opts)?;
-            let m = b.model().to_string();
-            (Box::new(b), "openai".into(), m)
+            let (m, meter) = (b.model().to_string(), b.meter());
+            (Box::new(b), "openai".into(), m, meter)
         }
         (Classifier::Openai, true) => {
             return Err("--batch uses the Anthropic Message Batches API: combine it with --classifier anthropic".into())
@@ -277,5 +386,6 @@ fn llm_backend(args: &Args) -> Result<(Box<dyn Backend>, BackendId), Box<dyn std
             model,
             prompt_version: versions.join(","),
         },
+        Some(meter),
     ))
 }

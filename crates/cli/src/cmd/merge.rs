@@ -1,20 +1,28 @@
 //! `agentstat merge a.parquet b.parquet … -o team.parquet`: pools several people's facets
-//! files (team mode; never transcripts) into one.
+//! files (team mode; never transcripts), or the shards of a sharded run, into one.
 //!
-//! A session is identified by `session_key`: the first copy met (in argument order) is kept and
-//! later copies are dropped and counted, so a file merged twice or a session extracted on two
-//! machines is counted once. Copies that differ (e.g. re-classified with another backend) are
-//! reported separately, since which labels win then matters.
+//! The reading is [`agentstat_facets::dataset`]'s: a session is identified by `session_key`,
+//! the first copy met (in argument order) is kept and later copies are dropped and counted, so a
+//! file merged twice or a session extracted on two machines is counted once. Copies that differ
+//! (e.g. re-classified with another backend) are reported separately, since which labels win
+//! then matters. The pooled file is sorted by session key, like `extract`'s, so the shards of a
+//! run merge into the unsharded file row for row. Shards must be complete and from one run
+//! (same salt, same agentstat version) — or `--allow-missing-shards`.
+//!
+//! Each input that is not a shard is expected to be one person's file: the summary says how
+//! many distinct people each file carries, and a file with more than one is refused unless
+//! `--allow-multi-person` (forged user keys inside one file would otherwise beat the
+//! `k`-people threshold). Shards are one run's slices of a corpus the runner holds already.
 
 use super::CmdResult;
-use agentstat_facets::Facet;
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use agentstat_facets::dataset::{self, ReadOptions};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Facets files, or directories whose `*.parquet` files are all merged.
+    /// Facets files, directories whose `*.parquet` files are all merged, or globs (quoted:
+    /// `'out/shard-*.parquet'`).
     #[arg(required = true, value_name = "FACETS")]
     pub paths: Vec<PathBuf>,
     /// The pooled facets file to write.
@@ -23,34 +31,69 @@ pub struct Args {
     /// Print the per-file summary as JSON.
     #[arg(long)]
     pub json: bool,
-}
-
-/// Per-input counts.
-#[derive(Debug, Default, serde::Serialize)]
-struct FileSummary {
-    file: PathBuf,
-    sessions: u64,
-    /// Sessions kept (not already seen in this or an earlier file).
-    added: u64,
-    /// Copies dropped: identical to the kept copy.
-    duplicates: u64,
-    /// Copies dropped whose content differs from the kept copy.
-    conflicting_duplicates: u64,
-    people: u64,
+    /// Merge the shards present even if some of a sharded run are missing (a warning says how
+    /// many sessions they held).
+    #[arg(long)]
+    pub allow_missing_shards: bool,
+    /// Accept input files that carry more than one person (a team lead pooling files that
+    /// were already pooled). Without it such a file is refused: one person's file with
+    /// several user keys could fake the `k`-people threshold.
+    #[arg(long)]
+    pub allow_multi_person: bool,
 }
 
 pub fn run(args: Args) -> CmdResult {
-    let files = expand(&args.paths)?;
-    let (pooled, summaries) = merge_files(&files)?;
-    agentstat_facets::parquet::write_facets(&args.output, &pooled)?;
+    let data = dataset::read_dataset(
+        &args.paths,
+        ReadOptions {
+            allow_missing_shards: args.allow_missing_shards,
+        },
+    )?;
+    for w in &data.warnings {
+        eprintln!("agentstat: warning: {w}");
+    }
+    let multi: Vec<String> = data
+        .files
+        .iter()
+        .filter(|s| s.people > 1 && s.shard.is_none())
+        .map(|s| format!("{} ({} people)", s.file.display(), s.people))
+        .collect();
+    if !multi.is_empty() && !args.allow_multi_person {
+        return Err(format!(
+            "refusing to merge: each input should be one person's facets file, but {} carries \
+             several people: {}. A file with invented user keys would beat the privacy \
+             threshold of k people. If these are files you pooled yourself (a team lead \
+             merging exported team data), pass --allow-multi-person.",
+            if multi.len() == 1 { "this file" } else { "these files" },
+            multi.join(", ")
+        )
+        .into());
+    }
+    // Shards pool into the file of one run: keep their salt fingerprint (not their shard).
+    let metas: Vec<_> = data
+        .files
+        .iter()
+        .filter(|s| s.shard.is_some())
+        .map(|s| agentstat_facets::parquet::read_meta(&s.file))
+        .collect::<Result<_, _>>()?;
+    let meta = match metas.first() {
+        Some(m) if data.files.iter().all(|s| s.shard.is_some()) => {
+            agentstat_facets::parquet::FileMeta {
+                shard: None,
+                shard_sizes: None,
+                ..m.clone()
+            }
+        }
+        _ => Default::default(),
+    };
+    agentstat_facets::parquet::write_facets_with(&args.output, &data.facets, &meta)?;
 
+    let pooled = &data.facets;
+    let summaries = &data.files;
     let people: std::collections::HashSet<&str> =
         pooled.iter().map(|f| f.user_key.as_str()).collect();
-    let dups: u64 = summaries
-        .iter()
-        .map(|s| s.duplicates + s.conflicting_duplicates)
-        .sum();
-    let conflicts: u64 = summaries.iter().map(|s| s.conflicting_duplicates).sum();
+    let dups = data.duplicates();
+    let conflicts = data.conflicting_duplicates();
     if args.json {
         let v = serde_json::json!({
             "output": args.output,
@@ -58,6 +101,7 @@ pub fn run(args: Args) -> CmdResult {
             "people": people.len(),
             "duplicates_dropped": dups,
             "conflicting_duplicates": conflicts,
+            "warnings": data.warnings,
             "files": summaries,
         });
         println!("{}", serde_json::to_string_pretty(&v)?);
@@ -73,7 +117,7 @@ pub fn run(args: Args) -> CmdResult {
         "{:<w$}  {:>8}  {:>6}  {:>10}  {:>11}  {:>6}",
         "file", "sessions", "added", "duplicates", "conflicting", "people"
     );
-    for s in &summaries {
+    for s in summaries {
         println!(
             "{:<w$}  {:>8}  {:>6}  {:>10}  {:>11}  {:>6}",
             s.file.display().to_string(),
@@ -100,73 +144,10 @@ pub fn run(args: Args) -> CmdResult {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Files as given, directories expanded to their `*.parquet` files (sorted).
-fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Box<dyn std::error::Error>> {
-    let mut out = Vec::new();
-    for p in paths {
-        if p.is_dir() {
-            let mut found: Vec<PathBuf> = std::fs::read_dir(p)
-                .map_err(|e| format!("{}: cannot list directory: {e}", p.display()))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|f| f.is_file() && f.extension().is_some_and(|x| x == "parquet"))
-                .collect();
-            found.sort();
-            if found.is_empty() {
-                return Err(format!("{}: no .parquet files in this directory", p.display()).into());
-            }
-            out.extend(found);
-        } else {
-            out.push(p.clone());
-        }
-    }
-    Ok(out)
-}
-
-fn merge_files(
-    files: &[PathBuf],
-) -> Result<(Vec<Facet>, Vec<FileSummary>), Box<dyn std::error::Error>> {
-    let mut pooled: Vec<Facet> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
-    let mut summaries = Vec::new();
-    for file in files {
-        let facets = agentstat_facets::parquet::read_facets(file)?;
-        summaries.push(merge_into(&mut pooled, &mut index, facets, file));
-    }
-    Ok((pooled, summaries))
-}
-
-fn merge_into(
-    pooled: &mut Vec<Facet>,
-    index: &mut HashMap<String, usize>,
-    facets: Vec<Facet>,
-    file: &Path,
-) -> FileSummary {
-    let mut s = FileSummary {
-        file: file.to_path_buf(),
-        ..Default::default()
-    };
-    let people: std::collections::HashSet<String> =
-        facets.iter().map(|f| f.user_key.clone()).collect();
-    s.people = people.len() as u64;
-    for f in facets {
-        s.sessions += 1;
-        match index.get(&f.session_key) {
-            Some(&i) if pooled[i] == f => s.duplicates += 1,
-            Some(_) => s.conflicting_duplicates += 1,
-            None => {
-                index.insert(f.session_key.clone(), pooled.len());
-                pooled.push(f);
-                s.added += 1;
-            }
-        }
-    }
-    s
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use agentstat_facets::Telemetry;
+    use agentstat_facets::{Facet, Telemetry};
 
     fn facet(key: &str, user: &str, turns: u32) -> Facet {
         Facet {
@@ -201,7 +182,8 @@ mod tests {
             ],
         )
         .unwrap();
-        let (pooled, sums) = merge_files(&[a.clone(), b, a]).unwrap();
+        let data = dataset::read_dataset(&[a.clone(), b, a], ReadOptions::default()).unwrap();
+        let (pooled, sums) = (data.facets, data.files);
         let keys: Vec<&str> = pooled.iter().map(|f| f.session_key.as_str()).collect();
         assert_eq!(keys, ["s1", "s2", "s3"]);
         assert_eq!(pooled[0].telemetry.human_turns, 1, "first copy kept");
@@ -225,10 +207,10 @@ mod tests {
     fn directories_expand_to_parquet_files_and_empty_ones_fail() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("notes.txt"), "x").unwrap();
-        assert!(expand(&[dir.path().to_path_buf()]).is_err());
+        assert!(dataset::expand(&[dir.path().to_path_buf()]).is_err());
         agentstat_facets::parquet::write_facets(dir.path().join("b.parquet"), &[]).unwrap();
         agentstat_facets::parquet::write_facets(dir.path().join("a.parquet"), &[]).unwrap();
-        let files = expand(&[dir.path().to_path_buf()]).unwrap();
+        let files = dataset::expand(&[dir.path().to_path_buf()]).unwrap();
         let names: Vec<_> = files
             .iter()
             .map(|f| f.file_name().unwrap().to_owned())

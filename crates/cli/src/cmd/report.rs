@@ -26,8 +26,17 @@ pub struct Args {
     pub out: PathBuf,
     #[command(flatten)]
     pub privacy: PrivacyArgs,
-    /// Report on facets files (e.g. a team file from `agentstat merge`) instead of reading
-    /// transcripts. No transcript is read.
+    /// Add differential-privacy noise to the descriptive shares and means, with this total ε:
+    /// the protection against differencing two reports over overlapping people
+    /// (docs/STATISTICS.md). Builds with the cargo feature `dp` only.
+    #[arg(long, value_name = "EPSILON")]
+    pub dp_epsilon: Option<f64>,
+    /// With --dp-epsilon: sessions per person kept in noisy releases.
+    #[arg(long, value_name = "M", default_value_t = 20, requires = "dp_epsilon")]
+    pub dp_max_sessions: u32,
+    /// Report on facets files (e.g. a team file from `agentstat merge`), directories of them or
+    /// quoted globs (the shards of a sharded run: one dataset), instead of reading transcripts.
+    /// No transcript is read.
     #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with = "paths")]
     pub facets: Vec<PathBuf>,
     /// Classifier backend for sessions not in the cache (an LLM backend sends redacted
@@ -43,6 +52,16 @@ pub struct Args {
     /// Use the Anthropic Message Batches API.
     #[arg(long)]
     pub batch: bool,
+    /// LLM classifiers: stop calling the server after this long for the whole run (`90s`,
+    /// `30m`, `2h`); missing labels make the exit status 3 (some) or 4 (none).
+    #[arg(long, value_name = "DURATION", value_parser = super::extract::parse_duration)]
+    pub deadline: Option<std::time::Duration>,
+    /// LLM classifiers: the same, for each session.
+    #[arg(long, value_name = "DURATION", value_parser = super::extract::parse_duration)]
+    pub session_deadline: Option<std::time::Duration>,
+    /// LLM requests in flight at once (default 4; see `agentstat extract --help`).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=4096))]
+    pub concurrency: Option<u16>,
     /// Identity to use for your sessions instead of the home directory in their paths
     /// (only its salted hash is stored).
     #[arg(long, value_name = "LABEL")]
@@ -57,6 +76,8 @@ pub struct Args {
 
 pub fn run(args: Args) -> CmdResult {
     let t0 = Instant::now();
+    // Checked before any work: a build without DP says so at once.
+    let dp = super::stats::dp_options(args.dp_epsilon, args.dp_max_sessions)?;
     let from_facets = !args.facets.is_empty();
     let roots = if args.paths.is_empty() && !from_facets {
         agentstat_ingest::default_roots()
@@ -95,7 +116,7 @@ pub fn run(args: Args) -> CmdResult {
     let personal = threshold.personal;
 
     let t1 = Instant::now();
-    let mut results = agentstat_stats::analyses::analyse(&facets, &threshold);
+    let mut results = agentstat_stats::analyses::analyse_with_dp(&facets, &threshold, dp);
     results.generated_by = format!("agentstat {}", env!("CARGO_PKG_VERSION"));
     // What the numbers leave out (facets files do not record it: left as unknown).
     if let Some(e) = &extracted {
@@ -168,7 +189,7 @@ pub fn run(args: Args) -> CmdResult {
             },
         });
         println!("{}", serde_json::to_string_pretty(&v)?);
-        return Ok(ExitCode::SUCCESS);
+        return Ok(label_exit(extracted.as_ref()));
     }
     if let Some(e) = &extracted {
         eprintln!("{}", e.note);
@@ -216,7 +237,19 @@ pub fn run(args: Args) -> CmdResult {
         written.dir.join("tables").display(),
         written.tables.len()
     );
-    Ok(ExitCode::SUCCESS)
+    Ok(label_exit(extracted.as_ref()))
+}
+
+/// Exit status 3 (some labels missing) or 4 (none produced) after saying how to resume; the
+/// report is written either way.
+fn label_exit(e: Option<&Extracted>) -> ExitCode {
+    match e.and_then(|e| e.label_failure.as_ref()) {
+        Some((code, hint)) => {
+            eprintln!("{hint}");
+            ExitCode::from(*code)
+        }
+        None => ExitCode::SUCCESS,
+    }
 }
 
 /// Why a run on named paths sees several people, and the command that makes it one person's
@@ -269,14 +302,8 @@ fn shell_quote(s: &str) -> String {
 }
 
 fn read_facet_files(files: &[PathBuf]) -> Result<Vec<Facet>, Box<dyn std::error::Error>> {
-    let mut all = Vec::new();
-    for f in files {
-        all.extend(agentstat_facets::parquet::read_facets(f)?);
-    }
-    // The same session may be in two files (re-extracted, merged twice): count it once.
-    all.sort_by(|a, b| a.session_key.cmp(&b.session_key));
-    all.dedup_by(|a, b| a.session_key == b.session_key);
-    Ok(all)
+    // The same session may be in two files (re-extracted, merged twice): counted once.
+    super::stats::read_pooled(files)
 }
 
 /// What extraction did, for the summary.
@@ -285,6 +312,8 @@ struct Extracted {
     classified: u64,
     cached: u64,
     errors: u64,
+    /// Exit status for missing labels, and what to say about resuming.
+    label_failure: Option<(u8, String)>,
     /// Sources that yielded no session.
     unreadable: u64,
     /// Paths given on the command line that do not exist.
@@ -303,7 +332,7 @@ fn extract(
     args: &Args,
 ) -> Result<(Vec<Facet>, Extracted), Box<dyn std::error::Error>> {
     // The same backend (and cache identity) as `agentstat extract`, so the two share the cache.
-    let (b, id) = super::extract::make_backend(&super::extract::Args {
+    let (b, id, _meter) = super::extract::make_backend(&super::extract::Args {
         paths: Vec::new(),
         output: PathBuf::new(),
         classifier: args.classifier,
@@ -318,6 +347,11 @@ fn extract(
         price_output: None,
         price_cache_write: None,
         price_cache_read: None,
+        deadline: args.deadline,
+        session_deadline: args.session_deadline,
+        shard: Default::default(),
+        concurrency: args.concurrency,
+        progress_every: 0,
     })?;
     let options = ExtractOptions {
         backend: Some((b.as_ref(), id)),
@@ -326,6 +360,11 @@ fn extract(
             None
         } else {
             default_cache_dir()
+        },
+        shard: agentstat_ingest::ShardSpec::WHOLE,
+        sessions_in_flight: match args.classifier {
+            Classifier::Heuristic => 0,
+            _ => crate::facet_cache::sessions_for_requests(args.concurrency.map_or(4, usize::from)),
         },
     };
     let (existing, missing): (Vec<PathBuf>, Vec<PathBuf>) =
@@ -393,6 +432,7 @@ fn extract(
         classified: report.classified,
         cached: report.cached,
         errors: report.errors,
+        label_failure: report.label_failure_code().zip(report.resume_hint()),
         unreadable: report.unreadable,
         missing,
         diagnostics: report.diagnostics,

@@ -28,6 +28,8 @@ pub struct Args {
     /// How many warnings to print on stderr (the counts are always printed).
     #[arg(long, default_value_t = 20)]
     pub max_warnings: usize,
+    #[command(flatten)]
+    pub shard: pipeline::ShardArgs,
 }
 
 /// Version of the `--json` record layout (docs/SCAN_JSON.md).
@@ -78,10 +80,12 @@ pub fn record(s: &Session, opts: &agentstat_ingest::IngestOptions) -> SessionRec
 }
 
 pub fn run(args: Args) -> CmdResult {
+    let shard = args.shard.spec()?;
     let opts = pipeline::options(&args.paths, args.user.clone())?;
     let paths = pipeline::resolve_paths(&args.paths);
     let mut diag = Diagnostics::default();
-    let sources = agentstat_ingest::discover(&paths, &mut diag);
+    let (sources, sizes) =
+        agentstat_ingest::partition(agentstat_ingest::discover(&paths, &mut diag), shard);
     let (records, read_diag) = pipeline::map_sessions(&sources, &opts, |s, _| record(s, &opts));
     diag.merge(read_diag);
 
@@ -96,6 +100,16 @@ pub fn run(args: Args) -> CmdResult {
         print!("{}", summary_table(&records, &diag));
     }
     pipeline::print_diagnostics(&diag, args.max_warnings);
+    if !shard.is_whole() {
+        eprintln!(
+            "agentstat: shard {shard}: {} of the {} sessions found",
+            sizes[shard.index as usize],
+            sizes.iter().sum::<u64>()
+        );
+        if records.is_empty() && sizes.iter().sum::<u64>() > 0 {
+            return Ok(ExitCode::SUCCESS);
+        }
+    }
     if records.is_empty() {
         let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
         eprintln!(

@@ -18,7 +18,8 @@ use std::process::ExitCode;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Facets files (from `agentstat extract`, `report` or `merge`); several are pooled.
+    /// Facets files (from `agentstat extract`, `report` or `merge`), directories of them, or
+    /// quoted globs (`'shards/*.parquet'`): all pooled as one dataset.
     #[arg(required = true, value_name = "FACETS")]
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
@@ -36,7 +37,26 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> CmdResult {
-    let dp = match args.dp_epsilon {
+    let dp = dp_options(args.dp_epsilon, args.dp_max_sessions)?;
+    let facets = read_pooled(&args.paths)?;
+    let mode = args.privacy.decide(&facets);
+    let results = analyse_with_dp(&facets, &mode.threshold, dp);
+    let text = if args.json {
+        serde_json::to_string_pretty(&results)? + "\n"
+    } else {
+        render_text(&results)
+    };
+    super::write_stdout(&text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The `--dp-epsilon` / `--dp-max-sessions` options (shared by `stats` and `report`): checked,
+/// with a warning when this build's noise is not from a secure source.
+pub(crate) fn dp_options(
+    epsilon: Option<f64>,
+    max_sessions: u32,
+) -> Result<Option<DpOptions>, Box<dyn std::error::Error>> {
+    Ok(match epsilon {
         None => None,
         Some(_) if !DP_AVAILABLE => {
             return Err(
@@ -48,7 +68,7 @@ pub fn run(args: Args) -> CmdResult {
         Some(e) if !(e.is_finite() && e > 0.0) => {
             return Err(format!("--dp-epsilon must be a positive number, got {e}").into())
         }
-        Some(e) if args.dp_max_sessions == 0 => {
+        Some(e) if max_sessions == 0 => {
             return Err(format!("--dp-max-sessions must be at least 1 (ε = {e})").into())
         }
         Some(epsilon) => {
@@ -62,40 +82,24 @@ pub fn run(args: Args) -> CmdResult {
             }
             Some(DpOptions {
                 epsilon,
-                max_sessions_per_user: args.dp_max_sessions,
+                max_sessions_per_user: max_sessions,
             })
         }
-    };
-    let facets = read_pooled(&args.paths)?;
-    let mode = args.privacy.decide(&facets);
-    let results = analyse_with_dp(&facets, &mode.threshold, dp);
-    let text = if args.json {
-        serde_json::to_string_pretty(&results)? + "\n"
-    } else {
-        render_text(&results)
-    };
-    super::write_stdout(&text)?;
-    Ok(ExitCode::SUCCESS)
+    })
 }
 
-/// Reads and pools facets files; a session present in several files counts once.
-fn read_pooled(paths: &[PathBuf]) -> Result<Vec<Facet>, Box<dyn std::error::Error>> {
-    let mut seen = std::collections::HashSet::new();
-    let mut out = Vec::new();
-    let mut dups = 0u64;
-    for p in paths {
-        for f in agentstat_facets::parquet::read_facets(p)? {
-            if seen.insert(f.session_key.clone()) {
-                out.push(f);
-            } else {
-                dups += 1;
-            }
-        }
+/// Reads and pools facets files (files, directories, globs: one dataset); a session present in
+/// several files counts once.
+pub(crate) fn read_pooled(paths: &[PathBuf]) -> Result<Vec<Facet>, Box<dyn std::error::Error>> {
+    let data = agentstat_facets::dataset::read_dataset(paths, Default::default())?;
+    for w in &data.warnings {
+        eprintln!("agentstat: warning: {w}");
     }
+    let dups = data.duplicates();
     if dups > 0 {
         eprintln!("agentstat: {dups} duplicate session(s) across the input files counted once");
     }
-    Ok(out)
+    Ok(data.facets)
 }
 
 /// The Results document as aligned plain-text tables.

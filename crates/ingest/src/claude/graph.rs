@@ -278,6 +278,26 @@ impl Builder {
             events: Vec::new(),
         };
         let is_assistant = r.ty.s() == Some("assistant");
+        if let Some(u) = msg.usage.0 {
+            let counts = [
+                u.input_tokens,
+                u.output_tokens,
+                u.cache_read_input_tokens,
+                u.cache_creation_input_tokens,
+            ];
+            if counts
+                .iter()
+                .flatten()
+                .any(|x| *x > crate::ABSURD_TOKENS as f64)
+            {
+                diag.warn(
+                    file,
+                    Some(line),
+                    "absurd-value",
+                    "a token count above 10^10 for one call (sums saturate; check the file)",
+                );
+            }
+        }
         if is_assistant {
             self.assistant(r, msg, sub, ts, &mut node);
         } else {

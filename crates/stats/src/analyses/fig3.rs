@@ -92,7 +92,7 @@ pub(crate) fn fig3(th: &Threshold, all: &[&Obs], fits: &mut Fits, agent_fe: bool
                 .filter(|o| o.level == Some(l))
                 .collect();
             let vals: Vec<f64> = rows.iter().map(|o| get(o)).collect();
-            let b = box_stats(&vals);
+            let b = th.box_stats(&vals);
             let g = geometric_mean(&vals);
             zeros += g.map_or(vals.len(), |g| g.n_nonpositive);
             let cells = vec![
@@ -111,6 +111,13 @@ pub(crate) fn fig3(th: &Threshold, all: &[&Obs], fits: &mut Fits, agent_fe: bool
              excluded. The geometric mean leaves out {zeros} sessions with a value of zero.",
             leveled.len()
         ));
+        if th.quantile_window() > 1 {
+            t.notes.push(format!(
+                "Privacy: each quantile is the mean of the {} sessions nearest its position, \
+                 so none is one session's value.",
+                th.quantile_window()
+            ));
+        }
         out.push(t);
     }
 

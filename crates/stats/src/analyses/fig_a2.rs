@@ -58,9 +58,9 @@ pub(crate) fn fig_a2(th: &Threshold, all: &[&Obs]) -> Table {
             .map(|o| o.f.telemetry.words_per_prompt)
             .collect();
         let cells = vec![
-            value_cell(th, quantile(&a, 0.5), &in_band),
+            value_cell(th, th.quantile(&a, 0.5), &in_band),
             value_cell(th, geometric_mean(&a).map(|g| g.value), &in_band),
-            value_cell(th, quantile(&w, 0.5), &in_band),
+            value_cell(th, th.quantile(&w, 0.5), &in_band),
             value_cell(th, geometric_mean(&w).map(|g| g.value), &in_band),
         ];
         t_push(&mut t, format!("{}–{}%", b * 20, b * 20 + 20), cells);

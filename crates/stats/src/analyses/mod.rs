@@ -46,8 +46,8 @@ mod prelude {
     pub(crate) use super::sample::*;
     pub(crate) use super::{Analysis, Ctx};
     pub(crate) use crate::descriptive::{
-        box_stats, clustered_mean, clustered_share, geometric_mean, quantile, session_mean,
-        session_share, ClusteredMean,
+        clustered_mean, clustered_share, geometric_mean, session_mean, session_share,
+        ClusteredMean,
     };
     pub(crate) use crate::privacy::{Estimate, Threshold};
     pub(crate) use crate::regression::{fit, Design, Factor, Fit, FitOptions, Vcov};
