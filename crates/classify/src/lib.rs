@@ -1,6 +1,7 @@
 //! Classification: turn a normalized session (plus its telemetry) into rubric labels.
 //!
-//! Every backend — the offline heuristic (the embedded default) and the LLM backends — sits
+//! Every backend — the offline heuristic (which the default learned classifier in
+//! `agentstat-learn` builds on) and the LLM backends — sits
 //! behind [`Backend`]. Transcript text only reaches a remote backend after redaction
 //! (`agentstat-redact`), through the rendering in `render`.
 

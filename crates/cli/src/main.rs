@@ -2,7 +2,9 @@
 //!
 //! A thin binary: each subcommand lives in `cmd/<name>.rs` and wires library crates together.
 
+mod classifier_notes;
 mod cmd;
+mod estimate;
 mod facet_cache;
 mod pipeline;
 mod privacy_args;
@@ -58,6 +60,11 @@ enum Command {
     /// Write each session's classifier rendering (redacted, truncated) to a folder, for hand
     /// labelling; transcript text stays on this machine.
     Render(cmd::render::Args),
+    /// Learn the classifier from labelled sessions (reference labels, your own, or an LLM's
+    /// facets for distillation) and write a model file.
+    Train(cmd::train::Args),
+    /// Person-grouped cross-validation of the learned classifier against labels.
+    Validate(cmd::validate::Args),
 }
 
 fn main() -> ExitCode {
@@ -74,6 +81,8 @@ fn main() -> ExitCode {
         Some(Command::Bench(a)) => cmd::bench::run(a),
         Some(Command::Cache(a)) => cmd::cache::run(a),
         Some(Command::Render(a)) => cmd::render::run(a),
+        Some(Command::Train(a)) => cmd::train::run(a),
+        Some(Command::Validate(a)) => cmd::validate::run(a),
         None => cmd::report::run(cli.report),
     };
     match result {

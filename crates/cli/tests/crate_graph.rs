@@ -12,6 +12,7 @@ const TRANSCRIPT_SIDE: &[&str] = &[
     "agentstat-telemetry",
     "agentstat-redact",
     "agentstat-classify",
+    "agentstat-learn",
 ];
 
 /// Crates that must stay on the facets side of the boundary.

@@ -104,14 +104,23 @@ pub struct Label<T> {
     pub provenance: Provenance,
     /// Our own error message (e.g. "invalid answer twice"); never transcript text.
     pub error: Option<String>,
+    /// The classifier's predicted probability of `value` (0–1), for backends that estimate one
+    /// (the learned classifier); `None` otherwise.
+    #[serde(default)]
+    pub confidence: Option<f64>,
 }
 
 impl<T> Label<T> {
     pub fn ok(value: T, provenance: Provenance) -> Self {
-        Label { value: Some(value), provenance, error: None }
+        Label { value: Some(value), provenance, error: None, confidence: None }
+    }
+    /// A label with the classifier's probability for it.
+    pub fn with_confidence(mut self, p: f64) -> Self {
+        self.confidence = Some(p);
+        self
     }
     pub fn failed(error: impl Into<String>, provenance: Provenance) -> Self {
-        Label { value: None, provenance, error: Some(error.into()) }
+        Label { value: None, provenance, error: Some(error.into()), confidence: None }
     }
 }
 

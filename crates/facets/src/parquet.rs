@@ -342,6 +342,7 @@ fn empty_label<T>() -> Label<T> {
         value: None,
         provenance: Provenance::default(),
         error: None,
+        confidence: None,
     }
 }
 
@@ -464,6 +465,20 @@ macro_rules! provenance_cols {
                     .map_or(V::Null, |l| v_opt_str(&l.$field.error))
             },
             |f, v| Ok(labels_mut(f).$field.error = Some(to_str(v)?)),
+        ));
+        $cols.push(col(
+            concat!($prefix, "_confidence"),
+            Kind::Float,
+            true,
+            |f| v_opt_f(f.labels.as_ref().and_then(|l| l.$field.confidence)),
+            |f, v| {
+                let p = to_f(v)?;
+                if !(0.0..=1.0).contains(&p) {
+                    return Err(format!("confidence {p} outside 0..1"));
+                }
+                labels_mut(f).$field.confidence = Some(p);
+                Ok(())
+            },
         ));
     };
 }

@@ -278,8 +278,9 @@ fn arb_label<T: Clone + std::fmt::Debug + 'static>(
         proptest::option::of(proptest::sample::select(values)),
         any::<bool>(),
         "[a-z]{0,6}",
+        proptest::option::of(0u32..=1000),
     )
-        .prop_map(|(v, e, b)| Label {
+        .prop_map(|(v, e, b, c)| Label {
             value: v,
             provenance: Provenance {
                 backend: b.clone(),
@@ -287,6 +288,7 @@ fn arb_label<T: Clone + std::fmt::Debug + 'static>(
                 prompt_version: "v1".into(),
             },
             error: e.then(|| "classifier error".to_string()),
+            confidence: c.map(|c| c as f64 / 1000.0),
         })
 }
 

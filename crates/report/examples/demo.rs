@@ -519,6 +519,7 @@ fn main() {
                 ("sonnet".to_string(), 180),
             ]),
             classifiers: BTreeMap::from([("heuristic / rules / h1".to_string(), 400)]),
+            classifier_notes: Vec::new(),
             classification_errors: 0,
             skipped_lines: Some(3),
             skipped_by_reason: BTreeMap::from([("invalid json".to_string(), 3)]),

@@ -457,6 +457,9 @@ fn sample(o: &mut String, r: &Results) {
         "Classifier (backend / model / prompt version)",
         map_list(&s.classifiers),
     );
+    if !s.classifier_notes.is_empty() {
+        fact(o, "Classifier agreement and confidence", esc(&s.classifier_notes.join(" ")));
+    }
     fact(
         o,
         "Classification errors",

@@ -47,6 +47,7 @@ fn results(personal: bool) -> Results {
             agent_people: [("claude-code".to_string(), if personal { 1 } else { 6 })].into(),
             model_families: [("sonnet".to_string(), 12)].into(),
             classifiers: [("heuristic / rules / h-1".to_string(), 10)].into(),
+            classifier_notes: vec!["Learned labels replace the heuristic's for outcome & more.".into()],
             classification_errors: 0,
             skipped_lines: Some(4),
             skipped_by_reason: [
@@ -118,6 +119,9 @@ fn page_has_every_section_escapes_text_and_labels_suppression() {
     for (id, ..) in agentstat_report::html::STUDY_SECTIONS {
         assert!(html.contains(&format!("id=\"{id}\"")), "{id}");
     }
+    // The learned classifier's notes appear in the sample facts, escaped.
+    assert!(html.contains("Classifier agreement and confidence"));
+    assert!(html.contains("for outcome &amp; more."));
     assert!(
         html.contains("Not computed in this run"),
         "missing figures are said to be missing"

@@ -64,6 +64,11 @@ pub struct Sample {
     pub model_families: BTreeMap<String, u64>,
     /// Classifier provenance: `backend / model / prompt_version` → sessions.
     pub classifiers: BTreeMap<String, u64>,
+    /// Sentences about the classifier behind the labels, set by the command that knows it:
+    /// the learned classifier's validated agreement per facet and which facets rest mostly on
+    /// low-confidence labels. Empty (and absent from the JSON) for other classifiers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub classifier_notes: Vec<String>,
     /// Sessions whose classification had at least one recorded error.
     pub classification_errors: u64,
     /// Transcript lines, records or files skipped while reading (data lost), in total; `None`

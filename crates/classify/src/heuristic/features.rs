@@ -43,7 +43,7 @@ impl FileCat {
             FileCat::Config => "config",
         }
     }
-    fn idx(self) -> usize {
+    pub fn idx(self) -> usize {
         self as usize
     }
 }

@@ -1,7 +1,8 @@
 //! The offline heuristic backend: deterministic rules over the session and its telemetry.
 //!
-//! It is the embedded default (no API key, no network) and explains itself: every label comes
-//! with the observations that produced it. The rules follow the rubric's definitions
+//! It needs no API key and no network, and explains itself: every label comes with the
+//! observations that produced it. The default learned classifier (`agentstat-learn`) keeps its
+//! labels where its model did not validate better. The rules follow the rubric's definitions
 //! (`rubric.md` §3); docs/HEURISTIC.md describes them and docs/VALIDATION.md their agreement
 //! with careful reference labels.
 //!
@@ -37,8 +38,12 @@ impl HeuristicBackend {
 
     /// Classify and collect evidence; `classify` drops the evidence.
     fn run(&self, input: &SessionInput) -> (Labels, Vec<Evidence>) {
-        let f = features::extract(input.session);
-        let t = input.telemetry;
+        Self::run_on(&features::extract(input.session), input.telemetry)
+    }
+
+    /// The rules over features already extracted (the learned classifier reads the same
+    /// features and the rules' labels, so it extracts them once).
+    pub fn run_on(f: &features::Features, t: &agentstat_facets::Telemetry) -> (Labels, Vec<Evidence>) {
         let mut ev = Vec::new();
         let mut note = |facet: &str, notes: Vec<String>| {
             for n in notes {
@@ -49,25 +54,25 @@ impl HeuristicBackend {
             }
         };
         let p = Self::provenance;
-        let (mode, n) = rules::work_mode(&f, t);
+        let (mode, n) = rules::work_mode(f, t);
         note("work_mode", n);
-        let (rel, n) = rules::codebase_relation(&f);
+        let (rel, n) = rules::codebase_relation(f);
         note("codebase_relation", n);
-        let (dec, n) = rules::decisions(&f);
+        let (dec, n) = rules::decisions(f);
         note("decisions", n);
-        let (exp, n) = rules::expertise(&f);
+        let (exp, n) = rules::expertise(f);
         note("expertise", n);
-        let (prof, n) = rules::user_profile(&f);
+        let (prof, n) = rules::user_profile(f);
         note("user_profile", n);
-        let (work, n) = rules::work_performed(&f, mode);
+        let (work, n) = rules::work_performed(f, mode);
         note("work_performed", n);
-        let (fail, fail_hard, n) = rules::failure_signal(&f);
-        let (succ, n2) = rules::success_signal(&f, fail_hard, mode);
+        let (fail, fail_hard, n) = rules::failure_signal(f);
+        let (succ, n2) = rules::success_signal(f, fail_hard, mode);
         note("success_signal", n2);
         note("failure_signal", n);
-        let (out, n) = rules::outcome(&f, mode, succ, fail);
+        let (out, n) = rules::outcome(f, mode, succ, fail);
         note("outcome", n);
-        let (val, n) = rules::task_value(&f, t, mode);
+        let (val, n) = rules::task_value(f, t, mode);
         note("task_value", n);
         let labels = Labels {
             work_mode: Label::ok(mode, p()),

@@ -9,6 +9,7 @@
 //! the other nine.
 
 pub mod batch;
+pub mod estimate;
 pub mod gate;
 pub mod http;
 pub mod meter;

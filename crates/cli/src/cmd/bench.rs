@@ -8,7 +8,10 @@
 //! 3. scan only (no telemetry), to see telemetry's share;
 //! 4. scan + telemetry + heuristic classification and habit flags: what `extract` does per
 //!    session before the cache and Parquet (issue 3: it must keep ≥ half of scan's throughput);
-//! 5. with `--copies N`: phase 2 with every session processed N times as distinct sessions,
+//! 5. scan + telemetry + learned classification (the embedded model; features, the heuristic
+//!    it falls back on, and the per-facet predictions) and habit flags: `extract`'s default
+//!    (issue 13: it must keep ≥ half of scan + telemetry's throughput);
+//! 6. with `--copies N`: phase 2 with every session processed N times as distinct sessions,
 //!    to show that memory is bounded by the largest session, not by the corpus.
 //!
 //! `--format` picks the transcript format (Claude Code by default; a JSON document format's
@@ -81,6 +84,8 @@ struct Report {
     scan_vs_floor_rounds: RoundRatios,
     /// Speed of scan + telemetry + heuristic classification relative to scan + telemetry.
     classify_vs_scan: f64,
+    /// Speed of scan + telemetry + learned classification relative to scan + telemetry.
+    learned_vs_scan: f64,
 }
 
 fn status_kb(key: &str) -> Option<f64> {
@@ -140,6 +145,7 @@ enum Depth {
     Read,
     Telemetry,
     Classify,
+    Learned,
 }
 
 fn scan(
@@ -147,6 +153,7 @@ fn scan(
     opts: &agentstat_ingest::IngestOptions,
     copies: u32,
     depth: Depth,
+    learned: Option<&agentstat_learn::LearnedBackend>,
 ) -> (u64, u64, u64) {
     let total = sources.len() * copies as usize;
     let (bytes, lines, sessions) = (0..total)
@@ -166,7 +173,16 @@ fn scan(
                                 telemetry: &telemetry,
                             };
                             if sess.is_interactive() {
-                                std::hint::black_box(HeuristicBackend::new().classify(&input).ok());
+                                match (depth, learned) {
+                                    (Depth::Learned, Some(b)) => {
+                                        std::hint::black_box(b.classify(&input).ok());
+                                    }
+                                    _ => {
+                                        std::hint::black_box(
+                                            HeuristicBackend::new().classify(&input).ok(),
+                                        );
+                                    }
+                                }
                                 std::hint::black_box(
                                     agentstat_classify::heuristic::features::habits(
                                         &sess, &telemetry,
@@ -276,6 +292,7 @@ pub fn run(args: Args) -> CmdResult {
     let hwm = reset_hwm();
     let baseline = status_kb("VmRSS:").map(|k| k / 1024.0);
 
+    let learned = agentstat_learn::LearnedBackend::embedded()?;
     let work: Vec<(String, Work<'_>)> = vec![
         (
             "floor: memchr + serde_json IgnoredAny".into(),
@@ -286,15 +303,19 @@ pub fn run(args: Args) -> CmdResult {
         ),
         (
             "scan + telemetry".into(),
-            Box::new(|| scan(&sources, &opts, 1, Depth::Telemetry)),
+            Box::new(|| scan(&sources, &opts, 1, Depth::Telemetry, None)),
         ),
         (
             "scan only (no telemetry)".into(),
-            Box::new(|| scan(&sources, &opts, 1, Depth::Read)),
+            Box::new(|| scan(&sources, &opts, 1, Depth::Read, None)),
         ),
         (
             "scan + telemetry + heuristic classify".into(),
-            Box::new(|| scan(&sources, &opts, 1, Depth::Classify)),
+            Box::new(|| scan(&sources, &opts, 1, Depth::Classify, None)),
+        ),
+        (
+            "scan + telemetry + learned classify".into(),
+            Box::new(|| scan(&sources, &opts, 1, Depth::Learned, Some(&learned))),
         ),
     ];
     let (mut phases, rounds) = measure(&work, args.repeat, hwm);
@@ -318,7 +339,7 @@ pub fn run(args: Args) -> CmdResult {
         let (src, o) = (&sources, &opts);
         let many: Vec<(String, Work<'_>)> = vec![(
             format!("scan + telemetry, corpus x{copies}"),
-            Box::new(move || scan(src, o, copies, Depth::Telemetry)),
+            Box::new(move || scan(src, o, copies, Depth::Telemetry, None)),
         )];
         phases.extend(measure(&many, 1, hwm).0);
     }
@@ -333,6 +354,7 @@ pub fn run(args: Args) -> CmdResult {
         scan_vs_floor: phases[1].mb_per_s / phases[0].mb_per_s.max(1e-9),
         scan_vs_floor_rounds,
         classify_vs_scan: phases[3].mb_per_s / phases[1].mb_per_s.max(1e-9),
+        learned_vs_scan: phases[4].mb_per_s / phases[1].mb_per_s.max(1e-9),
         phases,
     };
     if args.json {
@@ -381,8 +403,9 @@ pub fn run(args: Args) -> CmdResult {
             report.scan_vs_floor_rounds.rounds
         );
         println!(
-            "with heuristic classification it keeps {:.0}% of scan + telemetry's speed",
-            report.classify_vs_scan * 100.0
+            "with heuristic classification it keeps {:.0}% of scan + telemetry's speed; with learned classification {:.0}%",
+            report.classify_vs_scan * 100.0,
+            report.learned_vs_scan * 100.0
         );
     }
     Ok(ExitCode::SUCCESS)

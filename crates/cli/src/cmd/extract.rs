@@ -13,7 +13,11 @@ use std::process::ExitCode;
 /// Which classifier labels the sessions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Classifier {
-    /// Offline deterministic rules (default; no network).
+    /// Offline learned models (default): the heuristic's labels, replaced on the facets where
+    /// the embedded model (or `--model FILE` from `agentstat train`) beat the heuristic in
+    /// person-grouped validation; each learned label carries its probability.
+    Learned,
+    /// Offline deterministic rules (no network).
     Heuristic,
     /// Anthropic Messages API (ANTHROPIC_API_KEY); `--batch` uses the Message Batches API.
     Anthropic,
@@ -31,12 +35,13 @@ pub struct Args {
     #[arg(short = 'o', long = "output", default_value = "facets.parquet")]
     pub output: PathBuf,
     /// Classifier backend.
-    #[arg(long, value_enum, default_value_t = Classifier::Heuristic)]
+    #[arg(long, value_enum, default_value_t = Classifier::Learned)]
     pub classifier: Classifier,
     /// Your own label for the person behind these sessions (only its salted hash is stored).
     #[arg(long)]
     pub user: Option<String>,
-    /// Model id for an LLM backend.
+    /// Model id for an LLM backend, or the model file (from `agentstat train`) for
+    /// `--classifier learned` (default: the embedded model).
     #[arg(long)]
     pub model: Option<String>,
     /// Base URL of the LLM server (OpenAI-compatible servers, or an Anthropic proxy).
@@ -51,6 +56,22 @@ pub struct Args {
     /// Print the summary as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+    /// With an LLM classifier: print the calls, input/output tokens and price of labelling
+    /// these sessions, without calling anything (prompt caching and `--batch` accounted).
+    #[arg(long)]
+    pub estimate: bool,
+    /// Price override for `--estimate`: dollars per million input tokens.
+    #[arg(long, requires = "estimate")]
+    pub price_input: Option<f64>,
+    /// Price override for `--estimate`: dollars per million output tokens.
+    #[arg(long, requires = "estimate")]
+    pub price_output: Option<f64>,
+    /// Price override for `--estimate`: dollars per million tokens written to the prompt cache.
+    #[arg(long, requires = "estimate")]
+    pub price_cache_write: Option<f64>,
+    /// Price override for `--estimate`: dollars per million tokens read from the prompt cache.
+    #[arg(long, requires = "estimate")]
+    pub price_cache_read: Option<f64>,
     /// LLM classifiers: stop calling the server after this long for the whole run (`90s`,
     /// `30m`, `2h`; plain numbers are seconds). Labels not produced by then are recorded as
     /// failed and not cached; the exit status is then 3 (some labels) or 4 (none).
@@ -92,6 +113,9 @@ pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
 }
 
 pub fn run(args: Args) -> CmdResult {
+    if args.estimate {
+        return crate::estimate::run(&args);
+    }
     let paths = if args.paths.is_empty() {
         agentstat_ingest::default_roots()
     } else {
@@ -205,8 +229,42 @@ pub(crate) fn make_backend(args: &Args) -> Result<MadeBackend, Box<dyn std::erro
                 None,
             ))
         }
+        Classifier::Learned => {
+            if args.batch
+                || args.base_url.is_some()
+                || args.deadline.is_some()
+                || args.session_deadline.is_some()
+                || args.concurrency.is_some()
+            {
+                return Err("--base-url, --batch, --concurrency, --deadline and --session-deadline apply to LLM classifiers only (--classifier anthropic|openai)".into());
+            }
+            let (b, id) = learned_backend(args.model.as_deref())?;
+            Ok((b, id, None))
+        }
         Classifier::Anthropic | Classifier::Openai => llm_backend(args),
     }
+}
+
+/// The learned backend: a model file, or the embedded model.
+pub(crate) fn learned_backend(
+    model: Option<&str>,
+) -> Result<(Box<dyn Backend>, BackendId), Box<dyn std::error::Error>> {
+    let b = match model {
+        Some(path) => agentstat_learn::LearnedBackend::from_file(std::path::Path::new(path))?,
+        None => agentstat_learn::LearnedBackend::embedded()?,
+    };
+    let id = BackendId {
+        name: "learned".into(),
+        model: b.id().to_string(),
+        // The model id covers its weights; the features and the heuristic it falls back on
+        // are code, versioned here.
+        prompt_version: format!(
+            "{},{}",
+            agentstat_learn::features::FEATURES_VERSION,
+            agentstat_classify::heuristic::RULES_VERSION
+        ),
+    };
+    Ok((Box::new(b), id))
 }
 
 fn progress_bar() -> indicatif::ProgressBar {
@@ -314,7 +372,7 @@ fn llm_backend(args: &Args) -> Result<MadeBackend, Box<dyn std::error::Error>> {
         (Classifier::Openai, true) => {
             return Err("--batch uses the Anthropic Message Batches API: combine it with --classifier anthropic".into())
         }
-        (Classifier::Heuristic, _) => unreachable!("handled by make_backend"),
+        (Classifier::Heuristic | Classifier::Learned, _) => unreachable!("handled by make_backend"),
     };
     // Any prompt change must miss the facet cache: key on every classifier's prompt version.
     let versions: Vec<String> = llm::spec::Classifier::TRANSCRIPT

@@ -10,6 +10,8 @@ pub mod render;
 pub mod report;
 pub mod scan;
 pub mod stats;
+pub mod train;
+pub mod validate;
 
 /// What every subcommand returns: an exit code, or an error message for the user.
 pub type CmdResult = Result<std::process::ExitCode, Box<dyn std::error::Error>>;

@@ -41,9 +41,9 @@ pub struct Args {
     pub facets: Vec<PathBuf>,
     /// Classifier backend for sessions not in the cache (an LLM backend sends redacted
     /// renderings to that API; see `agentstat extract --help`).
-    #[arg(long, value_enum, default_value_t = Classifier::Heuristic)]
+    #[arg(long, value_enum, default_value_t = Classifier::Learned)]
     pub classifier: Classifier,
-    /// Model id for an LLM backend.
+    /// Model id for an LLM backend, or the model file for `--classifier learned`.
     #[arg(long)]
     pub model: Option<String>,
     /// Base URL of the LLM server (OpenAI-compatible servers, or an Anthropic proxy).
@@ -124,6 +124,14 @@ pub fn run(args: Args) -> CmdResult {
         results.sample.skipped_by_reason = e.diagnostics.skipped.clone();
         results.sample.unreadable_sources = Some(e.unreadable);
     }
+    // The learned classifier's validated agreement and low-confidence flags.
+    let model = match (args.classifier, &args.model) {
+        (super::extract::Classifier::Learned, Some(path)) => {
+            agentstat_learn::Model::read(std::path::Path::new(path)).ok()
+        }
+        _ => agentstat_learn::Model::from_bytes(agentstat_learn::EMBEDDED_MODEL, "embedded").ok(),
+    };
+    crate::classifier_notes::add(&facets, model.as_ref(), &mut results);
     if personal {
         results.tables.extend(agentstat_report::personal_habits(
             &facets,
@@ -334,6 +342,11 @@ fn extract(
         batch: args.batch,
         no_cache: args.no_cache,
         json: false,
+        estimate: false,
+        price_input: None,
+        price_output: None,
+        price_cache_write: None,
+        price_cache_read: None,
         deadline: args.deadline,
         session_deadline: args.session_deadline,
         shard: Default::default(),
