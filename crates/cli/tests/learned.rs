@@ -232,13 +232,21 @@ fn retraining_reproduces_the_embedded_model() {
         eprintln!("skipped: no corpus at {}", corpus.display());
         return;
     }
+    // The facets pinned to the heuristic: the script's own list (one source of truth).
+    let script = std::fs::read_to_string(root.join("scripts/train-default-model.sh")).unwrap();
+    let keep = script
+        .lines()
+        .find_map(|l| l.strip_prefix("KEEP_HEURISTIC=\"${KEEP_HEURISTIC:-"))
+        .and_then(|l| l.strip_suffix("}\""))
+        .expect("KEEP_HEURISTIC default in scripts/train-default-model.sh");
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("default.bin");
     let o = Command::new(env!("CARGO_BIN_EXE_agentstat"))
         .env("HOME", dir.path())
         .env("AGENTSTAT_SALT", "agentstat-reference")
         .current_dir(&root)
-        .args(["train", "data/labels/reference.jsonl", "--corpus", "../shared/corpus", "--seed", "13", "-o"])
+        .args(["train", "data/labels/reference.jsonl", "--corpus", "../shared/corpus", "--seed", "13"])
+        .args(["--keep-heuristic", keep, "-o"])
         .arg(&out)
         .output()
         .unwrap();

@@ -25,13 +25,30 @@ pub struct Args {
     /// Seed of the person-grouped folds (same labels + same seed → byte-identical model).
     #[arg(long, default_value_t = 13)]
     pub seed: u64,
+    /// Facets that keep the heuristic's label whatever the training's cross-validation says
+    /// (comma-separated names, e.g. `outcome`): those where `agentstat validate`'s nested,
+    /// person-grouped validation found the learned label no better (docs/LEARNED.md).
+    #[arg(long, value_delimiter = ',', value_name = "FACET,…")]
+    pub keep_heuristic: Vec<String>,
 }
 
 pub fn run(args: Args) -> CmdResult {
     let t0 = std::time::Instant::now();
     let examples = load_examples(&args.labels, &args.corpus)?;
     let t1 = t0.elapsed();
-    let model = agentstat_learn::train(&examples, &TrainOptions { seed: args.seed, ..Default::default() })?;
+    for f in &args.keep_heuristic {
+        if agentstat_learn::LearnedFacet::by_name(f).is_none() {
+            return Err(format!("--keep-heuristic: {f:?} is not a learned facet").into());
+        }
+    }
+    let model = agentstat_learn::train(
+        &examples,
+        &TrainOptions {
+            seed: args.seed,
+            keep_heuristic: args.keep_heuristic.clone(),
+            ..Default::default()
+        },
+    )?;
     model.write(&args.output)?;
     eprintln!(
         "agentstat: trained on {} ratings of {} sessions ({:.1} s reading, {:.1} s fitting) → {} ({})",

@@ -24,6 +24,10 @@ pub struct Args {
     /// Print JSON instead of Markdown tables.
     #[arg(long)]
     pub json: bool,
+    /// As for `agentstat train`: facets whose shipped default is the heuristic's label (the
+    /// "default" column then shows what the shipped model does; "learned" is unaffected).
+    #[arg(long, value_delimiter = ',', value_name = "FACET,…")]
+    pub keep_heuristic: Vec<String>,
 }
 
 pub fn run(args: Args) -> CmdResult {
@@ -31,7 +35,11 @@ pub fn run(args: Args) -> CmdResult {
     let examples = super::train::load_examples(&args.labels, &args.corpus)?;
     let v = agentstat_learn::validate(
         &examples,
-        &TrainOptions { seed: args.seed, ..Default::default() },
+        &TrainOptions {
+            seed: args.seed,
+            keep_heuristic: args.keep_heuristic.clone(),
+            ..Default::default()
+        },
         args.folds,
     )?;
     let text = if args.json {
