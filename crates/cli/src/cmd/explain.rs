@@ -34,12 +34,22 @@ pub fn run(args: Args) -> CmdResult {
         )
     })?;
     let telemetry = agentstat_telemetry::measure(&session);
-    let (labels, evidence) = HeuristicBackend
-        .explain(&SessionInput {
-            session: &session,
-            telemetry: &telemetry,
-        })
+    // The labels the default classifier gives (the embedded learned model over the rules), with
+    // the rules' evidence for every facet and the model's for the facets it decides.
+    let input = SessionInput {
+        session: &session,
+        telemetry: &telemetry,
+    };
+    let (_, mut evidence) = HeuristicBackend
+        .explain(&input)
         .map_err(|e| format!("classifying {}: {e}", src.main_path().display()))?;
+    let learned = agentstat_learn::LearnedBackend::embedded()
+        .map_err(|e| format!("the embedded learned model: {e}"))?;
+    let (labels, learned_evidence) = learned
+        .explain(&input)
+        .map_err(|e| format!("classifying {}: {e}", src.main_path().display()))?;
+    evidence.extend(learned_evidence);
+    let backend = format!("learned ({}) over heuristic rules {RULES_VERSION}", learned.id());
     let excluded = session.non_interactive_reason();
     if args.json {
         let out = serde_json::json!({
@@ -47,7 +57,7 @@ pub fn run(args: Args) -> CmdResult {
             "file": src.main_path().display().to_string(),
             "interactive": excluded.is_none(),
             "excluded_reason": excluded,
-            "backend": "heuristic",
+            "backend": backend,
             "rules_version": RULES_VERSION,
             "telemetry": telemetry,
             "labels": labels,
@@ -63,7 +73,8 @@ pub fn run(args: Args) -> CmdResult {
                 excluded,
                 &telemetry,
                 &labels,
-                &evidence
+                &evidence,
+                &backend
             )
         );
     }
@@ -205,6 +216,7 @@ fn render_text(
     t: &Telemetry,
     l: &Labels,
     ev: &[Evidence],
+    backend: &str,
 ) -> String {
     use std::fmt::Write;
     let mut s = String::new();
@@ -229,7 +241,7 @@ fn render_text(
     if let Some(r) = excluded {
         let _ = writeln!(s, "  note      not interactive ({r}): excluded from every analysis; labels shown for inspection only");
     }
-    let _ = writeln!(s, "  backend   heuristic, rules {RULES_VERSION}\n");
+    let _ = writeln!(s, "  backend   {backend}\n");
     for (key, name) in FACETS {
         let _ = writeln!(s, "{name:<18} {}", label_text(l, key));
         for e in ev.iter().filter(|e| e.facet == *key) {
@@ -265,7 +277,7 @@ mod tests {
                 telemetry: &t,
             })
             .unwrap();
-        let out = render_text("abc", Path::new("/x/abc.jsonl"), None, &t, &l, &ev);
+        let out = render_text("abc", Path::new("/x/abc.jsonl"), None, &t, &l, &ev, "heuristic");
         for (_, name) in FACETS {
             assert!(out.contains(name), "{name} missing in\n{out}");
         }
