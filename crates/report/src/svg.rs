@@ -793,20 +793,31 @@ fn boxes(t: &Table, c: &mut Canvas) {
             value(p75, &unit),
             value(p95, &unit)
         );
+        // Whiskers (p5–p25, p75–p95) and their end caps, each drawn only when it has a length:
+        // with few sessions (or published quantiles that average order statistics) a whisker
+        // can collapse onto the box, and a zero-length segment would read as an interval.
+        let mut whiskers = String::new();
+        for (a, b) in [(p5, p25), (p75, p95)] {
+            let (xa, xb) = (s.at(a), s.at(b));
+            if (xb - xa).abs() >= 0.05 {
+                let cap = if a == p5 { xa } else { xb };
+                let _ = write!(
+                    whiskers,
+                    "M{xa:.1} {ym:.1}H{xb:.1}M{cap:.1} {:.1}V{:.1}",
+                    ym - 5.0,
+                    ym + 5.0
+                );
+            }
+        }
+        let whisker_path = if whiskers.is_empty() {
+            String::new()
+        } else {
+            format!(r#"<path d="{whiskers}" class="ci"/>"#)
+        };
         let _ = write!(
             c.body,
-            r#"<g><title>{}</title><path d="M{:.1} {ym:.1}H{:.1}M{:.1} {ym:.1}H{:.1}M{:.1} {:.1}V{:.1}M{:.1} {:.1}V{:.1}" class="ci"/><rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="{}" fill-opacity="0.35" stroke="{}"/><line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="{}" stroke-width="2.5"/></g>"#,
+            r#"<g><title>{}</title>{whisker_path}<rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="{}" fill-opacity="0.35" stroke="{}"/><line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="{}" stroke-width="2.5"/></g>"#,
             esc(&tip),
-            s.at(p5),
-            s.at(p25),
-            s.at(p75),
-            s.at(p95),
-            s.at(p5),
-            ym - 5.0,
-            ym + 5.0,
-            s.at(p95),
-            ym - 5.0,
-            ym + 5.0,
             s.at(p25),
             y + 6.0,
             (s.at(p75) - s.at(p25)).max(1.0),
@@ -1251,6 +1262,37 @@ mod tests {
         let svg = chart_or_panic(&t);
         assert!(svg.contains("(log scale)"));
         assert!(svg.contains("geometric mean"));
+    }
+
+    #[test]
+    fn a_whisker_that_collapses_onto_the_box_is_not_drawn() {
+        // p5 = p25 (few sessions, or quantiles averaged over k order statistics): the lower
+        // whisker has no length and must not be drawn as a zero-length segment.
+        let cols = [
+            ("p5", "count"),
+            ("p25", "count"),
+            ("median", "count"),
+            ("p75", "count"),
+            ("p95", "count"),
+        ];
+        let t = table(
+            Chart::Box,
+            &cols,
+            &[("1 Novice", vec![Some(2.0), Some(2.0), Some(3.0), Some(5.0), Some(9.0)])],
+        );
+        let svg = chart_or_panic(&t);
+        let d = svg
+            .split(r#"<path d=""#)
+            .nth(1)
+            .and_then(|x| x.split('"').next())
+            .expect("the upper whisker is drawn");
+        for seg in d.split('M').filter(|x| !x.is_empty()) {
+            if let Some((start, end)) = seg.split_once('H') {
+                let x0: f64 = start.split(' ').next().unwrap().parse().unwrap();
+                let x1: f64 = end.parse().unwrap();
+                assert!((x1 - x0).abs() >= 0.05, "zero-length whisker in {d}");
+            }
+        }
     }
 
     #[test]

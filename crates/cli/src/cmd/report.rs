@@ -220,7 +220,7 @@ pub fn run(args: Args) -> CmdResult {
         "{} sessions ({interactive} interactive); {mode}",
         facets.len()
     );
-    if people.len() > 1 && !from_facets {
+    if people.len() > 1 && !from_facets && !personal {
         println!("{}", people_explanation(&facets, &args.paths));
     }
     println!(
