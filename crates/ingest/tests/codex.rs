@@ -4,11 +4,14 @@
 //! corpus: these are the only checks.
 
 use agentstat_ingest::{
-    discover, read_session, Diagnostics, FileRole, Format, IngestOptions,
+    discover, read_session, Diagnostics, FileRole, Format,
     SessionSource, SourceFile,
 };
 use agentstat_session::{ActionKind, Event, ResultStatus, Session};
 use std::path::PathBuf;
+
+mod support;
+use support::opts;
 
 const INTERACTIVE: &str =
     "sessions/2025/10/20/rollout-2025-10-20T09-14-03-0199f1a2-7c3e-7d40-9b1a-3f6e2d8c4b10.jsonl";
@@ -22,29 +25,8 @@ fn fx(name: &str) -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/codex")).join(name)
 }
 
-fn opts() -> IngestOptions {
-    IngestOptions {
-        user_label: None,
-        salt: b"test".to_vec(),
-    }
-}
-
 fn read(name: &str) -> (Option<Session>, Diagnostics) {
-    let path = fx(name);
-    let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-    let src = SessionSource {
-        id: path.display().to_string(),
-        files: vec![SourceFile {
-            path,
-            role: FileRole::Main,
-            bytes,
-            span: None,
-        }],
-        format: Format::Codex,
-    };
-    let mut d = Diagnostics::default();
-    let s = read_session(&src, &opts(), &mut d);
-    (s, d)
+    support::read_as(fx(name), Format::Codex)
 }
 
 fn actions(s: &Session) -> Vec<(&str, ActionKind, ResultStatus, Option<i32>)> {

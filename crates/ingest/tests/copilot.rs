@@ -3,11 +3,14 @@
 //! through the SDK, a damaged file, and discovery under a fake home.
 
 use agentstat_ingest::{
-    default_roots, discover, read_session, Diagnostics, FileRole, Format, IngestOptions,
+    default_roots, discover, read_session, Diagnostics, FileRole, Format,
     SessionSource, SourceFile,
 };
 use agentstat_session::{ActionKind, Event, ResultStatus, Session};
 use std::path::PathBuf;
+
+mod support;
+use support::opts;
 
 const INTERACTIVE: &str = "session-state/7c1d0e52-0000-4000-8000-000000000001/events.jsonl";
 const SDK: &str = "session-state/7c1d0e52-0000-4000-8000-000000000002/events.jsonl";
@@ -20,29 +23,8 @@ fn fx(name: &str) -> PathBuf {
     .join(name)
 }
 
-fn opts() -> IngestOptions {
-    IngestOptions {
-        user_label: None,
-        salt: b"test".to_vec(),
-    }
-}
-
 fn read(name: &str) -> (Option<Session>, Diagnostics) {
-    let path = fx(name);
-    let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-    let src = SessionSource {
-        id: path.display().to_string(),
-        files: vec![SourceFile {
-            path,
-            role: FileRole::Main,
-            bytes,
-            span: None,
-        }],
-        format: Format::CopilotCli,
-    };
-    let mut d = Diagnostics::default();
-    let s = read_session(&src, &opts(), &mut d);
-    (s, d)
+    support::read_as(fx(name), Format::CopilotCli)
 }
 
 #[test]

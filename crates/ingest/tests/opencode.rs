@@ -2,10 +2,12 @@
 //! (docs/FORMATS.md): a session with every part kind, a subagent's session, a truncated document.
 
 use agentstat_ingest::{
-    discover, read_session, Diagnostics, FileRole, Format, IngestOptions, SessionSource, SourceFile,
+    discover, read_session, Diagnostics, Format, IngestOptions,
 };
 use agentstat_session::{ActionKind, Event, ResultStatus, Session};
 use std::path::PathBuf;
+
+mod support;
 
 fn fx(name: &str) -> PathBuf {
     PathBuf::from(concat!(
@@ -16,25 +18,7 @@ fn fx(name: &str) -> PathBuf {
 }
 
 fn read(name: &str) -> (Option<Session>, Diagnostics) {
-    let path = fx(name);
-    let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-    let src = SessionSource {
-        id: path.display().to_string(),
-        files: vec![SourceFile {
-            path,
-            role: FileRole::Main,
-            bytes,
-            span: None,
-        }],
-        format: Format::OpenCode,
-    };
-    let mut d = Diagnostics::default();
-    let opts = IngestOptions {
-        user_label: None,
-        salt: b"test".to_vec(),
-    };
-    let s = read_session(&src, &opts, &mut d);
-    (s, d)
+    support::read_as(fx(name), Format::OpenCode)
 }
 
 #[test]

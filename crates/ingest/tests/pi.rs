@@ -3,11 +3,14 @@
 //! an Oh My Pi task session run by a parent agent, a damaged file, and discovery under a fake home.
 
 use agentstat_ingest::{
-    default_roots, discover, read_session, Diagnostics, FileRole, Format, IngestOptions,
+    default_roots, discover, read_session, Diagnostics, FileRole, Format,
     SessionSource, SourceFile,
 };
 use agentstat_session::{ActionKind, Event, ResultStatus, Session};
 use std::path::PathBuf;
+
+mod support;
+use support::opts;
 
 const PI: &str =
     "sessions/--home-dev-greeter--/2025-12-03T14-00-00-000Z_1f9d2a6b-0000-4000-8000-000000000001.jsonl";
@@ -16,29 +19,8 @@ fn fx(name: &str) -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/pi")).join(name)
 }
 
-fn opts() -> IngestOptions {
-    IngestOptions {
-        user_label: None,
-        salt: b"test".to_vec(),
-    }
-}
-
 fn read(name: &str) -> (Option<Session>, Diagnostics) {
-    let path = fx(name);
-    let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-    let src = SessionSource {
-        id: path.display().to_string(),
-        files: vec![SourceFile {
-            path,
-            role: FileRole::Main,
-            bytes,
-            span: None,
-        }],
-        format: Format::Pi,
-    };
-    let mut d = Diagnostics::default();
-    let s = read_session(&src, &opts(), &mut d);
-    (s, d)
+    support::read_as(fx(name), Format::Pi)
 }
 
 #[test]
