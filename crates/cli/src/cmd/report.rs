@@ -221,7 +221,11 @@ pub fn run(args: Args) -> CmdResult {
         facets.len()
     );
     if people.len() > 1 && !from_facets && !personal {
-        println!("{}", people_explanation(&facets, &args.paths));
+        let unknown = facets.iter().filter(|f| f.telemetry.user_unknown).count() as u64;
+        println!(
+            "{}",
+            people_explanation(&results.sample, unknown, &args.paths)
+        );
     }
     println!(
         "Report:  {}  ({} KB)",
@@ -255,18 +259,14 @@ fn label_exit(e: Option<&Extracted>) -> ExitCode {
 /// Why a run on named paths sees several people, and the command that makes it one person's
 /// report: `3 people: 2 by home directory + 4 sessions with no home directory in their working
 /// folder (one more, unidentified key). If all these sessions are yours: agentstat --personal …`.
-fn people_explanation(facets: &[Facet], paths: &[PathBuf]) -> String {
-    let mut named = BTreeSet::new();
-    let mut unknown = 0u64;
-    for f in facets {
-        if f.telemetry.user_unknown {
-            unknown += 1;
-        } else {
-            named.insert(f.user_key.as_str());
-        }
-    }
-    let n = named.len() + usize::from(unknown > 0);
-    let mut s = format!("{n} people: {} by home directory (or --user)", named.len());
+fn people_explanation(
+    sample: &agentstat_stats::results::Sample,
+    unknown: u64,
+    paths: &[PathBuf],
+) -> String {
+    let named = sample.people_identified;
+    let n = named + u64::from(sample.unidentified_key);
+    let mut s = format!("{n} people: {named} by home directory (or --user)");
     if unknown > 0 {
         s.push_str(&format!(
             " + {unknown} session{} with no home directory in {} working folder (one more, unidentified key)",
