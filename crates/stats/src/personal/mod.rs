@@ -185,7 +185,23 @@ pub(crate) fn points(c: &Cell) -> String {
 
 #[cfg(test)]
 pub(crate) mod testutil {
+    use super::Obs;
     use agentstat_facets::*;
+
+    /// The observations of one person's facets (every session user 0).
+    pub fn obs(f: &[Facet]) -> Vec<Obs<'_>> {
+        f.iter()
+            .map(|x| {
+                let d = x.derived();
+                Obs {
+                    facet: x,
+                    user: 0,
+                    verified: d.verified_success,
+                    trouble: d.hit_trouble,
+                }
+            })
+            .collect()
+    }
 
     fn prov() -> Provenance {
         Provenance {

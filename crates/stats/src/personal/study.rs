@@ -260,20 +260,6 @@ mod tests {
     use super::*;
     use agentstat_facets::{Decisions, Label};
 
-    fn obs(f: &[Facet]) -> Vec<Obs<'_>> {
-        f.iter()
-            .map(|x| {
-                let d = x.derived();
-                Obs {
-                    facet: x,
-                    user: 0,
-                    verified: d.verified_success,
-                    trouble: d.hit_trouble,
-                }
-            })
-            .collect()
-    }
-
     #[test]
     fn study_values_are_the_quoted_ones_and_unknown_ones_stay_empty() {
         let mut f: Vec<Facet> = (0..10).map(|_| ok()).collect();

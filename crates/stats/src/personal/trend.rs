@@ -108,20 +108,6 @@ mod tests {
     use super::*;
     use agentstat_facets::Facet;
 
-    fn obs(f: &[Facet]) -> Vec<Obs<'_>> {
-        f.iter()
-            .map(|x| {
-                let d = x.derived();
-                Obs {
-                    facet: x,
-                    user: 0,
-                    verified: d.verified_success,
-                    trouble: d.hit_trouble,
-                }
-            })
-            .collect()
-    }
-
     fn month(mut f: Facet, m: &str) -> Facet {
         f.telemetry.month = Some(m.into());
         f
