@@ -37,7 +37,7 @@ fn facet(user: usize, i: usize, mode: WorkMode, outcome: Outcome) -> Facet {
             successful_actions: 4,
             actions_per_prompt: 2.0 + (i % 5) as f64,
             words_per_prompt: 50.0 + (i * 17 % 90) as f64,
-            lines_added: (i % 3) as u64 * 10,
+            lines_added: Some((i % 3) as u64 * 10),
             git_commits: (i % 2) as u32,
             test_runs: (i % 3) as u32,
             start_ms: Some(1_772_000_000_000 + (i as i64) * 86_400_000),

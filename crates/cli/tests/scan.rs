@@ -39,7 +39,7 @@ fn scan_json_has_one_pseudonymous_record_per_session() {
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 1);
     let v: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
-    assert_eq!(v["schema"], 1);
+    assert_eq!(v["schema"], 2);
     assert_eq!(v["agent"], "claude-code");
     assert_eq!(v["interactive"], true);
     assert_eq!(v["telemetry"]["human_turns"], 6);
@@ -194,4 +194,48 @@ fn scan_with_no_paths_finds_codex_sessions_under_home() {
     for secret in ["dana", "balance report", "cargo test", "0199f1a2"] {
         assert!(!stdout.contains(secret), "{secret} leaked");
     }
+}
+
+#[test]
+fn what_a_format_cannot_tell_shows_as_unknown_not_zero() {
+    // Cursor's agent transcripts record no tokens, and one fixture session deletes a file
+    // (lines unknown) and nothing else.
+    let home = tempfile::tempdir().unwrap();
+    let dir = fixtures().join("cursor").join("projects");
+    let out = agentstat(&["scan", dir.to_str().unwrap()], home.path());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let row = |name: &str| -> String {
+        stdout
+            .lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_else(|| panic!("no {name} row in\n{stdout}"))[name.len()..]
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert_eq!(row("output tokens"), "unknown unknown");
+    assert!(row("lines added").ends_with('*'), "{stdout}");
+    assert!(
+        stdout.contains("lines added unknown in 1 of 2 sessions"),
+        "{stdout}"
+    );
+    let out = agentstat(&["scan", "--json", dir.to_str().unwrap()], home.path());
+    let recs: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(recs.len(), 2);
+    for r in &recs {
+        assert!(r["telemetry"]["output_tokens"].is_null(), "{r}");
+        assert!(r["telemetry"]["input_tokens"].is_null(), "{r}");
+    }
+    let unknown_lines = recs
+        .iter()
+        .filter(|r| r["telemetry"]["lines_added"].is_null())
+        .count();
+    assert_eq!(unknown_lines, 1);
+    // Known values stay numbers.
+    assert!(recs.iter().any(|r| r["telemetry"]["lines_added"] == 3));
 }

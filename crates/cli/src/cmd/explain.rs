@@ -220,6 +220,7 @@ fn render_text(
 ) -> String {
     use std::fmt::Write;
     let mut s = String::new();
+    let opt = |v: Option<u64>| v.map_or_else(|| "unknown".to_string(), |n| n.to_string());
     let _ = writeln!(s, "session {id}");
     let _ = writeln!(s, "  file      {}", file.display());
     let _ = writeln!(
@@ -227,8 +228,8 @@ fn render_text(
         "  telemetry {} prompts, {} actions, +{}/-{} lines, {} files, {} commits, {} test runs ({} passed, {} failed), {} tool errors, {} interrupts, {} rejections",
         t.human_turns,
         t.actions,
-        t.lines_added,
-        t.lines_removed,
+        opt(t.lines_added),
+        opt(t.lines_removed),
         t.files_touched,
         t.git_commits,
         t.test_runs,
