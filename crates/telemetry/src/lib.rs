@@ -13,7 +13,7 @@ use agentstat_session::{month_of, Action, ActionKind, Event, ResultStatus, Sessi
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Version of the telemetry rules; bump when any count may change (facet caches key on it).
-pub const TELEMETRY_VERSION: &str = "telemetry-7";
+pub const TELEMETRY_VERSION: &str = "telemetry-8";
 
 /// Permission modes in which edits run without asking (rubric: auto-approve share).
 pub const AUTO_APPROVE_MODES: [&str; 4] = ["acceptEdits", "bypassPermissions", "dontAsk", "auto"];
