@@ -4,8 +4,7 @@
 //! corpus: these are the only checks.
 
 use agentstat_ingest::{
-    discover, read_session, Diagnostics, FileRole, Format,
-    SessionSource, SourceFile,
+    discover, read_session, Diagnostics, FileRole, Format, SessionSource, SourceFile,
 };
 use agentstat_session::{ActionKind, Event, ResultStatus, Session};
 use std::path::PathBuf;

@@ -184,16 +184,31 @@ fn gemini_cli_corpus() {
     assert_eq!(r.diag.ignored.get("file-not-a-transcript:.json"), Some(&3));
     assert_eq!(r.sessions.len(), 3);
     let s = find(&r, "entire-gemini-12cbfeaa512b.json");
-    check("gemini-cli", "12cbfeaa", s, (2, 2, Some(1), Some(0), 0, 0, 0));
+    check(
+        "gemini-cli",
+        "12cbfeaa",
+        s,
+        (2, 2, Some(1), Some(0), 0, 0, 0),
+    );
     assert_eq!(s.model_calls.len(), 4);
     assert_eq!(agentstat_telemetry::measure(s).files_touched, 1);
     let s = find(&r, "entire-gemini-513fab7adf0b.json");
-    check("gemini-cli", "513fab7a", s, (2, 1, Some(1), Some(0), 0, 0, 0));
+    check(
+        "gemini-cli",
+        "513fab7a",
+        s,
+        (2, 1, Some(1), Some(0), 0, 0, 0),
+    );
     assert_eq!(s.model_calls.len(), 2);
     let s = find(&r, "entire-gemini-ab2b9748b105.json");
     // A 3-line `write_file`, and `echo -e "…" >> docs/color.md` appending 17 lines (16 `\n`
     // escapes and echo's own newline), counted since telemetry reads writes through the shell.
-    check("gemini-cli", "ab2b9748", s, (1, 9, Some(20), Some(0), 0, 0, 0));
+    check(
+        "gemini-cli",
+        "ab2b9748",
+        s,
+        (1, 9, Some(20), Some(0), 0, 0, 0),
+    );
     assert_eq!(agentstat_telemetry::measure(s).files_touched, 2);
     assert_eq!(s.model_calls.len(), 10);
     assert_eq!(s.agent.version.as_deref(), Some("0.23.0"));
@@ -336,10 +351,20 @@ fn swe_agent_corpus() {
     assert_eq!((r.files, r.sessions.len()), (4, 4));
     assert!(r.sessions.iter().all(|(_, s)| !s.is_interactive()));
     let s = find(&r, "swe-agent-gpt4-test-repo-i1.traj");
-    check("swe-agent", "test-repo-i1", s, (0, 5, Some(1), Some(1), 0, 0, 0));
+    check(
+        "swe-agent",
+        "test-repo-i1",
+        s,
+        (0, 5, Some(1), Some(1), 0, 0, 0),
+    );
     assert_eq!(s.model_calls.len(), 5);
     let s = find(&r, "swe-agent-gpt4-pydicom-1458.traj");
-    check("swe-agent", "pydicom-1458", s, (0, 12, Some(29), Some(11), 0, 3, 0));
+    check(
+        "swe-agent",
+        "pydicom-1458",
+        s,
+        (0, 12, Some(29), Some(11), 0, 3, 0),
+    );
     assert_eq!(s.model_calls.len(), 12);
     let out: u64 = s.model_calls.iter().map(|c| c.output_tokens).sum();
     assert_eq!(out, 1369, "model_stats.tokens_received");
@@ -458,7 +483,12 @@ fn opencode_corpus() {
     check(folder, "22ac7351", s, (1, 6, Some(1), Some(0), 0, 1, 0));
     // A compaction (a user message with a `compaction` part, then the summary).
     let s = find(&r, "savekirk__session-bridge__277daa81.json");
-    check(folder, "277daa81", s, (3, 72, Some(1786), Some(74), 0, 4, 0));
+    check(
+        folder,
+        "277daa81",
+        s,
+        (3, 72, Some(1786), Some(74), 0, 4, 0),
+    );
     assert_eq!(s.compactions, 1);
     // `apply_patch` deletions, from the per-file counts OpenCode recorded.
     let s = find(&r, "eitatech__gatomia-vscode__21fea93a.json");

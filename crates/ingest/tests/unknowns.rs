@@ -62,8 +62,11 @@ fn each_format_says_unknown_for_what_it_cannot_tell() {
         ("SweAgent", (2, 1, 1, 2)),
     ];
     let got = seen();
-    let got: Vec<(&str, Known)> =
-        got.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    let got: Vec<(&str, Known)> = got.iter().map(|(k, v)| (k.as_str(), *v)).collect();
     assert_eq!(got, want);
-    assert_eq!(want.len(), Format::ALL.len(), "every format has fixtures here");
+    assert_eq!(
+        want.len(),
+        Format::ALL.len(),
+        "every format has fixtures here"
+    );
 }

@@ -173,8 +173,26 @@ pub fn measure(session: &Session) -> Telemetry {
         t.interrupts += 1;
     }
     t.files_touched = files.len() as u32;
-    (t.lines_added, t.lines_removed, t.input_tokens, t.output_tokens) =
-        knowable(session, added, removed, unsized_write, tokens_in, tokens_out);
+    (
+        t.lines_added,
+        t.lines_removed,
+        t.input_tokens,
+        t.output_tokens,
+    ) = knowable(
+        session,
+        added,
+        removed,
+        unsized_write,
+        tokens_in,
+        tokens_out,
+    );
+    if let Some(tr) = session.tracked_lines {
+        // Lines the agent's tool recorded outside the transcript (Cursor's AI code tracking):
+        // both counts are lower bounds of the lines added, so the larger one is kept; removed
+        // lines are not recorded there.
+        t.lines_added = Some(t.lines_added.map_or(tr.lines, |n| n.max(tr.lines)));
+        t.files_touched = t.files_touched.max(tr.files);
+    }
     t.pull_requests = prs.len() as u32 + unnamed_prs;
     // Subagents: those folded in, or launched (Task/Agent calls) when their files were not kept.
     let folded = session

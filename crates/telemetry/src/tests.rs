@@ -516,7 +516,10 @@ fn what_the_transcript_cannot_tell_is_unknown_not_zero() {
     let t = measure(&s);
     assert_eq!((t.input_tokens, t.output_tokens), (Some(5), Some(2)));
     // A human turn alone (no answer): zero tokens is known.
-    assert_eq!(measure(&session(vec![human("go", 1)])).output_tokens, Some(0));
+    assert_eq!(
+        measure(&session(vec![human("go", 1)])).output_tokens,
+        Some(0)
+    );
 
     // Files changed only by `sed -i` (no content): lines unknown, the file still counted, and
     // the session still wrote code.
@@ -524,13 +527,22 @@ fn what_the_transcript_cannot_tell_is_unknown_not_zero() {
         human("fix", 1),
         bash("sed -i 's/a/b/' src/x.rs", ok, ""),
     ]));
-    assert_eq!((t.lines_added, t.lines_removed, t.files_touched), (None, None, 1));
+    assert_eq!(
+        (t.lines_added, t.lines_removed, t.files_touched),
+        (None, None, 1)
+    );
     assert!(t.wrote_code());
     assert_eq!(t.lines_or_zero(), (0, 0));
     // An edit without any size (no patch, no old/new strings) is unknown too.
     let t = measure(&session(vec![
         human("fix", 1),
-        action("Edit", ActionKind::Edit, json!({"file_path": "a.rs"}), ok, ""),
+        action(
+            "Edit",
+            ActionKind::Edit,
+            json!({"file_path": "a.rs"}),
+            ok,
+            "",
+        ),
     ]));
     assert_eq!(t.lines_added, None);
     // A known count, even beside a write of unknown size, is kept (a lower bound).
@@ -608,4 +620,29 @@ proptest::proptest! {
     ) {
         proptest::prop_assert_eq!(count_words(&s), s.split_whitespace().count() as u64);
     }
+}
+
+#[test]
+fn lines_tracked_outside_the_transcript_fill_in_unknown_lines() {
+    let ok = ResultStatus::Ok;
+    let mut s = session(vec![
+        human("fix", 1),
+        bash("sed -i 's/a/b/' src/x.rs", ok, ""),
+    ]);
+    assert_eq!(measure(&s).lines_added, None);
+    s.tracked_lines = Some(agentstat_session::TrackedLines {
+        lines: 12,
+        files: 3,
+    });
+    let t = measure(&s);
+    assert_eq!((t.lines_added, t.files_touched), (Some(12), 3));
+    // Removed lines are not tracked: still unknown.
+    assert_eq!(t.lines_removed, None);
+    // A larger transcript count wins (both are lower bounds).
+    let mut s = session(vec![
+        human("fix", 1),
+        bash("cat > src/y.rs <<'EOF'\na\nb\nEOF", ok, ""),
+    ]);
+    s.tracked_lines = Some(agentstat_session::TrackedLines { lines: 1, files: 1 });
+    assert_eq!(measure(&s).lines_added, Some(2));
 }
