@@ -49,7 +49,10 @@ pub fn run(args: Args) -> CmdResult {
         .explain(&input)
         .map_err(|e| format!("classifying {}: {e}", src.main_path().display()))?;
     evidence.extend(learned_evidence);
-    let backend = format!("learned ({}) over heuristic rules {RULES_VERSION}", learned.id());
+    let backend = format!(
+        "learned ({}) over heuristic rules {RULES_VERSION}",
+        learned.id()
+    );
     let excluded = session.non_interactive_reason();
     if args.json {
         let out = serde_json::json!({
@@ -278,7 +281,15 @@ mod tests {
                 telemetry: &t,
             })
             .unwrap();
-        let out = render_text("abc", Path::new("/x/abc.jsonl"), None, &t, &l, &ev, "heuristic");
+        let out = render_text(
+            "abc",
+            Path::new("/x/abc.jsonl"),
+            None,
+            &t,
+            &l,
+            &ev,
+            "heuristic",
+        );
         for (_, name) in FACETS {
             assert!(out.contains(name), "{name} missing in\n{out}");
         }

@@ -203,7 +203,10 @@ pub fn summary_table(records: &[SessionRecord], diag: &Diagnostics) -> String {
             "sessions",
             Box::new(|rs: &[&SessionRecord]| Total::known(rs.len() as u64)),
         ),
-        ("people", Box::new(move |rs: &[&SessionRecord]| Total::known(people(rs)))),
+        (
+            "people",
+            Box::new(move |rs: &[&SessionRecord]| Total::known(people(rs))),
+        ),
         (
             "prompts (human turns)",
             Box::new(move |rs: &[&SessionRecord]| sum(rs, &|t| t.human_turns as u64)),
@@ -293,12 +296,7 @@ pub fn summary_table(records: &[SessionRecord], diag: &Diagnostics) -> String {
     let mut unknown_notes = Vec::new();
     for (name, f) in &rows {
         let (a, i) = (f(&all), f(&inter));
-        s.push_str(&format!(
-            "{:<24} {:>14} {:>14}\n",
-            name,
-            a.show(),
-            i.show()
-        ));
+        s.push_str(&format!("{:<24} {:>14} {:>14}\n", name, a.show(), i.show()));
         if a.unknown > 0 && a.unknown < a.sessions {
             unknown_notes.push(format!(
                 "{} unknown in {} of {} sessions",
