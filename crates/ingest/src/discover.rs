@@ -473,6 +473,10 @@ fn walk(
         {
             // The rest of a Cline task folder: read with its `ui_messages.json`, or not needed.
             *diag.ignored.entry("cline-task-file".into()).or_default() += 1;
+        } else if path.file_name().is_some_and(|n| n == "ai-code-tracking.db") {
+            // Cursor's AI code tracking: read with the agent transcripts it describes
+            // (cursor_tracking.rs), not a session of its own.
+            *diag.ignored.entry("cursor-tracking-db".into()).or_default() += 1;
         } else if !name.ends_with(".meta.json") {
             // Not a Claude Code transcript (another agent's format, a sidecar, a note): say
             // how many were passed over, by extension, rather than dropping them silently.
