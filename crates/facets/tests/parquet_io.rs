@@ -200,6 +200,73 @@ fn facets_without_habit_columns_read_as_none() {
     assert_eq!(back[1].habits, None);
 }
 
+/// A file of schema 1 (before unknown counts): the four counts were required columns, so
+/// every value is known and reads as `Some`, a zero included; NULLs of schema 2 read as `None`.
+#[test]
+fn schema_1_files_still_read_with_every_count_known() {
+    use ::parquet::data_type::{BoolType, ByteArray, ByteArrayType, Int64Type};
+    use ::parquet::file::metadata::KeyValue;
+    use ::parquet::file::properties::WriterProperties;
+    use ::parquet::file::writer::SerializedFileWriter;
+    use ::parquet::schema::parser::parse_message_type;
+    use std::sync::Arc;
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v1.parquet");
+    let schema = Arc::new(
+        parse_message_type(
+            "message m { required binary session_key (STRING); required binary user_key (STRING); \
+             required boolean interactive; required int64 output_tokens; \
+             required int64 input_tokens; required int64 lines_added; required int64 lines_removed; }",
+        )
+        .unwrap(),
+    );
+    let props = WriterProperties::builder()
+        .set_key_value_metadata(Some(vec![KeyValue::new(
+            "agentstat.facets.schema_version".to_string(),
+            "1".to_string(),
+        )]))
+        .build();
+    let file = std::fs::File::create(&path).unwrap();
+    let mut w = SerializedFileWriter::new(file, schema, Arc::new(props)).unwrap();
+    let mut rg = w.next_row_group().unwrap();
+    for v in ["s1", "u1"] {
+        let mut c = rg.next_column().unwrap().unwrap();
+        c.typed::<ByteArrayType>()
+            .write_batch(&[ByteArray::from(v)], None, None)
+            .unwrap();
+        c.close().unwrap();
+    }
+    let mut c = rg.next_column().unwrap().unwrap();
+    c.typed::<BoolType>().write_batch(&[true], None, None).unwrap();
+    c.close().unwrap();
+    for v in [0i64, 900, 7, 2] {
+        let mut c = rg.next_column().unwrap().unwrap();
+        c.typed::<Int64Type>().write_batch(&[v], None, None).unwrap();
+        c.close().unwrap();
+    }
+    rg.close().unwrap();
+    w.close().unwrap();
+    let (back, meta) = agentstat_facets::parquet::read_facets_meta(&path).unwrap();
+    assert_eq!(meta.schema_version, 1);
+    let t = &back[0].telemetry;
+    assert_eq!(
+        (t.output_tokens, t.input_tokens, t.lines_added, t.lines_removed),
+        (Some(0), Some(900), Some(7), Some(2))
+    );
+
+    // Schema 2: unknown is NULL in the file and `None` back; the version is 2.
+    let p2 = dir.path().join("v2.parquet");
+    let mut f = full_facet(3);
+    f.telemetry.output_tokens = None;
+    f.telemetry.lines_added = None;
+    f.telemetry.lines_removed = None;
+    write_facets(&p2, std::slice::from_ref(&f)).unwrap();
+    let (back, meta) = agentstat_facets::parquet::read_facets_meta(&p2).unwrap();
+    assert_eq!(meta.schema_version, 2);
+    assert_eq!(back[0].telemetry, f.telemetry);
+}
+
 #[test]
 fn many_row_groups_round_trip() {
     let dir = tempfile::tempdir().unwrap();
