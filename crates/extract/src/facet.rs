@@ -25,7 +25,7 @@ pub(crate) fn build_facet(session: &Session, options: &ExtractOptions) -> (Facet
                 Ok(l) => {
                     // A label that failed (e.g. retries exhausted) is kept in this run's facet
                     // but the facet is not cached, so the next run asks again.
-                    error = any_label_failed(&l);
+                    error = l.any_failed();
                     Some(l)
                 }
                 Err(e) => {
@@ -57,21 +57,4 @@ pub(crate) fn build_facet(session: &Session, options: &ExtractOptions) -> (Facet
     // Nothing but keys, labels and normalised patterns crosses the boundary (facets::vocab).
     agentstat_facets::vocab::close(&mut facet);
     (facet, classified, error)
-}
-
-/// Whether any classifier in `l` recorded an error instead of a label.
-fn any_label_failed(l: &agentstat_facets::Labels) -> bool {
-    [
-        l.work_mode.error.is_some(),
-        l.codebase_relation.error.is_some(),
-        l.decisions.error.is_some(),
-        l.expertise.error.is_some(),
-        l.user_profile.error.is_some(),
-        l.work_performed.error.is_some(),
-        l.outcome.error.is_some(),
-        l.success_signal.error.is_some(),
-        l.failure_signal.error.is_some(),
-        l.task_value.error.is_some(),
-    ]
-    .contains(&true)
 }

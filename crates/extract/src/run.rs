@@ -169,7 +169,11 @@ pub fn extract_facets(
                 }
                 if error {
                     report.errors += 1;
-                    if facet.labels.as_ref().is_none_or(no_label_produced) {
+                    if facet
+                        .labels
+                        .as_ref()
+                        .is_none_or(agentstat_facets::Labels::none_produced)
+                    {
                         report.failed_entirely += 1;
                     }
                 }
@@ -223,24 +227,6 @@ impl ExtractReport {
             self.label_failure_code().unwrap_or(0)
         ))
     }
-}
-
-/// Whether no label at all was produced.
-fn no_label_produced(l: &agentstat_facets::Labels) -> bool {
-    [
-        l.work_mode.value.is_none(),
-        l.codebase_relation.value.is_none(),
-        l.decisions.value.is_none(),
-        l.expertise.value.is_none(),
-        l.user_profile.value.is_none(),
-        l.work_performed.value.is_none(),
-        l.outcome.value.is_none(),
-        l.success_signal.value.is_none(),
-        l.failure_signal.value.is_none(),
-        l.task_value.value.is_none(),
-    ]
-    .iter()
-    .all(|x| *x)
 }
 
 enum Outcome {
@@ -356,6 +342,23 @@ mod tests {
     use crate::cache::store_dir;
     use std::path::Path;
 
+    /// Options for a test run: salt `s`, no `--user`, the whole corpus, one session per core.
+    fn options<'a>(
+        backend: Option<(&'a dyn Backend, BackendId)>,
+        cache_dir: Option<PathBuf>,
+    ) -> ExtractOptions<'a> {
+        ExtractOptions {
+            backend,
+            ingest: IngestOptions {
+                user_label: None,
+                salt: b"s".to_vec(),
+            },
+            cache_dir,
+            shard: agentstat_ingest::ShardSpec::WHOLE,
+            sessions_in_flight: 0,
+        }
+    }
+
     /// A backend that counts its calls and answers with the heuristic's labels.
     struct Counting(std::sync::atomic::AtomicU32);
     impl Backend for Counting {
@@ -420,16 +423,7 @@ mod tests {
             model: "m".into(),
             prompt_version: "p1".into(),
         };
-        let opts = ExtractOptions {
-            backend: Some((&backend, id.clone())),
-            ingest: IngestOptions {
-                user_label: None,
-                salt: b"s".to_vec(),
-            },
-            cache_dir: Some(dir.path().join("cache")),
-            shard: agentstat_ingest::ShardSpec::WHOLE,
-            sessions_in_flight: 0,
-        };
+        let opts = options(Some((&backend, id.clone())), Some(dir.path().join("cache")));
         let paths = vec![data.clone()];
         let (first, r1) = extract_facets(&paths, &opts, None);
         assert_eq!((r1.sessions, r1.classified, r1.cached), (2, 2, 0));
@@ -458,22 +452,16 @@ mod tests {
         assert_eq!((r3.classified, r3.cached), (1, 1));
 
         // Another prompt version is another cache entry.
-        let opts2 = ExtractOptions {
-            backend: Some((
+        let opts2 = options(
+            Some((
                 &backend,
                 BackendId {
                     prompt_version: "p2".into(),
                     ..id
                 },
             )),
-            ingest: IngestOptions {
-                user_label: None,
-                salt: b"s".to_vec(),
-            },
-            cache_dir: Some(dir.path().join("cache")),
-            shard: agentstat_ingest::ShardSpec::WHOLE,
-            sessions_in_flight: 0,
-        };
+            Some(dir.path().join("cache")),
+        );
         let (_, r4) = extract_facets(&paths, &opts2, None);
         assert_eq!(r4.classified, 2);
     }
@@ -507,8 +495,8 @@ mod tests {
         )
         .unwrap();
         let backend = HalfBroken(Default::default());
-        let opts = ExtractOptions {
-            backend: Some((
+        let opts = options(
+            Some((
                 &backend,
                 BackendId {
                     name: "half-broken".into(),
@@ -516,14 +504,8 @@ mod tests {
                     prompt_version: "p".into(),
                 },
             )),
-            ingest: IngestOptions {
-                user_label: None,
-                salt: b"s".to_vec(),
-            },
-            cache_dir: Some(dir.path().join("cache")),
-            shard: agentstat_ingest::ShardSpec::WHOLE,
-            sessions_in_flight: 0,
-        };
+            Some(dir.path().join("cache")),
+        );
         let (f, r) = extract_facets(std::slice::from_ref(&data), &opts, None);
         assert_eq!((r.errors, r.classified), (1, 1));
         assert!(f[0].labels.as_ref().unwrap().work_mode.error.is_some());
@@ -561,16 +543,7 @@ mod tests {
             "/../ingest/tests/fixtures/gemini/session-legacy.json"
         );
         std::fs::copy(gemini, data.join("session-legacy.json")).unwrap();
-        let opts = ExtractOptions {
-            backend: None,
-            ingest: IngestOptions {
-                user_label: None,
-                salt: b"s".to_vec(),
-            },
-            cache_dir: None,
-            shard: agentstat_ingest::ShardSpec::WHOLE,
-            sessions_in_flight: 0,
-        };
+        let opts = options(None, None);
         let (facets, _) = extract_facets(std::slice::from_ref(&data), &opts, None);
         let unknown: std::collections::BTreeMap<&str, bool> = facets
             .iter()
@@ -603,16 +576,7 @@ mod tests {
         )
         .unwrap();
         let cache = dir.path().join("cache");
-        let opts = ExtractOptions {
-            backend: None,
-            ingest: IngestOptions {
-                user_label: None,
-                salt: b"s".to_vec(),
-            },
-            cache_dir: Some(cache.clone()),
-            shard: agentstat_ingest::ShardSpec::WHOLE,
-            sessions_in_flight: 0,
-        };
+        let opts = options(None, Some(cache.clone()));
         let (_, r1) = extract_facets(std::slice::from_ref(&data), &opts, None);
         assert_eq!(r1.cached, 0);
         let store = store_dir(&cache);
