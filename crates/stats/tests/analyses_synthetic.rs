@@ -97,7 +97,7 @@ fn synth(users: usize, per_user: usize, seed: u64) -> Vec<Facet> {
                     actions_per_prompt: apt,
                     words_per_prompt: wpt,
                     actions: (apt * f64::from(turns)) as u32,
-                    lines_added: lines,
+                    lines_added: Some(lines),
                     start_ms: Some(1_767_225_600_000 + (s as i64) * 86_400_000),
                     month: Some(month),
                     model_family: Some(["opus", "sonnet"][r.below(2)].into()),
@@ -146,7 +146,7 @@ fn headless(i: usize, user: &str) -> Facet {
         excluded_reason: Some("no human turns".into()),
         telemetry: Telemetry {
             actions: 999,
-            lines_added: 5000,
+            lines_added: Some(5000),
             ..Telemetry::default()
         },
         habits: None,
@@ -1198,4 +1198,48 @@ fn team_mode_without_novices_contrasts_with_the_lowest_level_present() {
     assert!(a2.columns[0].label.contains("vs") && !a2.columns[0].label.contains("Novice"));
     let expert = a2.rows.iter().find(|x| x.label.starts_with('5')).unwrap();
     assert!(expert.cells[0].value.is_some(), "Expert's coefficient dropped: {expert:?}");
+}
+
+#[test]
+fn unknown_lines_are_missing_in_the_validation_table_not_zero() {
+    let th = Threshold {
+        min_users: 3,
+        personal: false,
+    };
+    let facets = synth(30, 20, 5);
+    let base = analyse(&facets, &th);
+    // The same sessions plus copies whose lines the transcript cannot tell (files written,
+    // `lines_added` unknown): were unknown read as 0, "classified as writing code: lines
+    // changed" would fall.
+    let mut more = facets.clone();
+    let extra: Vec<Facet> = facets
+        .iter()
+        .take(100)
+        .map(|f| {
+            let mut f = f.clone();
+            f.session_key.push_str("-unknown");
+            f.telemetry.lines_added = None;
+            f.telemetry.lines_removed = None;
+            f.telemetry.files_touched = 2;
+            f
+        })
+        .collect();
+    let labelled = extra
+        .iter()
+        .filter(|f| f.labels.as_ref().is_some_and(|l| l.codebase_relation.value.is_some()))
+        .count();
+    more.extend(extra);
+    let r = analyse(&more, &th);
+    let (t0, t1) = (
+        table(&base, "validation_writes_code"),
+        table(&r, "validation_writes_code"),
+    );
+    for row in 0..3 {
+        assert_eq!(t1.rows[row].cells[0].value, t0.rows[row].cells[0].value, "row {row}");
+        assert_eq!(t1.rows[row].cells[0].n_sessions, t0.rows[row].cells[0].n_sessions);
+    }
+    let note = format!("{labelled} sessions whose transcripts cannot tell lines changed");
+    assert!(labelled > 0);
+    assert!(t1.notes.iter().any(|n| n.starts_with(&note)), "{:?}", t1.notes);
+    assert!(t0.notes.iter().any(|n| n.starts_with("0 sessions whose")));
 }

@@ -70,7 +70,7 @@ fn facet(i: usize, s: &S) -> Facet {
             actions_per_prompt: 2.0 + (i % 5) as f64,
             words_per_prompt: 40.0 + (i % 7) as f64,
             actions: 6,
-            lines_added: s.lines,
+            lines_added: Some(s.lines),
             start_ms: Some(1_767_225_600_000),
             month: Some(s.month.into()),
             model_family: Some("opus".into()),

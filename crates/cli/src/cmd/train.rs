@@ -59,7 +59,10 @@ pub fn run(args: Args) -> CmdResult {
         args.output.display(),
         model.id()
     );
-    eprintln!("{:<18} {:>5} {:>8} {:>9} {:>8}  model", "facet", "n", "learned", "heuristic", "constant");
+    eprintln!(
+        "{:<18} {:>5} {:>8} {:>9} {:>8}  model",
+        "facet", "n", "learned", "heuristic", "constant"
+    );
     for f in &model.facets {
         eprintln!(
             "{:<18} {:>5} {:>7.0}% {:>8.0}% {:>7.0}%  {}{:?} alpha {} over {:?}",
@@ -68,7 +71,11 @@ pub fn run(args: Args) -> CmdResult {
             f.cv.learned_exact * 100.0,
             f.cv.heuristic_exact * 100.0,
             f.cv.constant_exact * 100.0,
-            if f.use_learned { "USED: " } else { "heuristic kept; " },
+            if f.use_learned {
+                "USED: "
+            } else {
+                "heuristic kept; "
+            },
             f.spec.kind,
             f.spec.alpha,
             f.spec.set
@@ -79,7 +86,10 @@ pub fn run(args: Args) -> CmdResult {
 
 /// Read the label files, find each labelled session's transcript and compute its features:
 /// one [`Example`] per rating. A label whose session is not found is an error naming it.
-pub(crate) fn load_examples(labels: &[PathBuf], corpus: &[PathBuf]) -> Result<Vec<Example>, String> {
+pub(crate) fn load_examples(
+    labels: &[PathBuf],
+    corpus: &[PathBuf],
+) -> Result<Vec<Example>, String> {
     let ratings = agentstat_learn::load_labels(labels)?;
     if ratings.is_empty() {
         return Err(format!("no labels in {}", names(labels)));
@@ -103,7 +113,10 @@ pub(crate) fn load_examples(labels: &[PathBuf], corpus: &[PathBuf]) -> Result<Ve
         _ => None,
     };
     if let Some(files) = &files {
-        if let Some(r) = ratings.iter().find(|r| r.file.as_ref().is_some_and(|f| !corpus[0].join(f).exists())) {
+        if let Some(r) = ratings
+            .iter()
+            .find(|r| r.file.as_ref().is_some_and(|f| !corpus[0].join(f).exists()))
+        {
             return Err(format!(
                 "{}: transcript {} not found under {}",
                 r.source,
@@ -134,7 +147,10 @@ pub(crate) fn load_examples(labels: &[PathBuf], corpus: &[PathBuf]) -> Result<Ve
         .flatten()
         .map(|(k, u, a, e)| (k, (u, a, e)))
         .collect();
-    let missing: Vec<&Rating> = ratings.iter().filter(|r| !by_key.contains_key(&r.session)).collect();
+    let missing: Vec<&Rating> = ratings
+        .iter()
+        .filter(|r| !by_key.contains_key(&r.session))
+        .collect();
     if let Some(first) = missing.first() {
         return Err(format!(
             "{}: session {} not found in {} ({} of {} labels have no session there; is \
@@ -168,5 +184,9 @@ pub(crate) fn load_examples(labels: &[PathBuf], corpus: &[PathBuf]) -> Result<Ve
 }
 
 fn names(paths: &[PathBuf]) -> String {
-    paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

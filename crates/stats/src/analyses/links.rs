@@ -139,15 +139,17 @@ pub(super) fn protect(th: &Threshold, obs: &[Obs], tables: &mut [Table], fits: &
                 cells(tr, CodebaseRelation::ALL.len(), &[0]),
             );
             if let Some(tv) = tv {
+                // Sessions whose lines are unknown are in no rate (validation.rs).
+                let known = |o: &Obs| o.relation.filter(|_| lines_changed(o).is_some());
                 f.rates(
-                    |o| o.relation.map(|_| usize::from(!writes_code(o))),
+                    move |o| known(o).map(|_| usize::from(!writes_code(o))),
                     vec![vec![(tv, 0, 0)], vec![(tv, 1, 0)]],
-                    |o, g| lines_changed(o) == (g == 0),
+                    |o, g| lines_changed(o) == Some(g == 0),
                 );
                 f.rates(
-                    |o| o.relation.map(|_| 0),
+                    move |o| known(o).map(|_| 0),
                     vec![vec![(tv, 2, 0)]],
-                    |o, _| writes_code(o) == lines_changed(o),
+                    |o, _| lines_changed(o) == Some(writes_code(o)),
                 );
             }
             state(&mut f, &statements, &stated);
@@ -399,6 +401,11 @@ fn statements<'a>(ix: &dyn Fn(&str) -> Option<usize>) -> Vec<Statement<'a>> {
         ix("fig1_codebase_relation"),
         "sessions with a codebase-relation label",
         Rc::new(|o| o.relation.is_some()),
+    );
+    add(
+        ix("validation_writes_code"),
+        "sessions whose transcripts cannot tell lines changed",
+        Rc::new(|o| o.relation.is_some() && lines_changed(o).is_none()),
     );
     let t2 = ix("fig2_agent_decision_share");
     add(
