@@ -11,7 +11,7 @@
 
 use agentstat_facets::*;
 use agentstat_stats::analyses::analyse;
-use agentstat_stats::privacy::Threshold;
+use agentstat_stats::privacy::{Rules, Threshold};
 use agentstat_stats::results::{Cell, Results, Table};
 use proptest::prelude::*;
 
@@ -120,6 +120,7 @@ fn run(sessions: &[S], k: u32) -> Results {
         &Threshold {
             min_users: k,
             personal: false,
+            rules: Rules::legacy(),
         },
     )
 }

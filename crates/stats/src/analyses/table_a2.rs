@@ -87,17 +87,24 @@ pub(crate) fn table_a2(th: &Threshold, all: &[&Obs], fits: &mut Fits, agent_fe: 
         let (coef, adj) = match &fitted {
             Ok(fit) => {
                 let (n, users) = fit_counts(fit, &rows_v, |o| o.level == Some(l));
+                // A group contrast: the level's own people (the indicator's group) must
+                // reach k, and so must the reference level's and the whole sample's.
                 let mut c = if l == r {
                     th.cell(Estimate::default(), n, users)
+                        .with_class(OutputClass::Coef)
                 } else {
-                    coef_cell(th, fit, &format!("expertise_{l}"), n, users)
+                    coef_cell_isolating(
+                        th,
+                        fit,
+                        &format!("expertise_{l}"),
+                        n,
+                        users,
+                        !th.allows(users),
+                    )
                 };
                 // A contrast with Novice also describes the Novice group.
                 if !th.allows(novice_users) || !th.allows(fit.n_clusters as u64) {
-                    c = Cell {
-                        suppressed: true,
-                        ..c
-                    };
+                    c = c.withhold(Withheld::FewPeople);
                 }
                 (c, margin_cell(th, fit, &rows_v, l))
             }
