@@ -300,6 +300,12 @@ impl Threshold {
     /// sessions: value and interval on the grid (the interval rounded outwards), no SE or
     /// p-value (they would give the unrounded share back). Unchanged without rounding.
     pub fn round_share(&self, est: Estimate, den: u64) -> Estimate {
+        self.round_on_grid(est, den, (0.0, 1.0))
+    }
+
+    /// [`Threshold::round_share`] for a number within `bounds` (a difference of two shares
+    /// lies in [−1, 1]).
+    pub fn round_on_grid(&self, est: Estimate, den: u64, bounds: (f64, f64)) -> Estimate {
         let base = self.round_base();
         let Some(step) = crate::rounding::share_step(crate::rounding::round_count(den, base), base)
         else {
@@ -309,8 +315,8 @@ impl Threshold {
         Estimate {
             value: est.value.map(|v| crate::rounding::to_step(v, step)),
             se: None,
-            ci_low: est.ci_low.map(|v| grid(v, f64::floor).max(0.0)),
-            ci_high: est.ci_high.map(|v| grid(v, f64::ceil).min(1.0)),
+            ci_low: est.ci_low.map(|v| grid(v, f64::floor).max(bounds.0)),
+            ci_high: est.ci_high.map(|v| grid(v, f64::ceil).min(bounds.1)),
             p_value: None,
         }
     }

@@ -243,18 +243,20 @@ pub(crate) fn margin_cell(th: &Threshold, fit: &Fit, rows: &[&Obs], l: u8) -> Ce
     // A rate cannot leave [0, 1]; a linear probability model's margin can. The estimate is
     // kept as the model gives it (and flagged by `extrapolation_note`); only the interval shown
     // is clipped.
-    th.cell(
-        Estimate {
-            value: Some(m.estimate),
-            se: Some(m.se),
-            ci_low: Some(m.ci_low.clamp(0.0, 1.0)),
-            ci_high: Some(m.ci_high.clamp(0.0, 1.0)),
-            p_value: None,
-        },
-        n,
-        users,
-    )
-    .with_class(class)
+    let est = Estimate {
+        value: Some(m.estimate),
+        se: Some(m.se),
+        ci_low: Some(m.ci_low.clamp(0.0, 1.0)),
+        ci_high: Some(m.ci_high.clamp(0.0, 1.0)),
+        p_value: None,
+    };
+    // A group mean in disguise is published like a share: on the rounding grid.
+    let est = if class == OutputClass::Share {
+        th.round_share(est, n)
+    } else {
+        est
+    };
+    th.cell(est, n, users).with_class(class)
 }
 
 /// A note naming the published margins (in `cols` of `t`) that lie outside [0, 1].

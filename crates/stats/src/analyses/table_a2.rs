@@ -106,7 +106,31 @@ pub(crate) fn table_a2(th: &Threshold, all: &[&Obs], fits: &mut Fits, agent_fe: 
                 if !th.allows(novice_users) || !th.allows(fit.n_clusters as u64) {
                     c = c.withhold(Withheld::FewPeople);
                 }
-                (c, margin_cell(th, fit, &rows_v, l))
+                let adj = margin_cell(th, fit, &rows_v, l);
+                // In a model saturated in the levels the coefficient is a difference of two
+                // group means: published on the rounding grid like them.
+                if adj.class == OutputClass::Share && !c.suppressed {
+                    let e = th.round_on_grid(
+                        Estimate {
+                            value: c.value,
+                            se: c.se,
+                            ci_low: c.ci_low,
+                            ci_high: c.ci_high,
+                            p_value: c.p_value,
+                        },
+                        n,
+                        (-1.0, 1.0),
+                    );
+                    c = Cell {
+                        value: e.value,
+                        se: e.se,
+                        ci_low: e.ci_low,
+                        ci_high: e.ci_high,
+                        p_value: e.p_value,
+                        ..c
+                    };
+                }
+                (c, adj)
             }
             Err(_) => (empty_cell(th, &level_rows), empty_cell(th, &level_rows)),
         };
