@@ -711,7 +711,7 @@ fn reasons_text(why: &[(Withheld, usize)], k: u32) -> String {
             match w {
                 Withheld::FewPeople => format!("{n} {cells} with fewer than {k} people"),
                 Withheld::Protection => format!(
-                    "{n} {cells} withheld so that a hidden cell cannot be recovered from other                      tables"
+                    "{n} {cells} withheld so that a hidden cell cannot be recovered from other tables"
                 ),
                 Withheld::Dominance => {
                     format!("{n} {cells} withheld: dominated by one or two people")

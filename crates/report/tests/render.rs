@@ -484,3 +484,40 @@ fn regex_free_zero_width(html: &str) -> Option<String> {
     }
     None
 }
+
+/// Withheld cells say why, per cell, per table and in the banner; a table whose cells are all
+/// withheld by the protection does not claim "fewer than k people".
+#[test]
+fn withheld_cells_say_why() {
+    let mut r = results(false);
+    let withheld = |w: Withheld| Cell {
+        suppressed: true,
+        withheld: Some(w),
+        class: OutputClass::Share,
+        ..Default::default()
+    };
+    r.tables[0].rows[0].cells[0] = withheld(Withheld::Protection);
+    r.tables[0].rows[1].cells[0] = withheld(Withheld::Dominance);
+    r.privacy.round_base = 5;
+    r.privacy.suppressed_cells = 2;
+    let html = render_html(&r);
+    assert!(
+        html.contains("withheld so that a hidden cell cannot be recovered from other tables"),
+        "cell tooltip and table line"
+    );
+    let at = html.find("class=\"withheld\"").map(|i| &html[i..i + 300]);
+    assert!(html.contains(r#"<p class="withheld">Withheld: 1 cell withheld so that a hidden cell cannot be recovered from other tables; 1 cell withheld: dominated by one or two people.</p>"#), "{at:?}");
+    assert!(html.contains("Counts are rounded to multiples of 5"));
+    // A table with every cell withheld by the protection says so, not "fewer than k".
+    let mut all = results(false);
+    for row in &mut all.tables[0].rows {
+        for c in &mut row.cells {
+            *c = withheld(Withheld::Protection);
+        }
+    }
+    let html = render_html(&all);
+    let fig = &html[html.find(r#"id="fig1_work_mode""#).unwrap()..];
+    let fig = &fig[..fig.find("</figure>").unwrap()];
+    assert!(fig.contains("No cell of this table is published"), "{fig}");
+    assert!(!fig.contains("rests on fewer than"), "{fig}");
+}

@@ -105,9 +105,9 @@ fn main() {
         ranked.iter().map(|r| r.1).collect::<Vec<_>>()
     );
     println!(
-        "| team | sessions | k | rules | cells | published | fewer than k | protection | dominance | Table A1 | Fig. 1 | Fig. 5 |"
+        "| team | sessions | k | rules | cells | published | fewer than k | protection | dominance | Table A1 | Fig. 1 | Fig. 5 | analyse (s) |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for &n in &sizes {
         if n > ranked.len() {
             continue;
@@ -122,7 +122,9 @@ fn main() {
         for k in [3u32, 5, 10] {
             for (name, rules) in [("before", Rules::legacy()), ("after", Rules::default())] {
                 let th = Threshold::new(k).with_rules(rules);
+                let t0 = std::time::Instant::now();
                 let r = analyse(&sub, &th);
+                let secs = t0.elapsed().as_secs_f64();
                 let m = measure(&r);
                 if detail == Some((n, k)) {
                     for t in &r.tables {
@@ -141,7 +143,7 @@ fn main() {
                 }
                 let yn = |b: bool| if b { "yes" } else { "no" };
                 println!(
-                    "| {n} | {sessions} | {k} | {name} | {} | {} ({:.0}%) | {} | {} | {} | {} | {} | {} |",
+                    "| {n} | {sessions} | {k} | {name} | {} | {} ({:.0}%) | {} | {} | {} | {} | {} | {} | {secs:.2} |",
                     m.cells,
                     m.published,
                     100.0 * m.published as f64 / m.cells.max(1) as f64,

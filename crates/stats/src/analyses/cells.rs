@@ -435,7 +435,7 @@ pub(crate) fn dominance_note(t: &mut Table, th: &Threshold) {
         .count();
     if n > 0 {
         t.notes.push(format!(
-            "{n} cell(s) withheld because one or two people hold most of the total: the {}              largest contributors hold at least {}% of it, or the rest is under {}% of the              largest (nk and p% dominance rules, per person).",
+            "{n} cell(s) withheld because one or two people hold most of the total: the {} largest contributors hold at least {}% of it, or the rest is under {}% of the largest (nk and p% dominance rules, per person).",
             d.n, d.k_percent, d.p_percent
         ));
     }
