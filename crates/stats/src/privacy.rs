@@ -1416,6 +1416,92 @@ mod tests {
     }
 
     #[test]
+    fn dominance_follows_the_nk_and_p_percent_rules() {
+        let d = Dominance::default();
+        // Two people hold 90 of 100: nk.
+        assert!(d.dominated(&[60.0, 30.0, 5.0, 5.0]));
+        // Two hold 89 of 100, and the rest (11) is more than 10% of the largest (6.0): safe.
+        assert!(!d.dominated(&[60.0, 29.0, 6.0, 5.0]));
+        // With the defaults the p% rule adds nothing (a rest under 10% of the largest is under
+        // 1/11 of the total, so the top two hold over 90%); alone it bites:
+        let p_only = Dominance {
+            n: 1,
+            k_percent: 100,
+            p_percent: 10,
+        };
+        assert!(p_only.dominated(&[100.0, 80.0, 9.0]));
+        assert!(!p_only.dominated(&[100.0, 80.0, 11.0]));
+        // Even contributions, zeros, non-finite values.
+        assert!(!d.dominated(&[1.0; 10]));
+        assert!(!d.dominated(&[0.0, 0.0, 0.0]));
+        assert!(!d.dominated(&[]));
+        assert!(!d.dominated(&[f64::NAN, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0]));
+        // One or two people always dominate their own total.
+        assert!(d.dominated(&[3.0, 4.0]));
+    }
+
+    #[test]
+    fn coefficients_follow_the_safe_output_rule() {
+        let th = Threshold::new(3);
+        let est = Estimate::value(0.2);
+        assert!(!th.coef_cell(est, 40, 5, Some(10), false).suppressed);
+        let c = th.coef_cell(est, 40, 5, Some(9), false);
+        assert_eq!(
+            (c.suppressed, c.withheld),
+            (true, Some(Withheld::FewPeople))
+        );
+        assert!(th.coef_cell(est, 40, 5, Some(30), true).suppressed);
+        assert!(th.coef_cell(est, 40, 2, Some(30), false).suppressed);
+        // The old rules and personal mode: only k (personal: nothing).
+        let old = th.with_rules(Rules::legacy());
+        assert!(!old.coef_cell(est, 40, 5, Some(2), true).suppressed);
+        assert!(
+            !Threshold::personal()
+                .coef_cell(est, 4, 1, Some(1), true)
+                .suppressed
+        );
+    }
+
+    #[test]
+    fn shares_are_rounded_only_in_team_mode_with_a_base() {
+        let est = Estimate {
+            value: Some(0.37),
+            se: Some(0.05),
+            ci_low: Some(0.27),
+            ci_high: Some(0.47),
+            p_value: None,
+        };
+        let r = Threshold::new(3).round_share(est, 100);
+        assert_eq!(
+            (r.value, r.se, r.ci_low, r.ci_high),
+            (Some(0.35), None, Some(0.25), Some(0.5))
+        );
+        assert_eq!(Threshold::personal().round_share(est, 100), est);
+        let off = Threshold::new(3).with_rules(Rules {
+            round_base: 1,
+            ..Rules::default()
+        });
+        assert_eq!(off.round_share(est, 100), est);
+    }
+
+    #[test]
+    fn note_numbers_round_in_place() {
+        assert_eq!(
+            round_number(
+                "Sample: 123 sessions with a goal; 4 dropped.",
+                "sessions with a goal",
+                5
+            )
+            .as_deref(),
+            Some("Sample: 125 sessions with a goal; 4 dropped.")
+        );
+        assert_eq!(
+            round_number("a withheld number of sessions", "sessions", 5),
+            None
+        );
+    }
+
+    #[test]
     fn non_finite_values_become_none() {
         let c = Threshold::personal().cell(Estimate::value(f64::NAN), 1, 1);
         assert_eq!(c.value, None);
