@@ -1,7 +1,8 @@
 //! Suppression benchmark (issue 12, docs/bench/suppression.md): how much of a team report is
 //! published under the privacy rules, on real uneven teams cut from a facets file.
 //!
-//! `cargo run -p agentstat-stats --example suppression -- FACETS.parquet [--md]`
+//! `cargo run -p agentstat-stats --example suppression -- FACETS.parquet [--sizes 5,10,13,20,30]
+//! [--detail N:K] [--write N PATH]`
 //!
 //! Teams: the people of the file ranked by interactive sessions (most first, ties by key); a
 //! team of N people is the N first of them, so every team holds the heaviest users and is as
@@ -104,6 +105,28 @@ fn main() {
         ranked.len(),
         ranked.iter().map(|r| r.1).collect::<Vec<_>>()
     );
+    // `--write N PATH`: the N-person team's facets, for `agentstat report --facets PATH`.
+    if let Some(i) = args.iter().position(|a| a == "--write") {
+        let n: usize = args.get(i + 1).and_then(|s| s.parse().ok()).unwrap_or(13);
+        let out = args
+            .get(i + 2)
+            .cloned()
+            .unwrap_or_else(|| "team.parquet".into());
+        let team: std::collections::HashSet<&str> = ranked.iter().take(n).map(|r| r.0).collect();
+        let sub: Vec<Facet> = facets
+            .iter()
+            .filter(|f| team.contains(f.user_key.as_str()))
+            .cloned()
+            .collect();
+        if let Err(e) = agentstat_facets::parquet::write_facets(&out, &sub) {
+            eprintln!("{out}: {e}");
+            std::process::exit(1);
+        }
+        eprintln!(
+            "wrote the {n}-person team ({} sessions) to {out}",
+            sub.len()
+        );
+    }
     println!(
         "| team | sessions | k | rules | cells | published | fewer than k | protection | dominance | Table A1 | Fig. 1 | Fig. 5 | analyse (s) |"
     );
