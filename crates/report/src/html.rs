@@ -452,7 +452,25 @@ fn sample(o: &mut String, r: &Results) {
         if r.privacy.personal_mode {
             "threshold off (personal)".into()
         } else {
-            format!("fewer than {} people", r.privacy.min_users)
+            let mut few = 0;
+            let mut other = 0;
+            for t in &r.tables {
+                for (w, n) in withheld_counts(t) {
+                    if w == Withheld::FewPeople {
+                        few += n;
+                    } else {
+                        other += n;
+                    }
+                }
+            }
+            if other == 0 {
+                format!("fewer than {} people", r.privacy.min_users)
+            } else {
+                format!(
+                    "{few} with fewer than {} people, {other} protected or dominated",
+                    r.privacy.min_users
+                )
+            }
         },
     );
     o.push_str("</div><dl class=\"facts\">");

@@ -508,6 +508,13 @@ fn withheld_cells_say_why() {
     let at = html.find("class=\"withheld\"").map(|i| &html[i..i + 300]);
     assert!(html.contains(r#"<p class="withheld">Withheld: 1 cell withheld so that a hidden cell cannot be recovered from other tables; 1 cell withheld: dominated by one or two people.</p>"#), "{at:?}");
     assert!(html.contains("Counts are rounded to multiples of 5"));
+    // The sample's card does not call them all "fewer than k".
+    let card = &html[html.find("sample-suppressed").unwrap()..];
+    assert!(
+        card[..400].contains("2 protected or dominated"),
+        "{}",
+        &card[..400]
+    );
     // A table with every cell withheld by the protection says so, not "fewer than k".
     let mut all = results(false);
     for row in &mut all.tables[0].rows {
