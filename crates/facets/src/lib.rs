@@ -197,6 +197,54 @@ pub struct Labels {
     pub task_value: Label<TaskValue>,
 }
 
+/// One label's state, whatever its value type: see [`Labels::states`].
+#[derive(Debug, Clone, Copy)]
+pub struct LabelState<'a> {
+    /// The facet's name (`work_mode`, `task_value`, …).
+    pub name: &'static str,
+    /// Whether a value was produced.
+    pub produced: bool,
+    pub error: Option<&'a str>,
+    pub provenance: &'a Provenance,
+}
+
+impl Labels {
+    /// Every label's state, in the rubric's order: the one list of the ten labels for code
+    /// that does not care about their values (errors, provenance, completeness).
+    pub fn states(&self) -> [LabelState<'_>; 10] {
+        fn st<'a, T>(name: &'static str, l: &'a Label<T>) -> LabelState<'a> {
+            LabelState {
+                name,
+                produced: l.value.is_some(),
+                error: l.error.as_deref(),
+                provenance: &l.provenance,
+            }
+        }
+        [
+            st("work_mode", &self.work_mode),
+            st("codebase_relation", &self.codebase_relation),
+            st("decisions", &self.decisions),
+            st("expertise", &self.expertise),
+            st("user_profile", &self.user_profile),
+            st("work_performed", &self.work_performed),
+            st("outcome", &self.outcome),
+            st("success_signal", &self.success_signal),
+            st("failure_signal", &self.failure_signal),
+            st("task_value", &self.task_value),
+        ]
+    }
+
+    /// Whether any classifier recorded an error instead of a label.
+    pub fn any_failed(&self) -> bool {
+        self.states().iter().any(|s| s.error.is_some())
+    }
+
+    /// Whether no label at all was produced.
+    pub fn none_produced(&self) -> bool {
+        self.states().iter().all(|s| !s.produced)
+    }
+}
+
 /// User-profile occupation: one of the 23 groups, or Unclear.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum UserProfile {

@@ -4,7 +4,7 @@
 
 use agentstat_facets::*;
 use agentstat_stats::analyses::{analyse, BY_AGENT, BY_AGENT_WORK_MODE};
-use agentstat_stats::privacy::Threshold;
+use agentstat_stats::privacy::{Rules, Threshold};
 use agentstat_stats::regression::{fit, Design, Factor, FitOptions};
 use agentstat_stats::results::{Results, Table};
 
@@ -121,6 +121,7 @@ fn run(sessions: &[S], k: u32) -> Results {
         &Threshold {
             min_users: k,
             personal: false,
+            rules: Rules::legacy(),
         },
     )
 }

@@ -134,7 +134,7 @@ pub(crate) fn load_examples(
         // Labels carry `agentstat scan`/`render` keys; facets Parquet carries the facet key.
         let keys = [
             super::scan::session_key(&opts.salt, &s.id),
-            crate::facet_cache::session_key(&opts.salt, &s.id),
+            agentstat_ingest::session_key(&opts.salt, &s.id),
         ];
         let key = keys.into_iter().find(|k| wanted.contains(k.as_str()))?;
         let t = agentstat_telemetry::measure(s);

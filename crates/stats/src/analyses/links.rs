@@ -19,8 +19,8 @@ use super::fig3::FIG3_FE;
 use super::obs::{Fits, Obs};
 use super::regress::in_a1_sample;
 use super::validation::{lines_changed, writes_code};
-use crate::privacy::{CellRef, Family, Protection, Threshold, WITHHELD};
-use crate::results::{Cell, Table};
+use crate::privacy::{round_number, CellRef, Family, Protection, Threshold, WITHHELD};
+use crate::results::{Cell, OutputClass, Table};
 use agentstat_facets::{CodebaseRelation, Occupation, UserProfile, WorkMode};
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -66,6 +66,16 @@ pub(super) fn protect(th: &Threshold, obs: &[Obs], tables: &mut [Table], fits: &
                 .iter()
                 .enumerate()
                 .fold(0u64, |b, (i, s)| b | (u64::from((s.2)(o)) << i))
+        })
+        .collect();
+    // Every session's agent: the sample block states sessions per agent unrounded, so the
+    // rounding check never moves a session from one agent to another.
+    let mut agent_codes: HashMap<&str, u32> = HashMap::new();
+    let strata: Vec<u32> = obs
+        .iter()
+        .map(|o| {
+            let n = agent_codes.len() as u32;
+            *agent_codes.entry(o.f.agent.as_str()).or_insert(n)
         })
         .collect();
 
@@ -125,7 +135,7 @@ pub(super) fn protect(th: &Threshold, obs: &[Obs], tables: &mut [Table], fits: &
             );
             f.counts(move |o| o.value.and(mode_of(o)), cells(tvw, nm, &[0]));
             agent_cells.add(&mut f);
-            state(&mut f, &statements, &stated);
+            state(&mut f, &statements, &stated, &strata);
             unresolved += unresolved_note(f.protect(th, obs, user, tables), t1, tables);
         }
 
@@ -152,7 +162,7 @@ pub(super) fn protect(th: &Threshold, obs: &[Obs], tables: &mut [Table], fits: &
                     |o, _| lines_changed(o) == Some(writes_code(o)),
                 );
             }
-            state(&mut f, &statements, &stated);
+            state(&mut f, &statements, &stated, &strata);
             unresolved += unresolved_note(f.protect(th, obs, user, tables), tr, tables);
         }
 
@@ -185,7 +195,7 @@ pub(super) fn protect(th: &Threshold, obs: &[Obs], tables: &mut [Table], fits: &
                 f.counts(move |o| plan(o).map(|_| 0), vec![vec![(tm, 0, 0)]]);
                 f.counts(move |o| exec(o).map(|_| 0), vec![vec![(tm, 1, 0)]]);
             }
-            state(&mut f, &statements, &stated);
+            state(&mut f, &statements, &stated, &strata);
             unresolved += unresolved_note(f.protect(th, obs, user, tables), th2, tables);
         }
 
@@ -215,8 +225,24 @@ pub(super) fn protect(th: &Threshold, obs: &[Obs], tables: &mut [Table], fits: &
                     );
                 }
             }
-            // Predictive margins are rates: with controls that do not vary they are the group's
-            // outcome mean, so they publish the group's outcome count like a rate does.
+            // Predictive margins are rates when the model is saturated in the levels (with
+            // controls that do not vary they are the group's outcome mean), so they publish the
+            // group's outcome count like a rate does; otherwise (output classes in force) they
+            // are model outputs, and only their level's count is published. Without output
+            // classes every margin counts as a rate.
+            let share_col = |t: Option<usize>, c: usize| {
+                !th.classes()
+                    || t.and_then(|t| tables.get(t)).is_some_and(|t| {
+                        t.rows.iter().any(|r| {
+                            r.cells
+                                .get(c)
+                                .is_some_and(|x| x.class == OutputClass::Share)
+                        })
+                    })
+            };
+            let t5_share: Vec<bool> = (0..3).map(|c| share_col(t5, c)).collect();
+            let a2_share = share_col(ta2, 2);
+            let classes = th.classes();
             if let Some(t) = t5 {
                 type Outcome = fn(&Obs) -> Option<bool>;
                 let outcomes: [(&str, Outcome); 3] = [
@@ -226,11 +252,14 @@ pub(super) fn protect(th: &Threshold, obs: &[Obs], tables: &mut [Table], fits: &
                 ];
                 for (c, (key, get)) in outcomes.into_iter().enumerate() {
                     let name = format!("fig5 {key}");
-                    f.rates(
-                        move |o| if fits.has(&name, o) { level(o) } else { None },
-                        cells(Some(t), rows_of(t5), &[c]),
-                        move |o, _| get(o) == Some(true),
-                    );
+                    let group = move |o: &Obs| if fits.has(&name, o) { level(o) } else { None };
+                    if t5_share[c] {
+                        f.rates(group, cells(Some(t), rows_of(t5), &[c]), move |o, _| {
+                            get(o) == Some(true)
+                        });
+                    } else {
+                        f.counts(group, cells(Some(t), rows_of(t5), &[c]));
+                    }
                 }
             }
             if let Some(t) = t5t {
@@ -261,20 +290,33 @@ pub(super) fn protect(th: &Threshold, obs: &[Obs], tables: &mut [Table], fits: &
                     .enumerate()
                 {
                     let name = format!("a1 {spec}");
-                    f.rates(
-                        move |o| fits.has(&name, o).then_some(0),
-                        vec![vec![(t, 0, c), (t, 1, c), (t, 2, c)]],
-                        |o, _| o.d.verified_success == Some(true),
-                    );
+                    let sample = move |o: &Obs| fits.has(&name, o).then_some(0);
+                    if classes {
+                        // The coefficient is a model output: it publishes its sample's size
+                        // only; the mean of verified success is the share.
+                        f.rates(sample.clone(), vec![vec![(t, 1, c), (t, 2, c)]], |o, _| {
+                            o.d.verified_success == Some(true)
+                        });
+                        f.counts(sample, vec![vec![(t, 0, c)]]);
+                    } else {
+                        f.rates(
+                            sample,
+                            vec![vec![(t, 0, c), (t, 1, c), (t, 2, c)]],
+                            |o, _| o.d.verified_success == Some(true),
+                        );
+                    }
                 }
             }
             if let Some(t) = ta2 {
                 // Coefficients are differences of margins (level vs Novice): they go with them.
-                f.rates(
-                    move |o| if fits.has("a2", o) { level(o) } else { None },
-                    cells(Some(t), rows_of(ta2), &[0, 2]),
-                    |o, _| o.d.verified_success == Some(true),
-                );
+                let group = move |o: &Obs| if fits.has("a2", o) { level(o) } else { None };
+                if a2_share {
+                    f.rates(group, cells(Some(t), rows_of(ta2), &[0, 2]), |o, _| {
+                        o.d.verified_success == Some(true)
+                    });
+                } else {
+                    f.counts(group, cells(Some(t), rows_of(ta2), &[0, 2]));
+                }
                 f.rates(
                     move |o| {
                         if fits.has("a1 rows", o) {
@@ -288,7 +330,7 @@ pub(super) fn protect(th: &Threshold, obs: &[Obs], tables: &mut [Table], fits: &
                 );
             }
             agent_cells.add(&mut f);
-            state(&mut f, &statements, &stated);
+            state(&mut f, &statements, &stated, &strata);
             unresolved += unresolved_note(f.protect(th, obs, user, tables), t3a, tables);
         }
 
@@ -328,7 +370,7 @@ pub(super) fn protect(th: &Threshold, obs: &[Obs], tables: &mut [Table], fits: &
                 |o, _| o.d.verified_success == Some(true),
             );
             agent_cells.add(&mut f);
-            state(&mut f, &statements, &stated);
+            state(&mut f, &statements, &stated, &strata);
             unresolved += unresolved_note(f.protect(th, obs, user, tables), Some(t), tables);
         }
 
@@ -348,7 +390,7 @@ pub(super) fn protect(th: &Threshold, obs: &[Obs], tables: &mut [Table], fits: &
                 |o, _| o.d.judged_success == Some(true),
             );
             agent_cells.add(&mut f);
-            state(&mut f, &statements, &stated);
+            state(&mut f, &statements, &stated, &strata);
             unresolved += unresolved_note(f.protect(th, obs, user, tables), Some(t), tables);
         }
 
@@ -358,6 +400,21 @@ pub(super) fn protect(th: &Threshold, obs: &[Obs], tables: &mut [Table], fits: &
         }
     }
 
+    // Rounding: the population sizes the notes state are rounded like every other count (the
+    // families above reasoned with their rounded values).
+    if th.rounds() {
+        for (t, words, _) in &statements {
+            let Some(table) = t.and_then(|t| tables.get_mut(t)) else {
+                continue;
+            };
+            for note in &mut table.notes {
+                if let Some(n) = round_number(note, words, th.round_base()) {
+                    *note = n;
+                    break;
+                }
+            }
+        }
+    }
     for (t, b) in tables.iter_mut().zip(before) {
         let extra = suppressed(t) - b;
         if extra > 0 {
@@ -522,7 +579,13 @@ fn statements<'a>(ix: &dyn Fn(&str) -> Option<usize>) -> Vec<Statement<'a>> {
 
 /// Gives `f` every statement (`stated[o.idx]` has bit `i` set when observation `o` is in
 /// statement `i`), and the sample block's total of interactive sessions.
-fn state<'a>(f: &mut Family<'a, Obs<'a>>, statements: &[Statement<'a>], stated: &'a [u64]) {
+fn state<'a>(
+    f: &mut Family<'a, Obs<'a>>,
+    statements: &[Statement<'a>],
+    stated: &'a [u64],
+    strata: &'a [u32],
+) {
+    f.stratum(move |o| strata[o.idx]);
     for (i, (t, words, _)) in statements.iter().enumerate().take(64) {
         f.stated(*t, words, move |o| stated[o.idx] >> i & 1 == 1);
     }
