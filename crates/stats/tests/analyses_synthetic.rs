@@ -1230,6 +1230,7 @@ fn unknown_lines_are_missing_in_the_validation_table_not_zero() {
     let th = Threshold {
         min_users: 3,
         personal: false,
+        rules: Rules::legacy(),
     };
     let facets = synth(30, 20, 5);
     let base = analyse(&facets, &th);
