@@ -36,6 +36,9 @@ pub struct TrainOptions {
     /// where the nested, person-grouped validation (`agentstat validate`) found the learned
     /// label no better on people it had not seen.
     pub keep_heuristic: Vec<String>,
+    /// Facets (by name) that take the learned label whatever the training CV says: those
+    /// where the nested validation found the learned label better on unseen people.
+    pub use_learned: Vec<String>,
 }
 
 impl Default for TrainOptions {
@@ -44,6 +47,7 @@ impl Default for TrainOptions {
             seed: 13,
             folds: 4,
             keep_heuristic: Vec::new(),
+            use_learned: Vec::new(),
         }
     }
 }
@@ -57,6 +61,15 @@ pub const PERSON_WEIGHTS: bool = false;
 /// heuristic, in the training labels' person-grouped cross-validation, to replace it.
 pub const MARGIN: f64 = 0.02;
 
+/// The constant classifier as a candidate: every weight shrunk to zero by the penalty.
+pub const CONSTANT: Spec = Spec { kind: Kind::Multinomial, alpha: 1e6, set: FeatureSet::Rules };
+
+/// A model must beat the constant classifier by this share of the ratings in the selection's
+/// cross-validation to be chosen over it (a "one standard error" rule: the simplest model
+/// close to the best). With a dominant class, a fit that wins the selection by a sliver
+/// tends to lose on people unlike the training set's.
+pub const CONSTANT_MARGIN: f64 = 0.02;
+
 /// The candidate models for a facet, in order of preference on ties.
 pub fn candidates(f: LearnedFacet) -> Vec<Spec> {
     use FeatureSet::*;
@@ -67,8 +80,12 @@ pub fn candidates(f: LearnedFacet) -> Vec<Spec> {
         m(1.0, Rules),
         m(10.0, Rules),
         m(100.0, All),
+        m(100.0, Meaning),
+        m(1000.0, Meaning),
+        m(10.0, RulesMeaning),
+        m(100.0, RulesMeaning),
         // The constant classifier, in effect: every weight shrunk to zero.
-        m(1e6, Rules),
+        CONSTANT,
     ];
     if f.ordinal() {
         c.push(Spec { kind: Kind::Ordinal, alpha: 100.0, set: Structure });
@@ -304,12 +321,22 @@ fn train_facet(
     let mut best: Option<(Spec, (usize, usize))> = None;
     let mut best_pred: Vec<Option<usize>> = Vec::new();
     if n_people >= 2 {
+        let mut constant = None;
         for spec in &cands {
             let pred = cv_predict(ex, &rows, &folds, k, facet, *spec)?;
             let s = score(&pred);
+            if *spec == CONSTANT {
+                constant = Some(s);
+            }
             if best.is_none_or(|(_, b)| s > b) {
                 best = Some((*spec, s));
                 best_pred = pred;
+            }
+        }
+        let slack = (CONSTANT_MARGIN * rows.len() as f64).ceil() as usize;
+        if let (Some((_, b)), Some(c)) = (best, constant) {
+            if c.0 + slack >= b.0 && (!facet.ordinal() || c.1 + slack >= b.1) {
+                best = Some((CONSTANT, c));
             }
         }
     }
@@ -353,11 +380,11 @@ fn train_facet(
         }
         acc.values().map(|(n, l, h)| (l - h) / n).sum::<f64>() / acc.len().max(1) as f64
     };
+    let pinned = |l: &[String]| l.iter().any(|k| k == facet.name());
     let use_learned = best.is_some()
-        && !opts.keep_heuristic.iter().any(|k| k == facet.name())
-        && le >= h.0 + margin.max(1)
-        && (!facet.ordinal() || lw >= h.1)
-        && per_person > 0.0;
+        && !pinned(&opts.keep_heuristic)
+        && (pinned(&opts.use_learned)
+            || (le >= h.0 + margin.max(1) && (!facet.ordinal() || lw >= h.1) && per_person > 0.0));
     let predictor = fit_rows(ex, &rows, facet, spec, mean, scale)?;
     let share = |k: usize| k as f64 / n as f64;
     Ok(Some(FacetModel {
