@@ -158,7 +158,7 @@ impl Table {
     fn word(&self, w: &str, syms: &mut Vec<u32>, out: &mut Vec<u32>) {
         thread_local! {
             static CACHE: std::cell::RefCell<HashMap<Box<str>, Box<[u32]>, Fnv>> =
-                std::cell::RefCell::new(HashMap::with_hasher(Fnv));
+                const { std::cell::RefCell::new(HashMap::with_hasher(Fnv)) };
         }
         const CACHE_WORDS: usize = 100_000;
         CACHE.with(|c| {
@@ -276,7 +276,7 @@ mod tests {
         assert_eq!(ids, [22172, 3186]);
         ids.clear();
         t.tokenize("\u{1}", &mut ids);
-        assert_eq!(ids, [t.ids[&"▁".as_bytes()[..]], 3 + 1], "a control byte falls back to its byte token");
+        assert_eq!(ids, [t.ids["▁".as_bytes()], 3 + 1], "a control byte falls back to its byte token");
         ids.clear();
         t.tokenize(&"x".repeat(BPE_MAX_CHARS + 5), &mut ids);
         assert!(!ids.is_empty() && ids.len() < BPE_MAX_CHARS, "a long word is matched greedily");
