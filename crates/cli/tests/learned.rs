@@ -140,6 +140,24 @@ fn train_is_deterministic_and_extract_uses_the_model() {
             .any(|p| p.backend == "learned")
     }) || g.iter().all(|f| f.labels.is_none()));
 
+    // Pins: --use-learned and --keep-heuristic override the training's choice; a facet in both
+    // lists, or an unknown one, is refused before anything is written.
+    let pinned = |args: &[&str]| {
+        let mut a = vec!["train", lab.to_str().unwrap(), "--corpus", corpus.to_str().unwrap()];
+        a.extend_from_slice(args);
+        agentstat(home, &a)
+    };
+    ok(&pinned(&["--use-learned", "work_mode,outcome", "--keep-heuristic", "success_signal", "-o", "p.bin"]));
+    let p = agentstat_learn::Model::read(&home.join("p.bin")).unwrap();
+    use agentstat_learn::LearnedFacet as LF;
+    assert!(p.facet(LF::WorkMode).unwrap().use_learned && p.facet(LF::Outcome).unwrap().use_learned);
+    assert!(!p.facet(LF::SuccessSignal).unwrap().use_learned);
+    let e = fails(&pinned(&["--use-learned", "outcome", "--keep-heuristic", "outcome", "-o", "q.bin"]));
+    assert!(e.contains("\"outcome\" is in both --keep-heuristic and --use-learned"), "{e}");
+    let e = fails(&pinned(&["--use-learned", "mood", "-o", "q.bin"]));
+    assert!(e.contains("--use-learned: \"mood\" is not a learned facet"), "{e}");
+    assert!(!home.join("q.bin").exists(), "nothing written on error");
+
     // Validation runs on the same labels and prints its tables.
     let v = ok(&agentstat(
         home,

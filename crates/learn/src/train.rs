@@ -70,6 +70,13 @@ pub const CONSTANT: Spec = Spec { kind: Kind::Multinomial, alpha: 1e6, set: Feat
 /// tends to lose on people unlike the training set's.
 pub const CONSTANT_MARGIN: f64 = 0.02;
 
+/// Whether the constant classifier's selection score `c` (exact, within one) comes close enough
+/// to the best candidate's `b`, over `n` ratings, to be kept instead ([`CONSTANT_MARGIN`]).
+fn keep_constant(b: (usize, usize), c: (usize, usize), n: usize, ordinal: bool) -> bool {
+    let slack = (CONSTANT_MARGIN * n as f64).ceil() as usize;
+    c.0 + slack >= b.0 && (!ordinal || c.1 + slack >= b.1)
+}
+
 /// The candidate models for a facet, in order of preference on ties.
 pub fn candidates(f: LearnedFacet) -> Vec<Spec> {
     use FeatureSet::*;
@@ -333,9 +340,8 @@ fn train_facet(
                 best_pred = pred;
             }
         }
-        let slack = (CONSTANT_MARGIN * rows.len() as f64).ceil() as usize;
         if let (Some((_, b)), Some(c)) = (best, constant) {
-            if c.0 + slack >= b.0 && (!facet.ordinal() || c.1 + slack >= b.1) {
+            if keep_constant(b, c, rows.len(), facet.ordinal()) {
                 best = Some((CONSTANT, c));
             }
         }
@@ -452,5 +458,58 @@ mod tests {
         assert!(size.iter().all(|s| (10..=20).contains(s)), "{size:?}");
         assert_eq!(folds, group_folds(&refs, 4, 7), "deterministic");
         assert_ne!(folds, group_folds(&refs, 4, 8), "seeded");
+    }
+
+    #[test]
+    fn the_constant_rule_keeps_the_constant_within_two_percent() {
+        // 200 ratings: slack 4.
+        assert!(keep_constant((160, 0), (156, 0), 200, false));
+        assert!(!keep_constant((161, 0), (156, 0), 200, false));
+        // Scales: within one counts too.
+        assert!(keep_constant((100, 180), (97, 176), 200, true));
+        assert!(!keep_constant((100, 181), (97, 176), 200, true));
+        assert!(keep_constant((100, 181), (97, 176), 200, false));
+    }
+
+    fn example(i: usize, user: String, x: Vec<f64>, y: usize) -> Example {
+        let mut ys = [None; 9];
+        ys[LearnedFacet::UserProfile.index()] = Some(y);
+        Example {
+            session: format!("s{i}"),
+            user,
+            agent: "claude-code".into(),
+            rater: "r".into(),
+            x,
+            heuristic: [Some(0); 9],
+            y: ys,
+        }
+    }
+
+    /// Features that are noise, labels 90% one class: no model beats the constant by the
+    /// margin in the selection, so the constant is kept (it predicts the majority for all).
+    /// With classes half and half and twenty features that carry the label, a real model wins.
+    #[test]
+    fn the_constant_is_kept_unless_a_model_clearly_beats_it() {
+        let d = features::dim();
+        let noise = |i: usize, j: usize| {
+            let h = blake3::hash(&[i.to_le_bytes(), j.to_le_bytes()].concat());
+            h.as_bytes()[0] as f64 / 255.0
+        };
+        let fit = |signal: bool| {
+            let ex: Vec<Example> = (0..200)
+                .map(|i| {
+                    let y = usize::from(if signal { i % 2 == 0 } else { i % 10 == 0 });
+                    let mut x: Vec<f64> = (0..d).map(|j| noise(i, j)).collect();
+                    if signal {
+                        x[..20].fill(y as f64);
+                    }
+                    example(i, format!("u{}", i % 20), x, y)
+                })
+                .collect();
+            let m = train(&ex, &TrainOptions::default()).unwrap();
+            m.facet(LearnedFacet::UserProfile).unwrap().spec
+        };
+        assert_eq!(fit(false), CONSTANT);
+        assert_ne!(fit(true), CONSTANT);
     }
 }
