@@ -257,7 +257,7 @@ fn agreement_with_reference_labels_stays_above_the_floors() {
             WorkMode::Build | WorkMode::Fix | WorkMode::Test | WorkMode::Operate
         ) && matches!(cr, CodebaseRelation::Modify | CodebaseRelation::Create);
         if produces_code {
-            code_sessions.add(tel.lines_added + tel.lines_removed > 0);
+            code_sessions.add(tel.lines_or_zero().0 + tel.lines_or_zero().1 > 0);
         }
     }
     t.insert("code sessions with lines changed", code_sessions);

@@ -71,8 +71,8 @@ impl B {
             self.t.tool_errors += 1;
         }
         if let Some((a, r)) = lines {
-            self.t.lines_added += a;
-            self.t.lines_removed += r;
+            self.t.lines_added = Some(self.t.lines_added.unwrap_or(0) + a);
+            self.t.lines_removed = Some(self.t.lines_removed.unwrap_or(0) + r);
         }
         self.s.events.push(Event::Action(Action {
             id: format!("t{}", self.n),

@@ -91,8 +91,16 @@ mod tests {
     use agentstat_facets::*;
 
     fn facet(i: usize, conf: f64) -> Facet {
-        let h = Provenance { backend: "heuristic".into(), model: "heuristic".into(), prompt_version: "r".into() };
-        let l = Provenance { backend: "learned".into(), model: "learned-abc".into(), prompt_version: "f".into() };
+        let h = Provenance {
+            backend: "heuristic".into(),
+            model: "heuristic".into(),
+            prompt_version: "r".into(),
+        };
+        let l = Provenance {
+            backend: "learned".into(),
+            model: "learned-abc".into(),
+            prompt_version: "f".into(),
+        };
         let labels = Labels {
             work_mode: Label::ok(WorkMode::Build, h.clone()),
             codebase_relation: Label::ok(CodebaseRelation::Modify, h.clone()),
@@ -103,7 +111,13 @@ mod tests {
             outcome: Label::ok(Outcome::Succeeded, l.clone()).with_confidence(0.9),
             success_signal: Label::ok(Signal::S4, h.clone()),
             failure_signal: Label::ok(Signal::None, h.clone()),
-            task_value: Label::ok(TaskValue { usd: 100.0, band: ValueBand::B10To200 }, h),
+            task_value: Label::ok(
+                TaskValue {
+                    usd: 100.0,
+                    band: ValueBand::B10To200,
+                },
+                h,
+            ),
         };
         Facet {
             session_key: format!("s{i}"),
@@ -119,23 +133,44 @@ mod tests {
     }
 
     fn table(id: &str) -> agentstat_stats::results::Table {
-        agentstat_stats::results::Table { id: id.into(), ..Default::default() }
+        agentstat_stats::results::Table {
+            id: id.into(),
+            ..Default::default()
+        }
     }
 
     #[test]
     fn names_learned_facets_and_flags_low_confidence_figures() {
-        let facets: Vec<Facet> = (0..10).map(|i| facet(i, if i < 7 { 0.3 } else { 0.8 })).collect();
+        let facets: Vec<Facet> = (0..10)
+            .map(|i| facet(i, if i < 7 { 0.3 } else { 0.8 }))
+            .collect();
         let mut r = Results {
-            tables: vec![table("fig2_success_by_expertise"), table("fig4_value_by_mode")],
+            tables: vec![
+                table("fig2_success_by_expertise"),
+                table("fig4_value_by_mode"),
+            ],
             ..Default::default()
         };
         add(&facets, None, &mut r);
         let notes = r.sample.classifier_notes.join(" ");
-        assert!(notes.contains("Learned labels replace the heuristic's for expertise, outcome"), "{notes}");
-        assert!(notes.contains("Most learned expertise labels (70%)"), "{notes}");
+        assert!(
+            notes.contains("Learned labels replace the heuristic's for expertise, outcome"),
+            "{notes}"
+        );
+        assert!(
+            notes.contains("Most learned expertise labels (70%)"),
+            "{notes}"
+        );
         assert!(!notes.contains("Most learned outcome"), "{notes}");
-        assert_eq!(r.tables[0].notes.len(), 1, "the expertise figure is flagged");
-        assert!(r.tables[1].notes.is_empty(), "value by mode does not use expertise");
+        assert_eq!(
+            r.tables[0].notes.len(),
+            1,
+            "the expertise figure is flagged"
+        );
+        assert!(
+            r.tables[1].notes.is_empty(),
+            "value by mode does not use expertise"
+        );
         // Applying twice adds no second table note.
         add(&facets, None, &mut r);
         assert_eq!(r.tables[0].notes.len(), 1);

@@ -8,11 +8,15 @@ use agentstat_classify::llm::{self, estimate as est};
 use std::process::ExitCode;
 
 pub fn run(args: &Args) -> crate::cmd::CmdResult {
-    let provider = match args.classifier {
-        Classifier::Anthropic => est::Provider::Anthropic,
-        Classifier::Openai => est::Provider::OpenAi,
-        _ => return Err("--estimate prices an LLM backend: combine it with --classifier anthropic|openai".into()),
-    };
+    let provider =
+        match args.classifier {
+            Classifier::Anthropic => est::Provider::Anthropic,
+            Classifier::Openai => est::Provider::OpenAi,
+            _ => return Err(
+                "--estimate prices an LLM backend: combine it with --classifier anthropic|openai"
+                    .into(),
+            ),
+        };
     if args.batch && provider == est::Provider::OpenAi {
         return Err("--batch uses the Anthropic Message Batches API: combine it with --classifier anthropic".into());
     }
@@ -53,11 +57,31 @@ pub fn run(args: &Args) -> crate::cmd::CmdResult {
         est::Provider::Anthropic => (1.25, 0.1),
         est::Provider::OpenAi => (1.0, if model.contains("4o") { 0.5 } else { 0.25 }),
     };
-    prices.cache_write = args.price_cache_write.unwrap_or(if args.price_input.is_some() || prices.cache_write.is_nan() { prices.input * w } else { prices.cache_write });
-    prices.cache_read = args.price_cache_read.unwrap_or(if args.price_input.is_some() || prices.cache_read.is_nan() { prices.input * r } else { prices.cache_read });
-    for (name, v) in [("input", prices.input), ("output", prices.output), ("cache write", prices.cache_write), ("cache read", prices.cache_read)] {
+    prices.cache_write = args.price_cache_write.unwrap_or(
+        if args.price_input.is_some() || prices.cache_write.is_nan() {
+            prices.input * w
+        } else {
+            prices.cache_write
+        },
+    );
+    prices.cache_read = args.price_cache_read.unwrap_or(
+        if args.price_input.is_some() || prices.cache_read.is_nan() {
+            prices.input * r
+        } else {
+            prices.cache_read
+        },
+    );
+    for (name, v) in [
+        ("input", prices.input),
+        ("output", prices.output),
+        ("cache write", prices.cache_write),
+        ("cache read", prices.cache_read),
+    ] {
         if !(v.is_finite() && v >= 0.0) {
-            return Err(format!("the {name} price must be a non-negative number of dollars per million tokens").into());
+            return Err(format!(
+                "the {name} price must be a non-negative number of dollars per million tokens"
+            )
+            .into());
         }
     }
     if overridden {
@@ -102,7 +126,11 @@ pub fn run(args: &Args) -> crate::cmd::CmdResult {
             total.sessions,
             total.calls,
             prices.model,
-            if args.batch { "Message Batches, half price" } else { "one request per call" }
+            if args.batch {
+                "Message Batches, half price"
+            } else {
+                "one request per call"
+            }
         );
         println!(
             "input tokens: {} plain, {} cache writes, {} cache reads; output tokens: {} (estimated at {} characters per token, typical answer lengths)",
@@ -119,5 +147,9 @@ pub fn run(args: &Args) -> crate::cmd::CmdResult {
         );
         println!("answers already in the LLM cache would not be paid again; this estimate counts every session");
     }
-    Ok(if total.sessions > 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if total.sessions > 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

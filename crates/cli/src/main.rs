@@ -5,7 +5,6 @@
 mod classifier_notes;
 mod cmd;
 mod estimate;
-mod facet_cache;
 mod pipeline;
 mod privacy_args;
 mod progress;

@@ -4,6 +4,10 @@
 //! run first says how much was already done and how much is left.
 
 use agentstat_classify::llm::meter::{Counts, Meter};
+use agentstat_extract::{extract_facets, ExtractOptions, ExtractReport};
+use agentstat_facets::Facet;
+use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -134,6 +138,53 @@ impl<'a> Progress<'a> {
             out
         })
     }
+}
+
+/// Run an extraction with its progress on stderr: on a terminal a bar whose message is the
+/// progress line, elsewhere (a log file, CI) a line every `every` (zero: none). The lines carry
+/// the LLM backend's own status (requests in flight, retries) and `meter`'s counts when given.
+/// `what` names the work on the bar (`extracting`, `reading and classifying`).
+pub fn extract_with_progress(
+    what: &str,
+    paths: &[PathBuf],
+    options: &ExtractOptions,
+    meter: Option<Arc<Meter>>,
+    every: Duration,
+) -> (Vec<Facet>, ExtractReport) {
+    let bar = bar(what);
+    let sink: Sink = if bar.is_hidden() {
+        Box::new(|line: &str| eprintln!("agentstat: {line}"))
+    } else {
+        let b = bar.clone();
+        Box::new(move |line: &str| b.set_message(line.to_string()))
+    };
+    let status = || options.backend.as_ref().and_then(|(b, _)| b.progress());
+    let progress = Progress::new(meter, sink).with_status(&status);
+    let tick = |done: u64, total: u64| {
+        if bar.length() != Some(total) {
+            bar.set_length(total);
+        }
+        bar.set_position(done);
+        progress.tick(done, total);
+    };
+    let out = progress.every(every, || extract_facets(paths, options, Some(&tick)));
+    bar.finish_and_clear();
+    out
+}
+
+/// A bar on stderr, hidden when stderr is not a terminal (CI, pipes, log files).
+fn bar(what: &str) -> indicatif::ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar =
+        indicatif::ProgressBar::with_draw_target(Some(0), indicatif::ProgressDrawTarget::stderr());
+    if let Ok(style) = indicatif::ProgressStyle::with_template(&format!(
+        "{{spinner}} {what} {{pos}}/{{len}} sessions [{{bar:30}}] {{eta}} {{msg}}"
+    )) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
 }
 
 /// 1234567 → `1.2M`.

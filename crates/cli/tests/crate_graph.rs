@@ -13,6 +13,7 @@ const TRANSCRIPT_SIDE: &[&str] = &[
     "agentstat-redact",
     "agentstat-classify",
     "agentstat-learn",
+    "agentstat-extract",
 ];
 
 /// Crates that must stay on the facets side of the boundary.

@@ -147,13 +147,9 @@ fn report_from_fixture_transcripts_then_warm_from_cache() {
         .find(|t| t["id"] == "personal_habits_success")
         .expect("personal habits table");
     assert!(
-        habits["rows"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|r| r["label"]
-                .as_str()
-                .is_some_and(|l| l == "Committed — by construction (1 of 3 sessions)")),
+        habits["rows"].as_array().unwrap().iter().any(|r| r["label"]
+            .as_str()
+            .is_some_and(|l| l == "Committed — by construction (1 of 3 sessions)")),
         "{habits}"
     );
     // The rest of the personal section: the study beside you, activity, and advice.

@@ -37,7 +37,7 @@ fn facet(user: usize, i: usize, mode: WorkMode, outcome: Outcome) -> Facet {
             successful_actions: 4,
             actions_per_prompt: 2.0 + (i % 5) as f64,
             words_per_prompt: 50.0 + (i * 17 % 90) as f64,
-            lines_added: (i % 3) as u64 * 10,
+            lines_added: Some((i % 3) as u64 * 10),
             git_commits: (i % 2) as u32,
             test_runs: (i % 3) as u32,
             start_ms: Some(1_772_000_000_000 + (i as i64) * 86_400_000),
@@ -247,17 +247,27 @@ fn merge_refuses_a_file_carrying_several_people() {
             .unwrap()
     };
     let refused = merge(&[]);
-    assert!(!refused.status.success(), "a five-person file must be refused");
+    assert!(
+        !refused.status.success(),
+        "a five-person file must be refused"
+    );
     let err = String::from_utf8_lossy(&refused.stderr);
     assert!(
         err.contains("mallory.parquet (5 people)") && err.contains("--allow-multi-person"),
         "{err}"
     );
-    assert!(!err.contains("bob.parquet"), "the honest file is not blamed: {err}");
+    assert!(
+        !err.contains("bob.parquet"),
+        "the honest file is not blamed: {err}"
+    );
     assert!(!dir.path().join("team.parquet").exists(), "nothing written");
 
     let allowed = merge(&["--allow-multi-person"]);
-    assert!(allowed.status.success(), "{}", String::from_utf8_lossy(&allowed.stderr));
+    assert!(
+        allowed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&allowed.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&allowed.stdout).unwrap();
     let people: Vec<u64> = v["files"]
         .as_array()
@@ -276,7 +286,11 @@ fn merge_refuses_a_file_carrying_several_people() {
         .arg(dir.path().join("bob-only.parquet"))
         .output()
         .unwrap();
-    assert!(alone.status.success(), "{}", String::from_utf8_lossy(&alone.stderr));
+    assert!(
+        alone.status.success(),
+        "{}",
+        String::from_utf8_lossy(&alone.stderr)
+    );
 }
 
 /// `report --dp-epsilon` is the easy path against differencing two reports: with the `dp`
@@ -303,6 +317,9 @@ fn report_takes_the_dp_option() {
         assert!(!r["privacy"]["dp"].is_null(), "DP ledger in results.json");
     } else {
         assert!(err.contains("--features dp"), "{err}");
-        assert!(!out.exists(), "nothing written before the option is checked");
+        assert!(
+            !out.exists(),
+            "nothing written before the option is checked"
+        );
     }
 }

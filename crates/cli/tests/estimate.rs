@@ -31,23 +31,68 @@ fn json(o: &Output) -> serde_json::Value {
 fn estimate_counts_calls_and_prices_them_without_calling() {
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path();
-    let a = json(&run(home, &["--classifier", "anthropic", "--estimate", "--json"]));
+    let a = json(&run(
+        home,
+        &["--classifier", "anthropic", "--estimate", "--json"],
+    ));
     let sessions = a["estimate"]["sessions"].as_u64().unwrap();
     assert!(sessions >= 3);
     assert_eq!(a["estimate"]["calls"].as_u64().unwrap(), 11 * sessions);
     assert!(a["estimate"]["cache_read_tokens"].as_u64().unwrap() > 0);
     let usd = a["usd"].as_f64().unwrap();
     assert!(usd > 0.0);
-    let b = json(&run(home, &["--classifier", "anthropic", "--estimate", "--batch", "--json"]));
-    assert!((b["usd"].as_f64().unwrap() - usd / 2.0).abs() < 1e-9, "batches halve the price");
-    let c = json(&run(home, &["--classifier", "anthropic", "--estimate", "--json", "--price-input", "6", "--price-output", "30"]));
+    let b = json(&run(
+        home,
+        &[
+            "--classifier",
+            "anthropic",
+            "--estimate",
+            "--batch",
+            "--json",
+        ],
+    ));
+    assert!(
+        (b["usd"].as_f64().unwrap() - usd / 2.0).abs() < 1e-9,
+        "batches halve the price"
+    );
+    let c = json(&run(
+        home,
+        &[
+            "--classifier",
+            "anthropic",
+            "--estimate",
+            "--json",
+            "--price-input",
+            "6",
+            "--price-output",
+            "30",
+        ],
+    ));
     let cu = c["usd"].as_f64().unwrap();
-    assert!((cu - 2.0 * usd).abs() < 1e-9, "doubled prices double the total: {cu} vs {usd}");
-    assert!(!home.join("facets.parquet").exists(), "an estimate writes no facets");
-    let o = json(&run(home, &["--classifier", "openai", "--estimate", "--json"]));
+    assert!(
+        (cu - 2.0 * usd).abs() < 1e-9,
+        "doubled prices double the total: {cu} vs {usd}"
+    );
+    assert!(
+        !home.join("facets.parquet").exists(),
+        "an estimate writes no facets"
+    );
+    let o = json(&run(
+        home,
+        &["--classifier", "openai", "--estimate", "--json"],
+    ));
     assert_eq!(o["prices_per_million_tokens"]["model"], "gpt-4.1-mini");
 
-    let e = run(home, &["--classifier", "openai", "--model", "local-llm", "--estimate"]);
+    let e = run(
+        home,
+        &[
+            "--classifier",
+            "openai",
+            "--model",
+            "local-llm",
+            "--estimate",
+        ],
+    );
     assert!(!e.status.success());
     assert!(String::from_utf8_lossy(&e.stderr).contains("no default price for model \"local-llm\""));
     let e = run(home, &["--estimate"]);

@@ -47,7 +47,10 @@ fn fails(o: &Output) -> String {
 
 /// Session keys of the fixtures, as `scan --json` prints them.
 fn keys(home: &Path) -> Vec<String> {
-    let out = ok(&agentstat(home, &["scan", "--json", fixtures().to_str().unwrap()]));
+    let out = ok(&agentstat(
+        home,
+        &["scan", "--json", fixtures().to_str().unwrap()],
+    ));
     out.lines()
         .map(|l| {
             let v: serde_json::Value = serde_json::from_str(l).unwrap();
@@ -68,7 +71,11 @@ fn labels(keys: &[String]) -> String {
              \"user_profile\":\"Computer and Mathematical\",\"value_band\":\"$10–200\"}}\n",
             modes[i % 4],
             3 + i % 2,
-            if i % 2 == 0 { "Succeeded" } else { "Partially Succeeded" },
+            if i % 2 == 0 {
+                "Succeeded"
+            } else {
+                "Partially Succeeded"
+            },
             4 - i % 3,
         ));
     }
@@ -91,14 +98,25 @@ fn train_is_deterministic_and_extract_uses_the_model() {
     let train = |out: &str| {
         agentstat(
             home,
-            &["train", lab.to_str().unwrap(), "--corpus", corpus.to_str().unwrap(), "-o", out],
+            &[
+                "train",
+                lab.to_str().unwrap(),
+                "--corpus",
+                corpus.to_str().unwrap(),
+                "-o",
+                out,
+            ],
         )
     };
     let err = ok(&train("m1.bin"));
     let _ = err;
     ok(&train("m2.bin"));
     let m1 = std::fs::read(home.join("m1.bin")).unwrap();
-    assert_eq!(m1, std::fs::read(home.join("m2.bin")).unwrap(), "same labels, same seed, same bytes");
+    assert_eq!(
+        m1,
+        std::fs::read(home.join("m2.bin")).unwrap(),
+        "same labels, same seed, same bytes"
+    );
     let model = agentstat_learn::Model::from_bytes(&m1, "m1.bin").unwrap();
     assert_eq!(model.ratings, keys.len() + 1);
     assert_eq!(model.sessions, keys.len());
@@ -110,35 +128,82 @@ fn train_is_deterministic_and_extract_uses_the_model() {
     // the rest keep the heuristic's label without one.
     ok(&agentstat(
         home,
-        &["extract", corpus.to_str().unwrap(), "--classifier", "learned", "--model", "m1.bin", "-o", "f.parquet", "--no-cache"],
+        &[
+            "extract",
+            corpus.to_str().unwrap(),
+            "--classifier",
+            "learned",
+            "--model",
+            "m1.bin",
+            "-o",
+            "f.parquet",
+            "--no-cache",
+        ],
     ));
     let facets = read_facets(home.join("f.parquet")).unwrap();
     let classified: Vec<_> = facets.iter().filter_map(|f| f.labels.as_ref()).collect();
     assert!(!classified.is_empty());
     for l in classified {
         for (used, label) in [
-            (model.facet(agentstat_learn::LearnedFacet::Outcome).unwrap().use_learned, &l.outcome.provenance),
-            (model.facet(agentstat_learn::LearnedFacet::WorkMode).unwrap().use_learned, &l.work_mode.provenance),
+            (
+                model
+                    .facet(agentstat_learn::LearnedFacet::Outcome)
+                    .unwrap()
+                    .use_learned,
+                &l.outcome.provenance,
+            ),
+            (
+                model
+                    .facet(agentstat_learn::LearnedFacet::WorkMode)
+                    .unwrap()
+                    .use_learned,
+                &l.work_mode.provenance,
+            ),
         ] {
             assert_eq!(label.backend, if used { "learned" } else { "heuristic" });
         }
-        if model.facet(agentstat_learn::LearnedFacet::Outcome).unwrap().use_learned {
-            let p = l.outcome.confidence.expect("a learned label carries its probability");
+        if model
+            .facet(agentstat_learn::LearnedFacet::Outcome)
+            .unwrap()
+            .use_learned
+        {
+            let p = l
+                .outcome
+                .confidence
+                .expect("a learned label carries its probability");
             assert!((0.0..=1.0).contains(&p));
         } else {
             assert_eq!(l.outcome.confidence, None);
         }
-        assert_eq!(l.decisions.provenance.backend, "heuristic", "decisions are not learned");
+        assert_eq!(
+            l.decisions.provenance.backend, "heuristic",
+            "decisions are not learned"
+        );
     }
 
     // The embedded model is the default and loads.
-    ok(&agentstat(home, &["extract", corpus.to_str().unwrap(), "-o", "g.parquet", "--no-cache"]));
+    ok(&agentstat(
+        home,
+        &[
+            "extract",
+            corpus.to_str().unwrap(),
+            "-o",
+            "g.parquet",
+            "--no-cache",
+        ],
+    ));
     let g = read_facets(home.join("g.parquet")).unwrap();
-    assert!(g.iter().filter_map(|f| f.labels.as_ref()).any(|l| {
-        [&l.work_mode.provenance, &l.outcome.provenance, &l.success_signal.provenance]
+    assert!(
+        g.iter().filter_map(|f| f.labels.as_ref()).any(|l| {
+            [
+                &l.work_mode.provenance,
+                &l.outcome.provenance,
+                &l.success_signal.provenance,
+            ]
             .iter()
             .any(|p| p.backend == "learned")
-    }) || g.iter().all(|f| f.labels.is_none()));
+        }) || g.iter().all(|f| f.labels.is_none())
+    );
 
     // Pins: --use-learned and --keep-heuristic override the training's choice; a facet in both
     // lists, or an unknown one, is refused before anything is written.
@@ -161,7 +226,14 @@ fn train_is_deterministic_and_extract_uses_the_model() {
     // Validation runs on the same labels and prints its tables.
     let v = ok(&agentstat(
         home,
-        &["validate", lab.to_str().unwrap(), "--corpus", corpus.to_str().unwrap(), "--folds", "2"],
+        &[
+            "validate",
+            lab.to_str().unwrap(),
+            "--corpus",
+            corpus.to_str().unwrap(),
+            "--folds",
+            "2",
+        ],
     ));
     assert!(v.contains("| work_mode exact |"), "{v}");
 }
@@ -174,17 +246,40 @@ fn bad_labels_name_the_file_and_line() {
     let corpus = fixtures();
     let run = |text: &str| {
         std::fs::write(home.join("bad.jsonl"), text).unwrap();
-        fails(&agentstat(home, &["train", "bad.jsonl", "--corpus", corpus.to_str().unwrap(), "-o", "m.bin"]))
+        fails(&agentstat(
+            home,
+            &[
+                "train",
+                "bad.jsonl",
+                "--corpus",
+                corpus.to_str().unwrap(),
+                "-o",
+                "m.bin",
+            ],
+        ))
     };
     let good = labels(&keys);
-    let e = run(&format!("{good}{{\"session\":\"0123456789abcdef0123456789abcdef\",\"work_mode\":\"Build\"}}\n"));
+    let e = run(&format!(
+        "{good}{{\"session\":\"0123456789abcdef0123456789abcdef\",\"work_mode\":\"Build\"}}\n"
+    ));
     let n = good.lines().count() + 1;
-    assert!(e.contains(&format!("bad.jsonl:{n}: session 0123456789abcdef0123456789abcdef not found")), "{e}");
+    assert!(
+        e.contains(&format!(
+            "bad.jsonl:{n}: session 0123456789abcdef0123456789abcdef not found"
+        )),
+        "{e}"
+    );
     let e = run(&good.replacen("\"Build\"", "\"Refactor\"", 1));
-    assert!(e.contains("bad.jsonl:1: unknown work_mode label \"Refactor\""), "{e}");
+    assert!(
+        e.contains("bad.jsonl:1: unknown work_mode label \"Refactor\""),
+        "{e}"
+    );
     let first = good.lines().next().unwrap();
     let e = run(&format!("{good}{first}\n"));
-    assert!(e.contains("duplicate label") && e.contains("bad.jsonl:1"), "{e}");
+    assert!(
+        e.contains("duplicate label") && e.contains("bad.jsonl:1"),
+        "{e}"
+    );
     let e = run(first);
     assert!(e.contains("incomplete last line"), "{e}");
     assert!(!home.join("m.bin").exists(), "nothing written on error");
@@ -200,7 +295,15 @@ fn bad_model_files_name_the_file_and_the_problem() {
         std::fs::write(home.join("m.bin"), bytes).unwrap();
         fails(&agentstat(
             home,
-            &["extract", corpus.to_str().unwrap(), "--model", "m.bin", "-o", "f.parquet", "--no-cache"],
+            &[
+                "extract",
+                corpus.to_str().unwrap(),
+                "--model",
+                "m.bin",
+                "-o",
+                "f.parquet",
+                "--no-cache",
+            ],
         ))
     };
     let mut corrupt = good.clone();
@@ -227,9 +330,15 @@ fn bad_model_files_name_the_file_and_the_problem() {
     let sum = blake3::hash(&f);
     f.extend_from_slice(sum.as_bytes());
     let e = extract(&f);
-    assert!(e.contains("m.bin: model is for other facets: unknown facet \"mood\""), "{e}");
+    assert!(
+        e.contains("m.bin: model is for other facets: unknown facet \"mood\""),
+        "{e}"
+    );
     assert!(!home.join("f.parquet").exists(), "nothing written on error");
-    let e = fails(&agentstat(home, &["extract", corpus.to_str().unwrap(), "--model", "absent.bin"]));
+    let e = fails(&agentstat(
+        home,
+        &["extract", corpus.to_str().unwrap(), "--model", "absent.bin"],
+    ));
     assert!(e.contains("absent.bin: cannot read model"), "{e}");
 }
 
@@ -268,7 +377,14 @@ fn retraining_reproduces_the_embedded_model() {
         .env("HOME", dir.path())
         .env("AGENTSTAT_SALT", "agentstat-reference")
         .current_dir(&root)
-        .args(["train", "data/labels/reference.jsonl", "--corpus", "../shared/corpus", "--seed", "13"])
+        .args([
+            "train",
+            "data/labels/reference.jsonl",
+            "--corpus",
+            "../shared/corpus",
+            "--seed",
+            "13",
+        ])
         .args(["--keep-heuristic", &keep, "--use-learned", &learned, "-o"])
         .arg(&out)
         .output()

@@ -136,6 +136,46 @@ fn progress_lines_while_waiting_and_a_run_deadline() {
     );
 }
 
+/// `report` waits on the same server: its progress lines come from the same place as
+/// `extract`'s (they were silently dropped when a second printer lived in the extraction step).
+#[test]
+fn report_prints_progress_lines_while_an_llm_is_waited_on() {
+    let mode = Arc::new(AtomicU8::new(0));
+    let srv = server(mode, Duration::from_millis(300));
+    let home = tempfile::tempdir().unwrap();
+    let run = |every: &str| {
+        support::agentstat_salted(home.path(), "llm-exit-salt")
+            .arg(fixtures())
+            .args([
+                "--classifier",
+                "openai",
+                "--model",
+                "test-model",
+                "--base-url",
+                &srv.base,
+                "--no-cache",
+                "--progress-every",
+                every,
+                "--deadline",
+                "2s",
+                "--out",
+            ])
+            .arg(home.path().join("report"))
+            .output()
+            .unwrap()
+    };
+    let o = run("1");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.lines()
+            .any(|l| l.contains(" sessions (") && l.contains("in flight")),
+        "{err}"
+    );
+    let o = run("0");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!err.contains("in flight"), "0 = no progress lines: {err}");
+}
+
 #[test]
 fn deadlines_are_for_llm_classifiers_only() {
     let home = tempfile::tempdir().unwrap();

@@ -67,7 +67,7 @@ fn one_person() -> Vec<Facet> {
                     model_calls: turns * (2 + i % 5),
                     actions_per_prompt: 1.0 + f64::from(level) * 0.4 + f64::from(i % 5) * 0.3,
                     words_per_prompt: 40.0 + f64::from(level) * 9.0 + f64::from(i % 7) * 5.0,
-                    lines_added: u64::from(i % 3) * 10,
+                    lines_added: Some(u64::from(i % 3) * 10),
                     start_ms: Some(1_767_225_600_000 + i64::from(i) * 86_400_000 * 2),
                     month: Some(format!("2026-0{}", 1 + i % 4)),
                     model_family: Some("opus".into()),

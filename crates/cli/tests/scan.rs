@@ -39,7 +39,7 @@ fn scan_json_has_one_pseudonymous_record_per_session() {
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 1);
     let v: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
-    assert_eq!(v["schema"], 1);
+    assert_eq!(v["schema"], 2);
     assert_eq!(v["agent"], "claude-code");
     assert_eq!(v["interactive"], true);
     assert_eq!(v["telemetry"]["human_turns"], 6);
@@ -194,4 +194,109 @@ fn scan_with_no_paths_finds_codex_sessions_under_home() {
     for secret in ["dana", "balance report", "cargo test", "0199f1a2"] {
         assert!(!stdout.contains(secret), "{secret} leaked");
     }
+}
+
+#[test]
+fn what_a_format_cannot_tell_shows_as_unknown_not_zero() {
+    // Cursor's agent transcripts record no tokens, and one fixture session deletes a file
+    // (lines unknown) and nothing else.
+    let home = tempfile::tempdir().unwrap();
+    let dir = fixtures().join("cursor").join("projects");
+    let out = agentstat(&["scan", dir.to_str().unwrap()], home.path());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let row = |name: &str| -> String {
+        stdout
+            .lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_else(|| panic!("no {name} row in\n{stdout}"))[name.len()..]
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert_eq!(row("output tokens"), "unknown unknown");
+    assert!(row("lines added").ends_with('*'), "{stdout}");
+    assert!(
+        stdout.contains("lines added unknown in 1 of 2 sessions"),
+        "{stdout}"
+    );
+    let out = agentstat(&["scan", "--json", dir.to_str().unwrap()], home.path());
+    let recs: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(recs.len(), 2);
+    for r in &recs {
+        assert!(r["telemetry"]["output_tokens"].is_null(), "{r}");
+        assert!(r["telemetry"]["input_tokens"].is_null(), "{r}");
+    }
+    let unknown_lines = recs
+        .iter()
+        .filter(|r| r["telemetry"]["lines_added"].is_null())
+        .count();
+    assert_eq!(unknown_lines, 1);
+    // Known values stay numbers.
+    assert!(recs.iter().any(|r| r["telemetry"]["lines_added"] == 3));
+}
+
+#[test]
+fn a_run_with_no_paths_joins_cursors_tracking_database_to_its_transcripts() {
+    // A fake home: Cursor's transcript in its default folder, and the AI code tracking
+    // database beside it (written here, schema as public readers show it).
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    std::fs::create_dir_all(h.join(".claude/projects")).unwrap();
+    let id = "5b1c0c9e-0000-4000-8000-000000000001";
+    let from = fixtures().join(format!(
+        "cursor/projects/Users-ana-code-shop/agent-transcripts/{id}/{id}.jsonl"
+    ));
+    let dir = h.join(format!(
+        ".cursor/projects/Users-ana-code-shop/agent-transcripts/{id}"
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(from, dir.join(format!("{id}.jsonl"))).unwrap();
+    let db = h.join(".cursor/ai-tracking/ai-code-tracking.db");
+    std::fs::create_dir_all(db.parent().unwrap()).unwrap();
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch(
+        "CREATE TABLE ai_code_hashes (hash TEXT PRIMARY KEY, source TEXT NOT NULL, \
+         fileExtension TEXT, fileName TEXT, requestId TEXT, conversationId TEXT, \
+         timestamp INTEGER, model TEXT, createdAt INTEGER NOT NULL);",
+    )
+    .unwrap();
+    for i in 0..40 {
+        conn.execute(
+            "INSERT INTO ai_code_hashes VALUES (?1, 'composer', 'rs', ?2, 'r', ?3, 1, \
+             'gpt-5', 1)",
+            rusqlite::params![
+                format!("h{i}"),
+                format!("/Users/ana/code/shop/f{}.rs", i % 4),
+                id
+            ],
+        )
+        .unwrap();
+    }
+    drop(conn);
+    let out = support::agentstat_salted(h, "t")
+        .args(["scan", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let v: serde_json::Value = serde_json::from_str(stdout.lines().next().unwrap()).unwrap();
+    assert_eq!(v["agent"], "cursor");
+    assert_eq!(v["telemetry"]["lines_added"], 40);
+    assert_eq!(v["telemetry"]["files_touched"], 4);
+    assert_eq!(v["telemetry"]["model_family"], "gpt");
+    assert!(v["telemetry"]["output_tokens"].is_null());
+    assert!(!stdout.contains("/Users/ana"), "a path leaked");
 }

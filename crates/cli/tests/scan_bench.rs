@@ -18,8 +18,14 @@ fn bench_reports_every_phase_as_json() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let phases = v["phases"].as_array().unwrap();
     assert_eq!(phases.len(), 6);
-    assert!(phases[3]["name"].as_str().unwrap().contains("heuristic classify"));
-    assert!(phases[4]["name"].as_str().unwrap().contains("learned classify"));
+    assert!(phases[3]["name"]
+        .as_str()
+        .unwrap()
+        .contains("heuristic classify"));
+    assert!(phases[4]["name"]
+        .as_str()
+        .unwrap()
+        .contains("learned classify"));
     assert!(v["classify_vs_scan"].as_f64().unwrap() > 0.0);
     assert!(v["learned_vs_scan"].as_f64().unwrap() > 0.0);
     let r = &v["scan_vs_floor_rounds"];
@@ -36,8 +42,14 @@ fn bench_reports_every_phase_as_json() {
         .collect();
     assert!(bytes[0] > 0);
     assert_eq!(bytes[1], bytes[0], "scan reads the same bytes as the floor");
-    assert_eq!(bytes[3], bytes[1], "classification reads the same bytes as scan");
-    assert_eq!(bytes[4], bytes[1], "learned classification reads the same bytes as scan");
+    assert_eq!(
+        bytes[3], bytes[1],
+        "classification reads the same bytes as scan"
+    );
+    assert_eq!(
+        bytes[4], bytes[1],
+        "learned classification reads the same bytes as scan"
+    );
     assert_eq!(bytes[5], 3 * bytes[1], "x3 reads three times the bytes");
     assert_eq!(
         phases[5]["sessions"].as_u64().unwrap(),

@@ -36,10 +36,17 @@ pub struct Telemetry {
     /// Assistant-visible output words per human turn.
     pub words_per_prompt: f64,
     pub output_words: u64,
-    pub output_tokens: u64,
-    pub input_tokens: u64,
-    pub lines_added: u64,
-    pub lines_removed: u64,
+    /// Tokens the model wrote, summed over the session's API requests; `None` (unknown) when
+    /// the transcript records no token counts although the agent answered (docs/FORMATS.md).
+    pub output_tokens: Option<u64>,
+    /// Tokens read (prompt + cache reads + cache writes); `None` as for `output_tokens`.
+    pub input_tokens: Option<u64>,
+    /// Lines added by the edits whose size the transcript shows (a lower bound when some writes
+    /// carry no content); `None` (unknown) when the session changed files but no edit shows its
+    /// size (e.g. `sed -i`, or a format whose edits carry no content).
+    pub lines_added: Option<u64>,
+    /// Lines removed, known and unknown together with `lines_added`.
+    pub lines_removed: Option<u64>,
     pub files_touched: u32,
     pub git_commits: u32,
     pub git_pushes: u32,
@@ -79,9 +86,20 @@ pub struct Telemetry {
 }
 
 impl Telemetry {
-    /// Rubric §2: wrote code = at least one line added.
+    /// Rubric §2: wrote code = at least one line added. When the transcript cannot tell the
+    /// lines (`lines_added` unknown), a file written counts: unknown is not zero.
     pub fn wrote_code(&self) -> bool {
-        self.lines_added > 0
+        match self.lines_added {
+            Some(n) => n > 0,
+            None => self.files_touched > 0,
+        }
+    }
+
+    /// Lines added and removed, with unknown read as 0: for consumers whose values must not
+    /// change with the unknown/zero distinction (the heuristic's task value, the learned
+    /// model's features), not for statistics.
+    pub fn lines_or_zero(&self) -> (u64, u64) {
+        (self.lines_added.unwrap_or(0), self.lines_removed.unwrap_or(0))
     }
 }
 
@@ -177,6 +195,54 @@ pub struct Labels {
     pub success_signal: Label<Signal>,
     pub failure_signal: Label<Signal>,
     pub task_value: Label<TaskValue>,
+}
+
+/// One label's state, whatever its value type: see [`Labels::states`].
+#[derive(Debug, Clone, Copy)]
+pub struct LabelState<'a> {
+    /// The facet's name (`work_mode`, `task_value`, …).
+    pub name: &'static str,
+    /// Whether a value was produced.
+    pub produced: bool,
+    pub error: Option<&'a str>,
+    pub provenance: &'a Provenance,
+}
+
+impl Labels {
+    /// Every label's state, in the rubric's order: the one list of the ten labels for code
+    /// that does not care about their values (errors, provenance, completeness).
+    pub fn states(&self) -> [LabelState<'_>; 10] {
+        fn st<'a, T>(name: &'static str, l: &'a Label<T>) -> LabelState<'a> {
+            LabelState {
+                name,
+                produced: l.value.is_some(),
+                error: l.error.as_deref(),
+                provenance: &l.provenance,
+            }
+        }
+        [
+            st("work_mode", &self.work_mode),
+            st("codebase_relation", &self.codebase_relation),
+            st("decisions", &self.decisions),
+            st("expertise", &self.expertise),
+            st("user_profile", &self.user_profile),
+            st("work_performed", &self.work_performed),
+            st("outcome", &self.outcome),
+            st("success_signal", &self.success_signal),
+            st("failure_signal", &self.failure_signal),
+            st("task_value", &self.task_value),
+        ]
+    }
+
+    /// Whether any classifier recorded an error instead of a label.
+    pub fn any_failed(&self) -> bool {
+        self.states().iter().any(|s| s.error.is_some())
+    }
+
+    /// Whether no label at all was produced.
+    pub fn none_produced(&self) -> bool {
+        self.states().iter().all(|s| !s.produced)
+    }
 }
 
 /// User-profile occupation: one of the 23 groups, or Unclear.

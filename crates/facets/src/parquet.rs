@@ -30,7 +30,9 @@ use std::sync::Arc;
 /// Version of the column layout, stored in the file's key-value metadata under
 /// [`SCHEMA_VERSION_KEY`]. Adding columns does not bump it; renaming or retyping does, and a
 /// reader refuses files newer than itself rather than misreading them.
-pub const SCHEMA_VERSION: u32 = 1;
+/// 2: `input_tokens`, `output_tokens`, `lines_added`, `lines_removed` became nullable (NULL =
+/// the transcript cannot tell); version-1 files are still read (their values are all known).
+pub const SCHEMA_VERSION: u32 = 2;
 pub const SCHEMA_VERSION_KEY: &str = "agentstat.facets.schema_version";
 /// Key-value metadata of a facets file besides the schema version (docs/FACETS_SCHEMA.md).
 pub const VERSION_KEY: &str = "agentstat.version";
@@ -401,6 +403,19 @@ macro_rules! tel_count {
             },
         ));
     };
+    // Optional count: NULL = unknown (files of schema 1 have no NULLs: their 0 stays 0).
+    ($cols:ident, $name:literal, $field:ident, Option<u64>) => {
+        $cols.push(col(
+            $name,
+            Kind::Int,
+            true,
+            |f| f.telemetry.$field.map_or(V::Null, v_u),
+            |f, v| {
+                f.telemetry.$field = Some(to_u64(v)?);
+                Ok(())
+            },
+        ));
+    };
 }
 
 macro_rules! kind_count {
@@ -685,10 +700,10 @@ pub fn columns() -> Vec<ColumnSpec> {
         },
     ));
     tel_count!(c, "output_words", output_words, u64);
-    tel_count!(c, "output_tokens", output_tokens, u64);
-    tel_count!(c, "input_tokens", input_tokens, u64);
-    tel_count!(c, "lines_added", lines_added, u64);
-    tel_count!(c, "lines_removed", lines_removed, u64);
+    tel_count!(c, "output_tokens", output_tokens, Option<u64>);
+    tel_count!(c, "input_tokens", input_tokens, Option<u64>);
+    tel_count!(c, "lines_added", lines_added, Option<u64>);
+    tel_count!(c, "lines_removed", lines_removed, Option<u64>);
     tel_count!(c, "files_touched", files_touched, u32);
     tel_count!(c, "git_commits", git_commits, u32);
     tel_count!(c, "git_pushes", git_pushes, u32);

@@ -9,7 +9,7 @@ use crate::source::{Format, SessionSource};
 use crate::IngestOptions;
 use agentstat_session::{
     Action, ActionKind, ActionResult, AgentInfo, Event, LineDelta, Millis, ModelCall, ResultStatus,
-    Session, SubagentInfo, ToolInput,
+    Session, SubagentInfo, ToolInput, TrackedLines,
 };
 use std::collections::{BTreeMap, HashMap};
 
@@ -39,6 +39,8 @@ pub(crate) struct SessionBuilder {
     pub source_files: Option<Vec<String>>,
     /// Records read and deliberately not used, by reason.
     pub ignored: BTreeMap<String, u64>,
+    /// See [`Session::tracked_lines`].
+    pub tracked_lines: Option<TrackedLines>,
     /// Tool-call id → index of its action in `events`, until its result comes.
     pub(crate) open: HashMap<String, usize>,
 }
@@ -111,16 +113,33 @@ impl SessionBuilder {
         diag: &mut Diagnostics,
         name: &str,
     ) -> Option<Session> {
-        for (k, v) in &self.ignored {
-            diag.ignore(k, *v);
-        }
         if self.events.is_empty() {
+            for (k, v) in &self.ignored {
+                diag.ignore(k, *v);
+            }
             diag.warn(name, None, "empty-session", "no messages in this session");
             return None;
         }
+        Some(self.build(format, src, opts, diag))
+    }
+
+    /// The session, whatever it holds (an adapter with its own emptiness rule — Claude Code's —
+    /// applies it before): the one place a [`Session`] is put together. Counts the session and
+    /// its ignored records into `diag`.
+    pub fn build(
+        mut self,
+        format: Format,
+        src: &SessionSource,
+        opts: &IngestOptions,
+        diag: &mut Diagnostics,
+    ) -> Session {
+        for (k, v) in &self.ignored {
+            diag.ignore(k, *v);
+        }
+        self.ignored.retain(|_, v| *v > 0);
         diag.sessions += 1;
         let user = common::user_key(opts, self.paths.iter().map(String::as_str));
-        Some(Session {
+        Session {
             id: self.id.unwrap_or_else(|| src.id.clone()),
             agent: AgentInfo {
                 name: self.agent.unwrap_or_else(|| format.agent().to_string()),
@@ -143,7 +162,8 @@ impl SessionBuilder {
             pr_links: self.pr_links,
             compactions: self.compactions,
             ignored_records: self.ignored,
-        })
+            tracked_lines: self.tracked_lines,
+        }
     }
 }
 

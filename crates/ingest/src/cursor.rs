@@ -45,7 +45,26 @@ pub fn read_session(
             record(&v, &mut b, &name, no, diag)
         });
     }
-    b.finish(Format::Cursor, src, opts, diag, &name)
+    let mut model = None;
+    if let Some(db) = crate::cursor_tracking::db_for(path) {
+        if let Some(t) =
+            b.id.as_deref()
+                .and_then(|id| crate::cursor_tracking::tracked(&db, id, diag))
+        {
+            b.tracked_lines = Some(t.lines);
+            model = t.model;
+        }
+    }
+    let mut s = b.finish(Format::Cursor, src, opts, diag, &name)?;
+    if let Some(m) = model {
+        // The transcript names no model: the tracking database's goes on the agent's words.
+        for e in &mut s.events {
+            if let Event::AssistantText(a) = e {
+                a.model.get_or_insert_with(|| m.clone());
+            }
+        }
+    }
+    Some(s)
 }
 
 /// The home directory named by the encoded project folder (`Users-NAME-…`, `home-NAME-…`,

@@ -901,7 +901,7 @@ fn other_sources(
         span,
     };
     if format == Format::OpenCode && path.extension().is_some_and(|e| e == "db") {
-        #[cfg(feature = "opencode-sqlite")]
+        #[cfg(feature = "sqlite")]
         for (id, bytes) in crate::opencode_store::db_sessions(&path, diag) {
             out.push(SessionSource {
                 id: crate::opencode_store::db_source_id(&path, &id),
@@ -914,12 +914,12 @@ fn other_sources(
                 format,
             });
         }
-        #[cfg(not(feature = "opencode-sqlite"))]
+        #[cfg(not(feature = "sqlite"))]
         diag.skip(
             &name,
             None,
             "feature-disabled",
-            "an OpenCode database; this build has no `opencode-sqlite` feature",
+            "an OpenCode database; this build has no `sqlite` feature",
         );
         return;
     }

@@ -18,6 +18,7 @@ pub mod cline;
 pub mod codex;
 pub mod copilot;
 pub mod cursor;
+mod cursor_tracking;
 pub mod diag;
 pub mod discover;
 pub mod gemini;
@@ -32,6 +33,8 @@ pub mod shard;
 pub mod skim;
 pub mod source;
 pub mod specstory;
+#[cfg(feature = "sqlite")]
+mod sqlite;
 pub mod swe_agent;
 pub mod user;
 

@@ -43,15 +43,15 @@ pub fn read_session(
 ) -> Option<Session> {
     let path = &src.files[0].path;
     if path.extension().is_some_and(|e| e == "db") {
-        #[cfg(feature = "opencode-sqlite")]
+        #[cfg(feature = "sqlite")]
         return crate::opencode_store::read_db(src, opts, diag);
-        #[cfg(not(feature = "opencode-sqlite"))]
+        #[cfg(not(feature = "sqlite"))]
         {
             diag.skip(
                 &path.display().to_string(),
                 None,
                 "feature-disabled",
-                "an OpenCode database; this build has no `opencode-sqlite` feature",
+                "an OpenCode database; this build has no `sqlite` feature",
             );
             return None;
         }

@@ -6,7 +6,7 @@
 //!   opencode repository, `packages/opencode/src/session/session.sql.ts`): one session per
 //!   `session` row, its messages by `time_created`, each message's parts by `id`. Read-only,
 //!   row by row: memory is bounded by the largest message, never the database (feature
-//!   `opencode-sqlite`, on by default).
+//!   `sqlite`, on by default).
 
 use crate::build::SessionBuilder;
 use crate::diag::Diagnostics;
@@ -155,11 +155,11 @@ pub(crate) fn read_tree(
 }
 
 /// The session ids of an OpenCode database, oldest first, with the bytes of their parts.
-#[cfg(feature = "opencode-sqlite")]
+#[cfg(feature = "sqlite")]
 pub(crate) fn db_sessions(path: &Path, diag: &mut Diagnostics) -> Vec<(String, u64)> {
     let name = path.display().to_string();
     let run = || -> rusqlite::Result<Vec<(String, u64)>> {
-        let conn = open(path)?;
+        let conn = crate::sqlite::open(path)?;
         let mut st = conn.prepare(
             "SELECT s.id, (SELECT COALESCE(SUM(LENGTH(p.data)), 0) FROM part p \
              WHERE p.session_id = s.id) FROM session s ORDER BY s.time_created, s.id",
@@ -178,25 +178,14 @@ pub(crate) fn db_sessions(path: &Path, diag: &mut Diagnostics) -> Vec<(String, u
     }
 }
 
-#[cfg(feature = "opencode-sqlite")]
-fn open(path: &Path) -> rusqlite::Result<rusqlite::Connection> {
-    use rusqlite::OpenFlags;
-    let conn = rusqlite::Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
-    conn.busy_timeout(std::time::Duration::from_secs(2))?;
-    Ok(conn)
-}
-
 /// The session id a database source reads (`<db path>#<session id>`).
-#[cfg(feature = "opencode-sqlite")]
+#[cfg(feature = "sqlite")]
 pub(crate) fn db_source_id(path: &Path, session: &str) -> String {
     format!("{}#{session}", path.display())
 }
 
 /// Read one session of an OpenCode database.
-#[cfg(feature = "opencode-sqlite")]
+#[cfg(feature = "sqlite")]
 pub(crate) fn read_db(
     src: &SessionSource,
     opts: &IngestOptions,
@@ -216,7 +205,7 @@ pub(crate) fn read_db(
     };
     let mut b = SessionBuilder::default();
     let run = |b: &mut SessionBuilder, diag: &mut Diagnostics| -> rusqlite::Result<bool> {
-        let conn = open(path)?;
+        let conn = crate::sqlite::open(path)?;
         let first: Option<String> = conn
             .query_row(
                 "SELECT id FROM session ORDER BY time_created, id LIMIT 1",

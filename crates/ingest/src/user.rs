@@ -156,6 +156,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn session_keys_are_salted_and_stable() {
+        let a = session_key(b"salt1", "abc");
+        assert_eq!(a, session_key(b"salt1", "abc"));
+        assert_ne!(a, session_key(b"salt2", "abc"));
+        assert_ne!(a, session_key(b"salt1", "abd"));
+        assert_eq!(a.len(), 32);
+        assert!(!a.contains("abc"));
+    }
+
+    #[test]
     fn identities_from_home_directories() {
         assert_eq!(identity_from_cwd("/Users/dain/workspace/x"), Some("dain"));
         assert_eq!(identity_from_cwd("/home/marco"), Some("marco"));

@@ -4,8 +4,7 @@
 //! corpus: these are the only checks.
 
 use agentstat_ingest::{
-    discover, read_session, Diagnostics, FileRole, Format,
-    SessionSource, SourceFile,
+    discover, read_session, Diagnostics, FileRole, Format, SessionSource, SourceFile,
 };
 use agentstat_session::{ActionKind, Event, ResultStatus, Session};
 use std::path::PathBuf;
@@ -179,12 +178,12 @@ fn interactive_session_telemetry() {
     assert_eq!(t.tool_errors, 1);
     assert_eq!(t.rejections, 1);
     assert_eq!(t.interrupts, 1);
-    assert_eq!((t.lines_added, t.lines_removed), (7, 1));
+    assert_eq!((t.lines_added, t.lines_removed), (Some(7), Some(1)));
     assert_eq!(t.files_touched, 1);
     assert_eq!(t.git_commits, 1);
     assert_eq!(t.pull_requests, 1);
     assert_eq!(t.model_calls, 3);
-    assert_eq!(t.output_tokens, 900);
+    assert_eq!(t.output_tokens, Some(900));
     assert!(t.test_runs >= 1, "cargo test counted as a test run");
     assert_eq!(t.test_runs_failed, 1);
 }

@@ -3,8 +3,7 @@
 //! through the SDK, a damaged file, and discovery under a fake home.
 
 use agentstat_ingest::{
-    default_roots, discover, read_session, Diagnostics, FileRole, Format,
-    SessionSource, SourceFile,
+    default_roots, discover, read_session, Diagnostics, FileRole, Format, SessionSource, SourceFile,
 };
 use agentstat_session::{ActionKind, Event, ResultStatus, Session};
 use std::path::PathBuf;
@@ -73,9 +72,12 @@ fn interactive_session_every_event_kind() {
     assert_eq!(s.model_calls.len(), 8);
     assert_eq!(s.model_calls[4].model.as_deref(), Some("gpt-5"));
     let t = agentstat_telemetry::measure(&s);
-    assert_eq!(t.output_tokens, 240);
+    assert_eq!(t.output_tokens, Some(240));
     // edit: -1 +3; create: +2; patch: -1 +1.
-    assert_eq!((t.lines_added, t.lines_removed, t.files_touched), (6, 2, 3));
+    assert_eq!(
+        (t.lines_added, t.lines_removed, t.files_touched),
+        (Some(6), Some(2), 3)
+    );
     assert_eq!((t.tool_errors, t.rejections, t.interrupts), (2, 1, 1));
     assert_eq!(s.ignored_records.get("tool.execution_start"), Some(&3));
     assert_eq!(s.ignored_records.get("hook.start"), Some(&1));

@@ -75,7 +75,10 @@ fn jsonl_transcript_every_block_kind() {
         ]
     );
     let t = agentstat_telemetry::measure(&s);
-    assert_eq!((t.lines_added, t.lines_removed, t.files_touched), (3, 1, 2));
+    assert_eq!(
+        (t.lines_added, t.lines_removed, t.files_touched),
+        (Some(3), Some(1), 2)
+    );
     assert_eq!((t.tool_errors, t.model_calls), (1, 0));
     assert_eq!(s.ignored_records.get("turn-ended"), Some(&2));
     assert_eq!(s.ignored_records.get("thinking"), Some(&1));

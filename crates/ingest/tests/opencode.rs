@@ -1,9 +1,7 @@
 //! OpenCode adapter on fixtures we wrote in the shape of `opencode export` documents
 //! (docs/FORMATS.md): a session with every part kind, a subagent's session, a truncated document.
 
-use agentstat_ingest::{
-    discover, read_session, Diagnostics, Format, IngestOptions,
-};
+use agentstat_ingest::{discover, read_session, Diagnostics, Format, IngestOptions};
 use agentstat_session::{ActionKind, Event, ResultStatus, Session};
 use std::path::PathBuf;
 
@@ -74,8 +72,11 @@ fn export_with_every_part_kind() {
     // One request per `step-finish`; the aborted message, with none, counts its own tokens.
     assert_eq!(s.model_calls.len(), 6);
     let t = agentstat_telemetry::measure(&s);
-    assert_eq!(t.output_tokens, 125);
-    assert_eq!((t.lines_added, t.lines_removed, t.files_touched), (6, 2, 3));
+    assert_eq!(t.output_tokens, Some(125));
+    assert_eq!(
+        (t.lines_added, t.lines_removed, t.files_touched),
+        (Some(6), Some(2), 3)
+    );
     assert_eq!((t.tool_errors, t.rejections, t.interrupts), (1, 1, 1));
     assert_eq!(s.ignored_records.get("step-start"), Some(&6));
     assert_eq!(s.ignored_records.get("patch-snapshot"), Some(&1));

@@ -3,8 +3,7 @@
 //! an Oh My Pi task session run by a parent agent, a damaged file, and discovery under a fake home.
 
 use agentstat_ingest::{
-    default_roots, discover, read_session, Diagnostics, FileRole, Format,
-    SessionSource, SourceFile,
+    default_roots, discover, read_session, Diagnostics, FileRole, Format, SessionSource, SourceFile,
 };
 use agentstat_session::{ActionKind, Event, ResultStatus, Session};
 use std::path::PathBuf;
@@ -90,7 +89,7 @@ fn pi_session_every_entry_kind() {
     assert_eq!(s.model_calls[0].cache_read_tokens, 200);
     let t = agentstat_telemetry::measure(&s);
     // edit: 1 line removed, 2 added; write: 4 lines.
-    assert_eq!((t.lines_added, t.lines_removed), (6, 1));
+    assert_eq!((t.lines_added, t.lines_removed), (Some(6), Some(1)));
     assert_eq!((t.files_touched, t.tool_errors, t.interrupts), (2, 1, 1));
     assert_eq!(t.git_commits, 1);
     assert_eq!(t.human_turns, 3);
@@ -123,7 +122,10 @@ fn oh_my_pi_task_session_is_not_interactive() {
         Some("/home/dev/greeter/README.md")
     );
     let t = agentstat_telemetry::measure(&s);
-    assert_eq!((t.lines_added, t.lines_removed, t.files_touched), (2, 1, 1));
+    assert_eq!(
+        (t.lines_added, t.lines_removed, t.files_touched),
+        (Some(2), Some(1), 1)
+    );
     assert_eq!(s.model_calls[0].model.as_deref(), Some("gpt-5"));
     assert_eq!(s.ignored_records.get("title"), Some(&1));
     assert_eq!(s.ignored_records.get("extension-state"), Some(&2));

@@ -190,8 +190,10 @@ fn build(b: &mut Builder, f: &hf::Features, t: &Telemetry, h: &Labels, agent: &s
     b.log("t.actions_per_prompt", t.actions_per_prompt);
     b.log("t.words_per_prompt", t.words_per_prompt);
     b.log("t.output_words", t.output_words as f64);
-    b.log("t.lines_added", t.lines_added as f64);
-    b.log("t.lines_removed", t.lines_removed as f64);
+    // Unknown lines read as 0, the value the embedded model was fitted on.
+    let (added, removed) = t.lines_or_zero();
+    b.log("t.lines_added", added as f64);
+    b.log("t.lines_removed", removed as f64);
     b.log("t.files_touched", t.files_touched as f64);
     b.log("t.git_commits", t.git_commits as f64);
     b.log("t.git_pushes", t.git_pushes as f64);

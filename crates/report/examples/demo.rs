@@ -25,6 +25,7 @@ fn cell(v: f64, n: u64, users: u64, k: u64) -> Cell {
         n_sessions: n,
         n_users: users,
         suppressed: false,
+        ..Default::default()
     }
 }
 
@@ -498,6 +499,7 @@ fn main() {
             personal_mode: personal,
             suppressed_cells: suppressed,
             dp: None,
+            ..Default::default()
         },
         sample: Sample {
             sessions: 430,

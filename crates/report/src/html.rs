@@ -5,7 +5,7 @@ use crate::svg;
 use agentstat_stats::personal::{
     ACTIVITY_ID, ADVICE_ID, PERSONAL_FIGURE, STUDY_ID, SUCCESS_ID, TREND_ID, TROUBLE_ID,
 };
-use agentstat_stats::results::{Results, Table};
+use agentstat_stats::results::{Results, Table, Withheld};
 use std::fmt::Write;
 
 /// The study's figures and tables (rubric §5), in report order: (section id, figure name,
@@ -270,10 +270,38 @@ fn banner(o: &mut String, r: &Results) {
     } else {
         let _ = write!(
             o,
-            r#"<div class="banner team" id="privacy-banner" role="note"><strong>Privacy threshold: {k} people.</strong> Every number below comes from at least {k} distinct people; {n} cell{s} with fewer were suppressed and are shown as “suppressed”, never as zero.{few}{dp}</div>"#,
+            r#"<div class="banner team" id="privacy-banner" role="note"><strong>Privacy threshold: {k} people.</strong> Every number below comes from at least {k} distinct people; {n} cell{s} {why} shown as “suppressed”, never as zero.{rounding}{few}{dp}</div>"#,
             k = p.min_users,
             n = thousands(p.suppressed_cells as i64),
             s = if p.suppressed_cells == 1 { "" } else { "s" },
+            why = {
+                let mut all: Vec<(Withheld, usize)> = Vec::new();
+                for t in &r.tables {
+                    for (w, n) in withheld_counts(t) {
+                        match all.iter_mut().find(|(x, _)| *x == w) {
+                            Some(e) => e.1 += n,
+                            None => all.push((w, n)),
+                        }
+                    }
+                }
+                all.sort_by_key(|(w, _)| *w as u8);
+                if all.iter().all(|(w, _)| *w == Withheld::FewPeople) {
+                    "with fewer were suppressed and are".to_string()
+                } else {
+                    format!(
+                        "are withheld ({}) and",
+                        esc(&reasons_text(&all, p.min_users))
+                    )
+                }
+            },
+            rounding = if p.round_base > 1 {
+                format!(
+                    " Counts are rounded to multiples of {b} and shares shown at the precision that rounding allows, so that no hidden cell can be recovered exactly by combining tables.",
+                    b = p.round_base
+                )
+            } else {
+                String::new()
+            },
             few = if r.sample.people < u64::from(p.min_users) {
                 format!(
                     " These data hold only {} people, fewer than the threshold, so nothing can be published; a lower threshold is set with <code>--min-users</code>, if everyone in the data agrees.{}",
@@ -424,7 +452,25 @@ fn sample(o: &mut String, r: &Results) {
         if r.privacy.personal_mode {
             "threshold off (personal)".into()
         } else {
-            format!("fewer than {} people", r.privacy.min_users)
+            let mut few = 0;
+            let mut other = 0;
+            for t in &r.tables {
+                for (w, n) in withheld_counts(t) {
+                    if w == Withheld::FewPeople {
+                        few += n;
+                    } else {
+                        other += n;
+                    }
+                }
+            }
+            if other == 0 {
+                format!("fewer than {} people", r.privacy.min_users)
+            } else {
+                format!(
+                    "{few} with fewer than {} people, {other} protected or dominated",
+                    r.privacy.min_users
+                )
+            }
         },
     );
     o.push_str("</div><dl class=\"facts\">");
@@ -458,7 +504,11 @@ fn sample(o: &mut String, r: &Results) {
         map_list(&s.classifiers),
     );
     if !s.classifier_notes.is_empty() {
-        fact(o, "Classifier agreement and confidence", esc(&s.classifier_notes.join(" ")));
+        fact(
+            o,
+            "Classifier agreement and confidence",
+            esc(&s.classifier_notes.join(" ")),
+        );
     }
     fact(
         o,
@@ -601,10 +651,22 @@ fn table_block(o: &mut String, t: &Table, k: u32) {
         svg::chart(t, k)
     };
     let has_chart = chart.is_some() || all_suppressed;
+    let why = withheld_counts(t);
     if all_suppressed {
+        let text = if why.iter().all(|(w, _)| *w == Withheld::FewPeople) {
+            format!(
+                "Every cell of this table rests on fewer than {k} people, so none is published."
+            )
+        } else {
+            format!(
+                "No cell of this table is published: {}.",
+                reasons_text(&why, k)
+            )
+        };
         let _ = write!(
             o,
-            r#"<p class="allsupp"><strong>Suppressed.</strong> Every cell of this table rests on fewer than {k} people, so none is published.</p><details class="numbers"><summary>The table ({} rows, all suppressed)</summary>"#,
+            r#"<p class="allsupp"><strong>Suppressed.</strong> {}</p><details class="numbers"><summary>The table ({} rows, all suppressed)</summary>"#,
+            esc(&text),
             t.rows.len()
         );
     } else if let Some(c) = chart {
@@ -619,6 +681,13 @@ fn table_block(o: &mut String, t: &Table, k: u32) {
     if has_chart {
         o.push_str("</details>");
     }
+    if !all_suppressed && !why.is_empty() {
+        let _ = write!(
+            o,
+            r#"<p class="withheld">Withheld: {}.</p>"#,
+            esc(&reasons_text(&why, k))
+        );
+    }
     if !t.notes.is_empty() {
         o.push_str(r#"<ul class="notes">"#);
         for n in &t.notes {
@@ -627,6 +696,56 @@ fn table_block(o: &mut String, t: &Table, k: u32) {
         o.push_str("</ul>");
     }
     o.push_str("</figure>");
+}
+
+/// Suppressed cells of `t` by reason (in the order few people, protection, dominance; a cell
+/// with no recorded reason counts as too few people).
+fn withheld_counts(t: &Table) -> Vec<(Withheld, usize)> {
+    [
+        Withheld::FewPeople,
+        Withheld::Protection,
+        Withheld::Dominance,
+    ]
+    .into_iter()
+    .map(|w| {
+        let n = t
+            .rows
+            .iter()
+            .flat_map(|r| &r.cells)
+            .filter(|c| c.suppressed && c.withheld.unwrap_or(Withheld::FewPeople) == w)
+            .count();
+        (w, n)
+    })
+    .filter(|(_, n)| *n > 0)
+    .collect()
+}
+
+/// "2 cells with fewer than 3 people; 1 withheld so that a hidden cell cannot be recovered
+/// from other tables".
+fn reasons_text(why: &[(Withheld, usize)], k: u32) -> String {
+    why.iter()
+        .map(|(w, n)| {
+            let cells = if *n == 1 { "cell" } else { "cells" };
+            match w {
+                Withheld::FewPeople => format!("{n} {cells} with fewer than {k} people"),
+                Withheld::Protection => format!(
+                    "{n} {cells} withheld so that a hidden cell cannot be recovered from other tables"
+                ),
+                Withheld::Dominance => {
+                    format!("{n} {cells} withheld: dominated by one or two people")
+                }
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The tooltip of a suppressed cell: its reason.
+fn reason_title(w: Option<Withheld>, k: u32) -> String {
+    match w.unwrap_or(Withheld::FewPeople) {
+        Withheld::FewPeople => format!("withheld: fewer than {k} people contributed"),
+        w => w.words().to_string(),
+    }
 }
 
 fn numbers(o: &mut String, t: &Table, k: u32) {
@@ -651,7 +770,8 @@ fn numbers(o: &mut String, t: &Table, k: u32) {
             if c.suppressed {
                 let _ = write!(
                     o,
-                    r#"<td class="supp" data-suppressed="true" title="fewer than {k} people contributed">suppressed</td>"#
+                    r#"<td class="supp" data-suppressed="true" title="{}">suppressed</td>"#,
+                    esc(&reason_title(c.withheld, k))
                 );
             } else if col.key == "study" {
                 // A published figure, not from these sessions: no counts; none when the rubric
@@ -692,7 +812,7 @@ const GLOSSARY: &str = "<dt>Interactive session</dt><dd>A conversation with at l
 <dt>Hit trouble</dt><dd>A failure signal of 3 or more: a sub-task given up, pushback, failing tests at the end, a complaint.</dd>\
 <dt>Abandoned</dt><dd>Failed without a single line of code written.</dd>\
 <dt>Task value</dt><dd>A rough price of the session's work as a freelance job; for ranking and bands, not dollars.</dd>\
-<dt>Suppressed</dt><dd>Fewer people than the privacy threshold contributed, so the number is withheld.</dd>";
+<dt>Suppressed</dt><dd>The number is withheld: fewer people than the privacy threshold contributed, or publishing it would let a hidden number be recovered from other tables, or one or two people hold most of its total. Each table says which.</dd>";
 
 fn footer(o: &mut String, r: &Results) {
     let _ = write!(

@@ -23,6 +23,7 @@ fn leaky_suppressed() -> Cell {
         n_sessions: 2,
         n_users: 1,
         suppressed: true,
+        ..Default::default()
     }
 }
 
@@ -35,6 +36,7 @@ fn results(personal: bool) -> Results {
             personal_mode: personal,
             suppressed_cells: 1,
             dp: None,
+            ..Default::default()
         },
         sample: Sample {
             sessions: 12,
@@ -47,7 +49,9 @@ fn results(personal: bool) -> Results {
             agent_people: [("claude-code".to_string(), if personal { 1 } else { 6 })].into(),
             model_families: [("sonnet".to_string(), 12)].into(),
             classifiers: [("heuristic / rules / h-1".to_string(), 10)].into(),
-            classifier_notes: vec!["Learned labels replace the heuristic's for outcome & more.".into()],
+            classifier_notes: vec![
+                "Learned labels replace the heuristic's for outcome & more.".into()
+            ],
             classification_errors: 0,
             skipped_lines: Some(4),
             skipped_by_reason: [
@@ -371,11 +375,13 @@ fn agent_facets(agent: &str, people: usize, won: usize) -> Vec<agentstat_facets:
 fn by_agent_tables_are_rendered_and_exported_with_two_agents() {
     let mut facets = agent_facets("agent-a", 4, 2);
     facets.extend(agent_facets("agent-b", 4, 1));
+    // Unrounded (the rules before output classes): the test reads exact shares.
     let r = agentstat_stats::analyses::analyse(
         &facets,
         &agentstat_stats::analyses::AnalysisOptions {
             min_users: 3,
             personal: false,
+            rules: agentstat_stats::privacy::Rules::legacy(),
         },
     );
     let dir = tempfile::tempdir().unwrap();
@@ -416,6 +422,7 @@ fn one_agent_says_why_there_is_no_by_agent_table() {
         &agentstat_stats::analyses::AnalysisOptions {
             min_users: 3,
             personal: false,
+            ..Default::default()
         },
     );
     let html = render_html(&r);
@@ -476,4 +483,48 @@ fn regex_free_zero_width(html: &str) -> Option<String> {
         rest = &tail[j..];
     }
     None
+}
+
+/// Withheld cells say why, per cell, per table and in the banner; a table whose cells are all
+/// withheld by the protection does not claim "fewer than k people".
+#[test]
+fn withheld_cells_say_why() {
+    let mut r = results(false);
+    let withheld = |w: Withheld| Cell {
+        suppressed: true,
+        withheld: Some(w),
+        class: OutputClass::Share,
+        ..Default::default()
+    };
+    r.tables[0].rows[0].cells[0] = withheld(Withheld::Protection);
+    r.tables[0].rows[1].cells[0] = withheld(Withheld::Dominance);
+    r.privacy.round_base = 5;
+    r.privacy.suppressed_cells = 2;
+    let html = render_html(&r);
+    assert!(
+        html.contains("withheld so that a hidden cell cannot be recovered from other tables"),
+        "cell tooltip and table line"
+    );
+    let at = html.find("class=\"withheld\"").map(|i| &html[i..i + 300]);
+    assert!(html.contains(r#"<p class="withheld">Withheld: 1 cell withheld so that a hidden cell cannot be recovered from other tables; 1 cell withheld: dominated by one or two people.</p>"#), "{at:?}");
+    assert!(html.contains("Counts are rounded to multiples of 5"));
+    // The sample's card does not call them all "fewer than k".
+    let card = &html[html.find("sample-suppressed").unwrap()..];
+    assert!(
+        card[..400].contains("2 protected or dominated"),
+        "{}",
+        &card[..400]
+    );
+    // A table with every cell withheld by the protection says so, not "fewer than k".
+    let mut all = results(false);
+    for row in &mut all.tables[0].rows {
+        for c in &mut row.cells {
+            *c = withheld(Withheld::Protection);
+        }
+    }
+    let html = render_html(&all);
+    let fig = &html[html.find(r#"id="fig1_work_mode""#).unwrap()..];
+    let fig = &fig[..fig.find("</figure>").unwrap()];
+    assert!(fig.contains("No cell of this table is published"), "{fig}");
+    assert!(!fig.contains("rests on fewer than"), "{fig}");
 }

@@ -67,6 +67,20 @@ pub struct Session {
     /// Records the adapter read but deliberately did not turn into events, by reason
     /// (e.g. `progress`, `file-history-snapshot`, `duplicate-uuid`). Explained, not errors.
     pub ignored_records: std::collections::BTreeMap<String, u64>,
+    /// Lines the agent's own tool recorded as written by the agent in this session, apart from
+    /// the transcript (Cursor's AI code tracking database); `None` when nothing recorded them.
+    #[serde(default)]
+    pub tracked_lines: Option<TrackedLines>,
+}
+
+/// Agent-written lines recorded outside the transcript (Cursor's `ai-code-tracking.db`: one
+/// hash per line the agent wrote, with the file it is in).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct TrackedLines {
+    /// Lines written by the agent (distinct line hashes).
+    pub lines: u64,
+    /// Distinct files they are in.
+    pub files: u32,
 }
 
 impl Session {

@@ -528,7 +528,15 @@ const SUMMARY_ROWS: usize = 9;
 
 /// Compare two facets tables. `th` is the suppression rule (see
 /// [`crate::privacy::decide_mode`] for choosing it; pass both files' facets to it).
+///
+/// The agreement document is not rounded (its counts are protected by withdrawal, as before
+/// output classes): the rules' rounding is switched off here, so the protection does not
+/// count on a rounding that is not applied.
 pub fn agree(a: &[Facet], b: &[Facet], th: &Threshold) -> Agreement {
+    let th = &th.with_rules(crate::privacy::Rules {
+        round_base: 0,
+        ..th.rules
+    });
     let (a, dup_a) = first_by_key(a);
     let (b, dup_b) = first_by_key(b);
     let mut user_ids: HashMap<String, u32> = HashMap::new();
@@ -617,6 +625,7 @@ pub fn agree(a: &[Facet], b: &[Facet], th: &Threshold) -> Agreement {
             personal_mode: th.personal,
             suppressed_cells: suppressed,
             dp: None,
+            round_base: 0,
         },
         join: Join {
             both: cell(0, 0, 0),

@@ -13,3 +13,4 @@ pub mod personal;
 pub mod privacy;
 pub mod regression;
 pub mod results;
+pub mod rounding;

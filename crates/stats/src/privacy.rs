@@ -15,7 +15,7 @@
 //! (one person analysing their own sessions) switches suppression off and the document says so
 //! in `privacy.personal_mode`.
 
-use crate::results::{Cell, Results, Table};
+use crate::results::{Cell, OutputClass, Results, Table, Withheld};
 use agentstat_facets::Facet;
 use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
@@ -76,6 +76,7 @@ pub fn decide_mode(facets: &[Facet], personal_flag: bool, min_users: Option<u32>
         threshold: Threshold {
             min_users: min_users.unwrap_or(DEFAULT_MIN_USERS),
             personal,
+            rules: Rules::default(),
         },
         by_request,
         user_keys,
@@ -105,10 +106,107 @@ pub const SUPPRESSED: Cell = Cell {
     n_sessions: 0,
     n_users: 0,
     suppressed: true,
+    class: OutputClass::Count,
+    withheld: None,
+    residual_df: None,
 };
 
 /// Default minimum number of distinct users per published cell.
 pub const DEFAULT_MIN_USERS: u32 = 10;
+
+/// Default rounding base of counts in team mode ([`crate::rounding`]).
+pub const DEFAULT_ROUND_BASE: u32 = 5;
+/// Default floor on a published model's residual degrees of freedom (the safe-output rule).
+pub const DEFAULT_MIN_DF: u32 = 10;
+
+/// The dominance rule for magnitude cells, per person (docs/STATISTICS.md, "Dominance").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dominance {
+    /// nk rule: the `n` largest contributors …
+    pub n: u32,
+    /// … may not hold `k_percent` % or more of the cell's total.
+    pub k_percent: u32,
+    /// p% rule: the total minus the two largest contributions must exceed `p_percent` % of
+    /// the largest (else the second largest contributor can estimate the largest one's total
+    /// to within p%).
+    pub p_percent: u32,
+}
+
+impl Default for Dominance {
+    /// n = 2, k = 90%, p = 10%: the defaults of the SACRO output checker (ACRO).
+    fn default() -> Self {
+        Dominance {
+            n: 2,
+            k_percent: 90,
+            p_percent: 10,
+        }
+    }
+}
+
+impl Dominance {
+    /// Whether a cell whose people contribute `totals` (one non-negative total per person,
+    /// any order) is dominated. A cell whose total is zero is not dominated (no one holds any
+    /// of it).
+    pub fn dominated(&self, totals: &[f64]) -> bool {
+        let mut t: Vec<f64> = totals
+            .iter()
+            .map(|x| if x.is_finite() { x.abs() } else { 0.0 })
+            .collect();
+        t.sort_by(|a, b| b.total_cmp(a));
+        let total: f64 = t.iter().sum();
+        if total <= 0.0 {
+            return false;
+        }
+        let top_n: f64 = t.iter().take(self.n as usize).sum();
+        if top_n >= f64::from(self.k_percent) / 100.0 * total {
+            return true;
+        }
+        let x1 = t.first().copied().unwrap_or(0.0);
+        let x2 = t.get(1).copied().unwrap_or(0.0);
+        total - x1 - x2 < f64::from(self.p_percent) / 100.0 * x1
+    }
+}
+
+/// The disclosure rules beyond `k`: what team mode does with each output class. The default
+/// is the safe-output rule set (issue 12); [`Rules::legacy`] is the rule before it (every
+/// output treated as a count, protection by withdrawal only), kept for comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rules {
+    /// Counts (and the sample sizes in notes) rounded to this base; shares published on the
+    /// grid it allows. 0 or 1: no rounding.
+    pub round_base: u32,
+    /// Model coefficients follow the safe-output rule (people, residual df, no coefficient
+    /// isolating a small group) instead of the differencing protection.
+    pub classes: bool,
+    /// Floor on a published model's residual degrees of freedom (with `classes`).
+    pub min_df: u32,
+    /// Dominance rule for magnitude cells; `None`: off.
+    pub dominance: Option<Dominance>,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Rules {
+            round_base: DEFAULT_ROUND_BASE,
+            classes: true,
+            min_df: DEFAULT_MIN_DF,
+            dominance: Some(Dominance::default()),
+        }
+    }
+}
+
+impl Rules {
+    /// The rules before output classes: no rounding, no dominance, coefficients treated like
+    /// the counts of their sample.
+    pub fn legacy() -> Self {
+        Rules {
+            round_base: 0,
+            classes: false,
+            min_df: 0,
+            dominance: None,
+        }
+    }
+}
 
 /// The suppression rule in force for one report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,6 +215,8 @@ pub struct Threshold {
     pub min_users: u32,
     /// Personal mode: thresholds do not apply (the only person in the data is the reader).
     pub personal: bool,
+    /// What applies beyond `k` in team mode (ignored in personal mode).
+    pub rules: Rules,
 }
 
 impl Default for Threshold {
@@ -124,6 +224,7 @@ impl Default for Threshold {
         Threshold {
             min_users: DEFAULT_MIN_USERS,
             personal: false,
+            rules: Rules::default(),
         }
     }
 }
@@ -158,6 +259,7 @@ impl Threshold {
         Threshold {
             min_users,
             personal: false,
+            rules: Rules::default(),
         }
     }
 
@@ -166,7 +268,105 @@ impl Threshold {
         Threshold {
             min_users: DEFAULT_MIN_USERS,
             personal: true,
+            rules: Rules::default(),
         }
+    }
+
+    /// The same threshold with `rules`.
+    pub fn with_rules(self, rules: Rules) -> Self {
+        Threshold { rules, ..self }
+    }
+
+    /// The rounding base in force: 0 (none) in personal mode.
+    pub fn round_base(&self) -> u32 {
+        if self.personal {
+            0
+        } else {
+            self.rules.round_base
+        }
+    }
+
+    /// Whether counts are rounded (team mode with a base above 1).
+    pub fn rounds(&self) -> bool {
+        crate::rounding::active(self.round_base())
+    }
+
+    /// Output classes in force (team mode with [`Rules::classes`]).
+    pub fn classes(&self) -> bool {
+        !self.personal && self.rules.classes
+    }
+
+    /// A share cell's numbers on the grid the rounding allows for a denominator of `den`
+    /// sessions: value and interval on the grid (the interval rounded outwards), no SE or
+    /// p-value (they would give the unrounded share back). Unchanged without rounding.
+    pub fn round_share(&self, est: Estimate, den: u64) -> Estimate {
+        self.round_on_grid(est, den, (0.0, 1.0))
+    }
+
+    /// [`Threshold::round_share`] for a number within `bounds` (a difference of two shares
+    /// lies in [−1, 1]).
+    pub fn round_on_grid(&self, est: Estimate, den: u64, bounds: (f64, f64)) -> Estimate {
+        let base = self.round_base();
+        let Some(step) = crate::rounding::share_step(crate::rounding::round_count(den, base), base)
+        else {
+            return est;
+        };
+        let grid = |v: f64, f: fn(f64) -> f64| (f(v / step) * step * 1000.0).round() / 1000.0;
+        Estimate {
+            value: est.value.map(|v| crate::rounding::to_step(v, step)),
+            se: None,
+            ci_low: est.ci_low.map(|v| grid(v, f64::floor).max(bounds.0)),
+            ci_high: est.ci_high.map(|v| grid(v, f64::ceil).min(bounds.1)),
+            p_value: None,
+        }
+    }
+
+    /// A magnitude cell (a mean, quantile or index of per-session values): [`Threshold::cell`]
+    /// with `class`, then withheld when the dominance rule in force finds one or two people
+    /// holding the cell's total. `per_person` is each contributing person's total of the
+    /// magnitude. Personal mode is exempt.
+    pub fn magnitude_cell(
+        &self,
+        est: Estimate,
+        n_sessions: u64,
+        n_users: u64,
+        class: OutputClass,
+        per_person: &[f64],
+    ) -> Cell {
+        let c = self.cell(est, n_sessions, n_users).with_class(class);
+        match self.rules.dominance {
+            Some(d) if !self.personal && !c.suppressed && d.dominated(per_person) => {
+                c.withhold(Withheld::Dominance)
+            }
+            _ => c,
+        }
+    }
+
+    /// A model coefficient (class [`OutputClass::Coef`]) with `residual_df`: with output
+    /// classes in force, published only when its model's estimation sample has at least `k`
+    /// people (`n_users`), the residual degrees of freedom reach [`Rules::min_df`], and
+    /// `isolates_small_group` is false (no coefficient on an indicator isolating fewer than `k`
+    /// people: a group mean in disguise). Without classes: [`Threshold::cell`].
+    pub fn coef_cell(
+        &self,
+        est: Estimate,
+        n_sessions: u64,
+        n_users: u64,
+        residual_df: Option<u64>,
+        isolates_small_group: bool,
+    ) -> Cell {
+        let mut c = self
+            .cell(est, n_sessions, n_users)
+            .with_class(OutputClass::Coef);
+        c.residual_df = residual_df;
+        if self.classes()
+            && !c.suppressed
+            && (isolates_small_group
+                || residual_df.is_some_and(|df| df < u64::from(self.rules.min_df)))
+        {
+            c = c.withhold(Withheld::FewPeople);
+        }
+        c
     }
 
     /// Sessions averaged into each published quantile: 1 (exact type-7 quantiles) in personal
@@ -206,6 +406,7 @@ impl Threshold {
             return Cell {
                 n_sessions,
                 n_users,
+                withheld: Some(Withheld::FewPeople),
                 ..SUPPRESSED
             };
         }
@@ -218,6 +419,9 @@ impl Threshold {
             n_sessions,
             n_users,
             suppressed: false,
+            class: OutputClass::Count,
+            withheld: None,
+            residual_df: None,
         }
     }
 
@@ -238,7 +442,11 @@ pub fn distinct<U: Hash + Eq>(users: &[U]) -> u64 {
 /// marked suppressed; returns whether it is suppressed.
 pub fn enforce_cell(cell: &mut Cell, th: &Threshold) -> bool {
     if cell.suppressed || !th.allows(cell.n_users) {
-        *cell = SUPPRESSED;
+        *cell = Cell {
+            class: cell.class,
+            withheld: Some(cell.withheld.unwrap_or(Withheld::FewPeople)),
+            ..SUPPRESSED
+        };
     }
     cell.suppressed
 }
@@ -308,7 +516,12 @@ pub struct Family<'a, T> {
     name: &'static str,
     lines: Vec<Line<'a, T>>,
     known: Vec<Known<'a, T>>,
+    /// Observations the rounding check may not move between (a total per stratum is
+    /// published unrounded elsewhere).
+    stratum: Option<KeyFn<'a, T>>,
 }
+
+type KeyFn<'a, T> = Box<dyn Fn(&T) -> u32 + 'a>;
 
 struct Known<'a, T> {
     member: KnownFn<'a, T>,
@@ -328,6 +541,212 @@ pub struct Protection {
     /// published (the sample block) determine it. Zero in every case we know of; tests
     /// assert it.
     pub unresolved: usize,
+    /// Suppressed counts that a linear combination of published numbers would give back
+    /// without rounding, left alone because the rounding protects them.
+    pub rounded: usize,
+}
+
+/// The rounding check of [`Family::protect`]: whether another data set, differing from this
+/// one by one session moved between two atoms (same person, already present in both, so no
+/// cell's people change), publishes exactly the same rounded counts and shares while the
+/// suppressed count differs. If so, no attacker reading the page can tell the two apart, and
+/// the suppressed count is not recoverable exactly, whatever the combination.
+struct Rounding<'r> {
+    base: u32,
+    n_atoms: usize,
+    /// Per variable: its atoms and its count.
+    atoms: Vec<HashSet<u32>>,
+    counts: Vec<i64>,
+    /// Per atom: the variables containing it.
+    in_vars: Vec<Vec<usize>>,
+    /// Per variable: the ratios it is the numerator or denominator of.
+    in_ratios: Vec<Vec<usize>>,
+    ratios: &'r [(usize, usize, Vec<CellRef>)],
+    /// Per atom: its people with their sessions in it.
+    atom_users: &'r [HashMap<u32, u64>],
+    /// Per atom: its stratum ([`Family::stratum`]).
+    strata: Vec<u32>,
+    atom_sessions: &'r [u64],
+}
+
+impl<'r> Rounding<'r> {
+    fn new(
+        base: u32,
+        n_atoms: usize,
+        var_atoms: &[Vec<u32>],
+        ratios: &'r [(usize, usize, Vec<CellRef>)],
+        atom_sessions: &'r [u64],
+        atom_users: &'r [HashMap<u32, u64>],
+        strata: Vec<u32>,
+    ) -> Self {
+        let mut in_vars = vec![Vec::new(); n_atoms];
+        for (i, atoms) in var_atoms.iter().enumerate() {
+            for &a in atoms {
+                in_vars[a as usize].push(i);
+            }
+        }
+        let mut in_ratios = vec![Vec::new(); var_atoms.len()];
+        for (q, (num, den, _)) in ratios.iter().enumerate() {
+            in_ratios[*num].push(q);
+            if den != num {
+                in_ratios[*den].push(q);
+            }
+        }
+        Rounding {
+            base,
+            n_atoms,
+            counts: var_atoms
+                .iter()
+                .map(|a| a.iter().map(|&x| atom_sessions[x as usize] as i64).sum())
+                .collect(),
+            atoms: var_atoms
+                .iter()
+                .map(|a| a.iter().copied().collect())
+                .collect(),
+            in_vars,
+            in_ratios,
+            ratios,
+            atom_users,
+            atom_sessions,
+            strata,
+        }
+    }
+
+    /// Distinct people of variable `v`, and the sessions person `u` has in it.
+    fn people(&self, v: usize, u: u32) -> (u64, u64) {
+        let mut all: HashSet<u32> = HashSet::new();
+        let mut mine = 0;
+        for &a in &self.atoms[v] {
+            let users = &self.atom_users[a as usize];
+            all.extend(users.keys().copied());
+            mine += users.get(&u).copied().unwrap_or(0);
+        }
+        (all.len() as u64, mine)
+    }
+
+    /// Whether moving one session of person `u` from atom `from` to atom `to` changes no
+    /// cell's people as published: no cell crosses the threshold either way, and a published
+    /// cell's rounded people count stays.
+    fn same_people(
+        &self,
+        from: usize,
+        to: usize,
+        u: u32,
+        th: &Threshold,
+        has_cells: &dyn Fn(usize) -> bool,
+        shown: &dyn Fn(usize) -> bool,
+    ) -> bool {
+        let from_vars: HashSet<usize> = self.in_vars[from].iter().copied().collect();
+        let to_vars: HashSet<usize> = self.in_vars[to].iter().copied().collect();
+        for &v in from_vars.symmetric_difference(&to_vars) {
+            if !has_cells(v) {
+                continue;
+            }
+            let (people, mine) = self.people(v, u);
+            let after = if to_vars.contains(&v) {
+                people + u64::from(mine == 0)
+            } else {
+                people - u64::from(mine == 1)
+            };
+            if th.allows(after) != th.allows(people) {
+                return false;
+            }
+            if shown(v)
+                && crate::rounding::round_count(after, self.base)
+                    != crate::rounding::round_count(people, self.base)
+            {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Whether moving one session from atom `from` to atom `to` leaves every published count
+    /// and share as it is. `count_pub(v)`: variable `v`'s count is published (rounded);
+    /// `exact(v)`: it is published unrounded; `ratio_pub(q)`: ratio `q` is published.
+    fn same_page(
+        &self,
+        from: usize,
+        to: usize,
+        count_pub: &dyn Fn(usize) -> bool,
+        exact: &dyn Fn(usize) -> bool,
+        ratio_pub: &dyn Fn(usize) -> bool,
+    ) -> bool {
+        let mut delta: HashMap<usize, i64> = HashMap::new();
+        for &v in &self.in_vars[from] {
+            *delta.entry(v).or_default() -= 1;
+        }
+        for &v in &self.in_vars[to] {
+            *delta.entry(v).or_default() += 1;
+        }
+        let round = |x: i64| crate::rounding::round_count(x.max(0) as u64, self.base);
+        let mut touched: HashSet<usize> = HashSet::new();
+        for (&v, &d) in &delta {
+            if d == 0 {
+                continue;
+            }
+            if exact(v) {
+                return false;
+            }
+            if count_pub(v) && round(self.counts[v] + d) != round(self.counts[v]) {
+                return false;
+            }
+            touched.extend(self.in_ratios[v].iter().copied());
+        }
+        let share = |num: i64, den: i64| {
+            crate::rounding::published_share(num.max(0) as u64, den.max(0) as u64, self.base)
+        };
+        for q in touched {
+            if !ratio_pub(q) {
+                continue;
+            }
+            let (num, den, _) = &self.ratios[q];
+            let d = |v: usize| delta.get(&v).copied().unwrap_or(0);
+            let (n0, d0) = (self.counts[*num], self.counts[*den]);
+            let (n1, d1) = (n0 + d(*num), d0 + d(*den));
+            if round(d1) != round(d0) || share(n1, d1) != share(n0, d0) {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Whether variable `t`'s count has a witness: one session moved into or out of its
+    /// atoms (its person's other sessions staying) such that every published count, share and
+    /// people count reads the same and no cell crosses the threshold. `has_cells(v)`: some
+    /// cell shows variable `v` (published or suppressed); `shown(v)`: a published one.
+    #[allow(clippy::too_many_arguments)]
+    fn witness(
+        &self,
+        t: usize,
+        th: &Threshold,
+        count_pub: &dyn Fn(usize) -> bool,
+        exact: &dyn Fn(usize) -> bool,
+        ratio_pub: &dyn Fn(usize) -> bool,
+        has_cells: &dyn Fn(usize) -> bool,
+        shown: &dyn Fn(usize) -> bool,
+    ) -> bool {
+        let inside = &self.atoms[t];
+        let moves = |from: usize, to: usize| {
+            self.atom_sessions[from] >= 1
+                && self.same_page(from, to, count_pub, exact, ratio_pub)
+                && self.atom_users[from]
+                    .keys()
+                    .any(|&u| self.same_people(from, to, u, th, has_cells, shown))
+        };
+        for &a in inside {
+            let a = a as usize;
+            for b in 0..self.n_atoms {
+                if inside.contains(&(b as u32)) || self.strata[b] != self.strata[a] {
+                    continue;
+                }
+                if moves(b, a) || moves(a, b) {
+                    return true;
+                }
+            }
+        }
+        false
+    }
 }
 
 struct Var {
@@ -359,7 +778,15 @@ impl<'a, T> Family<'a, T> {
             name,
             lines: Vec::new(),
             known: Vec::new(),
+            stratum: None,
         }
+    }
+
+    /// Strata whose sizes are published unrounded (e.g. sessions per agent in the sample
+    /// block): the rounding check only considers data sets with the same strata sizes.
+    pub fn stratum(&mut self, key: impl Fn(&T) -> u32 + 'a) -> &mut Self {
+        self.stratum = Some(Box::new(key));
+        self
     }
 
     pub fn name(&self) -> &'static str {
@@ -462,6 +889,7 @@ impl<'a, T> Family<'a, T> {
         let mut sigs: Vec<Vec<u32>> = Vec::new();
         let mut atom_sessions: Vec<u64> = Vec::new();
         let mut atom_users: Vec<Vec<u32>> = Vec::new();
+        let mut atom_user_sessions: Vec<HashMap<u32, u64>> = Vec::new();
         let mut buf: Vec<u32> = Vec::with_capacity(nl + self.known.len());
         for o in obs {
             buf.clear();
@@ -478,6 +906,8 @@ impl<'a, T> Family<'a, T> {
             for k in &self.known {
                 buf.push(u32::from((k.member)(o)));
             }
+            // Last: the stratum (finer atoms change no linear identity).
+            buf.push(self.stratum.as_ref().map_or(0, |s| s(o)));
             let id = match atom_of.get(buf.as_slice()) {
                 Some(&id) => id as usize,
                 None => {
@@ -490,6 +920,10 @@ impl<'a, T> Family<'a, T> {
             };
             atom_sessions[id] += 1;
             atom_users[id].push(user(o));
+            if atom_user_sessions.len() <= id {
+                atom_user_sessions.resize_with(id + 1, HashMap::new);
+            }
+            *atom_user_sessions[id].entry(user(o)).or_insert(0) += 1;
         }
         for u in &mut atom_users {
             u.sort_unstable();
@@ -544,25 +978,32 @@ impl<'a, T> Family<'a, T> {
         };
         // line → group → count variable
         let mut groups: Vec<Vec<usize>> = Vec::with_capacity(nl);
+        // Shares and rates as published: (numerator, denominator, the cells showing it).
+        let mut ratios: Vec<(usize, usize, Vec<CellRef>)> = Vec::new();
         for (li, l) in self.lines.iter().enumerate() {
             let mut ids = Vec::with_capacity(l.cells.len());
             for (g, cells) in l.cells.iter().enumerate() {
                 let code = g as u32 + 1;
-                ids.push(add(
+                let id = add(
                     select(&|s| s[li] >> 1 == code),
                     cells,
                     true,
                     false,
                     None,
                     None,
-                ));
+                );
+                ids.push(id);
                 if l.hit.is_some() {
                     let hit = code * 2 + 1;
-                    add(select(&|s| s[li] == hit), cells, false, false, None, None);
+                    let h = add(select(&|s| s[li] == hit), cells, false, false, None, None);
+                    ratios.push((h, id, cells.clone()));
                 }
             }
             if l.total_from_cells {
-                add(select(&|s| s[li] != 0), &[], false, false, None, Some(li));
+                let total = add(select(&|s| s[li] != 0), &[], false, false, None, Some(li));
+                for (g, cells) in l.cells.iter().enumerate() {
+                    ratios.push((ids[g], total, cells.clone()));
+                }
             }
             groups.push(ids);
         }
@@ -625,12 +1066,7 @@ impl<'a, T> Family<'a, T> {
                     .and_then(|r| r.cells.get_mut(c))
                 {
                     if !x.suppressed {
-                        *x = Cell {
-                            n_sessions: x.n_sessions,
-                            n_users: x.n_users,
-                            suppressed: true,
-                            ..Default::default()
-                        };
+                        *x = x.withhold(Withheld::Protection);
                         out.extra_cells += 1;
                     }
                 }
@@ -653,6 +1089,22 @@ impl<'a, T> Family<'a, T> {
             })
             .collect();
         let mut unresolved: HashSet<usize> = HashSet::new();
+        // With rounding: suppressed counts that rounding protects (a witness shows another
+        // data set publishing the same page with a different count).
+        let rounding = th.rounds().then(|| {
+            Rounding::new(
+                th.round_base(),
+                n_atoms,
+                &vars.iter().map(|v| v.atoms.clone()).collect::<Vec<_>>(),
+                &ratios,
+                &atom_sessions,
+                &atom_user_sessions,
+                sigs.iter()
+                    .map(|s| s.last().copied().unwrap_or(0))
+                    .collect(),
+            )
+        });
+        let mut protected: HashSet<usize> = HashSet::new();
         loop {
             let mut changed = false;
             // 0. Suppressed counts are suppressed everywhere.
@@ -662,8 +1114,13 @@ impl<'a, T> Family<'a, T> {
                     changed = true;
                 }
             }
-            // 1. In every line, the suppressed groups together rest on at least k people.
+            // 1. In every line, the suppressed groups together rest on at least k people
+            //    (without rounding: with it, their total is known only to within the rounding
+            //    of every number it is computed from, and step 2 decides).
             for (li, ids) in groups.iter().enumerate() {
+                if rounding.is_some() {
+                    break;
+                }
                 let hidden: Vec<usize> = (0..ids.len())
                     .filter(|&g| vars[ids[g]].sessions > 0 && !published(tables, &vars[ids[g]]))
                     .collect();
@@ -703,6 +1160,7 @@ impl<'a, T> Family<'a, T> {
                 if v.sessions == 0
                     || v.cells.is_empty()
                     || unresolved.contains(&i)
+                    || protected.contains(&i)
                     || published(tables, v)
                 {
                     continue;
@@ -710,6 +1168,22 @@ impl<'a, T> Family<'a, T> {
                 let Some(combo) = basis.combination(&v.atoms) else {
                     continue;
                 };
+                if let Some(r) = &rounding {
+                    let open = |c: CellRef| cell(tables, c).is_some_and(|c| !c.suppressed);
+                    let count_pub = |j: usize| {
+                        let w = &vars[j];
+                        (!w.notes.is_empty() && !w.withheld) || w.count_of.iter().any(|&c| open(c))
+                    };
+                    let exact = |j: usize| vars[j].always;
+                    let ratio_pub = |q: usize| ratios[q].2.iter().any(|&c| open(c));
+                    let has_cells = |j: usize| !vars[j].count_of.is_empty();
+                    let shown = |j: usize| vars[j].count_of.iter().any(|&c| open(c));
+                    if r.witness(i, th, &count_pub, &exact, &ratio_pub, &has_cells, &shown) {
+                        protected.insert(i);
+                        out.rounded += 1;
+                        continue;
+                    }
+                }
                 let candidates: Vec<usize> = combo
                     .iter()
                     .enumerate()
@@ -754,6 +1228,21 @@ impl<'a, T> Family<'a, T> {
         out.unresolved = unresolved.len();
         out
     }
+}
+
+/// `note` with the number right before `words` rounded to `base` ([`crate::rounding`]), if it
+/// has one (a withheld number stays withheld).
+pub fn round_number(note: &str, words: &str, base: u32) -> Option<String> {
+    let at = note.find(words)?;
+    let head = note[..at].trim_end_matches(' ');
+    let digits = head.len() - head.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+    if digits == 0 {
+        return None;
+    }
+    let start = head.len() - digits;
+    let x: u64 = head[start..].parse().ok()?;
+    let r = crate::rounding::round_count(x, base);
+    Some(format!("{}{r}{}", &note[..start], &note[head.len()..]))
 }
 
 /// `note` with the number right before `words` replaced by [`WITHHELD`], if it has one.
@@ -864,13 +1353,20 @@ mod tests {
         assert_eq!((c.value, c.se, c.n_sessions, c.n_users), (None, None, 4, 2));
         let mut c = c;
         assert!(enforce_cell(&mut c, &th));
-        assert_eq!(c, SUPPRESSED);
+        assert_eq!(
+            c,
+            Cell {
+                withheld: Some(Withheld::FewPeople),
+                ..SUPPRESSED
+            }
+        );
         let c = th.cell_from_users(est, &["a", "b", "c"]);
         assert!(!c.suppressed);
         assert_eq!(c.value, Some(0.5));
         let c = Threshold {
             min_users: 3,
             personal: true,
+            ..Default::default()
         }
         .cell_from_users(est, &["a"]);
         assert!(!c.suppressed);
@@ -920,6 +1416,92 @@ mod tests {
     }
 
     #[test]
+    fn dominance_follows_the_nk_and_p_percent_rules() {
+        let d = Dominance::default();
+        // Two people hold 90 of 100: nk.
+        assert!(d.dominated(&[60.0, 30.0, 5.0, 5.0]));
+        // Two hold 89 of 100, and the rest (11) is more than 10% of the largest (6.0): safe.
+        assert!(!d.dominated(&[60.0, 29.0, 6.0, 5.0]));
+        // With the defaults the p% rule adds nothing (a rest under 10% of the largest is under
+        // 1/11 of the total, so the top two hold over 90%); alone it bites:
+        let p_only = Dominance {
+            n: 1,
+            k_percent: 100,
+            p_percent: 10,
+        };
+        assert!(p_only.dominated(&[100.0, 80.0, 9.0]));
+        assert!(!p_only.dominated(&[100.0, 80.0, 11.0]));
+        // Even contributions, zeros, non-finite values.
+        assert!(!d.dominated(&[1.0; 10]));
+        assert!(!d.dominated(&[0.0, 0.0, 0.0]));
+        assert!(!d.dominated(&[]));
+        assert!(!d.dominated(&[f64::NAN, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0]));
+        // One or two people always dominate their own total.
+        assert!(d.dominated(&[3.0, 4.0]));
+    }
+
+    #[test]
+    fn coefficients_follow_the_safe_output_rule() {
+        let th = Threshold::new(3);
+        let est = Estimate::value(0.2);
+        assert!(!th.coef_cell(est, 40, 5, Some(10), false).suppressed);
+        let c = th.coef_cell(est, 40, 5, Some(9), false);
+        assert_eq!(
+            (c.suppressed, c.withheld),
+            (true, Some(Withheld::FewPeople))
+        );
+        assert!(th.coef_cell(est, 40, 5, Some(30), true).suppressed);
+        assert!(th.coef_cell(est, 40, 2, Some(30), false).suppressed);
+        // The old rules and personal mode: only k (personal: nothing).
+        let old = th.with_rules(Rules::legacy());
+        assert!(!old.coef_cell(est, 40, 5, Some(2), true).suppressed);
+        assert!(
+            !Threshold::personal()
+                .coef_cell(est, 4, 1, Some(1), true)
+                .suppressed
+        );
+    }
+
+    #[test]
+    fn shares_are_rounded_only_in_team_mode_with_a_base() {
+        let est = Estimate {
+            value: Some(0.37),
+            se: Some(0.05),
+            ci_low: Some(0.27),
+            ci_high: Some(0.47),
+            p_value: None,
+        };
+        let r = Threshold::new(3).round_share(est, 100);
+        assert_eq!(
+            (r.value, r.se, r.ci_low, r.ci_high),
+            (Some(0.35), None, Some(0.25), Some(0.5))
+        );
+        assert_eq!(Threshold::personal().round_share(est, 100), est);
+        let off = Threshold::new(3).with_rules(Rules {
+            round_base: 1,
+            ..Rules::default()
+        });
+        assert_eq!(off.round_share(est, 100), est);
+    }
+
+    #[test]
+    fn note_numbers_round_in_place() {
+        assert_eq!(
+            round_number(
+                "Sample: 123 sessions with a goal; 4 dropped.",
+                "sessions with a goal",
+                5
+            )
+            .as_deref(),
+            Some("Sample: 125 sessions with a goal; 4 dropped.")
+        );
+        assert_eq!(
+            round_number("a withheld number of sessions", "sessions", 5),
+            None
+        );
+    }
+
+    #[test]
     fn non_finite_values_become_none() {
         let c = Threshold::personal().cell(Estimate::value(f64::NAN), 1, 1);
         assert_eq!(c.value, None);
@@ -943,6 +1525,7 @@ mod tests {
                 n_sessions,
                 n_users,
                 suppressed,
+                ..Default::default()
             })
     }
 
@@ -971,7 +1554,12 @@ mod tests {
                 }
                 if c.suppressed {
                     count += 1;
-                    prop_assert_eq!(*c, SUPPRESSED);
+                    // No numbers and no counts; only the class and the reason stay.
+                    prop_assert_eq!(
+                        *c,
+                        Cell { class: c.class, withheld: c.withheld, ..SUPPRESSED }
+                    );
+                    prop_assert!(c.withheld.is_some());
                 }
             }
             prop_assert_eq!(n, count);

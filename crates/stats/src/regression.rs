@@ -227,6 +227,10 @@ pub struct Fit {
     pub df_t: usize,
     /// Parameters counted in the small-sample factor (pyfixest's `df_k`).
     pub df_k: usize,
+    /// Residual degrees of freedom with every fixed-effect level counted as a parameter (as
+    /// with dummies): `n` − regressors − (Σ levels − (fixed effects − 1)). The safe-output
+    /// rule's measure of a saturated model (docs/STATISTICS.md, "Output classes").
+    pub residual_df: usize,
     /// The full small-sample factor `(n−1)/(n−df_k) · G/(G−1)` (`n/(n−df_k)` with HC1).
     pub ssc: f64,
     /// Indices (into the design's rows) of the estimation sample.
@@ -528,6 +532,7 @@ pub fn fit(design: &Design, opts: &FitOptions) -> Result<Fit, FitError> {
     if n <= df_k {
         return Err(FitError::TooFewObservations { n, k: df_k });
     }
+    let residual_df = n.saturating_sub(k + k_fe.saturating_sub(n_fe.saturating_sub(1)));
     let ssc = if hetero {
         n as f64 / (n - df_k) as f64
     } else {
@@ -568,6 +573,7 @@ pub fn fit(design: &Design, opts: &FitOptions) -> Result<Fit, FitError> {
         n_clusters: g,
         df_t,
         df_k,
+        residual_df,
         ssc,
         sample,
         y_mean,

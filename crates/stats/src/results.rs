@@ -8,6 +8,10 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+fn is_zero(x: &u32) -> bool {
+    *x == 0
+}
+
 /// Bumped on any incompatible change to this document.
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -30,6 +34,11 @@ pub struct Privacy {
     pub personal_mode: bool,
     /// Cells suppressed because they had fewer than `min_users` distinct users.
     pub suppressed_cells: u32,
+    /// Team mode: counts (cells' session and people counts, count values, the population
+    /// sizes in notes) are rounded to this base, shares published on the grid it allows; 0:
+    /// not rounded.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub round_base: u32,
     /// Differential-privacy budget ledger, when DP noise was applied.
     pub dp: Option<DpLedger>,
 }
@@ -160,6 +169,74 @@ pub struct Row {
     pub cells: Vec<Cell>,
 }
 
+/// What kind of number a cell publishes: it decides which disclosure rules apply
+/// (docs/STATISTICS.md, "Output classes"). Counts and shares are linear in the counts of
+/// sessions, so the differencing protection and rounding act on them; means, quantiles and
+/// indices of per-session magnitudes are checked for dominance by one or two people; model
+/// coefficients follow the safe-output rule (people, residual degrees of freedom, no
+/// coefficient isolating a small group).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, Default, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum OutputClass {
+    /// A number of sessions or people.
+    #[default]
+    Count,
+    /// A share or rate: a count over a count.
+    Share,
+    /// A mean of per-session values.
+    Mean,
+    /// A quantile of per-session values.
+    Quantile,
+    /// An index built from per-session magnitudes (the task-value index).
+    Index,
+    /// An estimated model coefficient, or a predictive margin of a model.
+    Coef,
+}
+
+impl OutputClass {
+    /// Linear in the counts of sessions: the classes the differencing protection and rounding
+    /// act on.
+    pub fn linear(self) -> bool {
+        matches!(self, OutputClass::Count | OutputClass::Share)
+    }
+
+    /// Built from per-session magnitudes: the classes the dominance rule checks.
+    pub fn magnitude(self) -> bool {
+        matches!(
+            self,
+            OutputClass::Mean | OutputClass::Quantile | OutputClass::Index
+        )
+    }
+}
+
+/// Why a cell is withheld (docs/RESULTS_SCHEMA.md).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum Withheld {
+    /// It rests on fewer than `k` people (or, for a model coefficient, the model fails the
+    /// safe-output rule: too few people, too few residual degrees of freedom, or the
+    /// coefficient isolates a group of fewer than `k` people).
+    FewPeople,
+    /// It has enough people, but publishing it would let a hidden cell be recovered from other
+    /// tables (complementary and differencing protection).
+    Protection,
+    /// A magnitude cell whose total is dominated by one or two people (nk or p% rule).
+    Dominance,
+}
+
+impl Withheld {
+    /// The words a report uses for the reason.
+    pub fn words(self) -> &'static str {
+        match self {
+            Withheld::FewPeople => "withheld: fewer than k people",
+            Withheld::Protection => {
+                "withheld so that a hidden cell cannot be recovered from other tables"
+            }
+            Withheld::Dominance => "withheld: dominated by one or two people",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, Default, PartialEq)]
 pub struct Cell {
     /// `None` when suppressed or not estimable.
@@ -170,6 +247,39 @@ pub struct Cell {
     pub p_value: Option<f64>,
     pub n_sessions: u64,
     pub n_users: u64,
-    /// Fewer than `min_users` distinct users contributed.
+    /// Withheld: no number is published (see `withheld` for why).
     pub suppressed: bool,
+    /// What kind of number this is.
+    #[serde(default)]
+    pub class: OutputClass,
+    /// Why a suppressed cell is withheld (absent for published cells, and in documents from
+    /// before the reasons were recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withheld: Option<Withheld>,
+    /// For a model coefficient: the residual degrees of freedom of its model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub residual_df: Option<u64>,
+}
+
+impl Cell {
+    /// The same cell declaring `class`.
+    pub fn with_class(self, class: OutputClass) -> Cell {
+        Cell { class, ..self }
+    }
+
+    /// The cell withheld for `why`: no numbers; the counts stay for the analysis' own
+    /// bookkeeping (`privacy::enforce` clears them before output). A cell already withheld
+    /// keeps its first reason.
+    pub fn withhold(self, why: Withheld) -> Cell {
+        Cell {
+            value: None,
+            se: None,
+            ci_low: None,
+            ci_high: None,
+            p_value: None,
+            suppressed: true,
+            withheld: self.withheld.or(Some(why)),
+            ..self
+        }
+    }
 }

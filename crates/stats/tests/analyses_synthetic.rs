@@ -4,7 +4,7 @@
 
 use agentstat_facets::*;
 use agentstat_stats::analyses::{analyse, analyse_with_dp, DpOptions, DP_AVAILABLE};
-use agentstat_stats::privacy::Threshold;
+use agentstat_stats::privacy::{Rules, Threshold};
 use agentstat_stats::results::{Results, Table};
 use proptest::prelude::*;
 
@@ -97,7 +97,7 @@ fn synth(users: usize, per_user: usize, seed: u64) -> Vec<Facet> {
                     actions_per_prompt: apt,
                     words_per_prompt: wpt,
                     actions: (apt * f64::from(turns)) as u32,
-                    lines_added: lines,
+                    lines_added: Some(lines),
                     start_ms: Some(1_767_225_600_000 + (s as i64) * 86_400_000),
                     month: Some(month),
                     model_family: Some(["opus", "sonnet"][r.below(2)].into()),
@@ -146,7 +146,7 @@ fn headless(i: usize, user: &str) -> Facet {
         excluded_reason: Some("no human turns".into()),
         telemetry: Telemetry {
             actions: 999,
-            lines_added: 5000,
+            lines_added: Some(5000),
             ..Telemetry::default()
         },
         habits: None,
@@ -221,6 +221,7 @@ fn every_table_is_produced_with_consistent_shapes() {
         &Threshold {
             min_users: 5,
             personal: false,
+            rules: Rules::legacy(),
         },
     );
     let ids: Vec<&str> = r.tables.iter().map(|t| t.id.as_str()).collect();
@@ -273,6 +274,7 @@ fn planted_effects_are_recovered() {
         &Threshold {
             min_users: 5,
             personal: false,
+            rules: Rules::legacy(),
         },
     );
     // Fig. 3: exp(0.09) − 1 = 9.4% and exp(0.12) − 1 = 12.7% per level.
@@ -313,6 +315,7 @@ fn non_interactive_sessions_change_nothing_but_the_sample() {
     let opts = Threshold {
         min_users: 3,
         personal: false,
+        rules: Rules::legacy(),
     };
     let base = analyse(&facets, &opts);
     let mut more = facets.clone();
@@ -334,6 +337,7 @@ fn no_clear_goal_is_excluded_from_success_analyses() {
     let opts = Threshold {
         min_users: 3,
         personal: false,
+        rules: Rules::legacy(),
     };
     let base = analyse(&facets, &opts);
     // Turn every No clear goal session into a failure: success tables must change, work-mode
@@ -372,6 +376,7 @@ fn unclear_user_profile_is_excluded_from_occupation_analysis() {
         &Threshold {
             min_users: 1,
             personal: false,
+            rules: Rules::legacy(),
         },
     );
     let fig6 = table(&r, "fig6_occupation");
@@ -398,6 +403,7 @@ fn high_threshold_suppresses_everything_and_personal_mode_nothing() {
         &Threshold {
             min_users: 13,
             personal: false,
+            rules: Rules::legacy(),
         },
     );
     let cells: Vec<_> = r
@@ -421,6 +427,7 @@ fn high_threshold_suppresses_everything_and_personal_mode_nothing() {
         &Threshold {
             min_users: 10,
             personal: true,
+            rules: Rules::legacy(),
         },
     );
     assert!(r.privacy.personal_mode);
@@ -443,6 +450,7 @@ fn empty_and_unlabelled_input_does_not_panic() {
         &Threshold {
             min_users: 1,
             personal: true,
+            rules: Rules::legacy(),
         },
     );
     assert_eq!(r.tables.len(), IDS.len());
@@ -464,6 +472,7 @@ fn results_schema_doc_lists_every_table() {
         &Threshold {
             min_users: 1,
             personal: true,
+            rules: Rules::legacy(),
         },
     );
     assert!(r.tables.iter().any(|t| t.id == "by_agent"));
@@ -493,6 +502,7 @@ fn differential_privacy_noises_fig1_and_fig2_and_keeps_a_ledger() {
     let opts = Threshold {
         min_users: 5,
         personal: false,
+        rules: Rules::legacy(),
     };
     // A large ε so the plumbing is testable: the noise must stay small at this sample size.
     let dp = DpOptions {
@@ -504,7 +514,8 @@ fn differential_privacy_noises_fig1_and_fig2_and_keeps_a_ledger() {
         &facets,
         &Threshold {
             min_users: 5,
-            ..Default::default()
+            personal: false,
+            rules: Rules::legacy(),
         },
     );
     let ledger = r.privacy.dp.as_ref().expect("ledger present");
@@ -574,6 +585,7 @@ fn a_lone_small_category_cannot_be_recovered_by_subtraction() {
         &Threshold {
             min_users: 5,
             personal: false,
+            rules: Rules::legacy(),
         },
     );
     let t = table(&r, "fig1_work_mode");
@@ -619,7 +631,7 @@ proptest! {
     /// cell's user count is at most the number of people in the data.
     #[test]
     fn no_cell_below_k_escapes((facets, k) in arb_facets()) {
-        let r = analyse(&facets, &Threshold { min_users: k, personal: false });
+        let r = analyse(&facets, &Threshold { min_users: k, personal: false, rules: Rules::legacy(), });
         let people = r.sample.people;
         for t in &r.tables {
             for row in &t.rows {
@@ -718,7 +730,7 @@ proptest! {
     /// under test (which the property above trusts) cannot pass.
     #[test]
     fn partition_cells_match_users_recounted_from_the_input((facets, k) in arb_facets()) {
-        let r = analyse(&facets, &Threshold { min_users: k, personal: false });
+        let r = analyse(&facets, &Threshold { min_users: k, personal: false, rules: Rules::legacy(), });
         check_partition_counts(&facets, &r, k)?;
     }
 }
@@ -761,6 +773,7 @@ fn a_category_with_k_minus_one_people_is_suppressed() {
         &Threshold {
             min_users: k,
             personal: false,
+            rules: Rules::legacy(),
         },
     );
     let t = r.tables.iter().find(|t| t.id == "fig1_work_mode").unwrap();
@@ -790,6 +803,7 @@ fn the_sample_block_respects_the_threshold() {
         &Threshold {
             min_users: k,
             personal: false,
+            rules: Rules::legacy(),
         },
     );
     let s = &r.sample;
@@ -831,6 +845,7 @@ fn the_sample_block_respects_the_threshold() {
         &Threshold {
             min_users: k,
             personal: false,
+            rules: Rules::legacy(),
         },
     );
     assert_eq!(r.sample.first_day.as_deref(), Some("2026-01"));
@@ -841,6 +856,7 @@ fn the_sample_block_respects_the_threshold() {
         &Threshold {
             min_users: k,
             personal: true,
+            rules: Rules::legacy(),
         },
     );
     assert!(p.sample.model_families.contains_key("haiku"));
@@ -859,6 +875,7 @@ fn scale_200k_sessions() {
         &Threshold {
             min_users: 10,
             personal: false,
+            rules: Rules::legacy(),
         },
     );
     eprintln!("analyse: {} sessions in {:.2?}", facets.len(), t.elapsed());
@@ -882,6 +899,7 @@ fn scale_200k_sessions_two_agents() {
         &Threshold {
             min_users: 10,
             personal: false,
+            rules: Rules::legacy(),
         },
     );
     eprintln!(
@@ -920,6 +938,8 @@ fn team_mode_results_match_the_checked_in_snapshot() {
             &Threshold {
                 min_users: k,
                 personal: false,
+                // The default rules: output classes, rounding, dominance (issue 12).
+                ..Default::default()
             },
         );
         assert!(!r.privacy.personal_mode);
@@ -1118,6 +1138,7 @@ fn timing_20k_sessions_personal_and_team() {
                 &Threshold {
                     min_users: 10,
                     personal: p,
+                    rules: Rules::legacy(),
                 },
             );
             times.push(t.elapsed().as_secs_f64());
@@ -1184,6 +1205,7 @@ fn team_mode_without_novices_contrasts_with_the_lowest_level_present() {
         &Threshold {
             min_users: 5,
             personal: false,
+            rules: Rules::legacy(),
         },
     );
     let a2 = table(&r, "table_a2");
@@ -1197,5 +1219,52 @@ fn team_mode_without_novices_contrasts_with_the_lowest_level_present() {
     assert!(reference[0].starts_with('2'), "{reference:?}");
     assert!(a2.columns[0].label.contains("vs") && !a2.columns[0].label.contains("Novice"));
     let expert = a2.rows.iter().find(|x| x.label.starts_with('5')).unwrap();
-    assert!(expert.cells[0].value.is_some(), "Expert's coefficient dropped: {expert:?}");
+    assert!(
+        expert.cells[0].value.is_some(),
+        "Expert's coefficient dropped: {expert:?}"
+    );
+}
+
+#[test]
+fn unknown_lines_are_missing_in_the_validation_table_not_zero() {
+    let th = Threshold {
+        min_users: 3,
+        personal: false,
+    };
+    let facets = synth(30, 20, 5);
+    let base = analyse(&facets, &th);
+    // The same sessions plus copies whose lines the transcript cannot tell (files written,
+    // `lines_added` unknown): were unknown read as 0, "classified as writing code: lines
+    // changed" would fall.
+    let mut more = facets.clone();
+    let extra: Vec<Facet> = facets
+        .iter()
+        .take(100)
+        .map(|f| {
+            let mut f = f.clone();
+            f.session_key.push_str("-unknown");
+            f.telemetry.lines_added = None;
+            f.telemetry.lines_removed = None;
+            f.telemetry.files_touched = 2;
+            f
+        })
+        .collect();
+    let labelled = extra
+        .iter()
+        .filter(|f| f.labels.as_ref().is_some_and(|l| l.codebase_relation.value.is_some()))
+        .count();
+    more.extend(extra);
+    let r = analyse(&more, &th);
+    let (t0, t1) = (
+        table(&base, "validation_writes_code"),
+        table(&r, "validation_writes_code"),
+    );
+    for row in 0..3 {
+        assert_eq!(t1.rows[row].cells[0].value, t0.rows[row].cells[0].value, "row {row}");
+        assert_eq!(t1.rows[row].cells[0].n_sessions, t0.rows[row].cells[0].n_sessions);
+    }
+    let note = format!("{labelled} sessions whose transcripts cannot tell lines changed");
+    assert!(labelled > 0);
+    assert!(t1.notes.iter().any(|n| n.starts_with(&note)), "{:?}", t1.notes);
+    assert!(t0.notes.iter().any(|n| n.starts_with("0 sessions whose")));
 }

@@ -4,7 +4,7 @@
 
 use agentstat_facets::*;
 use agentstat_stats::analyses::{analyse, BY_AGENT, BY_AGENT_WORK_MODE};
-use agentstat_stats::privacy::Threshold;
+use agentstat_stats::privacy::{Rules, Threshold};
 use agentstat_stats::regression::{fit, Design, Factor, FitOptions};
 use agentstat_stats::results::{Results, Table};
 
@@ -64,7 +64,7 @@ fn facet(i: usize, s: &S) -> Facet {
             actions_per_prompt: 2.0 + (i % 5) as f64,
             words_per_prompt: 40.0 + (i % 7) as f64,
             actions: 6,
-            lines_added: 10,
+            lines_added: Some(10),
             start_ms: Some(1_767_225_600_000),
             month: Some(s.month.into()),
             model_family: Some("opus".into()),
@@ -121,6 +121,7 @@ fn run(sessions: &[S], k: u32) -> Results {
         &Threshold {
             min_users: k,
             personal: false,
+            rules: Rules::legacy(),
         },
     )
 }

@@ -11,8 +11,8 @@
 
 use agentstat_facets::*;
 use agentstat_stats::analyses::analyse;
-use agentstat_stats::privacy::Threshold;
-use agentstat_stats::results::{Cell, Results, Table};
+use agentstat_stats::privacy::{Rules, Threshold};
+use agentstat_stats::results::{Cell, Results, Table, Withheld};
 use proptest::prelude::*;
 
 #[derive(Clone)]
@@ -28,6 +28,8 @@ struct S {
     lines: u64,
     usd: Option<f64>,
     agent: &'static str,
+    /// Actions per prompt (default: 2 to 6 by session).
+    actions: Option<f64>,
 }
 
 impl Default for S {
@@ -44,6 +46,7 @@ impl Default for S {
             lines: 10,
             usd: Some(500.0),
             agent: "claude-code",
+            actions: None,
         }
     }
 }
@@ -67,10 +70,10 @@ fn facet(i: usize, s: &S) -> Facet {
         telemetry: Telemetry {
             human_turns: 2,
             model_calls: 6,
-            actions_per_prompt: 2.0 + (i % 5) as f64,
+            actions_per_prompt: s.actions.unwrap_or(2.0 + (i % 5) as f64),
             words_per_prompt: 40.0 + (i % 7) as f64,
             actions: 6,
-            lines_added: s.lines,
+            lines_added: Some(s.lines),
             start_ms: Some(1_767_225_600_000),
             month: Some(s.month.into()),
             model_family: Some("opus".into()),
@@ -120,6 +123,7 @@ fn run(sessions: &[S], k: u32) -> Results {
         &Threshold {
             min_users: k,
             personal: false,
+            rules: Rules::legacy(),
         },
     )
 }
@@ -191,21 +195,7 @@ fn assert_blocked(attack: Option<f64>, truth: f64, what: &str) {
 /// value), which undoes the complementary suppression.
 #[test]
 fn attack_fig1_complement_undone_by_value_by_mode() {
-    let mut s = each(
-        0..2,
-        S {
-            mode: WorkMode::Fix,
-            ..S::default()
-        },
-    );
-    s.extend(each(
-        2..5,
-        S {
-            mode: WorkMode::Test,
-            ..S::default()
-        },
-    ));
-    s.extend(each(5..12, S::default()));
+    let s = data_fig1_complement_undone_by_value_by_mode();
     let r = run(&s, 3);
     let fig1 = table(&r, "fig1_work_mode");
     assert!(
@@ -230,6 +220,117 @@ fn attack_fig1_complement_undone_by_value_by_mode() {
 /// publishes the sessions classified as writing code (Modify + Create).
 #[test]
 fn attack_codebase_relation_via_validation_rows() {
+    let s = data_codebase_relation_via_validation_rows();
+    let r = run(&s, 3);
+    let fig1 = table(&r, "fig1_codebase_relation");
+    assert!(cell(fig1, "Create new code from scratch", 0).suppressed);
+    let writes = n(cell(
+        table(&r, "validation_writes_code"),
+        "Classified as writing code: lines changed",
+        0,
+    ));
+    let modify = n(cell(fig1, "Modify existing code", 0));
+    let attack = writes.zip(modify).map(|(w, m)| w - m);
+    assert_blocked(attack, 2.0, "Create sessions in fig1_codebase_relation");
+}
+
+/// Fig. A1's rows (success-signal levels) partition the sessions with a goal, whose number
+/// the table's note states: one hidden row is that number minus the published rows.
+#[test]
+fn attack_rate_table_rows_against_note_total() {
+    let s = data_rate_table_rows_against_note_total();
+    let r = run(&s, 3);
+    let t = table(&r, "figa1_success_by_signal");
+    assert!(cell(t, "5", 0).suppressed);
+    let attack = note_number(t, "sessions with a goal").map(|total| total - published_sum(t, 0));
+    assert_blocked(attack, 2.0, "success-signal level 5 sessions in Fig. A1");
+}
+
+/// The validation table's third row is the union of the first two, so a hidden first row's
+/// count *and rate* are the third row's minus the second's.
+#[test]
+fn attack_validation_rate_by_subtraction() {
+    let s = data_validation_rate_by_subtraction();
+    let r = run(&s, 3);
+    let t = table(&r, "validation_writes_code");
+    let row0 = &t.rows[0].cells[0];
+    assert!(row0.suppressed);
+    let (c1, c2) = (&t.rows[1].cells[0], &t.rows[2].cells[0]);
+    let attack = match (n(c1), n(c2), c1.value, c2.value) {
+        (Some(n1), Some(n2), Some(r1), Some(r2)) => Some((r2 * n2 - r1 * n1) / (n2 - n1)),
+        _ => None,
+    };
+    assert_blocked(attack, 0.5, "agreement rate of code-writing sessions");
+}
+
+/// Table A1 column (1) publishes the estimation sample's size and mean verified success;
+/// Table A2 publishes every other level's count and unadjusted rate: the hidden level's rate
+/// is what remains.
+#[test]
+fn attack_table_a1_against_table_a2() {
+    let s = data_table_a1_against_table_a2();
+    let r = run(&s, 3);
+    let a2 = table(&r, "table_a2");
+    assert!(a2.rows[4].cells[1].suppressed);
+    let a1 = table(&r, "table_a1");
+    let (mean, obs) = (&a1.rows[1].cells[0], &a1.rows[2].cells[0]);
+    let mut attack = mean.value.zip(obs.value).map(|(m, n)| (m * n, n));
+    for row in &a2.rows[..4] {
+        let c = &row.cells[1];
+        attack = match (attack, n(c), c.value) {
+            (Some((hits, total)), Some(nl), Some(rate)) => Some((hits - rate * nl, total - nl)),
+            _ => None,
+        };
+    }
+    assert_blocked(
+        attack.map(|(h, n)| h / n),
+        0.75,
+        "verified-success rate at level 5",
+    );
+}
+
+/// Fig. 4's month × work-mode cells sum, over months, to Fig. 1's work-mode counts: a cell
+/// hidden in one month is Fig. 1's count minus the other months'.
+#[test]
+fn attack_month_by_mode_against_fig1_margin() {
+    let s = data_month_by_mode_against_fig1_margin();
+    let (jan, feb) = ("2026-01", "2026-02");
+    let r = run(&s, 3);
+    let fig4 = table(&r, "fig4_work_mode_by_month");
+    let build = WorkMode::Build.index();
+    assert!(cell(fig4, feb, build).suppressed);
+    let attack = n(cell(table(&r, "fig1_work_mode"), "Build", 0))
+        .zip(n(cell(fig4, jan, build)))
+        .map(|(all, jan)| all - jan);
+    assert_blocked(
+        attack,
+        2.0,
+        "February Build sessions in fig4_work_mode_by_month",
+    );
+}
+
+// ---- the named attacks' data sets ----------------------------------------------------------
+
+fn data_fig1_complement_undone_by_value_by_mode() -> Vec<S> {
+    let mut s = each(
+        0..2,
+        S {
+            mode: WorkMode::Fix,
+            ..S::default()
+        },
+    );
+    s.extend(each(
+        2..5,
+        S {
+            mode: WorkMode::Test,
+            ..S::default()
+        },
+    ));
+    s.extend(each(5..12, S::default()));
+    s
+}
+
+fn data_codebase_relation_via_validation_rows() -> Vec<S> {
     let mut s = each(
         0..2,
         S {
@@ -254,23 +355,10 @@ fn attack_codebase_relation_via_validation_rows() {
         },
     ));
     s.extend(each(9..15, S::default()));
-    let r = run(&s, 3);
-    let fig1 = table(&r, "fig1_codebase_relation");
-    assert!(cell(fig1, "Create new code from scratch", 0).suppressed);
-    let writes = n(cell(
-        table(&r, "validation_writes_code"),
-        "Classified as writing code: lines changed",
-        0,
-    ));
-    let modify = n(cell(fig1, "Modify existing code", 0));
-    let attack = writes.zip(modify).map(|(w, m)| w - m);
-    assert_blocked(attack, 2.0, "Create sessions in fig1_codebase_relation");
+    s
 }
 
-/// Fig. A1's rows (success-signal levels) partition the sessions with a goal, whose number
-/// the table's note states: one hidden row is that number minus the published rows.
-#[test]
-fn attack_rate_table_rows_against_note_total() {
+fn data_rate_table_rows_against_note_total() -> Vec<S> {
     let mut s = each(
         0..2,
         S {
@@ -287,17 +375,10 @@ fn attack_rate_table_rows_against_note_total() {
             ..S::default()
         },
     ));
-    let r = run(&s, 3);
-    let t = table(&r, "figa1_success_by_signal");
-    assert!(cell(t, "5", 0).suppressed);
-    let attack = note_number(t, "sessions with a goal").map(|total| total - published_sum(t, 0));
-    assert_blocked(attack, 2.0, "success-signal level 5 sessions in Fig. A1");
+    s
 }
 
-/// The validation table's third row is the union of the first two, so a hidden first row's
-/// count *and rate* are the third row's minus the second's.
-#[test]
-fn attack_validation_rate_by_subtraction() {
+fn data_validation_rate_by_subtraction() -> Vec<S> {
     let mut s = vec![
         S {
             user: 0,
@@ -318,23 +399,10 @@ fn attack_validation_rate_by_subtraction() {
             ..S::default()
         });
     }
-    let r = run(&s, 3);
-    let t = table(&r, "validation_writes_code");
-    let row0 = &t.rows[0].cells[0];
-    assert!(row0.suppressed);
-    let (c1, c2) = (&t.rows[1].cells[0], &t.rows[2].cells[0]);
-    let attack = match (n(c1), n(c2), c1.value, c2.value) {
-        (Some(n1), Some(n2), Some(r1), Some(r2)) => Some((r2 * n2 - r1 * n1) / (n2 - n1)),
-        _ => None,
-    };
-    assert_blocked(attack, 0.5, "agreement rate of code-writing sessions");
+    s
 }
 
-/// Table A1 column (1) publishes the estimation sample's size and mean verified success;
-/// Table A2 publishes every other level's count and unadjusted rate: the hidden level's rate
-/// is what remains.
-#[test]
-fn attack_table_a1_against_table_a2() {
+fn data_table_a1_against_table_a2() -> Vec<S> {
     let mut s = Vec::new();
     let mut user = 0;
     for level in 1..=4u8 {
@@ -360,31 +428,10 @@ fn attack_table_a1_against_table_a2() {
             ..S::default()
         });
     }
-    let r = run(&s, 3);
-    let a2 = table(&r, "table_a2");
-    assert!(a2.rows[4].cells[1].suppressed);
-    let a1 = table(&r, "table_a1");
-    let (mean, obs) = (&a1.rows[1].cells[0], &a1.rows[2].cells[0]);
-    let mut attack = mean.value.zip(obs.value).map(|(m, n)| (m * n, n));
-    for row in &a2.rows[..4] {
-        let c = &row.cells[1];
-        attack = match (attack, n(c), c.value) {
-            (Some((hits, total)), Some(nl), Some(rate)) => Some((hits - rate * nl, total - nl)),
-            _ => None,
-        };
-    }
-    assert_blocked(
-        attack.map(|(h, n)| h / n),
-        0.75,
-        "verified-success rate at level 5",
-    );
+    s
 }
 
-/// Fig. 4's month × work-mode cells sum, over months, to Fig. 1's work-mode counts: a cell
-/// hidden in one month is Fig. 1's count minus the other months'.
-#[test]
-fn attack_month_by_mode_against_fig1_margin() {
-    let jan = "2026-01";
+fn data_month_by_mode_against_fig1_margin() -> Vec<S> {
     let feb = "2026-02";
     let mut s = each(0..4, S::default());
     s.extend(each(
@@ -417,18 +464,7 @@ fn attack_month_by_mode_against_fig1_margin() {
             ..S::default()
         },
     ));
-    let r = run(&s, 3);
-    let fig4 = table(&r, "fig4_work_mode_by_month");
-    let build = WorkMode::Build.index();
-    assert!(cell(fig4, feb, build).suppressed);
-    let attack = n(cell(table(&r, "fig1_work_mode"), "Build", 0))
-        .zip(n(cell(fig4, jan, build)))
-        .map(|(all, jan)| all - jan);
-    assert_blocked(
-        attack,
-        2.0,
-        "February Build sessions in fig4_work_mode_by_month",
-    );
+    s
 }
 
 // ---- property test: an independent linear attacker on the work-mode × month family --------
@@ -1096,6 +1132,600 @@ proptest! {
             for row in &t.rows {
                 for c in &row.cells {
                     prop_assert!(c.suppressed || c.n_users >= u64::from(k), "{}: {}", t.id, row.label);
+                }
+            }
+        }
+    }
+}
+
+// ---- the same attacks on the rounded page (issue 12) ---------------------------------------
+//
+// Under the default rules counts are rounded and shares published on a coarse grid, and the
+// protection withdraws a cell only when rounding cannot protect it. The attacker above reads
+// exact numbers; against a rounded page the question is whether the page *determines* the
+// hidden count. It does not when another data set — here, the same one with one session's
+// labels replaced by another session's (same person) — publishes exactly the same counts,
+// shares, people counts, suppression pattern, notes and sample block while its hidden count
+// differs: no attacker, however clever, can tell the two apart.
+
+fn run_with(sessions: &[S], k: u32, rules: Rules) -> Results {
+    let facets: Vec<Facet> = sessions
+        .iter()
+        .enumerate()
+        .map(|(i, s)| facet(i, s))
+        .collect();
+    analyse(
+        &facets,
+        &Threshold {
+            min_users: k,
+            personal: false,
+            rules,
+        },
+    )
+}
+
+/// Everything a differencing attacker reads: the sample block; per cell its suppression,
+/// reason and counts, and the numbers of counts and shares; every number in the notes.
+fn linear_view(r: &Results) -> String {
+    use std::fmt::Write;
+    let mut v = serde_json::to_string(&r.sample).unwrap();
+    for t in &r.tables {
+        let _ = write!(v, "\n{}:", t.id);
+        for c in t.rows.iter().flat_map(|r| &r.cells) {
+            let _ = write!(
+                v,
+                "|{} {:?} {} {}",
+                c.suppressed, c.withheld, c.n_sessions, c.n_users
+            );
+            if c.class.linear() {
+                let _ = write!(
+                    v,
+                    " {:?} {:?} {:?} {:?}",
+                    c.value, c.ci_low, c.ci_high, c.se
+                );
+            }
+        }
+        for note in &t.notes {
+            let digits: String = note
+                .chars()
+                .map(|c| if c.is_ascii_digit() { c } else { ' ' })
+                .collect();
+            let _ = write!(
+                v,
+                " [{}]",
+                digits.split_whitespace().collect::<Vec<_>>().join(",")
+            );
+        }
+    }
+    v
+}
+
+/// A data set one session away from `s` (session `i` takes session `j`'s labels, keeping its
+/// person) with a different `hidden` and the same page, if there is one.
+fn twin(s: &[S], k: u32, hidden: &dyn Fn(&[S]) -> Vec<usize>) -> Option<(usize, usize)> {
+    let page = linear_view(&run_with(s, k, Rules::default()));
+    let h = hidden(s);
+    for i in 0..s.len() {
+        for j in 0..s.len() {
+            let mut t = s.to_vec();
+            t[i] = S {
+                user: s[i].user,
+                ..s[j].clone()
+            };
+            if hidden(&t) != h && linear_view(&run_with(&t, k, Rules::default())) == page {
+                return Some((i, j));
+            }
+        }
+    }
+    None
+}
+
+/// Whether two pages publish the same numbers wherever both publish: cells either page
+/// withholds for the protection, and notes either page withholds a number of, are left out;
+/// everything else (the sample block, every other cell's suppression, reason, counts, the
+/// value of every count and share, every number of the other notes) must be equal. Shares'
+/// intervals are not compared (they are not linear in counts).
+fn same_numbers(a: &Results, b: &Results) -> bool {
+    let digits = |note: &str| -> String {
+        note.chars()
+            .map(|c| if c.is_ascii_digit() { c } else { ' ' })
+            .collect::<String>()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    if serde_json::to_string(&a.sample).unwrap() != serde_json::to_string(&b.sample).unwrap()
+        || a.tables.len() != b.tables.len()
+    {
+        return false;
+    }
+    for (ta, tb) in a.tables.iter().zip(&b.tables) {
+        let ca: Vec<&Cell> = ta.rows.iter().flat_map(|r| &r.cells).collect();
+        let cb: Vec<&Cell> = tb.rows.iter().flat_map(|r| &r.cells).collect();
+        if ta.id != tb.id || ca.len() != cb.len() {
+            return false;
+        }
+        for (x, y) in ca.iter().zip(&cb) {
+            let prot = |c: &Cell| c.withheld == Some(Withheld::Protection);
+            if prot(x) || prot(y) {
+                continue;
+            }
+            let key = |c: &Cell| {
+                (
+                    c.suppressed,
+                    c.withheld,
+                    c.n_sessions,
+                    c.n_users,
+                    if c.class.linear() {
+                        // The point value and SE; not the interval, which depends on how the
+                        // sessions spread over people (docs/STATISTICS.md).
+                        format!("{:?}{:?}", c.value, c.se)
+                    } else {
+                        String::new()
+                    },
+                )
+            };
+            if key(x) != key(y) {
+                return false;
+            }
+        }
+        // Notes about the protection (a withheld number, how many cells it withdrew) differ
+        // with it; the rest must not.
+        let kept = |t: &Table| -> Vec<String> {
+            t.notes
+                .iter()
+                .filter(|n| !n.contains("withheld") && !n.contains("also suppressed"))
+                .map(|n| digits(n))
+                .collect()
+        };
+        if kept(ta) != kept(tb) {
+            return false;
+        }
+    }
+    true
+}
+
+/// [`twin`] with [`same_numbers`] instead of the whole page: a data set whose published
+/// numbers agree with these wherever both pages publish.
+fn twin_numbers(s: &[S], k: u32, hidden: &dyn Fn(&[S]) -> Vec<usize>) -> Option<(usize, usize)> {
+    let page = run_with(s, k, Rules::default());
+    let h = hidden(s);
+    for i in 0..s.len() {
+        for j in 0..s.len() {
+            let mut t = s.to_vec();
+            t[i] = S {
+                user: s[i].user,
+                ..s[j].clone()
+            };
+            if hidden(&t) != h && same_numbers(&run_with(&t, k, Rules::default()), &page) {
+                return Some((i, j));
+            }
+        }
+    }
+    None
+}
+
+type Hidden = fn(&[S]) -> Vec<usize>;
+/// The exact attack, for a data set where rounding cannot protect and the protection withdrew
+/// cells instead: whether it is blocked on the page.
+type Blocked = Option<fn(&Results) -> bool>;
+
+/// The six named attacks' data sets, with the hidden numbers each attack was after.
+fn named_attacks() -> Vec<(&'static str, Vec<S>, Hidden, Blocked)> {
+    fn count(s: &[S], f: impl Fn(&S) -> bool) -> usize {
+        s.iter().filter(|x| f(x)).count()
+    }
+    vec![
+        (
+            "Fix sessions in fig1_work_mode",
+            data_fig1_complement_undone_by_value_by_mode(),
+            |s| vec![count(s, |x| x.mode == WorkMode::Fix)],
+            None,
+        ),
+        (
+            "Create sessions in fig1_codebase_relation",
+            data_codebase_relation_via_validation_rows(),
+            |s| vec![count(s, |x| x.relation == CodebaseRelation::Create)],
+            None,
+        ),
+        (
+            "success-signal level 5 sessions in Fig. A1",
+            data_rate_table_rows_against_note_total(),
+            |s| vec![count(s, |x| x.succ == Signal::S5)],
+            None,
+        ),
+        (
+            "code-writing sessions and their agreement",
+            data_validation_rate_by_subtraction(),
+            |s| {
+                let writes = |x: &S| {
+                    matches!(
+                        x.relation,
+                        CodebaseRelation::Modify | CodebaseRelation::Create
+                    )
+                };
+                vec![count(s, writes), count(s, |x| writes(x) && x.lines > 0)]
+            },
+            // Both people writing code are alone in their row, and so are the two moves
+            // that would keep every rounded number: the protection withdraws the second row,
+            // which the exact attack needs.
+            Some(|r| {
+                let t = table(r, "validation_writes_code");
+                let (c1, c2) = (&t.rows[1].cells[0], &t.rows[2].cells[0]);
+                t.rows[0].cells[0].suppressed
+                    && (n(c1).is_none() || n(c2).is_none() || c1.value.is_none())
+            }),
+        ),
+        (
+            "verified-success rate at level 5",
+            data_table_a1_against_table_a2(),
+            |s| {
+                vec![
+                    count(s, |x| x.level == 5),
+                    count(s, |x| x.level == 5 && x.succ == Signal::S5),
+                ]
+            },
+            None,
+        ),
+        (
+            "February Build sessions",
+            data_month_by_mode_against_fig1_margin(),
+            |s| {
+                vec![count(s, |x| {
+                    x.month == "2026-02" && x.mode == WorkMode::Build
+                })]
+            },
+            None,
+        ),
+        (
+            "sessions of the person missing from Table A1's sample",
+            data_regression_sample_one_person_short(),
+            |s| vec![count(s, |x| x.usd.is_none())],
+            None,
+        ),
+    ]
+}
+
+/// A regression whose estimation sample differs from a published count by one person: one
+/// person's two sessions have no task value, so Table A1's observations are the sessions with
+/// a goal less theirs.
+fn data_regression_sample_one_person_short() -> Vec<S> {
+    let mut s = Vec::new();
+    for u in 0..12 {
+        for j in 0..3 {
+            s.push(S {
+                user: u,
+                level: 1 + (u % 5) as u8,
+                mode: WorkMode::ALL[j % 2],
+                succ: if (u + j) % 3 == 0 {
+                    Signal::S2
+                } else {
+                    Signal::S5
+                },
+                ..S::default()
+            });
+        }
+    }
+    for _ in 0..2 {
+        s.push(S {
+            user: 99,
+            usd: None,
+            ..S::default()
+        });
+    }
+    s
+}
+
+/// Every named attack, run against the rounded page: the page does not determine the hidden
+/// count (a twin data set with another count publishes the same page), or, where rounding
+/// cannot protect it, the protection withdrew what the exact attack reads.
+#[test]
+fn named_attacks_fail_on_the_rounded_page() {
+    for (what, s, hidden, blocked) in named_attacks() {
+        let r = run_with(&s, 3, Rules::default());
+        assert_eq!(r.privacy.round_base, 5, "{what}: rounded");
+        if twin(&s, 3, &hidden).is_none() {
+            let blocked = blocked.unwrap_or_else(|| panic!("{what}: the page determines it"));
+            assert!(blocked(&r), "{what}: neither a twin nor a withdrawal");
+        }
+    }
+}
+
+// ---- output classes: dominance, coefficients, rounding, reasons (issue 12) -----------------
+
+/// One heavy user holding nearly all of a level's actions: the level's magnitude cells are
+/// that person's numbers, and are withheld (team mode), but not under the old rules or in
+/// personal mode; a cell the heavy user does not dominate stays.
+#[test]
+fn a_magnitude_cell_dominated_by_one_person_is_withheld() {
+    let mut s: Vec<S> = (0..20)
+        .map(|_| S {
+            user: 0,
+            actions: Some(1000.0),
+            ..S::default()
+        })
+        .collect();
+    s.extend(each(1..5, S::default()));
+    s.extend(each(
+        5..10,
+        S {
+            level: 4,
+            ..S::default()
+        },
+    ));
+    let r = run_with(&s, 3, Rules::default());
+    let t = table(&r, "fig3_actions_by_expertise");
+    let level3 = &t
+        .rows
+        .iter()
+        .find(|r| r.label.starts_with('3'))
+        .unwrap()
+        .cells;
+    for c in level3 {
+        assert!(c.suppressed, "{c:?}");
+        assert_eq!(c.withheld, Some(Withheld::Dominance));
+        assert!(c.class.magnitude());
+    }
+    assert!(
+        t.notes
+            .iter()
+            .any(|n| n.contains("nk and p% dominance rules")),
+        "{:?}",
+        t.notes
+    );
+    // Level 4 (five people, equal shares) is not dominated.
+    let level4 = &t
+        .rows
+        .iter()
+        .find(|r| r.label.starts_with('4'))
+        .unwrap()
+        .cells;
+    assert!(level4.iter().all(|c| !c.suppressed), "{level4:?}");
+    // Words per prompt: the heavy user holds 20 of 24 similar values, under 90%, and the rest
+    // is more than 10% of theirs: published.
+    let words = table(&r, "fig3_words_by_expertise");
+    assert!(
+        !words
+            .rows
+            .iter()
+            .find(|r| r.label.starts_with('3'))
+            .unwrap()
+            .cells[2]
+            .suppressed
+    );
+    // The old rules and personal mode publish it.
+    let old = run_with(&s, 3, Rules::legacy());
+    let t = table(&old, "fig3_actions_by_expertise");
+    assert!(
+        !t.rows
+            .iter()
+            .find(|r| r.label.starts_with('3'))
+            .unwrap()
+            .cells[2]
+            .suppressed
+    );
+    let facets: Vec<Facet> = s.iter().enumerate().map(|(i, x)| facet(i, x)).collect();
+    let personal = analyse(&facets, &Threshold::personal());
+    assert!(personal
+        .tables
+        .iter()
+        .flat_map(|t| t.rows.iter().flat_map(|r| &r.cells))
+        .all(|c| c.withheld != Some(Withheld::Dominance)));
+}
+
+/// Model coefficients: published only with at least the residual degrees of freedom of the
+/// floor; the old rules published them whatever the df. Every published coefficient says its
+/// df.
+#[test]
+fn a_coefficient_of_a_model_without_enough_residual_df_is_withheld() {
+    // Six people, two sessions each: the richer columns of Table A1 spend most of the 12
+    // observations on fixed effects.
+    let mut s = Vec::new();
+    for u in 0..6 {
+        for j in 0..2 {
+            s.push(S {
+                user: u,
+                level: 1 + ((u + j) % 5) as u8,
+                mode: WorkMode::ALL[(u + j) % 4],
+                month: if u % 2 == 0 { "2026-01" } else { "2026-02" },
+                succ: if (u * 2 + j) % 3 == 0 {
+                    Signal::S2
+                } else {
+                    Signal::S5
+                },
+                ..S::default()
+            });
+        }
+    }
+    let new = run_with(&s, 3, Rules::default());
+    let old = run_with(&s, 3, Rules::legacy());
+    let (a1, a1_old) = (table(&new, "table_a1"), table(&old, "table_a1"));
+    let mut withheld_for_df = 0;
+    for (c, (x, y)) in a1.rows[0]
+        .cells
+        .iter()
+        .zip(&a1_old.rows[0].cells)
+        .enumerate()
+    {
+        assert_eq!(x.class, agentstat_stats::results::OutputClass::Coef);
+        if !x.suppressed {
+            assert!(
+                x.residual_df.is_some_and(|df| df >= 10),
+                "column {c}: {x:?}"
+            );
+        }
+        if x.suppressed && !y.suppressed && y.value.is_some() {
+            assert_eq!(x.withheld, Some(Withheld::FewPeople), "column {c}");
+            assert!(y.residual_df.is_some_and(|df| df < 10), "column {c}: {y:?}");
+            withheld_for_df += 1;
+        }
+    }
+    assert!(
+        withheld_for_df > 0,
+        "the test must exercise the floor: {:?}",
+        a1_old.rows[0]
+    );
+    // Column (1) (intercept and expertise) keeps 10 residual df and is published.
+    assert!(
+        a1.rows[0].cells[0].value.is_some(),
+        "{:?}",
+        a1.rows[0].cells[0]
+    );
+}
+
+/// A coefficient on an indicator that isolates a group of fewer than k people is that group's
+/// mean in disguise: Table A2's level-5 coefficient (two people) and Fig. 5's level-5 margins
+/// are withheld, with the level's rates.
+#[test]
+fn coefficients_isolating_a_small_group_are_withheld() {
+    let r = run_with(&data_table_a1_against_table_a2(), 3, Rules::default());
+    let a2 = table(&r, "table_a2");
+    let expert = &a2.rows[4];
+    assert!(expert.cells.iter().all(|c| c.suppressed), "{expert:?}");
+    assert_eq!(
+        expert.cells[0].class,
+        agentstat_stats::results::OutputClass::Coef
+    );
+    let fig5 = table(&r, "fig5_adjusted_rates");
+    assert!(fig5.rows[4].cells.iter().all(|c| c.suppressed));
+    // The other levels' contrasts have three people each and are published.
+    assert!(a2.rows[1].cells[0].value.is_some(), "{:?}", a2.rows[1]);
+}
+
+/// Rounding is deterministic (the same page twice), every published count is a multiple of
+/// the base, every published share lies on the grid its rounded denominator allows, and the
+/// population sizes in notes are rounded too.
+#[test]
+fn rounded_pages_are_deterministic_and_on_the_grid() {
+    for (what, s, _, _) in named_attacks() {
+        let a = run_with(&s, 3, Rules::default());
+        let b = run_with(&s, 3, Rules::default());
+        assert_eq!(
+            serde_json::to_string(&a).unwrap(),
+            serde_json::to_string(&b).unwrap(),
+            "{what}"
+        );
+        for t in &a.tables {
+            for c in t
+                .rows
+                .iter()
+                .flat_map(|r| &r.cells)
+                .filter(|c| !c.suppressed)
+            {
+                assert_eq!(c.n_sessions % 5, 0, "{what} {}: {c:?}", t.id);
+                assert_eq!(c.n_users % 5, 0, "{what} {}: {c:?}", t.id);
+                if c.class == agentstat_stats::results::OutputClass::Share {
+                    if let Some(v) = c.value {
+                        // The coarsest grid a share can be on is 0.001; every share is on a
+                        // multiple of it, and none carries an SE that would give it back.
+                        assert!(((v * 1000.0).round() - v * 1000.0).abs() < 1e-6, "{v}");
+                        assert!(c.se.is_none(), "{what} {}: {c:?}", t.id);
+                    }
+                }
+            }
+        }
+        let fig1 = table(&a, "fig1_work_mode");
+        if let Some(total) = note_number(fig1, "interactive sessions with a work-mode label") {
+            assert_eq!(total as u64 % 5, 0, "{what}: {:?}", fig1.notes);
+        }
+    }
+}
+
+/// The reasons reach the headline: a reading never blames too few people for cells withheld
+/// by the protection or the dominance rule.
+#[test]
+fn a_headline_never_blames_too_few_people_for_the_protection() {
+    for rules in [Rules::default(), Rules::legacy()] {
+        for (what, s, _, _) in named_attacks() {
+            let r = run_with(&s, 3, rules);
+            for t in &r.tables {
+                if t.reading.to_lowercase().contains("too few people") {
+                    let other = t
+                        .rows
+                        .iter()
+                        .flat_map(|r| &r.cells)
+                        .filter(|c| c.suppressed)
+                        .any(|c| c.withheld != Some(Withheld::FewPeople));
+                    assert!(!other, "{what} {}: {:?}", t.id, t.reading);
+                }
+                for c in t.rows.iter().flat_map(|r| &r.cells) {
+                    assert_eq!(c.suppressed, c.withheld.is_some(), "{what} {}: {c:?}", t.id);
+                }
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(12))]
+
+    /// Random work mode × month data under the default rules: every hidden month × mode cell
+    /// that the exact linear attacker would determine from the published counts (read as if
+    /// they were exact) has a twin data set — one session's labels replaced by another's, same
+    /// person — that publishes the same numbers wherever both pages publish, with another
+    /// count in that cell. (The twin's own protection may withdraw a number this page shows:
+    /// the pattern of withdrawals is information, as any suppression pattern is; see
+    /// docs/STATISTICS.md.)
+    #[test]
+    fn rounding_leaves_no_hidden_mode_month_cell_determined(
+        people in proptest::collection::vec(
+            proptest::collection::vec((0usize..4, 0usize..2), 1..4), 5..12),
+        k in 2u32..4,
+    ) {
+        let mut s = Vec::new();
+        for (u, sessions) in people.iter().enumerate() {
+            for &(w, m) in sessions {
+                s.push(S { user: u, mode: MODES[w], month: MONTHS[m], ..S::default() });
+            }
+        }
+        let r = run_with(&s, k, Rules::default());
+        let fig1 = table(&r, "fig1_work_mode");
+        let fig4 = table(&r, "fig4_work_mode_by_month");
+        let by_mode = table(&r, "fig4_value_by_mode");
+        let by_month = table(&r, "fig4_value_by_month");
+        let var = |m: usize, w: usize| m * 4 + w;
+        let all: Vec<usize> = (0..8).collect();
+        let mut eqs: Vec<Vec<usize>> = vec![all.clone()]; // the sample block: exact
+        if note_number(fig1, "interactive sessions with a work-mode label").is_some() {
+            eqs.push(all.clone());
+        }
+        for (w, mode) in MODES.iter().enumerate() {
+            let col: Vec<usize> = (0..2).map(|m| var(m, w)).collect();
+            if n(cell(fig1, mode.as_str(), 0)).is_some() || n(cell(by_mode, mode.as_str(), 0)).is_some() {
+                eqs.push(col);
+            }
+        }
+        for (m, month) in MONTHS.iter().enumerate() {
+            let Some(row) = fig4.rows.iter().find(|r| r.label == *month) else { continue };
+            if row.cells.iter().any(|c| c.value.is_some_and(|v| v > 0.0))
+                || n(cell(by_month, month, 0)).is_some()
+            {
+                eqs.push((0..4).map(|w| var(m, w)).collect());
+            }
+            for (w, mode) in MODES.iter().enumerate() {
+                if n(&row.cells[mode.index()]).is_some() {
+                    eqs.push(vec![var(m, w)]);
+                }
+            }
+        }
+        let count = |s: &[S], m: usize, w: usize| {
+            s.iter().filter(|x| x.month == MONTHS[m] && x.mode == MODES[w]).count()
+        };
+        for (m, month) in MONTHS.iter().enumerate() {
+            let Some(row) = fig4.rows.iter().find(|r| r.label == *month) else { continue };
+            for (w, mode) in MODES.iter().enumerate() {
+                if count(&s, m, w) == 0 || !row.cells[mode.index()].suppressed {
+                    continue;
+                }
+                if determined(&eqs, 8, &[var(m, w)]) {
+                    let hidden = move |s: &[S]| {
+                        vec![s.iter().filter(|x| x.month == MONTHS[m] && x.mode == MODES[w]).count()]
+                    };
+                    prop_assert!(
+                        twin_numbers(&s, k, &hidden).is_some(),
+                        "{month} × {} ({} sessions) determined and no twin; k = {k}",
+                        mode.as_str(), count(&s, m, w)
+                    );
                 }
             }
         }

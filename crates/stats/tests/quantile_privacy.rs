@@ -30,7 +30,7 @@ fn facet(i: usize, user: usize, actions_per_prompt: f64) -> Facet {
             actions_per_prompt,
             words_per_prompt: 40.0 + 3.0 * actions_per_prompt,
             actions: 6,
-            lines_added: 10,
+            lines_added: Some(10),
             start_ms: Some(1_767_225_600_000),
             month: Some("2026-01".into()),
             model_family: Some("opus".into()),

@@ -13,7 +13,7 @@ use agentstat_session::{month_of, Action, ActionKind, Event, ResultStatus, Sessi
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Version of the telemetry rules; bump when any count may change (facet caches key on it).
-pub const TELEMETRY_VERSION: &str = "telemetry-7";
+pub const TELEMETRY_VERSION: &str = "telemetry-8";
 
 /// Permission modes in which edits run without asking (rubric: auto-approve share).
 pub const AUTO_APPROVE_MODES: [&str; 4] = ["acceptEdits", "bypassPermissions", "dontAsk", "auto"];
@@ -48,15 +48,15 @@ pub fn measure(session: &Session) -> Telemetry {
     // Explore often run a smaller model).
     let mut per_model: BTreeMap<&str, u32> = BTreeMap::new();
     let mut main_model: BTreeMap<&str, u32> = BTreeMap::new();
+    let (mut tokens_out, mut tokens_in) = (0u64, 0u64);
     for c in &session.model_calls {
         if c.model.as_deref() == Some("<synthetic>") {
             continue;
         }
         t.model_calls += 1;
         // Saturating: a damaged or forged count (ingest warns about it) cannot wrap a sum.
-        t.output_tokens = t.output_tokens.saturating_add(c.output_tokens);
-        t.input_tokens = t
-            .input_tokens
+        tokens_out = tokens_out.saturating_add(c.output_tokens);
+        tokens_in = tokens_in
             .saturating_add(c.input_tokens)
             .saturating_add(c.cache_read_tokens)
             .saturating_add(c.cache_creation_tokens);
@@ -97,6 +97,9 @@ pub fn measure(session: &Session) -> Telemetry {
 
     // Events.
     let mut files: BTreeSet<std::borrow::Cow<'_, str>> = BTreeSet::new();
+    let (mut added, mut removed) = (0u64, 0u64);
+    // A file changed by an edit or shell write whose size the transcript does not show.
+    let mut unsized_write = false;
     let mut prs: BTreeSet<String> = session.pr_links.iter().map(|u| normalize_pr(u)).collect();
     let mut unnamed_prs = 0u32;
     // Interrupted tool calls not (yet) followed by an interrupt marker.
@@ -127,9 +130,12 @@ pub fn measure(session: &Session) -> Telemetry {
                 if matches!(a.kind, ActionKind::Edit | ActionKind::Write)
                     && a.result.status == ResultStatus::Ok
                 {
-                    if let Some(d) = a.result.lines.or_else(|| lines::lines_from_input(a)) {
-                        t.lines_added = t.lines_added.saturating_add(d.added);
-                        t.lines_removed = t.lines_removed.saturating_add(d.removed);
+                    match a.result.lines.or_else(|| lines::lines_from_input(a)) {
+                        Some(d) => {
+                            added = added.saturating_add(d.added);
+                            removed = removed.saturating_add(d.removed);
+                        }
+                        None => unsized_write = true,
                     }
                     if let Some(p) = a.file_path() {
                         files.insert(p);
@@ -142,7 +148,10 @@ pub fn measure(session: &Session) -> Telemetry {
                         // carries them (shell_writes.rs).
                         if let Some(cmd) = a.command() {
                             for w in shell_writes::shell_writes(&cmd) {
-                                t.lines_added += w.lines.unwrap_or(0);
+                                match w.lines {
+                                    Some(n) => added = added.saturating_add(n),
+                                    None => unsized_write = true,
+                                }
                                 files.insert(std::borrow::Cow::Owned(w.path));
                             }
                         }
@@ -164,6 +173,26 @@ pub fn measure(session: &Session) -> Telemetry {
         t.interrupts += 1;
     }
     t.files_touched = files.len() as u32;
+    (
+        t.lines_added,
+        t.lines_removed,
+        t.input_tokens,
+        t.output_tokens,
+    ) = knowable(
+        session,
+        added,
+        removed,
+        unsized_write,
+        tokens_in,
+        tokens_out,
+    );
+    if let Some(tr) = session.tracked_lines {
+        // Lines the agent's tool recorded outside the transcript (Cursor's AI code tracking):
+        // both counts are lower bounds of the lines added, so the larger one is kept; removed
+        // lines are not recorded there.
+        t.lines_added = Some(t.lines_added.map_or(tr.lines, |n| n.max(tr.lines)));
+        t.files_touched = t.files_touched.max(tr.files);
+    }
     t.pull_requests = prs.len() as u32 + unnamed_prs;
     // Subagents: those folded in, or launched (Task/Agent calls) when their files were not kept.
     let folded = session
@@ -198,6 +227,34 @@ pub fn measure(session: &Session) -> Telemetry {
         t.month = Some(month_of(lo));
     }
     t
+}
+
+/// What the transcript can tell of lines and tokens (docs/TELEMETRY.md, "Unknown, not zero"):
+/// lines are unknown when files were changed but no change shows its size (a known count, even
+/// partial, stays known); input or output tokens are unknown when the agent answered but no
+/// request carried such a count (formats that record none, or a session whose usage records
+/// are missing).
+fn knowable(
+    session: &Session,
+    added: u64,
+    removed: u64,
+    unsized_write: bool,
+    tokens_in: u64,
+    tokens_out: u64,
+) -> (Option<u64>, Option<u64>, Option<u64>, Option<u64>) {
+    let lines_known = !(unsized_write && added == 0 && removed == 0);
+    let answered = session
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::AssistantText(_) | Event::Action(_)));
+    // Each direction on its own: some formats record output tokens only (Copilot CLI).
+    let known = |n: u64| (n > 0 || !answered).then_some(n);
+    (
+        lines_known.then_some(added),
+        lines_known.then_some(removed),
+        known(tokens_in),
+        known(tokens_out),
+    )
 }
 
 /// `s.split_whitespace().count()`, with ASCII text classified eight bytes at a time (word

@@ -139,8 +139,8 @@ fn model_calls_tokens_and_family() {
     ];
     let t = measure(&s);
     assert_eq!(t.model_calls, 3);
-    assert_eq!(t.output_tokens, 11);
-    assert_eq!(t.input_tokens, 3 * 115);
+    assert_eq!(t.output_tokens, Some(11));
+    assert_eq!(t.input_tokens, Some(3 * 115));
     assert_eq!(
         t.models,
         vec!["claude-3-5-haiku-20241022", "claude-opus-4-1-20250805"]
@@ -179,10 +179,10 @@ fn token_sums_saturate_and_model_strings_are_closed() {
     let t = measure(&s);
     assert_eq!(
         t.input_tokens,
-        u64::MAX,
+        Some(u64::MAX),
         "two 2^63 counts must not wrap to 0"
     );
-    assert_eq!(t.output_tokens, u64::MAX);
+    assert_eq!(t.output_tokens, Some(u64::MAX));
     assert_eq!(t.models, vec!["other"]);
     assert_eq!(t.model_family.as_deref(), Some("other"));
 }
@@ -260,8 +260,8 @@ fn lines_from_patches_and_inputs() {
         ),
     ]);
     let t = measure(&s);
-    assert_eq!(t.lines_added, 4 + 2 + 1 + 3);
-    assert_eq!(t.lines_removed, 2 + 1 + 2);
+    assert_eq!(t.lines_added, Some(4 + 2 + 1 + 3));
+    assert_eq!(t.lines_removed, Some(2 + 1 + 2));
     assert_eq!(t.files_touched, 3);
     assert!(t.wrote_code());
 }
@@ -488,7 +488,75 @@ fn subagents_and_compactions() {
 #[test]
 fn empty_session_is_all_zero() {
     let t = measure(&Session::default());
-    assert_eq!(t, Telemetry::default());
+    // Nothing happened: no lines and no tokens are known zeros, not unknowns.
+    let zero = Telemetry {
+        output_tokens: Some(0),
+        input_tokens: Some(0),
+        lines_added: Some(0),
+        lines_removed: Some(0),
+        ..Telemetry::default()
+    };
+    assert_eq!(t, zero);
+}
+
+#[test]
+fn what_the_transcript_cannot_tell_is_unknown_not_zero() {
+    let ok = ResultStatus::Ok;
+    // The agent answered but no request carried a token count: tokens unknown.
+    let t = measure(&session(vec![human("go", 1), say("done", 2)]));
+    assert_eq!((t.input_tokens, t.output_tokens), (None, None));
+    // A call with usage makes them known.
+    let mut s = session(vec![human("go", 1), say("done", 2)]);
+    s.model_calls.push(ModelCall {
+        message_id: "m".into(),
+        input_tokens: 5,
+        output_tokens: 2,
+        ..Default::default()
+    });
+    let t = measure(&s);
+    assert_eq!((t.input_tokens, t.output_tokens), (Some(5), Some(2)));
+    // A human turn alone (no answer): zero tokens is known.
+    assert_eq!(
+        measure(&session(vec![human("go", 1)])).output_tokens,
+        Some(0)
+    );
+
+    // Files changed only by `sed -i` (no content): lines unknown, the file still counted, and
+    // the session still wrote code.
+    let t = measure(&session(vec![
+        human("fix", 1),
+        bash("sed -i 's/a/b/' src/x.rs", ok, ""),
+    ]));
+    assert_eq!(
+        (t.lines_added, t.lines_removed, t.files_touched),
+        (None, None, 1)
+    );
+    assert!(t.wrote_code());
+    assert_eq!(t.lines_or_zero(), (0, 0));
+    // An edit without any size (no patch, no old/new strings) is unknown too.
+    let t = measure(&session(vec![
+        human("fix", 1),
+        action(
+            "Edit",
+            ActionKind::Edit,
+            json!({"file_path": "a.rs"}),
+            ok,
+            "",
+        ),
+    ]));
+    assert_eq!(t.lines_added, None);
+    // A known count, even beside a write of unknown size, is kept (a lower bound).
+    let t = measure(&session(vec![
+        human("fix", 1),
+        bash("sed -i 's/a/b/' src/x.rs", ok, ""),
+        bash("cat > src/y.rs <<'EOF'\na\nb\nEOF", ok, ""),
+    ]));
+    assert_eq!(t.files_touched, 2);
+    assert!(t.lines_added.is_some_and(|n| n > 0), "{:?}", t.lines_added);
+    // Nothing written: zero lines is known.
+    let t = measure(&session(vec![human("look", 1), bash("ls", ok, "a")]));
+    assert_eq!((t.lines_added, t.lines_removed), (Some(0), Some(0)));
+    assert!(!t.wrote_code());
 }
 
 #[test]
@@ -552,4 +620,29 @@ proptest::proptest! {
     ) {
         proptest::prop_assert_eq!(count_words(&s), s.split_whitespace().count() as u64);
     }
+}
+
+#[test]
+fn lines_tracked_outside_the_transcript_fill_in_unknown_lines() {
+    let ok = ResultStatus::Ok;
+    let mut s = session(vec![
+        human("fix", 1),
+        bash("sed -i 's/a/b/' src/x.rs", ok, ""),
+    ]);
+    assert_eq!(measure(&s).lines_added, None);
+    s.tracked_lines = Some(agentstat_session::TrackedLines {
+        lines: 12,
+        files: 3,
+    });
+    let t = measure(&s);
+    assert_eq!((t.lines_added, t.files_touched), (Some(12), 3));
+    // Removed lines are not tracked: still unknown.
+    assert_eq!(t.lines_removed, None);
+    // A larger transcript count wins (both are lower bounds).
+    let mut s = session(vec![
+        human("fix", 1),
+        bash("cat > src/y.rs <<'EOF'\na\nb\nEOF", ok, ""),
+    ]);
+    s.tracked_lines = Some(agentstat_session::TrackedLines { lines: 1, files: 1 });
+    assert_eq!(measure(&s).lines_added, Some(2));
 }

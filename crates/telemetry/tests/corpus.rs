@@ -63,7 +63,7 @@ fn telemetry_matches_values_read_from_transcripts() {
         let got: [(&str, u64, &str); 9] = [
             ("prompts", t.human_turns as u64, f[1]),
             ("actions", t.actions as u64, f[2]),
-            ("lines_added", t.lines_added, f[3]),
+            ("lines_added", t.lines_added.unwrap_or(0), f[3]),
             ("commits", t.git_commits as u64, f[4]),
             ("test_runs", t.test_runs as u64, runs),
             ("tests_passed", t.test_runs_passed as u64, passed),

@@ -1214,7 +1214,9 @@ pub fn outcome(f: &Features, mode: WorkMode, succ: Signal, fail: Signal) -> (Out
 /// Task value (§3.8): a log-linear price of the work's size, calibrated so a single bug fix in an
 /// existing app lands in the few-hundred-dollar range of real freelance postings.
 pub fn task_value(f: &Features, t: &Telemetry, mode: WorkMode) -> (TaskValue, Notes) {
-    let lines = (t.lines_added + t.lines_removed) as f64;
+    // Unknown lines read as 0 (size then rests on files, actions and time).
+    let (added, removed) = t.lines_or_zero();
+    let lines = (added + removed) as f64;
     let files = t.files_touched.max(f.files_edited.len() as u32) as f64;
     let actions = t.actions as f64;
     let minutes = t

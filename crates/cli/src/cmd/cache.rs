@@ -7,7 +7,7 @@
 //! sees an entry or a miss, never half an entry.
 
 use super::CmdResult;
-use crate::facet_cache;
+
 use agentstat_classify::cache::{self, Policy, Pruned, Usage};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -88,7 +88,9 @@ fn selected(
 
 fn dir_of(kind: Kind) -> Option<PathBuf> {
     match kind {
-        Kind::Facets => facet_cache::default_cache_dir().map(|d| facet_cache::store_dir(&d)),
+        Kind::Facets => {
+            agentstat_extract::default_cache_dir().map(|d| agentstat_extract::store_dir(&d))
+        }
         Kind::Llm => Some(agentstat_classify::llm::default_cache_dir()),
     }
 }

@@ -49,7 +49,10 @@ pub fn run(args: Args) -> CmdResult {
         .explain(&input)
         .map_err(|e| format!("classifying {}: {e}", src.main_path().display()))?;
     evidence.extend(learned_evidence);
-    let backend = format!("learned ({}) over heuristic rules {RULES_VERSION}", learned.id());
+    let backend = format!(
+        "learned ({}) over heuristic rules {RULES_VERSION}",
+        learned.id()
+    );
     let excluded = session.non_interactive_reason();
     if args.json {
         let out = serde_json::json!({
@@ -220,6 +223,7 @@ fn render_text(
 ) -> String {
     use std::fmt::Write;
     let mut s = String::new();
+    let opt = |v: Option<u64>| v.map_or_else(|| "unknown".to_string(), |n| n.to_string());
     let _ = writeln!(s, "session {id}");
     let _ = writeln!(s, "  file      {}", file.display());
     let _ = writeln!(
@@ -227,8 +231,8 @@ fn render_text(
         "  telemetry {} prompts, {} actions, +{}/-{} lines, {} files, {} commits, {} test runs ({} passed, {} failed), {} tool errors, {} interrupts, {} rejections",
         t.human_turns,
         t.actions,
-        t.lines_added,
-        t.lines_removed,
+        opt(t.lines_added),
+        opt(t.lines_removed),
         t.files_touched,
         t.git_commits,
         t.test_runs,
@@ -277,7 +281,15 @@ mod tests {
                 telemetry: &t,
             })
             .unwrap();
-        let out = render_text("abc", Path::new("/x/abc.jsonl"), None, &t, &l, &ev, "heuristic");
+        let out = render_text(
+            "abc",
+            Path::new("/x/abc.jsonl"),
+            None,
+            &t,
+            &l,
+            &ev,
+            "heuristic",
+        );
         for (_, name) in FACETS {
             assert!(out.contains(name), "{name} missing in\n{out}");
         }

@@ -1,12 +1,11 @@
 //! `agentstat extract`: transcripts → facets Parquet (telemetry + classifier labels, no text).
 //!
-//! The work is in [`crate::facet_cache::extract_facets`] (shared with `report`); this file
+//! The work is in [`agentstat_extract::extract_facets`] (shared with `report`); this file
 //! parses options, builds the classifier backend, draws the progress bar and prints the summary.
 
 use super::CmdResult;
-use crate::facet_cache::{self, BackendId, ExtractOptions, ExtractReport};
 use agentstat_classify::Backend;
-use std::io::IsTerminal;
+use agentstat_extract::{BackendId, ExtractOptions, ExtractReport};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -128,7 +127,7 @@ pub fn run(args: Args) -> CmdResult {
     let cache_dir = if args.no_cache {
         None
     } else {
-        facet_cache::default_cache_dir()
+        agentstat_extract::default_cache_dir()
     };
     let options = ExtractOptions {
         backend: Some((backend.as_ref(), id)),
@@ -137,31 +136,17 @@ pub fn run(args: Args) -> CmdResult {
         shard,
         sessions_in_flight: match args.classifier {
             Classifier::Heuristic => 0,
-            _ => facet_cache::sessions_for_requests(args.concurrency.map_or(4, usize::from)),
+            _ => agentstat_extract::sessions_for_requests(args.concurrency.map_or(4, usize::from)),
         },
     };
 
-    let bar = progress_bar();
-    let sink: crate::progress::Sink = if bar.is_hidden() {
-        Box::new(|line: &str| eprintln!("agentstat: {line}"))
-    } else {
-        let b = bar.clone();
-        Box::new(move |line: &str| b.set_message(line.to_string()))
-    };
-    let status = || backend.progress();
-    let progress = crate::progress::Progress::new(meter, sink).with_status(&status);
-    let tick = |done: u64, total: u64| {
-        if bar.length() != Some(total) {
-            bar.set_length(total);
-        }
-        bar.set_position(done);
-        progress.tick(done, total);
-    };
-    let (facets, report) = progress
-        .every(std::time::Duration::from_secs(args.progress_every), || {
-            facet_cache::extract_facets(&paths, &options, Some(&tick))
-        });
-    bar.finish_and_clear();
+    let (facets, report) = crate::progress::extract_with_progress(
+        "extracting",
+        &paths,
+        &options,
+        meter,
+        std::time::Duration::from_secs(args.progress_every),
+    );
 
     const SHOWN: usize = 20;
     for w in report.diagnostics.warnings.iter().take(SHOWN) {
@@ -265,20 +250,6 @@ pub(crate) fn learned_backend(
         ),
     };
     Ok((Box::new(b), id))
-}
-
-fn progress_bar() -> indicatif::ProgressBar {
-    if !std::io::stderr().is_terminal() {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar =
-        indicatif::ProgressBar::with_draw_target(Some(0), indicatif::ProgressDrawTarget::stderr());
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{spinner} extracting {pos}/{len} sessions [{bar:30}] {eta}",
-    ) {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar
 }
 
 fn print_summary(r: &ExtractReport, args: &Args, cache_dir: Option<&std::path::Path>) {

@@ -64,7 +64,11 @@ pub fn run(args: Args) -> CmdResult {
              several people: {}. A file with invented user keys would beat the privacy \
              threshold of k people. If these are files you pooled yourself (a team lead \
              merging exported team data), pass --allow-multi-person.",
-            if multi.len() == 1 { "this file" } else { "these files" },
+            if multi.len() == 1 {
+                "this file"
+            } else {
+                "these files"
+            },
             multi.join(", ")
         )
         .into());

@@ -7,8 +7,8 @@
 
 use super::extract::Classifier;
 use super::CmdResult;
-use crate::facet_cache::{default_cache_dir, extract_facets, ExtractOptions};
 use crate::privacy_args::PrivacyArgs;
+use agentstat_extract::{default_cache_dir, ExtractOptions};
 use agentstat_facets::Facet;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -62,6 +62,10 @@ pub struct Args {
     /// LLM requests in flight at once (default 4; see `agentstat extract --help`).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=4096))]
     pub concurrency: Option<u16>,
+    /// LLM classifiers: seconds between progress lines on stderr (sessions, calls, tokens,
+    /// requests in flight, retries, ETA); 0 = none. On a terminal they are the bar's message.
+    #[arg(long, value_name = "SECS", default_value_t = 10)]
+    pub progress_every: u64,
     /// Identity to use for your sessions instead of the home directory in their paths
     /// (only its salted hash is stored).
     #[arg(long, value_name = "LABEL")]
@@ -332,7 +336,7 @@ fn extract(
     args: &Args,
 ) -> Result<(Vec<Facet>, Extracted), Box<dyn std::error::Error>> {
     // The same backend (and cache identity) as `agentstat extract`, so the two share the cache.
-    let (b, id, _meter) = super::extract::make_backend(&super::extract::Args {
+    let (b, id, meter) = super::extract::make_backend(&super::extract::Args {
         paths: Vec::new(),
         output: PathBuf::new(),
         classifier: args.classifier,
@@ -364,7 +368,7 @@ fn extract(
         shard: agentstat_ingest::ShardSpec::WHOLE,
         sessions_in_flight: match args.classifier {
             Classifier::Heuristic => 0,
-            _ => crate::facet_cache::sessions_for_requests(args.concurrency.map_or(4, usize::from)),
+            _ => agentstat_extract::sessions_for_requests(args.concurrency.map_or(4, usize::from)),
         },
     };
     let (existing, missing): (Vec<PathBuf>, Vec<PathBuf>) =
@@ -387,17 +391,18 @@ fn extract(
             },
         ));
     }
-    let bar = progress_bar();
-    let tick = |done: u64, total: u64| {
-        if let Some(b) = &bar {
-            b.set_length(total);
-            b.set_position(done);
-        }
+    // Progress lines only while an LLM is waited on; the offline classifiers are quick.
+    let every = match b.progress() {
+        Some(_) => std::time::Duration::from_secs(args.progress_every),
+        None => std::time::Duration::ZERO,
     };
-    let (facets, report) = extract_facets(&existing, &options, Some(&tick));
-    if let Some(b) = bar {
-        b.finish_and_clear();
-    }
+    let (facets, report) = crate::progress::extract_with_progress(
+        "reading and classifying",
+        &existing,
+        &options,
+        meter,
+        every,
+    );
     // The same warnings and counts as `agentstat extract`: nothing is dropped silently.
     crate::pipeline::print_diagnostics(&report.diagnostics, WARNINGS_SHOWN);
     let skipped = report.diagnostics.skipped_total();
@@ -439,20 +444,4 @@ fn extract(
         note,
     };
     Ok((facets, e))
-}
-
-/// A bar on stderr, or nothing when stderr is not a terminal (CI, pipes).
-fn progress_bar() -> Option<indicatif::ProgressBar> {
-    use std::io::IsTerminal;
-    if !std::io::stderr().is_terminal() {
-        return None;
-    }
-    let b = indicatif::ProgressBar::new(0);
-    b.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{spinner} reading and classifying {pos}/{len} sessions {bar:30} {eta}",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    Some(b)
 }

@@ -33,7 +33,8 @@ pub struct Args {
 }
 
 /// Version of the `--json` record layout (docs/SCAN_JSON.md).
-pub const SCAN_JSON_VERSION: u32 = 1;
+/// 2: `input_tokens`, `output_tokens`, `lines_added`, `lines_removed` may be `null` (unknown).
+pub const SCAN_JSON_VERSION: u32 = 2;
 
 /// One line of `scan --json`.
 #[derive(Serialize)]
@@ -143,12 +144,52 @@ fn fmt_n(n: u64) -> String {
     out
 }
 
+/// One cell of the summary: a sum, and how many of its sessions could not tell the measure.
+#[derive(Default, Clone, Copy)]
+struct Total {
+    sum: u64,
+    unknown: u64,
+    sessions: u64,
+}
+
+impl Total {
+    fn known(sum: u64) -> Total {
+        Total {
+            sum,
+            ..Total::default()
+        }
+    }
+
+    /// `unknown` when no session can tell the measure; a `*` when some cannot.
+    fn show(&self) -> String {
+        if self.unknown == 0 {
+            fmt_n(self.sum)
+        } else if self.unknown == self.sessions {
+            "unknown".to_string()
+        } else {
+            format!("{}*", fmt_n(self.sum))
+        }
+    }
+}
+
 /// The readable summary: one row per measure, all sessions vs interactive ones.
 pub fn summary_table(records: &[SessionRecord], diag: &Diagnostics) -> String {
     let inter: Vec<&SessionRecord> = records.iter().filter(|r| r.interactive).collect();
     let all: Vec<&SessionRecord> = records.iter().collect();
-    let sum = |rs: &[&SessionRecord], f: &dyn Fn(&Telemetry) -> u64| -> u64 {
-        rs.iter().map(|r| f(&r.telemetry)).sum()
+    let sum = |rs: &[&SessionRecord], f: &dyn Fn(&Telemetry) -> u64| -> Total {
+        Total::known(rs.iter().map(|r| f(&r.telemetry)).sum())
+    };
+    // A measure some formats cannot tell: summed over the sessions that can, the rest counted.
+    let sum_opt = |rs: &[&SessionRecord], f: &dyn Fn(&Telemetry) -> Option<u64>| -> Total {
+        let mut t = Total::default();
+        for r in rs {
+            match f(&r.telemetry) {
+                Some(n) => t.sum += n,
+                None => t.unknown += 1,
+            }
+        }
+        t.sessions = rs.len() as u64;
+        t
     };
     let people = |rs: &[&SessionRecord]| {
         rs.iter()
@@ -156,13 +197,16 @@ pub fn summary_table(records: &[SessionRecord], diag: &Diagnostics) -> String {
             .collect::<BTreeSet<_>>()
             .len() as u64
     };
-    type Row<'a> = (&'a str, Box<dyn Fn(&[&SessionRecord]) -> u64 + 'a>);
+    type Row<'a> = (&'a str, Box<dyn Fn(&[&SessionRecord]) -> Total + 'a>);
     let rows: Vec<Row> = vec![
         (
             "sessions",
-            Box::new(|rs: &[&SessionRecord]| rs.len() as u64),
+            Box::new(|rs: &[&SessionRecord]| Total::known(rs.len() as u64)),
         ),
-        ("people", Box::new(people)),
+        (
+            "people",
+            Box::new(move |rs: &[&SessionRecord]| Total::known(people(rs))),
+        ),
         (
             "prompts (human turns)",
             Box::new(move |rs: &[&SessionRecord]| sum(rs, &|t| t.human_turns as u64)),
@@ -189,11 +233,11 @@ pub fn summary_table(records: &[SessionRecord], diag: &Diagnostics) -> String {
         ),
         (
             "lines added",
-            Box::new(move |rs: &[&SessionRecord]| sum(rs, &|t| t.lines_added)),
+            Box::new(move |rs: &[&SessionRecord]| sum_opt(rs, &|t| t.lines_added)),
         ),
         (
             "lines removed",
-            Box::new(move |rs: &[&SessionRecord]| sum(rs, &|t| t.lines_removed)),
+            Box::new(move |rs: &[&SessionRecord]| sum_opt(rs, &|t| t.lines_removed)),
         ),
         (
             "files touched",
@@ -241,7 +285,7 @@ pub fn summary_table(records: &[SessionRecord], diag: &Diagnostics) -> String {
         ),
         (
             "output tokens",
-            Box::new(move |rs: &[&SessionRecord]| sum(rs, &|t| t.output_tokens)),
+            Box::new(move |rs: &[&SessionRecord]| sum_opt(rs, &|t| t.output_tokens)),
         ),
     ];
     let mut s = String::new();
@@ -249,12 +293,23 @@ pub fn summary_table(records: &[SessionRecord], diag: &Diagnostics) -> String {
         "{:<24} {:>14} {:>14}\n",
         "", "all sessions", "interactive"
     ));
+    let mut unknown_notes = Vec::new();
     for (name, f) in &rows {
+        let (a, i) = (f(&all), f(&inter));
+        s.push_str(&format!("{:<24} {:>14} {:>14}\n", name, a.show(), i.show()));
+        if a.unknown > 0 && a.unknown < a.sessions {
+            unknown_notes.push(format!(
+                "{} unknown in {} of {} sessions",
+                name.trim(),
+                fmt_n(a.unknown),
+                fmt_n(a.sessions)
+            ));
+        }
+    }
+    if !unknown_notes.is_empty() {
         s.push_str(&format!(
-            "{:<24} {:>14} {:>14}\n",
-            name,
-            fmt_n(f(&all)),
-            fmt_n(f(&inter))
+            "* summed over the sessions whose transcripts tell it ({}; docs/FORMATS.md)\n",
+            unknown_notes.join(", ")
         ));
     }
     let range = |rs: &[&SessionRecord]| {

@@ -75,7 +75,10 @@ pub fn run(args: Args) -> CmdResult {
         args.output.display(),
         model.id()
     );
-    eprintln!("{:<18} {:>5} {:>8} {:>9} {:>8}  model", "facet", "n", "learned", "heuristic", "constant");
+    eprintln!(
+        "{:<18} {:>5} {:>8} {:>9} {:>8}  model",
+        "facet", "n", "learned", "heuristic", "constant"
+    );
     for f in &model.facets {
         eprintln!(
             "{:<18} {:>5} {:>7.0}% {:>8.0}% {:>7.0}%  {}{:?} alpha {} over {:?}",
@@ -84,7 +87,11 @@ pub fn run(args: Args) -> CmdResult {
             f.cv.learned_exact * 100.0,
             f.cv.heuristic_exact * 100.0,
             f.cv.constant_exact * 100.0,
-            if f.use_learned { "USED: " } else { "heuristic kept; " },
+            if f.use_learned {
+                "USED: "
+            } else {
+                "heuristic kept; "
+            },
             f.spec.kind,
             f.spec.alpha,
             f.spec.set
@@ -95,7 +102,10 @@ pub fn run(args: Args) -> CmdResult {
 
 /// Read the label files, find each labelled session's transcript and compute its features:
 /// one [`Example`] per rating. A label whose session is not found is an error naming it.
-pub(crate) fn load_examples(labels: &[PathBuf], corpus: &[PathBuf]) -> Result<Vec<Example>, String> {
+pub(crate) fn load_examples(
+    labels: &[PathBuf],
+    corpus: &[PathBuf],
+) -> Result<Vec<Example>, String> {
     let ratings = agentstat_learn::load_labels(labels)?;
     if ratings.is_empty() {
         return Err(format!("no labels in {}", names(labels)));
@@ -119,7 +129,10 @@ pub(crate) fn load_examples(labels: &[PathBuf], corpus: &[PathBuf]) -> Result<Ve
         _ => None,
     };
     if let Some(files) = &files {
-        if let Some(r) = ratings.iter().find(|r| r.file.as_ref().is_some_and(|f| !corpus[0].join(f).exists())) {
+        if let Some(r) = ratings
+            .iter()
+            .find(|r| r.file.as_ref().is_some_and(|f| !corpus[0].join(f).exists()))
+        {
             return Err(format!(
                 "{}: transcript {} not found under {}",
                 r.source,
@@ -137,7 +150,7 @@ pub(crate) fn load_examples(labels: &[PathBuf], corpus: &[PathBuf]) -> Result<Ve
         // Labels carry `agentstat scan`/`render` keys; facets Parquet carries the facet key.
         let keys = [
             super::scan::session_key(&opts.salt, &s.id),
-            crate::facet_cache::session_key(&opts.salt, &s.id),
+            agentstat_ingest::session_key(&opts.salt, &s.id),
         ];
         let key = keys.into_iter().find(|k| wanted.contains(k.as_str()))?;
         let t = agentstat_telemetry::measure(s);
@@ -150,7 +163,10 @@ pub(crate) fn load_examples(labels: &[PathBuf], corpus: &[PathBuf]) -> Result<Ve
         .flatten()
         .map(|(k, u, a, e)| (k, (u, a, e)))
         .collect();
-    let missing: Vec<&Rating> = ratings.iter().filter(|r| !by_key.contains_key(&r.session)).collect();
+    let missing: Vec<&Rating> = ratings
+        .iter()
+        .filter(|r| !by_key.contains_key(&r.session))
+        .collect();
     if let Some(first) = missing.first() {
         return Err(format!(
             "{}: session {} not found in {} ({} of {} labels have no session there; is \
@@ -184,5 +200,9 @@ pub(crate) fn load_examples(labels: &[PathBuf], corpus: &[PathBuf]) -> Result<Ve
 }
 
 fn names(paths: &[PathBuf]) -> String {
-    paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -53,6 +53,9 @@ pub fn run(args: Args) -> CmdResult {
         v.to_markdown()
     };
     super::write_stdout(&text)?;
-    eprintln!("agentstat: validated in {:.1} s", t0.elapsed().as_secs_f64());
+    eprintln!(
+        "agentstat: validated in {:.1} s",
+        t0.elapsed().as_secs_f64()
+    );
     Ok(ExitCode::SUCCESS)
 }

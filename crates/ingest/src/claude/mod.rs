@@ -16,8 +16,8 @@ use crate::skim::Skimmer;
 use crate::source::{FileRole, SessionSource};
 use crate::IngestOptions;
 use agentstat_session::{
-    parse_timestamp, Action, ActionKind, ActionResult, AgentInfo, AssistantText, Event, HumanTurn,
-    LineDelta, Millis, ModelCall, ResultStatus, Session, SubagentInfo, SystemNote, ToolInput,
+    parse_timestamp, Action, ActionKind, ActionResult, AssistantText, Event, HumanTurn, LineDelta,
+    Millis, ModelCall, ResultStatus, Session, SubagentInfo, SystemNote, ToolInput,
 };
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -124,41 +124,24 @@ pub fn read_session(
             }
         }
     }
-    let identity = opts
-        .user_label
-        .clone()
-        .or_else(|| {
-            b.project
-                .as_deref()
-                .and_then(crate::user::identity_from_cwd)
-                .map(str::to_string)
-        })
-        .unwrap_or_else(|| "unknown".to_string());
-    let mut ignored = std::mem::take(&mut b.ignored);
-    for (k, v) in &ignored {
-        diag.ignore(k, *v);
-    }
-    ignored.retain(|_, v| *v > 0);
-    diag.sessions += 1;
-    Some(Session {
-        id: b.session_id.clone().unwrap_or_else(|| src.id.clone()),
-        agent: AgentInfo {
-            name: crate::source::Format::ClaudeCode.agent().into(),
-            version: b.version.clone(),
-            edits_applied_after_reply: false,
-        },
-        source_files: files_read,
-        project: b.project.clone(),
-        git_branch: b.branch.clone(),
-        user: crate::user::user_key(&opts.salt, &identity),
-        entrypoint: b.entrypoint.clone(),
+    let session = crate::build::SessionBuilder {
+        id: b.session_id.take(),
+        version: b.version.take(),
+        // The working directory names the person's home (the user key).
+        paths: b.project.iter().cloned().collect(),
+        project: b.project.take(),
+        git_branch: b.branch.take(),
+        entrypoint: b.entrypoint.take(),
         events,
         model_calls: std::mem::take(&mut b.calls),
-        subagents: b.subagents.into_values().collect(),
-        pr_links: b.pr_links,
         compactions: b.compactions,
-        ignored_records: ignored,
-    })
+        pr_links: b.pr_links,
+        subagents: b.subagents.into_values().collect(),
+        source_files: Some(files_read),
+        ignored: b.ignored,
+        ..Default::default()
+    };
+    Some(session.build(crate::source::Format::ClaudeCode, src, opts, diag))
 }
 
 /// Stream one file into the builder. Returns false when nothing could be read from it.

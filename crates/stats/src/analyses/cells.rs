@@ -5,6 +5,8 @@ use super::prelude::*;
 
 /// A share of `flags` over `rows` with its interval: clustered by user in team mode
 /// ([`clustered_share`]); in personal mode the session is the unit ([`session_share`]: Wilson).
+/// In team mode with rounding, the share is published on the grid the rounding allows for
+/// its denominator ([`Threshold::round_share`]).
 pub(crate) fn share_of(th: &Threshold, rows: &[&Obs], flags: &[bool]) -> Estimate {
     let m = if th.personal {
         session_share(flags)
@@ -12,7 +14,30 @@ pub(crate) fn share_of(th: &Threshold, rows: &[&Obs], flags: &[bool]) -> Estimat
         let users: Vec<u32> = rows.iter().map(|o| o.user).collect();
         clustered_share(flags, &users)
     };
-    m.map(|m| m.estimate()).unwrap_or_default()
+    th.round_share(
+        m.map(|m| m.estimate()).unwrap_or_default(),
+        rows.len() as u64,
+    )
+}
+
+/// A magnitude cell over `rows` (a mean, quantile or index of the per-session `values`):
+/// through the threshold and the dominance rule, each person's total of `values` (absolute,
+/// finite ones) being their contribution.
+pub(crate) fn magnitude_cell(
+    th: &Threshold,
+    est: Estimate,
+    rows: &[&Obs],
+    values: &[f64],
+    class: OutputClass,
+) -> Cell {
+    let mut per: HashMap<u32, f64> = HashMap::new();
+    for (o, v) in rows.iter().zip(values) {
+        if v.is_finite() {
+            *per.entry(o.user).or_default() += v.abs();
+        }
+    }
+    let totals: Vec<f64> = per.into_values().collect();
+    th.magnitude_cell(est, rows.len() as u64, distinct_users(rows), class, &totals)
 }
 
 /// A mean of `values` over `rows` with its interval: clustered by user in team mode
@@ -42,6 +67,7 @@ pub(crate) fn composition_cell_flags(th: &Threshold, rows: &[&Obs], flags: &[boo
         .collect();
     let est = share_of(th, rows, flags);
     th.cell(est, hits.len() as u64, distinct_users(&hits))
+        .with_class(OutputClass::Share)
 }
 
 /// A whole composition (shares of `rows` over categories `0..n`, `cat` giving each row's
@@ -93,7 +119,10 @@ pub(crate) fn complementary_suppression(
     cells: &mut [Cell],
     users: &[HashSet<u32>],
 ) -> usize {
-    if th.personal {
+    // With rounding, the hidden mass is the rounded total minus rounded counts: known only
+    // to within the rounding, and the whole-document pass (`links`) withdraws what rounding
+    // cannot protect.
+    if th.personal || th.rounds() {
         return 0;
     }
     let mut extra = 0;
@@ -111,12 +140,7 @@ pub(crate) fn complementary_suppression(
             .filter(|&i| !cells[i].suppressed && cells[i].n_sessions > 0)
             .min_by_key(|&i| (cells[i].n_users, cells[i].n_sessions, i));
         let Some(i) = next else { return extra };
-        cells[i] = Cell {
-            n_sessions: cells[i].n_sessions,
-            n_users: cells[i].n_users,
-            suppressed: true,
-            ..Default::default()
-        };
+        cells[i] = cells[i].withhold(Withheld::Protection);
         extra += 1;
     }
 }
@@ -145,6 +169,7 @@ pub(crate) fn rate_cell(
     let rows_used: Vec<&Obs> = used.iter().map(|p| p.0).collect();
     let est = share_of(th, &rows_used, &flags);
     th.cell(est, rows_used.len() as u64, distinct_users(&rows_used))
+        .with_class(OutputClass::Share)
 }
 
 pub(crate) fn value_cell(th: &Threshold, v: Option<f64>, rows: &[&Obs]) -> Cell {
@@ -333,6 +358,87 @@ pub(crate) fn category_columns(cats: &Categories) -> Vec<Column> {
 /// sessions do not allow the estimate (`personal`): never "too few people".
 pub(crate) fn missing(th: &Threshold, team: &str, personal: &str) -> String {
     if th.personal { personal } else { team }.to_string()
+}
+
+/// Why the cells of `t` are withheld, in a fixed order (few people, protection, dominance).
+pub(crate) fn withheld_reasons(t: &Table) -> Vec<Withheld> {
+    let mut out = Vec::new();
+    for w in [
+        Withheld::FewPeople,
+        Withheld::Protection,
+        Withheld::Dominance,
+    ] {
+        let any = t
+            .rows
+            .iter()
+            .flat_map(|r| &r.cells)
+            .any(|c| c.suppressed && c.withheld.unwrap_or(Withheld::FewPeople) == w);
+        if any {
+            out.push(w);
+        }
+    }
+    out
+}
+
+/// The reasons in words: "fewer than 3 people", "so that a hidden cell cannot be recovered
+/// from other tables", "dominated by one or two people", joined with "or".
+pub(crate) fn reasons_phrase(reasons: &[Withheld], k: u32) -> String {
+    reasons
+        .iter()
+        .map(|w| match w {
+            Withheld::FewPeople => format!("fewer than {k} people"),
+            Withheld::Protection => {
+                "so that a hidden cell cannot be recovered from other tables".to_string()
+            }
+            Withheld::Dominance => "dominated by one or two people".to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(", or ")
+}
+
+/// Team mode: a reading that blames too few people when (some of) the cells it could not read
+/// were withheld for another reason says the reasons that hold instead, so a headline never
+/// claims "too few people" when the cause is the protection or dominance.
+pub(crate) fn match_headline(t: &mut Table, th: &Threshold) {
+    if th.personal || !t.reading.to_lowercase().contains("too few people") {
+        return;
+    }
+    let reasons = withheld_reasons(t);
+    if reasons.is_empty() || reasons == [Withheld::FewPeople] {
+        return;
+    }
+    let why = reasons_phrase(&reasons, th.min_users);
+    t.reading = if t.reading.starts_with("Too few people") {
+        format!("Not published: the cells this reading needs are withheld ({why}).")
+    } else {
+        // "…; levels with too few people are suppressed."
+        let head = t
+            .reading
+            .split(';')
+            .next()
+            .unwrap_or(&t.reading)
+            .trim_end_matches('.');
+        format!("{head}; some cells are withheld ({why}).")
+    };
+}
+
+/// Team mode: says how many cells the dominance rule withheld, with its parameters.
+pub(crate) fn dominance_note(t: &mut Table, th: &Threshold) {
+    let Some(d) = th.rules.dominance.filter(|_| !th.personal) else {
+        return;
+    };
+    let n = t
+        .rows
+        .iter()
+        .flat_map(|r| &r.cells)
+        .filter(|c| c.suppressed && c.withheld == Some(Withheld::Dominance))
+        .count();
+    if n > 0 {
+        t.notes.push(format!(
+            "{n} cell(s) withheld because one or two people hold most of the total: the {} largest contributors hold at least {}% of it, or the rest is under {}% of the largest (nk and p% dominance rules, per person).",
+            d.n, d.k_percent, d.p_percent
+        ));
+    }
 }
 
 /// A row label and its value.

@@ -92,7 +92,9 @@ pub(crate) fn fig2(th: &Threshold, all: &[&Obs]) -> Vec<Table> {
                 e
             })
             .unwrap_or_default();
-        let cell = th.cell(est, rows.len() as u64, distinct_users(&rows));
+        // A mean of per-session shares: its magnitudes are each session's agent share of
+        // decisions, checked for dominance like any magnitude.
+        let cell = magnitude_cell(th, est, &rows, &vals, OutputClass::Mean);
         t_push(&mut means, label.into(), vec![cell]);
     }
     means.study_reference =

@@ -95,13 +95,22 @@ pub(crate) fn fig3(th: &Threshold, all: &[&Obs], fits: &mut Fits, agent_fe: bool
             let b = th.box_stats(&vals);
             let g = geometric_mean(&vals);
             zeros += g.map_or(vals.len(), |g| g.n_nonpositive);
+            let q = |v: Option<f64>, class| {
+                magnitude_cell(
+                    th,
+                    v.map(Estimate::value).unwrap_or_default(),
+                    &rows,
+                    &vals,
+                    class,
+                )
+            };
             let cells = vec![
-                value_cell(th, b.map(|b| b.p5), &rows),
-                value_cell(th, b.map(|b| b.p25), &rows),
-                value_cell(th, b.map(|b| b.median), &rows),
-                value_cell(th, b.map(|b| b.p75), &rows),
-                value_cell(th, b.map(|b| b.p95), &rows),
-                value_cell(th, g.map(|g| g.value), &rows),
+                q(b.map(|b| b.p5), OutputClass::Quantile),
+                q(b.map(|b| b.p25), OutputClass::Quantile),
+                q(b.map(|b| b.median), OutputClass::Quantile),
+                q(b.map(|b| b.p75), OutputClass::Quantile),
+                q(b.map(|b| b.p95), OutputClass::Quantile),
+                q(g.map(|g| g.value), OutputClass::Mean),
             ];
             t_push(&mut t, level_label(l), cells);
         }

@@ -84,7 +84,12 @@ pub(crate) fn fig4(th: &Threshold, all: &[&Obs]) -> Vec<Table> {
             }
             _ => Estimate::default(),
         };
-        th.cell(est, rows.len() as u64, distinct_users(rows))
+        // The magnitude people contribute is their sessions' task value (in dollars).
+        let usd: Vec<f64> = rows
+            .iter()
+            .map(|o| o.value.map_or(f64::NAN, |v| v.usd))
+            .collect();
+        magnitude_cell(th, est, rows, &usd, OutputClass::Index)
     };
     let note = format!(
         "Index = 100 × geometric mean of the task value in the group / geometric mean over all \

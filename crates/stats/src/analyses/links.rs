@@ -19,8 +19,8 @@ use super::fig3::FIG3_FE;
 use super::obs::{Fits, Obs};
 use super::regress::in_a1_sample;
 use super::validation::{lines_changed, writes_code};
-use crate::privacy::{CellRef, Family, Protection, Threshold, WITHHELD};
-use crate::results::{Cell, Table};
+use crate::privacy::{round_number, CellRef, Family, Protection, Threshold, WITHHELD};
+use crate::results::{Cell, OutputClass, Table};
 use agentstat_facets::{CodebaseRelation, Occupation, UserProfile, WorkMode};
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -66,6 +66,16 @@ pub(super) fn protect(th: &Threshold, obs: &[Obs], tables: &mut [Table], fits: &
                 .iter()
                 .enumerate()
                 .fold(0u64, |b, (i, s)| b | (u64::from((s.2)(o)) << i))
+        })
+        .collect();
+    // Every session's agent: the sample block states sessions per agent unrounded, so the
+    // rounding check never moves a session from one agent to another.
+    let mut agent_codes: HashMap<&str, u32> = HashMap::new();
+    let strata: Vec<u32> = obs
+        .iter()
+        .map(|o| {
+            let n = agent_codes.len() as u32;
+            *agent_codes.entry(o.f.agent.as_str()).or_insert(n)
         })
         .collect();
 
@@ -125,7 +135,7 @@ pub(super) fn protect(th: &Threshold, obs: &[Obs], tables: &mut [Table], fits: &
             );
             f.counts(move |o| o.value.and(mode_of(o)), cells(tvw, nm, &[0]));
             agent_cells.add(&mut f);
-            state(&mut f, &statements, &stated);
+            state(&mut f, &statements, &stated, &strata);
             unresolved += unresolved_note(f.protect(th, obs, user, tables), t1, tables);
         }
 
@@ -139,18 +149,20 @@ pub(super) fn protect(th: &Threshold, obs: &[Obs], tables: &mut [Table], fits: &
                 cells(tr, CodebaseRelation::ALL.len(), &[0]),
             );
             if let Some(tv) = tv {
+                // Sessions whose lines are unknown are in no rate (validation.rs).
+                let known = |o: &Obs| o.relation.filter(|_| lines_changed(o).is_some());
                 f.rates(
-                    |o| o.relation.map(|_| usize::from(!writes_code(o))),
+                    move |o| known(o).map(|_| usize::from(!writes_code(o))),
                     vec![vec![(tv, 0, 0)], vec![(tv, 1, 0)]],
-                    |o, g| lines_changed(o) == (g == 0),
+                    |o, g| lines_changed(o) == Some(g == 0),
                 );
                 f.rates(
-                    |o| o.relation.map(|_| 0),
+                    move |o| known(o).map(|_| 0),
                     vec![vec![(tv, 2, 0)]],
-                    |o, _| writes_code(o) == lines_changed(o),
+                    |o, _| lines_changed(o) == Some(writes_code(o)),
                 );
             }
-            state(&mut f, &statements, &stated);
+            state(&mut f, &statements, &stated, &strata);
             unresolved += unresolved_note(f.protect(th, obs, user, tables), tr, tables);
         }
 
@@ -183,7 +195,7 @@ pub(super) fn protect(th: &Threshold, obs: &[Obs], tables: &mut [Table], fits: &
                 f.counts(move |o| plan(o).map(|_| 0), vec![vec![(tm, 0, 0)]]);
                 f.counts(move |o| exec(o).map(|_| 0), vec![vec![(tm, 1, 0)]]);
             }
-            state(&mut f, &statements, &stated);
+            state(&mut f, &statements, &stated, &strata);
             unresolved += unresolved_note(f.protect(th, obs, user, tables), th2, tables);
         }
 
@@ -213,8 +225,24 @@ pub(super) fn protect(th: &Threshold, obs: &[Obs], tables: &mut [Table], fits: &
                     );
                 }
             }
-            // Predictive margins are rates: with controls that do not vary they are the group's
-            // outcome mean, so they publish the group's outcome count like a rate does.
+            // Predictive margins are rates when the model is saturated in the levels (with
+            // controls that do not vary they are the group's outcome mean), so they publish the
+            // group's outcome count like a rate does; otherwise (output classes in force) they
+            // are model outputs, and only their level's count is published. Without output
+            // classes every margin counts as a rate.
+            let share_col = |t: Option<usize>, c: usize| {
+                !th.classes()
+                    || t.and_then(|t| tables.get(t)).is_some_and(|t| {
+                        t.rows.iter().any(|r| {
+                            r.cells
+                                .get(c)
+                                .is_some_and(|x| x.class == OutputClass::Share)
+                        })
+                    })
+            };
+            let t5_share: Vec<bool> = (0..3).map(|c| share_col(t5, c)).collect();
+            let a2_share = share_col(ta2, 2);
+            let classes = th.classes();
             if let Some(t) = t5 {
                 type Outcome = fn(&Obs) -> Option<bool>;
                 let outcomes: [(&str, Outcome); 3] = [
@@ -224,11 +252,14 @@ pub(super) fn protect(th: &Threshold, obs: &[Obs], tables: &mut [Table], fits: &
                 ];
                 for (c, (key, get)) in outcomes.into_iter().enumerate() {
                     let name = format!("fig5 {key}");
-                    f.rates(
-                        move |o| if fits.has(&name, o) { level(o) } else { None },
-                        cells(Some(t), rows_of(t5), &[c]),
-                        move |o, _| get(o) == Some(true),
-                    );
+                    let group = move |o: &Obs| if fits.has(&name, o) { level(o) } else { None };
+                    if t5_share[c] {
+                        f.rates(group, cells(Some(t), rows_of(t5), &[c]), move |o, _| {
+                            get(o) == Some(true)
+                        });
+                    } else {
+                        f.counts(group, cells(Some(t), rows_of(t5), &[c]));
+                    }
                 }
             }
             if let Some(t) = t5t {
@@ -259,20 +290,33 @@ pub(super) fn protect(th: &Threshold, obs: &[Obs], tables: &mut [Table], fits: &
                     .enumerate()
                 {
                     let name = format!("a1 {spec}");
-                    f.rates(
-                        move |o| fits.has(&name, o).then_some(0),
-                        vec![vec![(t, 0, c), (t, 1, c), (t, 2, c)]],
-                        |o, _| o.d.verified_success == Some(true),
-                    );
+                    let sample = move |o: &Obs| fits.has(&name, o).then_some(0);
+                    if classes {
+                        // The coefficient is a model output: it publishes its sample's size
+                        // only; the mean of verified success is the share.
+                        f.rates(sample.clone(), vec![vec![(t, 1, c), (t, 2, c)]], |o, _| {
+                            o.d.verified_success == Some(true)
+                        });
+                        f.counts(sample, vec![vec![(t, 0, c)]]);
+                    } else {
+                        f.rates(
+                            sample,
+                            vec![vec![(t, 0, c), (t, 1, c), (t, 2, c)]],
+                            |o, _| o.d.verified_success == Some(true),
+                        );
+                    }
                 }
             }
             if let Some(t) = ta2 {
                 // Coefficients are differences of margins (level vs Novice): they go with them.
-                f.rates(
-                    move |o| if fits.has("a2", o) { level(o) } else { None },
-                    cells(Some(t), rows_of(ta2), &[0, 2]),
-                    |o, _| o.d.verified_success == Some(true),
-                );
+                let group = move |o: &Obs| if fits.has("a2", o) { level(o) } else { None };
+                if a2_share {
+                    f.rates(group, cells(Some(t), rows_of(ta2), &[0, 2]), |o, _| {
+                        o.d.verified_success == Some(true)
+                    });
+                } else {
+                    f.counts(group, cells(Some(t), rows_of(ta2), &[0, 2]));
+                }
                 f.rates(
                     move |o| {
                         if fits.has("a1 rows", o) {
@@ -286,7 +330,7 @@ pub(super) fn protect(th: &Threshold, obs: &[Obs], tables: &mut [Table], fits: &
                 );
             }
             agent_cells.add(&mut f);
-            state(&mut f, &statements, &stated);
+            state(&mut f, &statements, &stated, &strata);
             unresolved += unresolved_note(f.protect(th, obs, user, tables), t3a, tables);
         }
 
@@ -326,7 +370,7 @@ pub(super) fn protect(th: &Threshold, obs: &[Obs], tables: &mut [Table], fits: &
                 |o, _| o.d.verified_success == Some(true),
             );
             agent_cells.add(&mut f);
-            state(&mut f, &statements, &stated);
+            state(&mut f, &statements, &stated, &strata);
             unresolved += unresolved_note(f.protect(th, obs, user, tables), Some(t), tables);
         }
 
@@ -346,7 +390,7 @@ pub(super) fn protect(th: &Threshold, obs: &[Obs], tables: &mut [Table], fits: &
                 |o, _| o.d.judged_success == Some(true),
             );
             agent_cells.add(&mut f);
-            state(&mut f, &statements, &stated);
+            state(&mut f, &statements, &stated, &strata);
             unresolved += unresolved_note(f.protect(th, obs, user, tables), Some(t), tables);
         }
 
@@ -356,6 +400,21 @@ pub(super) fn protect(th: &Threshold, obs: &[Obs], tables: &mut [Table], fits: &
         }
     }
 
+    // Rounding: the population sizes the notes state are rounded like every other count (the
+    // families above reasoned with their rounded values).
+    if th.rounds() {
+        for (t, words, _) in &statements {
+            let Some(table) = t.and_then(|t| tables.get_mut(t)) else {
+                continue;
+            };
+            for note in &mut table.notes {
+                if let Some(n) = round_number(note, words, th.round_base()) {
+                    *note = n;
+                    break;
+                }
+            }
+        }
+    }
     for (t, b) in tables.iter_mut().zip(before) {
         let extra = suppressed(t) - b;
         if extra > 0 {
@@ -399,6 +458,11 @@ fn statements<'a>(ix: &dyn Fn(&str) -> Option<usize>) -> Vec<Statement<'a>> {
         ix("fig1_codebase_relation"),
         "sessions with a codebase-relation label",
         Rc::new(|o| o.relation.is_some()),
+    );
+    add(
+        ix("validation_writes_code"),
+        "sessions whose transcripts cannot tell lines changed",
+        Rc::new(|o| o.relation.is_some() && lines_changed(o).is_none()),
     );
     let t2 = ix("fig2_agent_decision_share");
     add(
@@ -515,7 +579,13 @@ fn statements<'a>(ix: &dyn Fn(&str) -> Option<usize>) -> Vec<Statement<'a>> {
 
 /// Gives `f` every statement (`stated[o.idx]` has bit `i` set when observation `o` is in
 /// statement `i`), and the sample block's total of interactive sessions.
-fn state<'a>(f: &mut Family<'a, Obs<'a>>, statements: &[Statement<'a>], stated: &'a [u64]) {
+fn state<'a>(
+    f: &mut Family<'a, Obs<'a>>,
+    statements: &[Statement<'a>],
+    stated: &'a [u64],
+    strata: &'a [u32],
+) {
+    f.stratum(move |o| strata[o.idx]);
     for (i, (t, words, _)) in statements.iter().enumerate().take(64) {
         f.stated(*t, words, move |o| stated[o.idx] >> i & 1 == 1);
     }

@@ -46,12 +46,13 @@ mod prelude {
     pub(crate) use super::sample::*;
     pub(crate) use super::{Analysis, Ctx};
     pub(crate) use crate::descriptive::{
-        clustered_mean, clustered_share, geometric_mean, session_mean, session_share,
-        ClusteredMean,
+        clustered_mean, clustered_share, geometric_mean, session_mean, session_share, ClusteredMean,
     };
     pub(crate) use crate::privacy::{Estimate, Threshold};
     pub(crate) use crate::regression::{fit, Design, Factor, Fit, FitOptions, Vcov};
-    pub(crate) use crate::results::{Cell, Chart, Column, Row, Sample, Table};
+    pub(crate) use crate::results::{
+        Cell, Chart, Column, OutputClass, Row, Sample, Table, Withheld,
+    };
     pub(crate) use agentstat_facets::{
         CodebaseRelation, Decisions, Derived, Expertise, Facet, Occupation, Outcome, TaskValue,
         UserProfile, ValueBand, WorkMode,
@@ -181,6 +182,8 @@ pub fn analyse_with_dp(facets: &[Facet], th: &Threshold, dp: Option<DpOptions>) 
         if let Some(r) = reading_of(t, &th) {
             t.reading = r;
         }
+        cells::match_headline(t, &th);
+        cells::dominance_note(t, &th);
         if th.personal {
             cells::personal_notes(t);
         }
@@ -212,8 +215,35 @@ pub fn analyse_with_dp(facets: &[Facet], th: &Threshold, dp: Option<DpOptions>) 
             c.n_users = 0;
         }
     }
+    if th.rounds() {
+        round_counts(&mut results, th.round_base());
+    }
     results.privacy.dp = dp_ledger;
     results
+}
+
+/// Team mode with rounding: every published cell's session and people counts, and the value of
+/// a count, rounded to `base` ([`crate::rounding`]; shares were published on their grid when
+/// built, and notes' population sizes rounded by the protection).
+fn round_counts(results: &mut Results, base: u32) {
+    use crate::results::OutputClass;
+    use crate::rounding::round_count;
+    for c in results
+        .tables
+        .iter_mut()
+        .flat_map(|t| &mut t.rows)
+        .flat_map(|r| &mut r.cells)
+        .filter(|c| !c.suppressed)
+    {
+        c.n_sessions = round_count(c.n_sessions, base);
+        c.n_users = round_count(c.n_users, base);
+        if c.class == OutputClass::Count {
+            c.value = c
+                .value
+                .map(|v| round_count(v.max(0.0).round() as u64, base) as f64);
+        }
+    }
+    results.privacy.round_base = base;
 }
 
 #[cfg(test)]

@@ -153,7 +153,21 @@ pub(crate) fn fit_counts(fit: &Fit, rows: &[&Obs], pred: impl Fn(&Obs) -> bool) 
     (n, users.len() as u64)
 }
 
+/// A coefficient of `fit` (class [`OutputClass::Coef`], with the model's residual degrees of
+/// freedom) through the safe-output rule ([`Threshold::coef_cell`]). `isolates_small_group`:
+/// the regressor is an indicator of a group of fewer than `k` people.
 pub(crate) fn coef_cell(th: &Threshold, fit: &Fit, name: &str, n: u64, users: u64) -> Cell {
+    coef_cell_isolating(th, fit, name, n, users, false)
+}
+
+pub(crate) fn coef_cell_isolating(
+    th: &Threshold,
+    fit: &Fit,
+    name: &str,
+    n: u64,
+    users: u64,
+    isolates_small_group: bool,
+) -> Cell {
     let est = fit
         .coef(name)
         .map(|c| Estimate {
@@ -164,7 +178,13 @@ pub(crate) fn coef_cell(th: &Threshold, fit: &Fit, name: &str, n: u64, users: u6
             p_value: Some(c.p_value),
         })
         .unwrap_or_default();
-    th.cell(est, n, users)
+    th.coef_cell(
+        est,
+        n,
+        users,
+        Some(fit.residual_df as u64),
+        isolates_small_group,
+    )
 }
 
 /// The omitted (reference) expertise level of the indicator regressions: Novice (1), or, in
@@ -205,8 +225,17 @@ pub(crate) fn margin_cell(th: &Threshold, fit: &Fit, rows: &[&Obs], l: u8) -> Ce
     let (n, users) = fit_counts(fit, rows, |o| o.level == Some(l));
     let r = ref_level(th, rows);
     let estimable = n > 0 && (l == r || fit.coef(&format!("expertise_{l}")).is_some());
+    // A margin of a model whose only regressors are the level indicators is the level's raw
+    // rate: a share, linear in counts. Otherwise a group contrast of a model: the per-level k
+    // rule applies (the counts `n`, `users` are the level's).
+    let levels: HashSet<u8> = fit.sample.iter().filter_map(|&i| rows[i].level).collect();
+    let class = if fit.n_obs.saturating_sub(fit.residual_df) <= levels.len() {
+        OutputClass::Share
+    } else {
+        OutputClass::Coef
+    };
     if !estimable {
-        return th.cell(Estimate::default(), n, users);
+        return th.cell(Estimate::default(), n, users).with_class(class);
     }
     let set = margin_set(l, r);
     let set: Vec<(&str, f64)> = set.iter().map(|(k, v)| (k.as_str(), *v)).collect();
@@ -214,17 +243,20 @@ pub(crate) fn margin_cell(th: &Threshold, fit: &Fit, rows: &[&Obs], l: u8) -> Ce
     // A rate cannot leave [0, 1]; a linear probability model's margin can. The estimate is
     // kept as the model gives it (and flagged by `extrapolation_note`); only the interval shown
     // is clipped.
-    th.cell(
-        Estimate {
-            value: Some(m.estimate),
-            se: Some(m.se),
-            ci_low: Some(m.ci_low.clamp(0.0, 1.0)),
-            ci_high: Some(m.ci_high.clamp(0.0, 1.0)),
-            p_value: None,
-        },
-        n,
-        users,
-    )
+    let est = Estimate {
+        value: Some(m.estimate),
+        se: Some(m.se),
+        ci_low: Some(m.ci_low.clamp(0.0, 1.0)),
+        ci_high: Some(m.ci_high.clamp(0.0, 1.0)),
+        p_value: None,
+    };
+    // A group mean in disguise is published like a share: on the rounding grid.
+    let est = if class == OutputClass::Share {
+        th.round_share(est, n)
+    } else {
+        est
+    };
+    th.cell(est, n, users).with_class(class)
 }
 
 /// A note naming the published margins (in `cols` of `t`) that lie outside [0, 1].

@@ -292,41 +292,19 @@ pub(crate) fn agents_follow_table(
 
 /// Every distinct `backend / model / prompt version` behind a session's labels.
 pub(crate) fn provenance_keys(l: &agentstat_facets::Labels) -> Vec<String> {
-    let provs: BTreeSet<String> = [
-        &l.work_mode.provenance,
-        &l.codebase_relation.provenance,
-        &l.decisions.provenance,
-        &l.expertise.provenance,
-        &l.user_profile.provenance,
-        &l.work_performed.provenance,
-        &l.outcome.provenance,
-        &l.success_signal.provenance,
-        &l.failure_signal.provenance,
-        &l.task_value.provenance,
-    ]
-    .iter()
-    .filter(|p| !p.backend.is_empty())
-    .map(|p| format!("{} / {} / {}", p.backend, p.model, p.prompt_version))
-    .collect();
+    let provs: BTreeSet<String> = l
+        .states()
+        .into_iter()
+        .map(|s| s.provenance)
+        .filter(|p| !p.backend.is_empty())
+        .map(|p| format!("{} / {} / {}", p.backend, p.model, p.prompt_version))
+        .collect();
     provs.into_iter().collect()
 }
 
 /// Whether any classifier recorded an error for this session.
 pub(crate) fn has_error(l: &agentstat_facets::Labels) -> bool {
-    [
-        &l.work_mode.error,
-        &l.codebase_relation.error,
-        &l.decisions.error,
-        &l.expertise.error,
-        &l.user_profile.error,
-        &l.work_performed.error,
-        &l.outcome.error,
-        &l.success_signal.error,
-        &l.failure_signal.error,
-        &l.task_value.error,
-    ]
-    .iter()
-    .any(|e| e.is_some())
+    l.any_failed()
 }
 
 /// `YYYY-MM-DD` (UTC) of a millisecond timestamp (civil-from-days, Howard Hinnant).

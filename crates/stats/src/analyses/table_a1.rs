@@ -82,7 +82,12 @@ pub(crate) fn table_a1(th: &Threshold, all: &[&Obs], fits: &mut Fits, agents: &A
                 notes.extend(unidentified_note(&fit, "expertise", k));
                 let (n, users) = (fit.n_obs as u64, fit.n_clusters as u64);
                 coef_row.push(coef_cell(th, &fit, "expertise", n, users));
-                mean_row.push(th.cell(Estimate::value(fit.y_mean), n, users));
+                // The mean of a 0/1 outcome is a share of the sample; the observations a
+                // count (both rounded with the rest of the counts).
+                mean_row.push(
+                    th.cell(th.round_share(Estimate::value(fit.y_mean), n), n, users)
+                        .with_class(OutputClass::Share),
+                );
                 n_row.push(th.cell(Estimate::value(n as f64), n, users));
                 if fit.n_singletons > 0 {
                     notes.push(format!(

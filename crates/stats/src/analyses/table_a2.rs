@@ -87,19 +87,50 @@ pub(crate) fn table_a2(th: &Threshold, all: &[&Obs], fits: &mut Fits, agent_fe: 
         let (coef, adj) = match &fitted {
             Ok(fit) => {
                 let (n, users) = fit_counts(fit, &rows_v, |o| o.level == Some(l));
+                // A group contrast: the level's own people (the indicator's group) must
+                // reach k, and so must the reference level's and the whole sample's.
                 let mut c = if l == r {
                     th.cell(Estimate::default(), n, users)
+                        .with_class(OutputClass::Coef)
                 } else {
-                    coef_cell(th, fit, &format!("expertise_{l}"), n, users)
+                    coef_cell_isolating(
+                        th,
+                        fit,
+                        &format!("expertise_{l}"),
+                        n,
+                        users,
+                        !th.allows(users),
+                    )
                 };
                 // A contrast with Novice also describes the Novice group.
                 if !th.allows(novice_users) || !th.allows(fit.n_clusters as u64) {
+                    c = c.withhold(Withheld::FewPeople);
+                }
+                let adj = margin_cell(th, fit, &rows_v, l);
+                // In a model saturated in the levels the coefficient is a difference of two
+                // group means: published on the rounding grid like them.
+                if adj.class == OutputClass::Share && !c.suppressed {
+                    let e = th.round_on_grid(
+                        Estimate {
+                            value: c.value,
+                            se: c.se,
+                            ci_low: c.ci_low,
+                            ci_high: c.ci_high,
+                            p_value: c.p_value,
+                        },
+                        n,
+                        (-1.0, 1.0),
+                    );
                     c = Cell {
-                        suppressed: true,
+                        value: e.value,
+                        se: e.se,
+                        ci_low: e.ci_low,
+                        ci_high: e.ci_high,
+                        p_value: e.p_value,
                         ..c
                     };
                 }
-                (c, margin_cell(th, fit, &rows_v, l))
+                (c, adj)
             }
             Err(_) => (empty_cell(th, &level_rows), empty_cell(th, &level_rows)),
         };

@@ -30,9 +30,12 @@ pub(crate) fn writes_code(o: &Obs) -> bool {
     )
 }
 
-/// Telemetry shows lines added or removed.
-pub(crate) fn lines_changed(o: &Obs) -> bool {
-    o.f.telemetry.lines_added + o.f.telemetry.lines_removed > 0
+/// Telemetry shows lines added or removed; `None` when the transcript cannot tell (missing,
+/// not "no lines": such sessions are left out of the table, and counted in its notes).
+pub(crate) fn lines_changed(o: &Obs) -> Option<bool> {
+    // Telemetry knows both counts or neither (`lines_added` decides).
+    let t = &o.f.telemetry;
+    Some(t.lines_added? + t.lines_removed.unwrap_or(0) > 0)
 }
 
 pub(crate) fn validation(th: &Threshold, all: &[&Obs]) -> Table {
@@ -55,17 +58,17 @@ pub(crate) fn validation(th: &Threshold, all: &[&Obs]) -> Table {
     t_push(
         &mut t,
         "Classified as writing code: lines changed".into(),
-        vec![rate_cell(th, &code, |o| Some(changed(o)))],
+        vec![rate_cell(th, &code, changed)],
     );
     t_push(
         &mut t,
         "Classified as not writing code: no lines changed".into(),
-        vec![rate_cell(th, &no_code, |o| Some(!changed(o)))],
+        vec![rate_cell(th, &no_code, |o| changed(o).map(|c| !c))],
     );
     t_push(
         &mut t,
         "All sessions: label and telemetry agree".into(),
-        vec![rate_cell(th, &labelled, |o| Some(writes(o) == changed(o)))],
+        vec![rate_cell(th, &labelled, |o| changed(o).map(|c| writes(o) == c))],
     );
     t.study_reference =
         Some("study: over 90% of sessions classified as producing code show lines changed".into());
@@ -77,5 +80,11 @@ pub(crate) fn validation(th: &Threshold, all: &[&Obs]) -> Table {
          facets file."
             .into(),
     );
+    // The words after the number are a statement the privacy pass knows (links.rs).
+    let unknown = labelled.iter().filter(|o| changed(o).is_none()).count();
+    t.notes.push(format!(
+        "{unknown} sessions whose transcripts cannot tell lines changed are left out of these \
+         rates, not counted as no lines (docs/FORMATS.md)."
+    ));
     t
 }

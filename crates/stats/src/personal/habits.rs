@@ -268,6 +268,9 @@ fn diff_cell(a: &[(bool, u32)], b: &[(bool, u32)], k: u32) -> Cell {
         n_sessions: na + nb,
         n_users,
         suppressed: false,
+        class: crate::results::OutputClass::Share,
+        withheld: None,
+        residual_df: None,
     }
 }
 
@@ -470,10 +473,7 @@ mod tests {
             .iter()
             .find(|r| r.label.starts_with("Committed"))
             .expect("commit row");
-        assert_eq!(
-            row.label,
-            "Committed — by construction (6 of 12 sessions)"
-        );
+        assert_eq!(row.label, "Committed — by construction (6 of 12 sessions)");
         // difference, with, without
         assert_eq!(row.cells[1].value, Some(1.0));
         assert_eq!(row.cells[2].value, Some(0.0));

@@ -149,6 +149,9 @@ pub(crate) fn share_cell(flags: &[(bool, u32)], k: u32) -> Cell {
         n_sessions: n,
         n_users,
         suppressed: false,
+        class: crate::results::OutputClass::Share,
+        withheld: None,
+        residual_df: None,
     }
 }
 

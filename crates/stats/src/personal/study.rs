@@ -149,6 +149,9 @@ fn mean_cell(v: &[(f64, u32)], k: u32, clip: Option<(f64, f64)>) -> Cell {
         n_sessions: n,
         n_users,
         suppressed: false,
+        class: crate::results::OutputClass::Mean,
+        withheld: None,
+        residual_df: None,
     }
 }
 

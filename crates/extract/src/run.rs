@@ -1,16 +1,9 @@
-//! Cached extraction: transcripts → facets, one cache entry per session.
-//!
-//! A session's entry is keyed by the fingerprint of its source files (path, size, mtime and a
-//! blake3 of the first and last 64 KB), the classifier backend, model and prompt/rule version,
-//! the telemetry version and the pseudonymisation inputs (salt, `--user`). A second run over
-//! unchanged sessions therefore reads no transcript and makes no LLM call. Entries are plain
-//! JSON facets (no transcript text) under `$AGENTSTAT_CACHE_DIR`, else
-//! `$XDG_CACHE_HOME/agentstat`, else `~/.cache/agentstat` (in `facets/`).
-//!
-//! Bounded: a hit marks its entry as used, and at most once a day a run evicts entries unused
-//! for 90 days and then the least recently used beyond 256 MiB (`agentstat_classify::cache`'s
-//! eviction, [`Policy::facet_default`]; docs/CACHE.md; `agentstat cache`).
+//! The extraction run: discover the sessions, answer what the cache holds, read, measure and
+//! classify the rest (in parallel, or in one submission for a bulk backend), and count what
+//! happened for the summary.
 
+use crate::cache::{cache_key, load, store, store_dir};
+use crate::facet::build_facet;
 use agentstat_classify::cache::Policy;
 use agentstat_classify::{Backend, SessionInput};
 use agentstat_facets::Facet;
@@ -19,15 +12,9 @@ use agentstat_ingest::{
 };
 use agentstat_session::Session;
 use rayon::prelude::*;
-use std::io::{Read, Seek, SeekFrom};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
-
-/// Bump when the cache entry format or the facet construction changes.
-const CACHE_FORMAT: &str = "facet-cache-3";
-/// Bytes hashed at each end of a source file.
-const EDGE: u64 = 64 * 1024;
 
 /// What identifies the classifier that produced a facet (part of the cache key).
 #[derive(Debug, Clone)]
@@ -160,13 +147,7 @@ pub fn extract_facets(
             }
         }
     };
-    // The LLM backends' own waiting lines, unless the caller prints progress already.
-    let results = match &options.backend {
-        Some((backend, _)) if backend.progress().is_some() && progress.is_none() => {
-            with_progress_lines(*backend, &done, total, work)
-        }
-        _ => work(),
-    };
+    let results = work();
 
     report
         .diagnostics
@@ -188,7 +169,11 @@ pub fn extract_facets(
                 }
                 if error {
                     report.errors += 1;
-                    if facet.labels.as_ref().is_none_or(no_label_produced) {
+                    if facet
+                        .labels
+                        .as_ref()
+                        .is_none_or(agentstat_facets::Labels::none_produced)
+                    {
                         report.failed_entirely += 1;
                     }
                 }
@@ -242,64 +227,6 @@ impl ExtractReport {
             self.label_failure_code().unwrap_or(0)
         ))
     }
-}
-
-/// Whether no label at all was produced.
-fn no_label_produced(l: &agentstat_facets::Labels) -> bool {
-    [
-        l.work_mode.value.is_none(),
-        l.codebase_relation.value.is_none(),
-        l.decisions.value.is_none(),
-        l.expertise.value.is_none(),
-        l.user_profile.value.is_none(),
-        l.work_performed.value.is_none(),
-        l.outcome.value.is_none(),
-        l.success_signal.value.is_none(),
-        l.failure_signal.value.is_none(),
-        l.task_value.value.is_none(),
-    ]
-    .iter()
-    .all(|x| *x)
-}
-
-/// Seconds between progress lines while an LLM classifier is waited on
-/// (`AGENTSTAT_PROGRESS_SECS`, default 10).
-fn progress_every() -> std::time::Duration {
-    let secs = std::env::var("AGENTSTAT_PROGRESS_SECS")
-        .ok()
-        .and_then(|v| v.parse::<f64>().ok())
-        .filter(|s| s.is_finite() && *s > 0.0)
-        .unwrap_or(10.0);
-    std::time::Duration::from_secs_f64(secs)
-}
-
-/// Run `work` while a thread prints a progress line on stderr every [`progress_every`]:
-/// sessions done, and the backend's calls (in flight, retries, time waited).
-fn with_progress_lines<R: Send>(
-    backend: &dyn Backend,
-    done: &AtomicU64,
-    total: u64,
-    work: impl FnOnce() -> R + Send,
-) -> R {
-    let every = progress_every();
-    let t0 = std::time::Instant::now();
-    let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
-    std::thread::scope(|s| {
-        s.spawn(move || {
-            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stop_rx.recv_timeout(every)
-            {
-                eprintln!(
-                    "agentstat: {}/{total} sessions done; {}; {} s elapsed",
-                    done.load(Ordering::Relaxed),
-                    backend.progress().unwrap_or_default(),
-                    t0.elapsed().as_secs()
-                );
-            }
-        });
-        let r = work();
-        let _ = stop_tx.send(());
-        r
-    })
 }
 
 enum Outcome {
@@ -409,321 +336,29 @@ fn batch_sessions(
     out
 }
 
-/// Telemetry + labels for one session. Non-interactive sessions are not classified.
-/// Returns (facet, sent to the classifier, classification failed).
-pub fn build_facet(session: &Session, options: &ExtractOptions) -> (Facet, bool, bool) {
-    let telemetry = agentstat_telemetry::measure(session);
-    let excluded_reason = session.non_interactive_reason().map(str::to_owned);
-    let interactive = excluded_reason.is_none();
-    let mut classified = false;
-    let mut error = false;
-    let labels = match (&options.backend, interactive) {
-        (Some((backend, _)), true) => {
-            classified = true;
-            match backend.classify(&SessionInput {
-                session,
-                telemetry: &telemetry,
-            }) {
-                Ok(l) => {
-                    // A label that failed (e.g. retries exhausted) is kept in this run's facet
-                    // but the facet is not cached, so the next run asks again.
-                    error = any_label_failed(&l);
-                    Some(l)
-                }
-                Err(e) => {
-                    error = true;
-                    eprintln!("agentstat: classification failed for a session: {e}");
-                    None
-                }
-            }
-        }
-        _ => None,
-    };
-    // Without `--user`, an adapter that found no home directory in the paths its format records
-    // keys the person as the fallback `unknown`, which may be several people.
-    let mut telemetry = telemetry;
-    telemetry.user_unknown = options.ingest.is_unidentified(&session.user);
-    let mut facet = Facet {
-        session_key: session_key(&options.ingest.salt, &session.id),
-        user_key: session.user.0.clone(),
-        agent: session.agent.name.clone(),
-        agent_version: session.agent.version.clone(),
-        interactive,
-        excluded_reason,
-        // Measured from the session like telemetry, whatever the classifier.
-        habits: interactive
-            .then(|| agentstat_classify::heuristic::features::habits(session, &telemetry)),
-        telemetry,
-        labels,
-    };
-    // Nothing but keys, labels and normalised patterns crosses the boundary (facets::vocab).
-    agentstat_facets::vocab::close(&mut facet);
-    (facet, classified, error)
-}
-
-/// Whether any classifier in `l` recorded an error instead of a label.
-fn any_label_failed(l: &agentstat_facets::Labels) -> bool {
-    [
-        l.work_mode.error.is_some(),
-        l.codebase_relation.error.is_some(),
-        l.decisions.error.is_some(),
-        l.expertise.error.is_some(),
-        l.user_profile.error.is_some(),
-        l.work_performed.error.is_some(),
-        l.outcome.error.is_some(),
-        l.success_signal.error.is_some(),
-        l.failure_signal.error.is_some(),
-        l.task_value.error.is_some(),
-    ]
-    .contains(&true)
-}
-
-pub use agentstat_ingest::session_key;
-
-/// The default cache directory (see module docs); `None` when no home is known.
-pub fn default_cache_dir() -> Option<PathBuf> {
-    if let Some(d) = std::env::var_os("AGENTSTAT_CACHE_DIR").filter(|d| !d.is_empty()) {
-        return Some(PathBuf::from(d));
-    }
-    if let Some(d) = std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
-        return Some(PathBuf::from(d).join("agentstat"));
-    }
-    std::env::var_os("HOME")
-        .filter(|d| !d.is_empty())
-        .map(|h| PathBuf::from(h).join(".cache").join("agentstat"))
-}
-
-fn cache_key(src: &SessionSource, options: &ExtractOptions, salt_digest: &[u8]) -> Option<String> {
-    let mut h = blake3::Hasher::new();
-    h.update(CACHE_FORMAT.as_bytes());
-    h.update(agentstat_telemetry::TELEMETRY_VERSION.as_bytes());
-    // Habits are measured on the transcript side too: a new definition rebuilds the facet.
-    h.update(agentstat_classify::heuristic::features::HABITS_VERSION.as_bytes());
-    h.update(salt_digest);
-    h.update(
-        options
-            .ingest
-            .user_label
-            .as_deref()
-            .unwrap_or("\0none")
-            .as_bytes(),
-    );
-    match &options.backend {
-        Some((_, id)) => {
-            for part in [&id.name, &id.model, &id.prompt_version] {
-                h.update(part.as_bytes());
-                h.update(b"\0");
-            }
-        }
-        None => {
-            h.update(b"telemetry-only\0");
-        }
-    }
-    let mut files = source_files(src);
-    files.sort();
-    for f in &files {
-        fingerprint(f, &mut h)?;
-    }
-    // A database holding many sessions (OpenCode's `opencode.db`): the session's id too.
-    if src.main_path().extension().is_some_and(|e| e == "db") {
-        h.update(b"session\0");
-        h.update(src.id.as_bytes());
-    }
-    // A file holding several sessions (an Aider history): the session's byte range too.
-    for f in src.files.iter().filter(|f| f.span.is_some()) {
-        let (a, b) = f.span.unwrap_or_default();
-        h.update(b"span\0");
-        h.update(&a.to_le_bytes());
-        h.update(&b.to_le_bytes());
-    }
-    Some(h.finalize().to_hex().to_string())
-}
-
-/// Every file a session is read from (main transcript and subagent files).
-fn source_files(src: &SessionSource) -> Vec<PathBuf> {
-    src.files.iter().map(|f| f.path.clone()).collect()
-}
-
-/// Path, size, mtime and the first and last 64 KB of a file; `None` if it cannot be read
-/// (then the session is simply not cached).
-fn fingerprint(path: &Path, h: &mut blake3::Hasher) -> Option<()> {
-    let meta = std::fs::metadata(path).ok()?;
-    let mtime = meta
-        .modified()
-        .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    h.update(path.to_string_lossy().as_bytes());
-    h.update(&meta.len().to_le_bytes());
-    h.update(&mtime.to_le_bytes());
-    let mut f = std::fs::File::open(path).ok()?;
-    let mut buf = Vec::with_capacity(EDGE as usize);
-    (&mut f).take(EDGE).read_to_end(&mut buf).ok()?;
-    h.update(&buf);
-    if meta.len() > EDGE {
-        buf.clear();
-        f.seek(SeekFrom::Start(meta.len().saturating_sub(EDGE).max(EDGE)))
-            .ok()?;
-        f.take(EDGE).read_to_end(&mut buf).ok()?;
-        h.update(&buf);
-    }
-    Some(())
-}
-
-/// Where the entries live under the cache directory `dir`.
-pub fn store_dir(dir: &Path) -> PathBuf {
-    dir.join("facets")
-}
-
-fn entry_path(dir: &Path, key: &str) -> PathBuf {
-    store_dir(dir).join(&key[..2]).join(format!("{key}.json"))
-}
-
-fn load(dir: &Path, key: &str) -> Option<Facet> {
-    let path = entry_path(dir, key);
-    let bytes = std::fs::read(&path).ok()?;
-    // A corrupt entry is a miss: it will be recomputed and overwritten.
-    let facet = serde_json::from_slice(&bytes).ok()?;
-    agentstat_classify::cache::mark_used(&path, std::time::SystemTime::now());
-    Some(facet)
-}
-
-fn store(dir: &Path, key: &str, facet: &Facet) {
-    let path = entry_path(dir, key);
-    let Some(parent) = path.parent() else { return };
-    let write = || -> std::io::Result<()> {
-        std::fs::create_dir_all(parent)?;
-        // Unique per write, so concurrent stores of one key never share a temporary file.
-        static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let tmp = parent.join(format!(".{key}.{}-{n}.tmp", std::process::id()));
-        std::fs::write(
-            &tmp,
-            serde_json::to_vec(facet).map_err(std::io::Error::other)?,
-        )?;
-        std::fs::rename(&tmp, &path)
-    };
-    if let Err(e) = write() {
-        // The cache is an optimisation: warn once per failure and carry on.
-        eprintln!(
-            "agentstat: warning: cannot write facet cache {}: {e}",
-            path.display()
-        );
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cache::store_dir;
+    use std::path::Path;
 
-    #[test]
-    fn session_keys_are_salted_and_stable() {
-        let a = session_key(b"salt1", "abc");
-        assert_eq!(a, session_key(b"salt1", "abc"));
-        assert_ne!(a, session_key(b"salt2", "abc"));
-        assert_ne!(a, session_key(b"salt1", "abd"));
-        assert_eq!(a.len(), 32);
-        assert!(!a.contains("abc"));
-    }
-
-    #[test]
-    fn fingerprint_changes_with_content_at_either_end() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("s.jsonl");
-        let mut body = vec![b'x'; 200_000];
-        std::fs::write(&p, &body).unwrap();
-        let fp = |p: &Path| {
-            let mut h = blake3::Hasher::new();
-            fingerprint(p, &mut h).unwrap();
-            h.finalize()
-        };
-        let a = fp(&p);
-        assert_eq!(a, fp(&p));
-        let n = body.len();
-        body[n - 1] = b'y';
-        std::fs::write(&p, &body).unwrap();
-        assert_ne!(a, fp(&p));
-        assert!(fingerprint(&dir.path().join("missing"), &mut blake3::Hasher::new()).is_none());
-    }
-
-    #[test]
-    fn entries_round_trip_and_corrupt_entries_are_misses() {
-        let dir = tempfile::tempdir().unwrap();
-        let facet = Facet {
-            session_key: "k".into(),
-            user_key: "u".into(),
-            agent: "claude-code".into(),
-            agent_version: None,
-            interactive: true,
-            excluded_reason: None,
-            telemetry: Default::default(),
-            habits: None,
-            labels: None,
-        };
-        let key = "ab".repeat(32);
-        assert!(load(dir.path(), &key).is_none());
-        store(dir.path(), &key, &facet);
-        assert_eq!(load(dir.path(), &key), Some(facet));
-        std::fs::write(entry_path(dir.path(), &key), b"{not json").unwrap();
-        assert!(load(dir.path(), &key).is_none());
-    }
-
-    #[test]
-    fn entries_store_every_float_exactly() {
-        // Values whose shortest decimal form needs all 17 digits, subnormals and extremes:
-        // a cache that rounds them makes a warm run differ from a cold one.
-        let dir = tempfile::tempdir().unwrap();
-        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut awkward = vec![
-            0.1 + 0.2,
-            1.0 / 3.0,
-            2.0f64.sqrt(),
-            f64::MIN_POSITIVE,
-            5e-324,
-            f64::MAX,
-            -0.0,
-            123_456.789_012_345_67,
-        ];
-        for _ in 0..2000 {
-            // xorshift: a spread of bit patterns, finite ones only.
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            let f = f64::from_bits(x);
-            if f.is_finite() {
-                awkward.push(f);
-            }
-            awkward.push((x % 1_000_000) as f64 / 7.0);
-        }
-        for (i, v) in awkward.iter().enumerate() {
-            let mut facet = Facet {
-                session_key: format!("k{i}"),
-                user_key: "u".into(),
-                agent: "claude-code".into(),
-                agent_version: None,
-                interactive: true,
-                excluded_reason: None,
-                telemetry: Default::default(),
-                habits: None,
-                labels: None,
-            };
-            facet.telemetry.words_per_prompt = *v;
-            facet.telemetry.turn_seconds_median = Some(*v);
-            let key = format!("{i:064x}");
-            store(dir.path(), &key, &facet);
-            let back = load(dir.path(), &key).expect("stored entry");
-            assert_eq!(
-                back.telemetry.words_per_prompt.to_bits(),
-                v.to_bits(),
-                "{v:e} changed in the cache"
-            );
-            assert_eq!(
-                back.telemetry.turn_seconds_median.map(f64::to_bits),
-                Some(v.to_bits())
-            );
+    /// Options for a test run: salt `s`, no `--user`, the whole corpus, one session per core.
+    fn options<'a>(
+        backend: Option<(&'a dyn Backend, BackendId)>,
+        cache_dir: Option<PathBuf>,
+    ) -> ExtractOptions<'a> {
+        ExtractOptions {
+            backend,
+            ingest: IngestOptions {
+                user_label: None,
+                salt: b"s".to_vec(),
+            },
+            cache_dir,
+            shard: agentstat_ingest::ShardSpec::WHOLE,
+            sessions_in_flight: 0,
         }
     }
+
     /// A backend that counts its calls and answers with the heuristic's labels.
     struct Counting(std::sync::atomic::AtomicU32);
     impl Backend for Counting {
@@ -788,16 +423,7 @@ mod tests {
             model: "m".into(),
             prompt_version: "p1".into(),
         };
-        let opts = ExtractOptions {
-            backend: Some((&backend, id.clone())),
-            ingest: IngestOptions {
-                user_label: None,
-                salt: b"s".to_vec(),
-            },
-            cache_dir: Some(dir.path().join("cache")),
-            shard: agentstat_ingest::ShardSpec::WHOLE,
-            sessions_in_flight: 0,
-        };
+        let opts = options(Some((&backend, id.clone())), Some(dir.path().join("cache")));
         let paths = vec![data.clone()];
         let (first, r1) = extract_facets(&paths, &opts, None);
         assert_eq!((r1.sessions, r1.classified, r1.cached), (2, 2, 0));
@@ -826,22 +452,16 @@ mod tests {
         assert_eq!((r3.classified, r3.cached), (1, 1));
 
         // Another prompt version is another cache entry.
-        let opts2 = ExtractOptions {
-            backend: Some((
+        let opts2 = options(
+            Some((
                 &backend,
                 BackendId {
                     prompt_version: "p2".into(),
                     ..id
                 },
             )),
-            ingest: IngestOptions {
-                user_label: None,
-                salt: b"s".to_vec(),
-            },
-            cache_dir: Some(dir.path().join("cache")),
-            shard: agentstat_ingest::ShardSpec::WHOLE,
-            sessions_in_flight: 0,
-        };
+            Some(dir.path().join("cache")),
+        );
         let (_, r4) = extract_facets(&paths, &opts2, None);
         assert_eq!(r4.classified, 2);
     }
@@ -875,8 +495,8 @@ mod tests {
         )
         .unwrap();
         let backend = HalfBroken(Default::default());
-        let opts = ExtractOptions {
-            backend: Some((
+        let opts = options(
+            Some((
                 &backend,
                 BackendId {
                     name: "half-broken".into(),
@@ -884,14 +504,8 @@ mod tests {
                     prompt_version: "p".into(),
                 },
             )),
-            ingest: IngestOptions {
-                user_label: None,
-                salt: b"s".to_vec(),
-            },
-            cache_dir: Some(dir.path().join("cache")),
-            shard: agentstat_ingest::ShardSpec::WHOLE,
-            sessions_in_flight: 0,
-        };
+            Some(dir.path().join("cache")),
+        );
         let (f, r) = extract_facets(std::slice::from_ref(&data), &opts, None);
         assert_eq!((r.errors, r.classified), (1, 1));
         assert!(f[0].labels.as_ref().unwrap().work_mode.error.is_some());
@@ -929,16 +543,7 @@ mod tests {
             "/../ingest/tests/fixtures/gemini/session-legacy.json"
         );
         std::fs::copy(gemini, data.join("session-legacy.json")).unwrap();
-        let opts = ExtractOptions {
-            backend: None,
-            ingest: IngestOptions {
-                user_label: None,
-                salt: b"s".to_vec(),
-            },
-            cache_dir: None,
-            shard: agentstat_ingest::ShardSpec::WHOLE,
-            sessions_in_flight: 0,
-        };
+        let opts = options(None, None);
         let (facets, _) = extract_facets(std::slice::from_ref(&data), &opts, None);
         let unknown: std::collections::BTreeMap<&str, bool> = facets
             .iter()
@@ -971,16 +576,7 @@ mod tests {
         )
         .unwrap();
         let cache = dir.path().join("cache");
-        let opts = ExtractOptions {
-            backend: None,
-            ingest: IngestOptions {
-                user_label: None,
-                salt: b"s".to_vec(),
-            },
-            cache_dir: Some(cache.clone()),
-            shard: agentstat_ingest::ShardSpec::WHOLE,
-            sessions_in_flight: 0,
-        };
+        let opts = options(None, Some(cache.clone()));
         let (_, r1) = extract_facets(std::slice::from_ref(&data), &opts, None);
         assert_eq!(r1.cached, 0);
         let store = store_dir(&cache);
