@@ -9,11 +9,11 @@
 # Same labels, same corpus, same seed → byte-identical model (crates/cli/tests/learned.rs
 # checks that retraining reproduces the committed file).
 set -eu
-# Facets whose learned label the nested, person-grouped validation (docs/VALIDATION.md) found
-# no better than the rules on people outside training (or, for user_profile, no better than always
-# answering the commonest label: kappa below 0): they keep the heuristic's label.
-KEEP_HEURISTIC="${KEEP_HEURISTIC:-work_mode,expertise,user_profile,work_performed,outcome,value_band}"
+# Per facet, what the nested, person-grouped validation (docs/VALIDATION.md) found better on
+# people outside training: the rules (KEEP_HEURISTIC) or the learned label (USE_LEARNED).
+KEEP_HEURISTIC="${KEEP_HEURISTIC:-work_mode,expertise,work_performed,outcome,value_band}"
+USE_LEARNED="${USE_LEARNED:-codebase_relation,user_profile,success_signal,failure_signal}"
 corpus="${AGENTSTAT_CORPUS:-../shared/corpus}"
 cargo build -q -p agentstat
 AGENTSTAT_SALT=agentstat-reference target/debug/agentstat train data/labels/reference.jsonl \
-    --corpus "$corpus" --seed 13 --keep-heuristic "$KEEP_HEURISTIC" -o crates/learn/model/default.bin
+    --corpus "$corpus" --seed 13 --keep-heuristic "$KEEP_HEURISTIC" --use-learned "$USE_LEARNED" -o crates/learn/model/default.bin

@@ -45,8 +45,15 @@ pub fn add(facets: &[Facet], model: Option<&Model>, results: &mut Results) {
             .iter()
             .filter_map(|f| m.facet(*f))
             .map(|fm| {
+                // A model that is the constant classifier says so: its label is the same for
+                // every session, so figures by that facet say nothing about the sessions.
+                let constant = if fm.spec == agentstat_learn::train::CONSTANT {
+                    ", the most common label for every session"
+                } else {
+                    ""
+                };
                 format!(
-                    "{} {:.0}% (heuristic {:.0}%)",
+                    "{} {:.0}% (heuristic {:.0}%{constant})",
                     fm.facet.replace('_', " "),
                     fm.cv.learned_exact * 100.0,
                     fm.cv.heuristic_exact * 100.0
@@ -176,5 +183,28 @@ mod tests {
         l.outcome.provenance.backend = "heuristic".into();
         add(&[f], None, &mut plain);
         assert!(plain.sample.classifier_notes.is_empty());
+    }
+
+    #[test]
+    fn a_constant_model_is_named_as_such() {
+        let m = Model::from_bytes(agentstat_learn::EMBEDDED_MODEL, "embedded").unwrap();
+        let constant = m.facet(LearnedFacet::UserProfile).unwrap().spec == agentstat_learn::train::CONSTANT;
+        let facets: Vec<Facet> = (0..3)
+            .map(|i| {
+                let mut f = facet(i, 0.9);
+                let l = f.labels.as_mut().unwrap();
+                l.expertise.provenance.model = m.id();
+                l.outcome.provenance.model = m.id();
+                l.user_profile = Label::ok(UserProfile::Group(Occupation::ComputerMath), l.outcome.provenance.clone())
+                    .with_confidence(0.86);
+                f
+            })
+            .collect();
+        let mut r = Results::default();
+        add(&facets, Some(&m), &mut r);
+        let notes = r.sample.classifier_notes.join(" ");
+        assert!(notes.contains("user profile "), "{notes}");
+        assert_eq!(notes.contains("the most common label for every session"), constant, "{notes}");
+        assert!(!notes.contains("expertise 0%"), "{notes}");
     }
 }

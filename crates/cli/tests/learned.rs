@@ -205,6 +205,24 @@ fn train_is_deterministic_and_extract_uses_the_model() {
         }) || g.iter().all(|f| f.labels.is_none())
     );
 
+    // Pins: --use-learned and --keep-heuristic override the training's choice; a facet in both
+    // lists, or an unknown one, is refused before anything is written.
+    let pinned = |args: &[&str]| {
+        let mut a = vec!["train", lab.to_str().unwrap(), "--corpus", corpus.to_str().unwrap()];
+        a.extend_from_slice(args);
+        agentstat(home, &a)
+    };
+    ok(&pinned(&["--use-learned", "work_mode,outcome", "--keep-heuristic", "success_signal", "-o", "p.bin"]));
+    let p = agentstat_learn::Model::read(&home.join("p.bin")).unwrap();
+    use agentstat_learn::LearnedFacet as LF;
+    assert!(p.facet(LF::WorkMode).unwrap().use_learned && p.facet(LF::Outcome).unwrap().use_learned);
+    assert!(!p.facet(LF::SuccessSignal).unwrap().use_learned);
+    let e = fails(&pinned(&["--use-learned", "outcome", "--keep-heuristic", "outcome", "-o", "q.bin"]));
+    assert!(e.contains("\"outcome\" is in both --keep-heuristic and --use-learned"), "{e}");
+    let e = fails(&pinned(&["--use-learned", "mood", "-o", "q.bin"]));
+    assert!(e.contains("--use-learned: \"mood\" is not a learned facet"), "{e}");
+    assert!(!home.join("q.bin").exists(), "nothing written on error");
+
     // Validation runs on the same labels and prints its tables.
     let v = ok(&agentstat(
         home,
@@ -341,13 +359,18 @@ fn retraining_reproduces_the_embedded_model() {
         eprintln!("skipped: no corpus at {}", corpus.display());
         return;
     }
-    // The facets pinned to the heuristic: the script's own list (one source of truth).
+    // The facets pinned to the heuristic or to the learned label: the script's own lists (one
+    // source of truth).
     let script = std::fs::read_to_string(root.join("scripts/train-default-model.sh")).unwrap();
-    let keep = script
-        .lines()
-        .find_map(|l| l.strip_prefix("KEEP_HEURISTIC=\"${KEEP_HEURISTIC:-"))
-        .and_then(|l| l.strip_suffix("}\""))
-        .expect("KEEP_HEURISTIC default in scripts/train-default-model.sh");
+    let list = |name: &str| {
+        script
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}=\"${{{name}:-")))
+            .and_then(|l| l.strip_suffix("}\""))
+            .unwrap_or_else(|| panic!("{name} default in scripts/train-default-model.sh"))
+            .to_string()
+    };
+    let (keep, learned) = (list("KEEP_HEURISTIC"), list("USE_LEARNED"));
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("default.bin");
     let o = Command::new(env!("CARGO_BIN_EXE_agentstat"))
@@ -362,7 +385,7 @@ fn retraining_reproduces_the_embedded_model() {
             "--seed",
             "13",
         ])
-        .args(["--keep-heuristic", keep, "-o"])
+        .args(["--keep-heuristic", &keep, "--use-learned", &learned, "-o"])
         .arg(&out)
         .output()
         .unwrap();
@@ -372,4 +395,41 @@ fn retraining_reproduces_the_embedded_model() {
         std::fs::read(&out).unwrap() == embedded,
         "retraining does not reproduce crates/learn/model/default.bin: run scripts/train-default-model.sh"
     );
+}
+
+/// Issue 13's target "the automated runs in the corpus (no person typing) not labelled as a
+/// person's work": with the default classifier, the corpus's OpenHands and SWE-agent
+/// trajectories and the Copilot CLI evaluation runs come out of `extract` non-interactive,
+/// excluded from analyses and with no labels; the three interactive Copilot CLI sessions beside
+/// them are labelled (the check is not vacuous).
+#[test]
+fn automated_corpus_runs_get_no_labels_from_the_default_classifier() {
+    let corpus = repo().join("../shared/corpus");
+    if !corpus.is_dir() {
+        assert!(
+            std::env::var_os("AGENTSTAT_REQUIRE_CORPUS").is_none(),
+            "AGENTSTAT_REQUIRE_CORPUS is set but {} is missing",
+            corpus.display()
+        );
+        eprintln!("skipped: no corpus at {}", corpus.display());
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let out = home.path().join("f.parquet");
+    let dirs = ["openhands", "swe-agent", "public-checkpoints/copilot-cli"];
+    let mut args = vec!["extract".to_string(), "--no-cache".into(), "-o".into(), out.display().to_string()];
+    args.extend(dirs.iter().map(|d| corpus.join(d).display().to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    ok(&agentstat(home.path(), &args));
+    let facets = read_facets(&out).unwrap();
+    let (automated, people): (Vec<_>, Vec<_>) = facets.iter().partition(|f| !f.interactive);
+    // 4 OpenHands + 4 SWE-agent trajectories (no human turn) + 10 Copilot CLI evaluation runs.
+    assert_eq!(automated.len(), 18, "automated runs");
+    for f in &automated {
+        assert!(f.labels.is_none(), "{} {}: an automated run was labelled", f.agent, f.session_key);
+        assert!(f.excluded_reason.is_some(), "{}: not excluded", f.agent);
+        assert!(!f.derived().in_success_sample, "{}: counted as a person's work", f.agent);
+    }
+    assert_eq!(people.len(), 3, "interactive Copilot CLI sessions");
+    assert!(people.iter().all(|f| f.labels.is_some()));
 }

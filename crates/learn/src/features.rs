@@ -7,7 +7,9 @@
 //!    files, deploy/CI commands, commits), who corrected whom, how the session ended, the
 //!    user's cues (affirmation, complaints, pushback) first / anywhere / last, the heuristic's
 //!    cue-list counts and its labels (one-hot);
-//! 2. text: word unigrams and bigrams of the user's prompts, hashed into [`TEXT_BUCKETS`]
+//! 2. meaning ([`EMB_DIM`] values): the mean word embedding (`crate::embed`, wordllama) of the
+//!    first substantive prompt and of all the substantive prompts;
+//! 3. text: word unigrams and bigrams of the user's prompts, hashed into [`TEXT_BUCKETS`]
 //!    buckets (log counts). Words are a weak signal on a few hundred labels: model selection
 //!    decides per facet whether to use this block at all.
 //!
@@ -19,7 +21,14 @@ use agentstat_facets::{Labels, Occupation, Telemetry};
 use agentstat_session::Session;
 
 /// Version of the feature definitions; a model trained on other features is refused.
-pub const FEATURES_VERSION: &str = "learn-features-1";
+pub const FEATURES_VERSION: &str = "learn-features-2";
+
+/// Features of the meaning block: the first prompt's and all prompts' mean embeddings.
+pub const EMB_DIM: usize = 2 * crate::embed::DIMS;
+
+/// Words of the user's prompts embedded (the first ones; a pasted log adds little meaning).
+const EMB_WORDS_FIRST: usize = 400;
+const EMB_WORDS_ALL: usize = 2_000;
 
 /// Hash buckets of the text block.
 pub const TEXT_BUCKETS: usize = 128;
@@ -38,14 +47,19 @@ const AGENTS: [&str; 7] = [
 /// The features of one session and the heuristic's labels for it.
 #[derive(Debug, Clone)]
 pub struct Extracted {
-    /// `dim()` values: the structural block, then the text block.
+    /// `dim()` values: the structural block, the meaning block, then the text block.
     pub x: Vec<f64>,
     /// The heuristic's labels (the fallback for facets the model does not take over).
     pub heuristic: Labels,
 }
 
-/// Number of structural features.
+/// Number of structural features (the rules' outputs last).
 pub fn dense_dim() -> usize {
+    layout().1 - TEXT_BUCKETS - EMB_DIM
+}
+
+/// End of the meaning block (it starts at [`dense_dim`]).
+pub fn meaning_end() -> usize {
     layout().1 - TEXT_BUCKETS
 }
 
@@ -381,6 +395,36 @@ fn build(b: &mut Builder, f: &hf::Features, t: &Telemetry, h: &Labels, agent: &s
     b.log("h.execution_agent", d.execution_agent as f64);
     b.log("h.task_value_usd", h.task_value.value.map_or(0.0, |v| v.usd));
 
+    // Meaning block: mean embeddings of the first substantive prompt and of all of them.
+    let table = crate::embed::Table::embedded();
+    let first_words = f.substantive_prompts().next().map(|p| head_words(&p.norm.padded, EMB_WORDS_FIRST));
+    let mut budget = EMB_WORDS_ALL;
+    let all_words: Vec<&str> = f
+        .substantive_prompts()
+        .map_while(|p| {
+            (budget > 0).then(|| {
+                let t = head_words(&p.norm.padded, budget);
+                budget = budget.saturating_sub(p.norm.words);
+                t
+            })
+        })
+        .collect();
+    if b.names.is_some() {
+        for i in 0..crate::embed::DIMS {
+            b.raw(&format!("emb.first.{i}"), 0.0);
+        }
+        for i in 0..crate::embed::DIMS {
+            b.raw(&format!("emb.all.{i}"), 0.0);
+        }
+    } else {
+        for v in table.embed(first_words) {
+            b.raw("", v as f64);
+        }
+        for v in table.embed(all_words) {
+            b.raw("", v as f64);
+        }
+    }
+
     // Text block: hashed word unigrams and bigrams of the substantive prompts.
     let mut buckets = [0u32; TEXT_BUCKETS];
     for p in f.substantive_prompts() {
@@ -399,6 +443,16 @@ fn build(b: &mut Builder, f: &hf::Features, t: &Telemetry, h: &Labels, agent: &s
         } else {
             b.log("", *c as f64);
         }
+    }
+}
+
+/// The first `n` words of a normalised text (" a b c "), trimmed.
+fn head_words(padded: &str, n: usize) -> &str {
+    let t = padded.trim_matches(' ');
+    match t.match_indices(' ').nth(n.saturating_sub(1)) {
+        Some((i, _)) if n > 0 => &t[..i],
+        _ if n == 0 => "",
+        _ => t,
     }
 }
 
@@ -427,8 +481,19 @@ mod tests {
         assert_eq!(sorted.len(), n.len(), "duplicate feature names");
         assert_eq!(dim(), n.len());
         assert!(dense_dim() > 100);
-        assert!(n[dense_dim()..].iter().all(|x| x.starts_with("text.")));
+        assert!(n[dense_dim()..meaning_end()].iter().all(|x| x.starts_with("emb.")));
+        assert_eq!(meaning_end() - dense_dim(), EMB_DIM);
+        assert!(n[meaning_end()..].iter().all(|x| x.starts_with("text.")));
         assert!(n[..dense_dim()].iter().all(|x| !x.starts_with("text.")));
         assert!(n[rules_start()..dense_dim()].iter().all(|x| x.starts_with("h.")));
+    }
+
+    #[test]
+    fn head_words_cuts_at_word_boundaries() {
+        assert_eq!(head_words(" a bb c ", 2), "a bb");
+        assert_eq!(head_words(" a bb c ", 3), "a bb c");
+        assert_eq!(head_words(" a bb c ", 9), "a bb c");
+        assert_eq!(head_words(" a bb c ", 0), "");
+        assert_eq!(head_words(" ", 4), "");
     }
 }

@@ -29,8 +29,12 @@ pub enum FeatureSet {
     Rules,
     /// Every structural feature (includes the rules).
     Structure,
-    /// Structure and the hashed words.
+    /// Structure and the hashed words (and the meaning block between them).
     All,
+    /// Structure and the prompts' mean embeddings.
+    Meaning,
+    /// The rules' outputs and the prompts' mean embeddings.
+    RulesMeaning,
 }
 
 impl FeatureSet {
@@ -40,6 +44,8 @@ impl FeatureSet {
             FeatureSet::Rules => crate::features::rules_start()..crate::features::dense_dim(),
             FeatureSet::Structure => 0..crate::features::dense_dim(),
             FeatureSet::All => 0..crate::features::dim(),
+            FeatureSet::Meaning => 0..crate::features::meaning_end(),
+            FeatureSet::RulesMeaning => crate::features::rules_start()..crate::features::meaning_end(),
         }
     }
 }

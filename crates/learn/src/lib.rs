@@ -5,6 +5,7 @@
 //! docs/VALIDATION.md).
 
 pub mod backend;
+pub mod embed;
 pub mod facet;
 pub mod features;
 pub mod fit;

@@ -36,6 +36,9 @@ pub struct TrainOptions {
     /// where the nested, person-grouped validation (`agentstat validate`) found the learned
     /// label no better on people it had not seen.
     pub keep_heuristic: Vec<String>,
+    /// Facets (by name) that take the learned label whatever the training CV says: those
+    /// where the nested validation found the learned label better on unseen people.
+    pub use_learned: Vec<String>,
 }
 
 impl Default for TrainOptions {
@@ -44,6 +47,7 @@ impl Default for TrainOptions {
             seed: 13,
             folds: 4,
             keep_heuristic: Vec::new(),
+            use_learned: Vec::new(),
         }
     }
 }
@@ -57,6 +61,22 @@ pub const PERSON_WEIGHTS: bool = false;
 /// heuristic, in the training labels' person-grouped cross-validation, to replace it.
 pub const MARGIN: f64 = 0.02;
 
+/// The constant classifier as a candidate: every weight shrunk to zero by the penalty.
+pub const CONSTANT: Spec = Spec { kind: Kind::Multinomial, alpha: 1e6, set: FeatureSet::Rules };
+
+/// A model must beat the constant classifier by this share of the ratings in the selection's
+/// cross-validation to be chosen over it (a "one standard error" rule: the simplest model
+/// close to the best). With a dominant class, a fit that wins the selection by a sliver
+/// tends to lose on people unlike the training set's.
+pub const CONSTANT_MARGIN: f64 = 0.02;
+
+/// Whether the constant classifier's selection score `c` (exact, within one) comes close enough
+/// to the best candidate's `b`, over `n` ratings, to be kept instead ([`CONSTANT_MARGIN`]).
+fn keep_constant(b: (usize, usize), c: (usize, usize), n: usize, ordinal: bool) -> bool {
+    let slack = (CONSTANT_MARGIN * n as f64).ceil() as usize;
+    c.0 + slack >= b.0 && (!ordinal || c.1 + slack >= b.1)
+}
+
 /// The candidate models for a facet, in order of preference on ties.
 pub fn candidates(f: LearnedFacet) -> Vec<Spec> {
     use FeatureSet::*;
@@ -67,8 +87,12 @@ pub fn candidates(f: LearnedFacet) -> Vec<Spec> {
         m(1.0, Rules),
         m(10.0, Rules),
         m(100.0, All),
+        m(100.0, Meaning),
+        m(1000.0, Meaning),
+        m(10.0, RulesMeaning),
+        m(100.0, RulesMeaning),
         // The constant classifier, in effect: every weight shrunk to zero.
-        m(1e6, Rules),
+        CONSTANT,
     ];
     if f.ordinal() {
         c.push(Spec { kind: Kind::Ordinal, alpha: 100.0, set: Structure });
@@ -304,12 +328,21 @@ fn train_facet(
     let mut best: Option<(Spec, (usize, usize))> = None;
     let mut best_pred: Vec<Option<usize>> = Vec::new();
     if n_people >= 2 {
+        let mut constant = None;
         for spec in &cands {
             let pred = cv_predict(ex, &rows, &folds, k, facet, *spec)?;
             let s = score(&pred);
+            if *spec == CONSTANT {
+                constant = Some(s);
+            }
             if best.is_none_or(|(_, b)| s > b) {
                 best = Some((*spec, s));
                 best_pred = pred;
+            }
+        }
+        if let (Some((_, b)), Some(c)) = (best, constant) {
+            if keep_constant(b, c, rows.len(), facet.ordinal()) {
+                best = Some((CONSTANT, c));
             }
         }
     }
@@ -353,11 +386,11 @@ fn train_facet(
         }
         acc.values().map(|(n, l, h)| (l - h) / n).sum::<f64>() / acc.len().max(1) as f64
     };
+    let pinned = |l: &[String]| l.iter().any(|k| k == facet.name());
     let use_learned = best.is_some()
-        && !opts.keep_heuristic.iter().any(|k| k == facet.name())
-        && le >= h.0 + margin.max(1)
-        && (!facet.ordinal() || lw >= h.1)
-        && per_person > 0.0;
+        && !pinned(&opts.keep_heuristic)
+        && (pinned(&opts.use_learned)
+            || (le >= h.0 + margin.max(1) && (!facet.ordinal() || lw >= h.1) && per_person > 0.0));
     let predictor = fit_rows(ex, &rows, facet, spec, mean, scale)?;
     let share = |k: usize| k as f64 / n as f64;
     Ok(Some(FacetModel {
@@ -425,5 +458,58 @@ mod tests {
         assert!(size.iter().all(|s| (10..=20).contains(s)), "{size:?}");
         assert_eq!(folds, group_folds(&refs, 4, 7), "deterministic");
         assert_ne!(folds, group_folds(&refs, 4, 8), "seeded");
+    }
+
+    #[test]
+    fn the_constant_rule_keeps_the_constant_within_two_percent() {
+        // 200 ratings: slack 4.
+        assert!(keep_constant((160, 0), (156, 0), 200, false));
+        assert!(!keep_constant((161, 0), (156, 0), 200, false));
+        // Scales: within one counts too.
+        assert!(keep_constant((100, 180), (97, 176), 200, true));
+        assert!(!keep_constant((100, 181), (97, 176), 200, true));
+        assert!(keep_constant((100, 181), (97, 176), 200, false));
+    }
+
+    fn example(i: usize, user: String, x: Vec<f64>, y: usize) -> Example {
+        let mut ys = [None; 9];
+        ys[LearnedFacet::UserProfile.index()] = Some(y);
+        Example {
+            session: format!("s{i}"),
+            user,
+            agent: "claude-code".into(),
+            rater: "r".into(),
+            x,
+            heuristic: [Some(0); 9],
+            y: ys,
+        }
+    }
+
+    /// Features that are noise, labels 90% one class: no model beats the constant by the
+    /// margin in the selection, so the constant is kept (it predicts the majority for all).
+    /// With classes half and half and twenty features that carry the label, a real model wins.
+    #[test]
+    fn the_constant_is_kept_unless_a_model_clearly_beats_it() {
+        let d = features::dim();
+        let noise = |i: usize, j: usize| {
+            let h = blake3::hash(&[i.to_le_bytes(), j.to_le_bytes()].concat());
+            h.as_bytes()[0] as f64 / 255.0
+        };
+        let fit = |signal: bool| {
+            let ex: Vec<Example> = (0..200)
+                .map(|i| {
+                    let y = usize::from(if signal { i % 2 == 0 } else { i % 10 == 0 });
+                    let mut x: Vec<f64> = (0..d).map(|j| noise(i, j)).collect();
+                    if signal {
+                        x[..20].fill(y as f64);
+                    }
+                    example(i, format!("u{}", i % 20), x, y)
+                })
+                .collect();
+            let m = train(&ex, &TrainOptions::default()).unwrap();
+            m.facet(LearnedFacet::UserProfile).unwrap().spec
+        };
+        assert_eq!(fit(false), CONSTANT);
+        assert_ne!(fit(true), CONSTANT);
     }
 }

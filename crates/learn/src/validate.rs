@@ -24,6 +24,20 @@ pub struct Validation {
     pub facets: Vec<FacetValidation>,
     /// Sessions rated by two raters (the first two, by rater name, are compared).
     pub double_rated: usize,
+    /// What each outer fold's training chose, and how it did on the fold's people (JSON only:
+    /// the diagnosis behind docs/VALIDATION.md's reading of the numbers).
+    pub outer_folds: Vec<FoldDetail>,
+}
+
+/// One outer fold: its held-out people and, per facet, the model its training chose.
+#[derive(Debug, Clone, Serialize)]
+pub struct FoldDetail {
+    pub fold: usize,
+    pub people: usize,
+    pub ratings: usize,
+    /// (facet, chosen model as `kind/set/alpha`, learned chosen, learned exact on the fold,
+    /// constant exact on the fold, ratings of the facet on the fold).
+    pub facets: Vec<(String, String, bool, usize, usize, usize)>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -56,6 +70,7 @@ pub fn validate(ex: &[Example], opts: &TrainOptions, outer: usize) -> Result<Val
     let mut preds: Vec<train::Prediction> = vec![[None; 9]; ex.len()];
     let mut constant: Vec<[Option<usize>; 9]> = vec![[None; 9]; ex.len()];
     let mut chose = [0usize; 9];
+    let mut outer_folds = Vec::new();
     for fold in 0..outer {
         let train_idx: Vec<usize> = (0..ex.len()).filter(|i| folds[*i] != fold).collect();
         let test_idx: Vec<usize> = (0..ex.len()).filter(|i| folds[*i] == fold).collect();
@@ -74,6 +89,27 @@ pub fn validate(ex: &[Example], opts: &TrainOptions, outer: usize) -> Result<Val
                 constant[*i][f.index()] = majority(ex, &train_idx, f);
             }
         }
+        let mut people: Vec<&str> = test_idx.iter().map(|i| ex[*i].user.as_str()).collect();
+        people.sort_unstable();
+        people.dedup();
+        let facets = model
+            .facets
+            .iter()
+            .filter_map(|fm| {
+                let fi = LearnedFacet::by_name(&fm.facet)?.index();
+                let rated: Vec<usize> = test_idx.iter().copied().filter(|i| ex[*i].y[fi].is_some()).collect();
+                let hit = |p: &dyn Fn(usize) -> Option<usize>| rated.iter().filter(|i| p(**i) == ex[**i].y[fi]).count();
+                Some((
+                    fm.facet.clone(),
+                    format!("{:?}/{:?}/{}", fm.spec.kind, fm.spec.set, fm.spec.alpha),
+                    fm.use_learned,
+                    hit(&|i| preds[i][fi].map(|p| p.0)),
+                    hit(&|i| constant[i][fi]),
+                    rated.len(),
+                ))
+            })
+            .collect();
+        outer_folds.push(FoldDetail { fold, people: people.len(), ratings: test_idx.len(), facets });
     }
     let mut out = Vec::new();
     for f in LearnedFacet::ALL {
@@ -139,6 +175,7 @@ pub fn validate(ex: &[Example], opts: &TrainOptions, outer: usize) -> Result<Val
         people: people.len(),
         facets: out,
         double_rated: double_rated(ex).len(),
+        outer_folds,
     })
 }
 

@@ -30,22 +30,38 @@ pub struct Args {
     /// person-grouped validation found the learned label no better (docs/LEARNED.md).
     #[arg(long, value_delimiter = ',', value_name = "FACET,…")]
     pub keep_heuristic: Vec<String>,
+    /// Facets that take the learned label whatever the training's cross-validation says:
+    /// those where the nested validation found it better than the rules (docs/LEARNED.md).
+    #[arg(long, value_delimiter = ',', value_name = "FACET,…")]
+    pub use_learned: Vec<String>,
+}
+
+/// Both pin lists name learned facets, and no facet is in both.
+pub(crate) fn check_pins(keep_heuristic: &[String], use_learned: &[String]) -> Result<(), String> {
+    for (flag, list) in [("--keep-heuristic", keep_heuristic), ("--use-learned", use_learned)] {
+        for f in list {
+            if agentstat_learn::LearnedFacet::by_name(f).is_none() {
+                return Err(format!("{flag}: {f:?} is not a learned facet"));
+            }
+        }
+    }
+    if let Some(f) = use_learned.iter().find(|f| keep_heuristic.contains(f)) {
+        return Err(format!("{f:?} is in both --keep-heuristic and --use-learned"));
+    }
+    Ok(())
 }
 
 pub fn run(args: Args) -> CmdResult {
     let t0 = std::time::Instant::now();
     let examples = load_examples(&args.labels, &args.corpus)?;
     let t1 = t0.elapsed();
-    for f in &args.keep_heuristic {
-        if agentstat_learn::LearnedFacet::by_name(f).is_none() {
-            return Err(format!("--keep-heuristic: {f:?} is not a learned facet").into());
-        }
-    }
+    check_pins(&args.keep_heuristic, &args.use_learned)?;
     let model = agentstat_learn::train(
         &examples,
         &TrainOptions {
             seed: args.seed,
             keep_heuristic: args.keep_heuristic.clone(),
+            use_learned: args.use_learned.clone(),
             ..Default::default()
         },
     )?;

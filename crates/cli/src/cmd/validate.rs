@@ -28,16 +28,21 @@ pub struct Args {
     /// "default" column then shows what the shipped model does; "learned" is unaffected).
     #[arg(long, value_delimiter = ',', value_name = "FACET,…")]
     pub keep_heuristic: Vec<String>,
+    /// As for `agentstat train`: facets whose shipped default is the learned label.
+    #[arg(long, value_delimiter = ',', value_name = "FACET,…")]
+    pub use_learned: Vec<String>,
 }
 
 pub fn run(args: Args) -> CmdResult {
     let t0 = std::time::Instant::now();
+    super::train::check_pins(&args.keep_heuristic, &args.use_learned)?;
     let examples = super::train::load_examples(&args.labels, &args.corpus)?;
     let v = agentstat_learn::validate(
         &examples,
         &TrainOptions {
             seed: args.seed,
             keep_heuristic: args.keep_heuristic.clone(),
+            use_learned: args.use_learned.clone(),
             ..Default::default()
         },
         args.folds,
