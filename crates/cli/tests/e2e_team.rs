@@ -32,7 +32,7 @@ fn facet(user: usize, i: usize, mode: WorkMode, outcome: Outcome) -> Facet {
         excluded_reason: None,
         telemetry: Telemetry {
             human_turns: 2 + (i % 4) as u32,
-            model_calls: 5 + i as u32,
+            model_calls: Some(5 + i as u32),
             actions: 4 + (i * 3 % 11) as u32,
             successful_actions: 4,
             actions_per_prompt: 2.0 + (i % 5) as f64,

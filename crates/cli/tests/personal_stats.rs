@@ -64,7 +64,7 @@ fn one_person() -> Vec<Facet> {
                 excluded_reason: None,
                 telemetry: Telemetry {
                     human_turns: turns,
-                    model_calls: turns * (2 + i % 5),
+                    model_calls: Some(turns * (2 + i % 5)),
                     actions_per_prompt: 1.0 + f64::from(level) * 0.4 + f64::from(i % 5) * 0.3,
                     words_per_prompt: 40.0 + f64::from(level) * 9.0 + f64::from(i % 7) * 5.0,
                     lines_added: Some(u64::from(i % 3) * 10),

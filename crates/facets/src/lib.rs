@@ -23,8 +23,9 @@ pub struct Telemetry {
     pub human_turns: u32,
     /// Prompts typed while the agent was working (queued); included in `human_turns`.
     pub queued_prompts: u32,
-    /// API requests, deduplicated by message id + request id.
-    pub model_calls: u32,
+    /// API requests, deduplicated by message id + request id; `None` (unknown) when the agent
+    /// answered but the transcript records no request (Cursor, SpecStory: docs/FORMATS.md).
+    pub model_calls: Option<u32>,
     pub actions: u32,
     pub successful_actions: u32,
     /// Actions by normalized kind, in `ActionKind::ALL` order:

@@ -30,7 +30,7 @@ use std::sync::Arc;
 /// Version of the column layout, stored in the file's key-value metadata under
 /// [`SCHEMA_VERSION_KEY`]. Adding columns does not bump it; renaming or retyping does, and a
 /// reader refuses files newer than itself rather than misreading them.
-/// 2: `input_tokens`, `output_tokens`, `lines_added`, `lines_removed` became nullable (NULL =
+/// 2: `model_calls`, `input_tokens`, `output_tokens`, `lines_added`, `lines_removed` became nullable (NULL =
 /// the transcript cannot tell); version-1 files are still read (their values are all known).
 pub const SCHEMA_VERSION: u32 = 2;
 pub const SCHEMA_VERSION_KEY: &str = "agentstat.facets.schema_version";
@@ -404,6 +404,18 @@ macro_rules! tel_count {
         ));
     };
     // Optional count: NULL = unknown (files of schema 1 have no NULLs: their 0 stays 0).
+    ($cols:ident, $name:literal, $field:ident, Option<u32>) => {
+        $cols.push(col(
+            $name,
+            Kind::Int,
+            true,
+            |f| f.telemetry.$field.map_or(V::Null, |x| v_u(u64::from(x))),
+            |f, v| {
+                f.telemetry.$field = Some(to_u32(v)?);
+                Ok(())
+            },
+        ));
+    };
     ($cols:ident, $name:literal, $field:ident, Option<u64>) => {
         $cols.push(col(
             $name,
@@ -666,7 +678,7 @@ pub fn columns() -> Vec<ColumnSpec> {
     // Telemetry (rubric §2).
     tel_count!(c, "human_turns", human_turns, u32);
     tel_count!(c, "queued_prompts", queued_prompts, u32);
-    tel_count!(c, "model_calls", model_calls, u32);
+    tel_count!(c, "model_calls", model_calls, Option<u32>);
     tel_count!(c, "actions", actions, u32);
     tel_count!(c, "successful_actions", successful_actions, u32);
     kind_count!(c, "actions_read", 0);

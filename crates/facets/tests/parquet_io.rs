@@ -27,7 +27,7 @@ fn full_facet(i: u32) -> Facet {
         telemetry: Telemetry {
             human_turns: 7 + i,
             queued_prompts: 1,
-            model_calls: 40,
+            model_calls: Some(40),
             actions: 33,
             successful_actions: 30,
             actions_by_kind: [1, 2, 3, 4, 5, 6, 7, 8, 9],
@@ -200,7 +200,7 @@ fn facets_without_habit_columns_read_as_none() {
     assert_eq!(back[1].habits, None);
 }
 
-/// A file of schema 1 (before unknown counts): the four counts were required columns, so
+/// A file of schema 1 (before unknown counts): the five counts were required columns, so
 /// every value is known and reads as `Some`, a zero included; NULLs of schema 2 read as `None`.
 #[test]
 fn schema_1_files_still_read_with_every_count_known() {
@@ -217,7 +217,8 @@ fn schema_1_files_still_read_with_every_count_known() {
         parse_message_type(
             "message m { required binary session_key (STRING); required binary user_key (STRING); \
              required boolean interactive; required int64 output_tokens; \
-             required int64 input_tokens; required int64 lines_added; required int64 lines_removed; }",
+             required int64 input_tokens; required int64 lines_added; required int64 lines_removed; \
+             required int64 model_calls; }",
         )
         .unwrap(),
     );
@@ -240,7 +241,7 @@ fn schema_1_files_still_read_with_every_count_known() {
     let mut c = rg.next_column().unwrap().unwrap();
     c.typed::<BoolType>().write_batch(&[true], None, None).unwrap();
     c.close().unwrap();
-    for v in [0i64, 900, 7, 2] {
+    for v in [0i64, 900, 7, 2, 0] {
         let mut c = rg.next_column().unwrap().unwrap();
         c.typed::<Int64Type>().write_batch(&[v], None, None).unwrap();
         c.close().unwrap();
@@ -254,6 +255,7 @@ fn schema_1_files_still_read_with_every_count_known() {
         (t.output_tokens, t.input_tokens, t.lines_added, t.lines_removed),
         (Some(0), Some(900), Some(7), Some(2))
     );
+    assert_eq!(t.model_calls, Some(0), "a schema-1 zero is a known zero");
 
     // Schema 2: unknown is NULL in the file and `None` back; the version is 2.
     let p2 = dir.path().join("v2.parquet");
@@ -261,6 +263,7 @@ fn schema_1_files_still_read_with_every_count_known() {
     f.telemetry.output_tokens = None;
     f.telemetry.lines_added = None;
     f.telemetry.lines_removed = None;
+    f.telemetry.model_calls = None;
     write_facets(&p2, std::slice::from_ref(&f)).unwrap();
     let (back, meta) = agentstat_facets::parquet::read_facets_meta(&p2).unwrap();
     assert_eq!(meta.schema_version, 2);
@@ -440,6 +443,7 @@ fn arb_facet() -> impl Strategy<Value = Facet> {
                     // Known or unknown (NULL) counts both round-trip.
                     output_tokens: Some(big),
                     lines_added: ts.map(|t| t.unsigned_abs() >> 1),
+                    model_calls: inter.then_some(n),
                     start_ms: ts,
                     auto_approve_share: x,
                     words_per_prompt: x.unwrap_or(0.0),

@@ -61,7 +61,7 @@ fn a_task_folder_every_message_kind() {
         (Some(3), Some(1), 2)
     );
     assert_eq!((t.tool_errors, t.interrupts), (1, 1));
-    assert_eq!((t.model_calls, t.output_tokens), (6, Some(390)));
+    assert_eq!((t.model_calls, t.output_tokens), (Some(6), Some(390)));
     assert_eq!(s.model_calls[0].model.as_deref(), Some("claude-sonnet-4-5"));
     for k in [
         "partial",

@@ -182,7 +182,7 @@ fn interactive_session_telemetry() {
     assert_eq!(t.files_touched, 1);
     assert_eq!(t.git_commits, 1);
     assert_eq!(t.pull_requests, 1);
-    assert_eq!(t.model_calls, 3);
+    assert_eq!(t.model_calls, Some(3));
     assert_eq!(t.output_tokens, Some(900));
     assert!(t.test_runs >= 1, "cargo test counted as a test run");
     assert_eq!(t.test_runs_failed, 1);

@@ -62,7 +62,7 @@ fn chat_with_every_record_kind() {
     // The edit's lines come from the recorded diff (1 line for 3), not its arguments (1 for 2).
     assert_eq!((t.lines_added, t.lines_removed), (Some(3), Some(1)));
     assert_eq!((t.tool_errors, t.interrupts, t.queued_prompts), (1, 1, 1));
-    assert_eq!((t.model_calls, t.output_tokens), (2, Some(80)));
+    assert_eq!((t.model_calls, t.output_tokens), (Some(2), Some(80)));
     assert_eq!(s.model_calls[0].cache_read_tokens, 200);
     assert_eq!(s.compactions, 1);
     assert_eq!(s.ignored_records.get("system:ui_telemetry"), Some(&1));

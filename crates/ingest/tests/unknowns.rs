@@ -6,8 +6,8 @@ use agentstat_ingest::{discover, read_session, Diagnostics, Format, IngestOption
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-/// (sessions, input tokens known, output tokens known, lines known).
-type Known = (usize, usize, usize, usize);
+/// (sessions, input tokens known, output tokens known, lines known, model calls known).
+type Known = (usize, usize, usize, usize, usize);
 /// Per format.
 type Seen = BTreeMap<String, Known>;
 
@@ -30,36 +30,38 @@ fn seen() -> Seen {
         e.1 += usize::from(t.input_tokens.is_some());
         e.2 += usize::from(t.output_tokens.is_some());
         e.3 += usize::from(t.lines_added.is_some());
+        e.4 += usize::from(t.model_calls.is_some());
     }
     out
 }
 
 #[test]
 fn each_format_says_unknown_for_what_it_cannot_tell() {
-    // (sessions, input tokens known, output tokens known, lines known), reviewed per fixture:
+    // (sessions, input tokens known, output tokens known, lines known, model calls known),
+    // reviewed per fixture:
     let want: &[(&str, Known)] = &[
         // `Tokens:` lines in one of the four chats only.
-        ("Aider", (4, 1, 1, 4)),
-        ("ClaudeCode", (7, 7, 7, 7)),
-        ("Cline", (1, 1, 1, 1)),
+        ("Aider", (4, 1, 1, 4, 1)),
+        ("ClaudeCode", (7, 7, 7, 7, 7)),
+        ("Cline", (1, 1, 1, 1, 1)),
         // The legacy rollout, the August 2025 one and the damaged file carry no `token_count`.
-        ("Codex", (5, 2, 2, 5)),
+        ("Codex", (5, 2, 2, 5, 2)),
         // Output tokens only: input unknown but in the damaged file, which answers nothing (a
         // known zero).
-        ("CopilotCli", (3, 1, 3, 3)),
+        ("CopilotCli", (3, 1, 3, 3, 3)),
         // No tokens (the damaged file answers nothing: known zeros); the `.txt` session's only
         // change is a `Delete`, whose size is not recorded: lines unknown.
-        ("Cursor", (3, 1, 1, 2)),
+        ("Cursor", (3, 1, 1, 2, 1)),
         // The subagent's file records no `tokens`.
-        ("GeminiCli", (3, 2, 2, 3)),
-        ("OpenCode", (2, 2, 2, 2)),
-        ("OpenHands", (1, 1, 1, 1)),
-        ("Pi", (3, 3, 3, 3)),
-        ("QwenCode", (1, 1, 1, 1)),
-        // Exports record no tokens.
-        ("SpecStory", (2, 0, 0, 2)),
-        // The function-calling trajectory's `model_stats` has no token counts.
-        ("SweAgent", (2, 1, 1, 2)),
+        ("GeminiCli", (3, 2, 2, 3, 2)),
+        ("OpenCode", (2, 2, 2, 2, 2)),
+        ("OpenHands", (1, 1, 1, 1, 1)),
+        ("Pi", (3, 3, 3, 3, 3)),
+        ("QwenCode", (1, 1, 1, 1, 1)),
+        // Exports record no tokens and no requests.
+        ("SpecStory", (2, 0, 0, 2, 0)),
+        // The function-calling trajectory's `model_stats` has no token counts (but its calls).
+        ("SweAgent", (2, 1, 1, 2, 2)),
     ];
     let got = seen();
     let got: Vec<(&str, Known)> = got.iter().map(|(k, v)| (k.as_str(), *v)).collect();

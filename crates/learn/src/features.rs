@@ -173,7 +173,8 @@ fn build(b: &mut Builder, f: &hf::Features, t: &Telemetry, h: &Labels, agent: &s
     let turns = t.human_turns as f64;
     b.log("t.human_turns", turns);
     b.log("t.queued_prompts", t.queued_prompts as f64);
-    b.log("t.model_calls", t.model_calls as f64);
+    // Unknown read as 0, as before calls could be unknown (the embedded model is unchanged).
+    b.log("t.model_calls", t.model_calls.unwrap_or(0) as f64);
     b.log("t.actions", t.actions as f64);
     b.raw("t.action_success_rate", ratio(t.successful_actions as f64, t.actions as f64));
     for (i, k) in ["read", "search", "edit", "write", "shell", "web", "subagent", "plan", "other"]

@@ -360,7 +360,7 @@ fn agent_facets(agent: &str, people: usize, won: usize) -> Vec<agentstat_facets:
                 excluded_reason: None,
                 telemetry: Telemetry {
                     human_turns: 2,
-                    model_calls: 5,
+                    model_calls: Some(5),
                     ..Telemetry::default()
                 },
                 habits: None,

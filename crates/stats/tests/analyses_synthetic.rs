@@ -93,7 +93,7 @@ fn synth(users: usize, per_user: usize, seed: u64) -> Vec<Facet> {
                 excluded_reason: None,
                 telemetry: Telemetry {
                     human_turns: turns,
-                    model_calls: turns * (1 + r.below(20) as u32),
+                    model_calls: Some(turns * (1 + r.below(20) as u32)),
                     actions_per_prompt: apt,
                     words_per_prompt: wpt,
                     actions: (apt * f64::from(turns)) as u32,

@@ -60,7 +60,7 @@ fn facet(i: usize, s: &S) -> Facet {
         excluded_reason: (!s.interactive).then(|| "no human turns".into()),
         telemetry: Telemetry {
             human_turns: if s.interactive { s.turns } else { 0 },
-            model_calls: 4 * s.turns + (i % 3) as u32,
+            model_calls: Some(4 * s.turns + (i % 3) as u32),
             actions_per_prompt: 2.0 + (i % 5) as f64,
             words_per_prompt: 40.0 + (i % 7) as f64,
             actions: 6,
@@ -332,7 +332,7 @@ fn direct_a1_col6(s: &[S], with_agent: bool) -> f64 {
     let fs = facets(s);
     let calls: Vec<f64> = fs
         .iter()
-        .map(|f| f64::from(f.telemetry.model_calls).ln())
+        .map(|f| f64::from(f.telemetry.model_calls.unwrap_or(0)).ln())
         .collect();
     let turns: Vec<f64> = s.iter().map(|x| f64::from(x.turns).ln()).collect();
     let band = |c: u32| match c {
@@ -350,7 +350,7 @@ fn direct_a1_col6(s: &[S], with_agent: bool) -> f64 {
         Factor::from_keys(
             "tier",
             &fs.iter()
-                .map(|f| band(f.telemetry.model_calls))
+                .map(|f| band(f.telemetry.model_calls.unwrap_or(0)))
                 .collect::<Vec<_>>(),
         ),
     ];

@@ -69,7 +69,7 @@ fn facet(i: usize, s: &S) -> Facet {
         excluded_reason: None,
         telemetry: Telemetry {
             human_turns: 2,
-            model_calls: 6,
+            model_calls: Some(6),
             actions_per_prompt: s.actions.unwrap_or(2.0 + (i % 5) as f64),
             words_per_prompt: 40.0 + (i % 7) as f64,
             actions: 6,

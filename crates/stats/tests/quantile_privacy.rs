@@ -26,7 +26,7 @@ fn facet(i: usize, user: usize, actions_per_prompt: f64) -> Facet {
         excluded_reason: None,
         telemetry: Telemetry {
             human_turns: 3,
-            model_calls: 9,
+            model_calls: Some(9),
             actions_per_prompt,
             words_per_prompt: 40.0 + 3.0 * actions_per_prompt,
             actions: 6,

@@ -13,7 +13,7 @@ use agentstat_session::{month_of, Action, ActionKind, Event, ResultStatus, Sessi
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Version of the telemetry rules; bump when any count may change (facet caches key on it).
-pub const TELEMETRY_VERSION: &str = "telemetry-8";
+pub const TELEMETRY_VERSION: &str = "telemetry-9";
 
 /// Permission modes in which edits run without asking (rubric: auto-approve share).
 pub const AUTO_APPROVE_MODES: [&str; 4] = ["acceptEdits", "bypassPermissions", "dontAsk", "auto"];
@@ -49,11 +49,12 @@ pub fn measure(session: &Session) -> Telemetry {
     let mut per_model: BTreeMap<&str, u32> = BTreeMap::new();
     let mut main_model: BTreeMap<&str, u32> = BTreeMap::new();
     let (mut tokens_out, mut tokens_in) = (0u64, 0u64);
+    let mut calls = 0u32;
     for c in &session.model_calls {
         if c.model.as_deref() == Some("<synthetic>") {
             continue;
         }
-        t.model_calls += 1;
+        calls += 1;
         // Saturating: a damaged or forged count (ingest warns about it) cannot wrap a sum.
         tokens_out = tokens_out.saturating_add(c.output_tokens);
         tokens_in = tokens_in
@@ -173,19 +174,12 @@ pub fn measure(session: &Session) -> Telemetry {
         t.interrupts += 1;
     }
     t.files_touched = files.len() as u32;
-    (
-        t.lines_added,
-        t.lines_removed,
-        t.input_tokens,
-        t.output_tokens,
-    ) = knowable(
-        session,
-        added,
-        removed,
-        unsized_write,
-        tokens_in,
-        tokens_out,
-    );
+    let known = knowable(session, added, removed, unsized_write, tokens_in, tokens_out, calls);
+    t.lines_added = known.lines_added;
+    t.lines_removed = known.lines_removed;
+    t.input_tokens = known.input_tokens;
+    t.output_tokens = known.output_tokens;
+    t.model_calls = known.model_calls;
     if let Some(tr) = session.tracked_lines {
         // Lines the agent's tool recorded outside the transcript (Cursor's AI code tracking):
         // both counts are lower bounds of the lines added, so the larger one is kept; removed
@@ -229,11 +223,21 @@ pub fn measure(session: &Session) -> Telemetry {
     t
 }
 
-/// What the transcript can tell of lines and tokens (docs/TELEMETRY.md, "Unknown, not zero"):
-/// lines are unknown when files were changed but no change shows its size (a known count, even
-/// partial, stays known); input or output tokens are unknown when the agent answered but no
-/// request carried such a count (formats that record none, or a session whose usage records
-/// are missing).
+/// The measures a transcript may not tell, each `None` when it cannot.
+struct Knowable {
+    lines_added: Option<u64>,
+    lines_removed: Option<u64>,
+    input_tokens: Option<u64>,
+    output_tokens: Option<u64>,
+    model_calls: Option<u32>,
+}
+
+/// What the transcript can tell of lines, tokens and requests (docs/TELEMETRY.md, "Unknown, not
+/// zero"): lines are unknown when files were changed but no change shows its size (a known
+/// count, even partial, stays known); input or output tokens are unknown when the agent answered
+/// but no request carried such a count (formats that record none, or a session whose usage
+/// records are missing); model calls are unknown when the agent answered but no request was
+/// recorded at all (Cursor's transcripts, SpecStory exports).
 fn knowable(
     session: &Session,
     added: u64,
@@ -241,7 +245,8 @@ fn knowable(
     unsized_write: bool,
     tokens_in: u64,
     tokens_out: u64,
-) -> (Option<u64>, Option<u64>, Option<u64>, Option<u64>) {
+    calls: u32,
+) -> Knowable {
     let lines_known = !(unsized_write && added == 0 && removed == 0);
     let answered = session
         .events
@@ -249,12 +254,13 @@ fn knowable(
         .any(|e| matches!(e, Event::AssistantText(_) | Event::Action(_)));
     // Each direction on its own: some formats record output tokens only (Copilot CLI).
     let known = |n: u64| (n > 0 || !answered).then_some(n);
-    (
-        lines_known.then_some(added),
-        lines_known.then_some(removed),
-        known(tokens_in),
-        known(tokens_out),
-    )
+    Knowable {
+        lines_added: lines_known.then_some(added),
+        lines_removed: lines_known.then_some(removed),
+        input_tokens: known(tokens_in),
+        output_tokens: known(tokens_out),
+        model_calls: (calls > 0 || !answered).then_some(calls),
+    }
 }
 
 /// `s.split_whitespace().count()`, with ASCII text classified eight bytes at a time (word

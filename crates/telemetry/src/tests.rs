@@ -138,7 +138,7 @@ fn model_calls_tokens_and_family() {
         call("<synthetic>", 0),
     ];
     let t = measure(&s);
-    assert_eq!(t.model_calls, 3);
+    assert_eq!(t.model_calls, Some(3));
     assert_eq!(t.output_tokens, Some(11));
     assert_eq!(t.input_tokens, Some(3 * 115));
     assert_eq!(
@@ -490,6 +490,7 @@ fn empty_session_is_all_zero() {
     let t = measure(&Session::default());
     // Nothing happened: no lines and no tokens are known zeros, not unknowns.
     let zero = Telemetry {
+        model_calls: Some(0),
         output_tokens: Some(0),
         input_tokens: Some(0),
         lines_added: Some(0),
@@ -503,8 +504,10 @@ fn empty_session_is_all_zero() {
 fn what_the_transcript_cannot_tell_is_unknown_not_zero() {
     let ok = ResultStatus::Ok;
     // The agent answered but no request carried a token count: tokens unknown.
+    // No request recorded at all: the number of calls is unknown too.
     let t = measure(&session(vec![human("go", 1), say("done", 2)]));
     assert_eq!((t.input_tokens, t.output_tokens), (None, None));
+    assert_eq!(t.model_calls, None);
     // A call with usage makes them known.
     let mut s = session(vec![human("go", 1), say("done", 2)]);
     s.model_calls.push(ModelCall {
@@ -515,11 +518,10 @@ fn what_the_transcript_cannot_tell_is_unknown_not_zero() {
     });
     let t = measure(&s);
     assert_eq!((t.input_tokens, t.output_tokens), (Some(5), Some(2)));
-    // A human turn alone (no answer): zero tokens is known.
-    assert_eq!(
-        measure(&session(vec![human("go", 1)])).output_tokens,
-        Some(0)
-    );
+    assert_eq!(t.model_calls, Some(1));
+    // A human turn alone (no answer): zero tokens and zero calls are known.
+    let t = measure(&session(vec![human("go", 1)]));
+    assert_eq!((t.output_tokens, t.model_calls), (Some(0), Some(0)));
 
     // Files changed only by `sed -i` (no content): lines unknown, the file still counted, and
     // the session still wrote code.

@@ -33,7 +33,8 @@ pub struct Args {
 }
 
 /// Version of the `--json` record layout (docs/SCAN_JSON.md).
-/// 2: `input_tokens`, `output_tokens`, `lines_added`, `lines_removed` may be `null` (unknown).
+/// 2: `model_calls`, `input_tokens`, `output_tokens`, `lines_added`, `lines_removed` may be
+/// `null` (unknown).
 pub const SCAN_JSON_VERSION: u32 = 2;
 
 /// One line of `scan --json`.
@@ -217,7 +218,7 @@ pub fn summary_table(records: &[SessionRecord], diag: &Diagnostics) -> String {
         ),
         (
             "model calls",
-            Box::new(move |rs: &[&SessionRecord]| sum(rs, &|t| t.model_calls as u64)),
+            Box::new(move |rs: &[&SessionRecord]| sum_opt(rs, &|t| t.model_calls.map(u64::from))),
         ),
         (
             "actions (tool calls)",

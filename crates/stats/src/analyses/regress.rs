@@ -33,10 +33,11 @@ impl Fe {
             Fe::Month => o.month().map(String::from),
             Fe::WorkPerformed => o.performed.map(|p| p.as_str().to_string()),
             Fe::UserProfile => o.profile.map(|p| p.as_str().to_string()),
+            // Unknown model calls (a format that records no request): no length band.
             Fe::TierLength => Some(format!(
                 "{}|{}",
                 o.f.telemetry.model_family.as_deref().unwrap_or("unknown"),
-                length_band(o.f.telemetry.model_calls)
+                length_band(o.f.telemetry.model_calls?)
             )),
             Fe::Agent => Some(o.f.agent.clone()),
         }
@@ -329,7 +330,7 @@ pub(crate) fn in_a1_sample(o: &Obs) -> bool {
         && o.level.is_some()
         && o.band().is_some()
         && ALL_FE.iter().all(|fe| fe.key(o).is_some())
-        && o.f.telemetry.model_calls > 0
+        && o.f.telemetry.model_calls.is_some_and(|c| c > 0)
 }
 
 pub(crate) fn controls_x(rows: &[&Obs]) -> Vec<(String, Vec<f64>)> {
@@ -337,7 +338,7 @@ pub(crate) fn controls_x(rows: &[&Obs]) -> Vec<(String, Vec<f64>)> {
         (
             "ln(model calls)".into(),
             rows.iter()
-                .map(|o| f64::from(o.f.telemetry.model_calls).ln())
+                .map(|o| f64::from(o.f.telemetry.model_calls.unwrap_or(0)).ln())
                 .collect(),
         ),
         (
