@@ -21,6 +21,7 @@ pub mod cursor;
 pub mod diag;
 pub mod discover;
 pub mod gemini;
+mod json;
 pub mod lax;
 pub mod opencode;
 mod opencode_store;
