@@ -978,9 +978,16 @@ const SKIP: &[&str] = &[
     "stderr",
 ];
 
+/// [`SKIP`] as the parser's type parameter.
+struct Unread;
+
+impl crate::json::Skip for Unread {
+    const SKIP: &'static [&'static str] = SKIP;
+}
+
 fn read_jsonl(buf: &[u8], name: &str, r: &mut Reader, diag: &mut Diagnostics) {
     let mut first = true;
-    json::jsonl_records(buf, name, SKIP, diag, |v, no, diag| {
+    json::jsonl_records::<Unread>(buf, name, diag, |v, no, diag| {
         record(v, first, name, no, r, diag);
         first = false;
     });

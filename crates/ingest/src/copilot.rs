@@ -52,6 +52,13 @@ const SKIP: &[&str] = &[
     "modelMetrics",
 ];
 
+/// [`SKIP`] as the parser's type parameter.
+struct Unread;
+
+impl crate::json::Skip for Unread {
+    const SKIP: &'static [&'static str] = SKIP;
+}
+
 /// Read one Copilot CLI `events.jsonl`.
 pub fn read_session(
     src: &SessionSource,
@@ -61,7 +68,7 @@ pub fn read_session(
     let (name, buf) = common::read_source(src, diag)?;
     let mut b = SessionBuilder::default();
     let mut st = State::default();
-    jsonl_records(&buf, &name, SKIP, diag, |v, no, diag| {
+    jsonl_records::<Unread>(&buf, &name, diag, |v, no, diag| {
         event(v, &mut b, &mut st, &name, no, diag)
     });
     // A program drove the session: it chose the model when it created the session (the

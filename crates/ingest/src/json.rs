@@ -13,9 +13,11 @@
 use crate::diag::Diagnostics;
 use agentstat_session::Millis;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
 use serde_json::{Map, Number, Value};
 use std::borrow::Cow;
 use std::fmt;
+use std::marker::PhantomData;
 
 /// A parsed JSON value borrowing from its input where it can.
 #[derive(Debug, Clone, PartialEq)]
@@ -190,24 +192,74 @@ pub(crate) fn lines(buf: &[u8]) -> impl Iterator<Item = (u64, &[u8])> {
     })
 }
 
+/// The members an adapter's records leave out, at any depth ([`parse`]).
+pub(crate) trait Skip {
+    const SKIP: &'static [&'static str];
+}
+
+/// A record parsed with `S::SKIP` left out (what a stream of records yields).
+struct Rec<'de, S>(Json<'de>, PhantomData<S>);
+
+impl<'de, S: Skip> Deserialize<'de> for Rec<'de, S> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Seed { skip: S::SKIP }
+            .deserialize(d)
+            .map(|v| Rec(v, PhantomData))
+    }
+}
+
 /// Each JSON object of a JSONL buffer, with its 1-based line, in order, members named in
-/// `skip` left out. A whole, valid line is parsed in place, borrowing from `buf`; any other
-/// line goes through [`crate::reader::parse_line`], which reports damage into `diag` (glued
-/// records are split, a cut line is a skip naming the file and line). Counts the records read.
-pub(crate) fn jsonl_records(
+/// `S::SKIP` left out. A whole, valid line is parsed in place, borrowing from `buf` — lines
+/// in a row by one parser, which keeps its buffer for decoding strings from line to line; any
+/// other line goes through [`crate::reader::parse_line`], which reports damage into `diag`
+/// (glued records are split, a cut line is a skip naming the file and line). Counts the
+/// records read.
+pub(crate) fn jsonl_records<S: Skip>(
     buf: &[u8],
     name: &str,
-    skip: &[&str],
     diag: &mut Diagnostics,
     mut f: impl FnMut(&Json<'_>, u64, &mut Diagnostics),
 ) {
+    // One UTF-8 check for the whole buffer when it passes (else one per line).
+    let text = simdutf8::basic::from_utf8(buf).ok();
+    // A parser over the rest of the buffer from `.0`, and where its last record ended.
+    let mut stream: Option<(usize, serde_json::StreamDeserializer<'_, _, Rec<'_, S>>)> = None;
     let mut recs: Vec<Json<'static>> = Vec::new();
     for (no, line) in lines(buf) {
-        // The reader's own first attempt, without its copies: the whole line is one record.
         let t = crate::reader::trim(line);
         if t.first() == Some(&b'{') {
-            if let Ok(text) = simdutf8::basic::from_utf8(t) {
-                if let Ok(v) = parse(text, skip) {
+            // The reader's own first attempt, without its copies: the whole line is one record.
+            let start = t.as_ptr() as usize - buf.as_ptr() as usize;
+            let end = start + t.len();
+            if let Some(text) = text {
+                // Continue the stream when only JSON whitespace (blank lines, indentation)
+                // lies between its last record and this one; else start one here.
+                let at = stream.as_ref().map(|(base, s)| base + s.byte_offset());
+                let continues = at.is_some_and(|at| {
+                    at <= start
+                        && buf[at..start]
+                            .iter()
+                            .all(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r'))
+                });
+                if !continues {
+                    stream = Some((
+                        start,
+                        serde_json::Deserializer::from_str(&text[start..]).into_iter(),
+                    ));
+                }
+                if let Some((base, s)) = stream.as_mut() {
+                    match s.next() {
+                        // The record ends where the line does: it is the line's one record.
+                        Some(Ok(Rec(v, _))) if *base + s.byte_offset() == end => {
+                            diag.records += 1;
+                            f(&v, no, diag);
+                            continue;
+                        }
+                        _ => stream = None,
+                    }
+                }
+            } else if let Ok(text) = simdutf8::basic::from_utf8(t) {
+                if let Ok(v) = parse(text, S::SKIP) {
                     diag.records += 1;
                     f(&v, no, diag);
                     continue;
@@ -215,7 +267,7 @@ pub(crate) fn jsonl_records(
             }
         }
         let n = crate::reader::parse_line(line, name, no, diag, |b| {
-            recs.push(parse_bytes(b, skip)?.into_owned());
+            recs.push(parse_bytes(b, S::SKIP)?.into_owned());
             Ok(())
         });
         diag.records += n;
@@ -319,6 +371,7 @@ impl<'de> Visitor<'de> for Key {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     const TEXTS: &[&str] = &[
         r#"{"a":1,"b":-2,"c":1.5,"d":"x\ny","e":[true,null,{"f":"g"}],"a":"last"}"#,
@@ -402,18 +455,59 @@ mod tests {
         }
     }
 
-    #[test]
-    fn damaged_lines_are_recovered_or_reported_as_by_the_reader() {
-        let buf = b"{\"a\":1}\n\n {\"b\":2}{\"c\":3}\r\n{\"cut\":\n[1]\n{\"d\":\"\xff\"}\n\xef\xbb\xbf{\"e\":[]}\n{\"f\":{}} x";
+    struct NoSkip;
+    impl Skip for NoSkip {
+        const SKIP: &'static [&'static str] = &[];
+    }
+
+    /// `jsonl_records` against the reader with serde_json's `Value`s: the same records on the
+    /// same lines, and the same diagnostics.
+    fn same_as_reader(buf: &[u8]) -> Diagnostics {
         let (mut ours, mut theirs) = (Vec::new(), Vec::new());
         let (mut d1, mut d2) = (Diagnostics::default(), Diagnostics::default());
-        jsonl_records(buf, "f.jsonl", &[], &mut d1, |v, no, _| {
+        jsonl_records::<NoSkip>(buf, "f.jsonl", &mut d1, |v, no, _| {
             ours.push((no, v.to_value()))
         });
         crate::build::jsonl_values(buf, "f.jsonl", &mut d2, |v, no, _| theirs.push((no, v)));
-        assert_eq!(ours, theirs);
+        assert_eq!(ours, theirs, "{:?}", String::from_utf8_lossy(buf));
         assert_eq!(format!("{d1:?}"), format!("{d2:?}"));
-        assert_eq!(d1.records, 6);
-        assert!(d1.warnings_total >= 4, "{d1:?}");
+        d1
+    }
+
+    #[test]
+    fn damaged_lines_are_recovered_or_reported_as_by_the_reader() {
+        // Not valid UTF-8 as a whole: line by line.
+        let d = same_as_reader(b"{\"a\":1}\n\n {\"b\":2}{\"c\":3}\r\n{\"cut\":\n[1]\n{\"d\":\"\xff\"}\n\xef\xbb\xbf{\"e\":[]}\n{\"f\":{}} x");
+        assert_eq!(d.records, 6);
+        assert!(d.warnings_total >= 4, "{d:?}");
+        // Valid UTF-8: one stream, restarted around each damaged line.
+        let d = same_as_reader(
+            b"{\"a\":1}\n\n  \t{\"b\":\"x\\ny\"}  \r\n{\"c\":3}{\"g\":4}\n{\"cut\":\n1}\n[1]\n\x0c{\"ff\":1}\n\xef\xbb\xbf{\"e\":[]}\n{\"f\":{}} x\n{\"h\":{\"i\":[1,2]}}\n\n{\"last\":",
+        );
+        assert_eq!(d.records, 8, "{d:?}");
+        assert!(d.warnings_total >= 5, "{d:?}");
+    }
+
+    proptest! {
+        #[test]
+        fn any_mix_of_lines_reads_as_the_reader_reads_it(
+            lines in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "{\"a\":1}", "{\"s\":\"x\\n\\\"y\\u00e9\"}", "", "  ", "\t{\"b\":[true,null]} ",
+                    "{\"c\":{}}{\"d\":2}", "{\"cut\":", "1}", "[1]", "\u{c}{\"ff\":0}",
+                    "\u{feff}{\"bom\":1}", "{\"e\":1} x", "}", "{", "\"str\"", "{\"n\":-1.5e3}",
+                    "{\"x\":1}\r", "é", "{\"k\":\"\\ud800\"}",
+                ]),
+                0..14,
+            ),
+            crlf in any::<bool>(),
+            last_newline in any::<bool>(),
+        ) {
+            let mut buf = lines.join(if crlf { "\r\n" } else { "\n" });
+            if last_newline {
+                buf.push('\n');
+            }
+            same_as_reader(buf.as_bytes());
+        }
     }
 }

@@ -38,6 +38,13 @@ const SKIP: &[&str] = &[
     "tools",
 ];
 
+/// [`SKIP`] as the parser's type parameter.
+struct Unread;
+
+impl crate::json::Skip for Unread {
+    const SKIP: &'static [&'static str] = SKIP;
+}
+
 /// Read one pi session file.
 pub fn read_session(
     src: &SessionSource,
@@ -47,7 +54,7 @@ pub fn read_session(
     let (name, buf) = common::read_source(src, diag)?;
     let mut b = SessionBuilder::default();
     let mut model: Option<String> = None;
-    jsonl_records(&buf, &name, SKIP, diag, |v, no, diag| {
+    jsonl_records::<Unread>(&buf, &name, diag, |v, no, diag| {
         entry(v, &mut b, &mut model, &name, no, diag)
     });
     b.finish(Format::Pi, src, opts, diag, &name)
