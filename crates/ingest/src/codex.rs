@@ -21,7 +21,7 @@
 use crate::build::SessionBuilder;
 use crate::common::{self, json_error, Lines};
 use crate::diag::Diagnostics;
-use crate::json::{self, str_of, Json};
+use crate::json::{self, str_of, Json, When};
 use crate::source::{Format, SessionSource};
 use crate::IngestOptions;
 use agentstat_session::{
@@ -983,6 +983,42 @@ struct Unread;
 
 impl crate::json::Skip for Unread {
     const SKIP: &'static [&'static str] = SKIP;
+    /// Members of some records that are read for their kind only: instructions Codex sends
+    /// as `developer` / `system` messages, the reasoning summary, the last reply repeated by
+    /// `task_complete`, a turn's diff, the changes an applied patch made, the command repeated
+    /// by `exec_command_end` (its exit code is what is read).
+    const WHEN: &'static [When] = &[
+        When {
+            key: "role",
+            values: &["developer", "system"],
+            skip: &["content"],
+        },
+        When {
+            key: "type",
+            values: &["reasoning"],
+            skip: &["summary", "content"],
+        },
+        When {
+            key: "type",
+            values: &["task_complete"],
+            skip: &["last_agent_message"],
+        },
+        When {
+            key: "type",
+            values: &["turn_diff"],
+            skip: &["unified_diff"],
+        },
+        When {
+            key: "type",
+            values: &["patch_apply_end"],
+            skip: &["changes"],
+        },
+        When {
+            key: "type",
+            values: &["exec_command_end"],
+            skip: &["command", "parsed_cmd", "cwd"],
+        },
+    ];
 }
 
 fn read_jsonl(buf: &[u8], name: &str, r: &mut Reader, diag: &mut Diagnostics) {

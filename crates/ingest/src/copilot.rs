@@ -12,7 +12,7 @@
 use crate::build::SessionBuilder;
 use crate::common;
 use crate::diag::Diagnostics;
-use crate::json::{jsonl_records, str_of, time_of, u64_of, Json};
+use crate::json::{jsonl_records, str_of, time_of, u64_of, Json, When};
 use crate::source::{Format, SessionSource};
 use crate::IngestOptions;
 use agentstat_session::{
@@ -57,6 +57,40 @@ struct Unread;
 
 impl crate::json::Skip for Unread {
     const SKIP: &'static [&'static str] = SKIP;
+    /// The `data` of events read for their type only (see [`event`]): the system prompt above
+    /// all (a quarter of the bytes of real files).
+    const WHEN: &'static [When] = &[When {
+        key: "type",
+        values: &[
+            "system.message",
+            "assistant.turn_start",
+            "assistant.turn_end",
+            "tool.execution_start",
+            "hook.end",
+            "permission.requested",
+            "session.info",
+            "session.mode_changed",
+            "session.plan_changed",
+            "session.permissions_changed",
+            "skill.invoked",
+            "system.notification",
+            "session.compaction_start",
+            "session.usage_info",
+            "session.truncation",
+            "session.idle",
+            "assistant.usage",
+            "assistant.intent",
+            "subagent.started",
+            "subagent.completed",
+            "subagent.failed",
+            "subagent.selected",
+            "assistant.reasoning",
+            "session.shutdown",
+            "session.compaction_complete",
+            "abort",
+        ],
+        skip: &["data"],
+    }];
 }
 
 /// Read one Copilot CLI `events.jsonl`.

@@ -149,7 +149,7 @@ pub(crate) fn u64_of(v: &Json<'_>, k: &str) -> u64 {
 /// as JSON, never built).
 pub(crate) fn parse<'a>(text: &'a str, skip: &[&str]) -> Result<Json<'a>, serde_json::Error> {
     let mut de = serde_json::Deserializer::from_str(text);
-    let v = Seed { skip }.deserialize(&mut de)?;
+    let v = Seed { skip, when: &[] }.deserialize(&mut de)?;
     de.end()?;
     Ok(v)
 }
@@ -160,7 +160,7 @@ pub(crate) fn parse_bytes<'a>(
     skip: &[&str],
 ) -> Result<Json<'a>, serde_json::Error> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let v = Seed { skip }.deserialize(&mut de)?;
+    let v = Seed { skip, when: &[] }.deserialize(&mut de)?;
     de.end()?;
     Ok(v)
 }
@@ -195,6 +195,8 @@ pub(crate) fn lines(buf: &[u8]) -> impl Iterator<Item = (u64, &[u8])> {
 /// The members an adapter's records leave out, at any depth ([`parse`]).
 pub(crate) trait Skip {
     const SKIP: &'static [&'static str];
+    /// Members left out of some kinds of objects only (a whole line's parse; [`When`]).
+    const WHEN: &'static [When] = &[];
 }
 
 /// A record parsed with `S::SKIP` left out (what a stream of records yields).
@@ -202,9 +204,12 @@ struct Rec<'de, S>(Json<'de>, PhantomData<S>);
 
 impl<'de, S: Skip> Deserialize<'de> for Rec<'de, S> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Seed { skip: S::SKIP }
-            .deserialize(d)
-            .map(|v| Rec(v, PhantomData))
+        Seed {
+            skip: S::SKIP,
+            when: S::WHEN,
+        }
+        .deserialize(d)
+        .map(|v| Rec(v, PhantomData))
     }
 }
 
@@ -280,6 +285,17 @@ pub(crate) fn jsonl_records<S: Skip>(
 #[derive(Clone, Copy)]
 struct Seed<'s> {
     skip: &'s [&'s str],
+    when: &'s [When],
+}
+
+/// A rule for members no adapter reads in one kind of object: in an object whose member `key`
+/// is a string among `values` (say `"type": "system.message"`), the members named in `skip`
+/// that come after it are left out. A later member `key` with another value would change what
+/// the object is: the parse then fails, and the caller parses the line without the rules.
+pub(crate) struct When {
+    pub key: &'static str,
+    pub values: &'static [&'static str],
+    pub skip: &'static [&'static str],
 }
 
 impl<'de> DeserializeSeed<'de> for Seed<'_> {
@@ -329,14 +345,31 @@ impl<'de> Visitor<'de> for Seed<'_> {
         Ok(Json::Array(v))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
-        let mut m = Vec::new();
+        // Records' objects have a few members to a dozen: one allocation for most.
+        let mut m = Vec::with_capacity(8);
+        // The rule in force in this object, with the value that put it in force.
+        let mut rule: Option<(&When, &'de str)> = None;
         while let Some(k) = a.next_key_seed(Key)? {
-            if self.skip.contains(&k.as_ref()) {
+            if self.skip.contains(&k.as_ref())
+                || rule.is_some_and(|(w, _)| w.skip.contains(&k.as_ref()))
+            {
                 a.next_value::<IgnoredAny>()?;
-            } else {
-                let v = a.next_value_seed(self)?;
-                m.push((k, v));
+                continue;
             }
+            let v = a.next_value_seed(self)?;
+            if let Some((w, was)) = rule {
+                if w.key == k && v.as_str() != Some(was) {
+                    return Err(de::Error::custom(
+                        "a member that decides what to skip changed",
+                    ));
+                }
+            } else if let Some(s) = v.as_str() {
+                rule = self.when.iter().find_map(|w| {
+                    let value = w.values.iter().find(|x| **x == s)?;
+                    (w.key == k).then_some((w, *value))
+                });
+            }
+            m.push((k, v));
         }
         Ok(Json::Object(m))
     }
@@ -486,6 +519,52 @@ mod tests {
         );
         assert_eq!(d.records, 8, "{d:?}");
         assert!(d.warnings_total >= 5, "{d:?}");
+    }
+
+    struct Rules;
+    impl Skip for Rules {
+        const SKIP: &'static [&'static str] = &["never"];
+        const WHEN: &'static [When] = &[When {
+            key: "type",
+            values: &["x", "z"],
+            skip: &["data", "more"],
+        }];
+    }
+
+    #[test]
+    fn members_left_out_by_kind_only_after_the_kind_and_only_while_it_holds() {
+        let buf = concat!(
+            r#"{"type":"x","data":{"a":1},"keep":2,"more":[3],"never":0}"#,
+            "\n",
+            r#"{"data":1,"type":"z","more":2}"#,
+            "\n",
+            r#"{"type":"y","data":1}"#,
+            "\n",
+            r#"{"type":"x","data":1,"type":"x"}"#,
+            "\n",
+            r#"{"type":"x","data":1,"type":"y"}"#,
+            "\n",
+            r#"{"o":{"type":"z","data":1},"data":2}"#,
+        );
+        let mut got = Vec::new();
+        let mut d = Diagnostics::default();
+        jsonl_records::<Rules>(buf.as_bytes(), "f.jsonl", &mut d, |v, _, _| {
+            got.push(v.to_value())
+        });
+        let want: Vec<Value> = [
+            r#"{"type":"x","keep":2}"#,
+            r#"{"data":1,"type":"z"}"#,
+            r#"{"type":"y","data":1}"#,
+            r#"{"type":"x"}"#,
+            // The kind changed after `data` was left out: the line is read without the rules.
+            r#"{"type":"y","data":1}"#,
+            r#"{"o":{"type":"z"},"data":2}"#,
+        ]
+        .iter()
+        .map(|t| serde_json::from_str(t).unwrap())
+        .collect();
+        assert_eq!(got, want);
+        assert_eq!((d.records, d.warnings_total), (6, 0));
     }
 
     proptest! {
