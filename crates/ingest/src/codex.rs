@@ -44,13 +44,13 @@ enum Origin {
 }
 
 #[derive(Default)]
-struct Reader {
+struct Reader<'a> {
     events: Vec<(Event, Origin)>,
     /// call id → index in `events` of its action.
     calls: HashMap<String, usize>,
     model_calls: Vec<ModelCall>,
     /// The last cumulative `total_token_usage` seen (a repeat of it is no new request).
-    last_total: Option<Value>,
+    last_total: Option<Json<'a>>,
     session_id: Option<String>,
     cwds: Vec<String>,
     git_branch: Option<String>,
@@ -63,11 +63,29 @@ struct Reader {
     compactions: u32,
     ignored: BTreeMap<String, u64>,
     subagent_run: bool,
+    /// A buffer for building the keys of `ignored`.
+    key: String,
 }
 
-impl Reader {
-    fn ignore(&mut self, what: impl Into<String>) {
-        *self.ignored.entry(what.into()).or_default() += 1;
+impl<'a> Reader<'a> {
+    fn ignore(&mut self, what: &str) {
+        match self.ignored.get_mut(what) {
+            Some(n) => *n += 1,
+            None => {
+                self.ignored.insert(what.to_string(), 1);
+            }
+        }
+    }
+
+    /// [`Reader::ignore`] of `prefix` + `kind` + `suffix`, without building the key each time.
+    fn ignore_kind(&mut self, prefix: &str, kind: &str, suffix: &str) {
+        let mut key = std::mem::take(&mut self.key);
+        key.clear();
+        key.push_str(prefix);
+        key.push_str(kind);
+        key.push_str(suffix);
+        self.ignore(&key);
+        self.key = key;
     }
 
     fn push(&mut self, e: Event, o: Origin) {
@@ -211,7 +229,7 @@ impl Reader {
                         }
                     }
                     // Codex's own instructions (permissions, collaboration mode): not the session.
-                    Some(r) => self.ignore(format!("{r}-message")),
+                    Some(r) => self.ignore_kind("", r, "-message"),
                     None => diag.skip(
                         name,
                         Some(line),
@@ -293,7 +311,7 @@ impl Reader {
             "compaction" | "compaction_summary" | "context_compaction" => {
                 self.ignore("compaction-item")
             }
-            other => self.ignore(format!("response-item:{other}")),
+            other => self.ignore_kind("response-item:", other, ""),
         }
     }
 
@@ -362,7 +380,7 @@ impl Reader {
 
     fn event_msg(
         &mut self,
-        p: &Json,
+        p: &Json<'a>,
         ts: Option<i64>,
         name: &str,
         line: u64,
@@ -430,7 +448,7 @@ impl Reader {
                         Origin::Other,
                     );
                 } else {
-                    self.ignore(format!("turn-aborted:{reason}"));
+                    self.ignore_kind("turn-aborted:", reason, "");
                 }
             }
             "exec_command_end" => {
@@ -501,14 +519,14 @@ impl Reader {
             }
             // Reasoning is not visible output; the rest are lifecycle markers and copies of
             // response items.
-            other => self.ignore(format!("event:{other}")),
+            other => self.ignore_kind("event:", other, ""),
         }
     }
 
     /// `token_count`: `info.total_token_usage` is the session's running total, `last_token_usage`
     /// the latest request's. A repeated total is the same request reported again (rate-limit
     /// updates re-send it): one model call per change of the total.
-    fn token_count(&mut self, p: &Json, ts: Option<i64>, line: u64) {
+    fn token_count(&mut self, p: &Json<'a>, ts: Option<i64>, line: u64) {
         let (usage, total) = match p.get("info") {
             Some(info) if info.is_object() => {
                 (info.get("last_token_usage"), info.get("total_token_usage"))
@@ -525,12 +543,11 @@ impl Reader {
             }
         };
         if let Some(t) = total {
-            let t = t.to_value();
-            if self.last_total.as_ref() == Some(&t) {
+            if self.last_total.as_ref().is_some_and(|l| l.same(t)) {
                 self.ignore("token-count-repeat");
                 return;
             }
-            self.last_total = Some(t);
+            self.last_total = Some(t.clone());
         }
         let Some(u) = usage.or(total) else {
             self.ignore("token-count-without-usage");
@@ -916,7 +933,12 @@ pub fn read_session(
 }
 
 /// The TypeScript CLI's `{session, items}` document.
-fn read_document(buf: &[u8], name: &str, r: &mut Reader, diag: &mut Diagnostics) -> Option<()> {
+fn read_document<'a>(
+    buf: &'a [u8],
+    name: &str,
+    r: &mut Reader<'a>,
+    diag: &mut Diagnostics,
+) -> Option<()> {
     #[derive(serde::Deserialize)]
     struct Doc<'a> {
         #[serde(borrow, default)]
@@ -1021,7 +1043,7 @@ impl crate::json::Skip for Unread {
     ];
 }
 
-fn read_jsonl(buf: &[u8], name: &str, r: &mut Reader, diag: &mut Diagnostics) {
+fn read_jsonl<'a>(buf: &'a [u8], name: &str, r: &mut Reader<'a>, diag: &mut Diagnostics) {
     let mut first = true;
     json::jsonl_records::<Unread>(buf, name, diag, |v, no, diag| {
         record(v, first, name, no, r, diag);
@@ -1030,7 +1052,14 @@ fn read_jsonl(buf: &[u8], name: &str, r: &mut Reader, diag: &mut Diagnostics) {
 }
 
 /// One JSONL record of any Codex shape.
-fn record(v: &Json, first: bool, name: &str, no: u64, r: &mut Reader, diag: &mut Diagnostics) {
+fn record<'a>(
+    v: &Json<'a>,
+    first: bool,
+    name: &str,
+    no: u64,
+    r: &mut Reader<'a>,
+    diag: &mut Diagnostics,
+) {
     let ts = str_of(v, "timestamp").and_then(parse_timestamp);
     let unknown = |diag: &mut Diagnostics, what: String| {
         diag.skip(name, Some(no), "unknown-record-type", what)
@@ -1064,7 +1093,7 @@ fn build(
     opts: &IngestOptions,
     diag: &mut Diagnostics,
     name: &str,
-    r: Reader,
+    r: Reader<'_>,
 ) -> Option<Session> {
     let has_user_events = r.events.iter().any(|(_, o)| *o == Origin::UserEvent);
     let has_assistant_items = r.events.iter().any(|(_, o)| *o == Origin::AssistantItem);

@@ -109,6 +109,33 @@ impl<'a> Json<'a> {
         }
     }
 
+    /// Whether the two are equal as `serde_json::Value`s (objects as maps, the last of
+    /// duplicate keys counting), without building them.
+    pub fn same(&self, other: &Json) -> bool {
+        match (self, other) {
+            (Json::Null, Json::Null) => true,
+            (Json::Bool(a), Json::Bool(b)) => a == b,
+            (Json::Number(a), Json::Number(b)) => a == b,
+            (Json::String(a), Json::String(b)) => a == b,
+            (Json::Array(a), Json::Array(b)) => {
+                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.same(y))
+            }
+            (Json::Object(a), Json::Object(b)) => {
+                // Each key's last member only.
+                let last = |m: &'_ [(Cow<'_, str>, Json<'_>)], i: usize| {
+                    !m[i + 1..].iter().any(|(k, _)| *k == m[i].0)
+                };
+                let distinct =
+                    |m: &[(Cow<'_, str>, Json<'_>)]| (0..m.len()).filter(|&i| last(m, i)).count();
+                distinct(a) == distinct(b)
+                    && (0..a.len())
+                        .filter(|&i| last(a, i))
+                        .all(|i| other.get(&a[i].0).is_some_and(|w| a[i].1.same(w)))
+            }
+            _ => false,
+        }
+    }
+
     /// The same value owning all its strings.
     pub fn into_owned(self) -> Json<'static> {
         match self {
@@ -219,11 +246,11 @@ impl<'de, S: Skip> Deserialize<'de> for Rec<'de, S> {
 /// other line goes through [`crate::reader::parse_line`], which reports damage into `diag`
 /// (glued records are split, a cut line is a skip naming the file and line). Counts the
 /// records read.
-pub(crate) fn jsonl_records<S: Skip>(
-    buf: &[u8],
+pub(crate) fn jsonl_records<'a, S: Skip>(
+    buf: &'a [u8],
     name: &str,
     diag: &mut Diagnostics,
-    mut f: impl FnMut(&Json<'_>, u64, &mut Diagnostics),
+    mut f: impl FnMut(&Json<'a>, u64, &mut Diagnostics),
 ) {
     // One UTF-8 check for the whole buffer when it passes (else one per line).
     let text = simdutf8::basic::from_utf8(buf).ok();
@@ -447,6 +474,25 @@ mod tests {
             assert_eq!(j.at(k).is_object(), v[k].is_object(), "{k}");
         }
         assert_eq!(str_of(&j, "a"), Some("last"));
+        let pairs = [
+            (r#"{"a":1,"b":[1,"x"]}"#, r#"{"b":[1,"x"],"a":1}"#),
+            (r#"{"a":1,"a":2}"#, r#"{"a":2}"#),
+            (r#"{"a":1,"a":2}"#, r#"{"a":1}"#),
+            (r#"{"a":1}"#, r#"{"a":1,"b":null}"#),
+            (r#"{"a":1.0}"#, r#"{"a":1}"#),
+            (r#"{"a":"x\ny"}"#, r#"{"a":"x\u000ay"}"#),
+            (r#"[{}]"#, r#"[{},{}]"#),
+            (r#"null"#, r#"false"#),
+        ];
+        for (x, y) in pairs {
+            let (jx, jy) = (parse(x, &[]).unwrap(), parse(y, &[]).unwrap());
+            let (vx, vy): (Value, Value) = (
+                serde_json::from_str(x).unwrap(),
+                serde_json::from_str(y).unwrap(),
+            );
+            assert_eq!(jx.same(&jy), vx == vy, "{x} {y}");
+            assert_eq!(jy.same(&jx), vx == vy, "{y} {x}");
+        }
         assert_eq!(j.at("e").as_array().map(<[Json]>::len), Some(3));
         // Strings without escapes are borrowed, those with escapes decoded.
         assert!(matches!(
