@@ -65,6 +65,8 @@ struct Reader<'a> {
     subagent_run: bool,
     /// A buffer for building the keys of `ignored`.
     key: String,
+    /// A model message of the history has been read (see [`build`]).
+    assistant_items: bool,
 }
 
 impl<'a> Reader<'a> {
@@ -89,6 +91,7 @@ impl<'a> Reader<'a> {
     }
 
     fn push(&mut self, e: Event, o: Origin) {
+        self.assistant_items |= o == Origin::AssistantItem;
         self.events.push((e, o));
     }
 
@@ -413,9 +416,15 @@ impl<'a> Reader<'a> {
                 self.user_text(text, images, ts, Origin::UserEvent);
             }
             "agent_message" => {
-                let text = str_of(p, "message").unwrap_or_default().to_string();
+                let text = str_of(p, "message").unwrap_or_default();
                 if !text.trim().is_empty() {
-                    let model = self.model.clone();
+                    // Once the history holds the model's own messages, `build` drops these
+                    // copies: their text is not copied.
+                    let (text, model) = if self.assistant_items {
+                        (String::new(), None)
+                    } else {
+                        (text.to_string(), self.model.clone())
+                    };
                     self.push(
                         Event::AssistantText(AssistantText {
                             text,
