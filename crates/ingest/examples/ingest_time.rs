@@ -1,4 +1,6 @@
 //! Time reading every session single-threaded, against the bare parse floor (profiling aid).
+//! `NO_FLOOR=1` skips the floor (to profile the adapter alone), `TELEMETRY=1` also measures
+//! telemetry per session (as `agentstat bench`'s "scan + telemetry"), `ROUNDS=N` (default 5).
 use agentstat_ingest::reader::{Line, LineReader};
 use agentstat_ingest::{discover, read_session, Diagnostics, IngestOptions};
 fn main() {
@@ -9,7 +11,12 @@ fn main() {
         user_label: None,
         salt: b"t".to_vec(),
     };
-    for _ in 0..5 {
+    let rounds: usize = std::env::var("ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(5);
+    let telemetry = std::env::var_os("TELEMETRY").is_some();
+    for _ in 0..rounds {
         let t = std::time::Instant::now();
         let mut bytes = 0;
         for s in srcs
@@ -31,6 +38,11 @@ fn main() {
         let n = srcs
             .iter()
             .filter_map(|s| read_session(s, &opts, &mut d))
+            .map(|s| {
+                if telemetry {
+                    std::hint::black_box(agentstat_telemetry::measure(&s));
+                }
+            })
             .count();
         let secs = t.elapsed().as_secs_f64();
         println!(

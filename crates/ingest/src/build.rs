@@ -284,28 +284,6 @@ impl<'de> serde::de::Visitor<'de> for Skipping {
     }
 }
 
-/// [`jsonl_values`] with members named in `skip` left out of each record ([`parse_skipping`]).
-pub(crate) fn jsonl_values_skipping(
-    buf: &[u8],
-    name: &str,
-    skip: &'static [&'static str],
-    diag: &mut Diagnostics,
-    mut f: impl FnMut(serde_json::Value, u64, &mut Diagnostics),
-) {
-    let mut recs: Vec<serde_json::Value> = Vec::new();
-    for (i, line) in buf.split(|&c| c == b'\n').enumerate() {
-        let no = i as u64 + 1;
-        let n = crate::reader::parse_line(line, name, no, diag, |b| {
-            recs.push(parse_skipping(b, skip)?);
-            Ok(())
-        });
-        diag.records += n;
-        for v in recs.drain(..) {
-            f(v, no, diag);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

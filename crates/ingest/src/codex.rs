@@ -21,7 +21,7 @@
 use crate::build::SessionBuilder;
 use crate::common::{self, json_error, Lines};
 use crate::diag::Diagnostics;
-use crate::reader::parse_line;
+use crate::json::{self, str_of, Json, When};
 use crate::source::{Format, SessionSource};
 use crate::IngestOptions;
 use agentstat_session::{
@@ -44,13 +44,13 @@ enum Origin {
 }
 
 #[derive(Default)]
-struct Reader {
+struct Reader<'a> {
     events: Vec<(Event, Origin)>,
     /// call id → index in `events` of its action.
     calls: HashMap<String, usize>,
     model_calls: Vec<ModelCall>,
     /// The last cumulative `total_token_usage` seen (a repeat of it is no new request).
-    last_total: Option<Value>,
+    last_total: Option<Json<'a>>,
     session_id: Option<String>,
     cwds: Vec<String>,
     git_branch: Option<String>,
@@ -63,18 +63,39 @@ struct Reader {
     compactions: u32,
     ignored: BTreeMap<String, u64>,
     subagent_run: bool,
+    /// A buffer for building the keys of `ignored`.
+    key: String,
+    /// A model message of the history has been read (see [`build`]).
+    assistant_items: bool,
 }
 
-impl Reader {
-    fn ignore(&mut self, what: impl Into<String>) {
-        *self.ignored.entry(what.into()).or_default() += 1;
+impl<'a> Reader<'a> {
+    fn ignore(&mut self, what: &str) {
+        match self.ignored.get_mut(what) {
+            Some(n) => *n += 1,
+            None => {
+                self.ignored.insert(what.to_string(), 1);
+            }
+        }
+    }
+
+    /// [`Reader::ignore`] of `prefix` + `kind` + `suffix`, without building the key each time.
+    fn ignore_kind(&mut self, prefix: &str, kind: &str, suffix: &str) {
+        let mut key = std::mem::take(&mut self.key);
+        key.clear();
+        key.push_str(prefix);
+        key.push_str(kind);
+        key.push_str(suffix);
+        self.ignore(&key);
+        self.key = key;
     }
 
     fn push(&mut self, e: Event, o: Origin) {
+        self.assistant_items |= o == Origin::AssistantItem;
         self.events.push((e, o));
     }
 
-    fn meta(&mut self, p: &Value) {
+    fn meta(&mut self, p: &Json) {
         if let Some(id) = str_of(p, "id") {
             self.session_id.get_or_insert_with(|| id.to_string());
         }
@@ -88,7 +109,7 @@ impl Reader {
             self.originator.get_or_insert_with(|| o.to_string());
         }
         if let Some(s) = p.get("source").filter(|s| !s.is_null()) {
-            self.source.get_or_insert_with(|| s.clone());
+            self.source.get_or_insert_with(|| s.to_value());
             if s.get("subagent").is_some() {
                 self.subagent_run = true;
             }
@@ -104,7 +125,7 @@ impl Reader {
         }
     }
 
-    fn turn_context(&mut self, p: &Value) {
+    fn turn_context(&mut self, p: &Json) {
         if let Some(cwd) = str_of(p, "cwd") {
             self.cwds.push(cwd.to_string());
         }
@@ -174,7 +195,7 @@ impl Reader {
 
     fn response_item(
         &mut self,
-        p: &Value,
+        p: &Json,
         ts: Option<i64>,
         name: &str,
         line: u64,
@@ -211,7 +232,7 @@ impl Reader {
                         }
                     }
                     // Codex's own instructions (permissions, collaboration mode): not the session.
-                    Some(r) => self.ignore(format!("{r}-message")),
+                    Some(r) => self.ignore_kind("", r, "-message"),
                     None => diag.skip(
                         name,
                         Some(line),
@@ -237,9 +258,9 @@ impl Reader {
                 // `function_call` arguments are a JSON text; a custom tool's input is free text.
                 let args = if ty == "function_call" {
                     match p.get("arguments") {
-                        Some(Value::String(s)) => serde_json::from_str::<Value>(s)
-                            .unwrap_or_else(|_| Value::String(s.clone())),
-                        Some(v) => v.clone(),
+                        Some(Json::String(s)) => serde_json::from_str::<Value>(s)
+                            .unwrap_or_else(|_| Value::String(s.to_string())),
+                        Some(v) => v.to_value(),
                         None => Value::Null,
                     }
                 } else {
@@ -255,12 +276,12 @@ impl Reader {
                 let call_id = str_of(p, "call_id")
                     .or_else(|| str_of(p, "id"))
                     .unwrap_or_default();
-                let action = p.get("action").cloned().unwrap_or(Value::Null);
+                let action = p.get("action").map_or(Value::Null, Json::to_value);
                 let status = str_of(p, "status").map(str::to_string);
                 self.action("local_shell", call_id, action, ts, status.as_deref());
             }
             "web_search_call" => {
-                let action = p.get("action").cloned().unwrap_or(Value::Null);
+                let action = p.get("action").map_or(Value::Null, Json::to_value);
                 let id = str_of(p, "id").unwrap_or_default().to_string();
                 let status = match str_of(p, "status") {
                     Some("completed") => ResultStatus::Ok,
@@ -293,7 +314,7 @@ impl Reader {
             "compaction" | "compaction_summary" | "context_compaction" => {
                 self.ignore("compaction-item")
             }
-            other => self.ignore(format!("response-item:{other}")),
+            other => self.ignore_kind("response-item:", other, ""),
         }
     }
 
@@ -362,7 +383,7 @@ impl Reader {
 
     fn event_msg(
         &mut self,
-        p: &Value,
+        p: &Json<'a>,
         ts: Option<i64>,
         name: &str,
         line: u64,
@@ -387,17 +408,23 @@ impl Reader {
                 let text = str_of(p, "message").unwrap_or_default().to_string();
                 let images = p
                     .get("images")
-                    .and_then(Value::as_array)
+                    .and_then(Json::as_array)
                     .map_or(0, |a| a.len() as u32)
                     + p.get("local_images")
-                        .and_then(Value::as_array)
+                        .and_then(Json::as_array)
                         .map_or(0, |a| a.len() as u32);
                 self.user_text(text, images, ts, Origin::UserEvent);
             }
             "agent_message" => {
-                let text = str_of(p, "message").unwrap_or_default().to_string();
+                let text = str_of(p, "message").unwrap_or_default();
                 if !text.trim().is_empty() {
-                    let model = self.model.clone();
+                    // Once the history holds the model's own messages, `build` drops these
+                    // copies: their text is not copied.
+                    let (text, model) = if self.assistant_items {
+                        (String::new(), None)
+                    } else {
+                        (text.to_string(), self.model.clone())
+                    };
                     self.push(
                         Event::AssistantText(AssistantText {
                             text,
@@ -430,12 +457,12 @@ impl Reader {
                         Origin::Other,
                     );
                 } else {
-                    self.ignore(format!("turn-aborted:{reason}"));
+                    self.ignore_kind("turn-aborted:", reason, "");
                 }
             }
             "exec_command_end" => {
                 let call_id = str_of(p, "call_id").unwrap_or_default().to_string();
-                let code = p.get("exit_code").and_then(Value::as_i64).map(|c| c as i32);
+                let code = p.get("exit_code").and_then(Json::as_i64).map(|c| c as i32);
                 match self.action_mut(&call_id) {
                     Some(a) => {
                         if let Some(c) = code {
@@ -455,7 +482,7 @@ impl Reader {
             }
             "patch_apply_end" => {
                 let call_id = str_of(p, "call_id").unwrap_or_default().to_string();
-                let ok = p.get("success").and_then(Value::as_bool);
+                let ok = p.get("success").and_then(Json::as_bool);
                 match (self.action_mut(&call_id), ok) {
                     (Some(a), Some(ok)) => {
                         a.result.status = if ok {
@@ -474,7 +501,7 @@ impl Reader {
                     r.get("Err").is_some()
                         || r.get("Ok")
                             .and_then(|o| o.get("isError").or_else(|| o.get("is_error")))
-                            .and_then(Value::as_bool)
+                            .and_then(Json::as_bool)
                             .unwrap_or(false)
                 });
                 match self.action_mut(&call_id) {
@@ -501,14 +528,14 @@ impl Reader {
             }
             // Reasoning is not visible output; the rest are lifecycle markers and copies of
             // response items.
-            other => self.ignore(format!("event:{other}")),
+            other => self.ignore_kind("event:", other, ""),
         }
     }
 
     /// `token_count`: `info.total_token_usage` is the session's running total, `last_token_usage`
     /// the latest request's. A repeated total is the same request reported again (rate-limit
     /// updates re-send it): one model call per change of the total.
-    fn token_count(&mut self, p: &Value, ts: Option<i64>, line: u64) {
+    fn token_count(&mut self, p: &Json<'a>, ts: Option<i64>, line: u64) {
         let (usage, total) = match p.get("info") {
             Some(info) if info.is_object() => {
                 (info.get("last_token_usage"), info.get("total_token_usage"))
@@ -525,7 +552,7 @@ impl Reader {
             }
         };
         if let Some(t) = total {
-            if self.last_total.as_ref() == Some(t) {
+            if self.last_total.as_ref().is_some_and(|l| l.same(t)) {
                 self.ignore("token-count-repeat");
                 return;
             }
@@ -535,7 +562,7 @@ impl Reader {
             self.ignore("token-count-without-usage");
             return;
         };
-        let n = |k: &str| u.get(k).and_then(Value::as_u64).unwrap_or(0);
+        let n = |k: &str| u.get(k).and_then(Json::as_u64).unwrap_or(0);
         let (input, cached, output) = (
             n("input_tokens"),
             n("cached_input_tokens"),
@@ -560,7 +587,7 @@ impl Reader {
         });
     }
 
-    fn compacted(&mut self, p: &Value, ts: Option<i64>) {
+    fn compacted(&mut self, p: &Json, ts: Option<i64>) {
         self.compactions += 1;
         self.push(
             Event::Compaction {
@@ -613,10 +640,6 @@ fn injected_kind(t: &str) -> Option<&'static str> {
     is_tag.then_some("context")
 }
 
-fn str_of<'a>(v: &'a Value, k: &str) -> Option<&'a str> {
-    v.get(k).and_then(Value::as_str)
-}
-
 fn between<'a>(s: &'a str, a: &str, b: &str) -> Option<&'a str> {
     let i = s.find(a)? + a.len();
     let j = s[i..].find(b)? + i;
@@ -624,17 +647,17 @@ fn between<'a>(s: &'a str, a: &str, b: &str) -> Option<&'a str> {
 }
 
 /// Text of a message's content list (text parts joined) and its number of images.
-fn content_text(c: Option<&Value>) -> (String, u32) {
+fn content_text(c: Option<&Json>) -> (String, u32) {
     match c {
-        Some(Value::String(s)) => (s.clone(), 0),
-        Some(Value::Array(parts)) => {
+        Some(Json::String(s)) => (s.to_string(), 0),
+        Some(Json::Array(parts)) => {
             let mut text = String::new();
             let mut images = 0;
             for p in parts {
-                match p.get("type").and_then(Value::as_str) {
+                match str_of(p, "type") {
                     Some("input_image") | Some("image") => images += 1,
                     _ => {
-                        if let Some(t) = p.get("text").and_then(Value::as_str) {
+                        if let Some(t) = str_of(p, "text") {
                             if !text.is_empty() {
                                 text.push('\n');
                             }
@@ -823,18 +846,15 @@ struct Output {
     exit_code: Option<i32>,
 }
 
-fn parse_output(v: Option<&Value>) -> Output {
+fn parse_output(v: Option<&Json>) -> Output {
     let (text, failed) = match v {
-        Some(Value::String(s)) => (s.clone(), false),
+        Some(Json::String(s)) => (s.to_string(), false),
         // Older versions wrote a failure as `{content, success: false}`.
-        Some(Value::Object(o)) => (
-            o.get("content")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string(),
-            o.get("success").and_then(Value::as_bool) == Some(false),
+        Some(o @ Json::Object(_)) => (
+            str_of(o, "content").unwrap_or_default().to_string(),
+            o.get("success").and_then(Json::as_bool) == Some(false),
         ),
-        Some(Value::Array(items)) => (content_text(Some(&Value::Array(items.clone()))).0, false),
+        Some(items @ Json::Array(_)) => (content_text(Some(items)).0, false),
         _ => (String::new(), false),
     };
     let t = text.trim();
@@ -854,13 +874,13 @@ fn parse_output(v: Option<&Value>) -> Output {
     }
     // Structured shell output: `{"output": …, "metadata": {"exit_code": N, …}}`.
     if t.starts_with('{') {
-        if let Ok(Value::Object(o)) = serde_json::from_str::<Value>(t) {
+        if let Ok(o @ Json::Object(_)) = json::parse(t, &[]) {
             if let Some(code) = o
                 .get("metadata")
                 .and_then(|m| m.get("exit_code"))
-                .and_then(Value::as_i64)
+                .and_then(Json::as_i64)
             {
-                let inner = o.get("output").and_then(Value::as_str).unwrap_or_default();
+                let inner = str_of(&o, "output").unwrap_or_default();
                 return with_code(inner.to_string(), code as i32);
             }
         }
@@ -922,11 +942,16 @@ pub fn read_session(
 }
 
 /// The TypeScript CLI's `{session, items}` document.
-fn read_document(buf: &[u8], name: &str, r: &mut Reader, diag: &mut Diagnostics) -> Option<()> {
+fn read_document<'a>(
+    buf: &'a [u8],
+    name: &str,
+    r: &mut Reader<'a>,
+    diag: &mut Diagnostics,
+) -> Option<()> {
     #[derive(serde::Deserialize)]
     struct Doc<'a> {
-        #[serde(default)]
-        session: Option<Value>,
+        #[serde(borrow, default)]
+        session: Option<&'a RawValue>,
         #[serde(borrow, default)]
         items: Option<Vec<&'a RawValue>>,
     }
@@ -938,8 +963,8 @@ fn read_document(buf: &[u8], name: &str, r: &mut Reader, diag: &mut Diagnostics)
         }
     };
     diag.records += 1;
-    if let Some(s) = &doc.session {
-        r.meta(s);
+    if let Some(s) = doc.session.and_then(|s| json::parse(s.get(), &[]).ok()) {
+        r.meta(&s);
     }
     let Some(items) = doc.items else {
         diag.skip(
@@ -953,7 +978,7 @@ fn read_document(buf: &[u8], name: &str, r: &mut Reader, diag: &mut Diagnostics)
     let mut lines_at = Lines::new(buf);
     for raw in items {
         let line = lines_at.of(raw.get());
-        match serde_json::from_str::<Value>(raw.get()) {
+        match json::parse(raw.get(), &[]) {
             Ok(v) if v.is_object() => r.response_item(&v, None, name, line, diag),
             Ok(_) => diag.skip(
                 name,
@@ -984,26 +1009,66 @@ const SKIP: &[&str] = &[
     "stderr",
 ];
 
-fn read_jsonl(buf: &[u8], name: &str, r: &mut Reader, diag: &mut Diagnostics) {
+/// [`SKIP`] as the parser's type parameter.
+struct Unread;
+
+impl crate::json::Skip for Unread {
+    const SKIP: &'static [&'static str] = SKIP;
+    /// Members of some records that are read for their kind only: instructions Codex sends
+    /// as `developer` / `system` messages, the reasoning summary, the last reply repeated by
+    /// `task_complete`, a turn's diff, the changes an applied patch made, the command repeated
+    /// by `exec_command_end` (its exit code is what is read).
+    const WHEN: &'static [When] = &[
+        When {
+            key: "role",
+            values: &["developer", "system"],
+            skip: &["content"],
+        },
+        When {
+            key: "type",
+            values: &["reasoning"],
+            skip: &["summary", "content"],
+        },
+        When {
+            key: "type",
+            values: &["task_complete"],
+            skip: &["last_agent_message"],
+        },
+        When {
+            key: "type",
+            values: &["turn_diff"],
+            skip: &["unified_diff"],
+        },
+        When {
+            key: "type",
+            values: &["patch_apply_end"],
+            skip: &["changes"],
+        },
+        When {
+            key: "type",
+            values: &["exec_command_end"],
+            skip: &["command", "parsed_cmd", "cwd"],
+        },
+    ];
+}
+
+fn read_jsonl<'a>(buf: &'a [u8], name: &str, r: &mut Reader<'a>, diag: &mut Diagnostics) {
     let mut first = true;
-    let mut recs: Vec<Value> = Vec::new();
-    for (i, line) in buf.split(|&c| c == b'\n').enumerate() {
-        let no = i as u64 + 1;
-        // A line may hold several glued records: each is parsed, then read in order.
-        let n = parse_line(line, name, no, diag, |b| {
-            recs.push(crate::build::parse_skipping(b, SKIP)?);
-            Ok(())
-        });
-        diag.records += n;
-        for v in recs.drain(..) {
-            record(&v, first, name, no, r, diag);
-            first = false;
-        }
-    }
+    json::jsonl_records::<Unread>(buf, name, diag, |v, no, diag| {
+        record(v, first, name, no, r, diag);
+        first = false;
+    });
 }
 
 /// One JSONL record of any Codex shape.
-fn record(v: &Value, first: bool, name: &str, no: u64, r: &mut Reader, diag: &mut Diagnostics) {
+fn record<'a>(
+    v: &Json<'a>,
+    first: bool,
+    name: &str,
+    no: u64,
+    r: &mut Reader<'a>,
+    diag: &mut Diagnostics,
+) {
     let ts = str_of(v, "timestamp").and_then(parse_timestamp);
     let unknown = |diag: &mut Diagnostics, what: String| {
         diag.skip(name, Some(no), "unknown-record-type", what)
@@ -1037,7 +1102,7 @@ fn build(
     opts: &IngestOptions,
     diag: &mut Diagnostics,
     name: &str,
-    r: Reader,
+    r: Reader<'_>,
 ) -> Option<Session> {
     let has_user_events = r.events.iter().any(|(_, o)| *o == Origin::UserEvent);
     let has_assistant_items = r.events.iter().any(|(_, o)| *o == Origin::AssistantItem);
@@ -1138,27 +1203,27 @@ mod tests {
 
     #[test]
     fn outputs() {
-        let o = parse_output(Some(&Value::String(
+        let o = parse_output(Some(&Json::String(
             r#"{"output":"boom\n","metadata":{"exit_code":2,"duration_seconds":0.1}}"#.into(),
         )));
         assert_eq!(
             (o.status, o.exit_code, o.text.as_str()),
             (ResultStatus::Error, Some(2), "boom\n")
         );
-        let o = parse_output(Some(&Value::String(
+        let o = parse_output(Some(&Json::String(
             "Exit code: 0\nWall time: 1.2 seconds\nOutput:\nok".into(),
         )));
         assert_eq!((o.status, o.exit_code), (ResultStatus::Ok, Some(0)));
-        let o = parse_output(Some(&Value::String(
+        let o = parse_output(Some(&Json::String(
             "Chunk ID: 1\nWall time: 0.5 seconds\nProcess exited with code 1\nOutput:\nx".into(),
         )));
         assert_eq!((o.status, o.exit_code), (ResultStatus::Error, Some(1)));
         assert_eq!(
-            parse_output(Some(&Value::String("aborted".into()))).status,
+            parse_output(Some(&Json::String("aborted".into()))).status,
             ResultStatus::Interrupted
         );
         assert_eq!(
-            parse_output(Some(&Value::String("exec command rejected by user".into()))).status,
+            parse_output(Some(&Json::String("exec command rejected by user".into()))).status,
             ResultStatus::Rejected
         );
     }

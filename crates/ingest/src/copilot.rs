@@ -9,9 +9,10 @@
 //! the person's answer to a permission request, `abort` an interrupt. Hooks, turn boundaries,
 //! mode and model changes are read and not used. What each event becomes: docs/FORMATS.md.
 
-use crate::build::{jsonl_values_skipping, str_of, time_of, u64_of, SessionBuilder};
+use crate::build::SessionBuilder;
 use crate::common;
 use crate::diag::Diagnostics;
+use crate::json::{jsonl_records, str_of, time_of, u64_of, Json, When};
 use crate::source::{Format, SessionSource};
 use crate::IngestOptions;
 use agentstat_session::{
@@ -51,6 +52,47 @@ const SKIP: &[&str] = &[
     "modelMetrics",
 ];
 
+/// [`SKIP`] as the parser's type parameter.
+struct Unread;
+
+impl crate::json::Skip for Unread {
+    const SKIP: &'static [&'static str] = SKIP;
+    /// The `data` of events read for their type only (see [`event`]): the system prompt above
+    /// all (a quarter of the bytes of real files).
+    const WHEN: &'static [When] = &[When {
+        key: "type",
+        values: &[
+            "system.message",
+            "assistant.turn_start",
+            "assistant.turn_end",
+            "tool.execution_start",
+            "hook.end",
+            "permission.requested",
+            "session.info",
+            "session.mode_changed",
+            "session.plan_changed",
+            "session.permissions_changed",
+            "skill.invoked",
+            "system.notification",
+            "session.compaction_start",
+            "session.usage_info",
+            "session.truncation",
+            "session.idle",
+            "assistant.usage",
+            "assistant.intent",
+            "subagent.started",
+            "subagent.completed",
+            "subagent.failed",
+            "subagent.selected",
+            "assistant.reasoning",
+            "session.shutdown",
+            "session.compaction_complete",
+            "abort",
+        ],
+        skip: &["data"],
+    }];
+}
+
 /// Read one Copilot CLI `events.jsonl`.
 pub fn read_session(
     src: &SessionSource,
@@ -60,8 +102,8 @@ pub fn read_session(
     let (name, buf) = common::read_source(src, diag)?;
     let mut b = SessionBuilder::default();
     let mut st = State::default();
-    jsonl_values_skipping(&buf, &name, SKIP, diag, |v, no, diag| {
-        event(&v, &mut b, &mut st, &name, no, diag)
+    jsonl_records::<Unread>(&buf, &name, diag, |v, no, diag| {
+        event(v, &mut b, &mut st, &name, no, diag)
     });
     // A program drove the session: it chose the model when it created the session (the
     // interactive CLI records the person's model as a `session.model_change`) and the session
@@ -75,7 +117,7 @@ pub fn read_session(
 }
 
 fn event(
-    v: &Value,
+    v: &Json<'_>,
     b: &mut SessionBuilder,
     st: &mut State,
     name: &str,
@@ -83,8 +125,7 @@ fn event(
     diag: &mut Diagnostics,
 ) {
     let ts = time_of(v, "timestamp");
-    let empty = Value::Null;
-    let d = v.get("data").unwrap_or(&empty);
+    let d = v.at("data");
     let note = |b: &mut SessionBuilder, kind: &str, text: String| {
         b.events.push(Event::System(SystemNote {
             kind: kind.into(),
@@ -101,7 +142,7 @@ fn event(
             b.version = str_of(d, "copilotVersion")
                 .map(str::to_string)
                 .or(b.version.take());
-            let ctx = d.get("context").unwrap_or(&empty);
+            let ctx = d.at("context");
             if let Some(cwd) = str_of(ctx, "cwd") {
                 b.project.get_or_insert_with(|| cwd.to_string());
                 b.paths.push(cwd.to_string());
@@ -123,7 +164,7 @@ fn event(
             let text = str_of(d, "content").unwrap_or_default();
             let attachments = d
                 .get("attachments")
-                .and_then(Value::as_array)
+                .and_then(Json::as_array)
                 .map_or(0, |a| a.len() as u32);
             st.aborted = false;
             if text.trim_start().starts_with("<skill-context") {
@@ -163,12 +204,12 @@ fn event(
             }
             for t in d
                 .get("toolRequests")
-                .and_then(Value::as_array)
+                .and_then(Json::as_array)
                 .into_iter()
                 .flatten()
             {
                 let tool = str_of(t, "name").unwrap_or_default();
-                let args = t.get("arguments").cloned().unwrap_or(Value::Null);
+                let args = t.get("arguments").map_or(Value::Null, Json::to_value);
                 let (kind, input, lines) = classify(tool, args);
                 b.action(
                     str_of(t, "toolCallId").unwrap_or_default(),
@@ -182,7 +223,7 @@ fn event(
         }
         "tool.execution_complete" => {
             let id = str_of(d, "toolCallId").unwrap_or_default();
-            let ok = d.get("success").and_then(Value::as_bool) == Some(true);
+            let ok = d.get("success").and_then(Json::as_bool) == Some(true);
             let text = if ok {
                 d.get("result").and_then(|r| str_of(r, "content"))
             } else {
@@ -241,7 +282,7 @@ fn event(
             });
         }
         "hook.start" => {
-            let input = d.get("input").unwrap_or(&empty);
+            let input = d.at("input");
             if str_of(d, "hookType") == Some("sessionEnd")
                 && str_of(input, "reason") == Some("complete")
             {
@@ -307,8 +348,10 @@ fn classify(tool: &str, args: Value) -> (ActionKind, Value, Option<LineDelta>) {
         "apply_patch" => {
             let patch = match &args {
                 Value::String(p) => p.clone(),
-                v => str_of(v, "input")
-                    .or_else(|| str_of(v, "patch"))
+                v => v
+                    .get("input")
+                    .or_else(|| v.get("patch"))
+                    .and_then(Value::as_str)
                     .unwrap_or_default()
                     .to_string(),
             };

@@ -11,9 +11,10 @@
 //! back and branch; every branch is read, in file order (all of it is work that was done).
 //! What each entry becomes: docs/FORMATS.md.
 
-use crate::build::{jsonl_values_skipping, str_of, time_of, u64_of, SessionBuilder};
+use crate::build::SessionBuilder;
 use crate::common;
 use crate::diag::Diagnostics;
+use crate::json::{jsonl_records, str_of, time_of, u64_of, Json};
 use crate::source::{Format, SessionSource};
 use crate::IngestOptions;
 use agentstat_session::lines::{count_lines, diff_lines};
@@ -37,6 +38,13 @@ const SKIP: &[&str] = &[
     "tools",
 ];
 
+/// [`SKIP`] as the parser's type parameter.
+struct Unread;
+
+impl crate::json::Skip for Unread {
+    const SKIP: &'static [&'static str] = SKIP;
+}
+
 /// Read one pi session file.
 pub fn read_session(
     src: &SessionSource,
@@ -46,14 +54,14 @@ pub fn read_session(
     let (name, buf) = common::read_source(src, diag)?;
     let mut b = SessionBuilder::default();
     let mut model: Option<String> = None;
-    jsonl_values_skipping(&buf, &name, SKIP, diag, |v, no, diag| {
-        entry(&v, &mut b, &mut model, &name, no, diag)
+    jsonl_records::<Unread>(&buf, &name, diag, |v, no, diag| {
+        entry(v, &mut b, &mut model, &name, no, diag)
     });
     b.finish(Format::Pi, src, opts, diag, &name)
 }
 
 fn entry(
-    v: &Value,
+    v: &Json<'_>,
     b: &mut SessionBuilder,
     model: &mut Option<String>,
     name: &str,
@@ -137,7 +145,7 @@ fn entry(
 }
 
 fn message(
-    m: &Value,
+    m: &Json<'_>,
     ts: Option<i64>,
     b: &mut SessionBuilder,
     model: &mut Option<String>,
@@ -173,7 +181,7 @@ fn message(
         "toolResult" => {
             let id = str_of(m, "toolCallId").unwrap_or_default();
             let (text, _) = text_of(m.get("content"));
-            let error = m.get("isError").and_then(Value::as_bool) == Some(true);
+            let error = m.get("isError").and_then(Json::as_bool) == Some(true);
             let exit_code = error.then(|| exit_code(&text)).flatten();
             let status = if error {
                 ResultStatus::Error
@@ -216,7 +224,7 @@ fn message(
 }
 
 fn assistant(
-    m: &Value,
+    m: &Json<'_>,
     ts: Option<i64>,
     b: &mut SessionBuilder,
     model: &mut Option<String>,
@@ -242,8 +250,8 @@ fn assistant(
             subagent: None,
         });
     }
-    let parts: &[Value] = match m.get("content") {
-        Some(Value::Array(a)) => a,
+    let parts: &[Json] = match m.get("content") {
+        Some(Json::Array(a)) => a,
         _ => &[],
     };
     for p in parts {
@@ -262,7 +270,7 @@ fn assistant(
             "thinking" | "redactedThinking" => b.ignore("thinking"),
             "toolCall" => {
                 let tool = str_of(p, "name").unwrap_or_default();
-                let args = p.get("arguments").cloned().unwrap_or(Value::Null);
+                let args = p.get("arguments").map_or(Value::Null, Json::to_value);
                 let (kind, input, lines) = classify(tool, args);
                 b.action(
                     str_of(p, "id").unwrap_or_default(),
@@ -297,10 +305,10 @@ fn assistant(
 }
 
 /// Text of a `content` (a string, or text parts) and how many images it holds.
-fn text_of(c: Option<&Value>) -> (String, u32) {
+fn text_of(c: Option<&Json>) -> (String, u32) {
     match c {
-        Some(Value::String(s)) => (s.clone(), 0),
-        Some(Value::Array(parts)) => {
+        Some(Json::String(s)) => (s.to_string(), 0),
+        Some(Json::Array(parts)) => {
             let mut text = String::new();
             let mut images = 0;
             for p in parts {

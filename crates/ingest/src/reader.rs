@@ -157,7 +157,7 @@ impl<R: Read> LineReader<R> {
     }
 }
 
-fn trim(b: &[u8]) -> &[u8] {
+pub(crate) fn trim(b: &[u8]) -> &[u8] {
     // A UTF-8 byte-order mark (editors on Windows write one at the start of a file) is not
     // JSON; without this the file's first record would be lost.
     let b = b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b);

@@ -60,13 +60,15 @@ impl Default for ToolInput {
 
 impl From<serde_json::Value> for ToolInput {
     fn from(v: serde_json::Value) -> Self {
-        ToolInput(RawValue::from_string(v.to_string()).expect("a Value writes valid JSON"))
+        ToolInput::from(&v)
     }
 }
 
 impl From<&serde_json::Value> for ToolInput {
+    /// The value's compact JSON text (what `Value`'s `Display` writes), written into a byte
+    /// buffer and not parsed again.
     fn from(v: &serde_json::Value) -> Self {
-        ToolInput(RawValue::from_string(v.to_string()).expect("a Value writes valid JSON"))
+        ToolInput(serde_json::value::to_raw_value(v).expect("a Value always serializes"))
     }
 }
 
@@ -197,6 +199,13 @@ mod tests {
 
     fn raw(s: &str) -> ToolInput {
         ToolInput::from_raw(RawValue::from_string(s.to_string()).unwrap())
+    }
+
+    #[test]
+    fn from_value_keeps_the_text_display_writes() {
+        let v = json!({"b": [1, -2, 1.5, null, true], "a": "q\"\n\u{e9}\u{1}", "c": {}});
+        assert_eq!(ToolInput::from(&v).raw(), v.to_string());
+        assert_eq!(ToolInput::from(v.clone()).value(), v);
     }
 
     #[test]
