@@ -286,6 +286,13 @@ impl Threshold {
         }
     }
 
+    /// A count as published: rounded to [`Threshold::round_base`] in team mode (a number a
+    /// note states that is not a population size, like fixed-effect singletons dropped), as it
+    /// is otherwise.
+    pub fn published_count(&self, n: u64) -> u64 {
+        crate::rounding::round_count(n, self.round_base())
+    }
+
     /// Whether counts are rounded (team mode with a base above 1).
     pub fn rounds(&self) -> bool {
         crate::rounding::active(self.round_base())
