@@ -109,6 +109,7 @@ pub const SUPPRESSED: Cell = Cell {
     class: OutputClass::Count,
     withheld: None,
     residual_df: None,
+    isolates_group: None,
 };
 
 /// Default minimum number of distinct users per published cell.
@@ -366,6 +367,7 @@ impl Threshold {
             .cell(est, n_sessions, n_users)
             .with_class(OutputClass::Coef);
         c.residual_df = residual_df;
+        c.isolates_group = Some(isolates_small_group);
         if self.classes()
             && !c.suppressed
             && (isolates_small_group
@@ -429,6 +431,7 @@ impl Threshold {
             class: OutputClass::Count,
             withheld: None,
             residual_df: None,
+            isolates_group: None,
         }
     }
 
@@ -452,6 +455,8 @@ pub fn enforce_cell(cell: &mut Cell, th: &Threshold) -> bool {
         *cell = Cell {
             class: cell.class,
             withheld: Some(cell.withheld.unwrap_or(Withheld::FewPeople)),
+            // Says no more than the reason: the indicator's group has fewer than k people.
+            isolates_group: cell.isolates_group,
             ..SUPPRESSED
         };
     }

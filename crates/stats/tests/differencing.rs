@@ -1590,6 +1590,15 @@ fn coefficients_isolating_a_small_group_are_withheld() {
     assert!(fig5.rows[4].cells.iter().all(|c| c.suppressed));
     // The other levels' contrasts have three people each and are published.
     assert!(a2.rows[1].cells[0].value.is_some(), "{:?}", a2.rows[1]);
+    // results.json says which coefficient isolates a group (and that the others do not).
+    assert_eq!(expert.cells[0].isolates_group, Some(true), "{expert:?}");
+    assert_eq!(a2.rows[1].cells[0].isolates_group, Some(false));
+    let json = serde_json::to_value(a2).unwrap();
+    assert_eq!(json["rows"][4]["cells"][0]["isolates_group"], true);
+    assert_eq!(json["rows"][1]["cells"][0]["isolates_group"], false);
+    // Cells that are not coefficients do not carry it.
+    let fig1 = table(&r, "fig1_work_mode");
+    assert!(fig1.rows.iter().flat_map(|r| &r.cells).all(|c| c.isolates_group.is_none()));
 }
 
 /// Rounding is deterministic (the same page twice), every published count is a multiple of
