@@ -401,7 +401,10 @@ fn agents_list(s: &agentstat_stats::results::Sample) -> String {
 
 fn sample(o: &mut String, r: &Results) {
     let s = &r.sample;
-    let excluded: u64 = s.excluded.values().sum();
+    // Sessions less interactive ones: the same number as the sum over reasons when counts are
+    // exact, and, when the team's counts are rounded (each on its own), consistent with the two
+    // cards beside it rather than a sum of rounded parts.
+    let excluded = s.sessions.saturating_sub(s.interactive_sessions);
     o.push_str(r#"<section class="part" id="sample"><h2>The sample</h2><p class="what">What this report is computed from.</p><div class="cards">"#);
     let card = |o: &mut String, id: &str, k: &str, v: String, sub: String| {
         let _ = write!(

@@ -88,10 +88,12 @@ pub fn add_caveats(r: &mut Results) {
 /// One table as tidy CSV: one line per (row, column) cell.
 ///
 /// Long format so every cell keeps its interval, counts and suppression flag; a suppressed cell
-/// has empty numbers and `suppressed=true`.
+/// has empty numbers, `suppressed=true` and why in `withheld` (`few_people`, `protection`,
+/// `dominance`; empty when published or when the document does not say); `class` is the cell's
+/// output class (`count`, `share`, `mean`, `quantile`, `index`, `coef`).
 pub fn table_csv(t: &Table) -> String {
     let mut o = String::from(
-        "row,column,column_label,unit,value,se,ci_low,ci_high,p_value,n_sessions,n_users,suppressed\n",
+        "row,column,column_label,unit,value,se,ci_low,ci_high,p_value,n_sessions,n_users,suppressed,withheld,class\n",
     );
     let num = |v: Option<f64>| {
         v.filter(|x| x.is_finite())
@@ -139,6 +141,11 @@ pub fn table_csv(t: &Table) -> String {
                 ns,
                 nu,
                 c.suppressed.to_string(),
+                c.withheld
+                    .filter(|_| c.suppressed)
+                    .map_or("", |w| w.key())
+                    .to_string(),
+                c.class.key().to_string(),
             ]
             .join(",");
             o.push_str(&line);

@@ -189,7 +189,8 @@ fn written_files_never_carry_a_suppressed_number() {
         "the suppressed share is not rendered"
     );
     let line = csv.lines().find(|l| l.starts_with("Communicate,")).unwrap();
-    assert_eq!(line, "Communicate,share,Share,share,,,,,,,,true");
+    // No reason recorded in this document (it predates them); the class is the default.
+    assert_eq!(line, "Communicate,share,Share,share,,,,,,,,true,,count");
     // Spreadsheet formulas in labels are defused.
     assert!(csv.contains("\"'=cmd|' /C calc'!A0\""), "{csv}");
     let r: Results = serde_json::from_str(&json).unwrap();
@@ -212,6 +213,42 @@ fn csv_has_one_line_per_cell() {
         .nth(1)
         .unwrap()
         .starts_with("Build,share,Share,share,0.6,"));
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    assert_eq!(header[header.len() - 2..], ["withheld", "class"]);
+}
+
+/// Each withheld cell's reason reaches its CSV line (the `withheld` column), and a published
+/// cell has none even if the producer left one.
+#[test]
+fn csv_says_why_each_cell_is_withheld() {
+    let mut r = results(false);
+    let t = &mut r.tables[0];
+    t.rows[0].cells[0].withheld = Some(Withheld::Dominance);
+    t.rows[1].cells[0] = Cell {
+        withheld: Some(Withheld::Protection),
+        class: OutputClass::Share,
+        ..leaky_suppressed()
+    };
+    t.rows[2].cells[0] = Cell {
+        withheld: Some(Withheld::FewPeople),
+        class: OutputClass::Coef,
+        ..leaky_suppressed()
+    };
+    let csv = table_csv(t);
+    let tails: Vec<String> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.rsplitn(4, ',').take(3).collect::<Vec<_>>().join("|"))
+        .collect();
+    let published = r.tables[0].rows[0].cells[0].class.key();
+    assert_eq!(
+        tails,
+        [
+            format!("{published}||false"),
+            "share|protection|true".to_string(),
+            "coef|few_people|true".to_string()
+        ]
+    );
 }
 
 #[test]

@@ -533,6 +533,9 @@ const SUMMARY_ROWS: usize = 9;
 /// output classes): the rules' rounding is switched off here, so the protection does not
 /// count on a rounding that is not applied.
 pub fn agree(a: &[Facet], b: &[Facet], th: &Threshold) -> Agreement {
+    // The protection below is withdrawal, checked on exact counts; the page is then rounded
+    // with the team's base (`round_published`), so a count reads the same as in a report.
+    let team = *th;
     let th = &th.with_rules(crate::privacy::Rules {
         round_base: 0,
         ..th.rules
@@ -594,6 +597,9 @@ pub fn agree(a: &[Facet], b: &[Facet], th: &Threshold) -> Agreement {
             suppressed += 1;
         }
     }
+    if team.rounds() {
+        round_published(&mut tables, &team);
+    }
     let cell = |t: usize, r: usize, c: usize| tables[t].rows[r].cells[c];
     for (li, label) in labels.iter_mut().enumerate() {
         let ts = 1 + 2 * li;
@@ -625,7 +631,7 @@ pub fn agree(a: &[Facet], b: &[Facet], th: &Threshold) -> Agreement {
             personal_mode: th.personal,
             suppressed_cells: suppressed,
             dp: None,
-            round_base: 0,
+            round_base: if team.rounds() { team.round_base() } else { 0 },
         },
         join: Join {
             both: cell(0, 0, 0),
@@ -668,6 +674,49 @@ fn first_by_key(facets: &[Facet]) -> (Keyed<'_>, u64) {
         }
     }
     (k, dups)
+}
+
+/// Team mode with rounding, after the withdrawal protection: every published cell's session
+/// and people counts, the counts (the join, sessions compared and excluded, sessions on the
+/// ordinal scale, the confusion tables) rounded to the base, and the two agreement shares put
+/// on the grid of their rounded denominator, as `analyse` publishes counts and shares. Kappas,
+/// Spearman's correlation and the mean absolute difference are not linear in the counts and
+/// stay as they are (docs/STATISTICS.md says what that leaves).
+fn round_published(tables: &mut [Table], th: &Threshold) {
+    use crate::rounding::round_count;
+    let base = th.round_base();
+    for (t, table) in tables.iter_mut().enumerate() {
+        // Table 0 is the join; then per label its summary (odd) and its confusion (even).
+        let summary = t % 2 == 1;
+        for (r, row) in table.rows.iter_mut().enumerate() {
+            if row.label == SKIP {
+                continue;
+            }
+            for c in row.cells.iter_mut().filter(|c| !c.suppressed) {
+                let count = !summary || matches!(r, R_COMPARED | R_EXCLUDED | R_ORD_N);
+                if count {
+                    c.value = c
+                        .value
+                        .map(|v| round_count(v.max(0.0).round() as u64, base) as f64);
+                } else if matches!(r, R_AGREEMENT | R_WITHIN) {
+                    let est = th.round_share(
+                        Estimate {
+                            value: c.value,
+                            se: c.se,
+                            ci_low: c.ci_low,
+                            ci_high: c.ci_high,
+                            p_value: c.p_value,
+                        },
+                        c.n_sessions,
+                    );
+                    (c.value, c.se, c.ci_low, c.ci_high, c.p_value) =
+                        (est.value, est.se, est.ci_low, est.ci_high, est.p_value);
+                }
+                c.n_sessions = round_count(c.n_sessions, base);
+                c.n_users = round_count(c.n_users, base);
+            }
+        }
+    }
 }
 
 /// Share of agreeing sessions: user-clustered (team mode), or over sessions with a Wilson

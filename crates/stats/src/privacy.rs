@@ -109,6 +109,7 @@ pub const SUPPRESSED: Cell = Cell {
     class: OutputClass::Count,
     withheld: None,
     residual_df: None,
+    isolates_group: None,
 };
 
 /// Default minimum number of distinct users per published cell.
@@ -286,6 +287,13 @@ impl Threshold {
         }
     }
 
+    /// A count as published: rounded to [`Threshold::round_base`] in team mode (a number a
+    /// note states that is not a population size, like fixed-effect singletons dropped), as it
+    /// is otherwise.
+    pub fn published_count(&self, n: u64) -> u64 {
+        crate::rounding::round_count(n, self.round_base())
+    }
+
     /// Whether counts are rounded (team mode with a base above 1).
     pub fn rounds(&self) -> bool {
         crate::rounding::active(self.round_base())
@@ -359,6 +367,7 @@ impl Threshold {
             .cell(est, n_sessions, n_users)
             .with_class(OutputClass::Coef);
         c.residual_df = residual_df;
+        c.isolates_group = Some(isolates_small_group);
         if self.classes()
             && !c.suppressed
             && (isolates_small_group
@@ -422,6 +431,7 @@ impl Threshold {
             class: OutputClass::Count,
             withheld: None,
             residual_df: None,
+            isolates_group: None,
         }
     }
 
@@ -445,6 +455,8 @@ pub fn enforce_cell(cell: &mut Cell, th: &Threshold) -> bool {
         *cell = Cell {
             class: cell.class,
             withheld: Some(cell.withheld.unwrap_or(Withheld::FewPeople)),
+            // Says no more than the reason: the indicator's group has fewer than k people.
+            isolates_group: cell.isolates_group,
             ..SUPPRESSED
         };
     }

@@ -194,6 +194,18 @@ pub enum OutputClass {
 }
 
 impl OutputClass {
+    /// The class as `results.json` spells it (`count`, `share`, …).
+    pub fn key(self) -> &'static str {
+        match self {
+            OutputClass::Count => "count",
+            OutputClass::Share => "share",
+            OutputClass::Mean => "mean",
+            OutputClass::Quantile => "quantile",
+            OutputClass::Index => "index",
+            OutputClass::Coef => "coef",
+        }
+    }
+
     /// Linear in the counts of sessions: the classes the differencing protection and rounding
     /// act on.
     pub fn linear(self) -> bool {
@@ -225,6 +237,16 @@ pub enum Withheld {
 }
 
 impl Withheld {
+    /// The reason as `results.json` spells it (`few_people`, `protection`, `dominance`): the
+    /// CSV export's `withheld` column.
+    pub fn key(self) -> &'static str {
+        match self {
+            Withheld::FewPeople => "few_people",
+            Withheld::Protection => "protection",
+            Withheld::Dominance => "dominance",
+        }
+    }
+
     /// The words a report uses for the reason.
     pub fn words(self) -> &'static str {
         match self {
@@ -259,6 +281,11 @@ pub struct Cell {
     /// For a model coefficient: the residual degrees of freedom of its model.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub residual_df: Option<u64>,
+    /// For a model coefficient: whether its regressor is an indicator isolating a group of
+    /// fewer than `k` people (a group mean in disguise: withheld under the safe-output rule).
+    /// Absent for other cells and in documents from before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub isolates_group: Option<bool>,
 }
 
 impl Cell {

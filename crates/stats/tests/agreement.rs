@@ -4,7 +4,7 @@
 
 use agentstat_facets::*;
 use agentstat_stats::agreement::*;
-use agentstat_stats::privacy::Threshold;
+use agentstat_stats::privacy::{Rules, Threshold};
 
 fn close(a: f64, b: f64, tol: f64) -> bool {
     (a - b).abs() <= tol
@@ -473,6 +473,84 @@ fn figures_per_label_with_missing_and_errored_labels_excluded() {
 /// Team data with k = 3: every published number rests on at least 3 people, a cell from fewer
 /// is "suppressed" with no numbers, and no suppressed confusion cell can be recovered by
 /// subtracting published cells from a published total.
+/// Team mode without rounding: what the withdrawal tests check (the rounding is applied after
+/// the withdrawal, and tested on its own in `team_mode_rounds_the_published_counts`).
+fn unrounded(k: u32) -> Threshold {
+    Threshold {
+        rules: Rules {
+            round_base: 0,
+            ..Rules::default()
+        },
+        ..Threshold::new(k)
+    }
+}
+
+/// 17 sessions of 6 people: in team mode with the default base every published count is
+/// rounded to 5 (as `analyse` rounds them, so the same count reads the same), and the
+/// agreement share lands on its grid without an SE; the withdrawals are those of the unrounded
+/// page, and personal mode stays exact.
+#[test]
+fn team_mode_rounds_the_published_counts() {
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for i in 0..17 {
+        let s = format!("s{i}");
+        let user = format!("user{}", i % 6);
+        let m = if i >= 11 {
+            WorkMode::Fix
+        } else {
+            WorkMode::Build
+        };
+        a.push(facet(&s, &user, |l| l.work_mode.value = Some(m)));
+        b.push(facet(&s, &user, |l| {
+            l.work_mode.value = Some(if i == 4 { WorkMode::Fix } else { m })
+        }));
+    }
+    let th = Threshold::new(3);
+    assert!(th.rounds());
+    let r = agree(&a, &b, &th);
+    let exact = agree(&a, &b, &unrounded(3));
+    let personal = agree(&a, &b, &Threshold::personal());
+    assert_eq!(r.privacy.round_base, 5);
+    assert_eq!(exact.join.both.value, Some(17.0));
+    assert_eq!(personal.join.both.value, Some(17.0));
+    assert_eq!(r.join.both.value, Some(15.0));
+    let (wm, we) = (label(&r, "work_mode"), label(&exact, "work_mode"));
+    assert_eq!(we.compared.value, Some(17.0));
+    assert_eq!(wm.compared.value, Some(15.0));
+    // Every confusion cell: withheld exactly when the unrounded page withholds it, else its
+    // count rounded (Build/Build 10 sessions, Fix/Fix 6, Build/Fix one person's 1).
+    let mut published = 0;
+    for (c, e) in wm.confusion.iter().flatten().zip(we.confusion.iter().flatten()) {
+        assert_eq!(c.suppressed, e.suppressed, "{c:?} {e:?}");
+        if !c.suppressed {
+            let v = e.value.unwrap();
+            assert_eq!(c.value, Some(((v + 2.0) / 5.0).floor() * 5.0), "{c:?} {e:?}");
+            published += 1;
+        }
+    }
+    assert!(published > 0);
+    let mut cells = vec![r.join.both, wm.compared, wm.excluded];
+    cells.extend(wm.confusion.iter().flatten().copied());
+    for c in cells.iter().filter(|c| !c.suppressed) {
+        assert_eq!(c.value.unwrap() % 5.0, 0.0, "{c:?}");
+        assert_eq!((c.n_sessions % 5, c.n_users % 5), (0, 0), "{c:?}");
+    }
+    // The same cells are withheld with and without rounding.
+    let hidden = |l: &LabelAgreement| -> Vec<bool> {
+        l.confusion.iter().flatten().map(|c| c.suppressed).collect()
+    };
+    assert_eq!(hidden(wm), hidden(we));
+    if let (Some(share), Some(true_share)) = (wm.agreement, we.agreement) {
+        if !share.suppressed {
+            // 16 of 17 agree: 0.941 exact; on the grid of 5/15 (step 0.5) it is 1.0.
+            assert!(share.se.is_none(), "{share:?}");
+            let v = share.value.unwrap();
+            assert!(((v * 1000.0).round() - v * 1000.0).abs() < 1e-9, "{v}");
+            assert_ne!(share.value, true_share.value);
+        }
+    }
+}
+
 #[test]
 fn suppression_with_k_above_one() {
     let mut a = Vec::new();
@@ -506,8 +584,7 @@ fn suppression_with_k_above_one() {
     // A session only in A, of one person: its count is not published.
     a.push(facet("only", "user9", |_| {}));
 
-    let th = Threshold::new(3);
-    let r = agree(&a, &b, &th);
+    let r = agree(&a, &b, &unrounded(3));
     let truth = agree(&a, &b, &Threshold::personal());
     assert!(!r.privacy.personal_mode && r.privacy.min_users == 3);
     assert!(r.privacy.suppressed_cells > 0);
@@ -650,7 +727,7 @@ mod props {
         #[test]
         fn nothing_below_k_and_no_lone_hidden_count(rows in arb_rows(), k in 2u32..5) {
             let (a, b) = files(&rows);
-            let r = agree(&a, &b, &Threshold::new(k));
+            let r = agree(&a, &b, &unrounded(k));
             let t = agree(&a, &b, &Threshold::personal());
             let wm = label(&r, "work_mode");
             let tw = label(&t, "work_mode");

@@ -1590,6 +1590,15 @@ fn coefficients_isolating_a_small_group_are_withheld() {
     assert!(fig5.rows[4].cells.iter().all(|c| c.suppressed));
     // The other levels' contrasts have three people each and are published.
     assert!(a2.rows[1].cells[0].value.is_some(), "{:?}", a2.rows[1]);
+    // results.json says which coefficient isolates a group (and that the others do not).
+    assert_eq!(expert.cells[0].isolates_group, Some(true), "{expert:?}");
+    assert_eq!(a2.rows[1].cells[0].isolates_group, Some(false));
+    let json = serde_json::to_value(a2).unwrap();
+    assert_eq!(json["rows"][4]["cells"][0]["isolates_group"], true);
+    assert_eq!(json["rows"][1]["cells"][0]["isolates_group"], false);
+    // Cells that are not coefficients do not carry it.
+    let fig1 = table(&r, "fig1_work_mode");
+    assert!(fig1.rows.iter().flat_map(|r| &r.cells).all(|c| c.isolates_group.is_none()));
 }
 
 /// Rounding is deterministic (the same page twice), every published count is a multiple of
@@ -1629,6 +1638,64 @@ fn rounded_pages_are_deterministic_and_on_the_grid() {
             assert_eq!(total as u64 % 5, 0, "{what}: {:?}", fig1.notes);
         }
     }
+}
+
+/// The sample block is rounded with the cells in team mode (issue 12: "the sample sizes in
+/// notes are rounded"): every session count, per agent, per model family, per classifier and
+/// per exclusion reason is a multiple of the base, and the same count is printed the same way
+/// as in the tables. Personal mode and the rules before issue 12 publish it exact.
+#[test]
+fn the_sample_block_is_rounded_in_team_mode_only() {
+    // 13 sessions of 4 people over two agents, two of them not interactive: nothing here is a
+    // multiple of 5, so an unrounded number cannot pass.
+    let mut facets: Vec<Facet> = (0..13)
+        .map(|i| {
+            facet(
+                i,
+                &S {
+                    user: i % 4,
+                    agent: if i < 9 { "claude-code" } else { "codex" },
+                    ..S::default()
+                },
+            )
+        })
+        .collect();
+    for f in &mut facets[..2] {
+        f.interactive = false;
+        f.excluded_reason = Some("no human turns".into());
+    }
+    let exact = agentstat_stats::analyses::sample(&facets);
+    assert_eq!(
+        (exact.sessions, exact.interactive_sessions, exact.agents["claude-code"]),
+        (13, 11, 9)
+    );
+    let team = |rules: Rules| {
+        analyse(
+            &facets,
+            &Threshold {
+                min_users: 2,
+                personal: false,
+                rules,
+            },
+        )
+        .sample
+    };
+    let r = team(Rules::default());
+    assert_eq!((r.sessions, r.interactive_sessions), (15, 10));
+    assert_eq!(r.agents["claude-code"], 10);
+    assert_eq!(r.agents["codex"], 5);
+    assert_eq!(r.agent_people["claude-code"], 5, "4 people round to 5");
+    assert_eq!(r.excluded["no human turns"], 0, "2 sessions round to 0");
+    assert_eq!(r.model_families["opus"], 15);
+    assert!(r.classifiers.values().all(|n| n % 5 == 0), "{:?}", r.classifiers);
+    // The team's size stays exact (the report compares it with k).
+    assert_eq!(r.people, 4);
+
+    let legacy = team(Rules::legacy());
+    assert_eq!((legacy.sessions, legacy.interactive_sessions), (13, 11));
+    let personal = analyse(&facets, &Threshold::personal()).sample;
+    assert_eq!(personal.agents["claude-code"], 9);
+    assert_eq!(personal.excluded["no human turns"], 2);
 }
 
 /// The reasons reach the headline: a reading never blames too few people for cells withheld

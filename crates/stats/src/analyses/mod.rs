@@ -217,6 +217,7 @@ pub fn analyse_with_dp(facets: &[Facet], th: &Threshold, dp: Option<DpOptions>) 
     }
     if th.rounds() {
         round_counts(&mut results, th.round_base());
+        sample::round_sample(&mut results.sample, th.round_base());
     }
     results.privacy.dp = dp_ledger;
     results

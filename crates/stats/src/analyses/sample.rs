@@ -128,6 +128,37 @@ pub fn sample_with(facets: &[Facet], th: &Threshold) -> Sample {
     s
 }
 
+/// Team mode with rounding: every count of the sample block rounded to `base`
+/// ([`crate::rounding::round_count`]), like the cells' counts: sessions, interactive sessions,
+/// excluded sessions by reason, sessions and people per agent, per model family and per
+/// classifier, classification errors, and the reading losses. Each number is rounded on its
+/// own, so parts need not add up to the rounded total. The number of people in the data (and
+/// how many are identified) stays exact: it is the team's size, which every member knows, and
+/// the report compares it with `k` to say why nothing could be published.
+pub(crate) fn round_sample(s: &mut Sample, base: u32) {
+    use crate::rounding::round_count;
+    let r = |x: &mut u64| *x = round_count(*x, base);
+    r(&mut s.sessions);
+    r(&mut s.interactive_sessions);
+    r(&mut s.classification_errors);
+    for map in [
+        &mut s.excluded,
+        &mut s.agents,
+        &mut s.agent_people,
+        &mut s.model_families,
+        &mut s.classifiers,
+        &mut s.skipped_by_reason,
+    ] {
+        map.values_mut().for_each(r);
+    }
+    for x in [&mut s.skipped_lines, &mut s.unreadable_sources]
+        .into_iter()
+        .flatten()
+    {
+        r(x);
+    }
+}
+
 /// Folds the categories of `map` (session counts, one or more keys per facet via `key`) that
 /// rest on fewer than `k` people into [`OTHER_SUPPRESSED`]; while the folded bucket itself rests
 /// on fewer than `k` people, the smallest remaining category is folded too (so a lone small

@@ -92,7 +92,7 @@ pub(crate) fn table_a1(th: &Threshold, all: &[&Obs], fits: &mut Fits, agents: &A
                 if fit.n_singletons > 0 {
                     notes.push(format!(
                         "{k}: {} fixed-effect singletons dropped.",
-                        fit.n_singletons
+                        th.published_count(fit.n_singletons as u64)
                     ));
                 }
             }

@@ -271,6 +271,7 @@ fn diff_cell(a: &[(bool, u32)], b: &[(bool, u32)], k: u32) -> Cell {
         class: crate::results::OutputClass::Share,
         withheld: None,
         residual_df: None,
+        isolates_group: None,
     }
 }
 

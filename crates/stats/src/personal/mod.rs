@@ -152,6 +152,7 @@ pub(crate) fn share_cell(flags: &[(bool, u32)], k: u32) -> Cell {
         class: crate::results::OutputClass::Share,
         withheld: None,
         residual_df: None,
+        isolates_group: None,
     }
 }
 

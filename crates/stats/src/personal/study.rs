@@ -152,6 +152,7 @@ fn mean_cell(v: &[(f64, u32)], k: u32, clip: Option<(f64, f64)>) -> Cell {
         class: crate::results::OutputClass::Mean,
         withheld: None,
         residual_df: None,
+        isolates_group: None,
     }
 }
 
