@@ -377,7 +377,11 @@ impl<'a> Reader<'a> {
         ) {
             a.result.status = out.status;
         }
-        a.result.output = crate::claude::cap_output(out.text.into());
+        a.result.output = if out.capped {
+            out.text
+        } else {
+            crate::claude::cap_output(out.text.into())
+        };
         a.result.timestamp = ts;
     }
 
@@ -844,9 +848,34 @@ struct Output {
     status: ResultStatus,
     text: String,
     exit_code: Option<i32>,
+    /// `text` is already capped (`cap_output`'s result).
+    capped: bool,
 }
 
 fn parse_output(v: Option<&Json>) -> Output {
+    if let Some(Json::Capped(c)) = v {
+        // What is read below lies in the head of the text when it starts with other than `{`
+        // (a structured output is parsed whole), its first lines end there, and the text goes
+        // on in the tail (trimmed, it is not a short word): then the capped text reads the same.
+        let mut h = crate::claude::OUTPUT_CAP / 2;
+        while !c.text.is_char_boundary(h) {
+            h -= 1;
+        }
+        let head = &c.text[..h];
+        let start = head.len() - head.trim_start().len();
+        let decided = start + 64 <= head.len()
+            && !head[start..].starts_with('{')
+            && head[start..].matches('\n').nth(6).is_some()
+            && c.text
+                .rsplit_once("bytes truncated …]\n")
+                .is_some_and(|(_, tail)| !tail.trim().is_empty());
+        if decided {
+            let mut out = parse_output(Some(&Json::String(c.text.as_str().into())));
+            out.capped = true;
+            return out;
+        }
+        return parse_output(Some(&Json::String(c.full().into())));
+    }
     let (text, failed) = match v {
         Some(Json::String(s)) => (s.to_string(), false),
         // Older versions wrote a failure as `{content, success: false}`.
@@ -863,6 +892,7 @@ fn parse_output(v: Option<&Json>) -> Output {
             status: ResultStatus::Interrupted,
             text,
             exit_code: None,
+            capped: false,
         };
     }
     if t.starts_with("exec command rejected by user") || t.starts_with("patch rejected by user") {
@@ -870,6 +900,7 @@ fn parse_output(v: Option<&Json>) -> Output {
             status: ResultStatus::Rejected,
             text,
             exit_code: None,
+            capped: false,
         };
     }
     // Structured shell output: `{"output": …, "metadata": {"exit_code": N, …}}`.
@@ -909,6 +940,7 @@ fn parse_output(v: Option<&Json>) -> Output {
         },
         text,
         exit_code: None,
+        capped: false,
     }
 }
 
@@ -921,6 +953,7 @@ fn with_code(text: String, code: i32) -> Output {
         },
         text,
         exit_code: Some(code),
+        capped: false,
     }
 }
 
@@ -1018,6 +1051,12 @@ impl crate::json::Skip for Unread {
     /// as `developer` / `system` messages, the reasoning summary, the last reply repeated by
     /// `task_complete`, a turn's diff, the changes an applied patch made, the command repeated
     /// by `exec_command_end` (its exit code is what is read).
+    /// Tool outputs past the cap: only their head and tail are kept.
+    const CAP: &'static [When] = &[When {
+        key: "type",
+        values: &["function_call_output", "custom_tool_call_output"],
+        skip: &["output"],
+    }];
     const WHEN: &'static [When] = &[
         When {
             key: "role",
