@@ -119,7 +119,11 @@ mod tests {
         for pad in 0..4 {
             let s = format!("{}{}", "y".repeat(pad), "€日\u{7f}".repeat(OUTPUT_CAP / 2));
             check(&s);
-            let raw = format!("\"{}{}\"", "y".repeat(pad), "\\u20ac\\u65e5".repeat(OUTPUT_CAP / 2));
+            let raw = format!(
+                "\"{}{}\"",
+                "y".repeat(pad),
+                "\\u20ac\\u65e5".repeat(OUTPUT_CAP / 2)
+            );
             let dec: String = serde_json::from_str(&raw).unwrap();
             assert_eq!(cap_raw(&raw), Some(cap_output(dec.into())));
         }
