@@ -1240,6 +1240,59 @@ mod tests {
         assert_eq!(argv_to_command(&a), "rg -n 'fn main' src");
     }
 
+    /// Outputs past the cap are kept by their head and tail (`Json::Capped`) and read as the
+    /// whole string is: same text, status and exit code; a structured one is parsed whole.
+    #[test]
+    fn long_outputs_read_as_the_whole_string() {
+        let body: String = (0..3000).map(|i| format!("line {i}\t\"é\"\n")).collect();
+        let structured = format!(
+            "{{\"output\":{},\"metadata\":{{\"exit_code\":2}}}}",
+            serde_json::to_string(&body).unwrap()
+        );
+        let cases = [
+            (
+                format!("Exit code: 1\nWall time: 1 s\nOutput:\n{body}"),
+                Some(1),
+                true,
+            ),
+            (format!("aborted\n{body}"), None, true),
+            (structured, Some(2), false),
+            (
+                format!("{}Exit code: 3\n{body}", " ".repeat(9000)),
+                Some(3),
+                false,
+            ),
+        ];
+        for (text, code, capped) in cases {
+            let call = r#"{"type":"response_item","payload":{"type":"function_call","name":"shell","arguments":"{\"command\":[\"ls\"]}","call_id":"c1"}}"#;
+            let out = format!(
+                r#"{{"type":"response_item","payload":{{"type":"function_call_output","call_id":"c1","output":{}}}}}"#,
+                serde_json::to_string(&text).unwrap()
+            );
+            let buf = format!("{call}\n{out}\n");
+            // Whether each line's output was kept capped, and read from the capped text.
+            let mut kept = Vec::new();
+            let mut d = Diagnostics::default();
+            crate::json::jsonl_records::<Unread>(buf.as_bytes(), "f", &mut d, |v, _, _| {
+                kept.push(match v.at("payload").get("output") {
+                    Some(o @ Json::Capped(_)) => Some(parse_output(Some(o)).capped),
+                    _ => None,
+                })
+            });
+            assert_eq!(kept, [None, Some(capped)]);
+            let (mut r, mut d) = (Reader::default(), Diagnostics::default());
+            read_jsonl(buf.as_bytes(), "f", &mut r, &mut d);
+            let want = parse_output(Some(&Json::String(text.as_str().into())));
+            let Event::Action(a) = &r.events[0].0 else {
+                panic!("no action")
+            };
+            assert_eq!(a.result.exit_code, code);
+            assert_eq!(a.result.exit_code, want.exit_code);
+            assert_eq!(a.result.status, want.status);
+            assert_eq!(a.result.output, crate::claude::cap_output(want.text.into()));
+        }
+    }
+
     #[test]
     fn outputs() {
         let o = parse_output(Some(&Json::String(
