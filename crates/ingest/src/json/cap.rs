@@ -11,14 +11,21 @@ use crate::claude::{capped, OUTPUT_CAP};
 /// (escapes well-formed, no control characters).
 pub(crate) fn cap_raw(raw: &str) -> Option<String> {
     let inner = raw.strip_prefix('"')?.strip_suffix('"')?;
-    let (_, len) = position(inner, usize::MAX, Round::Down)?;
+    // Escape starts about every KB of decoded text, for the tail's walk to start near it.
+    let mut marks = Vec::new();
+    let (_, len) = position(inner, (0, 0), usize::MAX, Round::Down, Some(&mut marks))?;
     if len <= OUTPUT_CAP {
         return None;
     }
     let half = OUTPUT_CAP / 2;
     // The raw text up to at least `half` decoded bytes, and from at most `len - half`.
-    let (head_end, _) = position(inner, half, Round::Up)?;
-    let (tail_start, tail_at) = position(inner, len - half, Round::Down)?;
+    let (head_end, _) = position(inner, (0, 0), half, Round::Up, None)?;
+    let from = marks
+        .iter()
+        .rev()
+        .find(|&&(_, d)| d <= len - half)
+        .map_or((0, 0), |&m| m);
+    let (tail_start, tail_at) = position(inner, from, len - half, Round::Down, None)?;
     let head = decode(&inner[..head_end])?;
     let tail = decode(&inner[tail_start..])?;
     let mut h = half;
@@ -52,9 +59,18 @@ enum Round {
 /// A position in the raw text between escapes and characters, whose decoded offset is `target`
 /// or, when none is, the nearest one rounded as asked: (raw offset, decoded offset). With a
 /// target past the end: (the raw length, the decoded length). `None` for a surrogate escape.
-fn position(inner: &str, target: usize, round: Round) -> Option<(usize, usize)> {
+/// The walk starts at `from`, a position between escapes (raw, decoded offsets); `marks`
+/// collects such positions about every KB of decoded text.
+fn position(
+    inner: &str,
+    from: (usize, usize),
+    target: usize,
+    round: Round,
+    mut marks: Option<&mut Vec<(usize, usize)>>,
+) -> Option<(usize, usize)> {
     let b = inner.as_bytes();
-    let (mut r, mut d) = (0, 0);
+    let (mut r, mut d) = from;
+    let mut next_mark = 0;
     loop {
         // A run of plain text up to the next escape (or the end) decodes to itself.
         let run = memchr::memchr(b'\\', &b[r..]).unwrap_or(b.len() - r);
@@ -73,6 +89,10 @@ fn position(inner: &str, target: usize, round: Round) -> Option<(usize, usize)> 
         d += run;
         if r == b.len() {
             return Some((r, d));
+        }
+        if let Some(m) = marks.as_deref_mut().filter(|_| d >= next_mark) {
+            m.push((r, d));
+            next_mark = d + 1024;
         }
         let (raw_len, dec_len) = match b.get(r + 1)? {
             b'u' => {
