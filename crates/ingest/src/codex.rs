@@ -377,11 +377,7 @@ impl<'a> Reader<'a> {
         ) {
             a.result.status = out.status;
         }
-        a.result.output = if out.capped {
-            out.text
-        } else {
-            crate::claude::cap_output(out.text.into())
-        };
+        a.result.output = crate::claude::cap_output(out.text.into());
         a.result.timestamp = ts;
     }
 
@@ -848,34 +844,9 @@ struct Output {
     status: ResultStatus,
     text: String,
     exit_code: Option<i32>,
-    /// `text` is already capped (`cap_output`'s result).
-    capped: bool,
 }
 
 fn parse_output(v: Option<&Json>) -> Output {
-    if let Some(Json::Capped(c)) = v {
-        // What is read below lies in the head of the text when it starts with other than `{`
-        // (a structured output is parsed whole), its first lines end there, and the text goes
-        // on in the tail (trimmed, it is not a short word): then the capped text reads the same.
-        let mut h = crate::claude::OUTPUT_CAP / 2;
-        while !c.text.is_char_boundary(h) {
-            h -= 1;
-        }
-        let head = &c.text[..h];
-        let start = head.len() - head.trim_start().len();
-        let decided = start + 64 <= head.len()
-            && !head[start..].starts_with('{')
-            && head[start..].matches('\n').nth(6).is_some()
-            && c.text
-                .rsplit_once("bytes truncated …]\n")
-                .is_some_and(|(_, tail)| !tail.trim().is_empty());
-        if decided {
-            let mut out = parse_output(Some(&Json::String(c.text.as_str().into())));
-            out.capped = true;
-            return out;
-        }
-        return parse_output(Some(&Json::String(c.full().into())));
-    }
     let (text, failed) = match v {
         Some(Json::String(s)) => (s.to_string(), false),
         // Older versions wrote a failure as `{content, success: false}`.
@@ -892,7 +863,6 @@ fn parse_output(v: Option<&Json>) -> Output {
             status: ResultStatus::Interrupted,
             text,
             exit_code: None,
-            capped: false,
         };
     }
     if t.starts_with("exec command rejected by user") || t.starts_with("patch rejected by user") {
@@ -900,7 +870,6 @@ fn parse_output(v: Option<&Json>) -> Output {
             status: ResultStatus::Rejected,
             text,
             exit_code: None,
-            capped: false,
         };
     }
     // Structured shell output: `{"output": …, "metadata": {"exit_code": N, …}}`.
@@ -940,7 +909,6 @@ fn parse_output(v: Option<&Json>) -> Output {
         },
         text,
         exit_code: None,
-        capped: false,
     }
 }
 
@@ -953,7 +921,6 @@ fn with_code(text: String, code: i32) -> Output {
         },
         text,
         exit_code: Some(code),
-        capped: false,
     }
 }
 
@@ -1051,12 +1018,6 @@ impl crate::json::Skip for Unread {
     /// as `developer` / `system` messages, the reasoning summary, the last reply repeated by
     /// `task_complete`, a turn's diff, the changes an applied patch made, the command repeated
     /// by `exec_command_end` (its exit code is what is read).
-    /// Tool outputs past the cap: only their head and tail are kept.
-    const CAP: &'static [When] = &[When {
-        key: "type",
-        values: &["function_call_output", "custom_tool_call_output"],
-        skip: &["output"],
-    }];
     const WHEN: &'static [When] = &[
         When {
             key: "role",
@@ -1238,59 +1199,6 @@ mod tests {
         assert_eq!(argv_to_command(&a), "cargo test -p x");
         let a: Vec<Value> = serde_json::from_str(r#"["rg","-n","fn main","src"]"#).unwrap();
         assert_eq!(argv_to_command(&a), "rg -n 'fn main' src");
-    }
-
-    /// Outputs past the cap are kept by their head and tail (`Json::Capped`) and read as the
-    /// whole string is: same text, status and exit code; a structured one is parsed whole.
-    #[test]
-    fn long_outputs_read_as_the_whole_string() {
-        let body: String = (0..3000).map(|i| format!("line {i}\t\"é\"\n")).collect();
-        let structured = format!(
-            "{{\"output\":{},\"metadata\":{{\"exit_code\":2}}}}",
-            serde_json::to_string(&body).unwrap()
-        );
-        let cases = [
-            (
-                format!("Exit code: 1\nWall time: 1 s\nOutput:\n{body}"),
-                Some(1),
-                true,
-            ),
-            (format!("aborted\n{body}"), None, true),
-            (structured, Some(2), false),
-            (
-                format!("{}Exit code: 3\n{body}", " ".repeat(9000)),
-                Some(3),
-                false,
-            ),
-        ];
-        for (text, code, capped) in cases {
-            let call = r#"{"type":"response_item","payload":{"type":"function_call","name":"shell","arguments":"{\"command\":[\"ls\"]}","call_id":"c1"}}"#;
-            let out = format!(
-                r#"{{"type":"response_item","payload":{{"type":"function_call_output","call_id":"c1","output":{}}}}}"#,
-                serde_json::to_string(&text).unwrap()
-            );
-            let buf = format!("{call}\n{out}\n");
-            // Whether each line's output was kept capped, and read from the capped text.
-            let mut kept = Vec::new();
-            let mut d = Diagnostics::default();
-            crate::json::jsonl_records::<Unread>(buf.as_bytes(), "f", &mut d, |v, _, _| {
-                kept.push(match v.at("payload").get("output") {
-                    Some(o @ Json::Capped(_)) => Some(parse_output(Some(o)).capped),
-                    _ => None,
-                })
-            });
-            assert_eq!(kept, [None, Some(capped)]);
-            let (mut r, mut d) = (Reader::default(), Diagnostics::default());
-            read_jsonl(buf.as_bytes(), "f", &mut r, &mut d);
-            let want = parse_output(Some(&Json::String(text.as_str().into())));
-            let Event::Action(a) = &r.events[0].0 else {
-                panic!("no action")
-            };
-            assert_eq!(a.result.exit_code, code);
-            assert_eq!(a.result.exit_code, want.exit_code);
-            assert_eq!(a.result.status, want.status);
-            assert_eq!(a.result.output, crate::claude::cap_output(want.text.into()));
-        }
     }
 
     #[test]

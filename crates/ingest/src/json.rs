@@ -12,13 +12,10 @@
 //! a real `Value` (a tool call's input), [`Json::to_value`] builds exactly the one `serde_json`
 //! would have; [`Json::same`] is `Value`'s equality.
 
-mod cap;
-
 use crate::diag::Diagnostics;
 use agentstat_session::Millis;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
-use serde_json::value::RawValue;
 use serde_json::{Map, Number, Value};
 use std::borrow::Cow;
 use std::fmt;
@@ -35,23 +32,6 @@ pub(crate) enum Json<'a> {
     /// Members in input order, duplicates included; lookups take the last (as
     /// `serde_json::Map` does when it parses them).
     Object(Vec<(Cow<'a, str>, Json<'a>)>),
-    /// A string longer than the output cap, kept capped ([`Skip::CAP`]).
-    Capped(Box<Capped<'a>>),
-}
-
-/// A long string as `cap_output` keeps it, and its raw JSON text for a reader that needs it all.
-#[derive(Debug, Clone)]
-pub(crate) struct Capped<'a> {
-    pub raw: &'a str,
-    pub text: String,
-}
-
-impl Capped<'_> {
-    /// The whole string, decoded.
-    pub fn full(&self) -> String {
-        // Cannot fail: `raw` passed serde_json's skip and `cap::cap_raw`'s escape checks.
-        serde_json::from_str(self.raw).unwrap_or_else(|_| self.text.clone())
-    }
 }
 
 static NULL: Json<'static> = Json::Null;
@@ -120,7 +100,6 @@ impl<'a> Json<'a> {
             Json::Bool(b) => Value::Bool(*b),
             Json::Number(n) => Value::Number(n.clone()),
             Json::String(s) => Value::String(s.to_string()),
-            Json::Capped(c) => Value::String(c.full()),
             Json::Array(a) => Value::Array(a.iter().map(Json::to_value).collect()),
             Json::Object(m) => {
                 let mut o = Map::new();
@@ -140,8 +119,6 @@ impl<'a> Json<'a> {
             (Json::Bool(a), Json::Bool(b)) => a == b,
             (Json::Number(a), Json::Number(b)) => a == b,
             (Json::String(a), Json::String(b)) => a == b,
-            (Json::Capped(a), b) => Json::String(Cow::Owned(a.full())).same(b),
-            (a, Json::Capped(b)) => a.same(&Json::String(Cow::Owned(b.full()))),
             (Json::Array(a), Json::Array(b)) => {
                 a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.same(y))
             }
@@ -168,7 +145,6 @@ impl<'a> Json<'a> {
             Json::Bool(b) => Json::Bool(b),
             Json::Number(n) => Json::Number(n),
             Json::String(s) => Json::String(Cow::Owned(s.into_owned())),
-            Json::Capped(c) => Json::String(Cow::Owned(c.full())),
             Json::Array(a) => Json::Array(a.into_iter().map(Json::into_owned).collect()),
             Json::Object(m) => Json::Object(
                 m.into_iter()
@@ -202,12 +178,7 @@ pub(crate) fn u64_of(v: &Json<'_>, k: &str) -> u64 {
 /// as JSON, never built).
 pub(crate) fn parse<'a>(text: &'a str, skip: &[&str]) -> Result<Json<'a>, serde_json::Error> {
     let mut de = serde_json::Deserializer::from_str(text);
-    let v = Seed {
-        skip,
-        when: &[],
-        cap: &[],
-    }
-    .deserialize(&mut de)?;
+    let v = Seed { skip, when: &[] }.deserialize(&mut de)?;
     de.end()?;
     Ok(v)
 }
@@ -218,12 +189,7 @@ pub(crate) fn parse_bytes<'a>(
     skip: &[&str],
 ) -> Result<Json<'a>, serde_json::Error> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let v = Seed {
-        skip,
-        when: &[],
-        cap: &[],
-    }
-    .deserialize(&mut de)?;
+    let v = Seed { skip, when: &[] }.deserialize(&mut de)?;
     de.end()?;
     Ok(v)
 }
@@ -260,13 +226,7 @@ pub(crate) trait Skip {
     const SKIP: &'static [&'static str];
     /// Members left out of some kinds of objects only (a whole line's parse; [`When`]).
     const WHEN: &'static [When] = &[];
-    /// String members kept capped ([`Json::Capped`]) in some kinds of objects, on lines long
-    /// enough to hold one past the cap: `When::skip` names them.
-    const CAP: &'static [When] = &[];
 }
-
-/// Lines shorter than this cannot hold a string past the cap worth decoding by its ends.
-const LONG_LINE: usize = 2 * crate::claude::OUTPUT_CAP;
 
 /// A record parsed with `S::SKIP` left out (what a stream of records yields).
 struct Rec<'de, S>(Json<'de>, PhantomData<S>);
@@ -276,7 +236,6 @@ impl<'de, S: Skip> Deserialize<'de> for Rec<'de, S> {
         Seed {
             skip: S::SKIP,
             when: S::WHEN,
-            cap: &[],
         }
         .deserialize(d)
         .map(|v| Rec(v, PhantomData))
@@ -306,22 +265,7 @@ pub(crate) fn jsonl_records<'a, S: Skip>(
             // The reader's own first attempt, without its copies: the whole line is one record.
             let start = t.as_ptr() as usize - buf.as_ptr() as usize;
             let end = start + t.len();
-            if let (Some(text), false) = (text, S::CAP.is_empty() || t.len() < LONG_LINE) {
-                // A long line on its own, its long strings kept capped; the stream restarts
-                // after it.
-                stream = None;
-                let seed = Seed {
-                    skip: S::SKIP,
-                    when: S::WHEN,
-                    cap: S::CAP,
-                };
-                let mut de = serde_json::Deserializer::from_str(&text[start..end]);
-                if let Ok(v) = seed.deserialize(&mut de).and_then(|v| de.end().map(|()| v)) {
-                    diag.records += 1;
-                    f(&v, no, diag);
-                    continue;
-                }
-            } else if let Some(text) = text {
+            if let Some(text) = text {
                 // Continue the stream when only JSON whitespace (blank lines, indentation)
                 // lies between its last record and this one; else start one here.
                 let at = stream.as_ref().map(|(base, s)| base + s.byte_offset());
@@ -371,7 +315,6 @@ pub(crate) fn jsonl_records<'a, S: Skip>(
 struct Seed<'s> {
     skip: &'s [&'s str],
     when: &'s [When],
-    cap: &'s [When],
 }
 
 /// A rule for members no adapter reads in one kind of object: in an object whose member `key`
@@ -435,23 +378,7 @@ impl<'de> Visitor<'de> for Seed<'_> {
         let mut m = Vec::with_capacity(8);
         // The rule in force in this object, with the value that put it in force.
         let mut rule: Option<(&When, &'de str)> = None;
-        // The same for the members kept capped.
-        let mut cap: Option<(&When, &'de str)> = None;
         while let Some(k) = a.next_key_seed(Key)? {
-            if cap.is_some_and(|(w, _)| w.skip.contains(&k.as_ref())) {
-                let raw: &'de RawValue = a.next_value()?;
-                let v = match cap::cap_raw(raw.get()) {
-                    Some(text) => Json::Capped(Box::new(Capped {
-                        raw: raw.get(),
-                        text,
-                    })),
-                    None => Seed { cap: &[], ..self }
-                        .deserialize(&mut serde_json::Deserializer::from_str(raw.get()))
-                        .map_err(de::Error::custom)?,
-                };
-                m.push((k, v));
-                continue;
-            }
             if self.skip.contains(&k.as_ref())
                 || rule.is_some_and(|(w, _)| w.skip.contains(&k.as_ref()))
             {
@@ -459,18 +386,6 @@ impl<'de> Visitor<'de> for Seed<'_> {
                 continue;
             }
             let v = a.next_value_seed(self)?;
-            if let Some((w, was)) = cap {
-                if w.key == k && v.as_str() != Some(was) {
-                    return Err(de::Error::custom(
-                        "a member that decides what to cap changed",
-                    ));
-                }
-            } else if let Some(s) = v.as_str() {
-                cap = self.cap.iter().find_map(|w| {
-                    let value = w.values.iter().find(|x| **x == s)?;
-                    (w.key == k).then_some((w, *value))
-                });
-            }
             if let Some((w, was)) = rule {
                 if w.key == k && v.as_str() != Some(was) {
                     return Err(de::Error::custom(

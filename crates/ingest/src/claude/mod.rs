@@ -33,7 +33,7 @@ pub(crate) use records::*;
 #[allow(unused_imports)]
 use text::*;
 pub use text::{classify_text, TextKind};
-pub use tools::{cap_output, capped, tool_kind, OUTPUT_CAP};
+pub use tools::{cap_output, tool_kind, OUTPUT_CAP};
 
 /// Read every file of a session source and build the normalized session.
 pub fn read_session(

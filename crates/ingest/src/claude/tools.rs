@@ -56,10 +56,5 @@ pub fn cap_output(s: std::borrow::Cow<'_, str>) -> String {
     while !s.is_char_boundary(t) {
         t += 1;
     }
-    capped(&s[..h], t - h, &s[t..])
-}
-
-/// A capped output: its head, the marker for the `cut` bytes left out, its tail.
-pub fn capped(head: &str, cut: usize, tail: &str) -> String {
-    format!("{head}\n[… {cut} bytes truncated …]\n{tail}")
+    format!("{}\n[… {} bytes truncated …]\n{}", &s[..h], t - h, &s[t..])
 }
