@@ -683,7 +683,6 @@ fn first_by_key(facets: &[Facet]) -> (Keyed<'_>, u64) {
 /// Spearman's correlation and the mean absolute difference are not linear in the counts and
 /// stay as they are (docs/STATISTICS.md says what that leaves).
 fn round_published(tables: &mut [Table], th: &Threshold) {
-    use crate::rounding::round_count;
     let base = th.round_base();
     for (t, table) in tables.iter_mut().enumerate() {
         // Table 0 is the join; then per label its summary (odd) and its confusion (even).
@@ -694,11 +693,7 @@ fn round_published(tables: &mut [Table], th: &Threshold) {
             }
             for c in row.cells.iter_mut().filter(|c| !c.suppressed) {
                 let count = !summary || matches!(r, R_COMPARED | R_EXCLUDED | R_ORD_N);
-                if count {
-                    c.value = c
-                        .value
-                        .map(|v| round_count(v.max(0.0).round() as u64, base) as f64);
-                } else if matches!(r, R_AGREEMENT | R_WITHIN) {
+                if !count && matches!(r, R_AGREEMENT | R_WITHIN) {
                     let est = th.round_share(
                         Estimate {
                             value: c.value,
@@ -712,8 +707,8 @@ fn round_published(tables: &mut [Table], th: &Threshold) {
                     (c.value, c.se, c.ci_low, c.ci_high, c.p_value) =
                         (est.value, est.se, est.ci_low, est.ci_high, est.p_value);
                 }
-                c.n_sessions = round_count(c.n_sessions, base);
-                c.n_users = round_count(c.n_users, base);
+                // The share's grid was set from the unrounded count of sessions above.
+                c.round_counts(base, count);
             }
         }
     }

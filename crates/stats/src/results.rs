@@ -289,6 +289,19 @@ pub struct Cell {
 }
 
 impl Cell {
+    /// Team mode with rounding: the session and people counts rounded to `base`, and the value
+    /// too when it is a count (`value_is_count`) ([`crate::rounding::round_count`]).
+    pub(crate) fn round_counts(&mut self, base: u32, value_is_count: bool) {
+        use crate::rounding::round_count;
+        self.n_sessions = round_count(self.n_sessions, base);
+        self.n_users = round_count(self.n_users, base);
+        if value_is_count {
+            self.value = self
+                .value
+                .map(|v| round_count(v.max(0.0).round() as u64, base) as f64);
+        }
+    }
+
     /// The same cell declaring `class`.
     pub fn with_class(self, class: OutputClass) -> Cell {
         Cell { class, ..self }

@@ -228,7 +228,6 @@ pub fn analyse_with_dp(facets: &[Facet], th: &Threshold, dp: Option<DpOptions>) 
 /// built, and notes' population sizes rounded by the protection).
 fn round_counts(results: &mut Results, base: u32) {
     use crate::results::OutputClass;
-    use crate::rounding::round_count;
     for c in results
         .tables
         .iter_mut()
@@ -236,13 +235,7 @@ fn round_counts(results: &mut Results, base: u32) {
         .flat_map(|r| &mut r.cells)
         .filter(|c| !c.suppressed)
     {
-        c.n_sessions = round_count(c.n_sessions, base);
-        c.n_users = round_count(c.n_users, base);
-        if c.class == OutputClass::Count {
-            c.value = c
-                .value
-                .map(|v| round_count(v.max(0.0).round() as u64, base) as f64);
-        }
+        c.round_counts(base, c.class == OutputClass::Count);
     }
     results.privacy.round_base = base;
 }
