@@ -394,6 +394,14 @@ mod tests {
             .replace("\"m1\"", &format!("\"{session}-m1\""))
     }
 
+    /// A folder `p` under `dir` holding one Claude Code session `id` whose prompt is `prompt`.
+    fn one_session(dir: &Path, id: &str, prompt: &str) -> PathBuf {
+        let data = dir.join("p");
+        std::fs::create_dir_all(&data).unwrap();
+        std::fs::write(data.join(format!("{id}.jsonl")), transcript(id, prompt)).unwrap();
+        data
+    }
+
     #[test]
     fn second_run_is_served_from_the_cache_and_edits_invalidate() {
         let dir = tempfile::tempdir().unwrap();
@@ -486,14 +494,7 @@ mod tests {
     #[test]
     fn facets_with_failed_labels_are_not_cached() {
         let dir = tempfile::tempdir().unwrap();
-        let data = dir.path().join("p");
-        std::fs::create_dir_all(&data).unwrap();
-        let id = "33333333-3333-3333-3333-333333333333";
-        std::fs::write(
-            data.join(format!("{id}.jsonl")),
-            transcript(id, "rename the flag"),
-        )
-        .unwrap();
+        let data = one_session(dir.path(), "33333333-3333-3333-3333-333333333333", "rename the flag");
         let backend = HalfBroken(Default::default());
         let opts = options(
             Some((
@@ -567,14 +568,7 @@ mod tests {
     fn runs_mark_hits_used_and_evict_entries_unused_for_too_long() {
         use std::time::{Duration, SystemTime};
         let dir = tempfile::tempdir().unwrap();
-        let data = dir.path().join("p");
-        std::fs::create_dir_all(&data).unwrap();
-        let id = "44444444-4444-4444-4444-444444444444";
-        std::fs::write(
-            data.join(format!("{id}.jsonl")),
-            transcript(id, "add a flag"),
-        )
-        .unwrap();
+        let data = one_session(dir.path(), "44444444-4444-4444-4444-444444444444", "add a flag");
         let cache = dir.path().join("cache");
         let opts = options(None, Some(cache.clone()));
         let (_, r1) = extract_facets(std::slice::from_ref(&data), &opts, None);
