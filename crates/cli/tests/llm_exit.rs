@@ -41,6 +41,13 @@ fn server(mode: Arc<AtomicU8>, delay: Duration) -> Server {
     })
 }
 
+/// A progress line on stderr: sessions done and the backend's requests in flight.
+fn has_progress_line(stderr: &str) -> bool {
+    stderr
+        .lines()
+        .any(|l| l.contains(" sessions (") && l.contains("in flight"))
+}
+
 fn extract(home: &Path, base: &str, extra: &[&str]) -> std::process::Output {
     support::agentstat_salted(home, "llm-exit-salt")
         .arg("extract")
@@ -123,11 +130,7 @@ fn progress_lines_while_waiting_and_a_run_deadline() {
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(
-        err.lines()
-            .any(|l| l.contains(" sessions (") && l.contains("in flight")),
-        "{err}"
-    );
+    assert!(has_progress_line(&err), "{err}");
     // 3 sessions × 11 calls at 300 ms, 4 at a time (≈ 2.5 s), cannot finish in two seconds.
     assert!(matches!(o.status.code(), Some(3) | Some(4)), "{err}");
     assert!(
@@ -166,11 +169,7 @@ fn report_prints_progress_lines_while_an_llm_is_waited_on() {
     };
     let o = run("1");
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(
-        err.lines()
-            .any(|l| l.contains(" sessions (") && l.contains("in flight")),
-        "{err}"
-    );
+    assert!(has_progress_line(&err), "{err}");
     let o = run("0");
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(!err.contains("in flight"), "0 = no progress lines: {err}");
