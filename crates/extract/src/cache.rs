@@ -1,8 +1,8 @@
 //! The facet cache: one JSON facet per session, keyed by what made it.
 //!
-//! A session's entry is keyed by the fingerprint of its source files (path, size, mtime and a
-//! blake3 of the first and last 64 KB), the classifier backend, model and prompt/rule version,
-//! the telemetry version and the pseudonymisation inputs (salt, `--user`). A second run over
+//! A session's entry is keyed by the fingerprint of its source files (canonical path, size,
+//! mtime and a blake3 of the first and last 64 KB), the classifier backend, model and
+//! prompt/rule version, the telemetry version and the pseudonymisation inputs (salt, `--user`). A second run over
 //! unchanged sessions therefore reads no transcript and makes no LLM call. Entries are plain
 //! JSON facets (no transcript text) under `$AGENTSTAT_CACHE_DIR`, else
 //! `$XDG_CACHE_HOME/agentstat`, else `~/.cache/agentstat` (in `facets/`).
@@ -17,8 +17,11 @@ use agentstat_ingest::SessionSource;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
-/// Bump when the cache entry format or the facet construction changes.
-const CACHE_FORMAT: &str = "facet-cache-3";
+/// Bump when the cache entry format or the facet construction changes. 4: session ids no
+/// longer depend on the path as typed (crates/ingest/src/ident.rs), so a facet of version 3
+/// may carry a session key the same session no longer has; such entries are never hit again
+/// and age out (docs/CACHE.md).
+const CACHE_FORMAT: &str = "facet-cache-4";
 /// Bytes hashed at each end of a source file.
 const EDGE: u64 = 64 * 1024;
 
@@ -100,7 +103,10 @@ fn fingerprint(path: &Path, h: &mut blake3::Hasher) -> Option<()> {
         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
         .map(|d| d.as_nanos())
         .unwrap_or(0);
-    h.update(path.to_string_lossy().as_bytes());
+    // The file itself, however its path was typed (relative, absolute, through a symlink):
+    // the facet no longer depends on the path, so neither does its entry.
+    let canon = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    h.update(canon.to_string_lossy().as_bytes());
     h.update(&meta.len().to_le_bytes());
     h.update(&mtime.to_le_bytes());
     let mut f = std::fs::File::open(path).ok()?;
