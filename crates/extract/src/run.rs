@@ -497,11 +497,11 @@ mod tests {
             k.sort();
             k
         };
-        let (first, r1) = extract_facets(&[project.clone()], &opts, None);
+        let (first, r1) = extract_facets(std::slice::from_ref(&project), &opts, None);
         assert_eq!((r1.sessions, r1.classified, r1.cached), (2, 2, 0));
         // Through a symlinked folder, and with `..` in the path: the same sessions, from the cache.
         for other in [link, project.join("..").join("project")] {
-            let (again, r) = extract_facets(&[other.clone()], &opts, None);
+            let (again, r) = extract_facets(std::slice::from_ref(&other), &opts, None);
             assert_eq!((r.classified, r.cached), (0, 2), "{}", other.display());
             assert_eq!(keys(&again), keys(&first));
         }
@@ -539,7 +539,11 @@ mod tests {
     #[test]
     fn facets_with_failed_labels_are_not_cached() {
         let dir = tempfile::tempdir().unwrap();
-        let data = one_session(dir.path(), "33333333-3333-3333-3333-333333333333", "rename the flag");
+        let data = one_session(
+            dir.path(),
+            "33333333-3333-3333-3333-333333333333",
+            "rename the flag",
+        );
         let backend = HalfBroken(Default::default());
         let opts = options(
             Some((
@@ -613,7 +617,11 @@ mod tests {
     fn runs_mark_hits_used_and_evict_entries_unused_for_too_long() {
         use std::time::{Duration, SystemTime};
         let dir = tempfile::tempdir().unwrap();
-        let data = one_session(dir.path(), "44444444-4444-4444-4444-444444444444", "add a flag");
+        let data = one_session(
+            dir.path(),
+            "44444444-4444-4444-4444-444444444444",
+            "add a flag",
+        );
         let cache = dir.path().join("cache");
         let opts = options(None, Some(cache.clone()));
         let (_, r1) = extract_facets(std::slice::from_ref(&data), &opts, None);

@@ -781,7 +781,12 @@ pub fn discover(paths: &[PathBuf], diag: &mut Diagnostics) -> Vec<SessionSource>
             Some(path) => match crate::ident::read_head(&path) {
                 Ok(head) => crate::ident::content_id(Format::ClaudeCode, &head, true),
                 Err(e) => {
-                    diag.skip(&path.display().to_string(), None, "unreadable-file", e.to_string());
+                    diag.skip(
+                        &path.display().to_string(),
+                        None,
+                        "unreadable-file",
+                        e.to_string(),
+                    );
                     continue;
                 }
             },

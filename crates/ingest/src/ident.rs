@@ -95,12 +95,10 @@ pub fn disambiguate(sources: &mut [SessionSource]) {
         while j < sources.len() && sources[j].id == sources[i].id {
             j += 1;
         }
-        let mut n = 1;
-        for s in sources[i..j].iter_mut().filter(|s| !in_db(s)) {
+        for (n, s) in (1..).zip(sources[i..j].iter_mut().filter(|s| !in_db(s))) {
             if n > 1 {
                 s.id = format!("{}-{n}", s.id);
             }
-            n += 1;
         }
         i = j;
     }
@@ -119,7 +117,10 @@ mod tests {
         assert_eq!(a, grown, "a JSON Lines id survives the file growing");
         assert!(a.starts_with("codex-cli-") && a.len() == "codex-cli-".len() + 16);
         assert_ne!(a, content_id(Format::Codex, b"{\"a\":2}\n", true));
-        assert_eq!(a, content_id(Format::Codex, b"\xEF\xBB\xBF\n{\"a\":1}\n", true));
+        assert_eq!(
+            a,
+            content_id(Format::Codex, b"\xEF\xBB\xBF\n{\"a\":1}\n", true)
+        );
         let d = content_id(Format::OpenHands, b"[{\"id\":0}]", false);
         assert_ne!(d, content_id(Format::OpenHands, b"[{\"id\":1}]", false));
         assert_ne!(
@@ -151,7 +152,12 @@ mod tests {
             }],
             format: Format::Aider,
         };
-        let mut v = vec![src("a", "/1"), src("b", "/1"), src("b", "/2"), src("b", "/3")];
+        let mut v = vec![
+            src("a", "/1"),
+            src("b", "/1"),
+            src("b", "/2"),
+            src("b", "/3"),
+        ];
         disambiguate(&mut v);
         let ids: Vec<&str> = v.iter().map(|s| s.id.as_str()).collect();
         assert_eq!(ids, ["a", "b", "b-2", "b-3"]);

@@ -80,8 +80,16 @@ fn an_aider_session_has_one_key_however_its_path_is_typed() {
     write(&moved, ".aider.chat.history.md", &format!("{S1}{S2}"));
     assert_eq!(ids(&moved), abs, "moved folder");
     // The id carries the session's start and a hash, nothing of the path or the text.
-    assert!(abs[0].0.starts_with("aider-2024-05-10T09:00:00-"), "{}", abs[0].0);
-    assert!(abs[1].0.starts_with("aider-2024-05-10T11:30:00-"), "{}", abs[1].0);
+    assert!(
+        abs[0].0.starts_with("aider-2024-05-10T09:00:00-"),
+        "{}",
+        abs[0].0
+    );
+    assert!(
+        abs[1].0.starts_with("aider-2024-05-10T11:30:00-"),
+        "{}",
+        abs[1].0
+    );
     for (id, _) in &abs {
         assert!(!id.contains("project") && !id.contains("history") && !id.contains("parser"));
     }
@@ -123,17 +131,33 @@ fn two_projects_with_sessions_started_at_the_same_second_get_distinct_keys() {
     let same_second = "# aider chat started at 2024-05-10 09:00:00\n\n> Aider v0.50.1\n\n";
     let a = tmp.path().join("a");
     let b = tmp.path().join("b");
-    write(&a, ".aider.chat.history.md", &format!("{same_second}#### fix a\n\nok\n"));
-    write(&b, ".aider.chat.history.md", &format!("{same_second}#### fix b\n\nok\n"));
+    write(
+        &a,
+        ".aider.chat.history.md",
+        &format!("{same_second}#### fix a\n\nok\n"),
+    );
+    write(
+        &b,
+        ".aider.chat.history.md",
+        &format!("{same_second}#### fix b\n\nok\n"),
+    );
     let both = ids(tmp.path());
     assert_eq!(both.len(), 2);
     assert_ne!(both[0].1, both[1].1, "different first prompts");
     // The same start and the same first prompt in two projects: still two sessions.
-    write(&b, ".aider.chat.history.md", &format!("{same_second}#### fix a\n\nno\n"));
+    write(
+        &b,
+        ".aider.chat.history.md",
+        &format!("{same_second}#### fix a\n\nno\n"),
+    );
     let both = ids(tmp.path());
     assert_eq!(both.len(), 2);
     assert_ne!(both[0].1, both[1].1, "identical beginnings");
-    assert_eq!(both[1].0, format!("{}-2", both[0].0), "told apart by an ordinal");
+    assert_eq!(
+        both[1].0,
+        format!("{}-2", both[0].0),
+        "told apart by an ordinal"
+    );
     // Each project alone keeps the id it has when read with the other (the first in path order).
     assert_eq!(ids(&a)[0], both[0]);
 }
@@ -189,7 +213,11 @@ fn a_file_without_an_id_of_its_own_is_keyed_by_its_content() {
     let line1 = r#"{"timestamp":"2025-01-01T00:00:00Z","type":"response_item","payload":{"type":"message","role":"user","content":[{"type":"input_text","text":"fix it"}]}}"#;
     let line2 = r#"{"timestamp":"2025-01-01T00:00:05Z","type":"response_item","payload":{"type":"message","role":"assistant","content":[{"type":"output_text","text":"done"}]}}"#;
     let codex = tmp.path().join("codex");
-    let p = write(&codex, "rollout-2025-01-01T00-00-00-x.jsonl", &format!("{line1}\n"));
+    let p = write(
+        &codex,
+        "rollout-2025-01-01T00-00-00-x.jsonl",
+        &format!("{line1}\n"),
+    );
     let kc = ids(&codex);
     assert_eq!(kc.len(), 1);
     assert!(kc[0].0.starts_with("codex-cli-"), "{}", kc[0].0);
