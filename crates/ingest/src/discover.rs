@@ -778,7 +778,7 @@ pub fn discover(paths: &[PathBuf], diag: &mut Diagnostics) -> Vec<SessionSource>
         members.sort_by(|&a, &b| infos[a].path.cmp(&infos[b].path));
         let id = match own {
             None => id,
-            Some(path) => match crate::ident::read_head(&path) {
+            Some(path) => match crate::ident::read_head(&path, true) {
                 Ok(head) => crate::ident::content_id(Format::ClaudeCode, &head, true),
                 Err(e) => {
                     diag.skip(
@@ -993,7 +993,8 @@ fn other_sources(
     }
     // Every other format: an id from the file's first bytes (crate::ident), never its path;
     // the adapter replaces it with the file's own id when it records one.
-    let head = match crate::ident::read_head(&path) {
+    let jsonl = format != Format::SpecStory && path.extension().is_some_and(|e| e == "jsonl");
+    let head = match crate::ident::read_head(&path, jsonl) {
         Ok(h) => h,
         Err(e) => {
             diag.skip(&name, None, "unreadable-file", e.to_string());
@@ -1003,7 +1004,6 @@ fn other_sources(
     let id = if format == Format::SpecStory {
         crate::specstory::session_id(&head)
     } else {
-        let jsonl = path.extension().is_some_and(|e| e == "jsonl");
         crate::ident::content_id(format, &head, jsonl)
     };
     let mut files = vec![file(None)];

@@ -50,13 +50,26 @@ pub fn content_id(format: Format, head: &[u8], jsonl: bool) -> String {
     format!("{}-{}", format.as_str(), short_hash(material))
 }
 
-/// The first [`HEAD_BYTES`] of a file.
-pub fn read_head(path: &Path) -> std::io::Result<Vec<u8>> {
+/// The bytes [`content_id`] needs of a file: its first [`HEAD_BYTES`], or for JSON Lines
+/// (`jsonl`) only up to the end of the first non-blank line (read 8 KiB at a time).
+pub fn read_head(path: &Path, jsonl: bool) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
-    let mut head = Vec::with_capacity(4096);
-    std::fs::File::open(path)?
-        .take(HEAD_BYTES as u64)
-        .read_to_end(&mut head)?;
+    let mut f = std::fs::File::open(path)?;
+    let mut head = Vec::with_capacity(8192);
+    let step = if jsonl { 8192 } else { HEAD_BYTES };
+    while head.len() < HEAD_BYTES {
+        let want = step.min(HEAD_BYTES - head.len()) as u64;
+        let before = head.len();
+        (&mut f).take(want).read_to_end(&mut head)?;
+        let done = head.len() - before < want as usize;
+        let has_line = jsonl && {
+            let start = head.iter().position(|c| !c.is_ascii_whitespace());
+            start.is_some_and(|s| memchr::memchr(b'\n', &head[s..]).is_some())
+        };
+        if done || has_line {
+            break;
+        }
+    }
     Ok(head)
 }
 
@@ -128,6 +141,22 @@ mod tests {
             content_id(Format::SweAgent, b"[1]", false),
             "the format is part of the id"
         );
+    }
+
+    #[test]
+    fn read_head_stops_after_the_first_line_of_json_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.jsonl");
+        let first = format!("{{\"pad\":\"{}\"}}\n", "a".repeat(20_000));
+        std::fs::write(&p, format!("\n{first}{}", "{\"b\":1}\n".repeat(20_000))).unwrap();
+        let head = read_head(&p, true).unwrap();
+        assert!(head.len() < 32 << 10, "{} bytes", head.len());
+        assert_eq!(
+            content_id(Format::Codex, &head, true),
+            content_id(Format::Codex, &std::fs::read(&p).unwrap(), true)
+        );
+        let doc = read_head(&p, false).unwrap();
+        assert_eq!(doc.len(), HEAD_BYTES);
     }
 
     #[test]
