@@ -135,6 +135,17 @@ pub fn work_mode(f: &Features, t: &Telemetry) -> (WorkMode, Notes) {
         if code_total > 2.0 { 0.3 } else { 1.0 } * f.weight(FileCat::PlanDoc),
     );
     add(&mut score, WorkMode::Operate, f.weight(FileCat::Ops));
+    // Opened to set up CI, a deploy or a release, and it touched their files: fixing what the
+    // pipeline reports on the way is part of that scaffolding work.
+    if f.weight(FileCat::Ops) > 0.0
+        && f
+            .substantive_prompts()
+            .next()
+            .is_some_and(|p| p.norm.any(text::OPS_CORE).is_some() && p.broken < BROKEN)
+    {
+        add(&mut score, WorkMode::Operate, code_broken);
+        notes.push("opened on CI, a deploy or a release, with their files edited: fixes on the way serve Operate".into());
+    }
     add(&mut score, WorkMode::Analyze, f.weight(FileCat::Data));
     add(&mut score, WorkMode::Orchestrate, f.weight(FileCat::Agent));
     // Shell work that is itself the deliverable.

@@ -599,6 +599,17 @@ pub const BROKEN_STRONG: &[&str] = &[
     "segfault",
     "stack trace",
     "not supported",
+    "don't load",
+    "doesn't load",
+    "won't load",
+    "not loading",
+    "isn't being",
+    "aren't being",
+    "shouldn't",
+    "advisory",
+    "advisories",
+    "vulnerability",
+    "cve",
     "fix",
     "fixing",
     "debug",
@@ -851,6 +862,22 @@ pub const RELEASE_WORDS: &[&str] = &[
     "deployment",
     "publish",
     "tag",
+];
+
+/// An opener about CI, deploys or releases: edits made on the way (fixing what the pipeline
+/// reports) serve the scaffolding, Operate (rubric: "Build vs Operate: deploy/config/CI/env").
+pub const OPS_CORE: &[&str] = &[
+    "ci",
+    "github action",
+    "github actions",
+    "workflow",
+    "pipeline",
+    "deploy",
+    "deployment",
+    "deployed",
+    "release",
+    "docker",
+    "dockerfile",
 ];
 
 /// Prose for human readers.
