@@ -77,13 +77,6 @@ pub fn work_mode(f: &Features, t: &Telemetry) -> (WorkMode, Notes) {
             .next()
             .is_some_and(|p| p.norm.any(&["review", "code review"]).is_some());
     let mut code_ok = 0.0;
-    // Opened on CI, a deploy or a release (not on a breakage).
-    let ops_opener = f
-        .substantive_prompts()
-        .next()
-        .is_some_and(|p| p.norm.any(text::OPS_CORE).is_some() && p.broken < BROKEN);
-    // CI/deploy files edited after a report of breakage (a failing pipeline): repair, Fix.
-    let mut ops_broken = 0.0;
     for (i, seg) in f.seg_edits.iter().enumerate() {
         let b = broken.get(i).copied().unwrap_or(false);
         // A review session's test edits are verification work even when a prompt says "fix".
@@ -101,10 +94,6 @@ pub fn work_mode(f: &Features, t: &Telemetry) -> (WorkMode, Notes) {
         if b {
             code_broken += code;
             add(&mut score, WorkMode::Fix, code);
-            if !ops_opener {
-                ops_broken += seg[FileCat::Ops as usize];
-                add(&mut score, WorkMode::Fix, seg[FileCat::Ops as usize]);
-            }
             if asks_tests {
                 add(&mut score, WorkMode::Test, seg[FileCat::Test as usize]);
             } else {
@@ -122,9 +111,7 @@ pub fn work_mode(f: &Features, t: &Telemetry) -> (WorkMode, Notes) {
                 code,
             );
             let tests = seg[FileCat::Test as usize];
-            // Tests with (almost) no code beside them are the deliverable; tests written with a
-            // feature nobody asked tests for serve the feature (Build), however many there are.
-            if asks_tests || code < 1.0 {
+            if asks_tests || code * 3.0 < tests {
                 add(&mut score, WorkMode::Test, tests);
             } else {
                 // Tests written alongside a feature serve the feature.
@@ -147,10 +134,15 @@ pub fn work_mode(f: &Features, t: &Telemetry) -> (WorkMode, Notes) {
         WorkMode::Plan,
         if code_total > 2.0 { 0.3 } else { 1.0 } * f.weight(FileCat::PlanDoc),
     );
-    add(&mut score, WorkMode::Operate, f.weight(FileCat::Ops) - ops_broken);
+    add(&mut score, WorkMode::Operate, f.weight(FileCat::Ops));
     // Opened to set up CI, a deploy or a release, and it touched their files: fixing what the
     // pipeline reports on the way is part of that scaffolding work.
-    if f.weight(FileCat::Ops) > 0.0 && ops_opener {
+    if f.weight(FileCat::Ops) > 0.0
+        && f
+            .substantive_prompts()
+            .next()
+            .is_some_and(|p| p.norm.any(text::OPS_CORE).is_some() && p.broken < BROKEN)
+    {
         add(&mut score, WorkMode::Operate, code_broken);
         notes.push("opened on CI, a deploy or a release, with their files edited: fixes on the way serve Operate".into());
     }
