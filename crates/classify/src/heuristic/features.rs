@@ -764,7 +764,8 @@ pub fn extract(s: &Session) -> Features {
                 let plan_title = text::plan_title(h_text).map(Norm::new);
                 // A pasted plan reports something broken only if its title does.
                 let cue_text = plan_title.as_ref().unwrap_or(&norm);
-                let broken = 3 * cue_text.count(text::BROKEN_STRONG) as u32
+                let broken = 3 * (cue_text.count(text::BROKEN_STRONG) + cue_text.count(text::BROKEN_MORE))
+                    as u32
                     + cue_text.count(text::BROKEN_WEAK) as u32
                     + if plan_title.is_none()
                         && looks_pasted(h_text)

@@ -599,6 +599,17 @@ pub const BROKEN_STRONG: &[&str] = &[
     "segfault",
     "stack trace",
     "not supported",
+    "fix",
+    "fixing",
+    "debug",
+];
+
+/// More strong breakage cues, read only by the work-mode trigger ([`Prompt::broken`]): kept
+/// apart from [`BROKEN_STRONG`], whose counts are features of the learned classifier's models
+/// (a longer list would shift the success and failure models it was validated with).
+///
+/// [`Prompt::broken`]: super::features::Prompt::broken
+pub const BROKEN_MORE: &[&str] = &[
     "don't load",
     "doesn't load",
     "won't load",
@@ -610,9 +621,6 @@ pub const BROKEN_STRONG: &[&str] = &[
     "advisories",
     "vulnerability",
     "cve",
-    "fix",
-    "fixing",
-    "debug",
 ];
 
 /// Weaker signs of breakage, weighted 1 (three needed).
