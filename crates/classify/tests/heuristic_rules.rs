@@ -737,13 +737,23 @@ fn an_aider_session_ending_on_its_applied_edits_ends_cleanly() {
 
 #[test]
 fn a_session_of_greetings_only_is_communicate_with_no_clear_goal() {
-    let l = B::new().human("hi").say("Hello! How can I help?").human("thanks!").labels();
+    let l = B::new()
+        .human("hi")
+        .say("Hello! How can I help?")
+        .human("thanks!")
+        .labels();
     assert_eq!(l.work_mode.value, Some(WorkMode::Communicate));
     assert_eq!(l.outcome.value, Some(Outcome::NoClearGoal));
     // A question to the tool is not a greeting: asking about what exists is Understand.
-    let l = B::new().human("/help hi").say("Aider is a pair programmer…").labels();
+    let l = B::new()
+        .human("/help hi")
+        .say("Aider is a pair programmer…")
+        .labels();
     assert_eq!(l.work_mode.value, Some(WorkMode::Understand));
-    let l = B::new().human("hi, what does this repo do?").say("It is …").labels();
+    let l = B::new()
+        .human("hi, what does this repo do?")
+        .say("It is …")
+        .labels();
     assert_eq!(l.work_mode.value, Some(WorkMode::Understand));
 }
 
@@ -798,7 +808,10 @@ fn a_pasted_plan_is_judged_by_its_title() {
     assert_eq!(run(FEATURE_PLAN), Some(WorkMode::Build));
     let fix = FEATURE_PLAN.replace("Plan: Add agent logos to", "Fix: Broken logos on");
     assert_eq!(run(&fix), Some(WorkMode::Fix));
-    let prompts = FEATURE_PLAN.replace("Add agent logos to the welcome page", "Shorten the evaluator prompts");
+    let prompts = FEATURE_PLAN.replace(
+        "Add agent logos to the welcome page",
+        "Shorten the evaluator prompts",
+    );
     assert_eq!(run(&prompts), Some(WorkMode::Orchestrate));
     // The same text not pasted as a plan still reads its breakage cues everywhere.
     let not_plan = FEATURE_PLAN.replace("Implement the following plan:", "Notes:");
@@ -821,7 +834,13 @@ fn fixing_what_a_new_ci_workflow_reports_is_operate() {
             .work_mode
             .value
     };
-    assert_eq!(run("Add a CI workflow that runs the tests and the type checker"), Some(WorkMode::Operate));
+    assert_eq!(
+        run("Add a CI workflow that runs the tests and the type checker"),
+        Some(WorkMode::Operate)
+    );
     // The same edits opened on something else: the fixes are the bulk, Fix.
-    assert_eq!(run("Add a lint config that runs the tests and the type checker"), Some(WorkMode::Fix));
+    assert_eq!(
+        run("Add a lint config that runs the tests and the type checker"),
+        Some(WorkMode::Fix)
+    );
 }

@@ -764,8 +764,9 @@ pub fn extract(s: &Session) -> Features {
                 let plan_title = text::plan_title(h_text).map(Norm::new);
                 // A pasted plan reports something broken only if its title does.
                 let cue_text = plan_title.as_ref().unwrap_or(&norm);
-                let broken = 3 * (cue_text.count(text::BROKEN_STRONG) + cue_text.count(text::BROKEN_MORE))
-                    as u32
+                let broken = 3
+                    * (cue_text.count(text::BROKEN_STRONG) + cue_text.count(text::BROKEN_MORE))
+                        as u32
                     + cue_text.count(text::BROKEN_WEAK) as u32
                     + if plan_title.is_none()
                         && looks_pasted(h_text)
@@ -778,8 +779,8 @@ pub fn extract(s: &Session) -> Features {
                         0
                     };
                 let opening = Norm::new(text::head(h_text.trim_start(), text::FORWARD_ASK_HEAD));
-                let question = h_text.trim_end().ends_with('?')
-                    || h_text.trim_start().starts_with("/ask");
+                let question =
+                    h_text.trim_end().ends_with('?') || h_text.trim_start().starts_with("/ask");
                 let forward_ask = opening.any(text::FORWARD_ASK).is_some()
                     && (question || !text::is_change_request(&norm));
                 let change_request = !forward_ask && text::is_change_request(&norm);

@@ -138,8 +138,7 @@ pub fn work_mode(f: &Features, t: &Telemetry) -> (WorkMode, Notes) {
     // Opened to set up CI, a deploy or a release, and it touched their files: fixing what the
     // pipeline reports on the way is part of that scaffolding work.
     if f.weight(FileCat::Ops) > 0.0
-        && f
-            .substantive_prompts()
+        && f.substantive_prompts()
             .next()
             .is_some_and(|p| p.norm.any(text::OPS_CORE).is_some() && p.broken < BROKEN)
     {
@@ -239,7 +238,11 @@ pub fn work_mode(f: &Features, t: &Telemetry) -> (WorkMode, Notes) {
                 WorkMode::Operate,
                 cue(WorkMode::Operate) * 0.5
                     + ops_cmds
-                    + if asked_change && asked_release { 2.0 } else { 0.0 },
+                    + if asked_change && asked_release {
+                        2.0
+                    } else {
+                        0.0
+                    },
             ),
             (
                 WorkMode::Analyze,
@@ -267,7 +270,12 @@ pub fn work_mode(f: &Features, t: &Telemetry) -> (WorkMode, Notes) {
             ),
             (
                 WorkMode::Build,
-                non_prose + if asked_change && !asked_release { 2.0 } else { 0.0 },
+                non_prose
+                    + if asked_change && !asked_release {
+                        2.0
+                    } else {
+                        0.0
+                    },
             ),
             (
                 WorkMode::Test,

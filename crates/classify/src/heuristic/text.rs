@@ -144,9 +144,32 @@ fn find(h: &[u8], n: &[u8]) -> Option<usize> {
 /// Words of a greeting or small talk. A session whose every prompt holds nothing else has no
 /// task: raters file it as Communicate (conversation, not code).
 pub const GREETING: &[&str] = &[
-    "hi", "hello", "hey", "hiya", "howdy", "yo", "there", "thanks", "thank", "you", "bye",
-    "good", "morning", "afternoon", "evening", "how", "are", "u", "what's", "whats", "up",
-    "sup", "hola", "bonjour", "ciao", "hallo",
+    "hi",
+    "hello",
+    "hey",
+    "hiya",
+    "howdy",
+    "yo",
+    "there",
+    "thanks",
+    "thank",
+    "you",
+    "bye",
+    "good",
+    "morning",
+    "afternoon",
+    "evening",
+    "how",
+    "are",
+    "u",
+    "what's",
+    "whats",
+    "up",
+    "sup",
+    "hola",
+    "bonjour",
+    "ciao",
+    "hallo",
 ];
 
 /// Whether a prompt is only a greeting or small talk ("hi", "hello there", "how are you?").
@@ -163,20 +186,78 @@ pub fn is_greeting(raw: &str, norm: &Norm) -> bool {
 
 /// Verbs that open a request to change code ("add a --mini flag", "remove X", "move Y").
 pub const CHANGE_VERBS: &[&str] = &[
-    "add", "remove", "delete", "drop", "move", "rename", "refactor", "replace", "change",
-    "make", "update", "create", "implement", "enhance", "include", "have", "pass", "call",
-    "cache", "handle", "support", "convert", "extract", "set", "put", "wire", "hook", "bump",
-    "upgrade", "write", "build", "modify", "extend", "allow", "ensure", "log", "print",
-    "display", "show", "swap", "split", "insert", "append", "introduce", "integrate", "port",
-    "migrate", "simplify", "clean", "tidy", "reorder", "sort", "expose", "turn", "switch",
-    "use", "store", "save", "format", "align", "style", "color", "colour", "pad", "trim",
+    "add",
+    "remove",
+    "delete",
+    "drop",
+    "move",
+    "rename",
+    "refactor",
+    "replace",
+    "change",
+    "make",
+    "update",
+    "create",
+    "implement",
+    "enhance",
+    "include",
+    "have",
+    "pass",
+    "call",
+    "cache",
+    "handle",
+    "support",
+    "convert",
+    "extract",
+    "set",
+    "put",
+    "wire",
+    "hook",
+    "bump",
+    "upgrade",
+    "write",
+    "build",
+    "modify",
+    "extend",
+    "allow",
+    "ensure",
+    "log",
+    "print",
+    "display",
+    "show",
+    "swap",
+    "split",
+    "insert",
+    "append",
+    "introduce",
+    "integrate",
+    "port",
+    "migrate",
+    "simplify",
+    "clean",
+    "tidy",
+    "reorder",
+    "sort",
+    "expose",
+    "turn",
+    "switch",
+    "use",
+    "store",
+    "save",
+    "format",
+    "align",
+    "style",
+    "color",
+    "colour",
+    "pad",
+    "trim",
 ];
 
 /// Words that may precede the verb of a request ("please add", "can you move", "let's use").
 const REQUEST_LEADS: &[&str] = &[
     "please", "pls", "let's", "lets", "now", "also", "ok", "okay", "so", "then", "and", "can",
-    "could", "would", "will", "you", "we", "i", "need", "to", "want", "i'd", "like", "go",
-    "ahead", "just",
+    "could", "would", "will", "you", "we", "i", "need", "to", "want", "i'd", "like", "go", "ahead",
+    "just",
 ];
 
 /// Whether a prompt opens with a request to change something (an imperative change verb,
@@ -864,13 +945,7 @@ pub const ORCH_CORE: &[&str] = &[
 ];
 
 /// A change that is a release or a deploy (Operate, not Build).
-pub const RELEASE_WORDS: &[&str] = &[
-    "release",
-    "deploy",
-    "deployment",
-    "publish",
-    "tag",
-];
+pub const RELEASE_WORDS: &[&str] = &["release", "deploy", "deployment", "publish", "tag"];
 
 /// An opener about CI, deploys or releases: edits made on the way (fixing what the pipeline
 /// reports) serve the scaffolding, Operate (rubric: "Build vs Operate: deploy/config/CI/env").
