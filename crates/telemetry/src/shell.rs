@@ -382,6 +382,50 @@ pub fn count_commit_lines(output: &str) -> u32 {
         .count() as u32
 }
 
+/// The programs (basenames) [`is_test_command`] knows besides `python…`: a command whose
+/// program is none of these is not a test run. Every arm of its `match` is here.
+const TEST_RUNNERS: &[&str] = &[
+    "cargo", "pytest", "py.test", "tox", "nox", "nose2", "go", "jest", "vitest", "mocha", "ava",
+    "jasmine", "karma", "playwright", "cypress", "npm", "yarn", "pnpm", "bun", "deno", "mix",
+    "dotnet", "swift", "flutter", "dart", "lein", "stack", "cabal", "sbt", "zig", "mvn", "mvnw",
+    "gradle", "gradlew", "mise", "make", "gmake", "just", "task", "rspec", "phpunit", "pest",
+    "ctest", "busted", "prove", "bats", "rake", "rails",
+];
+
+/// Whether `line` may run a command that [`git_commit_invocations`], [`git_push_invocations`],
+/// [`is_gh_pr_create`] or [`is_test_command`] count: `false` only when no word of it can be
+/// `git`, `gh`, one of [`TEST_RUNNERS`] or start with `python`, so a caller that asks only these
+/// questions can skip [`split_commands`].
+///
+/// Words are looked for as the tokenizer makes them: in the text without quote and backslash
+/// bytes (what quoting and escapes leave out, also in `sh -c` scripts split again), each name
+/// touching no byte that can belong to a path's last part (letters, digits, `_`, `-`, `.`), the
+/// start of a word being after a separator or a `/`. A backslash before a newline (a continued
+/// line, or a newline kept inside double quotes) answers `true`: the two readings differ.
+pub fn may_count(line: &str) -> bool {
+    let b = line.as_bytes();
+    if memchr::memmem::find(b, b"\\\n").is_some() {
+        return true;
+    }
+    let folded: Vec<u8> = b
+        .iter()
+        .copied()
+        .filter(|&c| !matches!(c, b'\'' | b'"' | b'\\'))
+        .collect();
+    let part = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.');
+    let found = |name: &str, whole: bool| {
+        memchr::memmem::find_iter(&folded, name.as_bytes()).any(|at| {
+            (at == 0 || !part(folded[at - 1]))
+                && (!whole || folded.get(at + name.len()).is_none_or(|&c| !part(c)))
+        })
+    };
+    found("python", false)
+        || ["git", "gh"]
+            .iter()
+            .chain(TEST_RUNNERS)
+            .any(|name| found(name, true))
+}
+
 /// Test runners we recognise. Returns true when the simple command runs a test suite (not
 /// merely compiling it: `cargo test --no-run`, `go test -c`, `pytest --collect-only` are not
 /// runs).
@@ -389,6 +433,10 @@ pub fn is_test_command(cmd: &SimpleCommand) -> bool {
     let w = &cmd.words;
     let Some(first) = w.first() else { return false };
     let b = basename(first);
+    // The one list of runners (`python…` aside), which `may_count` looks for too.
+    if !b.starts_with("python") && !TEST_RUNNERS.contains(&b) {
+        return false;
+    }
     let arg = |i: usize| w.get(i).map(String::as_str).unwrap_or("");
     let has = |f: &str| w.iter().any(|a| a == f);
     // `python -m pytest`, `python3 -m unittest`.
@@ -845,6 +893,68 @@ mod tests {
             if let Ok(want) = std::panic::catch_unwind(|| split_flat_chars(&s)) {
                 proptest::prop_assert_eq!(got, want);
             }
+        }
+    }
+
+    /// What [`may_count`] answers for: counted by any of the four questions.
+    fn counted(s: &str) -> bool {
+        let c = split_commands(s);
+        git_commit_invocations(&c) > 0
+            || git_push_invocations(&c) > 0
+            || is_gh_pr_create(&c)
+            || c.iter().any(is_test_command)
+    }
+
+    /// Commands built from counted programs, spelt with quotes, escapes, paths, wrappers and
+    /// nested scripts, and what surrounds them.
+    const COUNTED: &str = "(git|g'i't|gi\"t\"|g\\\\it|gi\\\\\nt|gh|g\\\\h|/usr/bin/git|\\./git|\
+        commit|push|pr|create|test|run|-m|-n|--amend|pytest|python3|python|unittest|cargo|\
+        npm|make|go|mvnw|tox|npx|sudo|env|timeout 5|FOO=1|uv run|bash -c|sh -lc|eval|\
+        \\$\\(|<<|EOF|\
+        [ \t\n;&|()'\"\\\\#ab0_.\\-/é\u{a0}\u{3000}]){0,30}";
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(6000))]
+        /// The pre-check never hides a counted command: random text, and a counted program
+        /// spelt in many ways behind a wrapper or inside a script, between random text.
+        #[test]
+        fn may_count_never_hides_a_counted_command(
+            s in COUNTED,
+            pre in COUNTED,
+            wrap in "(sudo |FOO=1 |timeout 5 |npx |uv run |bash -c '|sh -lc \"|eval \"|\\$\\(|\\(|; |&&|\n|)",
+            prog in "(git|g'i't|gi\"t\"|g\\\\it|gi\\\\\nt|/usr/bin/git|\\./git|gh|g\\\\h|\"g\"h|\
+                python3|py'thon'|python\\\\\n3|pytest|cargo|c\\\\argo|npm|make|go)",
+            sub in "( commit| push| pr create| test| -m pytest| run test|\"| commit'|)",
+            post in COUNTED,
+        ) {
+            proptest::prop_assert!(may_count(&s) || !counted(&s), "{:?}", s);
+            let s = format!("{pre}{wrap}{prog}{sub}{post}");
+            proptest::prop_assert!(may_count(&s) || !counted(&s), "{:?}", s);
+        }
+    }
+
+    #[test]
+    fn may_count_passes_only_what_may_count() {
+        for no in [
+            "sed -n '1,200p' src/lib.rs",
+            "rg -n \"digits|together\" crates",
+            "ls -la && cat README.md",
+            "echo legit > x",
+            "cat package.json | jq .scripts",
+        ] {
+            assert!(!may_count(no), "{no}");
+            assert!(!counted(no), "{no}");
+        }
+        for yes in [
+            "g'i't commit -m x",
+            "gi\\\nt commit -m x",
+            "bash -lc \"cd a && /usr/bin/git push\"",
+            "FOO=1 python3.12 -m pytest",
+            "npx vitest run",
+            "eval \"g\\\"h\\\" pr create\"",
+        ] {
+            assert!(may_count(yes), "{yes}");
+            assert!(counted(yes), "{yes}");
         }
     }
 
