@@ -392,38 +392,88 @@ const TEST_RUNNERS: &[&str] = &[
     "ctest", "busted", "prove", "bats", "rake", "rails",
 ];
 
+/// Bit `c - b'a'` of entry `n`: some program [`may_count`] looks for (`git`, `gh`,
+/// [`TEST_RUNNERS`]) has `n` bytes and starts with `c` (all start with a lowercase letter).
+const COUNTED_BY_LEN: [u32; WORD_HEAD] = {
+    let mut t = [0u32; WORD_HEAD];
+    let mut i = 0;
+    while i < TEST_RUNNERS.len() + 2 {
+        let name = match i {
+            0 => "git",
+            1 => "gh",
+            _ => TEST_RUNNERS[i - 2],
+        }
+        .as_bytes();
+        t[name.len()] |= 1 << (name[0] - b'a');
+        i += 1;
+    }
+    t
+};
+
 /// Whether `line` may run a command that [`git_commit_invocations`], [`git_push_invocations`],
 /// [`is_gh_pr_create`] or [`is_test_command`] count: `false` only when no word of it can be
 /// `git`, `gh`, one of [`TEST_RUNNERS`] or start with `python`, so a caller that asks only these
 /// questions can skip [`split_commands`].
 ///
-/// Words are looked for as the tokenizer makes them: in the text without quote and backslash
-/// bytes (what quoting and escapes leave out, also in `sh -c` scripts split again), each name
-/// touching no byte that can belong to a path's last part (letters, digits, `_`, `-`, `.`), the
-/// start of a word being after a separator or a `/`. A backslash before a newline (a continued
-/// line, or a newline kept inside double quotes) answers `true`: the two readings differ.
+/// Programs are looked for as the tokenizer makes words: in the text without its quote and
+/// backslash bytes (what quoting and escapes leave out, also in `sh -c` scripts split again),
+/// as a whole [`word_runs`] run (a program's basename is one). A backslash before a newline (a
+/// continued line, or a newline kept inside double quotes) answers `true`: the two readings
+/// differ.
 pub fn may_count(line: &str) -> bool {
     let b = line.as_bytes();
-    if memchr::memmem::find(b, b"\\\n").is_some() {
+    if memchr::memchr_iter(b'\\', b).any(|i| b.get(i + 1) == Some(&b'\n')) {
         return true;
     }
-    let folded: Vec<u8> = b
-        .iter()
-        .copied()
-        .filter(|&c| !matches!(c, b'\'' | b'"' | b'\\'))
-        .collect();
-    let part = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.');
-    let found = |name: &str, whole: bool| {
-        memchr::memmem::find_iter(&folded, name.as_bytes()).any(|at| {
-            (at == 0 || !part(folded[at - 1]))
-                && (!whole || folded.get(at + name.len()).is_none_or(|&c| !part(c)))
-        })
-    };
-    found("python", false)
-        || ["git", "gh"]
-            .iter()
-            .chain(TEST_RUNNERS)
-            .any(|name| found(name, true))
+    word_runs(
+        b,
+        |c| matches!(c, b'\'' | b'"' | b'\\'),
+        false,
+        |run, whole| {
+            run.starts_with(b"python")
+                || whole
+                    && COUNTED_BY_LEN.get(run.len()).is_some_and(|m| {
+                        run[0].is_ascii_lowercase() && m & (1 << (run[0] - b'a')) != 0
+                    })
+                    && (run == b"git"
+                        || run == b"gh"
+                        || TEST_RUNNERS.iter().any(|n| n.as_bytes() == run))
+        },
+    )
+}
+
+/// Bytes of a run [`word_runs`] shows (longer runs are cut; no name looked for is as long).
+pub(crate) const WORD_HEAD: usize = 16;
+
+/// Calls `f` with each run of `text` that can be a word's last path part: a maximal run of
+/// ASCII letters, digits, `_`, `-` and `.`, read without the bytes `skip` leaves out (they join
+/// what is around them), ASCII case folded if `fold`. `f` gets the run's first [`WORD_HEAD`]
+/// bytes and whether that is all of it; the first `true` it answers is the answer (else
+/// `false`). One pass over the bytes, no allocation: the pre-checks' cheap word scan.
+pub(crate) fn word_runs(
+    text: &[u8],
+    skip: impl Fn(u8) -> bool,
+    fold: bool,
+    mut f: impl FnMut(&[u8], bool) -> bool,
+) -> bool {
+    let mut head = [0u8; WORD_HEAD];
+    let mut n = 0usize;
+    for &c in text {
+        if c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.') {
+            if n < WORD_HEAD {
+                head[n] = if fold { c.to_ascii_lowercase() } else { c };
+            }
+            n += 1;
+        } else if skip(c) {
+            continue;
+        } else if n > 0 {
+            if f(&head[..n.min(WORD_HEAD)], n <= WORD_HEAD) {
+                return true;
+            }
+            n = 0;
+        }
+    }
+    n > 0 && f(&head[..n.min(WORD_HEAD)], n <= WORD_HEAD)
 }
 
 /// Test runners we recognise. Returns true when the simple command runs a test suite (not

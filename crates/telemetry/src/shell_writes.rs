@@ -29,44 +29,37 @@ pub fn shell_writes(cmd: &str) -> Vec<ShellWrite> {
 /// Whether `cmd` may write a file: `false` only when nothing [`writes_of`] looks for can be in
 /// it, so [`shell_writes`] skips the tokenising. Every write needs one of:
 /// - a `>` (every redirection target, whatever the program: `cat`, `echo`, `printf`, a heredoc);
-/// - a pattern of [`opened_for_writing`] in a heredoc's body (raw text);
+/// - a `(` and a heredoc's `<<` or a here-string's `@` (the patterns of [`opened_for_writing`],
+///   read in a body only);
 /// - a program that writes without `>`: `tee`, `sed` in place (with a `-i…` word), `perl`,
 ///   PowerShell's `Set-Content`, `Add-Content`, `Out-File`.
 ///
-/// Program names are looked for as [`writes_of`] sees them: in the text without its quote bytes
-/// (`segments` drops them), ASCII case folded, as a whole word or a path's last part.
+/// Program names are looked for as [`writes_of`] sees them: in the text without its quote
+/// bytes (`segments` drops them), ASCII case folded, as whole runs of `shell::word_runs`.
 fn may_write(cmd: &str) -> bool {
     let b = cmd.as_bytes();
-    if memchr::memchr(b'>', b).is_some() {
-        return true;
-    }
-    if ["open(", "Path(", "writeFile"]
-        .iter()
-        .any(|p| memchr::memmem::find(b, p.as_bytes()).is_some())
+    if memchr::memchr(b'>', b).is_some()
+        || (memchr::memchr(b'(', b).is_some() && memchr::memchr2(b'<', b'@', b).is_some())
     {
         return true;
     }
-    let folded: Vec<u8> = b
-        .iter()
-        .filter(|&&c| c != b'\'' && c != b'"')
-        .map(u8::to_ascii_lowercase)
-        .collect();
-    let word = |name: &str| has_word(&folded, name.as_bytes());
-    word("tee")
-        || (word("sed") && memchr::memmem::find(&folded, b"-i").is_some())
-        || word("perl")
-        || word("set-content")
-        || word("add-content")
-        || word("out-file")
-}
-
-/// `name` in `text` touching no byte that can belong to a path's last part (letters, digits,
-/// `_`, `-`, `.`) on either side: where a word whose basename is `name` always shows.
-fn has_word(text: &[u8], name: &[u8]) -> bool {
-    let part = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.');
-    memchr::memmem::find_iter(text, name).any(|at| {
-        (at == 0 || !part(text[at - 1])) && text.get(at + name.len()).is_none_or(|&c| !part(c))
-    })
+    let (mut sed, mut dash_i) = (false, false);
+    let named = crate::shell::word_runs(
+        b,
+        |c| c == b'\'' || c == b'"',
+        true,
+        |run, whole| {
+            // A cut run may hide a `-i` past its head.
+            dash_i |= !whole || run.windows(2).any(|w| w == b"-i");
+            sed |= run == b"sed";
+            whole
+                && matches!(
+                    run,
+                    b"tee" | b"perl" | b"set-content" | b"add-content" | b"out-file"
+                )
+        },
+    );
+    named || (sed && dash_i)
 }
 
 /// [`shell_writes`] without the pre-check: the command tokenised line by line.
