@@ -445,6 +445,18 @@ pub fn may_count(line: &str) -> bool {
 /// Bytes of a run [`word_runs`] shows (longer runs are cut; no name looked for is as long).
 pub(crate) const WORD_HEAD: usize = 16;
 
+/// The bytes of [`word_runs`]' runs, by value.
+const IN_RUN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.';
+        c += 1;
+    }
+    t
+};
+
 /// Calls `f` with each run of `text` that can be a word's last path part: a maximal run of
 /// ASCII letters, digits, `_`, `-` and `.`, read without the bytes `skip` leaves out (they join
 /// what is around them), ASCII case folded if `fold`. `f` gets the run's first [`WORD_HEAD`]
@@ -459,7 +471,7 @@ pub(crate) fn word_runs(
     let mut head = [0u8; WORD_HEAD];
     let mut n = 0usize;
     for &c in text {
-        if c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.') {
+        if IN_RUN[usize::from(c)] {
             if n < WORD_HEAD {
                 head[n] = if fold { c.to_ascii_lowercase() } else { c };
             }
