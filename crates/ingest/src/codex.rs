@@ -32,6 +32,8 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
 
+mod shell_input;
+
 /// Where a provisional event came from, so that one prompt or reply recorded twice (as a
 /// response item and as an event) is kept once.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -255,6 +257,19 @@ impl<'a> Reader<'a> {
                 let call_id = str_of(p, "call_id")
                     .or_else(|| str_of(p, "id"))
                     .unwrap_or_default();
+                let status = str_of(p, "status");
+                // Most shell calls: their input built as text (codex/shell_input.rs).
+                if let (true, Some(Json::String(s))) = (
+                    ty == "function_call" && SHELL_TOOLS.contains(&tool),
+                    p.get("arguments"),
+                ) {
+                    if let Some(input) = shell_input::shell_input(s) {
+                        let kind = ActionKind::Shell;
+                        self.push_action(tool, call_id, kind, input, None, ts, status);
+                        return;
+                    }
+                }
+                let status = status.map(str::to_string);
                 // `function_call` arguments are a JSON text; a custom tool's input is free text.
                 let args = if ty == "function_call" {
                     match p.get("arguments") {
@@ -269,7 +284,6 @@ impl<'a> Reader<'a> {
                     m.insert("input".into(), Value::String(input));
                     Value::Object(m)
                 };
-                let status = str_of(p, "status").map(str::to_string);
                 self.action(tool, call_id, args, ts, status.as_deref());
             }
             "local_shell_call" => {
@@ -328,6 +342,21 @@ impl<'a> Reader<'a> {
         status: Option<&str>,
     ) {
         let (kind, input, lines) = classify_call(tool, args);
+        self.push_action(tool, call_id, kind, ToolInput::from(input), lines, ts, status);
+    }
+
+    /// A tool call already classified.
+    #[allow(clippy::too_many_arguments)]
+    fn push_action(
+        &mut self,
+        tool: &str,
+        call_id: &str,
+        kind: ActionKind,
+        input: ToolInput,
+        lines: Option<LineDelta>,
+        ts: Option<i64>,
+        status: Option<&str>,
+    ) {
         let status = match status {
             Some("incomplete") => ResultStatus::Error,
             _ => ResultStatus::Missing,
@@ -338,7 +367,7 @@ impl<'a> Reader<'a> {
                 id: call_id.to_string(),
                 tool: tool.to_string(),
                 kind,
-                input: ToolInput::from(input),
+                input,
                 timestamp: ts,
                 subagent: None,
                 result: ActionResult {
@@ -768,6 +797,16 @@ pub fn patch_stats(patch: &str) -> (LineDelta, Vec<String>, bool) {
     (d, files, only_adds)
 }
 
+/// The tools that run shell commands.
+const SHELL_TOOLS: [&str; 6] = [
+    "shell",
+    "container.exec",
+    "local_shell",
+    "shell_command",
+    "exec_command",
+    "unified_exec",
+];
+
 /// Kind, normalized input (a shell call's `command` as one string; an `apply_patch`'s patch and
 /// first file) and lines of one tool call.
 fn classify_call(tool: &str, args: Value) -> (ActionKind, Value, Option<LineDelta>) {
@@ -803,8 +842,7 @@ fn classify_call(tool: &str, args: Value) -> (ActionKind, Value, Option<LineDelt
         }
     };
     match tool {
-        "shell" | "container.exec" | "local_shell" | "shell_command" | "exec_command"
-        | "unified_exec" => {
+        t if SHELL_TOOLS.contains(&t) => {
             let argv = match m.get("command").or_else(|| m.get("input")) {
                 Some(Value::Array(a)) => Some(a.clone()),
                 _ => None,
