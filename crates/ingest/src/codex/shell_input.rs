@@ -1,8 +1,9 @@
 //! A shell call's input built as text: `exec_command`'s arguments (`{"cmd": SCRIPT, "workdir":
 //! …}`, most of a Codex file's tool calls) become what [`super::classify_call`] makes of them —
 //! the same object with `command` set to the script — by adding that one member to the
-//! arguments' own JSON text, instead of parsing every member into a `Value`, copying the script
-//! twice and writing the whole object back out (escaping the script twice).
+//! arguments' own JSON text, and `shell_command`'s (`{"command": SCRIPT, …}`) are kept as they
+//! are, instead of parsing every member into a `Value`, copying the script twice and writing
+//! the whole object back out (escaping the script twice).
 //!
 //! The input reads the same (`ToolInput::value`, `get_str`, its serialization) as the general
 //! path's; only the raw text differs (member order and spacing), which nothing reads. The
@@ -17,49 +18,58 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 
 /// The input of a shell call whose `arguments` text is `args`, when `args` is an object of
-/// scalars with a string `cmd`, no `command`, `input` or `argv` member, no key written with
-/// escapes and none twice, and a script that cannot be a patch: then the general path's result
-/// is `args` with `command` added, equal to `cmd`.
+/// scalars with a string `command` or `cmd`, no `argv`, no key written with escapes or twice,
+/// and a script that cannot be a patch. The general path's result is then `args` itself when
+/// the script is in `command` (`shell_command`), else `args` with `command` added, equal to
+/// `cmd` (`exec_command`).
 ///
 /// Exactness: the general path parses `args` into a `Value` (it would fail, and keep `args` as
-/// one string, where a member does not parse: each member other than `cmd` is parsed into a
-/// `Value` here too, and `cmd`'s text holds no `\u` escape, the one failure a skipped string
-/// does not show); it reads the command from `command` or `input` only when present (absent
-/// here), else from `cmd`; and it sees a patch only in a script that names `apply_patch` or
-/// `applypatch` (`cmd`'s text has no `apply` here).
+/// one string, where a member does not parse: each member but the script is parsed into a
+/// `Value` here too, and the script's text holds no `\u` escape, the one failure a skipped
+/// string does not show); it reads an argv from `command` or `input` only when that is an array
+/// (none is here), the script from `command` when present, else from `cmd`; and it sees a
+/// patch only in a script that names `apply_patch` or `applypatch` (no `apply` here).
 pub(super) fn shell_input(args: &str) -> Option<ToolInput> {
     let Members(members) = serde_json::from_str(args).ok()?;
-    let mut cmd = None;
+    let (mut command, mut cmd) = (None, None);
     for (i, (k, v)) in members.iter().enumerate() {
-        if matches!(*k, "command" | "input" | "argv") || members[..i].iter().any(|m| m.0 == *k)
+        if *k == "argv" || members[..i].iter().any(|m| m.0 == *k) {
+            return None;
+        }
+        match *k {
+            "command" => command = Some(i),
+            "cmd" => cmd = Some(i),
+            _ => {}
+        }
+        if v.get().starts_with(['{', '[']) {
+            return None;
+        }
+    }
+    let script = command.or(cmd)?;
+    for (i, (_, v)) in members.iter().enumerate() {
+        let text = v.get();
+        if i != script {
+            serde_json::from_str::<Value>(text).ok()?;
+        } else if !text.starts_with('"')
+            || memchr::memmem::find(text.as_bytes(), b"\\u").is_some()
+            || memchr::memmem::find(text.as_bytes(), b"apply").is_some()
         {
             return None;
         }
-        let text = v.get();
-        if text.starts_with(['{', '[']) {
-            return None;
-        }
-        if *k == "cmd" {
-            let b = text.as_bytes();
-            if !text.starts_with('"')
-                || memchr::memmem::find(b, b"\\u").is_some()
-                || memchr::memmem::find(b, b"apply").is_some()
-            {
-                return None;
-            }
-            cmd = Some(text);
-        } else {
-            serde_json::from_str::<Value>(text).ok()?;
-        }
     }
-    let cmd = cmd?;
-    // Only JSON whitespace can follow the object's closing brace (the parse checked it).
-    let body = args.trim_end_matches([' ', '\t', '\n', '\r']).strip_suffix('}')?;
-    let mut text = String::with_capacity(body.len() + cmd.len() + 13);
-    text.push_str(body);
-    text.push_str(",\"command\":");
-    text.push_str(cmd);
-    text.push('}');
+    let text = if command.is_some() {
+        args.to_string()
+    } else {
+        // Only JSON whitespace can follow the object's closing brace (the parse checked it).
+        let body = args.trim_end_matches([' ', '\t', '\n', '\r']).strip_suffix('}')?;
+        let cmd = members[script].1.get();
+        let mut text = String::with_capacity(body.len() + cmd.len() + 13);
+        text.push_str(body);
+        text.push_str(",\"command\":");
+        text.push_str(cmd);
+        text.push('}');
+        text
+    };
     RawValue::from_string(text).ok().map(ToolInput::from_raw)
 }
 
@@ -111,14 +121,19 @@ mod tests {
             got.get_str("command").as_deref(),
             Some("sed -n '1,20p' \"a b.rs\"\nrg -n x")
         );
+        let args = r#"{"command":"ls -la","cmd":"pwd","input":3,"workdir":"/w"}"#;
+        let got = shell_input(args).expect("the fast path");
+        assert_eq!(general("shell_command", args), (ActionKind::Shell, got.value()));
+        assert_eq!(got.get_str("command").as_deref(), Some("ls -la"));
     }
 
     #[test]
     fn other_shapes_go_the_general_way() {
         for args in [
             r#"{"command":["bash","-lc","ls"],"cmd":"x"}"#,
-            r#"{"cmd":"ls","input":"x"}"#,
             r#"{"cmd":"ls","argv":"x"}"#,
+            r#"{"command":"ls","input":["x"]}"#,
+            r#"{"command":1,"cmd":"ls"}"#,
             r#"{"cmd":"ls","cmd":"pwd"}"#,
             r#"{"c\u006dd":"ls"}"#,
             r#"{"cmd":"ls","env":{"A":"1"}}"#,
@@ -157,8 +172,9 @@ mod tests {
             space in "[ \n]{0,2}",
             tool in "(exec_command|shell|shell_command|unified_exec)",
         ) {
-            // A `cmd` always, somewhere among the other members.
-            members.insert(at % (members.len() + 1), ("cmd".into(), cmd));
+            // A script always, in `cmd` or `command`, somewhere among the other members.
+            let key = if at % 3 == 0 { "command" } else { "cmd" };
+            members.insert(at % (members.len() + 1), (key.into(), cmd));
             let body: Vec<String> = members.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
             let args = format!("{space}{{{}}}{space}", body.join(&format!(",{space}")));
             if let Some(got) = shell_input(&args) {
