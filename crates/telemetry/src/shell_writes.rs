@@ -43,23 +43,25 @@ fn may_write(cmd: &str) -> bool {
     {
         return true;
     }
-    let (mut sed, mut dash_i) = (false, false);
-    let named = crate::shell::word_runs(
-        b,
-        |c| c == b'\'' || c == b'"',
-        true,
-        |run, whole| {
-            // A cut run may hide a `-i` past its head.
-            dash_i |= !whole || run.windows(2).any(|w| w == b"-i");
-            sed |= run == b"sed";
-            whole
-                && matches!(
-                    run,
-                    b"tee" | b"perl" | b"set-content" | b"add-content" | b"out-file"
-                )
-        },
-    );
-    named || (sed && dash_i)
+    let quote = |c: u8| c == b'\'' || c == b'"';
+    let mut sed = false;
+    let named = crate::shell::word_runs(b, quote, true, |run, whole| {
+        sed |= run == b"sed";
+        whole
+            && matches!(
+                run,
+                b"tee" | b"perl" | b"set-content" | b"add-content" | b"out-file"
+            )
+    });
+    // `sed` writes in place only with a word holding `-i` (quotes left out, case folded).
+    named
+        || sed
+            && memchr::memchr_iter(b'-', b).any(|p| {
+                b[p + 1..]
+                    .iter()
+                    .find(|&&c| !quote(c))
+                    .is_some_and(|&c| c == b'i' || c == b'I')
+            })
 }
 
 /// [`shell_writes`] without the pre-check: the command tokenised line by line.
@@ -546,6 +548,19 @@ mod tests {
         #[test]
         fn precheck_keeps_every_write(s in COMMANDS, t in COMMANDS, redirect in "(>|>>|1>|2>|&>)?") {
             let s = format!("{s}{redirect}{t}");
+            proptest::prop_assert_eq!(shell_writes(&s), writes_parsed(&s));
+        }
+
+        /// The same for programs that write without `>`, spelt in many ways, with their flags.
+        #[test]
+        fn precheck_keeps_writes_without_redirections(
+            pre in COMMANDS,
+            prog in r#"(sed|SED|s'ed'|/bin/sed|perl|tee|T"ee"|Set-Content|out-'file'|sudo sed|env tee|cat)"#,
+            flag in r#"(-i|-I|-'i'|"-"i|--in-place|-i.bak|-pi|-n|-e|-a|)"#,
+            rest in r#"( 's/a/b/'| x.txt| -e 's/x/y/' y.c| "a b"|;|\n){0,3}"#,
+            post in COMMANDS,
+        ) {
+            let s = format!("{pre} {prog} {flag}{rest}{post}");
             proptest::prop_assert_eq!(shell_writes(&s), writes_parsed(&s));
         }
     }

@@ -2,8 +2,9 @@
 //! …}`, most of a Codex file's tool calls) become what [`super::classify_call`] makes of them —
 //! the same object with `command` set to the script — by adding that one member to the
 //! arguments' own JSON text, and `shell_command`'s (`{"command": SCRIPT, …}`) are kept as they
-//! are, instead of parsing every member into a `Value`, copying the script twice and writing
-//! the whole object back out (escaping the script twice).
+//! are. The members' raw texts are written out verbatim, instead of parsing every member into a
+//! `Value`, copying the script twice and writing the whole object back out (escaping the script
+//! twice).
 //!
 //! The input reads the same (`ToolInput::value`, `get_str`, its serialization) as the general
 //! path's; only the raw text differs (member order and spacing), which nothing reads. The
@@ -14,6 +15,7 @@ use std::fmt;
 
 use agentstat_session::ToolInput;
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+use serde::{Serialize, Serializer};
 use serde_json::value::RawValue;
 use serde_json::Value;
 
@@ -57,20 +59,22 @@ pub(super) fn shell_input(args: &str) -> Option<ToolInput> {
             return None;
         }
     }
-    let text = if command.is_some() {
-        args.to_string()
-    } else {
-        // Only JSON whitespace can follow the object's closing brace (the parse checked it).
-        let body = args.trim_end_matches([' ', '\t', '\n', '\r']).strip_suffix('}')?;
-        let cmd = members[script].1.get();
-        let mut text = String::with_capacity(body.len() + cmd.len() + 13);
-        text.push_str(body);
-        text.push_str(",\"command\":");
-        text.push_str(cmd);
-        text.push('}');
-        text
-    };
-    RawValue::from_string(text).ok().map(ToolInput::from_raw)
+    // The members written back as they are (a raw value is written verbatim: nothing is
+    // escaped, nothing parsed again), and `cmd` once more as `command` when that is absent.
+    let added = command.is_none().then(|| members[script].1);
+    serde_json::value::to_raw_value(&Object(&members, added))
+        .ok()
+        .map(ToolInput::from_raw)
+}
+
+/// An object of raw members, and a raw `command` added after them.
+struct Object<'m, 'a>(&'m [(&'a str, &'a RawValue)], Option<&'a RawValue>);
+
+impl Serialize for Object<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let added = self.1.map(|c| ("command", c));
+        s.collect_map(self.0.iter().copied().chain(added))
+    }
 }
 
 /// An object's members in order: keys as written (a key with escapes fails the parse), values
