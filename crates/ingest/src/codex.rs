@@ -197,7 +197,7 @@ impl<'a> Reader<'a> {
 
     fn response_item(
         &mut self,
-        p: &Json,
+        p: &mut Json<'a>,
         ts: Option<i64>,
         name: &str,
         line: u64,
@@ -321,7 +321,8 @@ impl<'a> Reader<'a> {
             }
             "function_call_output" | "custom_tool_call_output" => {
                 let call_id = str_of(p, "call_id").unwrap_or_default().to_string();
-                let out = parse_output(p.get("output"));
+                // The output is moved out of the record: the session keeps it, uncopied.
+                let out = parse_output(p.take("output"));
                 self.result(&call_id, out, ts);
             }
             "ghost_snapshot" => self.ignore("ghost-snapshot"),
@@ -884,15 +885,15 @@ struct Output {
     exit_code: Option<i32>,
 }
 
-fn parse_output(v: Option<&Json>) -> Output {
+fn parse_output(v: Option<Json>) -> Output {
     let (text, failed) = match v {
-        Some(Json::String(s)) => (s.to_string(), false),
+        Some(Json::String(s)) => (s.into_owned(), false),
         // Older versions wrote a failure as `{content, success: false}`.
         Some(o @ Json::Object(_)) => (
-            str_of(o, "content").unwrap_or_default().to_string(),
+            str_of(&o, "content").unwrap_or_default().to_string(),
             o.get("success").and_then(Json::as_bool) == Some(false),
         ),
-        Some(items @ Json::Array(_)) => (content_text(Some(items)).0, false),
+        Some(items @ Json::Array(_)) => (content_text(Some(&items)).0, false),
         _ => (String::new(), false),
     };
     let t = text.trim();
@@ -1017,7 +1018,7 @@ fn read_document<'a>(
     for raw in items {
         let line = lines_at.of(raw.get());
         match json::parse(raw.get(), &[]) {
-            Ok(v) if v.is_object() => r.response_item(&v, None, name, line, diag),
+            Ok(mut v) if v.is_object() => r.response_item(&mut v, None, name, line, diag),
             Ok(_) => diag.skip(
                 name,
                 Some(line),
@@ -1100,7 +1101,7 @@ fn read_jsonl<'a>(buf: &'a [u8], name: &str, r: &mut Reader<'a>, diag: &mut Diag
 
 /// One JSONL record of any Codex shape.
 fn record<'a>(
-    v: &Json<'a>,
+    v: &mut Json<'a>,
     first: bool,
     name: &str,
     no: u64,
@@ -1115,7 +1116,11 @@ fn record<'a>(
         (Some(t), Some(p)) => match t {
             "session_meta" => r.meta(p),
             "turn_context" => r.turn_context(p),
-            "response_item" => r.response_item(p, ts, name, no, diag),
+            "response_item" => {
+                if let Some(p) = v.get_mut("payload") {
+                    r.response_item(p, ts, name, no, diag);
+                }
+            }
             "event_msg" => r.event_msg(p, ts, name, no, diag),
             "compacted" => r.compacted(p, ts),
             // Codex Desktop's multi-agent bookkeeping: a snapshot of the shared world state and
@@ -1241,27 +1246,27 @@ mod tests {
 
     #[test]
     fn outputs() {
-        let o = parse_output(Some(&Json::String(
+        let o = parse_output(Some(Json::String(
             r#"{"output":"boom\n","metadata":{"exit_code":2,"duration_seconds":0.1}}"#.into(),
         )));
         assert_eq!(
             (o.status, o.exit_code, o.text.as_str()),
             (ResultStatus::Error, Some(2), "boom\n")
         );
-        let o = parse_output(Some(&Json::String(
+        let o = parse_output(Some(Json::String(
             "Exit code: 0\nWall time: 1.2 seconds\nOutput:\nok".into(),
         )));
         assert_eq!((o.status, o.exit_code), (ResultStatus::Ok, Some(0)));
-        let o = parse_output(Some(&Json::String(
+        let o = parse_output(Some(Json::String(
             "Chunk ID: 1\nWall time: 0.5 seconds\nProcess exited with code 1\nOutput:\nx".into(),
         )));
         assert_eq!((o.status, o.exit_code), (ResultStatus::Error, Some(1)));
         assert_eq!(
-            parse_output(Some(&Json::String("aborted".into()))).status,
+            parse_output(Some(Json::String("aborted".into()))).status,
             ResultStatus::Interrupted
         );
         assert_eq!(
-            parse_output(Some(&Json::String("exec command rejected by user".into()))).status,
+            parse_output(Some(Json::String("exec command rejected by user".into()))).status,
             ResultStatus::Rejected
         );
     }
