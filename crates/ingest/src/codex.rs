@@ -214,8 +214,7 @@ impl<'a> Reader<'a> {
         };
         match ty {
             "message" => {
-                // The texts are moved out of the record (uncopied when there is one).
-                let (text, images) = content_text(p.take("content"));
+                let (text, images) = content_text(p.get("content"));
                 match str_of(p, "role") {
                     Some("user") => self.user_text(text, images, ts, Origin::UserItem),
                     Some("assistant") => {
@@ -414,7 +413,7 @@ impl<'a> Reader<'a> {
 
     fn event_msg(
         &mut self,
-        p: &mut Json<'a>,
+        p: &Json<'a>,
         ts: Option<i64>,
         name: &str,
         line: u64,
@@ -436,10 +435,7 @@ impl<'a> Reader<'a> {
                     self.ignore("injected-user-message-event");
                     return;
                 }
-                let text = match p.take("message") {
-                    Some(Json::String(s)) => s.into_owned(),
-                    _ => String::new(),
-                };
+                let text = str_of(p, "message").unwrap_or_default().to_string();
                 let images = p
                     .get("images")
                     .and_then(Json::as_array)
@@ -681,23 +677,23 @@ fn between<'a>(s: &'a str, a: &str, b: &str) -> Option<&'a str> {
 }
 
 /// Text of a message's content list (text parts joined) and its number of images.
-fn content_text(c: Option<Json>) -> (String, u32) {
+fn content_text(c: Option<&Json>) -> (String, u32) {
     match c {
-        Some(Json::String(s)) => (s.into_owned(), 0),
+        Some(Json::String(s)) => (s.to_string(), 0),
         Some(Json::Array(parts)) => {
             let mut text = String::new();
             let mut images = 0;
-            for mut p in parts {
-                match str_of(&p, "type") {
+            for p in parts {
+                match str_of(p, "type") {
                     Some("input_image") | Some("image") => images += 1,
-                    _ => match p.take("text") {
-                        Some(Json::String(t)) if text.is_empty() => text = t.into_owned(),
-                        Some(Json::String(t)) => {
-                            text.push('\n');
-                            text.push_str(&t);
+                    _ => {
+                        if let Some(t) = str_of(p, "text") {
+                            if !text.is_empty() {
+                                text.push('\n');
+                            }
+                            text.push_str(t);
                         }
-                        _ => {}
-                    },
+                    }
                 }
             }
             (text, images)
@@ -897,7 +893,7 @@ fn parse_output(v: Option<Json>) -> Output {
             str_of(&o, "content").unwrap_or_default().to_string(),
             o.get("success").and_then(Json::as_bool) == Some(false),
         ),
-        Some(items @ Json::Array(_)) => (content_text(Some(items)).0, false),
+        Some(items @ Json::Array(_)) => (content_text(Some(&items)).0, false),
         _ => (String::new(), false),
     };
     let t = text.trim();
@@ -1125,11 +1121,7 @@ fn record<'a>(
                     r.response_item(p, ts, name, no, diag);
                 }
             }
-            "event_msg" => {
-                if let Some(p) = v.get_mut("payload") {
-                    r.event_msg(p, ts, name, no, diag);
-                }
-            }
+            "event_msg" => r.event_msg(p, ts, name, no, diag),
             "compacted" => r.compacted(p, ts),
             // Codex Desktop's multi-agent bookkeeping: a snapshot of the shared world state and
             // what triggered a turn between agents; neither is conversation.
