@@ -343,7 +343,15 @@ impl<'a> Reader<'a> {
         status: Option<&str>,
     ) {
         let (kind, input, lines) = classify_call(tool, args);
-        self.push_action(tool, call_id, kind, ToolInput::from(input), lines, ts, status);
+        self.push_action(
+            tool,
+            call_id,
+            kind,
+            ToolInput::from(input),
+            lines,
+            ts,
+            status,
+        );
     }
 
     /// A tool call already classified.

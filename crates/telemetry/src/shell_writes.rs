@@ -581,7 +581,10 @@ mod tests {
             ("t'e'e out.txt", "out.txt"),
             ("/usr/bin/TEE -a log", "log"),
             ("s\"ed\" -i 's/a/b/' f", "f"),
-            ("Microsoft.PowerShell.Management\\Set-Content x.ps1 'y'", "x.ps1"),
+            (
+                "Microsoft.PowerShell.Management\\Set-Content x.ps1 'y'",
+                "x.ps1",
+            ),
             ("python3 - <<'EOF'\nopen('o.txt', 'w')\nEOF", "o.txt"),
         ] {
             assert!(may_write(cmd), "{cmd}");

@@ -120,14 +120,20 @@ mod tests {
     fn exec_command_arguments_read_as_the_general_path_reads_them() {
         let args = r#"{"cmd":"sed -n '1,20p' \"a b.rs\"\nrg -n x","workdir":"/w","yield_time_ms":1e3,"max_output_tokens":6000,"ok":true,"n":null} "#;
         let got = shell_input(args).expect("the fast path");
-        assert_eq!(general("exec_command", args), (ActionKind::Shell, got.value()));
+        assert_eq!(
+            general("exec_command", args),
+            (ActionKind::Shell, got.value())
+        );
         assert_eq!(
             got.get_str("command").as_deref(),
             Some("sed -n '1,20p' \"a b.rs\"\nrg -n x")
         );
         let args = r#"{"command":"ls -la","cmd":"pwd","input":3,"workdir":"/w"}"#;
         let got = shell_input(args).expect("the fast path");
-        assert_eq!(general("shell_command", args), (ActionKind::Shell, got.value()));
+        assert_eq!(
+            general("shell_command", args),
+            (ActionKind::Shell, got.value())
+        );
         assert_eq!(got.get_str("command").as_deref(), Some("ls -la"));
     }
 
