@@ -32,6 +32,8 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
 
+mod shell_input;
+
 /// Where a provisional event came from, so that one prompt or reply recorded twice (as a
 /// response item and as an event) is kept once.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -195,7 +197,7 @@ impl<'a> Reader<'a> {
 
     fn response_item(
         &mut self,
-        p: &Json,
+        p: &mut Json<'a>,
         ts: Option<i64>,
         name: &str,
         line: u64,
@@ -255,6 +257,19 @@ impl<'a> Reader<'a> {
                 let call_id = str_of(p, "call_id")
                     .or_else(|| str_of(p, "id"))
                     .unwrap_or_default();
+                let status = str_of(p, "status");
+                // Most shell calls: their input built as text (codex/shell_input.rs).
+                if let (true, Some(Json::String(s))) = (
+                    ty == "function_call" && SHELL_TOOLS.contains(&tool),
+                    p.get("arguments"),
+                ) {
+                    if let Some(input) = shell_input::shell_input(s) {
+                        let kind = ActionKind::Shell;
+                        self.push_action(tool, call_id, kind, input, None, ts, status);
+                        return;
+                    }
+                }
+                let status = status.map(str::to_string);
                 // `function_call` arguments are a JSON text; a custom tool's input is free text.
                 let args = if ty == "function_call" {
                     match p.get("arguments") {
@@ -269,7 +284,6 @@ impl<'a> Reader<'a> {
                     m.insert("input".into(), Value::String(input));
                     Value::Object(m)
                 };
-                let status = str_of(p, "status").map(str::to_string);
                 self.action(tool, call_id, args, ts, status.as_deref());
             }
             "local_shell_call" => {
@@ -307,7 +321,8 @@ impl<'a> Reader<'a> {
             }
             "function_call_output" | "custom_tool_call_output" => {
                 let call_id = str_of(p, "call_id").unwrap_or_default().to_string();
-                let out = parse_output(p.get("output"));
+                // The output is moved out of the record: the session keeps it, uncopied.
+                let out = parse_output(p.take("output"));
                 self.result(&call_id, out, ts);
             }
             "ghost_snapshot" => self.ignore("ghost-snapshot"),
@@ -328,6 +343,29 @@ impl<'a> Reader<'a> {
         status: Option<&str>,
     ) {
         let (kind, input, lines) = classify_call(tool, args);
+        self.push_action(
+            tool,
+            call_id,
+            kind,
+            ToolInput::from(input),
+            lines,
+            ts,
+            status,
+        );
+    }
+
+    /// A tool call already classified.
+    #[allow(clippy::too_many_arguments)]
+    fn push_action(
+        &mut self,
+        tool: &str,
+        call_id: &str,
+        kind: ActionKind,
+        input: ToolInput,
+        lines: Option<LineDelta>,
+        ts: Option<i64>,
+        status: Option<&str>,
+    ) {
         let status = match status {
             Some("incomplete") => ResultStatus::Error,
             _ => ResultStatus::Missing,
@@ -338,7 +376,7 @@ impl<'a> Reader<'a> {
                 id: call_id.to_string(),
                 tool: tool.to_string(),
                 kind,
-                input: ToolInput::from(input),
+                input,
                 timestamp: ts,
                 subagent: None,
                 result: ActionResult {
@@ -768,6 +806,16 @@ pub fn patch_stats(patch: &str) -> (LineDelta, Vec<String>, bool) {
     (d, files, only_adds)
 }
 
+/// The tools that run shell commands.
+const SHELL_TOOLS: [&str; 6] = [
+    "shell",
+    "container.exec",
+    "local_shell",
+    "shell_command",
+    "exec_command",
+    "unified_exec",
+];
+
 /// Kind, normalized input (a shell call's `command` as one string; an `apply_patch`'s patch and
 /// first file) and lines of one tool call.
 fn classify_call(tool: &str, args: Value) -> (ActionKind, Value, Option<LineDelta>) {
@@ -803,8 +851,7 @@ fn classify_call(tool: &str, args: Value) -> (ActionKind, Value, Option<LineDelt
         }
     };
     match tool {
-        "shell" | "container.exec" | "local_shell" | "shell_command" | "exec_command"
-        | "unified_exec" => {
+        t if SHELL_TOOLS.contains(&t) => {
             let argv = match m.get("command").or_else(|| m.get("input")) {
                 Some(Value::Array(a)) => Some(a.clone()),
                 _ => None,
@@ -846,15 +893,15 @@ struct Output {
     exit_code: Option<i32>,
 }
 
-fn parse_output(v: Option<&Json>) -> Output {
+fn parse_output(v: Option<Json>) -> Output {
     let (text, failed) = match v {
-        Some(Json::String(s)) => (s.to_string(), false),
+        Some(Json::String(s)) => (s.into_owned(), false),
         // Older versions wrote a failure as `{content, success: false}`.
         Some(o @ Json::Object(_)) => (
-            str_of(o, "content").unwrap_or_default().to_string(),
+            str_of(&o, "content").unwrap_or_default().to_string(),
             o.get("success").and_then(Json::as_bool) == Some(false),
         ),
-        Some(items @ Json::Array(_)) => (content_text(Some(items)).0, false),
+        Some(items @ Json::Array(_)) => (content_text(Some(&items)).0, false),
         _ => (String::new(), false),
     };
     let t = text.trim();
@@ -979,7 +1026,7 @@ fn read_document<'a>(
     for raw in items {
         let line = lines_at.of(raw.get());
         match json::parse(raw.get(), &[]) {
-            Ok(v) if v.is_object() => r.response_item(&v, None, name, line, diag),
+            Ok(mut v) if v.is_object() => r.response_item(&mut v, None, name, line, diag),
             Ok(_) => diag.skip(
                 name,
                 Some(line),
@@ -1062,7 +1109,7 @@ fn read_jsonl<'a>(buf: &'a [u8], name: &str, r: &mut Reader<'a>, diag: &mut Diag
 
 /// One JSONL record of any Codex shape.
 fn record<'a>(
-    v: &Json<'a>,
+    v: &mut Json<'a>,
     first: bool,
     name: &str,
     no: u64,
@@ -1077,7 +1124,11 @@ fn record<'a>(
         (Some(t), Some(p)) => match t {
             "session_meta" => r.meta(p),
             "turn_context" => r.turn_context(p),
-            "response_item" => r.response_item(p, ts, name, no, diag),
+            "response_item" => {
+                if let Some(p) = v.get_mut("payload") {
+                    r.response_item(p, ts, name, no, diag);
+                }
+            }
             "event_msg" => r.event_msg(p, ts, name, no, diag),
             "compacted" => r.compacted(p, ts),
             // Codex Desktop's multi-agent bookkeeping: a snapshot of the shared world state and
@@ -1203,27 +1254,27 @@ mod tests {
 
     #[test]
     fn outputs() {
-        let o = parse_output(Some(&Json::String(
+        let o = parse_output(Some(Json::String(
             r#"{"output":"boom\n","metadata":{"exit_code":2,"duration_seconds":0.1}}"#.into(),
         )));
         assert_eq!(
             (o.status, o.exit_code, o.text.as_str()),
             (ResultStatus::Error, Some(2), "boom\n")
         );
-        let o = parse_output(Some(&Json::String(
+        let o = parse_output(Some(Json::String(
             "Exit code: 0\nWall time: 1.2 seconds\nOutput:\nok".into(),
         )));
         assert_eq!((o.status, o.exit_code), (ResultStatus::Ok, Some(0)));
-        let o = parse_output(Some(&Json::String(
+        let o = parse_output(Some(Json::String(
             "Chunk ID: 1\nWall time: 0.5 seconds\nProcess exited with code 1\nOutput:\nx".into(),
         )));
         assert_eq!((o.status, o.exit_code), (ResultStatus::Error, Some(1)));
         assert_eq!(
-            parse_output(Some(&Json::String("aborted".into()))).status,
+            parse_output(Some(Json::String("aborted".into()))).status,
             ResultStatus::Interrupted
         );
         assert_eq!(
-            parse_output(Some(&Json::String("exec command rejected by user".into()))).status,
+            parse_output(Some(Json::String("exec command rejected by user".into()))).status,
             ResultStatus::Rejected
         );
     }

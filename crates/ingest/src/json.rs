@@ -45,6 +45,26 @@ impl<'a> Json<'a> {
         }
     }
 
+    /// `self[k]` taken out of `self` (left `null`): a value the caller keeps, not copied.
+    pub fn take(&mut self, k: &str) -> Option<Json<'a>> {
+        match self {
+            Json::Object(m) => m
+                .iter_mut()
+                .rev()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| std::mem::replace(v, Json::Null)),
+            _ => None,
+        }
+    }
+
+    /// `self[k]` for changing, when `self` is an object holding `k` (the last such member).
+    pub fn get_mut(&mut self, k: &str) -> Option<&mut Json<'a>> {
+        match self {
+            Json::Object(m) => m.iter_mut().rev().find(|(key, _)| key == k).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
     /// `self[k]`, or `null` when absent (for chained lookups).
     pub fn at(&self, k: &str) -> &Json<'a> {
         self.get(k).unwrap_or(&NULL)
@@ -252,7 +272,7 @@ pub(crate) fn jsonl_records<'a, S: Skip>(
     buf: &'a [u8],
     name: &str,
     diag: &mut Diagnostics,
-    mut f: impl FnMut(&Json<'a>, u64, &mut Diagnostics),
+    mut f: impl FnMut(&mut Json<'a>, u64, &mut Diagnostics),
 ) {
     // One UTF-8 check for the whole buffer when it passes (else one per line).
     let text = simdutf8::basic::from_utf8(buf).ok();
@@ -284,18 +304,18 @@ pub(crate) fn jsonl_records<'a, S: Skip>(
                 if let Some((base, s)) = stream.as_mut() {
                     match s.next() {
                         // The record ends where the line does: it is the line's one record.
-                        Some(Ok(Rec(v, _))) if *base + s.byte_offset() == end => {
+                        Some(Ok(Rec(mut v, _))) if *base + s.byte_offset() == end => {
                             diag.records += 1;
-                            f(&v, no, diag);
+                            f(&mut v, no, diag);
                             continue;
                         }
                         _ => stream = None,
                     }
                 }
             } else if let Ok(text) = simdutf8::basic::from_utf8(t) {
-                if let Ok(v) = parse(text, S::SKIP) {
+                if let Ok(mut v) = parse(text, S::SKIP) {
                     diag.records += 1;
-                    f(&v, no, diag);
+                    f(&mut v, no, diag);
                     continue;
                 }
             }
@@ -305,8 +325,8 @@ pub(crate) fn jsonl_records<'a, S: Skip>(
             Ok(())
         });
         diag.records += n;
-        for v in recs.drain(..) {
-            f(&v, no, diag);
+        for mut v in recs.drain(..) {
+            f(&mut v, no, diag);
         }
     }
 }
@@ -442,6 +462,21 @@ mod tests {
         r#"[1,"two",{"z":{},"a":[]}]"#,
         r#""just a string""#,
     ];
+
+    #[test]
+    fn take_and_get_mut_reach_the_last_duplicate() {
+        let mut j = parse(r#"{"o":"first","o":"x\ny","k":1}"#, &[]).unwrap();
+        assert!(matches!(j.get_mut("k"), Some(Json::Number(_))));
+        match j.take("o") {
+            Some(Json::String(s)) => assert_eq!(s, "x\ny"),
+            other => panic!("{other:?}"),
+        }
+        // Left `null`, the earlier duplicate untouched (as a lookup still sees the last one).
+        assert!(j.get("o").is_some_and(Json::is_null));
+        assert_eq!(j.to_value(), serde_json::json!({"o": null, "k": 1}));
+        assert!(j.take("absent").is_none());
+        assert!(Json::Null.take("o").is_none());
+    }
 
     #[test]
     fn same_value_as_serde_json_less_the_skipped_members() {

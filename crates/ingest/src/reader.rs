@@ -77,9 +77,12 @@ impl<R: Read> LineReader<R> {
             self.start = 0;
         }
         if self.end == self.buf.len() {
+            // Doubling, with at least a chunk of room once the buffer holds one: a peek's small
+            // first buffer grows as its line needs, not by a full chunk that reads (and zeroes)
+            // 256 KB of every file whose first line is longer than the peek.
             let new_len = (self.buf.len() * 2)
                 .min(self.max_line + CHUNK)
-                .max(self.end + CHUNK);
+                .max(self.end + self.buf.len().clamp(1, CHUNK));
             self.buf.resize(new_len, 0);
         }
         loop {
@@ -368,6 +371,40 @@ mod tests {
         data.extend_from_slice(b"\nok\n");
         let got = lines(&data, 1000);
         assert_eq!(got, vec![Err(1_000_000), Ok(b"ok".to_vec())]);
+    }
+
+    proptest::proptest! {
+        /// A reader whose first buffer is small (discovery's peek) grows as its lines need and
+        /// reads the same lines as one with a full first chunk.
+        #[test]
+        fn a_small_first_buffer_reads_the_same_lines(
+            lens in proptest::collection::vec(0usize..3000, 0..12),
+            first in 1usize..600,
+            end_nl: bool,
+        ) {
+            let mut data = Vec::new();
+            for (k, n) in lens.iter().enumerate() {
+                data.extend(std::iter::repeat_n(b'a' + (k % 26) as u8, *n));
+                data.push(b'\n');
+            }
+            if !end_nl {
+                data.pop();
+            }
+            let mut small = LineReader::with_first_chunk(&data[..], first, 1 << 20);
+            let mut got = Vec::new();
+            while let Some((no, Line::Data(d))) = small.next_line().unwrap() {
+                got.push((no, d.to_vec()));
+            }
+            let mut full = LineReader::new(&data[..]);
+            let mut want = Vec::new();
+            while let Some((no, Line::Data(d))) = full.next_line().unwrap() {
+                want.push((no, d.to_vec()));
+            }
+            proptest::prop_assert_eq!(got, want);
+            // The buffer never grew past twice the longest line and the first buffer.
+            let longest = lens.iter().max().copied().unwrap_or(0) + 1;
+            proptest::prop_assert!(small.buf.len() <= 2 * longest.max(first) + 2, "{}", small.buf.len());
+        }
     }
 
     #[test]

@@ -143,12 +143,16 @@ pub fn measure(session: &Session) -> Telemetry {
                     }
                 }
                 if a.kind == ActionKind::Shell {
-                    shell_action(a, &mut t, &mut prs, &mut unnamed_prs);
+                    // The command is read from the input's raw JSON once for both questions.
+                    let cmd = a.command();
+                    if let Some(cmd) = cmd.as_deref() {
+                        shell_action(a, cmd, &mut t, &mut prs, &mut unnamed_prs);
+                    }
                     if a.result.status == ResultStatus::Ok {
                         // Files written through the shell, and their lines when the command
                         // carries them (shell_writes.rs).
-                        if let Some(cmd) = a.command() {
-                            for w in shell_writes::shell_writes(&cmd) {
+                        if let Some(cmd) = cmd.as_deref() {
+                            for w in shell_writes::shell_writes(cmd) {
                                 match w.lines {
                                     Some(n) => added = added.saturating_add(n),
                                     None => unsized_write = true,
@@ -346,14 +350,24 @@ fn normalize_pr(u: &str) -> String {
     u.trim().trim_end_matches('/').to_ascii_lowercase()
 }
 
-fn shell_action(a: &Action, t: &mut Telemetry, prs: &mut BTreeSet<String>, unnamed_prs: &mut u32) {
-    let Some(cmd) = a.command() else { return };
+/// Commits, pushes, pull requests and test runs of a shell action whose command is `cmd`.
+fn shell_action(
+    a: &Action,
+    cmd: &str,
+    t: &mut Telemetry,
+    prs: &mut BTreeSet<String>,
+    unnamed_prs: &mut u32,
+) {
     let status = a.result.status;
     let completed = matches!(status, ResultStatus::Ok | ResultStatus::Error);
     if !completed {
         return;
     }
-    let cmds = shell::split_commands(&cmd);
+    // Most commands run none of the programs counted here: they are not tokenised.
+    if !shell::may_count(cmd) {
+        return;
+    }
+    let cmds = shell::split_commands(cmd);
     if cmds.is_empty() {
         return;
     }

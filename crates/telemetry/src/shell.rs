@@ -382,6 +382,155 @@ pub fn count_commit_lines(output: &str) -> u32 {
         .count() as u32
 }
 
+/// The programs (basenames) [`is_test_command`] knows besides `python…`: a command whose
+/// program is none of these is not a test run. Every arm of its `match` is here.
+const TEST_RUNNERS: &[&str] = &[
+    "cargo",
+    "pytest",
+    "py.test",
+    "tox",
+    "nox",
+    "nose2",
+    "go",
+    "jest",
+    "vitest",
+    "mocha",
+    "ava",
+    "jasmine",
+    "karma",
+    "playwright",
+    "cypress",
+    "npm",
+    "yarn",
+    "pnpm",
+    "bun",
+    "deno",
+    "mix",
+    "dotnet",
+    "swift",
+    "flutter",
+    "dart",
+    "lein",
+    "stack",
+    "cabal",
+    "sbt",
+    "zig",
+    "mvn",
+    "mvnw",
+    "gradle",
+    "gradlew",
+    "mise",
+    "make",
+    "gmake",
+    "just",
+    "task",
+    "rspec",
+    "phpunit",
+    "pest",
+    "ctest",
+    "busted",
+    "prove",
+    "bats",
+    "rake",
+    "rails",
+];
+
+/// Bit `c - b'a'` of entry `n`: some program [`may_count`] looks for (`git`, `gh`,
+/// [`TEST_RUNNERS`]) has `n` bytes and starts with `c` (all start with a lowercase letter).
+const COUNTED_BY_LEN: [u32; WORD_HEAD] = {
+    let mut t = [0u32; WORD_HEAD];
+    let mut i = 0;
+    while i < TEST_RUNNERS.len() + 2 {
+        let name = match i {
+            0 => "git",
+            1 => "gh",
+            _ => TEST_RUNNERS[i - 2],
+        }
+        .as_bytes();
+        t[name.len()] |= 1 << (name[0] - b'a');
+        i += 1;
+    }
+    t
+};
+
+/// Whether `line` may run a command that [`git_commit_invocations`], [`git_push_invocations`],
+/// [`is_gh_pr_create`] or [`is_test_command`] count: `false` only when no word of it can be
+/// `git`, `gh`, one of [`TEST_RUNNERS`] or start with `python`, so a caller that asks only these
+/// questions can skip [`split_commands`].
+///
+/// Programs are looked for as the tokenizer makes words: in the text without its quote and
+/// backslash bytes (what quoting and escapes leave out, also in `sh -c` scripts split again),
+/// as a whole [`word_runs`] run (a program's basename is one). A backslash before a newline (a
+/// continued line, or a newline kept inside double quotes) answers `true`: the two readings
+/// differ.
+pub fn may_count(line: &str) -> bool {
+    let b = line.as_bytes();
+    if memchr::memchr_iter(b'\\', b).any(|i| b.get(i + 1) == Some(&b'\n')) {
+        return true;
+    }
+    word_runs(
+        b,
+        |c| matches!(c, b'\'' | b'"' | b'\\'),
+        false,
+        |run, whole| {
+            run.starts_with(b"python")
+                || whole
+                    && COUNTED_BY_LEN.get(run.len()).is_some_and(|m| {
+                        run[0].is_ascii_lowercase() && m & (1 << (run[0] - b'a')) != 0
+                    })
+                    && (run == b"git"
+                        || run == b"gh"
+                        || TEST_RUNNERS.iter().any(|n| n.as_bytes() == run))
+        },
+    )
+}
+
+/// Bytes of a run [`word_runs`] shows (longer runs are cut; no name looked for is as long).
+pub(crate) const WORD_HEAD: usize = 16;
+
+/// The bytes of [`word_runs`]' runs, by value.
+const IN_RUN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.';
+        c += 1;
+    }
+    t
+};
+
+/// Calls `f` with each run of `text` that can be a word's last path part: a maximal run of
+/// ASCII letters, digits, `_`, `-` and `.`, read without the bytes `skip` leaves out (they join
+/// what is around them), ASCII case folded if `fold`. `f` gets the run's first [`WORD_HEAD`]
+/// bytes and whether that is all of it; the first `true` it answers is the answer (else
+/// `false`). One pass over the bytes, no allocation: the pre-checks' cheap word scan.
+pub(crate) fn word_runs(
+    text: &[u8],
+    skip: impl Fn(u8) -> bool,
+    fold: bool,
+    mut f: impl FnMut(&[u8], bool) -> bool,
+) -> bool {
+    let mut head = [0u8; WORD_HEAD];
+    let mut n = 0usize;
+    for &c in text {
+        if IN_RUN[usize::from(c)] {
+            if n < WORD_HEAD {
+                head[n] = if fold { c.to_ascii_lowercase() } else { c };
+            }
+            n += 1;
+        } else if skip(c) {
+            continue;
+        } else if n > 0 {
+            if f(&head[..n.min(WORD_HEAD)], n <= WORD_HEAD) {
+                return true;
+            }
+            n = 0;
+        }
+    }
+    n > 0 && f(&head[..n.min(WORD_HEAD)], n <= WORD_HEAD)
+}
+
 /// Test runners we recognise. Returns true when the simple command runs a test suite (not
 /// merely compiling it: `cargo test --no-run`, `go test -c`, `pytest --collect-only` are not
 /// runs).
@@ -389,6 +538,10 @@ pub fn is_test_command(cmd: &SimpleCommand) -> bool {
     let w = &cmd.words;
     let Some(first) = w.first() else { return false };
     let b = basename(first);
+    // The one list of runners (`python…` aside), which `may_count` looks for too.
+    if !b.starts_with("python") && !TEST_RUNNERS.contains(&b) {
+        return false;
+    }
     let arg = |i: usize| w.get(i).map(String::as_str).unwrap_or("");
     let has = |f: &str| w.iter().any(|a| a == f);
     // `python -m pytest`, `python3 -m unittest`.
@@ -845,6 +998,68 @@ mod tests {
             if let Ok(want) = std::panic::catch_unwind(|| split_flat_chars(&s)) {
                 proptest::prop_assert_eq!(got, want);
             }
+        }
+    }
+
+    /// What [`may_count`] answers for: counted by any of the four questions.
+    fn counted(s: &str) -> bool {
+        let c = split_commands(s);
+        git_commit_invocations(&c) > 0
+            || git_push_invocations(&c) > 0
+            || is_gh_pr_create(&c)
+            || c.iter().any(is_test_command)
+    }
+
+    /// Commands built from counted programs, spelt with quotes, escapes, paths, wrappers and
+    /// nested scripts, and what surrounds them.
+    const COUNTED: &str = "(git|g'i't|gi\"t\"|g\\\\it|gi\\\\\nt|gh|g\\\\h|/usr/bin/git|\\./git|\
+        commit|push|pr|create|test|run|-m|-n|--amend|pytest|python3|python|unittest|cargo|\
+        npm|make|go|mvnw|tox|npx|sudo|env|timeout 5|FOO=1|uv run|bash -c|sh -lc|eval|\
+        \\$\\(|<<|EOF|\
+        [ \t\n;&|()'\"\\\\#ab0_.\\-/é\u{a0}\u{3000}]){0,30}";
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(6000))]
+        /// The pre-check never hides a counted command: random text, and a counted program
+        /// spelt in many ways behind a wrapper or inside a script, between random text.
+        #[test]
+        fn may_count_never_hides_a_counted_command(
+            s in COUNTED,
+            pre in COUNTED,
+            wrap in "(sudo |FOO=1 |timeout 5 |npx |uv run |bash -c '|sh -lc \"|eval \"|\\$\\(|\\(|; |&&|\n|)",
+            prog in "(git|g'i't|gi\"t\"|g\\\\it|gi\\\\\nt|/usr/bin/git|\\./git|gh|g\\\\h|\"g\"h|\
+                python3|py'thon'|python\\\\\n3|pytest|cargo|c\\\\argo|npm|make|go)",
+            sub in "( commit| push| pr create| test| -m pytest| run test|\"| commit'|)",
+            post in COUNTED,
+        ) {
+            proptest::prop_assert!(may_count(&s) || !counted(&s), "{:?}", s);
+            let s = format!("{pre}{wrap}{prog}{sub}{post}");
+            proptest::prop_assert!(may_count(&s) || !counted(&s), "{:?}", s);
+        }
+    }
+
+    #[test]
+    fn may_count_passes_only_what_may_count() {
+        for no in [
+            "sed -n '1,200p' src/lib.rs",
+            "rg -n \"digits|together\" crates",
+            "ls -la && cat README.md",
+            "echo legit > x",
+            "cat package.json | jq .scripts",
+        ] {
+            assert!(!may_count(no), "{no}");
+            assert!(!counted(no), "{no}");
+        }
+        for yes in [
+            "g'i't commit -m x",
+            "gi\\\nt commit -m x",
+            "bash -lc \"cd a && /usr/bin/git push\"",
+            "FOO=1 python3.12 -m pytest",
+            "npx vitest run",
+            "eval \"g\\\"h\\\" pr create\"",
+        ] {
+            assert!(may_count(yes), "{yes}");
+            assert!(counted(yes), "{yes}");
         }
     }
 

@@ -18,6 +18,54 @@ pub struct ShellWrite {
 
 /// The files `cmd` writes (in order, each once).
 pub fn shell_writes(cmd: &str) -> Vec<ShellWrite> {
+    // Most commands (reads, searches, builds, tests) have nothing a write needs: they are not
+    // tokenised at all.
+    if !may_write(cmd) {
+        return Vec::new();
+    }
+    writes_parsed(cmd)
+}
+
+/// Whether `cmd` may write a file: `false` only when nothing [`writes_of`] looks for can be in
+/// it, so [`shell_writes`] skips the tokenising. Every write needs one of:
+/// - a `>` (every redirection target, whatever the program: `cat`, `echo`, `printf`, a heredoc);
+/// - a `(` and a heredoc's `<<` or a here-string's `@` (the patterns of [`opened_for_writing`],
+///   read in a body only);
+/// - a program that writes without `>`: `tee`, `sed` in place (with a `-i…` word), `perl`,
+///   PowerShell's `Set-Content`, `Add-Content`, `Out-File`.
+///
+/// Program names are looked for as [`writes_of`] sees them: in the text without its quote
+/// bytes (`segments` drops them), ASCII case folded, as whole runs of `shell::word_runs`.
+fn may_write(cmd: &str) -> bool {
+    let b = cmd.as_bytes();
+    if memchr::memchr(b'>', b).is_some()
+        || (memchr::memchr(b'(', b).is_some() && memchr::memchr2(b'<', b'@', b).is_some())
+    {
+        return true;
+    }
+    let quote = |c: u8| c == b'\'' || c == b'"';
+    let mut sed = false;
+    let named = crate::shell::word_runs(b, quote, true, |run, whole| {
+        sed |= run == b"sed";
+        whole
+            && matches!(
+                run,
+                b"tee" | b"perl" | b"set-content" | b"add-content" | b"out-file"
+            )
+    });
+    // `sed` writes in place only with a word holding `-i` (quotes left out, case folded).
+    named
+        || sed
+            && memchr::memchr_iter(b'-', b).any(|p| {
+                b[p + 1..]
+                    .iter()
+                    .find(|&&c| !quote(c))
+                    .is_some_and(|&c| c == b'i' || c == b'I')
+            })
+}
+
+/// [`shell_writes`] without the pre-check: the command tokenised line by line.
+fn writes_parsed(cmd: &str) -> Vec<ShellWrite> {
     let mut out: Vec<ShellWrite> = Vec::new();
     let lines: Vec<&str> = cmd.lines().collect();
     let mut i = 0;
@@ -484,6 +532,64 @@ mod tests {
             w("python3 - <<'EOF'\nopen('out.json', 'w').write('{}')\nPath(\"r.md\").write_text('x')\nopen('in.txt').read()\nEOF"),
             vec![("out.json".to_string(), None), ("r.md".to_string(), None)]
         );
+    }
+
+    /// Commands built from what `writes_of` looks for (program names in several cases, quoted
+    /// apart, behind paths; heredocs, here-strings, script patterns) and what surrounds it.
+    const COMMANDS: &str = "(tee|TEE|Tee|t'e'e|t\"ee\"|sed|SED|s'ed'|perl|Perl|Set-Content|\
+        add-content|Out-File|out-'file'|-i|-I|-pi|-n|--in-place|open\\(|Path\\(|writeFile|\
+        <<|<<-|EOF|@'|'@|@\"|\"@|python3|node|echo|cat|printf|sudo|env|git|\
+        [ \t\n\r;|&'\"ab0_.\\-/\\\\é]){0,30}";
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
+        /// The pre-check never hides a write: the same writes as the full tokenising, for
+        /// commands with and without `>`.
+        #[test]
+        fn precheck_keeps_every_write(s in COMMANDS, t in COMMANDS, redirect in "(>|>>|1>|2>|&>)?") {
+            let s = format!("{s}{redirect}{t}");
+            proptest::prop_assert_eq!(shell_writes(&s), writes_parsed(&s));
+        }
+
+        /// The same for programs that write without `>`, spelt in many ways, with their flags.
+        #[test]
+        fn precheck_keeps_writes_without_redirections(
+            pre in COMMANDS,
+            prog in r#"(sed|SED|s'ed'|/bin/sed|perl|tee|T"ee"|Set-Content|out-'file'|sudo sed|env tee|cat)"#,
+            flag in r#"(-i|-I|-'i'|"-"i|--in-place|-i.bak|-pi|-n|-e|-a|)"#,
+            rest in r#"( 's/a/b/'| x.txt| -e 's/x/y/' y.c| "a b"|;|\n){0,3}"#,
+            post in COMMANDS,
+        ) {
+            let s = format!("{pre} {prog} {flag}{rest}{post}");
+            proptest::prop_assert_eq!(shell_writes(&s), writes_parsed(&s));
+        }
+    }
+
+    #[test]
+    fn precheck_passes_what_may_write_only() {
+        for cmd in [
+            "sed -n '1,200p' src/lib.rs",
+            "rg -n \"used|based\" crates",
+            "cargo test -p x",
+            "grep -i tee_time notes.md",
+            "ls committee/",
+            "perl_tidy x",
+        ] {
+            assert!(!may_write(cmd), "{cmd}");
+        }
+        for (cmd, path) in [
+            ("t'e'e out.txt", "out.txt"),
+            ("/usr/bin/TEE -a log", "log"),
+            ("s\"ed\" -i 's/a/b/' f", "f"),
+            (
+                "Microsoft.PowerShell.Management\\Set-Content x.ps1 'y'",
+                "x.ps1",
+            ),
+            ("python3 - <<'EOF'\nopen('o.txt', 'w')\nEOF", "o.txt"),
+        ] {
+            assert!(may_write(cmd), "{cmd}");
+            assert_eq!(w(cmd), one(path, None), "{cmd}");
+        }
     }
 
     #[test]
