@@ -90,7 +90,8 @@ pub struct Headline<'a> {
 pub enum Rough {
     /// The label is the same for every session.
     Constant,
-    /// Exact agreement no higher than always answering the commonest label.
+    /// Exact agreement no higher than always answering the commonest label (over the same
+    /// ratings: all of them).
     NoBetterThanConstant,
     /// Exact agreement below [`TRUST_EXACT`].
     Low,
@@ -180,7 +181,9 @@ impl FacetSummary {
             return Some(Rough::Constant);
         }
         let h = self.headline(classifier)?;
-        if h.agreement.exact.p <= self.constant.exact.p {
+        // Compared on the same ratings as the constant's figure (all of them).
+        let all = if classifier == "heuristic" { &self.heuristic } else { &self.default };
+        if all.exact.p <= self.constant.exact.p {
             Some(Rough::NoBetterThanConstant)
         } else if h.agreement.exact.p < TRUST_EXACT {
             Some(Rough::Low)
@@ -222,6 +225,12 @@ mod tests {
         assert_eq!(f.rough("heuristic"), Some(Rough::Low));
         assert!(f.headline("learned").is_none(), "the learned label is not what ships here");
         assert_eq!(f.rough("learned"), None);
+        // Held-out 10 of 50 is below the constant's 30%, but the constant's figure is over all
+        // ratings: compared there (66%), the facet is low, not no better than the constant.
+        let f = facet("heuristic", false, 66, Some(10));
+        assert_eq!(f.rough("heuristic"), Some(Rough::Low));
+        let f = facet("heuristic", false, 30, Some(40));
+        assert_eq!(f.rough("heuristic"), Some(Rough::NoBetterThanConstant));
         let f = facet("heuristic", false, 66, None);
         assert_eq!(f.headline("heuristic").unwrap().basis, "nested validation");
         assert_eq!(f.rough("heuristic"), None);

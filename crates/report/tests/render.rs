@@ -124,7 +124,8 @@ fn page_has_every_section_escapes_text_and_labels_suppression() {
         assert!(html.contains(&format!("id=\"{id}\"")), "{id}");
     }
     // The learned classifier's notes appear in the sample facts, escaped.
-    assert!(html.contains("Classifier agreement and confidence"));
+    assert!(html.contains("How far the labels can be trusted"));
+    assert!(html.contains("<ul class=\"trust\"><li>Learned labels"));
     assert!(html.contains("for outcome &amp; more."));
     assert!(
         html.contains("Not computed in this run"),
