@@ -9,7 +9,7 @@
 use agentstat_facets::{Facet, Labels, Provenance};
 use agentstat_learn::summary::{FacetSummary, Rough, Summary};
 use agentstat_learn::{LearnedFacet, Model};
-use agentstat_stats::results::Results;
+use agentstat_stats::results::{LabelTrust, Results, ValidatedAgreement};
 use std::collections::BTreeMap;
 
 /// A learned label below this probability is low-confidence.
@@ -35,6 +35,13 @@ impl Shown {
         Shown::Facet(LearnedFacet::FailureSignal),
         Shown::Facet(LearnedFacet::ValueBand),
     ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Shown::Facet(f) => f.name(),
+            Shown::Decisions => "decisions",
+        }
+    }
 
     fn title(self) -> String {
         match self {
@@ -94,7 +101,7 @@ enum Maker {
     /// The heuristic rules, of this version.
     Heuristic(String),
     /// The learned model embedded in this binary.
-    Embedded,
+    Embedded(String),
     /// A learned model file other than the embedded one (its id).
     OwnModel(String),
     /// An LLM backend (`backend / model`).
@@ -102,10 +109,20 @@ enum Maker {
 }
 
 impl Maker {
+    /// (`classifier`, `source`) as `sample.label_trust` spells them.
+    fn describe(&self) -> (&'static str, String) {
+        match self {
+            Maker::Heuristic(v) => ("heuristic", v.clone()),
+            Maker::Embedded(id) => ("learned", id.clone()),
+            Maker::OwnModel(id) => ("own_model", id.clone()),
+            Maker::Llm(m) => ("llm", m.clone()),
+        }
+    }
+
     fn of(p: &Provenance, embedded_id: Option<&str>) -> Maker {
         match p.backend.as_str() {
             "heuristic" => Maker::Heuristic(p.prompt_version.clone()),
-            "learned" if Some(p.model.as_str()) == embedded_id => Maker::Embedded,
+            "learned" if Some(p.model.as_str()) == embedded_id => Maker::Embedded(p.model.clone()),
             "learned" => Maker::OwnModel(p.model.clone()),
             _ => Maker::Llm(format!("{} / {}", p.backend, p.model)),
         }
@@ -125,6 +142,9 @@ fn share(s: &agentstat_learn::metrics::Share) -> String {
 struct Verdict {
     sentence: String,
     table_note: Option<String>,
+    /// The same as data (`results.json` `sample.label_trust`).
+    agreement: Option<ValidatedAgreement>,
+    rough: Option<&'static str>,
 }
 
 /// The verdict on one facet's labels by one maker. `summary`: the embedded validation summary;
@@ -142,13 +162,15 @@ fn verdict(
         table_note: Some(format!(
             "{cap} labels by {who} are not validated here: how far they agree with careful raters is not known."
         )),
+        agreement: None,
+        rough: Some("not_validated"),
     };
     let Shown::Facet(f) = shown else {
         // Decision attribution: no validation on people outside development exists.
         let who = match maker {
             Maker::Heuristic(_) => "the heuristic rules".to_string(),
             Maker::Llm(m) => format!("an LLM ({m})"),
-            Maker::Embedded | Maker::OwnModel(_) => "the heuristic rules".to_string(),
+            Maker::Embedded(_) | Maker::OwnModel(_) => "the learned classifier".to_string(),
         };
         return unknown(
             &who,
@@ -176,6 +198,15 @@ fn verdict(
                         pct(fm.cv.constant_exact)
                     ),
                     table_note: None,
+                    agreement: Some(ValidatedAgreement {
+                        basis: "own_training_cv".into(),
+                        ratings: fm.cv.n as u64,
+                        exact: fm.cv.learned_exact,
+                        within_one: fm.cv.learned_within,
+                        constant: Some(fm.cv.constant_exact),
+                        ..Default::default()
+                    }),
+                    rough: None,
                 }
             }
             None => unknown(
@@ -197,7 +228,7 @@ fn verdict(
                 ),
             }
         }
-        Maker::Embedded => match summary.and_then(|s| s.facet(f)) {
+        Maker::Embedded(_) => match summary.and_then(|s| s.facet(f)) {
             Some(fs) if fs.headline("learned").is_some() => {
                 figures(&cap, &title, "the learned model (the default)", "learned", fs, summary)
             }
@@ -251,7 +282,8 @@ fn figures(
         pct(fs.constant.exact.p),
     );
     let ceiling = fs.raters.as_ref().map(|r| format!(" (raters with each other {})", pct(r.exact.p))).unwrap_or_default();
-    let table_note = match fs.rough(which) {
+    let rough = fs.rough(which);
+    let table_note = match rough {
         None => None,
         Some(Rough::Constant) => Some(format!(
             "{cap}: the same label for every session (the classifier always answers the most common one): figures by {title} say nothing about these sessions."
@@ -271,7 +303,23 @@ fn figures(
         sentence.push(' ');
         sentence.push_str(&capitalise(n));
     }
-    Verdict { sentence, table_note }
+    let agreement = ValidatedAgreement {
+        basis: if h.basis == "held-out half" { "held_out_half" } else { "nested_validation" }.into(),
+        ratings: a.exact.n as u64,
+        exact: a.exact.p,
+        exact_low: Some(a.exact.lo),
+        exact_high: Some(a.exact.hi),
+        within_one: a.within.map(|w| w.p),
+        constant: Some(fs.constant.exact.p),
+        raters: fs.raters.as_ref().map(|r| r.exact.p),
+        raters_within_one: fs.raters.as_ref().and_then(|r| r.within).map(|w| w.p),
+    };
+    let rough = rough.map(|r| match r {
+        Rough::Constant => "constant",
+        Rough::NoBetterThanConstant => "no_better_than_constant",
+        Rough::Low => "low",
+    });
+    Verdict { sentence, table_note, agreement: Some(agreement), rough }
 }
 
 /// `about half` for 40–60%, else the percentage.
@@ -306,6 +354,14 @@ pub fn add(facets: &[Facet], model: Option<&Model>, summary: Option<&Summary>, r
         }
         for maker in makers.keys() {
             let v = verdict(shown, maker, summary, model);
+            let (classifier, source) = maker.describe();
+            results.sample.label_trust.push(LabelTrust {
+                facet: shown.name().into(),
+                classifier: classifier.into(),
+                source,
+                agreement: v.agreement.clone(),
+                rough: v.rough.map(str::to_string),
+            });
             results.sample.classifier_notes.push(if makers.len() > 1 {
                 format!("{} (some of the sessions)", v.sentence)
             } else {

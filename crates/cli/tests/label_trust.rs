@@ -37,6 +37,18 @@ fn report(home: &Path, out: &str, args: &[&str]) -> (String, serde_json::Value) 
     (html, json)
 }
 
+/// `sample.label_trust`'s entry for `facet` (the only one: one classifier per facet here).
+fn trust<'a>(r: &'a serde_json::Value, facet: &str) -> &'a serde_json::Value {
+    let all: Vec<&serde_json::Value> = r["sample"]["label_trust"]
+        .as_array()
+        .expect("sample.label_trust")
+        .iter()
+        .filter(|t| t["facet"] == facet)
+        .collect();
+    assert_eq!(all.len(), 1, "{facet}: {all:#?}");
+    all[0]
+}
+
 fn notes(r: &serde_json::Value) -> Vec<String> {
     r["sample"]["classifier_notes"]
         .as_array()
@@ -118,6 +130,20 @@ fn the_default_report_says_how_far_each_facet_can_be_trusted() {
         assert!(table_notes(&r, id).contains(&rough), "{id}: {:#?}", table_notes(&r, id));
     }
     assert!(on_page(&html, &rough), "the work-mode note is on the page");
+    // The same as data.
+    let t = trust(&r, "work_mode");
+    assert_eq!(t["classifier"], "heuristic");
+    assert_eq!(t["source"], s.rules_version.as_str());
+    assert_eq!(t["rough"], "low");
+    assert_eq!(t["agreement"]["basis"], "held_out_half");
+    assert_eq!(t["agreement"]["ratings"], held.n as u64);
+    assert_eq!(t["agreement"]["exact"].as_f64(), Some(held.p));
+    assert_eq!(t["agreement"]["raters"].as_f64(), Some(raters));
+    let t = trust(&r, "user_profile");
+    assert_eq!((&t["classifier"], &t["rough"]), (&"learned".into(), &"constant".into()));
+    assert_eq!(trust(&r, "codebase_relation")["rough"], serde_json::Value::Null);
+    assert_eq!(trust(&r, "codebase_relation")["agreement"]["basis"], "nested_validation");
+    assert_eq!(trust(&r, "decisions")["rough"], "not_validated");
     // Expertise (rules): below the threshold on the held-out half, within one level quoted.
     let ex = s.facet(LearnedFacet::Expertise).unwrap().heuristic_held_out.clone().unwrap();
     assert!(
@@ -216,4 +242,9 @@ fn llm_labels_are_not_validated_here() {
     let note = "Work mode labels by an LLM (anthropic / claude-sonnet-4-5) are not validated here: how far they agree with careful raters is not known.";
     assert!(table_notes(&r, "fig1_work_mode").iter().any(|x| x == note), "{:#?}", table_notes(&r, "fig1_work_mode"));
     assert!(on_page(&html, note));
+    let t = trust(&r, "work_mode");
+    assert_eq!(t["classifier"], "llm");
+    assert_eq!(t["source"], "anthropic / claude-sonnet-4-5");
+    assert_eq!(t["agreement"], serde_json::Value::Null);
+    assert_eq!(t["rough"], "not_validated");
 }

@@ -52,6 +52,7 @@ fn results(personal: bool) -> Results {
             classifier_notes: vec![
                 "Learned labels replace the heuristic's for outcome & more.".into()
             ],
+            label_trust: Vec::new(),
             classification_errors: 0,
             skipped_lines: Some(4),
             skipped_by_reason: [
