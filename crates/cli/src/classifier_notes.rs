@@ -10,7 +10,8 @@ use agentstat_facets::{Facet, Labels, Provenance};
 use agentstat_learn::summary::{FacetSummary, Rough, Summary};
 use agentstat_learn::{LearnedFacet, Model};
 use agentstat_stats::results::{LabelTrust, Results, ValidatedAgreement};
-use std::collections::BTreeMap;
+use agentstat_stats::privacy::Threshold;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A learned label below this probability is low-confidence.
 pub const LOW: f64 = 0.5;
@@ -106,6 +107,9 @@ enum Maker {
     OwnModel(String),
     /// An LLM backend (`backend / model`).
     Llm(String),
+    /// Team mode: the classifiers whose labels come from fewer than `k` people, not named (as
+    /// the sample's `classifiers` map folds them).
+    Hidden(u32),
 }
 
 impl Maker {
@@ -116,6 +120,7 @@ impl Maker {
             Maker::Embedded(id) => ("learned", id.clone()),
             Maker::OwnModel(id) => ("own_model", id.clone()),
             Maker::Llm(m) => ("llm", m.clone()),
+            Maker::Hidden(_) => ("other (suppressed)", String::new()),
         }
     }
 
@@ -171,6 +176,7 @@ fn verdict(
             Maker::Heuristic(_) => "the heuristic rules".to_string(),
             Maker::Llm(m) => format!("an LLM ({m})"),
             Maker::Embedded(_) | Maker::OwnModel(_) => "the learned classifier".to_string(),
+            Maker::Hidden(k) => hidden(*k),
         };
         return unknown(
             &who,
@@ -178,6 +184,7 @@ fn verdict(
         );
     };
     match maker {
+        Maker::Hidden(k) => unknown(&hidden(*k), "their agreement with careful raters is not known here."),
         Maker::Llm(m) => unknown(
             &format!("an LLM ({m})"),
             "not validated here: its agreement with careful raters is not known (`agentstat agree` compares it with a labelled set, docs/VALIDATION.md).",
@@ -322,6 +329,10 @@ fn figures(
     Verdict { sentence, table_note, agreement: Some(agreement), rough }
 }
 
+fn hidden(k: u32) -> String {
+    format!("classifiers used by fewer than {k} people (not named)")
+}
+
 /// `about half` for 40–60%, else the percentage.
 fn about(p: f64) -> String {
     if (0.4..0.6).contains(&p) {
@@ -339,18 +350,35 @@ fn capitalise(s: &str) -> String {
 /// Add the notes to `results` (run after every table, the personal ones included, is in).
 /// `model`: the learned model file that labelled the sessions, when the report knows it (its
 /// own cross-validation is quoted for its facets); `summary`: the embedded validation summary.
-pub fn add(facets: &[Facet], model: Option<&Model>, summary: Option<&Summary>, results: &mut Results) {
+/// `th`: the privacy rule; in team mode a classifier whose labels of a facet come from fewer than
+/// `k` people is not named (they are counted under "classifiers … not named").
+pub fn add(
+    facets: &[Facet],
+    model: Option<&Model>,
+    summary: Option<&Summary>,
+    th: &Threshold,
+    results: &mut Results,
+) {
     let embedded = Model::from_bytes(agentstat_learn::EMBEDDED_MODEL, "embedded").ok();
     let embedded_id = embedded.as_ref().map(Model::id);
-    let labels: Vec<&Labels> = facets.iter().filter(|f| f.interactive).filter_map(|f| f.labels.as_ref()).collect();
+    let labels: Vec<(&str, &Labels)> = facets
+        .iter()
+        .filter(|f| f.interactive)
+        .filter_map(|f| Some((f.user_key.as_str(), f.labels.as_ref()?)))
+        .collect();
     if labels.is_empty() {
         return;
     }
     let mut table_notes: Vec<(Shown, String)> = Vec::new();
     for shown in Shown::ALL {
-        let mut makers: BTreeMap<Maker, u64> = BTreeMap::new();
-        for l in &labels {
-            *makers.entry(Maker::of(shown.provenance(l), embedded_id.as_deref())).or_default() += 1;
+        let mut by: BTreeMap<Maker, BTreeSet<&str>> = BTreeMap::new();
+        for (user, l) in &labels {
+            by.entry(Maker::of(shown.provenance(l), embedded_id.as_deref())).or_default().insert(user);
+        }
+        let mut makers: BTreeMap<Maker, BTreeSet<&str>> = BTreeMap::new();
+        for (m, users) in by {
+            let m = if th.allows(users.len() as u64) { m } else { Maker::Hidden(th.min_users) };
+            makers.entry(m).or_default().extend(users);
         }
         for maker in makers.keys() {
             let v = verdict(shown, maker, summary, model);
@@ -375,7 +403,7 @@ pub fn add(facets: &[Facet], model: Option<&Model>, summary: Option<&Summary>, r
     // Learned labels: which facets rest mostly on low-confidence labels.
     for f in LearnedFacet::ALL {
         let (mut n, mut low) = (0u64, 0u64);
-        for l in &labels {
+        for (_, l) in &labels {
             let (prov, conf) = f.meta(l);
             if prov.backend == "learned" {
                 n += 1;
@@ -461,7 +489,7 @@ mod tests {
         let now = prov("heuristic", "heuristic", &s.rules_version);
         let facets = vec![facet(0, &old, None), facet(1, &now, None)];
         let mut r = results();
-        add(&facets, None, Some(&s), &mut r);
+        add(&facets, None, Some(&s), &Threshold::personal(), &mut r);
         let n = r.sample.classifier_notes.join("\n");
         assert!(
             n.contains("Work mode: labelled by the heuristic rules (heuristic-2020.01-1); these rules are not the validated ones"),
@@ -474,7 +502,7 @@ mod tests {
         assert!(r.tables[3].notes.is_empty());
         // Applying twice adds no second table note.
         let before = r.tables[0].notes.len();
-        add(&facets, None, Some(&s), &mut r);
+        add(&facets, None, Some(&s), &Threshold::personal(), &mut r);
         assert_eq!(r.tables[0].notes.len(), before);
     }
 
@@ -487,7 +515,7 @@ mod tests {
         let p = prov("learned", &own.id(), "f");
         let facets: Vec<Facet> = (0..10).map(|i| facet(i, &p, Some(if i < 7 { 0.3 } else { 0.9 }))).collect();
         let mut r = results();
-        add(&facets, Some(&own), Some(&summary()), &mut r);
+        add(&facets, Some(&own), Some(&summary()), &Threshold::personal(), &mut r);
         let n = r.sample.classifier_notes.join("\n");
         let cv = &own.facet(LearnedFacet::WorkMode).unwrap().cv;
         assert!(
@@ -503,15 +531,41 @@ mod tests {
         assert!(r.tables[1].notes.iter().any(|x| x.starts_with("Most learned expertise labels")), "{:?}", r.tables[1].notes);
         // Without the file, its figures are not known.
         let mut r = results();
-        add(&facets, None, Some(&summary()), &mut r);
+        add(&facets, None, Some(&summary()), &Threshold::personal(), &mut r);
         assert!(r.sample.classifier_notes.join("\n").contains("other than the embedded one; its agreement with careful raters is not known here"));
+    }
+
+    #[test]
+    fn team_mode_names_no_classifier_of_fewer_than_k_people() {
+        let s = summary();
+        let now = prov("heuristic", "heuristic", &s.rules_version);
+        let llm = prov("anthropic", "claude-x", "p-1");
+        let mut facets: Vec<Facet> = (0..3)
+            .map(|i| {
+                let mut f = facet(i, &now, None);
+                f.user_key = format!("u{i}");
+                f
+            })
+            .collect();
+        facets.push(facet(9, &llm, None));
+        let mut r = results();
+        add(&facets, None, Some(&s), &Threshold::new(3), &mut r);
+        let n = r.sample.classifier_notes.join("\n");
+        assert!(!n.contains("anthropic") && !n.contains("claude-x"), "{n}");
+        assert!(n.contains("Work mode: labelled by classifiers used by fewer than 3 people (not named)"), "{n}");
+        assert!(n.contains("Work mode: labelled by the heuristic rules; exact agreement"), "{n}");
+        assert!(!format!("{:?}", r.sample.label_trust).contains("anthropic"));
+        // With a threshold of 1 (or in personal mode) it is named.
+        let mut r = results();
+        add(&facets, None, Some(&s), &Threshold::new(1), &mut r);
+        assert!(r.sample.classifier_notes.join("\n").contains("an LLM (anthropic / claude-x)"));
     }
 
     #[test]
     fn without_a_summary_nothing_validated_is_quoted() {
         let p = prov("heuristic", "heuristic", agentstat_classify::heuristic::RULES_VERSION);
         let mut r = results();
-        add(&[facet(0, &p, None)], None, None, &mut r);
+        add(&[facet(0, &p, None)], None, None, &Threshold::personal(), &mut r);
         let n = r.sample.classifier_notes.join("\n");
         assert!(!n.contains("% ["), "{n}");
         assert!(n.contains("this build carries no validated figures"), "{n}");
