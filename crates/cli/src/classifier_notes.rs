@@ -9,8 +9,8 @@
 use agentstat_facets::{Facet, Labels, Provenance};
 use agentstat_learn::summary::{FacetSummary, Rough, Summary};
 use agentstat_learn::{LearnedFacet, Model};
-use agentstat_stats::results::{LabelTrust, Results, ValidatedAgreement};
 use agentstat_stats::privacy::Threshold;
+use agentstat_stats::results::{LabelTrust, Results, ValidatedAgreement};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A learned label below this probability is low-confidence.
@@ -162,13 +162,15 @@ fn verdict(
 ) -> Verdict {
     let title = shown.title();
     let cap = capitalise(&title);
-    let unknown = |who: &str, why: &str| Verdict {
+    let unknown = |who: &str, why: &str| {
+        Verdict {
         sentence: format!("{cap}: labelled by {who}; {why}"),
         table_note: Some(format!(
             "{cap} labels by {who} are not validated here: how far they agree with careful raters is not known."
         )),
         agreement: None,
         rough: Some("not_validated"),
+    }
     };
     let Shown::Facet(f) = shown else {
         // Decision attribution: no validation on people outside development exists.
@@ -258,10 +260,18 @@ fn figures(
 ) -> Verdict {
     let h = fs.headline(which).expect("checked by the caller");
     let a = h.agreement;
-    let within = a.within.as_ref().map(|w| format!(", within one level {}", share(w))).unwrap_or_default();
+    let within = a
+        .within
+        .as_ref()
+        .map(|w| format!(", within one level {}", share(w)))
+        .unwrap_or_default();
     let basis = match h.basis {
         "held-out half" => {
-            let all = if which == "heuristic" { &fs.heuristic } else { &fs.default };
+            let all = if which == "heuristic" {
+                &fs.heuristic
+            } else {
+                &fs.default
+            };
             format!(
                 "on people never seen (the held-out half of the reference people, {} ratings; {} over all {} ratings, optimistic: the rules were designed with some of them in view)",
                 a.exact.n,
@@ -272,14 +282,20 @@ fn figures(
         _ => format!(
             "on people outside training (nested person-grouped validation, {} ratings{})",
             a.exact.n,
-            summary.map(|s| format!(" from {} people", s.people)).unwrap_or_default()
+            summary
+                .map(|s| format!(" from {} people", s.people))
+                .unwrap_or_default()
         ),
     };
     let raters = fs
         .raters
         .as_ref()
         .map(|r| {
-            let w = r.within.as_ref().map(|w| format!(", {} within one", pct(w.p))).unwrap_or_default();
+            let w = r
+                .within
+                .as_ref()
+                .map(|w| format!(", {} within one", pct(w.p)))
+                .unwrap_or_default();
             format!("; two raters agree {}{w}", pct(r.exact.p))
         })
         .unwrap_or_default();
@@ -288,7 +304,11 @@ fn figures(
         share(&a.exact),
         pct(fs.constant.exact.p),
     );
-    let ceiling = fs.raters.as_ref().map(|r| format!(" (raters with each other {})", pct(r.exact.p))).unwrap_or_default();
+    let ceiling = fs
+        .raters
+        .as_ref()
+        .map(|r| format!(" (raters with each other {})", pct(r.exact.p)))
+        .unwrap_or_default();
     let rough = fs.rough(which);
     let table_note = match rough {
         None => None,
@@ -311,7 +331,12 @@ fn figures(
         sentence.push_str(&capitalise(n));
     }
     let agreement = ValidatedAgreement {
-        basis: if h.basis == "held-out half" { "held_out_half" } else { "nested_validation" }.into(),
+        basis: if h.basis == "held-out half" {
+            "held_out_half"
+        } else {
+            "nested_validation"
+        }
+        .into(),
         ratings: a.exact.n as u64,
         exact: a.exact.p,
         exact_low: Some(a.exact.lo),
@@ -326,7 +351,12 @@ fn figures(
         Rough::NoBetterThanConstant => "no_better_than_constant",
         Rough::Low => "low",
     });
-    Verdict { sentence, table_note, agreement: Some(agreement), rough }
+    Verdict {
+        sentence,
+        table_note,
+        agreement: Some(agreement),
+        rough,
+    }
 }
 
 fn hidden(k: u32) -> String {
@@ -344,7 +374,9 @@ fn about(p: f64) -> String {
 
 fn capitalise(s: &str) -> String {
     let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
 }
 
 /// Add the notes to `results` (run after every table, the personal ones included, is in).
@@ -373,11 +405,17 @@ pub fn add(
     for shown in Shown::ALL {
         let mut by: BTreeMap<Maker, BTreeSet<&str>> = BTreeMap::new();
         for (user, l) in &labels {
-            by.entry(Maker::of(shown.provenance(l), embedded_id.as_deref())).or_default().insert(user);
+            by.entry(Maker::of(shown.provenance(l), embedded_id.as_deref()))
+                .or_default()
+                .insert(user);
         }
         let mut makers: BTreeMap<Maker, BTreeSet<&str>> = BTreeMap::new();
         for (m, users) in by {
-            let m = if th.allows(users.len() as u64) { m } else { Maker::Hidden(th.min_users) };
+            let m = if th.allows(users.len() as u64) {
+                m
+            } else {
+                Maker::Hidden(th.min_users)
+            };
             makers.entry(m).or_default().extend(users);
         }
         for maker in makers.keys() {
@@ -436,7 +474,11 @@ mod tests {
     use agentstat_facets::*;
 
     fn prov(backend: &str, model: &str, version: &str) -> Provenance {
-        Provenance { backend: backend.into(), model: model.into(), prompt_version: version.into() }
+        Provenance {
+            backend: backend.into(),
+            model: model.into(),
+            prompt_version: version.into(),
+        }
     }
 
     /// A session whose every label has provenance `p`; expertise's confidence `conf`.
@@ -453,7 +495,13 @@ mod tests {
             outcome: Label::ok(Outcome::Succeeded, p.clone()),
             success_signal: Label::ok(Signal::S4, p.clone()),
             failure_signal: Label::ok(Signal::None, p.clone()),
-            task_value: Label::ok(TaskValue { usd: 100.0, band: ValueBand::B10To200 }, p.clone()),
+            task_value: Label::ok(
+                TaskValue {
+                    usd: 100.0,
+                    band: ValueBand::B10To200,
+                },
+                p.clone(),
+            ),
         };
         Facet {
             session_key: format!("s{i}"),
@@ -470,10 +518,18 @@ mod tests {
 
     fn results() -> Results {
         Results {
-            tables: ["fig1_work_mode", "fig3_regression", "fig6_occupation", "personal_activity"]
-                .iter()
-                .map(|id| agentstat_stats::results::Table { id: id.to_string(), ..Default::default() })
-                .collect(),
+            tables: [
+                "fig1_work_mode",
+                "fig3_regression",
+                "fig6_occupation",
+                "personal_activity",
+            ]
+            .iter()
+            .map(|id| agentstat_stats::results::Table {
+                id: id.to_string(),
+                ..Default::default()
+            })
+            .collect(),
             ..Default::default()
         }
     }
@@ -497,8 +553,13 @@ mod tests {
         );
         assert!(n.contains("(some of the sessions)"), "{n}");
         // Both verdicts reach the work-mode figure; a table resting on no label gets none.
-        assert!(r.tables[0].notes.iter().any(|x| x.starts_with("Work mode labels by the heuristic rules (heuristic-2020.01-1) are not validated here")));
-        assert!(r.tables[0].notes.iter().any(|x| x.contains("read figures by work mode as rough")));
+        assert!(r.tables[0].notes.iter().any(|x| x.starts_with(
+            "Work mode labels by the heuristic rules (heuristic-2020.01-1) are not validated here"
+        )));
+        assert!(r.tables[0]
+            .notes
+            .iter()
+            .any(|x| x.contains("read figures by work mode as rough")));
         assert!(r.tables[3].notes.is_empty());
         // Applying twice adds no second table note.
         let before = r.tables[0].notes.len();
@@ -513,9 +574,17 @@ mod tests {
         own.file_id = Some("learned-0123456789ab".into());
         assert_ne!(own.id(), m.id());
         let p = prov("learned", &own.id(), "f");
-        let facets: Vec<Facet> = (0..10).map(|i| facet(i, &p, Some(if i < 7 { 0.3 } else { 0.9 }))).collect();
+        let facets: Vec<Facet> = (0..10)
+            .map(|i| facet(i, &p, Some(if i < 7 { 0.3 } else { 0.9 })))
+            .collect();
         let mut r = results();
-        add(&facets, Some(&own), Some(&summary()), &Threshold::personal(), &mut r);
+        add(
+            &facets,
+            Some(&own),
+            Some(&summary()),
+            &Threshold::personal(),
+            &mut r,
+        );
         let n = r.sample.classifier_notes.join("\n");
         let cv = &own.facet(LearnedFacet::WorkMode).unwrap().cv;
         assert!(
@@ -527,12 +596,32 @@ mod tests {
             )),
             "{n}"
         );
-        assert!(n.contains("Most learned expertise labels (70%) have a predicted probability below 0.5"), "{n}");
-        assert!(r.tables[1].notes.iter().any(|x| x.starts_with("Most learned expertise labels")), "{:?}", r.tables[1].notes);
+        assert!(
+            n.contains(
+                "Most learned expertise labels (70%) have a predicted probability below 0.5"
+            ),
+            "{n}"
+        );
+        assert!(
+            r.tables[1]
+                .notes
+                .iter()
+                .any(|x| x.starts_with("Most learned expertise labels")),
+            "{:?}",
+            r.tables[1].notes
+        );
         // Without the file, its figures are not known.
         let mut r = results();
-        add(&facets, None, Some(&summary()), &Threshold::personal(), &mut r);
-        assert!(r.sample.classifier_notes.join("\n").contains("other than the embedded one; its agreement with careful raters is not known here"));
+        add(
+            &facets,
+            None,
+            Some(&summary()),
+            &Threshold::personal(),
+            &mut r,
+        );
+        assert!(r.sample.classifier_notes.join("\n").contains(
+            "other than the embedded one; its agreement with careful raters is not known here"
+        ));
     }
 
     #[test]
@@ -552,20 +641,42 @@ mod tests {
         add(&facets, None, Some(&s), &Threshold::new(3), &mut r);
         let n = r.sample.classifier_notes.join("\n");
         assert!(!n.contains("anthropic") && !n.contains("claude-x"), "{n}");
-        assert!(n.contains("Work mode: labelled by classifiers used by fewer than 3 people (not named)"), "{n}");
-        assert!(n.contains("Work mode: labelled by the heuristic rules; exact agreement"), "{n}");
+        assert!(
+            n.contains(
+                "Work mode: labelled by classifiers used by fewer than 3 people (not named)"
+            ),
+            "{n}"
+        );
+        assert!(
+            n.contains("Work mode: labelled by the heuristic rules; exact agreement"),
+            "{n}"
+        );
         assert!(!format!("{:?}", r.sample.label_trust).contains("anthropic"));
         // With a threshold of 1 (or in personal mode) it is named.
         let mut r = results();
         add(&facets, None, Some(&s), &Threshold::new(1), &mut r);
-        assert!(r.sample.classifier_notes.join("\n").contains("an LLM (anthropic / claude-x)"));
+        assert!(r
+            .sample
+            .classifier_notes
+            .join("\n")
+            .contains("an LLM (anthropic / claude-x)"));
     }
 
     #[test]
     fn without_a_summary_nothing_validated_is_quoted() {
-        let p = prov("heuristic", "heuristic", agentstat_classify::heuristic::RULES_VERSION);
+        let p = prov(
+            "heuristic",
+            "heuristic",
+            agentstat_classify::heuristic::RULES_VERSION,
+        );
         let mut r = results();
-        add(&[facet(0, &p, None)], None, None, &Threshold::personal(), &mut r);
+        add(
+            &[facet(0, &p, None)],
+            None,
+            None,
+            &Threshold::personal(),
+            &mut r,
+        );
         let n = r.sample.classifier_notes.join("\n");
         assert!(!n.contains("% ["), "{n}");
         assert!(n.contains("this build carries no validated figures"), "{n}");

@@ -33,7 +33,8 @@ fn report(home: &Path, out: &str, args: &[&str]) -> (String, serde_json::Value) 
     ok(&o);
     let dir = home.join(out);
     let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
-    let json = serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap();
+    let json =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap();
     (html, json)
 }
 
@@ -63,7 +64,12 @@ fn table_notes(r: &serde_json::Value, id: &str) -> Vec<String> {
         .iter()
         .find(|t| t["id"] == id)
         .unwrap_or_else(|| panic!("no table {id}"));
-    t["notes"].as_array().unwrap().iter().map(|n| n.as_str().unwrap().to_string()).collect()
+    t["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap().to_string())
+        .collect()
 }
 
 /// The sentence about `facet` (it starts with the facet's name).
@@ -76,8 +82,18 @@ fn sentence<'a>(notes: &'a [String], facet: &str) -> &'a str {
 
 /// The page shows `text` (HTML-escaped as the report escapes).
 fn on_page(html: &str, text: &str) -> bool {
-    html.contains(&text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;"))
-        || html.contains(&text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;"))
+    html.contains(
+        &text
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;"),
+    ) || html.contains(
+        &text
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;"),
+    )
 }
 
 #[test]
@@ -120,14 +136,25 @@ fn the_default_report_says_how_far_each_facet_can_be_trusted() {
     );
     assert!(t.contains("held-out half"), "{t}");
     let raters = wm.raters.as_ref().unwrap().exact.p;
-    assert!(t.contains(&format!("two raters agree {:.0}%", raters * 100.0)), "{t}");
+    assert!(
+        t.contains(&format!("two raters agree {:.0}%", raters * 100.0)),
+        "{t}"
+    );
     let rough = format!(
         "Work mode: the labels agree with careful raters about half ({:.0}%) of the time on people outside the validation (raters with each other {:.0}%): read figures by work mode as rough.",
         held.p * 100.0,
         raters * 100.0
     );
-    for id in ["fig1_work_mode", "fig4_work_mode_by_month", "fig4_value_by_mode"] {
-        assert!(table_notes(&r, id).contains(&rough), "{id}: {:#?}", table_notes(&r, id));
+    for id in [
+        "fig1_work_mode",
+        "fig4_work_mode_by_month",
+        "fig4_value_by_mode",
+    ] {
+        assert!(
+            table_notes(&r, id).contains(&rough),
+            "{id}: {:#?}",
+            table_notes(&r, id)
+        );
     }
     assert!(on_page(&html, &rough), "the work-mode note is on the page");
     // The same as data.
@@ -140,35 +167,70 @@ fn the_default_report_says_how_far_each_facet_can_be_trusted() {
     assert_eq!(t["agreement"]["exact"].as_f64(), Some(held.p));
     assert_eq!(t["agreement"]["raters"].as_f64(), Some(raters));
     let t = trust(&r, "user_profile");
-    assert_eq!((&t["classifier"], &t["rough"]), (&"learned".into(), &"constant".into()));
-    assert_eq!(trust(&r, "codebase_relation")["rough"], serde_json::Value::Null);
-    assert_eq!(trust(&r, "codebase_relation")["agreement"]["basis"], "nested_validation");
+    assert_eq!(
+        (&t["classifier"], &t["rough"]),
+        (&"learned".into(), &"constant".into())
+    );
+    assert_eq!(
+        trust(&r, "codebase_relation")["rough"],
+        serde_json::Value::Null
+    );
+    assert_eq!(
+        trust(&r, "codebase_relation")["agreement"]["basis"],
+        "nested_validation"
+    );
     assert_eq!(trust(&r, "decisions")["rough"], "not_validated");
     // Expertise (rules): below the threshold on the held-out half, within one level quoted.
-    let ex = s.facet(LearnedFacet::Expertise).unwrap().heuristic_held_out.clone().unwrap();
+    let ex = s
+        .facet(LearnedFacet::Expertise)
+        .unwrap()
+        .heuristic_held_out
+        .clone()
+        .unwrap();
     assert!(
-        table_notes(&r, "fig3_regression").iter().any(|x| x.starts_with("Expertise: the labels agree with careful raters")
-            && x.contains(&format!("({:.0}% within one level)", ex.within.unwrap().p * 100.0))),
+        table_notes(&r, "fig3_regression").iter().any(|x| x
+            .starts_with("Expertise: the labels agree with careful raters")
+            && x.contains(&format!(
+                "({:.0}% within one level)",
+                ex.within.unwrap().p * 100.0
+            ))),
         "{:#?}",
         table_notes(&r, "fig3_regression")
     );
     // Codebase relation: the learned model, above the threshold: no note on its figure.
     let t = sentence(&n, "Codebase relation");
-    assert!(t.contains("labelled by the learned model (the default)"), "{t}");
+    assert!(
+        t.contains("labelled by the learned model (the default)"),
+        "{t}"
+    );
     assert!(t.contains("nested person-grouped validation"), "{t}");
     assert!(
-        !table_notes(&r, "fig1_codebase_relation").iter().any(|x| x.starts_with("Codebase relation:")),
+        !table_notes(&r, "fig1_codebase_relation")
+            .iter()
+            .any(|x| x.starts_with("Codebase relation:")),
         "{:#?}",
         table_notes(&r, "fig1_codebase_relation")
     );
     // User profile: the constant: occupation shares say nothing.
-    assert!(s.facet(LearnedFacet::UserProfile).unwrap().default_is_constant);
+    assert!(
+        s.facet(LearnedFacet::UserProfile)
+            .unwrap()
+            .default_is_constant
+    );
     let up = "User profile: the same label for every session (the classifier always answers the most common one): figures by user profile say nothing about these sessions.";
-    assert!(table_notes(&r, "fig6_occupation").iter().any(|x| x == up), "{:#?}", table_notes(&r, "fig6_occupation"));
+    assert!(
+        table_notes(&r, "fig6_occupation").iter().any(|x| x == up),
+        "{:#?}",
+        table_notes(&r, "fig6_occupation")
+    );
     assert!(on_page(&html, up));
     // Decision attribution: no validation on unseen people.
     assert!(
-        table_notes(&r, "fig2_user_decision_share").iter().any(|x| x.starts_with("Decision attribution labels by the heuristic rules are not validated here")),
+        table_notes(&r, "fig2_user_decision_share")
+            .iter()
+            .any(|x| x.starts_with(
+                "Decision attribution labels by the heuristic rules are not validated here"
+            )),
         "{:#?}",
         table_notes(&r, "fig2_user_decision_share")
     );
@@ -182,14 +244,23 @@ fn the_heuristic_classifier_gets_the_heuristics_figures() {
     let (_, r) = report(
         home.path(),
         "out",
-        &[fx.to_str().unwrap(), "--user", "me", "--classifier", "heuristic"],
+        &[
+            fx.to_str().unwrap(),
+            "--user",
+            "me",
+            "--classifier",
+            "heuristic",
+        ],
     );
     let n = notes(&r);
     let cr = s.facet(LearnedFacet::CodebaseRelation).unwrap();
     let held = cr.heuristic_held_out.as_ref().unwrap().exact;
     let t = sentence(&n, "Codebase relation");
     assert!(t.contains("labelled by the heuristic rules"), "{t}");
-    assert!(t.contains(&format!("careful raters {:.0}% [", held.p * 100.0)), "{t}");
+    assert!(
+        t.contains(&format!("careful raters {:.0}% [", held.p * 100.0)),
+        "{t}"
+    );
     // The heuristic's user profile agrees with raters less often than the constant does.
     let up = s.facet(LearnedFacet::UserProfile).unwrap();
     assert!(up.heuristic.exact.p <= up.constant.exact.p);
@@ -205,8 +276,13 @@ fn the_heuristic_classifier_gets_the_heuristics_figures() {
 fn llm_labels_are_not_validated_here() {
     let home = tempfile::tempdir().unwrap();
     let fx = fixtures();
-    report(home.path(), "first", &[fx.to_str().unwrap(), "--user", "me"]);
-    let mut facets = agentstat_facets::parquet::read_facets(home.path().join("first/facets.parquet")).unwrap();
+    report(
+        home.path(),
+        "first",
+        &[fx.to_str().unwrap(), "--user", "me"],
+    );
+    let mut facets =
+        agentstat_facets::parquet::read_facets(home.path().join("first/facets.parquet")).unwrap();
     assert!(facets.iter().any(|f| f.labels.is_some()));
     for f in &mut facets {
         if let Some(l) = f.labels.as_mut() {
@@ -231,16 +307,28 @@ fn llm_labels_are_not_validated_here() {
     }
     let file = home.path().join("llm.parquet");
     agentstat_facets::parquet::write_facets(&file, &facets).unwrap();
-    let (html, r) = report(home.path(), "second", &["--facets", file.to_str().unwrap(), "--personal"]);
+    let (html, r) = report(
+        home.path(),
+        "second",
+        &["--facets", file.to_str().unwrap(), "--personal"],
+    );
     let n = notes(&r);
     let t = sentence(&n, "Work mode");
     assert!(
         t.contains("labelled by an LLM (anthropic / claude-sonnet-4-5); not validated here"),
         "{t}"
     );
-    assert!(!n.iter().any(|x| x.contains("careful raters 4") || x.contains("% [")), "no validated figure is quoted: {n:#?}");
+    assert!(
+        !n.iter()
+            .any(|x| x.contains("careful raters 4") || x.contains("% [")),
+        "no validated figure is quoted: {n:#?}"
+    );
     let note = "Work mode labels by an LLM (anthropic / claude-sonnet-4-5) are not validated here: how far they agree with careful raters is not known.";
-    assert!(table_notes(&r, "fig1_work_mode").iter().any(|x| x == note), "{:#?}", table_notes(&r, "fig1_work_mode"));
+    assert!(
+        table_notes(&r, "fig1_work_mode").iter().any(|x| x == note),
+        "{:#?}",
+        table_notes(&r, "fig1_work_mode")
+    );
     assert!(on_page(&html, note));
     let t = trust(&r, "work_mode");
     assert_eq!(t["classifier"], "llm");

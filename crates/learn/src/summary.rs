@@ -115,8 +115,12 @@ impl Summary {
             .iter()
             .map(|f| FacetSummary {
                 facet: f.facet.clone(),
-                default_classifier: if f.folds_learned * 2 > v.folds { "learned" } else { "heuristic" }
-                    .into(),
+                default_classifier: if f.folds_learned * 2 > v.folds {
+                    "learned"
+                } else {
+                    "heuristic"
+                }
+                .into(),
                 default_is_constant: f.folds_learned == v.folds && f.folds_constant == v.folds,
                 default: f.default.clone(),
                 default_held_out: f.held_out_default.clone(),
@@ -127,7 +131,8 @@ impl Summary {
             })
             .collect();
         Summary {
-            generated_by: "scripts/labels/update-validation.sh (agentstat validate --summary)".into(),
+            generated_by: "scripts/labels/update-validation.sh (agentstat validate --summary)"
+                .into(),
             labels: "data/labels/reference.jsonl".into(),
             ratings: v.ratings,
             sessions: v.sessions,
@@ -165,12 +170,19 @@ impl FacetSummary {
     pub fn headline(&self, classifier: &str) -> Option<Headline<'_>> {
         match classifier {
             "heuristic" => Some(match &self.heuristic_held_out {
-                Some(a) => Headline { agreement: a, basis: "held-out half" },
-                None => Headline { agreement: &self.heuristic, basis: "nested validation" },
+                Some(a) => Headline {
+                    agreement: a,
+                    basis: "held-out half",
+                },
+                None => Headline {
+                    agreement: &self.heuristic,
+                    basis: "nested validation",
+                },
             }),
-            "learned" if self.default_classifier == "learned" => {
-                Some(Headline { agreement: &self.default, basis: "nested validation" })
-            }
+            "learned" if self.default_classifier == "learned" => Some(Headline {
+                agreement: &self.default,
+                basis: "nested validation",
+            }),
             _ => None,
         }
     }
@@ -182,7 +194,11 @@ impl FacetSummary {
         }
         let h = self.headline(classifier)?;
         // Compared on the same ratings as the constant's figure (all of them).
-        let all = if classifier == "heuristic" { &self.heuristic } else { &self.default };
+        let all = if classifier == "heuristic" {
+            &self.heuristic
+        } else {
+            &self.default
+        };
         if all.exact.p <= self.constant.exact.p {
             Some(Rough::NoBetterThanConstant)
         } else if h.agreement.exact.p < TRUST_EXACT {
@@ -199,7 +215,11 @@ mod tests {
     use crate::metrics::Share;
 
     fn agreement(k: usize, n: usize) -> Agreement {
-        Agreement { exact: Share::of(k, n), within: None, kappa: 0.0 }
+        Agreement {
+            exact: Share::of(k, n),
+            within: None,
+            kappa: 0.0,
+        }
     }
 
     fn facet(default: &str, constant: bool, exact: usize, held_out: Option<usize>) -> FacetSummary {
@@ -223,7 +243,10 @@ mod tests {
         let h = f.headline("heuristic").unwrap();
         assert_eq!((h.agreement.exact.k, h.basis), (24, "held-out half"));
         assert_eq!(f.rough("heuristic"), Some(Rough::Low));
-        assert!(f.headline("learned").is_none(), "the learned label is not what ships here");
+        assert!(
+            f.headline("learned").is_none(),
+            "the learned label is not what ships here"
+        );
         assert_eq!(f.rough("learned"), None);
         // Held-out 10 of 50 is below the constant's 30%, but the constant's figure is over all
         // ratings: compared there (66%), the facet is low, not no better than the constant.

@@ -23,7 +23,12 @@ fn doc() -> String {
 
 /// The cell as docs/VALIDATION.md's table prints it (`validate::pct`).
 fn pct(s: &Share) -> String {
-    format!("{:.0}% [{:.0}–{:.0}]", s.p * 100.0, s.lo * 100.0, s.hi * 100.0)
+    format!(
+        "{:.0}% [{:.0}–{:.0}]",
+        s.p * 100.0,
+        s.lo * 100.0,
+        s.hi * 100.0
+    )
 }
 
 #[test]
@@ -45,10 +50,17 @@ fn the_summary_is_of_this_build_and_of_the_embedded_model() {
     let m = Model::from_bytes(EMBEDDED_MODEL, "embedded").unwrap();
     for f in LearnedFacet::ALL {
         let fs = s.facet(f).unwrap();
-        let fm = m.facet(f).unwrap_or_else(|| panic!("the embedded model has no {}", f.name()));
-        let model_uses = if fm.use_learned { "learned" } else { "heuristic" };
+        let fm = m
+            .facet(f)
+            .unwrap_or_else(|| panic!("the embedded model has no {}", f.name()));
+        let model_uses = if fm.use_learned {
+            "learned"
+        } else {
+            "heuristic"
+        };
         assert_eq!(
-            fs.default_classifier, model_uses,
+            fs.default_classifier,
+            model_uses,
             "{}: the summary's default is not the embedded model's choice",
             f.name()
         );
@@ -57,10 +69,23 @@ fn the_summary_is_of_this_build_and_of_the_embedded_model() {
         }
         for a in [&fs.default, &fs.heuristic, &fs.constant] {
             assert_eq!(a.exact.n, s.ratings, "{}: every rating scored", f.name());
-            assert_eq!(a.within.is_some(), f.ordinal(), "{}: within one on the scales only", f.name());
+            assert_eq!(
+                a.within.is_some(),
+                f.ordinal(),
+                "{}: within one on the scales only",
+                f.name()
+            );
         }
-        let h = fs.heuristic_held_out.as_ref().expect("the held-out half is scored");
-        assert_eq!(h.exact.n, s.held_out.as_ref().unwrap().ratings, "{}", f.name());
+        let h = fs
+            .heuristic_held_out
+            .as_ref()
+            .expect("the held-out half is scored");
+        assert_eq!(
+            h.exact.n,
+            s.held_out.as_ref().unwrap().ratings,
+            "{}",
+            f.name()
+        );
     }
     let h = s.held_out.as_ref().unwrap();
     assert!(h.people > 0 && h.people < s.people && h.ratings < s.ratings);
@@ -70,8 +95,12 @@ fn the_summary_is_of_this_build_and_of_the_embedded_model() {
 fn the_summary_numbers_are_docs_validation_tables() {
     let s = summary();
     let doc = doc();
-    let b = doc.find("<!-- learned-validation:begin -->").expect("begin marker");
-    let e = doc.find("<!-- learned-validation:end -->").expect("end marker");
+    let b = doc
+        .find("<!-- learned-validation:begin -->")
+        .expect("begin marker");
+    let e = doc
+        .find("<!-- learned-validation:end -->")
+        .expect("end marker");
     let block = &doc[b..e];
     assert!(
         block.contains(&format!(
@@ -82,22 +111,43 @@ fn the_summary_numbers_are_docs_validation_tables() {
     );
     let mut rows = 0;
     for fs in &s.facets {
-        let mut check = |kind: &str, pick: &dyn Fn(&agentstat_learn::metrics::Agreement) -> Option<Share>| {
-            let Some(d) = pick(&fs.default) else { return };
-            let line = block
-                .lines()
-                .find(|l| l.starts_with(&format!("| {} {kind} |", fs.facet)))
-                .unwrap_or_else(|| panic!("no {} {kind} row in docs/VALIDATION.md", fs.facet));
-            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
-            // | facet | n | learned | default | heuristic | constant | raters (n) | …
-            assert_eq!(cells[2], d.n.to_string(), "{line}");
-            assert_eq!(cells[4], pct(&d), "{} {kind}: default differs: {REGENERATE}", fs.facet);
-            assert_eq!(cells[5], pct(&pick(&fs.heuristic).unwrap()), "{} {kind}: heuristic", fs.facet);
-            assert_eq!(cells[6], pct(&pick(&fs.constant).unwrap()), "{} {kind}: constant", fs.facet);
-            let r = fs.raters.as_ref().and_then(pick).unwrap();
-            assert_eq!(cells[7], format!("{} ({})", pct(&r), r.n), "{} {kind}: raters", fs.facet);
-            rows += 1;
-        };
+        let mut check =
+            |kind: &str, pick: &dyn Fn(&agentstat_learn::metrics::Agreement) -> Option<Share>| {
+                let Some(d) = pick(&fs.default) else { return };
+                let line = block
+                    .lines()
+                    .find(|l| l.starts_with(&format!("| {} {kind} |", fs.facet)))
+                    .unwrap_or_else(|| panic!("no {} {kind} row in docs/VALIDATION.md", fs.facet));
+                let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+                // | facet | n | learned | default | heuristic | constant | raters (n) | …
+                assert_eq!(cells[2], d.n.to_string(), "{line}");
+                assert_eq!(
+                    cells[4],
+                    pct(&d),
+                    "{} {kind}: default differs: {REGENERATE}",
+                    fs.facet
+                );
+                assert_eq!(
+                    cells[5],
+                    pct(&pick(&fs.heuristic).unwrap()),
+                    "{} {kind}: heuristic",
+                    fs.facet
+                );
+                assert_eq!(
+                    cells[6],
+                    pct(&pick(&fs.constant).unwrap()),
+                    "{} {kind}: constant",
+                    fs.facet
+                );
+                let r = fs.raters.as_ref().and_then(pick).unwrap();
+                assert_eq!(
+                    cells[7],
+                    format!("{} ({})", pct(&r), r.n),
+                    "{} {kind}: raters",
+                    fs.facet
+                );
+                rows += 1;
+            };
         check("exact", &|a| Some(a.exact));
         check("within one", &|a| a.within);
     }
@@ -120,16 +170,27 @@ fn the_held_out_work_mode_figure_is_the_documented_one() {
         .unwrap_or_else(|| panic!("no held-out ({}) row in docs/VALIDATION.md", h.ratings));
     let all = row.split('|').nth(2).unwrap().trim();
     assert!(
-        all.ends_with(&format!("→ **{:.1}%** ({} → {})", a.p * 100.0, all_before(all), a.k)),
+        all.ends_with(&format!(
+            "→ **{:.1}%** ({} → {})",
+            a.p * 100.0,
+            all_before(all),
+            a.k
+        )),
         "held-out work mode {:.1}% ({}/{}) is not the documented {all}: {REGENERATE}",
         a.p * 100.0,
         a.k,
         a.n
     );
-    assert_eq!(wm.default_classifier, "heuristic", "the default keeps the rules for work mode");
+    assert_eq!(
+        wm.default_classifier, "heuristic",
+        "the default keeps the rules for work mode"
+    );
     assert!(
         doc.contains(&format!("Development: {} people", s.people - h.people))
-            && doc.contains(&format!("Held-out: {} people, {} ratings", h.people, h.ratings)),
+            && doc.contains(&format!(
+                "Held-out: {} people, {} ratings",
+                h.people, h.ratings
+            )),
         "the split's sizes differ from docs/VALIDATION.md"
     );
 }
@@ -151,23 +212,41 @@ fn the_held_out_figures_of_the_other_facets_are_the_documented_ones() {
         let short = t.strip_suffix(".0%").map(|x| format!("{x}%"));
         std::iter::once(t).chain(short).collect::<Vec<_>>()
     };
-    for f in LearnedFacet::ALL.into_iter().filter(|f| *f != LearnedFacet::WorkMode) {
+    for f in LearnedFacet::ALL
+        .into_iter()
+        .filter(|f| *f != LearnedFacet::WorkMode)
+    {
         let h = s.facet(f).unwrap().heuristic_held_out.clone().unwrap();
         let mut want = forms(h.exact.p);
         if let Some(w) = h.within {
-            want = want.iter().flat_map(|e| forms(w.p).into_iter().map(move |w| format!("{e} / {w}"))).collect();
+            want = want
+                .iter()
+                .flat_map(|e| forms(w.p).into_iter().map(move |w| format!("{e} / {w}")))
+                .collect();
         }
         let title = f.title();
         // `outcome 85.0% → 85.6%` (before → after) or `codebase relation 72.8%`.
         let found = want.iter().any(|w| {
             para.contains(&format!("{title} {w}"))
-                || para.find(&format!("{title} ")).is_some_and(|i| para[i..].split(',').next().unwrap_or("").contains(&format!("→ {w}")))
+                || para.find(&format!("{title} ")).is_some_and(|i| {
+                    para[i..]
+                        .split(',')
+                        .next()
+                        .unwrap_or("")
+                        .contains(&format!("→ {w}"))
+                })
         });
-        assert!(found, "{title}: held-out {want:?} is not in docs/VALIDATION.md's paragraph: {REGENERATE}");
+        assert!(
+            found,
+            "{title}: held-out {want:?} is not in docs/VALIDATION.md's paragraph: {REGENERATE}"
+        );
     }
 }
 
 /// The "before" count in `46.7% → **47.8%** (84 → 86)`.
 fn all_before(cell: &str) -> &str {
-    cell.rsplit('(').next().and_then(|t| t.split(' ').next()).unwrap_or("")
+    cell.rsplit('(')
+        .next()
+        .and_then(|t| t.split(' ').next())
+        .unwrap_or("")
 }

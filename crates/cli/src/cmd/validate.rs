@@ -114,3 +114,34 @@ fn read_people(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn example(user: &str) -> agentstat_learn::Example {
+        agentstat_learn::Example {
+            session: "s".into(),
+            user: user.into(),
+            agent: "claude-code".into(),
+            rater: "r1".into(),
+            x: Vec::new(),
+            heuristic: [None; 9],
+            y: [None; 9],
+        }
+    }
+
+    #[test]
+    fn held_out_people_are_read_and_strangers_named_by_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("people.txt");
+        let ex = [example("a"), example("b")];
+        std::fs::write(&p, "# held-out\nb\n\n").unwrap();
+        assert_eq!(read_people(&p, &ex).unwrap().into_iter().collect::<Vec<_>>(), ["b"]);
+        std::fs::write(&p, "b\nzz\n").unwrap();
+        let e = read_people(&p, &ex).unwrap_err();
+        assert!(e.ends_with("people.txt:2: person zz has no rating in the labels"), "{e}");
+        std::fs::write(&p, "\n").unwrap();
+        assert!(read_people(&p, &ex).unwrap_err().ends_with("no person keys"));
+    }
+}
