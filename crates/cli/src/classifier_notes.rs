@@ -461,8 +461,8 @@ pub fn add(
     }
     for t in results.tables.iter_mut() {
         for (shown, note) in &table_notes {
-            if rests_on(&t.id).contains(shown) && !t.notes.contains(note) {
-                t.notes.push(note.clone());
+            if rests_on(&t.id).contains(shown) && !t.caution.contains(note) {
+                t.caution.push(note.clone());
             }
         }
     }
@@ -553,18 +553,18 @@ mod tests {
         );
         assert!(n.contains("(some of the sessions)"), "{n}");
         // Both verdicts reach the work-mode figure; a table resting on no label gets none.
-        assert!(r.tables[0].notes.iter().any(|x| x.starts_with(
+        assert!(r.tables[0].caution.iter().any(|x| x.starts_with(
             "Work mode labels by the heuristic rules (heuristic-2020.01-1) are not validated here"
         )));
         assert!(r.tables[0]
-            .notes
+            .caution
             .iter()
             .any(|x| x.contains("read figures by work mode as rough")));
-        assert!(r.tables[3].notes.is_empty());
+        assert!(r.tables[3].caution.is_empty());
         // Applying twice adds no second table note.
-        let before = r.tables[0].notes.len();
+        let before = r.tables[0].caution.len();
         add(&facets, None, Some(&s), &Threshold::personal(), &mut r);
-        assert_eq!(r.tables[0].notes.len(), before);
+        assert_eq!(r.tables[0].caution.len(), before);
     }
 
     #[test]
@@ -604,11 +604,11 @@ mod tests {
         );
         assert!(
             r.tables[1]
-                .notes
+                .caution
                 .iter()
                 .any(|x| x.starts_with("Most learned expertise labels")),
             "{:?}",
-            r.tables[1].notes
+            r.tables[1].caution
         );
         // Without the file, its figures are not known.
         let mut r = results();

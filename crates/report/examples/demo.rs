@@ -72,6 +72,7 @@ fn table(
             })
             .collect(),
         notes: vec![],
+        caution: Vec::new(),
     }
 }
 

@@ -92,6 +92,7 @@ fn results(personal: bool) -> Results {
                     },
                 ],
                 notes: vec!["A note.".into()],
+                caution: Vec::new(),
             },
             Table {
                 id: "table_a1".into(),
@@ -113,6 +114,7 @@ fn results(personal: bool) -> Results {
                     }],
                 }],
                 notes: vec![],
+                caution: Vec::new(),
             },
         ],
     }
@@ -319,6 +321,7 @@ fn validation_table(agreement: f64) -> Table {
             cells: vec![cell(agreement, 6)],
         }],
         notes: vec![],
+        caution: Vec::new(),
     }
 }
 

@@ -197,6 +197,11 @@ pub struct Table {
     pub columns: Vec<Column>,
     pub rows: Vec<Row>,
     pub notes: Vec<String>,
+    /// How far the labels the table rests on can be trusted, when they are to be read as rough
+    /// (set by the report: docs/REPORT.md, "How far the labels can be trusted"); shown above
+    /// the chart. Absent when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub caution: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
