@@ -198,6 +198,23 @@ fn verdict(
                     .learned_within
                     .map(|w| format!(", within one level {}", pct(w)))
                     .unwrap_or_default();
+                // The same threshold as for the embedded defaults, on the model's own figures.
+                let (rough, table_note) = if fm.spec == agentstat_learn::train::CONSTANT {
+                    (Some("constant"), Some(format!(
+                        "{cap}: your model gives the same label for every session: figures by {title} say nothing about these sessions."
+                    )))
+                } else if fm.cv.learned_exact <= fm.cv.constant_exact {
+                    (Some("no_better_than_constant"), Some(format!(
+                        "{cap}: your model's labels agreed with raters no more often than always answering the most common label in its own training: figures by {title} say little."
+                    )))
+                } else if fm.cv.learned_exact < agentstat_learn::summary::TRUST_EXACT {
+                    (Some("low"), Some(format!(
+                        "{cap}: your model's labels agreed with raters {} of the time in its own training cross-validation: read figures by {title} as rough.",
+                        about(fm.cv.learned_exact)
+                    )))
+                } else {
+                    (None, None)
+                };
                 Verdict {
                     sentence: format!(
                         "{cap}: labelled by your model {id}; its own training cross-validation (person-grouped, {} ratings) gives {} exact{within} (heuristic {}, always the commonest label {}): a figure from the model's own training, not validated on people outside it.",
@@ -206,7 +223,7 @@ fn verdict(
                         pct(fm.cv.heuristic_exact),
                         pct(fm.cv.constant_exact)
                     ),
-                    table_note: None,
+                    table_note,
                     agreement: Some(ValidatedAgreement {
                         basis: "own_training_cv".into(),
                         ratings: fm.cv.n as u64,
@@ -215,7 +232,7 @@ fn verdict(
                         constant: Some(fm.cv.constant_exact),
                         ..Default::default()
                     }),
-                    rough: None,
+                    rough,
                 }
             }
             None => unknown(
@@ -609,6 +626,35 @@ mod tests {
                 .any(|x| x.starts_with("Most learned expertise labels")),
             "{:?}",
             r.tables[1].caution
+        );
+        let wm = r
+            .sample
+            .label_trust
+            .iter()
+            .find(|t| t.facet == "work_mode")
+            .unwrap();
+        assert_eq!(
+            (wm.classifier.as_str(), wm.source.as_str()),
+            ("own_model", own.id().as_str())
+        );
+        assert_eq!(wm.agreement.as_ref().unwrap().basis, "own_training_cv");
+        let fm = own.facet(LearnedFacet::WorkMode).unwrap();
+        let want = if fm.spec == agentstat_learn::train::CONSTANT {
+            Some("constant")
+        } else if cv.learned_exact <= cv.constant_exact {
+            Some("no_better_than_constant")
+        } else if cv.learned_exact < agentstat_learn::summary::TRUST_EXACT {
+            Some("low")
+        } else {
+            None
+        };
+        assert_eq!(wm.rough.as_deref(), want);
+        assert_eq!(
+            r.tables[0]
+                .caution
+                .iter()
+                .any(|x| x.starts_with("Work mode: your model")),
+            want.is_some()
         );
         // Without the file, its figures are not known.
         let mut r = results();
