@@ -13,6 +13,7 @@ Usage (from the repository root; the facets file from `agentstat extract` with t
 salt, corpus named `../shared/corpus`):
 
     scripts/labels/half-split.py people                 # which person is in which half
+    scripts/labels/half-split.py people --keys held-out # that half's person keys, one a line
     scripts/labels/half-split.py score F.parquet        # development half: agreement, confusions
     scripts/labels/half-split.py score F.parquet --half held-out   # spends one look
 
@@ -148,7 +149,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--labels", default=LABELS)
     sub = ap.add_subparsers(dest="cmd", required=True)
-    sub.add_parser("people")
+    pp = sub.add_parser("people")
+    pp.add_argument("--keys", choices=["dev", "held-out"],
+                    help="print only this half's person keys, one a line (for `agentstat validate --held-out-people`)")
     sp = sub.add_parser("score")
     sp.add_argument("facets")
     sp.add_argument("--half", choices=["dev", "held-out"], default="dev")
@@ -157,6 +160,10 @@ def main():
     if args.cmd == "people":
         labels = load_labels(args.labels)
         side, big = halves(labels)
+        if args.keys:
+            for u in sorted(u for u in side if side[u] == args.keys):
+                print(u)
+            return
         per = collections.Counter(l["user"] for l in labels)
         for h in ("dev", "held-out"):
             us = sorted((u for u in side if side[u] == h), key=lambda u: -per[u])

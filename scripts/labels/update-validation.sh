@@ -1,6 +1,9 @@
 #!/bin/sh
 # Re-run the learned classifier's validation and put its tables into docs/VALIDATION.md
-# (between the learned-validation markers). Run from the repository root.
+# (between the learned-validation markers), and write the same run's summary — the validated
+# figures the report quotes, with the held-out half of issue 13's person split scored apart —
+# to crates/learn/model/validation.json (embedded in the binary). Run from the repository root.
+# Every run scores the held-out half once: run it for what ships, not while designing rules.
 set -eu
 # Facets whose learned label the nested, person-grouped validation (docs/VALIDATION.md) found
 # no better than the rules on people outside training (or, for user_profile, no better than always
@@ -12,7 +15,11 @@ USE_LEARNED="${USE_LEARNED:-codebase_relation,user_profile,success_signal,failur
 corpus="${AGENTSTAT_CORPUS:-../shared/corpus}"
 cargo build -q -p agentstat
 out=$(mktemp)
-AGENTSTAT_SALT=agentstat-reference target/debug/agentstat validate data/labels/reference.jsonl --corpus "$corpus" --keep-heuristic "$KEEP_HEURISTIC" --use-learned "$USE_LEARNED" > "$out"
+people=$(mktemp)
+python3 scripts/labels/half-split.py people --keys held-out > "$people"
+AGENTSTAT_SALT=agentstat-reference target/debug/agentstat validate data/labels/reference.jsonl --corpus "$corpus" \
+    --keep-heuristic "$KEEP_HEURISTIC" --use-learned "$USE_LEARNED" \
+    --held-out-people "$people" --summary crates/learn/model/validation.json > "$out"
 python3 - "$out" <<'PY'
 import sys
 doc = "docs/VALIDATION.md"
@@ -22,4 +29,4 @@ i, j = s.index(b) + len(b), s.index(e)
 s = s[:i] + "\n" + open(sys.argv[1], encoding="utf-8").read() + s[j:]
 open(doc, "w", encoding="utf-8").write(s)
 PY
-rm -f "$out"
+rm -f "$out" "$people"

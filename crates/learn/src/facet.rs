@@ -175,21 +175,6 @@ impl LearnedFacet {
         }
     }
 
-    /// Words that name the facet in results table ids (to flag figures built on it).
-    pub fn table_words(self) -> &'static [&'static str] {
-        match self {
-            LearnedFacet::WorkMode => &["mode"],
-            LearnedFacet::CodebaseRelation => &["codebase", "relation"],
-            LearnedFacet::Expertise => &["expertise"],
-            LearnedFacet::UserProfile => &["profile", "occupation"],
-            LearnedFacet::WorkPerformed => &["work_performed", "occupation"],
-            LearnedFacet::Outcome => &["success", "outcome"],
-            LearnedFacet::SuccessSignal => &["success", "signal"],
-            LearnedFacet::FailureSignal => &["failure", "signal", "trouble"],
-            LearnedFacet::ValueBand => &["value"],
-        }
-    }
-
     /// Human name (`work mode`).
     pub fn title(self) -> String {
         self.name().replace('_', " ")

@@ -13,6 +13,7 @@ pub mod labels;
 pub mod lbfgs;
 pub mod metrics;
 pub mod model;
+pub mod summary;
 pub mod train;
 pub mod validate;
 
@@ -20,5 +21,6 @@ pub use backend::{LearnedBackend, EMBEDDED_MODEL};
 pub use facet::LearnedFacet;
 pub use labels::{load as load_labels, Rating};
 pub use model::{Model, ModelError};
+pub use summary::{Summary, EMBEDDED_SUMMARY};
 pub use train::{train, Example, TrainOptions};
 pub use validate::{validate, Validation};

@@ -1,10 +1,10 @@
 //! Agreement between predicted and reference labels: exact and within-one shares with Wilson
 //! 95% intervals, and Cohen's kappa.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A share with its 95% Wilson interval.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Share {
     pub k: usize,
     pub n: usize,
@@ -35,7 +35,7 @@ pub fn wilson(k: usize, n: usize) -> (f64, f64) {
 }
 
 /// Agreement of `pairs` (predicted, reference) class indices.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Agreement {
     pub exact: Share,
     /// Pairs within one level (scales only; pairs with an off-scale class such as Unclear

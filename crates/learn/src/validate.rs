@@ -12,6 +12,7 @@ use crate::facet::LearnedFacet;
 use crate::metrics::{agreement, Agreement, Share};
 use crate::train::{self, group_folds, Example, TrainOptions};
 use serde::Serialize;
+use std::collections::BTreeSet;
 use std::fmt::Write;
 
 #[derive(Debug, Clone, Serialize)]
@@ -27,6 +28,10 @@ pub struct Validation {
     /// What each outer fold's training chose, and how it did on the fold's people (JSON only:
     /// the diagnosis behind docs/VALIDATION.md's reading of the numbers).
     pub outer_folds: Vec<FoldDetail>,
+    /// The held-out half of issue 13's person split (`scripts/labels/half-split.py`): people
+    /// and ratings in it (0 when no held-out people were given).
+    pub held_out_people: usize,
+    pub held_out_ratings: usize,
 }
 
 /// One outer fold: its held-out people and, per facet, the model its training chose.
@@ -50,6 +55,14 @@ pub struct FacetValidation {
     pub raters: Option<Agreement>,
     /// Outer folds whose model chose the learned label for this facet.
     pub folds_learned: usize,
+    /// Outer folds whose model chose the learned label and whose learned model is the constant
+    /// classifier (the same label for every session).
+    pub folds_constant: usize,
+    /// The default's and the heuristic's agreement on the held-out half's ratings (`None`
+    /// without held-out people). The default's labels there are the nested folds' (people
+    /// outside training); the heuristic's rules were designed on the other half.
+    pub held_out_default: Option<Agreement>,
+    pub held_out_heuristic: Option<Agreement>,
     /// Exact agreement by agent group: (group, learned, default, heuristic).
     pub by_agent: Vec<(String, Share, Share, Share)>,
     /// Mean predicted probability of the learned label, and exact agreement among the
@@ -58,8 +71,14 @@ pub struct FacetValidation {
     pub low_confidence: Share,
 }
 
-/// Run the nested validation with `outer` person-grouped folds.
-pub fn validate(ex: &[Example], opts: &TrainOptions, outer: usize) -> Result<Validation, String> {
+/// Run the nested validation with `outer` person-grouped folds; `held_out` names the people of
+/// the held-out half (person keys), scored apart as well (empty: none).
+pub fn validate(
+    ex: &[Example],
+    opts: &TrainOptions,
+    outer: usize,
+    held_out: &BTreeSet<String>,
+) -> Result<Validation, String> {
     if ex.is_empty() {
         return Err("no labelled sessions to validate on".into());
     }
@@ -70,6 +89,7 @@ pub fn validate(ex: &[Example], opts: &TrainOptions, outer: usize) -> Result<Val
     let mut preds: Vec<train::Prediction> = vec![[None; 9]; ex.len()];
     let mut constant: Vec<[Option<usize>; 9]> = vec![[None; 9]; ex.len()];
     let mut chose = [0usize; 9];
+    let mut constant_chosen = [0usize; 9];
     let mut outer_folds = Vec::new();
     for fold in 0..outer {
         let train_idx: Vec<usize> = (0..ex.len()).filter(|i| folds[*i] != fold).collect();
@@ -81,6 +101,7 @@ pub fn validate(ex: &[Example], opts: &TrainOptions, outer: usize) -> Result<Val
         for fm in &model.facets {
             if let (true, Some(f)) = (fm.use_learned, LearnedFacet::by_name(&fm.facet)) {
                 chose[f.index()] += 1;
+                constant_chosen[f.index()] += usize::from(fm.spec == train::CONSTANT);
             }
         }
         for i in &test_idx {
@@ -148,6 +169,11 @@ pub fn validate(ex: &[Example], opts: &TrainOptions, outer: usize) -> Result<Val
         }
         let conf: Vec<f64> = rows.iter().filter_map(|i| preds[*i][fi].map(|p| p.1)).collect();
         let low = |i: usize| preds[i][fi].is_some_and(|p| p.1 < 0.5);
+        let half = |i: usize| held_out.contains(&ex[i].user);
+        let half_rows = rows.iter().filter(|i| half(**i)).count();
+        let on_half = |pick: &dyn Fn(usize) -> Option<usize>| {
+            (half_rows > 0).then(|| agreement(&pairs(pick, &half), lv))
+        };
         out.push(FacetValidation {
             facet: f.name().into(),
             learned: agreement(&pairs(&learned, &all), lv),
@@ -156,6 +182,9 @@ pub fn validate(ex: &[Example], opts: &TrainOptions, outer: usize) -> Result<Val
             constant: agreement(&pairs(&cons, &all), lv),
             raters: rater_agreement(ex, f),
             folds_learned: chose[fi],
+            folds_constant: constant_chosen[fi],
+            held_out_default: on_half(&default),
+            held_out_heuristic: on_half(&heur),
             by_agent,
             mean_confidence: conf.iter().sum::<f64>() / conf.len().max(1) as f64,
             low_confidence: exact(&pairs(&learned, &low)),
@@ -176,6 +205,8 @@ pub fn validate(ex: &[Example], opts: &TrainOptions, outer: usize) -> Result<Val
         facets: out,
         double_rated: double_rated(ex).len(),
         outer_folds,
+        held_out_people: people.iter().filter(|u| held_out.contains(**u)).count(),
+        held_out_ratings: ex.iter().filter(|e| held_out.contains(&e.user)).count(),
     })
 }
 

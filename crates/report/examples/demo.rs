@@ -72,6 +72,7 @@ fn table(
             })
             .collect(),
         notes: vec![],
+        caution: Vec::new(),
     }
 }
 
@@ -522,6 +523,7 @@ fn main() {
             ]),
             classifiers: BTreeMap::from([("heuristic / rules / h1".to_string(), 400)]),
             classifier_notes: Vec::new(),
+            label_trust: Vec::new(),
             classification_errors: 0,
             skipped_lines: Some(3),
             skipped_by_reason: BTreeMap::from([("invalid json".to_string(), 3)]),

@@ -95,6 +95,9 @@ table.num td .n{display:block;color:var(--muted);font-size:.75rem}
 td.supp{color:#555;font-style:italic;background:repeating-linear-gradient(45deg,#f7f7f7,#f7f7f7 4px,#eee 4px,#eee 8px)}
 td.na{color:var(--muted)}
 ul.notes{margin:4px 0 2px;padding-left:18px;color:var(--muted);font-size:.84rem}
+ul.trust{margin:0;padding-left:18px}
+p.caution{margin:4px 0 8px;padding:6px 10px;border-left:4px solid #E69F00;background:#fff8e6;font-size:.88rem}
+p.caution .tag{font-weight:600;margin-right:6px}
 p.allsupp{background:repeating-linear-gradient(45deg,#f7f7f7,#f7f7f7 6px,#eee 6px,#eee 12px);border:1px solid var(--line);border-radius:8px;padding:10px 14px;color:#444;margin:8px 0}
 p.missing{background:var(--card);border:1px dashed var(--line);border-radius:8px;padding:12px 16px;color:var(--muted)}
 footer h2{font-size:1rem;margin:0 0 8px;color:var(--fg)}
@@ -507,10 +510,17 @@ fn sample(o: &mut String, r: &Results) {
         map_list(&s.classifiers),
     );
     if !s.classifier_notes.is_empty() {
+        // One sentence per facet (who labelled it, how far it agrees with careful raters): a
+        // list, so each can be read on its own.
+        let items: String = s
+            .classifier_notes
+            .iter()
+            .map(|n| format!("<li>{}</li>", esc(n)))
+            .collect();
         fact(
             o,
-            "Classifier agreement and confidence",
-            esc(&s.classifier_notes.join(" ")),
+            "How far the labels can be trusted",
+            format!(r#"<ul class="trust">{items}</ul>"#),
         );
     }
     fact(
@@ -643,6 +653,15 @@ fn table_block(o: &mut String, t: &Table, k: u32) {
             o,
             r#"<p class="study"><span class="tag">Study</span>{}</p>"#,
             esc(s)
+        );
+    }
+    // How far the labels under this table can be trusted, before its chart: a reader should
+    // not take the shares at face value.
+    for c in &t.caution {
+        let _ = write!(
+            o,
+            r#"<p class="caution"><span class="tag">Labels</span>{}</p>"#,
+            esc(c)
         );
     }
     let cells = t.rows.iter().flat_map(|r| r.cells.iter());

@@ -52,6 +52,7 @@ fn results(personal: bool) -> Results {
             classifier_notes: vec![
                 "Learned labels replace the heuristic's for outcome & more.".into()
             ],
+            label_trust: Vec::new(),
             classification_errors: 0,
             skipped_lines: Some(4),
             skipped_by_reason: [
@@ -91,6 +92,7 @@ fn results(personal: bool) -> Results {
                     },
                 ],
                 notes: vec!["A note.".into()],
+                caution: Vec::new(),
             },
             Table {
                 id: "table_a1".into(),
@@ -112,6 +114,7 @@ fn results(personal: bool) -> Results {
                     }],
                 }],
                 notes: vec![],
+                caution: Vec::new(),
             },
         ],
     }
@@ -124,7 +127,8 @@ fn page_has_every_section_escapes_text_and_labels_suppression() {
         assert!(html.contains(&format!("id=\"{id}\"")), "{id}");
     }
     // The learned classifier's notes appear in the sample facts, escaped.
-    assert!(html.contains("Classifier agreement and confidence"));
+    assert!(html.contains("How far the labels can be trusted"));
+    assert!(html.contains("<ul class=\"trust\"><li>Learned labels"));
     assert!(html.contains("for outcome &amp; more."));
     assert!(
         html.contains("Not computed in this run"),
@@ -317,6 +321,7 @@ fn validation_table(agreement: f64) -> Table {
             cells: vec![cell(agreement, 6)],
         }],
         notes: vec![],
+        caution: Vec::new(),
     }
 }
 

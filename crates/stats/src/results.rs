@@ -78,6 +78,11 @@ pub struct Sample {
     /// low-confidence labels. Empty (and absent from the JSON) for other classifiers.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub classifier_notes: Vec<String>,
+    /// The same per facet, as data: who made each facet's labels, their validated agreement
+    /// with careful raters when known, and why figures by the facet are rough, if they are.
+    /// Empty (and absent from the JSON) when the command did not set it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub label_trust: Vec<LabelTrust>,
     /// Sessions whose classification had at least one recorded error.
     pub classification_errors: u64,
     /// Transcript lines, records or files skipped while reading (data lost), in total; `None`
@@ -98,6 +103,46 @@ pub struct Sample {
     /// working folder names no home directory (it may be several people, or you).
     #[serde(default)]
     pub unidentified_key: bool,
+}
+
+/// One facet's labels by one classifier: how far they can be trusted (docs/REPORT.md).
+#[derive(Debug, Clone, Serialize, Deserialize, Default, PartialEq)]
+pub struct LabelTrust {
+    /// `work_mode`, `codebase_relation`, `decisions`, `expertise`, `user_profile`,
+    /// `work_performed`, `outcome`, `success_signal`, `failure_signal`, `value_band`.
+    pub facet: String,
+    /// `learned` (the embedded default model), `heuristic`, `own_model` (a model file other
+    /// than the embedded one), `llm`.
+    pub classifier: String,
+    /// The rules' version, the model's id, or `backend / model` for an LLM.
+    pub source: String,
+    /// Agreement with careful raters, when validated (`null`: not known).
+    pub agreement: Option<ValidatedAgreement>,
+    /// Why figures by this facet are to be read as rough, if they are: `constant` (the same
+    /// label for every session), `no_better_than_constant`, `low` (exact agreement below the
+    /// trust threshold), `not_validated`.
+    pub rough: Option<String>,
+}
+
+/// A validated agreement figure and what it rests on.
+#[derive(Debug, Clone, Serialize, Deserialize, Default, PartialEq)]
+pub struct ValidatedAgreement {
+    /// `held_out_half` (people no rule change was designed on), `nested_validation` (people
+    /// outside training), `own_training_cv` (the model file's own cross-validation: optimistic).
+    pub basis: String,
+    /// Ratings scored.
+    pub ratings: u64,
+    /// Exact agreement (0–1) with its 95% Wilson interval (when known).
+    pub exact: f64,
+    pub exact_low: Option<f64>,
+    pub exact_high: Option<f64>,
+    /// Within one level (the scales only).
+    pub within_one: Option<f64>,
+    /// Always answering the most common label, exact.
+    pub constant: Option<f64>,
+    /// Two raters with each other on sessions rated twice (the ceiling), exact and within one.
+    pub raters: Option<f64>,
+    pub raters_within_one: Option<f64>,
 }
 
 impl Sample {
@@ -152,6 +197,11 @@ pub struct Table {
     pub columns: Vec<Column>,
     pub rows: Vec<Row>,
     pub notes: Vec<String>,
+    /// How far the labels the table rests on can be trusted, when they are to be read as rough
+    /// (set by the report: docs/REPORT.md, "How far the labels can be trusted"); shown above
+    /// the chart. Absent when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub caution: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]

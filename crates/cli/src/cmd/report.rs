@@ -128,14 +128,6 @@ pub fn run(args: Args) -> CmdResult {
         results.sample.skipped_by_reason = e.diagnostics.skipped.clone();
         results.sample.unreadable_sources = Some(e.unreadable);
     }
-    // The learned classifier's validated agreement and low-confidence flags.
-    let model = match (args.classifier, &args.model) {
-        (super::extract::Classifier::Learned, Some(path)) => {
-            agentstat_learn::Model::read(std::path::Path::new(path)).ok()
-        }
-        _ => agentstat_learn::Model::from_bytes(agentstat_learn::EMBEDDED_MODEL, "embedded").ok(),
-    };
-    crate::classifier_notes::add(&facets, model.as_ref(), &mut results);
     if personal {
         results.tables.extend(agentstat_report::personal_habits(
             &facets,
@@ -143,6 +135,18 @@ pub fn run(args: Args) -> CmdResult {
             true,
         ));
     }
+    // Per facet: the classifier behind the labels, its validated agreement, notes on the tables
+    // that rest on labels below the trust threshold, low-confidence flags.
+    let model = match (args.classifier, &args.model) {
+        (super::extract::Classifier::Learned, Some(path)) => {
+            agentstat_learn::Model::read(std::path::Path::new(path)).ok()
+        }
+        _ => None,
+    };
+    let summary = agentstat_learn::Summary::embedded()
+        .map_err(|e| eprintln!("agentstat: warning: {e}: the report quotes no validated agreement"))
+        .ok();
+    crate::classifier_notes::add(&facets, model.as_ref(), summary.as_ref(), &threshold, &mut results);
     // Last line of defence: every cell, the personal tables included, passes the rule once more.
     agentstat_stats::privacy::enforce(&mut results, &threshold);
     let t_analyse = t1.elapsed();
