@@ -3,8 +3,9 @@
 //! model's prediction and its probability.
 
 use crate::facet::LearnedFacet;
-use crate::features::{self, FEATURES_VERSION};
+use crate::features::{self, Blocks, FEATURES_VERSION};
 use crate::model::{Model, ModelError};
+use agentstat_classify::heuristic::features as hf;
 use agentstat_classify::{Backend, ClassifyError, Evidence, SessionInput};
 use agentstat_facets::{Labels, Provenance};
 
@@ -17,12 +18,31 @@ pub static EMBEDDED_MODEL: &[u8] = include_bytes!("../model/default.bin");
 pub struct LearnedBackend {
     model: Model,
     id: String,
+    /// What predictions read, worked out once at load: the facets the model takes over (index
+    /// into `model.facets`), the features their predictors read (one range covering them) and
+    /// the optional feature blocks in it. Nothing else is computed per session.
+    used: Vec<(LearnedFacet, usize)>,
+    reads: std::ops::Range<usize>,
+    blocks: Blocks,
 }
 
 impl LearnedBackend {
     pub fn new(model: Model) -> Self {
         let id = model.id();
-        LearnedBackend { model, id }
+        let used: Vec<(LearnedFacet, usize)> = model
+            .facets
+            .iter()
+            .enumerate()
+            .filter(|(_, fm)| fm.use_learned)
+            .filter_map(|(i, fm)| Some((LearnedFacet::by_name(&fm.facet)?, i)))
+            .collect();
+        let reads = used
+            .iter()
+            .map(|(_, i)| model.facets[*i].spec.set.range())
+            .reduce(|a, b| a.start.min(b.start)..a.end.max(b.end))
+            .unwrap_or(0..0);
+        let blocks = if reads.is_empty() { Blocks::NONE } else { Blocks::reading(reads.clone()) };
+        LearnedBackend { model, id, used, reads, blocks }
     }
 
     /// The model embedded in this binary.
@@ -52,27 +72,33 @@ impl LearnedBackend {
         }
     }
 
-    fn run(&self, input: &SessionInput) -> (Labels, Vec<Evidence>) {
-        let e = features::extract(input.session, input.telemetry);
-        let z = self.model.standardise(&e.x);
+    /// The optional feature blocks this model's predictions read.
+    pub fn blocks(&self) -> Blocks {
+        self.blocks
+    }
+
+    /// Labels, and with `explain` the evidence of the facets the model set.
+    fn run(&self, input: &SessionInput, f: &hf::Features, explain: bool) -> (Labels, Vec<Evidence>) {
+        let e = features::extract_from(f, input.session, input.telemetry, self.blocks);
+        let z = self.model.standardise_range(&e.x, self.reads.clone());
         let mut labels = e.heuristic;
         let mut ev = Vec::new();
-        for fm in &self.model.facets {
-            let Some(f) = LearnedFacet::by_name(&fm.facet) else { continue };
-            if !fm.use_learned {
-                continue;
-            }
-            let (c, p) = fm.predictor.predict(&z[fm.spec.set.range()]);
+        for (f, i) in &self.used {
+            let fm = &self.model.facets[*i];
+            let r = fm.spec.set.range();
+            let (c, p) = fm.predictor.predict(&z[r.start - self.reads.start..r.end - self.reads.start]);
             f.set(&mut labels, c, p, self.provenance());
-            ev.push(Evidence {
-                facet: f.name().into(),
-                note: format!(
-                    "learned model: {} (p = {p:.2}; grouped CV exact {:.0}% vs heuristic {:.0}%)",
-                    fm.classes[c],
-                    fm.cv.learned_exact * 100.0,
-                    fm.cv.heuristic_exact * 100.0
-                ),
-            });
+            if explain {
+                ev.push(Evidence {
+                    facet: f.name().into(),
+                    note: format!(
+                        "learned model: {} (p = {p:.2}; grouped CV exact {:.0}% vs heuristic {:.0}%)",
+                        fm.classes[c],
+                        fm.cv.learned_exact * 100.0,
+                        fm.cv.heuristic_exact * 100.0
+                    ),
+                });
+            }
         }
         (labels, ev)
     }
@@ -84,11 +110,19 @@ impl Backend for LearnedBackend {
     }
 
     fn classify(&self, input: &SessionInput) -> Result<Labels, ClassifyError> {
-        Ok(self.run(input).0)
+        Ok(self.run(input, &hf::extract(input.session), false).0)
     }
 
     fn explain(&self, input: &SessionInput) -> Result<(Labels, Vec<Evidence>), ClassifyError> {
-        Ok(self.run(input))
+        Ok(self.run(input, &hf::extract(input.session), true))
+    }
+
+    fn classify_extracted(
+        &self,
+        input: &SessionInput,
+        f: &hf::Features,
+    ) -> Result<Labels, ClassifyError> {
+        Ok(self.run(input, f, false).0)
     }
 }
 

@@ -133,23 +133,18 @@ impl Table {
 
     /// Token ids of a text (the LLaMA-2 tokenizer's, see the module documentation).
     pub fn tokenize(&self, text: &str, out: &mut Vec<u32>) {
-        let mut s = String::with_capacity(text.len() * 2 + 3);
-        s.push('▁');
-        for c in text.chars() {
-            if c == ' ' {
-                s.push('▁');
-            } else {
-                s.push(c);
-            }
-        }
-        // Words: each starts at a `▁`.
-        let mut start = 0;
-        let mut syms = Vec::new();
-        for (i, _) in s.match_indices('▁').chain(std::iter::once((s.len(), ""))) {
-            if i > start {
-                self.word(&s[start..i], &mut syms, out);
-            }
-            start = i;
+        self.each_word(text, |w| self.word(w, &mut Vec::new(), out));
+    }
+
+    /// Each `▁`-word of a text in order: SentencePiece's `▁` + text with spaces as `▁`, cut
+    /// before every `▁` (no string of the whole text is built).
+    fn each_word(&self, text: &str, mut f: impl FnMut(&str)) {
+        let mut w = String::with_capacity(64);
+        for piece in text.split([' ', '▁']) {
+            w.clear();
+            w.push('▁');
+            w.push_str(piece);
+            f(&w);
         }
     }
 
@@ -235,15 +230,45 @@ impl Table {
 
     /// The unit-length mean embedding of the texts' tokens (zeros when there are none).
     pub fn embed<'a>(&self, texts: impl IntoIterator<Item = &'a str>) -> [f32; DIMS] {
-        let mut acc = [0f32; DIMS];
-        let mut ids = Vec::new();
+        let mut sum = Sum::default();
         for t in texts {
-            ids.clear();
-            self.tokenize(t, &mut ids);
-            for id in &ids {
-                self.add(*id, &mut acc);
-            }
+            sum.add_text(self, t);
         }
+        sum.unit()
+    }
+}
+
+/// A running sum of token rows, in token order (so a sum over a text's prefix is, bit for bit,
+/// the same as the first part of the sum over the whole text).
+#[derive(Clone)]
+pub struct Sum {
+    acc: [f32; DIMS],
+    syms: Vec<u32>,
+    ids: Vec<u32>,
+}
+
+impl Default for Sum {
+    fn default() -> Self {
+        Sum { acc: [0.0; DIMS], syms: Vec::new(), ids: Vec::new() }
+    }
+}
+
+impl Sum {
+    /// Add the rows of a text's tokens.
+    pub fn add_text(&mut self, table: &Table, text: &str) {
+        let Sum { acc, syms, ids } = self;
+        table.each_word(text, |w| {
+            ids.clear();
+            table.word(w, syms, ids);
+            for id in ids.iter() {
+                table.add(*id, acc);
+            }
+        });
+    }
+
+    /// The mean direction so far: the sum scaled to unit length (zeros when empty).
+    pub fn unit(&self) -> [f32; DIMS] {
+        let mut acc = self.acc;
         let norm = acc.iter().map(|x| x * x).sum::<f32>().sqrt();
         if norm > 0.0 {
             for a in &mut acc {

@@ -88,16 +88,49 @@ pub fn names() -> Vec<String> {
     let t = Telemetry::default();
     let (labels, _) = HeuristicBackend::run_on(&f, &t);
     let mut b = Builder { v: Vec::new(), names: Some(Vec::new()) };
-    build(&mut b, &f, &t, &labels, "");
+    build(&mut b, &f, &t, &labels, "", Blocks::ALL);
     b.names.unwrap_or_default()
 }
 
-/// Extract the features of a session.
+/// Which of the two costly blocks to compute (the structural block always is: the heuristic's
+/// labels come with it). A block left out is zeros, so a model that reads none of its features
+/// predicts exactly as with it: the learned backend computes only what its model reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Blocks {
+    /// The meaning block (the prompts' mean embeddings: tokenising up to 2,400 words).
+    pub meaning: bool,
+    /// The text block (hashed word unigrams and bigrams of every substantive prompt).
+    pub text: bool,
+}
+
+impl Blocks {
+    pub const ALL: Blocks = Blocks { meaning: true, text: true };
+    pub const NONE: Blocks = Blocks { meaning: false, text: false };
+
+    /// The blocks that features `r` read.
+    pub fn reading(r: std::ops::Range<usize>) -> Blocks {
+        Blocks {
+            meaning: r.start < meaning_end() && r.end > dense_dim(),
+            text: r.end > meaning_end(),
+        }
+    }
+
+    pub fn union(self, o: Blocks) -> Blocks {
+        Blocks { meaning: self.meaning || o.meaning, text: self.text || o.text }
+    }
+}
+
+/// Extract every feature of a session.
 pub fn extract(session: &Session, t: &Telemetry) -> Extracted {
-    let f = hf::extract(session);
-    let (heuristic, _) = HeuristicBackend::run_on(&f, t);
-    let mut b = Builder { v: Vec::with_capacity(512), names: None };
-    build(&mut b, &f, t, &heuristic, &session.agent.name);
+    extract_from(&hf::extract(session), session, t, Blocks::ALL)
+}
+
+/// The features of a session from its heuristic features (extracted once for the habits and
+/// the classifier), computing only `blocks` of the optional ones.
+pub fn extract_from(f: &hf::Features, session: &Session, t: &Telemetry, blocks: Blocks) -> Extracted {
+    let (heuristic, _) = HeuristicBackend::run_on(f, t);
+    let mut b = Builder { v: Vec::with_capacity(dim()), names: None };
+    build(&mut b, f, t, &heuristic, &session.agent.name, blocks);
     Extracted { x: b.v, heuristic }
 }
 
@@ -162,7 +195,7 @@ const CUES: [(&str, &[&str]); 13] = [
     ("verify", text::VERIFY_TARGETED),
 ];
 
-fn build(b: &mut Builder, f: &hf::Features, t: &Telemetry, h: &Labels, agent: &str) {
+fn build(b: &mut Builder, f: &hf::Features, t: &Telemetry, h: &Labels, agent: &str, blocks: Blocks) {
     // Agent.
     for a in AGENTS {
         b.flag(&nm!(b, "agent={a}"), agent == a);
@@ -397,19 +430,6 @@ fn build(b: &mut Builder, f: &hf::Features, t: &Telemetry, h: &Labels, agent: &s
     b.log("h.task_value_usd", h.task_value.value.map_or(0.0, |v| v.usd));
 
     // Meaning block: mean embeddings of the first substantive prompt and of all of them.
-    let table = crate::embed::Table::embedded();
-    let first_words = f.substantive_prompts().next().map(|p| head_words(&p.norm.padded, EMB_WORDS_FIRST));
-    let mut budget = EMB_WORDS_ALL;
-    let all_words: Vec<&str> = f
-        .substantive_prompts()
-        .map_while(|p| {
-            (budget > 0).then(|| {
-                let t = head_words(&p.norm.padded, budget);
-                budget = budget.saturating_sub(p.norm.words);
-                t
-            })
-        })
-        .collect();
     if b.names.is_some() {
         for i in 0..crate::embed::DIMS {
             b.raw(&format!("emb.first.{i}"), 0.0);
@@ -417,34 +437,67 @@ fn build(b: &mut Builder, f: &hf::Features, t: &Telemetry, h: &Labels, agent: &s
         for i in 0..crate::embed::DIMS {
             b.raw(&format!("emb.all.{i}"), 0.0);
         }
+    } else if blocks.meaning {
+        let (first, all) = meaning(f);
+        for v in first.into_iter().chain(all) {
+            b.raw("", v as f64);
+        }
     } else {
-        for v in table.embed(first_words) {
-            b.raw("", v as f64);
-        }
-        for v in table.embed(all_words) {
-            b.raw("", v as f64);
-        }
+        b.v.resize(b.v.len() + EMB_DIM, 0.0);
     }
 
     // Text block: hashed word unigrams and bigrams of the substantive prompts.
-    let mut buckets = [0u32; TEXT_BUCKETS];
-    for p in f.substantive_prompts() {
-        let mut prev: Option<&str> = None;
-        for w in p.norm.padded.split(' ').filter(|w| !w.is_empty()) {
-            buckets[bucket(&[w])] += 1;
-            if let Some(pw) = prev {
-                buckets[bucket(&[pw, w])] += 1;
+    if b.names.is_some() {
+        for i in 0..TEXT_BUCKETS {
+            b.log(&format!("text.{i}"), 0.0);
+        }
+    } else if blocks.text {
+        let mut buckets = [0u32; TEXT_BUCKETS];
+        for p in f.substantive_prompts() {
+            let mut prev: Option<&str> = None;
+            for w in p.norm.padded.split(' ').filter(|w| !w.is_empty()) {
+                buckets[bucket(&[w])] += 1;
+                if let Some(pw) = prev {
+                    buckets[bucket(&[pw, w])] += 1;
+                }
+                prev = Some(w);
             }
-            prev = Some(w);
         }
-    }
-    for (i, c) in buckets.iter().enumerate() {
-        if b.names.is_some() {
-            b.log(&nm!(b, "text.{i}"), *c as f64);
-        } else {
-            b.log("", *c as f64);
+        for c in buckets {
+            b.log("", c as f64);
         }
+    } else {
+        b.v.resize(b.v.len() + TEXT_BUCKETS, 0.0);
     }
+}
+
+/// The unit mean embeddings of the first substantive prompt's first [`EMB_WORDS_FIRST`] words
+/// and of the substantive prompts' first [`EMB_WORDS_ALL`] words. One pass: the second text
+/// starts with the first, tokens are per word, and the sums run in token order, so the first
+/// sum is the second's prefix, bit for bit.
+fn meaning(f: &hf::Features) -> ([f32; crate::embed::DIMS], [f32; crate::embed::DIMS]) {
+    let table = crate::embed::Table::embedded();
+    let mut sum = crate::embed::Sum::default();
+    let mut prompts = f.substantive_prompts();
+    let Some(p0) = prompts.next() else {
+        return (sum.unit(), sum.unit());
+    };
+    let head = head_words(&p0.norm.padded, EMB_WORDS_FIRST);
+    sum.add_text(table, head);
+    let first = sum.unit();
+    let all0 = head_words(&p0.norm.padded, EMB_WORDS_ALL);
+    if let Some(rest) = all0[head.len()..].strip_prefix(' ') {
+        sum.add_text(table, rest);
+    }
+    let mut budget = EMB_WORDS_ALL.saturating_sub(p0.norm.words);
+    for p in prompts {
+        if budget == 0 {
+            break;
+        }
+        sum.add_text(table, head_words(&p.norm.padded, budget));
+        budget = budget.saturating_sub(p.norm.words);
+    }
+    (first, sum.unit())
 }
 
 /// The first `n` words of a normalised text (" a b c "), trimmed.

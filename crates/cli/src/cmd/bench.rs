@@ -167,27 +167,31 @@ fn scan(
                     if depth >= Depth::Telemetry {
                         let telemetry = agentstat_telemetry::measure(&sess);
                         if depth >= Depth::Classify {
-                            use agentstat_classify::{heuristic::HeuristicBackend, Backend};
+                            use agentstat_classify::heuristic::{features as hf, HeuristicBackend};
+                            use agentstat_classify::Backend;
                             let input = agentstat_classify::SessionInput {
                                 session: &sess,
                                 telemetry: &telemetry,
                             };
                             if sess.is_interactive() {
+                                // As `extract` does: the heuristic's pass once, for the
+                                // classifier and the habits.
+                                let f = hf::extract(&sess);
                                 match (depth, learned) {
                                     (Depth::Learned, Some(b)) => {
-                                        std::hint::black_box(b.classify(&input).ok());
+                                        std::hint::black_box(
+                                            b.classify_extracted(&input, &f).ok(),
+                                        );
                                     }
                                     _ => {
                                         std::hint::black_box(
-                                            HeuristicBackend::new().classify(&input).ok(),
+                                            HeuristicBackend::new()
+                                                .classify_extracted(&input, &f)
+                                                .ok(),
                                         );
                                     }
                                 }
-                                std::hint::black_box(
-                                    agentstat_classify::heuristic::features::habits(
-                                        &sess, &telemetry,
-                                    ),
-                                );
+                                std::hint::black_box(hf::habits_of(&f, &telemetry));
                             }
                         }
                         std::hint::black_box(telemetry);
