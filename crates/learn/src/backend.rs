@@ -131,6 +131,71 @@ mod tests {
     use super::*;
     use crate::model::Model;
 
+    /// A session with prompts, edits and a test run: every feature block has values.
+    fn session() -> agentstat_session::Session {
+        use agentstat_session::{Event, HumanTurn};
+        let mut s = agentstat_session::Session {
+            id: "s1".into(),
+            project: Some("/home/u/src/app".into()),
+            ..Default::default()
+        };
+        for t in [
+            "the parser fails on utf 8 input, please fix it and add a test for the edge case",
+            "yes",
+            "still broken: why does the lexer drop the last token? check that the tests pass",
+            "thanks, looks good. now write the docs",
+        ] {
+            s.events.push(Event::Human(HumanTurn { text: t.into(), ..Default::default() }));
+        }
+        s
+    }
+
+    /// The prediction as first written: every feature, the whole vector standardised.
+    fn reference(model: &Model, s: &agentstat_session::Session, t: &agentstat_facets::Telemetry) -> String {
+        let e = features::extract(s, t);
+        let z = model.standardise(&e.x);
+        let mut labels = e.heuristic;
+        let b = LearnedBackend::new(model.clone());
+        for fm in model.facets.iter().filter(|fm| fm.use_learned) {
+            let f = LearnedFacet::by_name(&fm.facet).unwrap();
+            let (c, p) = fm.predictor.predict(&z[fm.spec.set.range()]);
+            f.set(&mut labels, c, p, b.provenance());
+        }
+        format!("{labels:?}")
+    }
+
+    #[test]
+    fn predictions_from_the_features_read_equal_those_from_every_feature() {
+        let s = session();
+        let t = agentstat_facets::Telemetry::default();
+        let input = SessionInput { session: &s, telemetry: &t };
+        let embedded = LearnedBackend::embedded().unwrap().model().clone();
+        // The shipped model, one taking over every facet (every block read) and one taking
+        // over only facets that read the rules (no optional block).
+        let mut all = embedded.clone();
+        all.facets.iter_mut().for_each(|fm| fm.use_learned = true);
+        let mut rules = embedded.clone();
+        rules.facets.iter_mut().for_each(|fm| fm.use_learned = fm.spec.set == crate::fit::FeatureSet::Rules);
+        let mut none = embedded.clone();
+        none.facets.iter_mut().for_each(|fm| fm.use_learned = false);
+        for (m, blocks) in [
+            (&embedded, None),
+            (&all, Some(Blocks::ALL)),
+            (&rules, Some(Blocks::NONE)),
+            (&none, Some(Blocks::NONE)),
+        ] {
+            let b = LearnedBackend::new(m.clone());
+            if let Some(want) = blocks {
+                assert_eq!(b.blocks(), want);
+            }
+            let got = b.classify(&input).unwrap();
+            assert_eq!(format!("{got:?}"), reference(m, &s, &t));
+            let f = hf::extract(&s);
+            assert_eq!(format!("{:?}", b.classify_extracted(&input, &f).unwrap()), format!("{got:?}"));
+        }
+        assert!(format!("{:?}", LearnedBackend::new(all).classify(&input).unwrap()).contains("confidence: Some"));
+    }
+
     #[test]
     fn the_embedded_model_loads_and_round_trips() {
         let b = LearnedBackend::embedded().expect("the embedded model is valid for this build");

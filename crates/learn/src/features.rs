@@ -543,6 +543,45 @@ mod tests {
     }
 
     #[test]
+    fn meaning_in_one_pass_equals_the_two_embeddings() {
+        let vocab = ["fix", "the", "parser", "test", "fails", "on", "utf", "8", "input", "please"];
+        let text = |n: usize, k: usize| -> String {
+            (0..n).map(|i| vocab[(i * k + i / 7) % vocab.len()]).collect::<Vec<_>>().join(" ")
+        };
+        let table = crate::embed::Table::embedded();
+        for sizes in [vec![], vec![3], vec![650, 5, 700, 900], vec![120, 30], vec![400, 1600, 2]] {
+            let mut f = hf::Features::default();
+            for (k, n) in sizes.iter().enumerate() {
+                f.prompts.push(hf::Prompt {
+                    norm: text::Norm::new(&text(*n, k + 1)),
+                    ..Default::default()
+                });
+            }
+            // As first written: two embeddings, the first prompt's words tokenised twice.
+            let first = table.embed(
+                f.substantive_prompts().next().map(|p| head_words(&p.norm.padded, EMB_WORDS_FIRST)),
+            );
+            let mut budget = EMB_WORDS_ALL;
+            let all = table.embed(
+                f.substantive_prompts()
+                    .map_while(|p| {
+                        (budget > 0).then(|| {
+                            let t = head_words(&p.norm.padded, budget);
+                            budget = budget.saturating_sub(p.norm.words);
+                            t
+                        })
+                    })
+                    .collect::<Vec<_>>(),
+            );
+            let (a, b) = meaning(&f);
+            let bits = |x: [f32; crate::embed::DIMS]| x.map(f32::to_bits);
+            assert_eq!(bits(a), bits(first), "{sizes:?}");
+            assert_eq!(bits(b), bits(all), "{sizes:?}");
+            assert_eq!(sizes.is_empty(), a == [0.0; crate::embed::DIMS]);
+        }
+    }
+
+    #[test]
     fn head_words_cuts_at_word_boundaries() {
         assert_eq!(head_words(" a bb c ", 2), "a bb");
         assert_eq!(head_words(" a bb c ", 3), "a bb c");
