@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! cargo build --release --example classify_profile
-//! AGENTSTAT_SALT=x target/release/examples/classify_profile ../shared/corpus [rounds] [format]
+//! AGENTSTAT_SALT=x target/release/examples/classify_profile ../shared/corpus [rounds] [format] [step]
 //! ```
 
 use agentstat_classify::heuristic::{features as hf, HeuristicBackend};
@@ -88,9 +88,14 @@ fn main() {
             }
         })),
     ];
+    // A fourth argument runs that step only (for `perf stat -e instructions`).
+    let only: Option<usize> = args.get(3).and_then(|i| i.parse().ok());
     let mut times = vec![Vec::new(); steps.len()];
     for _ in 0..rounds {
         for (i, (_, f)) in steps.iter().enumerate() {
+            if only.is_some_and(|o| o != i) {
+                continue;
+            }
             let t = Instant::now();
             f();
             times[i].push(t.elapsed().as_secs_f64());
@@ -98,6 +103,9 @@ fn main() {
     }
     for (i, (name, _)) in steps.iter().enumerate() {
         let mut v = times[i].clone();
+        if v.is_empty() {
+            continue;
+        }
         v.sort_by(f64::total_cmp);
         println!("{:>9.1} ms  {name}", v[v.len() / 2] * 1e3);
     }

@@ -133,41 +133,40 @@ impl Table {
 
     /// Token ids of a text (the LLaMA-2 tokenizer's, see the module documentation).
     pub fn tokenize(&self, text: &str, out: &mut Vec<u32>) {
-        self.each_word(text, |w| self.word(w, &mut Vec::new(), out));
+        self.each_word_tokens(text, |t| out.extend_from_slice(t));
     }
 
-    /// Each `▁`-word of a text in order: SentencePiece's `▁` + text with spaces as `▁`, cut
-    /// before every `▁` (no string of the whole text is built).
-    fn each_word(&self, text: &str, mut f: impl FnMut(&str)) {
-        let mut w = String::with_capacity(64);
-        for piece in text.split([' ', '▁']) {
-            w.clear();
-            w.push('▁');
-            w.push_str(piece);
-            f(&w);
-        }
-    }
-
-    /// The tokens of one word, from this thread's cache of words already merged (prompts
-    /// repeat their words; the merge loop is the expensive part).
-    fn word(&self, w: &str, syms: &mut Vec<u32>, out: &mut Vec<u32>) {
+    /// The tokens of each `▁`-word of a text, in order: SentencePiece's `▁` + the text with
+    /// spaces as `▁`, cut before every `▁` (no string of the whole text is built). Words come
+    /// from this thread's cache of words already merged (prompts repeat their words; the merge
+    /// loop is the expensive part), borrowed once per text.
+    fn each_word_tokens(&self, text: &str, mut f: impl FnMut(&[u32])) {
         thread_local! {
             static CACHE: std::cell::RefCell<HashMap<Box<str>, Box<[u32]>, Fnv>> =
                 const { std::cell::RefCell::new(HashMap::with_hasher(Fnv)) };
         }
         const CACHE_WORDS: usize = 100_000;
         CACHE.with(|c| {
-            if let Some(t) = c.borrow().get(w) {
-                out.extend_from_slice(t);
-                return;
-            }
-            let from = out.len();
-            self.merge_word(w, syms, out);
             let mut c = c.borrow_mut();
-            if c.len() >= CACHE_WORDS {
-                c.clear();
+            let mut w = String::with_capacity(64);
+            let mut syms = Vec::new();
+            let mut out = Vec::new();
+            for piece in text.split([' ', '▁']) {
+                w.clear();
+                w.push('▁');
+                w.push_str(piece);
+                if let Some(t) = c.get(w.as_str()) {
+                    f(t);
+                    continue;
+                }
+                out.clear();
+                self.merge_word(&w, &mut syms, &mut out);
+                f(&out);
+                if c.len() >= CACHE_WORDS {
+                    c.clear();
+                }
+                c.insert(w.as_str().into(), out.as_slice().into());
             }
-            c.insert(w.into(), out[from..].into());
         })
     }
 
@@ -243,25 +242,20 @@ impl Table {
 #[derive(Clone)]
 pub struct Sum {
     acc: [f32; DIMS],
-    syms: Vec<u32>,
-    ids: Vec<u32>,
 }
 
 impl Default for Sum {
     fn default() -> Self {
-        Sum { acc: [0.0; DIMS], syms: Vec::new(), ids: Vec::new() }
+        Sum { acc: [0.0; DIMS] }
     }
 }
 
 impl Sum {
     /// Add the rows of a text's tokens.
     pub fn add_text(&mut self, table: &Table, text: &str) {
-        let Sum { acc, syms, ids } = self;
-        table.each_word(text, |w| {
-            ids.clear();
-            table.word(w, syms, ids);
-            for id in ids.iter() {
-                table.add(*id, acc);
+        table.each_word_tokens(text, |t| {
+            for id in t {
+                table.add(*id, &mut self.acc);
             }
         });
     }

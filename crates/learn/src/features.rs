@@ -388,12 +388,11 @@ fn build(b: &mut Builder, f: &hf::Features, t: &Telemetry, h: &Labels, agent: &s
     b.log("first_prompt.paths", tt.paths as f64);
     b.log("first_prompt.urls", tt.urls as f64);
     b.log("prompts.named_tokens", sum(&|p| p.tech.named() as f64));
+    let subst = text::Texts::new(f.substantive_prompts().map(|p| &p.norm));
     for (name, list) in CUES {
-        b.log(&nm!(b, "first_prompt.cue.{name}"), first.map_or(0, |p| p.norm.count(list)) as f64);
-        b.log(
-            &nm!(b, "prompts.cue.{name}"),
-            f.substantive_prompts().map(|p| p.norm.count(list)).sum::<usize>() as f64,
-        );
+        let cands = &subst.candidates(list)[..];
+        b.log(&nm!(b, "first_prompt.cue.{name}"), first.map_or(0, |p| p.norm.count(cands)) as f64);
+        b.log(&nm!(b, "prompts.cue.{name}"), subst.count_sum(cands) as f64);
         b.log(
             &nm!(b, "commands.cue.{name}"),
             f.commands.iter().map(|n| n.count(list)).sum::<usize>() as f64,

@@ -458,7 +458,9 @@ fn cmd_automaton() -> &'static (aho_corasick::AhoCorasick, Vec<usize>) {
             .enumerate()
             .flat_map(|(k, (_, ps))| ps.iter().map(move |p| (*p, k)))
             .unzip();
-        let ac = aho_corasick::AhoCorasick::new(pats)
+        let ac = aho_corasick::AhoCorasick::builder()
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .build(pats)
             .unwrap_or_else(|e| panic!("the command patterns build an automaton: {e}"));
         (ac, kind)
     })
@@ -482,9 +484,9 @@ pub fn cmd_cat(cmd: &str) -> CmdCat {
         return CMD_PATTERNS[k].0;
     }
     let lead = c.trim_start();
-    if INSPECT
-        .iter()
-        .any(|t| lead.starts_with(t) || c.split("&& ").skip(1).any(|part| part.starts_with(t)))
+    let mut parts = c.split("&& ").skip(1);
+    if INSPECT.iter().any(|t| lead.starts_with(t))
+        || parts.any(|part| INSPECT.iter().any(|t| part.starts_with(t)))
     {
         return CmdCat::Inspect;
     }
@@ -783,9 +785,10 @@ pub fn extract(s: &Session) -> Features {
                             "yes please",
                         ]))
                     && tech.named() == 0;
+                let pasted = looks_pasted(h_text);
                 let broken = 3 * norm.count(text::BROKEN_STRONG) as u32
                     + norm.count(text::BROKEN_WEAK) as u32
-                    + if looks_pasted(h_text)
+                    + if pasted
                         && (h_text.contains("rror")
                             || h_text.contains("FAIL")
                             || h_text.contains("fatal"))
@@ -829,7 +832,7 @@ pub fn extract(s: &Session) -> Features {
                         && (norm.starts(text::PUSHBACK_START)
                             || norm.any(text::PUSHBACK_ANY).is_some()),
                     after_agent_question: after_q,
-                    pasted_output: looks_pasted(h_text),
+                    pasted_output: pasted,
                     plan_mode: h.permission_mode.as_deref() == Some("plan"),
                     norm,
                 };

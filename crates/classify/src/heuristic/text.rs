@@ -19,14 +19,17 @@ pub struct Norm {
     hashes: WordSet,
 }
 
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// One byte into an FNV-1a hash.
+fn fnv(h: u64, b: u8) -> u64 {
+    (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3)
+}
+
 /// FNV-1a, 64 bit: a fast, deterministic hash for short words.
+#[cfg(test)]
 fn word_hash(w: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in w {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
+    w.iter().fold(FNV_OFFSET, |h, b| fnv(h, *b))
 }
 
 /// A set of word hashes: open addressing over a power-of-two table (one or two probes per
@@ -65,6 +68,37 @@ impl WordSet {
             i = (i + 1) & mask;
         }
         self.slots[i] = h;
+    }
+
+    /// Every hash of another set.
+    fn extend(&mut self, o: &WordSet) {
+        self.zero |= o.zero;
+        for h in o.slots.iter().filter(|h| **h != 0) {
+            self.insert(*h);
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.slots.iter().filter(|h| **h != 0).count() + self.zero as usize
+    }
+
+    /// Whether every word of a phrase (split at single spaces) is in the set, and how many
+    /// words the phrase has.
+    fn has_words(&self, phrase: &[u8]) -> (bool, usize) {
+        let mut w = FNV_OFFSET;
+        let mut words = 1;
+        for &b in phrase {
+            if b == b' ' {
+                if !self.contains(w) {
+                    return (false, words);
+                }
+                w = FNV_OFFSET;
+                words += 1;
+            } else {
+                w = fnv(w, b);
+            }
+        }
+        (self.contains(w), words)
     }
 
     fn contains(&self, h: u64) -> bool {
@@ -127,8 +161,14 @@ impl Norm {
             padded.push(' ');
         }
         let mut hashes = WordSet::with_words(words);
-        for w in padded.split(' ').filter(|w| !w.is_empty()) {
-            hashes.insert(word_hash(w.as_bytes()));
+        let mut h = FNV_OFFSET;
+        for &b in &padded.as_bytes()[1..] {
+            if b == b' ' {
+                hashes.insert(h);
+                h = FNV_OFFSET;
+            } else {
+                h = fnv(h, b);
+            }
         }
         Norm {
             padded,
@@ -146,17 +186,14 @@ impl Norm {
             return false;
         }
         // Every word of an occurrence is a word of the text (a phrase with an empty word
-        // cannot occur: the text has single spaces), so a missing word rejects the phrase.
-        let mut words = phrase.split(' ');
-        let first = words.next().unwrap_or(phrase);
-        if !self.hashes.contains(word_hash(first.as_bytes())) {
+        // cannot occur: the text has single spaces), so a missing word rejects the phrase; a
+        // one-word phrase is its hash.
+        let (all, words) = self.hashes.has_words(p);
+        if !all {
             return false;
         }
-        if first.len() == phrase.len() {
+        if words == 1 {
             return true;
-        }
-        if !words.all(|w| self.hashes.contains(word_hash(w.as_bytes()))) {
-            return false;
         }
         let mut i = 0;
         while let Some(pos) = memchr::memmem::find(&h[i..], p) {
@@ -185,6 +222,51 @@ impl Norm {
             let h = self.padded.as_bytes();
             h.len() > p.len() + 1 && h[1..].starts_with(p.as_bytes()) && h[1 + p.len()] == b' '
         })
+    }
+}
+
+/// Several normalised texts searched together (a session's prompts): the union of their words
+/// rejects, once for all of them, a phrase one of whose words none of them has — most phrases
+/// of a cue list. Every answer is the one the texts give one by one.
+#[derive(Debug, Clone)]
+pub struct Texts<'a> {
+    norms: Vec<&'a Norm>,
+    words: WordSet,
+}
+
+impl<'a> Texts<'a> {
+    pub fn new(norms: impl IntoIterator<Item = &'a Norm>) -> Texts<'a> {
+        let norms: Vec<&Norm> = norms.into_iter().collect();
+        let mut words = WordSet::with_words(norms.iter().map(|n| n.hashes.len()).sum());
+        for n in &norms {
+            words.extend(&n.hashes);
+        }
+        Texts { norms, words }
+    }
+
+    /// False when no text has the phrase (true: one may).
+    pub fn may_have(&self, phrase: &str) -> bool {
+        !phrase.is_empty() && self.words.has_words(phrase.as_bytes()).0
+    }
+
+    /// Whether any of the texts has the phrase.
+    pub fn any_has(&self, phrase: &str) -> bool {
+        self.may_have(phrase) && self.norms.iter().any(|n| n.has(phrase))
+    }
+
+    /// The phrases of a list that one of the texts may have, in the list's order (the others
+    /// are in none of them).
+    pub fn candidates<'p>(&self, phrases: &[&'p str]) -> Vec<&'p str> {
+        phrases.iter().copied().filter(|p| self.may_have(p)).collect()
+    }
+
+    /// The sum over the texts of [`Norm::count`].
+    pub fn count_sum(&self, phrases: &[&str]) -> usize {
+        phrases
+            .iter()
+            .filter(|p| self.may_have(p))
+            .map(|p| self.norms.iter().filter(|n| n.has(p)).count())
+            .sum()
     }
 }
 
@@ -1141,6 +1223,23 @@ mod tests {
         {
             assert_eq!(n.has(p), has(p), "{raw:?} has {p:?}");
         }
+    }
+
+    #[test]
+    fn texts_answer_as_their_texts_one_by_one() {
+        let raws = ["still broken, i said why does it fail", "thank you", "", "Why does the parser fail"];
+        let norms: Vec<Norm> = raws.iter().map(|r| Norm::new(r)).collect();
+        let t = Texts::new(&norms);
+        for list in LISTS.iter().chain([&["why does", "parser", "does the", "x", "", "i said"][..]].iter()) {
+            let sum: usize = norms.iter().map(|n| n.count(list)).sum();
+            assert_eq!(t.count_sum(list), sum, "{list:?}");
+            for p in *list {
+                assert_eq!(t.any_has(p), norms.iter().any(|n| n.has(p)), "{p:?}");
+            }
+            let c = t.candidates(list);
+            assert!(list.iter().filter(|p| !c.contains(p)).all(|p| norms.iter().all(|n| !n.has(p))));
+        }
+        assert_eq!(Texts::new([]).count_sum(AFFIRM), 0);
     }
 
     #[test]
