@@ -41,52 +41,113 @@ fn main() {
     type Step<'a> = (&'a str, Box<dyn Fn() + 'a>);
     let s = &sessions;
     let steps: Vec<Step> = vec![
-        ("heuristic features (hf::extract)", Box::new(|| {
-            for (x, _) in s {
-                std::hint::black_box(hf::extract(x));
-            }
-        })),
-        ("heuristic classify", Box::new(|| {
-            for (x, t) in s {
-                std::hint::black_box(HeuristicBackend::new().classify(&SessionInput { session: x, telemetry: t }).ok());
-            }
-        })),
-        ("habits", Box::new(|| {
-            for (x, t) in s {
-                std::hint::black_box(hf::habits(x, t));
-            }
-        })),
-        ("learned features (features::extract)", Box::new(|| {
-            for (x, t) in s {
-                std::hint::black_box(agentstat_learn::features::extract(x, t));
-            }
-        })),
-        ("learned classify", Box::new(|| {
-            for (x, t) in s {
-                std::hint::black_box(learned.classify(&SessionInput { session: x, telemetry: t }).ok());
-            }
-        })),
-        ("extract's learned step (features once: classify + habits)", Box::new(|| {
-            for (x, t) in s {
-                let f = hf::extract(x);
-                std::hint::black_box(learned.classify_extracted(&SessionInput { session: x, telemetry: t }, &f).ok());
-                std::hint::black_box(hf::habits_of(&f, t));
-            }
-        })),
-        ("extract's heuristic step (features once: classify + habits)", Box::new(|| {
-            for (x, t) in s {
-                let f = hf::extract(x);
-                std::hint::black_box(HeuristicBackend::new().classify_extracted(&SessionInput { session: x, telemetry: t }, &f).ok());
-                std::hint::black_box(hf::habits_of(&f, t));
-            }
-        })),
-        ("embedding of all prompts", Box::new(|| {
-            for (x, _) in s {
-                let f = hf::extract(x);
-                let texts: Vec<&str> = f.substantive_prompts().map(|p| p.norm.padded.as_str()).collect();
-                std::hint::black_box(table.embed(texts));
-            }
-        })),
+        (
+            "heuristic features (hf::extract)",
+            Box::new(|| {
+                for (x, _) in s {
+                    std::hint::black_box(hf::extract(x));
+                }
+            }),
+        ),
+        (
+            "heuristic classify",
+            Box::new(|| {
+                for (x, t) in s {
+                    std::hint::black_box(
+                        HeuristicBackend::new()
+                            .classify(&SessionInput {
+                                session: x,
+                                telemetry: t,
+                            })
+                            .ok(),
+                    );
+                }
+            }),
+        ),
+        (
+            "habits",
+            Box::new(|| {
+                for (x, t) in s {
+                    std::hint::black_box(hf::habits(x, t));
+                }
+            }),
+        ),
+        (
+            "learned features (features::extract)",
+            Box::new(|| {
+                for (x, t) in s {
+                    std::hint::black_box(agentstat_learn::features::extract(x, t));
+                }
+            }),
+        ),
+        (
+            "learned classify",
+            Box::new(|| {
+                for (x, t) in s {
+                    std::hint::black_box(
+                        learned
+                            .classify(&SessionInput {
+                                session: x,
+                                telemetry: t,
+                            })
+                            .ok(),
+                    );
+                }
+            }),
+        ),
+        (
+            "extract's learned step (features once: classify + habits)",
+            Box::new(|| {
+                for (x, t) in s {
+                    let f = hf::extract(x);
+                    std::hint::black_box(
+                        learned
+                            .classify_extracted(
+                                &SessionInput {
+                                    session: x,
+                                    telemetry: t,
+                                },
+                                &f,
+                            )
+                            .ok(),
+                    );
+                    std::hint::black_box(hf::habits_of(&f, t));
+                }
+            }),
+        ),
+        (
+            "extract's heuristic step (features once: classify + habits)",
+            Box::new(|| {
+                for (x, t) in s {
+                    let f = hf::extract(x);
+                    std::hint::black_box(
+                        HeuristicBackend::new()
+                            .classify_extracted(
+                                &SessionInput {
+                                    session: x,
+                                    telemetry: t,
+                                },
+                                &f,
+                            )
+                            .ok(),
+                    );
+                    std::hint::black_box(hf::habits_of(&f, t));
+                }
+            }),
+        ),
+        (
+            "embedding of all prompts",
+            Box::new(|| {
+                for (x, _) in s {
+                    let f = hf::extract(x);
+                    let texts: Vec<&str> = f
+                        .substantive_prompts()
+                        .map(|p| p.norm.padded.as_str())
+                        .collect();
+                    std::hint::black_box(table.embed(texts));
+                }
+            }),
+        ),
     ];
     // A fourth argument runs that step only (for `perf stat -e instructions`).
     let only: Option<usize> = args.get(3).and_then(|i| i.parse().ok());

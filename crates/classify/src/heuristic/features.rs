@@ -215,7 +215,10 @@ pub enum CmdCat {
 /// The substring patterns of each kind of command, in the order [`cmd_cat`] tries them: the
 /// first kind with a pattern anywhere in the (lowercased) command wins.
 const CMD_PATTERNS: [(CmdCat, &[&str]); 11] = [
-    (CmdCat::PrCreate, &["gh pr create", "hub pull-request", "glab mr create"]),
+    (
+        CmdCat::PrCreate,
+        &["gh pr create", "hub pull-request", "glab mr create"],
+    ),
     (CmdCat::Commit, &["git commit"]),
     (CmdCat::Push, &["git push"]),
     (CmdCat::Test, TESTS),
@@ -470,7 +473,10 @@ fn cmd_automaton() -> &'static (aho_corasick::AhoCorasick, Vec<usize>) {
 pub fn cmd_cat(cmd: &str) -> CmdCat {
     let c = text::head(cmd, 300).to_ascii_lowercase();
     let (ac, kind) = cmd_automaton();
-    let first = ac.find_overlapping_iter(&c).map(|m| kind[m.pattern().as_usize()]).min();
+    let first = ac
+        .find_overlapping_iter(&c)
+        .map(|m| kind[m.pattern().as_usize()])
+        .min();
     // `act` (GitHub Actions run locally) is a check: tried after the checks' patterns.
     const CHECK: usize = 4;
     match first {
@@ -1231,14 +1237,21 @@ pub fn habits(s: &Session, t: &agentstat_facets::Telemetry) -> agentstat_facets:
 pub fn habits_of(f: &Features, t: &agentstat_facets::Telemetry) -> agentstat_facets::Habits {
     // Pasted logs say "expected output" and "should return" too: only the user's own prompts.
     let own = || f.substantive_prompts().filter(|p| !p.pasted_output);
-    let named_acceptance_test = f
-        .substantive_prompts()
-        .any(|p| p.norm.any(ACCEPTANCE_EXPLICIT).is_some())
-        || own().any(|p| p.norm.any(ACCEPTANCE).is_some());
+    // Phrases none of the substantive prompts has are left out of every list at once.
+    let subst = text::Texts::new(f.substantive_prompts().map(|p| &p.norm));
+    let named_acceptance_test = subst
+        .candidates(ACCEPTANCE_EXPLICIT)
+        .iter()
+        .any(|c| subst.any_has(c))
+        || {
+            let acceptance = subst.candidates(ACCEPTANCE);
+            own().any(|p| p.norm.any(&acceptance).is_some())
+        };
     // The same count as the expertise rule's "verification: N targeted" (`explain` shows it).
+    let verify = subst.candidates(text::VERIFY_TARGETED);
     let targeted_verification = f
         .substantive_prompts()
-        .filter(|p| p.norm.any(text::VERIFY_TARGETED).is_some())
+        .filter(|p| p.norm.any(&verify).is_some())
         .count() as u32;
     let plan_mode_share = (t.permission_mode.is_some() && !f.prompts.is_empty())
         .then(|| f.prompts.iter().filter(|p| p.plan_mode).count() as f64 / f.prompts.len() as f64);
@@ -1258,7 +1271,8 @@ pub fn habits_of(f: &Features, t: &agentstat_facets::Telemetry) -> agentstat_fac
             .take(n)
             .any(|seg| seg.iter().any(|w| *w > 0.0))
     };
-    let asked_for_review = own().any(|p| edited_before(p.n) && p.norm.any(REVIEW).is_some());
+    let review = subst.candidates(REVIEW);
+    let asked_for_review = own().any(|p| edited_before(p.n) && p.norm.any(&review).is_some());
     agentstat_facets::Habits {
         named_acceptance_test,
         targeted_verification,
@@ -1364,7 +1378,9 @@ mod tests {
             "shellcheck",
             "actionlint",
         ];
-        if CHECKS.iter().any(|t| has(t)) || c.trim_start().starts_with("act ") || c.contains("&& act ")
+        if CHECKS.iter().any(|t| has(t))
+            || c.trim_start().starts_with("act ")
+            || c.contains("&& act ")
         {
             return CmdCat::Check;
         }
@@ -1560,8 +1576,10 @@ mod tests {
     }
 
     fn command_piece() -> impl Strategy<Value = String> {
-        let pats: Vec<&'static str> =
-            CMD_PATTERNS.iter().flat_map(|(_, ps)| ps.iter().copied()).collect();
+        let pats: Vec<&'static str> = CMD_PATTERNS
+            .iter()
+            .flat_map(|(_, ps)| ps.iter().copied())
+            .collect();
         prop_oneof![
             proptest::sample::select(pats).prop_map(str::to_string),
             "[ a-zA-Z&./-]{0,12}",

@@ -158,12 +158,21 @@ pub fn work_mode(f: &Features, t: &Telemetry) -> (WorkMode, Notes) {
     // The user's words break ties and steer sessions with little editing.
     let cues = [
         (WorkMode::Plan, cue_score(f, &subst, text::PLAN_WORDS)),
-        (WorkMode::Understand, cue_score(f, &subst, text::UNDERSTAND_WORDS)),
+        (
+            WorkMode::Understand,
+            cue_score(f, &subst, text::UNDERSTAND_WORDS),
+        ),
         (WorkMode::Test, cue_score(f, &subst, text::TEST_WORDS)),
         (WorkMode::Operate, cue_score(f, &subst, text::OPS_WORDS)),
         (WorkMode::Analyze, cue_score(f, &subst, text::ANALYZE_WORDS)),
-        (WorkMode::Orchestrate, cue_score(f, &subst, text::ORCH_WORDS)),
-        (WorkMode::Communicate, cue_score(f, &subst, text::COMM_WORDS)),
+        (
+            WorkMode::Orchestrate,
+            cue_score(f, &subst, text::ORCH_WORDS),
+        ),
+        (
+            WorkMode::Communicate,
+            cue_score(f, &subst, text::COMM_WORDS),
+        ),
     ];
     let plan_signals = f.exit_plan as f64 + f.prompts.iter().filter(|p| p.plan_mode).count() as f64;
 

@@ -257,7 +257,11 @@ impl<'a> Texts<'a> {
     /// The phrases of a list that one of the texts may have, in the list's order (the others
     /// are in none of them).
     pub fn candidates<'p>(&self, phrases: &[&'p str]) -> Vec<&'p str> {
-        phrases.iter().copied().filter(|p| self.may_have(p)).collect()
+        phrases
+            .iter()
+            .copied()
+            .filter(|p| self.may_have(p))
+            .collect()
     }
 
     /// The sum over the texts of [`Norm::count`].
@@ -1200,10 +1204,28 @@ mod tests {
     }
 
     const LISTS: [&[&str]; 22] = [
-        AFFIRM, AFFIRM_WEAK, COMPLAIN, FRUSTRATION, PUSHBACK_START, PUSHBACK_ANY, ACCEPT,
-        BROKEN_STRONG, BROKEN_WEAK, PLAN_WORDS, UNDERSTAND_WORDS, TEST_WORDS, OPS_WORDS,
-        ANALYZE_WORDS, ORCH_WORDS, COMM_WORDS, STRUCTURAL, VERIFY_TARGETED, VERIFY_GENERIC,
-        AGENT_CONCEDES, AGENT_PROPOSES, NOT_DONE_CLAIMS,
+        AFFIRM,
+        AFFIRM_WEAK,
+        COMPLAIN,
+        FRUSTRATION,
+        PUSHBACK_START,
+        PUSHBACK_ANY,
+        ACCEPT,
+        BROKEN_STRONG,
+        BROKEN_WEAK,
+        PLAN_WORDS,
+        UNDERSTAND_WORDS,
+        TEST_WORDS,
+        OPS_WORDS,
+        ANALYZE_WORDS,
+        ORCH_WORDS,
+        COMM_WORDS,
+        STRUCTURAL,
+        VERIFY_TARGETED,
+        VERIFY_GENERIC,
+        AGENT_CONCEDES,
+        AGENT_PROPOSES,
+        NOT_DONE_CLAIMS,
     ];
 
     fn agrees(raw: &str, extra: &[&str]) {
@@ -1227,26 +1249,46 @@ mod tests {
 
     #[test]
     fn texts_answer_as_their_texts_one_by_one() {
-        let raws = ["still broken, i said why does it fail", "thank you", "", "Why does the parser fail"];
+        let raws = [
+            "still broken, i said why does it fail",
+            "thank you",
+            "",
+            "Why does the parser fail",
+        ];
         let norms: Vec<Norm> = raws.iter().map(|r| Norm::new(r)).collect();
         let t = Texts::new(&norms);
-        for list in LISTS.iter().chain([&["why does", "parser", "does the", "x", "", "i said"][..]].iter()) {
+        for list in LISTS
+            .iter()
+            .chain([&["why does", "parser", "does the", "x", "", "i said"][..]].iter())
+        {
             let sum: usize = norms.iter().map(|n| n.count(list)).sum();
             assert_eq!(t.count_sum(list), sum, "{list:?}");
             for p in *list {
                 assert_eq!(t.any_has(p), norms.iter().any(|n| n.has(p)), "{p:?}");
             }
             let c = t.candidates(list);
-            assert!(list.iter().filter(|p| !c.contains(p)).all(|p| norms.iter().all(|n| !n.has(p))));
+            assert!(list
+                .iter()
+                .filter(|p| !c.contains(p))
+                .all(|p| norms.iter().all(|n| !n.has(p))));
         }
         assert_eq!(Texts::new([]).count_sum(AFFIRM), 0);
     }
 
     #[test]
     fn faster_matching_agrees_with_the_reference() {
-        agrees("No, I don't know why it's still broken! Thank you… ÉCOLE Straße İstanbul ǅ", &[]);
-        agrees("it’s ‘quoted’ — still not working; i said so. I SAID SO", &["it's", "i said so"]);
-        agrees(&"why does this fail ".repeat(400), &["this fail why", "fail why does"]);
+        agrees(
+            "No, I don't know why it's still broken! Thank you… ÉCOLE Straße İstanbul ǅ",
+            &[],
+        );
+        agrees(
+            "it’s ‘quoted’ — still not working; i said so. I SAID SO",
+            &["it's", "i said so"],
+        );
+        agrees(
+            &"why does this fail ".repeat(400),
+            &["this fail why", "fail why does"],
+        );
         agrees("", &[]);
         agrees("   ", &[]);
     }

@@ -179,9 +179,7 @@ fn scan(
                                 let f = hf::extract(&sess);
                                 match (depth, learned) {
                                     (Depth::Learned, Some(b)) => {
-                                        std::hint::black_box(
-                                            b.classify_extracted(&input, &f).ok(),
-                                        );
+                                        std::hint::black_box(b.classify_extracted(&input, &f).ok());
                                     }
                                     _ => {
                                         std::hint::black_box(
