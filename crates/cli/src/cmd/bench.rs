@@ -42,7 +42,9 @@ pub struct Args {
     #[arg(long)]
     pub json: bool,
     /// Which transcript format to measure (`claude-code`, `codex-cli`, `pi`, `copilot-cli`,
-    /// `opencode`, …: `Format::as_str`); only sources in that format are read.
+    /// `opencode`, …: `Format::as_str`); only sources in that format are read. `all`: every
+    /// format (the phases compare as usual; the floor, a JSON parse, means little for files
+    /// that are not JSON).
     #[arg(long, default_value = "claude-code")]
     pub format: String,
 }
@@ -258,19 +260,21 @@ pub fn run(args: Args) -> CmdResult {
     let paths = pipeline::resolve_paths(&args.paths);
     let mut diag = Diagnostics::default();
     let mut sources = agentstat_ingest::discover(&paths, &mut diag);
-    // The floor is a JSON parse of the same files: one format at a time.
-    let Some(format) = agentstat_ingest::Format::ALL
-        .into_iter()
-        .find(|f| f.as_str() == args.format)
-    else {
-        return Err(format!(
-            "unknown format {:?}; one of: {}",
-            args.format,
-            agentstat_ingest::Format::ALL.map(|f| f.as_str()).join(", ")
-        )
-        .into());
-    };
-    sources.retain(|s| s.format == format);
+    // The floor is a JSON parse of the same files: one format at a time (or all of them).
+    if args.format != "all" {
+        let Some(format) = agentstat_ingest::Format::ALL
+            .into_iter()
+            .find(|f| f.as_str() == args.format)
+        else {
+            return Err(format!(
+                "unknown format {:?}; one of: {}, all",
+                args.format,
+                agentstat_ingest::Format::ALL.map(|f| f.as_str()).join(", ")
+            )
+            .into());
+        };
+        sources.retain(|s| s.format == format);
+    }
     // Files read whole by their adapter are measured the same way; a database is not a file
     // the floor can parse.
     sources.retain(|s| s.main_path().extension().is_none_or(|e| e != "db"));
