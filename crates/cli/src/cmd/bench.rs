@@ -289,10 +289,13 @@ pub fn run(args: Args) -> CmdResult {
         )
         .into());
     }
-    let files: Vec<PathBuf> = sources
+    // Each file once: an Aider history holds several sessions (byte spans of one file).
+    let mut files: Vec<PathBuf> = sources
         .iter()
         .flat_map(|s| s.files.iter().map(|f| f.path.clone()))
         .collect();
+    files.sort();
+    files.dedup();
     let corpus: u64 = sources.iter().map(|s| s.bytes()).sum();
     let largest = sources.iter().map(|s| s.bytes()).max().unwrap_or(0);
     let hwm = reset_hwm();
