@@ -83,14 +83,14 @@ impl LearnedBackend {
         let z = self.model.standardise_range(&e.x, self.reads.clone());
         let mut labels = e.heuristic;
         let mut ev = Vec::new();
-        for (f, i) in &self.used {
+        for (facet, i) in &self.used {
             let fm = &self.model.facets[*i];
             let r = fm.spec.set.range();
             let (c, p) = fm.predictor.predict(&z[r.start - self.reads.start..r.end - self.reads.start]);
-            f.set(&mut labels, c, p, self.provenance());
+            facet.set(&mut labels, c, p, self.provenance());
             if explain {
                 ev.push(Evidence {
-                    facet: f.name().into(),
+                    facet: facet.name().into(),
                     note: format!(
                         "learned model: {} (p = {p:.2}; grouped CV exact {:.0}% vs heuristic {:.0}%)",
                         fm.classes[c],
