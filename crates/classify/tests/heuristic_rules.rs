@@ -734,3 +734,113 @@ fn an_aider_session_ending_on_its_applied_edits_ends_cleanly() {
         claude.success_signal
     );
 }
+
+#[test]
+fn a_session_of_greetings_only_is_communicate_with_no_clear_goal() {
+    let l = B::new()
+        .human("hi")
+        .say("Hello! How can I help?")
+        .human("thanks!")
+        .labels();
+    assert_eq!(l.work_mode.value, Some(WorkMode::Communicate));
+    assert_eq!(l.outcome.value, Some(Outcome::NoClearGoal));
+    // A question to the tool is not a greeting: asking about what exists is Understand.
+    let l = B::new()
+        .human("/help hi")
+        .say("Aider is a pair programmer…")
+        .labels();
+    assert_eq!(l.work_mode.value, Some(WorkMode::Understand));
+    let l = B::new()
+        .human("hi, what does this repo do?")
+        .say("It is …")
+        .labels();
+    assert_eq!(l.work_mode.value, Some(WorkMode::Understand));
+}
+
+#[test]
+fn a_translation_is_prose_for_readers() {
+    let l = B::new()
+        .human("translate it all to french")
+        .say("# Historique des versions …")
+        .labels();
+    assert_eq!(l.work_mode.value, Some(WorkMode::Communicate));
+}
+
+#[test]
+fn a_change_request_that_never_landed_is_build_a_forward_question_is_plan() {
+    // Interrupted before any edit: the intent was to change code.
+    let l = B::new()
+        .human("remove `can_prefill` and all its instantiations")
+        .say("Here are the changes: …")
+        .labels();
+    assert_eq!(l.work_mode.value, Some(WorkMode::Build));
+    // How it should be done, before doing it: Plan.
+    let l = B::new()
+        .human("/ask how can we make the autocomplete dropdown follow the color settings?")
+        .say("You could pass the style through …")
+        .labels();
+    assert_eq!(l.work_mode.value, Some(WorkMode::Plan));
+    // A question about what exists stays Understand.
+    let l = B::new()
+        .human("/ask how does get_tracked_files differ from `git ls-files`?")
+        .say("It walks the tree …")
+        .labels();
+    assert_eq!(l.work_mode.value, Some(WorkMode::Understand));
+}
+
+/// A pasted plan: a feature whose body names errors and lint on the way.
+const FEATURE_PLAN: &str = "Implement the following plan:\n\n# Plan: Add agent logos to the welcome page\n\n## Context\n\nThe welcome page shows only three logos.\n\n## Changes\n\n1. Add the SVGs.\n2. Show an error toast when a logo fails to load.\n\n## Verification\n\nRun lint and the tests; fix any errors.";
+
+#[test]
+fn a_pasted_plan_is_judged_by_its_title() {
+    let run = |plan: &str| {
+        B::new()
+            .human(plan)
+            .read("/home/u/src/app/welcome.tsx")
+            .edit("/home/u/src/app/welcome.tsx", 40, 5)
+            .edit("/home/u/src/app/logos.tsx", 30, 0)
+            .sh("npm run lint", true)
+            .say("Done.")
+            .labels()
+            .work_mode
+            .value
+    };
+    assert_eq!(run(FEATURE_PLAN), Some(WorkMode::Build));
+    let fix = FEATURE_PLAN.replace("Plan: Add agent logos to", "Fix: Broken logos on");
+    assert_eq!(run(&fix), Some(WorkMode::Fix));
+    let prompts = FEATURE_PLAN.replace(
+        "Add agent logos to the welcome page",
+        "Shorten the evaluator prompts",
+    );
+    assert_eq!(run(&prompts), Some(WorkMode::Orchestrate));
+    // The same text not pasted as a plan still reads its breakage cues everywhere.
+    let not_plan = FEATURE_PLAN.replace("Implement the following plan:", "Notes:");
+    assert_eq!(run(&not_plan), Some(WorkMode::Fix));
+}
+
+#[test]
+fn fixing_what_a_new_ci_workflow_reports_is_operate() {
+    let run = |opener: &str| {
+        B::new()
+            .human(opener)
+            .write_new("/home/u/src/app/.github/workflows/ci.yml", 30)
+            .sh("act -j test", false)
+            .human("fix the pyright errors it reports")
+            .edit("/home/u/src/app/main.py", 10, 6)
+            .edit("/home/u/src/app/util.py", 12, 8)
+            .sh("act -j test", true)
+            .say("Green.")
+            .labels()
+            .work_mode
+            .value
+    };
+    assert_eq!(
+        run("Add a CI workflow that runs the tests and the type checker"),
+        Some(WorkMode::Operate)
+    );
+    // The same edits opened on something else: the fixes are the bulk, Fix.
+    assert_eq!(
+        run("Add a lint config that runs the tests and the type checker"),
+        Some(WorkMode::Fix)
+    );
+}

@@ -300,3 +300,58 @@ fn a_run_with_no_paths_joins_cursors_tracking_database_to_its_transcripts() {
     assert!(v["telemetry"]["output_tokens"].is_null());
     assert!(!stdout.contains("/Users/ana"), "a path leaked");
 }
+
+/// The same sessions named three ways — relative to the working folder, absolute, through a
+/// symlinked folder — print the same `scan --json` records (the same session keys): Aider,
+/// SpecStory, OpenHands and SWE-agent files record no session id, and theirs once held the path
+/// as typed (docs/FORMATS.md "Session ids").
+#[test]
+fn scan_json_is_the_same_however_the_path_is_typed() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    for f in ["aider", "specstory", "openhands", "swe-agent"] {
+        let from = fixtures().join(f);
+        for e in std::fs::read_dir(&from).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_file() {
+                std::fs::copy(
+                    &p,
+                    data.join(format!("{f}-{}", p.file_name().unwrap().to_string_lossy())),
+                )
+                .unwrap();
+            }
+        }
+    }
+    let link = dir.path().join("link");
+    std::os::unix::fs::symlink(&data, &link).unwrap();
+    // `data` relative to the test's working folder (the crate's directory).
+    let mut rel = PathBuf::new();
+    for _ in PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .components()
+        .skip(1)
+    {
+        rel.push("..");
+    }
+    rel.push(data.strip_prefix("/").unwrap());
+    let run = |p: &std::path::Path| {
+        let out = agentstat(&["scan", "--json", p.to_str().unwrap()], home.path());
+        assert!(
+            out.status.code() == Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let abs = run(&data);
+    assert!(abs.lines().count() >= 8, "{abs}");
+    for a in ["aider", "cursor", "openhands", "swe-agent"] {
+        assert!(
+            abs.contains(&format!("\"agent\":\"{a}\"")),
+            "no {a} session: {abs}"
+        );
+    }
+    assert_eq!(run(&rel), abs, "relative path");
+    assert_eq!(run(&link), abs, "symlinked folder");
+}

@@ -1,8 +1,9 @@
 //! The facet cache: one JSON facet per session, keyed by what made it.
 //!
-//! A session's entry is keyed by the fingerprint of its source files (path, size, mtime and a
-//! blake3 of the first and last 64 KB), the classifier backend, model and prompt/rule version,
-//! the telemetry version and the pseudonymisation inputs (salt, `--user`). A second run over
+//! A session's entry is keyed by the fingerprint of its source files (canonical path, size,
+//! mtime and a blake3 of the first and last 64 KB; for a session that is a byte range of a
+//! file, an Aider history's, that range and its bytes), the classifier backend, model and
+//! prompt/rule version, the telemetry version and the pseudonymisation inputs (salt, `--user`). A second run over
 //! unchanged sessions therefore reads no transcript and makes no LLM call. Entries are plain
 //! JSON facets (no transcript text) under `$AGENTSTAT_CACHE_DIR`, else
 //! `$XDG_CACHE_HOME/agentstat`, else `~/.cache/agentstat` (in `facets/`).
@@ -17,8 +18,11 @@ use agentstat_ingest::SessionSource;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
-/// Bump when the cache entry format or the facet construction changes.
-const CACHE_FORMAT: &str = "facet-cache-3";
+/// Bump when the cache entry format or the facet construction changes. 4: session ids no
+/// longer depend on the path as typed (crates/ingest/src/ident.rs), so a facet of version 3
+/// may carry a session key the same session no longer has; such entries are never hit again
+/// and age out (docs/CACHE.md).
+const CACHE_FORMAT: &str = "facet-cache-4";
 /// Bytes hashed at each end of a source file.
 const EDGE: u64 = 64 * 1024;
 
@@ -65,29 +69,42 @@ pub(crate) fn cache_key(
             h.update(b"telemetry-only\0");
         }
     }
-    let mut files = source_files(src);
+    let mut files: Vec<(PathBuf, Option<(u64, u64)>)> =
+        src.files.iter().map(|f| (f.path.clone(), f.span)).collect();
     files.sort();
-    for f in &files {
-        fingerprint(f, &mut h)?;
+    for (f, span) in &files {
+        match span {
+            None => fingerprint(f, &mut h)?,
+            // A file holding several sessions (an Aider history): the session's own bytes and
+            // where they are, so a session appended to the file leaves the others' entries.
+            Some((a, b)) => span_fingerprint(f, *a, *b, &mut h)?,
+        }
     }
     // A database holding many sessions (OpenCode's `opencode.db`): the session's id too.
     if src.main_path().extension().is_some_and(|e| e == "db") {
         h.update(b"session\0");
         h.update(src.id.as_bytes());
     }
-    // A file holding several sessions (an Aider history): the session's byte range too.
-    for f in src.files.iter().filter(|f| f.span.is_some()) {
-        let (a, b) = f.span.unwrap_or_default();
-        h.update(b"span\0");
-        h.update(&a.to_le_bytes());
-        h.update(&b.to_le_bytes());
-    }
     Some(h.finalize().to_hex().to_string())
 }
 
-/// Every file a session is read from (main transcript and subagent files).
-fn source_files(src: &SessionSource) -> Vec<PathBuf> {
-    src.files.iter().map(|f| f.path.clone()).collect()
+/// The file's canonical path, the byte range and every byte in it; `None` if it cannot be read.
+fn span_fingerprint(path: &Path, a: u64, b: u64, h: &mut blake3::Hasher) -> Option<()> {
+    let canon = std::fs::canonicalize(path).ok()?;
+    let mut f = std::fs::File::open(&canon).ok()?;
+    if a > b || f.metadata().ok()?.len() < b {
+        return None;
+    }
+    h.update(b"span\0");
+    h.update(canon.to_string_lossy().as_bytes());
+    h.update(&a.to_le_bytes());
+    h.update(&b.to_le_bytes());
+    f.seek(SeekFrom::Start(a)).ok()?;
+    let mut buf = Vec::with_capacity((b - a) as usize);
+    f.take(b - a).read_to_end(&mut buf).ok()?;
+    (buf.len() as u64 == b - a).then(|| {
+        h.update(&buf);
+    })
 }
 
 /// Path, size, mtime and the first and last 64 KB of a file; `None` if it cannot be read
@@ -100,7 +117,10 @@ fn fingerprint(path: &Path, h: &mut blake3::Hasher) -> Option<()> {
         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
         .map(|d| d.as_nanos())
         .unwrap_or(0);
-    h.update(path.to_string_lossy().as_bytes());
+    // The file itself, however its path was typed (relative, absolute, through a symlink):
+    // the facet no longer depends on the path, so neither does its entry.
+    let canon = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    h.update(canon.to_string_lossy().as_bytes());
     h.update(&meta.len().to_le_bytes());
     h.update(&mtime.to_le_bytes());
     let mut f = std::fs::File::open(path).ok()?;

@@ -474,6 +474,51 @@ mod tests {
         assert_eq!(r4.classified, 2);
     }
 
+    #[test]
+    fn an_aider_history_named_another_way_is_served_from_the_cache_with_the_same_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let project = dir.path().join("project");
+        std::fs::create_dir_all(&project).unwrap();
+        let history = project.join(".aider.chat.history.md");
+        let s1 = "# aider chat started at 2024-05-10 09:00:00\n\n#### add a test\n\nAdded.\n\n";
+        let s2 = "# aider chat started at 2024-05-10 11:00:00\n\n#### fix the build\n\nFixed.\n\n";
+        std::fs::write(&history, format!("{s1}{s2}")).unwrap();
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&project, &link).unwrap();
+        let backend = Counting(Default::default());
+        let id = BackendId {
+            name: "counting".into(),
+            model: "m".into(),
+            prompt_version: "p1".into(),
+        };
+        let opts = options(Some((&backend, id)), Some(dir.path().join("cache")));
+        let keys = |f: &[Facet]| {
+            let mut k: Vec<String> = f.iter().map(|f| f.session_key.clone()).collect();
+            k.sort();
+            k
+        };
+        let (first, r1) = extract_facets(std::slice::from_ref(&project), &opts, None);
+        assert_eq!((r1.sessions, r1.classified, r1.cached), (2, 2, 0));
+        // Through a symlinked folder, and with `..` in the path: the same sessions, from the cache.
+        for other in [link, project.join("..").join("project")] {
+            let (again, r) = extract_facets(std::slice::from_ref(&other), &opts, None);
+            assert_eq!((r.classified, r.cached), (0, 2), "{}", other.display());
+            assert_eq!(keys(&again), keys(&first));
+        }
+        // A session appended: the two earlier ones keep their keys and their entries (keyed by
+        // their own bytes, not the whole file's fingerprint); only the new one is classified.
+        std::fs::write(
+            &history,
+            format!("{s1}{s2}# aider chat started at 2024-05-11 08:00:00\n\n#### more\n\nOk.\n"),
+        )
+        .unwrap();
+        let (grown, r) = extract_facets(&[project], &opts, None);
+        assert_eq!((r.sessions, r.classified, r.cached), (3, 1, 2));
+        let grown = keys(&grown);
+        assert!(keys(&first).iter().all(|k| grown.contains(k)));
+        assert_eq!(backend.0.load(Ordering::SeqCst), 3);
+    }
+
     /// A backend whose work-mode classifier always fails.
     struct HalfBroken(std::sync::atomic::AtomicU32);
     impl Backend for HalfBroken {
@@ -494,7 +539,11 @@ mod tests {
     #[test]
     fn facets_with_failed_labels_are_not_cached() {
         let dir = tempfile::tempdir().unwrap();
-        let data = one_session(dir.path(), "33333333-3333-3333-3333-333333333333", "rename the flag");
+        let data = one_session(
+            dir.path(),
+            "33333333-3333-3333-3333-333333333333",
+            "rename the flag",
+        );
         let backend = HalfBroken(Default::default());
         let opts = options(
             Some((
@@ -568,7 +617,11 @@ mod tests {
     fn runs_mark_hits_used_and_evict_entries_unused_for_too_long() {
         use std::time::{Duration, SystemTime};
         let dir = tempfile::tempdir().unwrap();
-        let data = one_session(dir.path(), "44444444-4444-4444-4444-444444444444", "add a flag");
+        let data = one_session(
+            dir.path(),
+            "44444444-4444-4444-4444-444444444444",
+            "add a flag",
+        );
         let cache = dir.path().join("cache");
         let opts = options(None, Some(cache.clone()));
         let (_, r1) = extract_facets(std::slice::from_ref(&data), &opts, None);

@@ -56,6 +56,54 @@ pub fn session_spans(b: &[u8]) -> Vec<(usize, usize)> {
     spans
 }
 
+/// The id of the session in `span` (one of [`session_spans`], empty leading sessions folded
+/// in), the same wherever the history lies and however it is named:
+/// `aider-<YYYY-MM-DDTHH:MM:SS>-<hash>`, the time of the session's own (last) `# aider chat
+/// started at` line and a hash ([`crate::ident::short_hash`]) of its bytes from that line to
+/// the end of the first thing the person typed (the first run of `####` lines) — written in the
+/// session's first seconds, so the id holds while the session and the file grow. A session in
+/// which nothing was typed hashes its first 64 KiB; a span with no header (text before the
+/// first one, the website's examples) is `aider-<hash>`.
+pub fn session_id(span: &[u8]) -> String {
+    // The session's own header: the last one (empty sessions folded in come before it).
+    let own = if span.starts_with(HEADER) {
+        let mut at = 0;
+        for i in memchr::memmem::find_iter(span, b"\n# aider chat started at") {
+            at = i + 1;
+        }
+        Some(at)
+    } else {
+        memchr::memmem::find_iter(span, b"\n# aider chat started at")
+            .last()
+            .map(|i| i + 1)
+    };
+    let body = &span[own.unwrap_or(0)..];
+    let time = own.and_then(|_| {
+        let line = &body[HEADER.len()..];
+        let line = &line[..memchr::memchr(b'\n', line).unwrap_or(line.len())];
+        crate::ident::compact_time(&String::from_utf8_lossy(line))
+    });
+    // The end of the first run of `####` lines.
+    let mut end = None;
+    let mut at = 0;
+    while at < body.len() {
+        let next = memchr::memchr(b'\n', &body[at..]).map_or(body.len(), |i| at + i + 1);
+        let typed = body[at..next].starts_with(b"####");
+        match (typed, end) {
+            (true, _) => end = Some(next),
+            (false, Some(_)) => break,
+            (false, None) => {}
+        }
+        at = next;
+    }
+    let material = &body[..end.unwrap_or(body.len().min(crate::ident::HEAD_BYTES))];
+    let hash = crate::ident::short_hash(material);
+    match time {
+        Some(t) => format!("aider-{t}-{hash}"),
+        None => format!("aider-{hash}"),
+    }
+}
+
 /// A span that is only a session header and blank lines.
 pub fn is_empty_session(span: &[u8]) -> bool {
     let rest = match span.strip_prefix(HEADER) {

@@ -673,7 +673,7 @@ pub fn discover(paths: &[PathBuf], diag: &mut Diagnostics) -> Vec<SessionSource>
         }
     }
     let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    let mut orphans: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    let mut orphans: BTreeMap<(String, Option<PathBuf>), Vec<usize>> = BTreeMap::new();
     for (i, inf) in infos.iter().enumerate() {
         if !inf.sub {
             let r = dsu.find(i);
@@ -701,11 +701,13 @@ pub fn discover(paths: &[PathBuf], diag: &mut Diagnostics) -> Vec<SessionSource>
         match owner {
             Some(o) => sub_of.entry(dsu.find(o)).or_default().push(i),
             None => {
-                let key = inf
-                    .peek
-                    .session_id
-                    .clone()
-                    .unwrap_or_else(|| inf.path.display().to_string());
+                // A subagent file whose session is not here: grouped with the others of the
+                // same `sessionId`; one with none is a session of its own, with an id from its
+                // first record (never its path: crate::ident).
+                let key = match &inf.peek.session_id {
+                    Some(s) => (s.clone(), None),
+                    None => (String::new(), Some(inf.path.clone())),
+                };
                 orphans.entry(key).or_default().push(i);
             }
         }
@@ -772,8 +774,23 @@ pub fn discover(paths: &[PathBuf], diag: &mut Diagnostics) -> Vec<SessionSource>
             format: Format::ClaudeCode,
         });
     }
-    for (id, mut members) in orphans {
+    for ((id, own), mut members) in orphans {
         members.sort_by(|&a, &b| infos[a].path.cmp(&infos[b].path));
+        let id = match own {
+            None => id,
+            Some(path) => match crate::ident::read_head(&path, true) {
+                Ok(head) => crate::ident::content_id(Format::ClaudeCode, &head, true),
+                Err(e) => {
+                    diag.skip(
+                        &path.display().to_string(),
+                        None,
+                        "unreadable-file",
+                        e.to_string(),
+                    );
+                    continue;
+                }
+            },
+        };
         out.push(SessionSource {
             id,
             files: members.into_iter().map(file_of).collect(),
@@ -788,6 +805,7 @@ pub fn discover(paths: &[PathBuf], diag: &mut Diagnostics) -> Vec<SessionSource>
             .then_with(|| a.files[0].path.cmp(&b.files[0].path))
             .then_with(|| a.files[0].span.cmp(&b.files[0].span))
     });
+    crate::ident::disambiguate(&mut out);
     out
 }
 
@@ -908,7 +926,7 @@ fn other_sources(
         #[cfg(feature = "sqlite")]
         for (id, bytes) in crate::opencode_store::db_sessions(&path, diag) {
             out.push(SessionSource {
-                id: crate::opencode_store::db_source_id(&path, &id),
+                id,
                 files: vec![SourceFile {
                     path: path.clone(),
                     role: FileRole::Main,
@@ -957,16 +975,37 @@ fn other_sources(
         }
         let spans = kept;
         if before > 1 {
-            for (i, (a, b)) in spans.into_iter().enumerate() {
+            for (a, b) in spans {
                 out.push(SessionSource {
-                    id: format!("{name}#{}", i + 1),
+                    id: crate::aider::session_id(&all[a..b]),
                     files: vec![file(Some((a as u64, b as u64)))],
                     format,
                 });
             }
+        } else {
+            out.push(SessionSource {
+                id: crate::aider::session_id(&all),
+                files: vec![file(None)],
+                format,
+            });
+        }
+        return;
+    }
+    // Every other format: an id from the file's first bytes (crate::ident), never its path;
+    // the adapter replaces it with the file's own id when it records one.
+    let jsonl = format != Format::SpecStory && path.extension().is_some_and(|e| e == "jsonl");
+    let head = match crate::ident::read_head(&path, jsonl) {
+        Ok(h) => h,
+        Err(e) => {
+            diag.skip(&name, None, "unreadable-file", e.to_string());
             return;
         }
-    }
+    };
+    let id = if format == Format::SpecStory {
+        crate::specstory::session_id(&head)
+    } else {
+        crate::ident::content_id(format, &head, jsonl)
+    };
     let mut files = vec![file(None)];
     for sp in subagents {
         let bytes = std::fs::metadata(&sp).map(|m| m.len()).unwrap_or(0);
@@ -982,9 +1021,5 @@ fn other_sources(
             span: None,
         });
     }
-    out.push(SessionSource {
-        id: name.clone(),
-        files,
-        format,
-    });
+    out.push(SessionSource { id, files, format });
 }

@@ -22,6 +22,7 @@ mod cursor_tracking;
 pub mod diag;
 pub mod discover;
 pub mod gemini;
+pub mod ident;
 mod json;
 pub mod lax;
 pub mod opencode;

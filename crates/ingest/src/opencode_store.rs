@@ -178,12 +178,6 @@ pub(crate) fn db_sessions(path: &Path, diag: &mut Diagnostics) -> Vec<(String, u
     }
 }
 
-/// The session id a database source reads (`<db path>#<session id>`).
-#[cfg(feature = "sqlite")]
-pub(crate) fn db_source_id(path: &Path, session: &str) -> String {
-    format!("{}#{session}", path.display())
-}
-
 /// Read one session of an OpenCode database.
 #[cfg(feature = "sqlite")]
 pub(crate) fn read_db(
@@ -194,7 +188,9 @@ pub(crate) fn read_db(
     use rusqlite::OptionalExtension;
     let path = &src.files[0].path;
     let name = path.display().to_string();
-    let Some((_, id)) = src.id.rsplit_once('#') else {
+    // A database source's id is the session's own id in the database (discovery).
+    let id = src.id.as_str();
+    if id.is_empty() {
         diag.skip(
             &name,
             None,
@@ -202,7 +198,7 @@ pub(crate) fn read_db(
             "no session id for this database source",
         );
         return None;
-    };
+    }
     let mut b = SessionBuilder::default();
     let run = |b: &mut SessionBuilder, diag: &mut Diagnostics| -> rusqlite::Result<bool> {
         let conn = crate::sqlite::open(path)?;

@@ -112,8 +112,10 @@ impl Format {
 /// The files of one session: main transcript(s) first (oldest first), then subagents.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionSource {
-    /// Session id (`sessionId` of the records, else the file stem; for a file holding several
-    /// sessions, the path and the session's number in it).
+    /// Session id, never the path: the format's own id when discovery can see it (`sessionId`
+    /// of Claude Code records, else the file stem; an OpenCode database's session id), else one
+    /// derived from the file's first bytes, which the adapter replaces with the file's own id
+    /// when it records one (crate::ident, docs/FORMATS.md "Session ids").
     pub id: String,
     pub files: Vec<SourceFile>,
     /// The transcript format, which decides the adapter.

@@ -114,6 +114,48 @@ fn role_header(line: &str) -> Option<(Role, bool, Option<String>, Option<Millis>
     Some((role, sidechain, model, ts))
 }
 
+/// The id of a SpecStory export from its first bytes (docs/FORMATS.md): `specstory-<hash>` of
+/// the time in its title (`# Title (2025-04-30 16:13:59)`, the chat's start) and its first user
+/// turn (from the first `_**User…**_` header to the next `---` rule or turn header). Both are
+/// written when the chat starts, so the id holds while SpecStory rewrites the file as the chat
+/// goes on or the chat is renamed; the file's name and folder play no part. A file with no user
+/// turn in its first 64 KiB hashes those bytes.
+pub fn session_id(head: &[u8]) -> String {
+    let text = String::from_utf8_lossy(head);
+    let mut material = String::new();
+    let mut title_seen = false;
+    let mut turn: Option<String> = None;
+    for line in text.lines() {
+        let header = role_header(line);
+        match turn.as_mut() {
+            None => {
+                if let Some((Role::User, ..)) = header {
+                    turn = Some(format!("{}\n", line.trim_end()));
+                } else if let Some(title) = line.strip_prefix("# ").filter(|_| !title_seen) {
+                    title_seen = true;
+                    let t = title.trim_end();
+                    if let Some(open) = t.strip_suffix(')').and_then(|t| t.rfind('(')) {
+                        let inner = &t[open + 1..t.len() - 1];
+                        if date_at(inner) == Some(0) {
+                            material = format!("title-time\0{inner}\0");
+                        }
+                    }
+                }
+            }
+            Some(_) if header.is_some() || line.trim_end() == "---" => break,
+            Some(t) => {
+                t.push_str(line.trim_end());
+                t.push('\n');
+            }
+        }
+    }
+    let hash = match turn {
+        Some(t) => crate::ident::short_hash(format!("{material}{}", t.trim_end()).as_bytes()),
+        None => crate::ident::short_hash(head),
+    };
+    format!("specstory-{hash}")
+}
+
 /// Byte offset of the first `YYYY-MM-DD` in a text.
 fn date_at(s: &str) -> Option<usize> {
     let b = s.as_bytes();

@@ -21,7 +21,7 @@ use agentstat_facets::{Labels, Occupation, Telemetry};
 use agentstat_session::Session;
 
 /// Version of the feature definitions; a model trained on other features is refused.
-pub const FEATURES_VERSION: &str = "learn-features-2";
+pub const FEATURES_VERSION: &str = "learn-features-3";
 
 /// Features of the meaning block: the first prompt's and all prompts' mean embeddings.
 pub const EMB_DIM: usize = 2 * crate::embed::DIMS;

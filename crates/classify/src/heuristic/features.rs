@@ -522,6 +522,16 @@ pub struct Prompt {
     /// Contains pasted output (logs, errors, stack traces).
     pub pasted_output: bool,
     pub plan_mode: bool,
+    /// Only a greeting or small talk ("hi", "how are you?").
+    pub greeting: bool,
+    /// Opens with a request to change something ("add …", "please move …", "can you use …").
+    pub change_request: bool,
+    /// Opens with a forward-looking question ("how should I …", "can we …?", "/ask is there a
+    /// better way …") and is not a plain request.
+    pub forward_ask: bool,
+    /// A pasted plan ("Implement the following plan:"): its title, normalised. The title, not
+    /// the body, decides whether the work is a fix ([`Prompt::broken`] reads the title only).
+    pub plan_title: Option<Norm>,
 }
 
 /// Everything the rules read, gathered in one pass.
@@ -792,9 +802,15 @@ pub fn extract(s: &Session) -> Features {
                         ]))
                     && tech.named() == 0;
                 let pasted = looks_pasted(h_text);
-                let broken = 3 * norm.count(text::BROKEN_STRONG) as u32
-                    + norm.count(text::BROKEN_WEAK) as u32
-                    + if pasted
+                let plan_title = text::plan_title(h_text).map(Norm::new);
+                // A pasted plan reports something broken only if its title does.
+                let cue_text = plan_title.as_ref().unwrap_or(&norm);
+                let broken = 3
+                    * (cue_text.count(text::BROKEN_STRONG) + cue_text.count(text::BROKEN_MORE))
+                        as u32
+                    + cue_text.count(text::BROKEN_WEAK) as u32
+                    + if plan_title.is_none()
+                        && pasted
                         && (h_text.contains("rror")
                             || h_text.contains("FAIL")
                             || h_text.contains("fatal"))
@@ -803,6 +819,12 @@ pub fn extract(s: &Session) -> Features {
                     } else {
                         0
                     };
+                let opening = Norm::new(text::head(h_text.trim_start(), text::FORWARD_ASK_HEAD));
+                let question =
+                    h_text.trim_end().ends_with('?') || h_text.trim_start().starts_with("/ask");
+                let forward_ask = opening.any(text::FORWARD_ASK).is_some()
+                    && (question || !text::is_change_request(&norm));
+                let change_request = !forward_ask && text::is_change_request(&norm);
                 let after_q = last_agent_text.is_some_and(|t| {
                     let tail = tail(t, 400);
                     tail.trim_end().ends_with('?')
@@ -840,6 +862,10 @@ pub fn extract(s: &Session) -> Features {
                     after_agent_question: after_q,
                     pasted_output: pasted,
                     plan_mode: h.permission_mode.as_deref() == Some("plan"),
+                    greeting: text::is_greeting(h_text, &norm),
+                    change_request,
+                    forward_ask,
+                    plan_title,
                     norm,
                 };
                 f.prompts.push(p);

@@ -17,7 +17,7 @@ use crate::{Backend, ClassifyError, Evidence, SessionInput};
 use agentstat_facets::{Label, Labels, Provenance};
 
 /// Version of the rule set; part of every label's provenance. Bump on any rule change.
-pub const RULES_VERSION: &str = "heuristic-2026.11-3";
+pub const RULES_VERSION: &str = "heuristic-2026.12-1";
 
 /// The deterministic, offline classifier.
 #[derive(Debug, Clone, Copy, Default)]

@@ -88,6 +88,12 @@ pub fn work_mode(f: &Features, t: &Telemetry) -> (WorkMode, Notes) {
                 .get(i)
                 .is_some_and(|p| p.norm.any(text::TEST_WORDS).is_some());
         let code = seg[FileCat::Code as usize] + 0.7 * seg[FileCat::Config as usize];
+        // A pasted plan titled after prompts, agents or evals is meta-work on an AI system.
+        let orch_plan = f.prompts.get(i).is_some_and(|p| {
+            p.plan_title
+                .as_ref()
+                .is_some_and(|t| t.any(text::ORCH_CORE).is_some())
+        });
         if b {
             code_broken += code;
             add(&mut score, WorkMode::Fix, code);
@@ -98,7 +104,15 @@ pub fn work_mode(f: &Features, t: &Telemetry) -> (WorkMode, Notes) {
             }
         } else {
             code_ok += code;
-            add(&mut score, WorkMode::Build, code);
+            add(
+                &mut score,
+                if orch_plan {
+                    WorkMode::Orchestrate
+                } else {
+                    WorkMode::Build
+                },
+                code,
+            );
             let tests = seg[FileCat::Test as usize];
             if asks_tests || code * 3.0 < tests {
                 add(&mut score, WorkMode::Test, tests);
@@ -124,6 +138,16 @@ pub fn work_mode(f: &Features, t: &Telemetry) -> (WorkMode, Notes) {
         if code_total > 2.0 { 0.3 } else { 1.0 } * f.weight(FileCat::PlanDoc),
     );
     add(&mut score, WorkMode::Operate, f.weight(FileCat::Ops));
+    // Opened to set up CI, a deploy or a release, and it touched their files: fixing what the
+    // pipeline reports on the way is part of that scaffolding work.
+    if f.weight(FileCat::Ops) > 0.0
+        && f.substantive_prompts()
+            .next()
+            .is_some_and(|p| p.norm.any(text::OPS_CORE).is_some() && p.broken < BROKEN)
+    {
+        add(&mut score, WorkMode::Operate, code_broken);
+        notes.push("opened on CI, a deploy or a release, with their files edited: fixes on the way serve Operate".into());
+    }
     add(&mut score, WorkMode::Analyze, f.weight(FileCat::Data));
     add(&mut score, WorkMode::Orchestrate, f.weight(FileCat::Agent));
     // Shell work that is itself the deliverable.
@@ -196,6 +220,18 @@ pub fn work_mode(f: &Features, t: &Telemetry) -> (WorkMode, Notes) {
         let docs = f.weight(FileCat::Docs).min(4.0);
         let asked_prose = cue(WorkMode::Communicate) > 0.0;
         let looked_at_code = f.code_files_read > 0 || f.searches > 0 || f.cmd("gitread") > 0;
+        let opener = f.substantive_prompts().next();
+        // Greetings and small talk only, nothing done: no task, a conversation.
+        let only_greetings = opener.is_some()
+            && f.substantive_prompts().all(|p| p.greeting)
+            && edit_total == 0.0
+            && f.shell == 0;
+        // The opener asked for a change that never (or barely) landed: the intent was Build.
+        let asked_change = opener.is_some_and(|p| p.change_request);
+        // … unless the change asked for is a release or a deploy: Operate.
+        let asked_release = opener.is_some_and(|p| p.norm.any(text::RELEASE_WORDS).is_some());
+        // The opener asked how something should be done: forward-looking, Plan.
+        let asked_forward = opener.is_some_and(|p| p.forward_ask);
         let mut best = (
             WorkMode::Understand,
             1.0 + cue(WorkMode::Understand)
@@ -205,9 +241,21 @@ pub fn work_mode(f: &Features, t: &Telemetry) -> (WorkMode, Notes) {
         let cands = [
             (
                 WorkMode::Plan,
-                cue(WorkMode::Plan) + 2.0 * plan_signals + f.weight(FileCat::PlanDoc) * 2.0,
+                cue(WorkMode::Plan)
+                    + 2.0 * plan_signals
+                    + f.weight(FileCat::PlanDoc) * 2.0
+                    + if asked_forward { 2.5 } else { 0.0 },
             ),
-            (WorkMode::Operate, cue(WorkMode::Operate) * 0.5 + ops_cmds),
+            (
+                WorkMode::Operate,
+                cue(WorkMode::Operate) * 0.5
+                    + ops_cmds
+                    + if asked_change && asked_release {
+                        2.0
+                    } else {
+                        0.0
+                    },
+            ),
             (
                 WorkMode::Analyze,
                 cue(WorkMode::Analyze) + 2.0 * f.cmd("data") as f64,
@@ -229,9 +277,18 @@ pub fn work_mode(f: &Features, t: &Telemetry) -> (WorkMode, Notes) {
                         1.5 * docs
                     } else {
                         0.0
+                    }
+                    + if only_greetings { 3.0 } else { 0.0 },
+            ),
+            (
+                WorkMode::Build,
+                non_prose
+                    + if asked_change && !asked_release {
+                        2.0
+                    } else {
+                        0.0
                     },
             ),
-            (WorkMode::Build, if tiny_code { non_prose } else { 0.0 }),
             (
                 WorkMode::Test,
                 // A review of a change before merge is verification (QA), not learning.
@@ -258,9 +315,18 @@ pub fn work_mode(f: &Features, t: &Telemetry) -> (WorkMode, Notes) {
             }
         }
         notes.push(format!(
-            "little editing: chose {} from the user's words and non-edit actions (plan-mode/ExitPlanMode {}, cue scores: {})",
+            "little editing: chose {} from the user's words and non-edit actions (plan-mode/ExitPlanMode {}, opener: {}, cue scores: {})",
             best.0,
             plan_signals,
+            if only_greetings {
+                "greetings only"
+            } else if asked_forward {
+                "a forward-looking question"
+            } else if asked_change {
+                "a change request"
+            } else {
+                "–"
+            },
             cues.iter().filter(|c| c.1 > 0.0).map(|(m, v)| format!("{m} {v:.0}")).collect::<Vec<_>>().join(", ")
         ));
         return (best.0, notes);
@@ -1189,8 +1255,9 @@ pub fn outcome(f: &Features, mode: WorkMode, succ: Signal, fail: Signal) -> (Out
             vec!["the user stated no objective".into()],
         );
     }
+    // Questions about what exists, or greetings and small talk only (Communicate, no task).
     let exploratory = f.edit_ok == 0
-        && matches!(mode, WorkMode::Understand)
+        && (matches!(mode, WorkMode::Understand) || f.substantive_prompts().all(|p| p.greeting))
         && f.prompts
             .iter()
             .all(|p| p.norm.words < 8 && p.tech.named() == 0 && p.broken < BROKEN);

@@ -274,6 +274,176 @@ impl<'a> Texts<'a> {
     }
 }
 
+/// Words of a greeting or small talk. A session whose every prompt holds nothing else has no
+/// task: raters file it as Communicate (conversation, not code).
+pub const GREETING: &[&str] = &[
+    "hi",
+    "hello",
+    "hey",
+    "hiya",
+    "howdy",
+    "yo",
+    "there",
+    "thanks",
+    "thank",
+    "you",
+    "bye",
+    "good",
+    "morning",
+    "afternoon",
+    "evening",
+    "how",
+    "are",
+    "u",
+    "what's",
+    "whats",
+    "up",
+    "sup",
+    "hola",
+    "bonjour",
+    "ciao",
+    "hallo",
+];
+
+/// Whether a prompt is only a greeting or small talk ("hi", "hello there", "how are you?").
+/// A slash command (`/help hi`) is a question to the tool, not a greeting.
+pub fn is_greeting(raw: &str, norm: &Norm) -> bool {
+    !raw.trim_start().starts_with('/')
+        && (1..=6).contains(&norm.words)
+        && norm
+            .padded
+            .split(' ')
+            .filter(|w| !w.is_empty())
+            .all(|w| GREETING.contains(&w))
+}
+
+/// Verbs that open a request to change code ("add a --mini flag", "remove X", "move Y").
+pub const CHANGE_VERBS: &[&str] = &[
+    "add",
+    "remove",
+    "delete",
+    "drop",
+    "move",
+    "rename",
+    "refactor",
+    "replace",
+    "change",
+    "make",
+    "update",
+    "create",
+    "implement",
+    "enhance",
+    "include",
+    "have",
+    "pass",
+    "call",
+    "cache",
+    "handle",
+    "support",
+    "convert",
+    "extract",
+    "set",
+    "put",
+    "wire",
+    "hook",
+    "bump",
+    "upgrade",
+    "write",
+    "build",
+    "modify",
+    "extend",
+    "allow",
+    "ensure",
+    "log",
+    "print",
+    "display",
+    "show",
+    "swap",
+    "split",
+    "insert",
+    "append",
+    "introduce",
+    "integrate",
+    "port",
+    "migrate",
+    "simplify",
+    "clean",
+    "tidy",
+    "reorder",
+    "sort",
+    "expose",
+    "turn",
+    "switch",
+    "use",
+    "store",
+    "save",
+    "format",
+    "align",
+    "style",
+    "color",
+    "colour",
+    "pad",
+    "trim",
+];
+
+/// Words that may precede the verb of a request ("please add", "can you move", "let's use").
+const REQUEST_LEADS: &[&str] = &[
+    "please", "pls", "let's", "lets", "now", "also", "ok", "okay", "so", "then", "and", "can",
+    "could", "would", "will", "you", "we", "i", "need", "to", "want", "i'd", "like", "go", "ahead",
+    "just",
+];
+
+/// Whether a prompt opens with a request to change something (an imperative change verb,
+/// possibly after "please", "can you", "let's"…), not a question about what exists.
+pub fn is_change_request(norm: &Norm) -> bool {
+    norm.padded
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .take(8)
+        .find(|w| !REQUEST_LEADS.contains(w))
+        .is_some_and(|w| CHANGE_VERBS.contains(&w))
+}
+
+/// Forward-looking questions at the start of a prompt: how something should be done, before
+/// doing it (the rubric's Plan: "forward-looking = Plan, about what exists = Understand").
+pub const FORWARD_ASK: &[&str] = &[
+    "can we",
+    "could we",
+    "how can we",
+    "how can i",
+    "how could we",
+    "how should",
+    "how would",
+    "should we",
+    "should i",
+    "best way",
+    "better way",
+    "most logical way",
+    "most straightforward way",
+    "is it appropriate",
+    "would it be",
+];
+
+/// Bytes at the start of a prompt where a forward-looking question is looked for.
+pub const FORWARD_ASK_HEAD: usize = 60;
+
+/// The title of a pasted plan: a prompt that starts with "Implement the following plan"
+/// (Claude Code's hand-over from plan mode) and carries a Markdown heading. The title states
+/// what the work is; the plan's body names errors, lint and edge cases on the way, which are
+/// not a report of something broken.
+pub fn plan_title(raw: &str) -> Option<&str> {
+    let t = raw.trim_start();
+    let lead = "implement the following plan";
+    if t.len() < lead.len() || !t.as_bytes()[..lead.len()].eq_ignore_ascii_case(lead.as_bytes()) {
+        return None;
+    }
+    head(t, SCAN_CAP)
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with('#'))
+        .map(|l| l.trim_start_matches('#').trim())
+}
+
 /// The first `max` bytes of `s`, cut at a character boundary.
 pub fn head(s: &str, max: usize) -> &str {
     if s.len() <= max {
@@ -648,6 +818,25 @@ pub const BROKEN_STRONG: &[&str] = &[
     "debug",
 ];
 
+/// More strong breakage cues, read only by the work-mode trigger ([`Prompt::broken`]): kept
+/// apart from [`BROKEN_STRONG`], whose counts are features of the learned classifier's models
+/// (a longer list would shift the success and failure models it was validated with).
+///
+/// [`Prompt::broken`]: super::features::Prompt::broken
+pub const BROKEN_MORE: &[&str] = &[
+    "don't load",
+    "doesn't load",
+    "won't load",
+    "not loading",
+    "isn't being",
+    "aren't being",
+    "shouldn't",
+    "advisory",
+    "advisories",
+    "vulnerability",
+    "cve",
+];
+
 /// Weaker signs of breakage, weighted 1 (three needed).
 pub const BROKEN_WEAK: &[&str] = &[
     "feedback",
@@ -871,6 +1060,42 @@ pub const ORCH_WORDS: &[&str] = &[
     "claude code",
 ];
 
+/// The unambiguous part of [`ORCH_WORDS`]: a plan titled with these is about an AI system's
+/// prompts, agents or evals (not an app's "skills" or "agents" pages).
+pub const ORCH_CORE: &[&str] = &[
+    "prompt",
+    "prompts",
+    "system prompt",
+    "subagent",
+    "subagents",
+    "agent workflow",
+    "llm",
+    "eval",
+    "evals",
+    "classifier",
+    "fine tune",
+    "few shot",
+];
+
+/// A change that is a release or a deploy (Operate, not Build).
+pub const RELEASE_WORDS: &[&str] = &["release", "deploy", "deployment", "publish", "tag"];
+
+/// An opener about CI, deploys or releases: edits made on the way (fixing what the pipeline
+/// reports) serve the scaffolding, Operate (rubric: "Build vs Operate: deploy/config/CI/env").
+pub const OPS_CORE: &[&str] = &[
+    "ci",
+    "github action",
+    "github actions",
+    "workflow",
+    "pipeline",
+    "deploy",
+    "deployment",
+    "deployed",
+    "release",
+    "docker",
+    "dockerfile",
+];
+
 /// Prose for human readers.
 pub const COMM_WORDS: &[&str] = &[
     "email",
@@ -895,6 +1120,8 @@ pub const COMM_WORDS: &[&str] = &[
     "docs",
     "comment in",
     "reply to",
+    "translate",
+    "translation",
 ];
 
 /// Structural domain knowledge (invariants, failure modes, version behaviour, edge cases).
