@@ -453,13 +453,16 @@ fn build(b: &mut Builder, f: &hf::Features, t: &Telemetry, h: &Labels, agent: &s
     } else if blocks.text {
         let mut buckets = [0u32; TEXT_BUCKETS];
         for p in f.substantive_prompts() {
-            let mut prev: Option<&str> = None;
+            // FNV-1a runs left to right, so a bigram's hash continues from its first word's
+            // (`bucket(&[pw, w])` without hashing `pw` again).
+            let mut prev: Option<u64> = None;
             for w in p.norm.padded.split(' ').filter(|w| !w.is_empty()) {
-                buckets[bucket(&[w])] += 1;
-                if let Some(pw) = prev {
-                    buckets[bucket(&[pw, w])] += 1;
+                let uni = fnv_word(FNV_OFFSET, w);
+                buckets[(uni % TEXT_BUCKETS as u64) as usize] += 1;
+                if let Some(ph) = prev {
+                    buckets[(fnv_word(ph, w) % TEXT_BUCKETS as u64) as usize] += 1;
                 }
-                prev = Some(w);
+                prev = Some(uni);
             }
         }
         for c in buckets {
@@ -510,15 +513,20 @@ fn head_words(padded: &str, n: usize) -> &str {
 }
 
 /// The bucket of a word n-gram (FNV-1a over the words with a separator).
+#[cfg(test)]
 fn bucket(words: &[&str]) -> usize {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for w in words {
-        for &c in w.as_bytes().iter().chain(b" ") {
-            h ^= c as u64;
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
+    (words.iter().fold(FNV_OFFSET, |h, w| fnv_word(h, w)) % TEXT_BUCKETS as u64) as usize
+}
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// FNV-1a from state `h` over a word and a separating space.
+fn fnv_word(mut h: u64, w: &str) -> u64 {
+    for &c in w.as_bytes().iter().chain(b" ") {
+        h ^= c as u64;
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
-    (h % TEXT_BUCKETS as u64) as usize
+    h
 }
 
 #[cfg(test)]
@@ -578,6 +586,42 @@ mod tests {
             assert_eq!(bits(b), bits(all), "{sizes:?}");
             assert_eq!(sizes.is_empty(), a == [0.0; crate::embed::DIMS]);
         }
+    }
+
+    #[test]
+    fn text_buckets_are_the_hashed_unigrams_and_bigrams() {
+        // The bucket of a word n-gram as first written: FNV-1a over the words with a separator.
+        let first = |words: &[&str]| {
+            let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+            for w in words {
+                for &c in w.as_bytes().iter().chain(b" ") {
+                    h ^= c as u64;
+                    h = h.wrapping_mul(0x0000_0100_0000_01b3);
+                }
+            }
+            (h % TEXT_BUCKETS as u64) as usize
+        };
+        let texts = ["fix the parser test", "the parser fails on utf 8 input", "yes", "a a a"];
+        let mut want = [0u32; TEXT_BUCKETS];
+        let mut f = hf::Features::default();
+        for t in texts {
+            let words: Vec<&str> = t.split(' ').collect();
+            for (i, w) in words.iter().enumerate() {
+                want[first(&[w])] += 1;
+                if i > 0 {
+                    want[first(&[words[i - 1], w])] += 1;
+                }
+            }
+            f.prompts.push(hf::Prompt { norm: text::Norm::new(t), ..Default::default() });
+        }
+        assert_eq!(bucket(&["the", "parser"]), first(&["the", "parser"]));
+        let mut b = Builder { v: Vec::new(), names: None };
+        let (labels, _) = HeuristicBackend::run_on(&f, &Telemetry::default());
+        build(&mut b, &f, &Telemetry::default(), &labels, "", Blocks::ALL);
+        let got = &b.v[meaning_end()..];
+        let want: Vec<f64> = want.iter().map(|c| (*c as f64).ln_1p()).collect();
+        assert_eq!(got, &want[..]);
+        assert!(want.iter().any(|x| *x > 1.0));
     }
 
     #[test]
