@@ -36,6 +36,17 @@ pub trait Backend: Send + Sync {
     fn explain(&self, input: &SessionInput) -> Result<(Labels, Vec<Evidence>), ClassifyError> {
         Ok((self.classify(input)?, Vec::new()))
     }
+    /// `classify` for a session whose heuristic features are already extracted: `extract`
+    /// extracts them once for the habits and the classifier, and the offline backends read
+    /// them instead of extracting again. The same labels as `classify`; the default ignores
+    /// the features.
+    fn classify_extracted(
+        &self,
+        input: &SessionInput,
+        _features: &heuristic::features::Features,
+    ) -> Result<Labels, ClassifyError> {
+        self.classify(input)
+    }
     /// Called once with every session before `classify` is called on each. Backends that work
     /// in bulk (the Message Batches backend) submit all calls here and fill their cache; the
     /// default does nothing.

@@ -56,3 +56,34 @@ fn bench_reports_every_phase_as_json() {
         3 * phases[1]["sessions"].as_u64().unwrap()
     );
 }
+
+/// `--format all` measures every format at once (the default, Claude Code only, is a part).
+#[test]
+fn bench_format_all_reads_every_format() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../ingest/tests/fixtures");
+    let home = tempfile::tempdir().unwrap();
+    let sessions = |format: &str| {
+        let out = support::agentstat_salted(home.path(), "bench-test")
+            .args(["bench", dir, "--repeat", "1", "--json", "--format", format])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["phases"][4]["sessions"].as_u64().unwrap()
+    };
+    let (all, claude) = (sessions("all"), sessions("claude-code"));
+    assert!(
+        claude > 0 && all > claude,
+        "all {all}, claude-code {claude}"
+    );
+    let out = support::agentstat_salted(home.path(), "bench-test")
+        .args(["bench", dir, "--format", "nope"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("claude-code, "));
+}

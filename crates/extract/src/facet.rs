@@ -2,6 +2,7 @@
 //! vocabulary — the only thing that crosses the privacy boundary.
 
 use crate::run::ExtractOptions;
+use agentstat_classify::heuristic::features as hf;
 use agentstat_classify::SessionInput;
 use agentstat_facets::Facet;
 use agentstat_ingest::session_key;
@@ -15,13 +16,16 @@ pub(crate) fn build_facet(session: &Session, options: &ExtractOptions) -> (Facet
     let interactive = excluded_reason.is_none();
     let mut classified = false;
     let mut error = false;
-    let labels = match (&options.backend, interactive) {
-        (Some((backend, _)), true) => {
+    // The heuristic's single pass, once for the habits and the classifier.
+    let features = interactive.then(|| hf::extract(session));
+    let labels = match (&options.backend, &features) {
+        (Some((backend, _)), Some(f)) => {
             classified = true;
-            match backend.classify(&SessionInput {
+            let input = SessionInput {
                 session,
                 telemetry: &telemetry,
-            }) {
+            };
+            match backend.classify_extracted(&input, f) {
                 Ok(l) => {
                     // A label that failed (e.g. retries exhausted) is kept in this run's facet
                     // but the facet is not cached, so the next run asks again.
@@ -49,8 +53,7 @@ pub(crate) fn build_facet(session: &Session, options: &ExtractOptions) -> (Facet
         interactive,
         excluded_reason,
         // Measured from the session like telemetry, whatever the classifier.
-        habits: interactive
-            .then(|| agentstat_classify::heuristic::features::habits(session, &telemetry)),
+        habits: features.as_ref().map(|f| hf::habits_of(f, &telemetry)),
         telemetry,
         labels,
     };

@@ -3,8 +3,9 @@
 //! model's prediction and its probability.
 
 use crate::facet::LearnedFacet;
-use crate::features::{self, FEATURES_VERSION};
+use crate::features::{self, Blocks, FEATURES_VERSION};
 use crate::model::{Model, ModelError};
+use agentstat_classify::heuristic::features as hf;
 use agentstat_classify::{Backend, ClassifyError, Evidence, SessionInput};
 use agentstat_facets::{Labels, Provenance};
 
@@ -17,12 +18,31 @@ pub static EMBEDDED_MODEL: &[u8] = include_bytes!("../model/default.bin");
 pub struct LearnedBackend {
     model: Model,
     id: String,
+    /// What predictions read, worked out once at load: the facets the model takes over (index
+    /// into `model.facets`), the features their predictors read (one range covering them) and
+    /// the optional feature blocks in it. Nothing else is computed per session.
+    used: Vec<(LearnedFacet, usize)>,
+    reads: std::ops::Range<usize>,
+    blocks: Blocks,
 }
 
 impl LearnedBackend {
     pub fn new(model: Model) -> Self {
         let id = model.id();
-        LearnedBackend { model, id }
+        let used: Vec<(LearnedFacet, usize)> = model
+            .facets
+            .iter()
+            .enumerate()
+            .filter(|(_, fm)| fm.use_learned)
+            .filter_map(|(i, fm)| Some((LearnedFacet::by_name(&fm.facet)?, i)))
+            .collect();
+        let reads = used
+            .iter()
+            .map(|(_, i)| model.facets[*i].spec.set.range())
+            .reduce(|a, b| a.start.min(b.start)..a.end.max(b.end))
+            .unwrap_or(0..0);
+        let blocks = if reads.is_empty() { Blocks::NONE } else { Blocks::reading(reads.clone()) };
+        LearnedBackend { model, id, used, reads, blocks }
     }
 
     /// The model embedded in this binary.
@@ -52,27 +72,33 @@ impl LearnedBackend {
         }
     }
 
-    fn run(&self, input: &SessionInput) -> (Labels, Vec<Evidence>) {
-        let e = features::extract(input.session, input.telemetry);
-        let z = self.model.standardise(&e.x);
+    /// The optional feature blocks this model's predictions read.
+    pub fn blocks(&self) -> Blocks {
+        self.blocks
+    }
+
+    /// Labels, and with `explain` the evidence of the facets the model set.
+    fn run(&self, input: &SessionInput, f: &hf::Features, explain: bool) -> (Labels, Vec<Evidence>) {
+        let e = features::extract_from(f, input.session, input.telemetry, self.blocks);
+        let z = self.model.standardise_range(&e.x, self.reads.clone());
         let mut labels = e.heuristic;
         let mut ev = Vec::new();
-        for fm in &self.model.facets {
-            let Some(f) = LearnedFacet::by_name(&fm.facet) else { continue };
-            if !fm.use_learned {
-                continue;
+        for (facet, i) in &self.used {
+            let fm = &self.model.facets[*i];
+            let r = fm.spec.set.range();
+            let (c, p) = fm.predictor.predict(&z[r.start - self.reads.start..r.end - self.reads.start]);
+            facet.set(&mut labels, c, p, self.provenance());
+            if explain {
+                ev.push(Evidence {
+                    facet: facet.name().into(),
+                    note: format!(
+                        "learned model: {} (p = {p:.2}; grouped CV exact {:.0}% vs heuristic {:.0}%)",
+                        fm.classes[c],
+                        fm.cv.learned_exact * 100.0,
+                        fm.cv.heuristic_exact * 100.0
+                    ),
+                });
             }
-            let (c, p) = fm.predictor.predict(&z[fm.spec.set.range()]);
-            f.set(&mut labels, c, p, self.provenance());
-            ev.push(Evidence {
-                facet: f.name().into(),
-                note: format!(
-                    "learned model: {} (p = {p:.2}; grouped CV exact {:.0}% vs heuristic {:.0}%)",
-                    fm.classes[c],
-                    fm.cv.learned_exact * 100.0,
-                    fm.cv.heuristic_exact * 100.0
-                ),
-            });
         }
         (labels, ev)
     }
@@ -84,11 +110,19 @@ impl Backend for LearnedBackend {
     }
 
     fn classify(&self, input: &SessionInput) -> Result<Labels, ClassifyError> {
-        Ok(self.run(input).0)
+        Ok(self.run(input, &hf::extract(input.session), false).0)
     }
 
     fn explain(&self, input: &SessionInput) -> Result<(Labels, Vec<Evidence>), ClassifyError> {
-        Ok(self.run(input))
+        Ok(self.run(input, &hf::extract(input.session), true))
+    }
+
+    fn classify_extracted(
+        &self,
+        input: &SessionInput,
+        f: &hf::Features,
+    ) -> Result<Labels, ClassifyError> {
+        Ok(self.run(input, f, false).0)
     }
 }
 
@@ -96,6 +130,71 @@ impl Backend for LearnedBackend {
 mod tests {
     use super::*;
     use crate::model::Model;
+
+    /// A session with prompts, edits and a test run: every feature block has values.
+    fn session() -> agentstat_session::Session {
+        use agentstat_session::{Event, HumanTurn};
+        let mut s = agentstat_session::Session {
+            id: "s1".into(),
+            project: Some("/home/u/src/app".into()),
+            ..Default::default()
+        };
+        for t in [
+            "the parser fails on utf 8 input, please fix it and add a test for the edge case",
+            "yes",
+            "still broken: why does the lexer drop the last token? check that the tests pass",
+            "thanks, looks good. now write the docs",
+        ] {
+            s.events.push(Event::Human(HumanTurn { text: t.into(), ..Default::default() }));
+        }
+        s
+    }
+
+    /// The prediction as first written: every feature, the whole vector standardised.
+    fn reference(model: &Model, s: &agentstat_session::Session, t: &agentstat_facets::Telemetry) -> String {
+        let e = features::extract(s, t);
+        let z = model.standardise(&e.x);
+        let mut labels = e.heuristic;
+        let b = LearnedBackend::new(model.clone());
+        for fm in model.facets.iter().filter(|fm| fm.use_learned) {
+            let f = LearnedFacet::by_name(&fm.facet).unwrap();
+            let (c, p) = fm.predictor.predict(&z[fm.spec.set.range()]);
+            f.set(&mut labels, c, p, b.provenance());
+        }
+        format!("{labels:?}")
+    }
+
+    #[test]
+    fn predictions_from_the_features_read_equal_those_from_every_feature() {
+        let s = session();
+        let t = agentstat_facets::Telemetry::default();
+        let input = SessionInput { session: &s, telemetry: &t };
+        let embedded = LearnedBackend::embedded().unwrap().model().clone();
+        // The shipped model, one taking over every facet (every block read) and one taking
+        // over only facets that read the rules (no optional block).
+        let mut all = embedded.clone();
+        all.facets.iter_mut().for_each(|fm| fm.use_learned = true);
+        let mut rules = embedded.clone();
+        rules.facets.iter_mut().for_each(|fm| fm.use_learned = fm.spec.set == crate::fit::FeatureSet::Rules);
+        let mut none = embedded.clone();
+        none.facets.iter_mut().for_each(|fm| fm.use_learned = false);
+        for (m, blocks) in [
+            (&embedded, None),
+            (&all, Some(Blocks::ALL)),
+            (&rules, Some(Blocks::NONE)),
+            (&none, Some(Blocks::NONE)),
+        ] {
+            let b = LearnedBackend::new(m.clone());
+            if let Some(want) = blocks {
+                assert_eq!(b.blocks(), want);
+            }
+            let got = b.classify(&input).unwrap();
+            assert_eq!(format!("{got:?}"), reference(m, &s, &t));
+            let f = hf::extract(&s);
+            assert_eq!(format!("{:?}", b.classify_extracted(&input, &f).unwrap()), format!("{got:?}"));
+        }
+        assert!(format!("{:?}", LearnedBackend::new(all).classify(&input).unwrap()).contains("confidence: Some"));
+    }
 
     #[test]
     fn the_embedded_model_loads_and_round_trips() {

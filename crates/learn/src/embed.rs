@@ -133,46 +133,40 @@ impl Table {
 
     /// Token ids of a text (the LLaMA-2 tokenizer's, see the module documentation).
     pub fn tokenize(&self, text: &str, out: &mut Vec<u32>) {
-        let mut s = String::with_capacity(text.len() * 2 + 3);
-        s.push('▁');
-        for c in text.chars() {
-            if c == ' ' {
-                s.push('▁');
-            } else {
-                s.push(c);
-            }
-        }
-        // Words: each starts at a `▁`.
-        let mut start = 0;
-        let mut syms = Vec::new();
-        for (i, _) in s.match_indices('▁').chain(std::iter::once((s.len(), ""))) {
-            if i > start {
-                self.word(&s[start..i], &mut syms, out);
-            }
-            start = i;
-        }
+        self.each_word_tokens(text, |t| out.extend_from_slice(t));
     }
 
-    /// The tokens of one word, from this thread's cache of words already merged (prompts
-    /// repeat their words; the merge loop is the expensive part).
-    fn word(&self, w: &str, syms: &mut Vec<u32>, out: &mut Vec<u32>) {
+    /// The tokens of each `▁`-word of a text, in order: SentencePiece's `▁` + the text with
+    /// spaces as `▁`, cut before every `▁` (no string of the whole text is built). Words come
+    /// from this thread's cache of words already merged (prompts repeat their words; the merge
+    /// loop is the expensive part), borrowed once per text.
+    fn each_word_tokens(&self, text: &str, mut f: impl FnMut(&[u32])) {
         thread_local! {
             static CACHE: std::cell::RefCell<HashMap<Box<str>, Box<[u32]>, Fnv>> =
                 const { std::cell::RefCell::new(HashMap::with_hasher(Fnv)) };
         }
         const CACHE_WORDS: usize = 100_000;
         CACHE.with(|c| {
-            if let Some(t) = c.borrow().get(w) {
-                out.extend_from_slice(t);
-                return;
-            }
-            let from = out.len();
-            self.merge_word(w, syms, out);
             let mut c = c.borrow_mut();
-            if c.len() >= CACHE_WORDS {
-                c.clear();
+            let mut w = String::with_capacity(64);
+            let mut syms = Vec::new();
+            let mut out = Vec::new();
+            for piece in text.split([' ', '▁']) {
+                w.clear();
+                w.push('▁');
+                w.push_str(piece);
+                if let Some(t) = c.get(w.as_str()) {
+                    f(t);
+                    continue;
+                }
+                out.clear();
+                self.merge_word(&w, &mut syms, &mut out);
+                f(&out);
+                if c.len() >= CACHE_WORDS {
+                    c.clear();
+                }
+                c.insert(w.as_str().into(), out.as_slice().into());
             }
-            c.insert(w.into(), out[from..].into());
         })
     }
 
@@ -235,15 +229,40 @@ impl Table {
 
     /// The unit-length mean embedding of the texts' tokens (zeros when there are none).
     pub fn embed<'a>(&self, texts: impl IntoIterator<Item = &'a str>) -> [f32; DIMS] {
-        let mut acc = [0f32; DIMS];
-        let mut ids = Vec::new();
+        let mut sum = Sum::default();
         for t in texts {
-            ids.clear();
-            self.tokenize(t, &mut ids);
-            for id in &ids {
-                self.add(*id, &mut acc);
-            }
+            sum.add_text(self, t);
         }
+        sum.unit()
+    }
+}
+
+/// A running sum of token rows, in token order (so a sum over a text's prefix is, bit for bit,
+/// the same as the first part of the sum over the whole text).
+#[derive(Clone)]
+pub struct Sum {
+    acc: [f32; DIMS],
+}
+
+impl Default for Sum {
+    fn default() -> Self {
+        Sum { acc: [0.0; DIMS] }
+    }
+}
+
+impl Sum {
+    /// Add the rows of a text's tokens.
+    pub fn add_text(&mut self, table: &Table, text: &str) {
+        table.each_word_tokens(text, |t| {
+            for id in t {
+                table.add(*id, &mut self.acc);
+            }
+        });
+    }
+
+    /// The mean direction so far: the sum scaled to unit length (zeros when empty).
+    pub fn unit(&self) -> [f32; DIMS] {
+        let mut acc = self.acc;
         let norm = acc.iter().map(|x| x * x).sum::<f32>().sqrt();
         if norm > 0.0 {
             for a in &mut acc {

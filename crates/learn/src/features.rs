@@ -88,16 +88,49 @@ pub fn names() -> Vec<String> {
     let t = Telemetry::default();
     let (labels, _) = HeuristicBackend::run_on(&f, &t);
     let mut b = Builder { v: Vec::new(), names: Some(Vec::new()) };
-    build(&mut b, &f, &t, &labels, "");
+    build(&mut b, &f, &t, &labels, "", Blocks::ALL);
     b.names.unwrap_or_default()
 }
 
-/// Extract the features of a session.
+/// Which of the two costly blocks to compute (the structural block always is: the heuristic's
+/// labels come with it). A block left out is zeros, so a model that reads none of its features
+/// predicts exactly as with it: the learned backend computes only what its model reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Blocks {
+    /// The meaning block (the prompts' mean embeddings: tokenising up to 2,400 words).
+    pub meaning: bool,
+    /// The text block (hashed word unigrams and bigrams of every substantive prompt).
+    pub text: bool,
+}
+
+impl Blocks {
+    pub const ALL: Blocks = Blocks { meaning: true, text: true };
+    pub const NONE: Blocks = Blocks { meaning: false, text: false };
+
+    /// The blocks that features `r` read.
+    pub fn reading(r: std::ops::Range<usize>) -> Blocks {
+        Blocks {
+            meaning: r.start < meaning_end() && r.end > dense_dim(),
+            text: r.end > meaning_end(),
+        }
+    }
+
+    pub fn union(self, o: Blocks) -> Blocks {
+        Blocks { meaning: self.meaning || o.meaning, text: self.text || o.text }
+    }
+}
+
+/// Extract every feature of a session.
 pub fn extract(session: &Session, t: &Telemetry) -> Extracted {
-    let f = hf::extract(session);
-    let (heuristic, _) = HeuristicBackend::run_on(&f, t);
-    let mut b = Builder { v: Vec::with_capacity(512), names: None };
-    build(&mut b, &f, t, &heuristic, &session.agent.name);
+    extract_from(&hf::extract(session), session, t, Blocks::ALL)
+}
+
+/// The features of a session from its heuristic features (extracted once for the habits and
+/// the classifier), computing only `blocks` of the optional ones.
+pub fn extract_from(f: &hf::Features, session: &Session, t: &Telemetry, blocks: Blocks) -> Extracted {
+    let (heuristic, _) = HeuristicBackend::run_on(f, t);
+    let mut b = Builder { v: Vec::with_capacity(dim()), names: None };
+    build(&mut b, f, t, &heuristic, &session.agent.name, blocks);
     Extracted { x: b.v, heuristic }
 }
 
@@ -162,7 +195,7 @@ const CUES: [(&str, &[&str]); 13] = [
     ("verify", text::VERIFY_TARGETED),
 ];
 
-fn build(b: &mut Builder, f: &hf::Features, t: &Telemetry, h: &Labels, agent: &str) {
+fn build(b: &mut Builder, f: &hf::Features, t: &Telemetry, h: &Labels, agent: &str, blocks: Blocks) {
     // Agent.
     for a in AGENTS {
         b.flag(&nm!(b, "agent={a}"), agent == a);
@@ -355,12 +388,11 @@ fn build(b: &mut Builder, f: &hf::Features, t: &Telemetry, h: &Labels, agent: &s
     b.log("first_prompt.paths", tt.paths as f64);
     b.log("first_prompt.urls", tt.urls as f64);
     b.log("prompts.named_tokens", sum(&|p| p.tech.named() as f64));
+    let subst = text::Texts::new(f.substantive_prompts().map(|p| &p.norm));
     for (name, list) in CUES {
-        b.log(&nm!(b, "first_prompt.cue.{name}"), first.map_or(0, |p| p.norm.count(list)) as f64);
-        b.log(
-            &nm!(b, "prompts.cue.{name}"),
-            f.substantive_prompts().map(|p| p.norm.count(list)).sum::<usize>() as f64,
-        );
+        let cands = &subst.candidates(list)[..];
+        b.log(&nm!(b, "first_prompt.cue.{name}"), first.map_or(0, |p| p.norm.count(cands)) as f64);
+        b.log(&nm!(b, "prompts.cue.{name}"), subst.count_sum(cands) as f64);
         b.log(
             &nm!(b, "commands.cue.{name}"),
             f.commands.iter().map(|n| n.count(list)).sum::<usize>() as f64,
@@ -397,19 +429,6 @@ fn build(b: &mut Builder, f: &hf::Features, t: &Telemetry, h: &Labels, agent: &s
     b.log("h.task_value_usd", h.task_value.value.map_or(0.0, |v| v.usd));
 
     // Meaning block: mean embeddings of the first substantive prompt and of all of them.
-    let table = crate::embed::Table::embedded();
-    let first_words = f.substantive_prompts().next().map(|p| head_words(&p.norm.padded, EMB_WORDS_FIRST));
-    let mut budget = EMB_WORDS_ALL;
-    let all_words: Vec<&str> = f
-        .substantive_prompts()
-        .map_while(|p| {
-            (budget > 0).then(|| {
-                let t = head_words(&p.norm.padded, budget);
-                budget = budget.saturating_sub(p.norm.words);
-                t
-            })
-        })
-        .collect();
     if b.names.is_some() {
         for i in 0..crate::embed::DIMS {
             b.raw(&format!("emb.first.{i}"), 0.0);
@@ -417,34 +436,70 @@ fn build(b: &mut Builder, f: &hf::Features, t: &Telemetry, h: &Labels, agent: &s
         for i in 0..crate::embed::DIMS {
             b.raw(&format!("emb.all.{i}"), 0.0);
         }
+    } else if blocks.meaning {
+        let (first, all) = meaning(f);
+        for v in first.into_iter().chain(all) {
+            b.raw("", v as f64);
+        }
     } else {
-        for v in table.embed(first_words) {
-            b.raw("", v as f64);
-        }
-        for v in table.embed(all_words) {
-            b.raw("", v as f64);
-        }
+        b.v.resize(b.v.len() + EMB_DIM, 0.0);
     }
 
     // Text block: hashed word unigrams and bigrams of the substantive prompts.
-    let mut buckets = [0u32; TEXT_BUCKETS];
-    for p in f.substantive_prompts() {
-        let mut prev: Option<&str> = None;
-        for w in p.norm.padded.split(' ').filter(|w| !w.is_empty()) {
-            buckets[bucket(&[w])] += 1;
-            if let Some(pw) = prev {
-                buckets[bucket(&[pw, w])] += 1;
+    if b.names.is_some() {
+        for i in 0..TEXT_BUCKETS {
+            b.log(&format!("text.{i}"), 0.0);
+        }
+    } else if blocks.text {
+        let mut buckets = [0u32; TEXT_BUCKETS];
+        for p in f.substantive_prompts() {
+            // FNV-1a runs left to right, so a bigram's hash continues from its first word's
+            // (`bucket(&[pw, w])` without hashing `pw` again).
+            let mut prev: Option<u64> = None;
+            for w in p.norm.padded.split(' ').filter(|w| !w.is_empty()) {
+                let uni = fnv_word(FNV_OFFSET, w);
+                buckets[(uni % TEXT_BUCKETS as u64) as usize] += 1;
+                if let Some(ph) = prev {
+                    buckets[(fnv_word(ph, w) % TEXT_BUCKETS as u64) as usize] += 1;
+                }
+                prev = Some(uni);
             }
-            prev = Some(w);
         }
-    }
-    for (i, c) in buckets.iter().enumerate() {
-        if b.names.is_some() {
-            b.log(&nm!(b, "text.{i}"), *c as f64);
-        } else {
-            b.log("", *c as f64);
+        for c in buckets {
+            b.log("", c as f64);
         }
+    } else {
+        b.v.resize(b.v.len() + TEXT_BUCKETS, 0.0);
     }
+}
+
+/// The unit mean embeddings of the first substantive prompt's first [`EMB_WORDS_FIRST`] words
+/// and of the substantive prompts' first [`EMB_WORDS_ALL`] words. One pass: the second text
+/// starts with the first, tokens are per word, and the sums run in token order, so the first
+/// sum is the second's prefix, bit for bit.
+fn meaning(f: &hf::Features) -> ([f32; crate::embed::DIMS], [f32; crate::embed::DIMS]) {
+    let table = crate::embed::Table::embedded();
+    let mut sum = crate::embed::Sum::default();
+    let mut prompts = f.substantive_prompts();
+    let Some(p0) = prompts.next() else {
+        return (sum.unit(), sum.unit());
+    };
+    let head = head_words(&p0.norm.padded, EMB_WORDS_FIRST);
+    sum.add_text(table, head);
+    let first = sum.unit();
+    let all0 = head_words(&p0.norm.padded, EMB_WORDS_ALL);
+    if let Some(rest) = all0[head.len()..].strip_prefix(' ') {
+        sum.add_text(table, rest);
+    }
+    let mut budget = EMB_WORDS_ALL.saturating_sub(p0.norm.words);
+    for p in prompts {
+        if budget == 0 {
+            break;
+        }
+        sum.add_text(table, head_words(&p.norm.padded, budget));
+        budget = budget.saturating_sub(p.norm.words);
+    }
+    (first, sum.unit())
 }
 
 /// The first `n` words of a normalised text (" a b c "), trimmed.
@@ -458,15 +513,20 @@ fn head_words(padded: &str, n: usize) -> &str {
 }
 
 /// The bucket of a word n-gram (FNV-1a over the words with a separator).
+#[cfg(test)]
 fn bucket(words: &[&str]) -> usize {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for w in words {
-        for &c in w.as_bytes().iter().chain(b" ") {
-            h ^= c as u64;
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
+    (words.iter().fold(FNV_OFFSET, |h, w| fnv_word(h, w)) % TEXT_BUCKETS as u64) as usize
+}
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// FNV-1a from state `h` over a word and a separating space.
+fn fnv_word(mut h: u64, w: &str) -> u64 {
+    for &c in w.as_bytes().iter().chain(b" ") {
+        h ^= c as u64;
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
-    (h % TEXT_BUCKETS as u64) as usize
+    h
 }
 
 #[cfg(test)]
@@ -487,6 +547,81 @@ mod tests {
         assert!(n[meaning_end()..].iter().all(|x| x.starts_with("text.")));
         assert!(n[..dense_dim()].iter().all(|x| !x.starts_with("text.")));
         assert!(n[rules_start()..dense_dim()].iter().all(|x| x.starts_with("h.")));
+    }
+
+    #[test]
+    fn meaning_in_one_pass_equals_the_two_embeddings() {
+        let vocab = ["fix", "the", "parser", "test", "fails", "on", "utf", "8", "input", "please"];
+        let text = |n: usize, k: usize| -> String {
+            (0..n).map(|i| vocab[(i * k + i / 7) % vocab.len()]).collect::<Vec<_>>().join(" ")
+        };
+        let table = crate::embed::Table::embedded();
+        for sizes in [vec![], vec![3], vec![650, 5, 700, 900], vec![120, 30], vec![400, 1600, 2]] {
+            let mut f = hf::Features::default();
+            for (k, n) in sizes.iter().enumerate() {
+                f.prompts.push(hf::Prompt {
+                    norm: text::Norm::new(&text(*n, k + 1)),
+                    ..Default::default()
+                });
+            }
+            // As first written: two embeddings, the first prompt's words tokenised twice.
+            let first = table.embed(
+                f.substantive_prompts().next().map(|p| head_words(&p.norm.padded, EMB_WORDS_FIRST)),
+            );
+            let mut budget = EMB_WORDS_ALL;
+            let all = table.embed(
+                f.substantive_prompts()
+                    .map_while(|p| {
+                        (budget > 0).then(|| {
+                            let t = head_words(&p.norm.padded, budget);
+                            budget = budget.saturating_sub(p.norm.words);
+                            t
+                        })
+                    })
+                    .collect::<Vec<_>>(),
+            );
+            let (a, b) = meaning(&f);
+            let bits = |x: [f32; crate::embed::DIMS]| x.map(f32::to_bits);
+            assert_eq!(bits(a), bits(first), "{sizes:?}");
+            assert_eq!(bits(b), bits(all), "{sizes:?}");
+            assert_eq!(sizes.is_empty(), a == [0.0; crate::embed::DIMS]);
+        }
+    }
+
+    #[test]
+    fn text_buckets_are_the_hashed_unigrams_and_bigrams() {
+        // The bucket of a word n-gram as first written: FNV-1a over the words with a separator.
+        let first = |words: &[&str]| {
+            let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+            for w in words {
+                for &c in w.as_bytes().iter().chain(b" ") {
+                    h ^= c as u64;
+                    h = h.wrapping_mul(0x0000_0100_0000_01b3);
+                }
+            }
+            (h % TEXT_BUCKETS as u64) as usize
+        };
+        let texts = ["fix the parser test", "the parser fails on utf 8 input", "yes", "a a a"];
+        let mut want = [0u32; TEXT_BUCKETS];
+        let mut f = hf::Features::default();
+        for t in texts {
+            let words: Vec<&str> = t.split(' ').collect();
+            for (i, w) in words.iter().enumerate() {
+                want[first(&[w])] += 1;
+                if i > 0 {
+                    want[first(&[words[i - 1], w])] += 1;
+                }
+            }
+            f.prompts.push(hf::Prompt { norm: text::Norm::new(t), ..Default::default() });
+        }
+        assert_eq!(bucket(&["the", "parser"]), first(&["the", "parser"]));
+        let mut b = Builder { v: Vec::new(), names: None };
+        let (labels, _) = HeuristicBackend::run_on(&f, &Telemetry::default());
+        build(&mut b, &f, &Telemetry::default(), &labels, "", Blocks::ALL);
+        let got = &b.v[meaning_end()..];
+        let want: Vec<f64> = want.iter().map(|c| (*c as f64).ln_1p()).collect();
+        assert_eq!(got, &want[..]);
+        assert!(want.iter().any(|x| *x > 1.0));
     }
 
     #[test]

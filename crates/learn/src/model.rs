@@ -233,8 +233,14 @@ impl Model {
 
     /// Standardise a feature vector.
     pub fn standardise(&self, x: &[f64]) -> Vec<f64> {
-        x.iter()
-            .zip(self.mean.iter().zip(&self.scale))
+        self.standardise_range(x, 0..x.len().min(self.mean.len()))
+    }
+
+    /// Standardise features `r` of a vector (the same values as [`Model::standardise`]'s).
+    pub fn standardise_range(&self, x: &[f64], r: std::ops::Range<usize>) -> Vec<f64> {
+        x[r.clone()]
+            .iter()
+            .zip(self.mean[r.clone()].iter().zip(&self.scale[r]))
             .map(|(x, (m, s))| (x - m) / s)
             .collect()
     }

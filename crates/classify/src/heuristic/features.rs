@@ -212,247 +212,287 @@ pub enum CmdCat {
     Other,
 }
 
+/// The substring patterns of each kind of command, in the order [`cmd_cat`] tries them: the
+/// first kind with a pattern anywhere in the (lowercased) command wins.
+const CMD_PATTERNS: [(CmdCat, &[&str]); 11] = [
+    (
+        CmdCat::PrCreate,
+        &["gh pr create", "hub pull-request", "glab mr create"],
+    ),
+    (CmdCat::Commit, &["git commit"]),
+    (CmdCat::Push, &["git push"]),
+    (CmdCat::Test, TESTS),
+    (CmdCat::Check, CHECKS),
+    (CmdCat::GitOps, GITOPS),
+    (
+        CmdCat::GitRead,
+        &[
+            "git status",
+            "git log",
+            "git diff",
+            "git show",
+            "gh pr view",
+            "gh pr diff",
+            "gh pr list",
+            "gh pr checks",
+            "git blame",
+        ],
+    ),
+    (CmdCat::Ops, OPS),
+    (CmdCat::Install, INSTALL),
+    (CmdCat::Data, DATA),
+    (CmdCat::Build, BUILD),
+];
+
+/// [`cmd_cat`]'s patterns: tests.
+const TESTS: &[&str] = &[
+    "cargo test",
+    "cargo nextest",
+    "pytest",
+    "py.test",
+    "go test",
+    "npm test",
+    "npm run test",
+    "yarn test",
+    "pnpm test",
+    "pnpm run test",
+    "jest",
+    "vitest",
+    "mix test",
+    "mvn test",
+    "mvn verify",
+    "gradle test",
+    "gradlew test",
+    "rspec",
+    "rake test",
+    "phpunit",
+    "dotnet test",
+    "ctest",
+    "make test",
+    "make check",
+    "mise test",
+    "mise run test",
+    "tox",
+    "deno test",
+    "bun test",
+    "just test",
+    "unittest",
+    "playwright test",
+    "cypress run",
+    "nox",
+];
+
+/// [`cmd_cat`]'s patterns: checks.
+const CHECKS: &[&str] = &[
+    "cargo clippy",
+    "cargo check",
+    "ruff",
+    "eslint",
+    "mise lint",
+    "mise run lint",
+    "golangci-lint",
+    "go vet",
+    "pyright",
+    "mypy",
+    "tsc",
+    "npm run lint",
+    "npm run typecheck",
+    "make lint",
+    "mix credo",
+    "mix format",
+    "gofmt",
+    "cargo fmt",
+    "prettier",
+    "biome",
+    "shellcheck",
+    "actionlint",
+];
+
+/// [`cmd_cat`]'s patterns: gitops.
+const GITOPS: &[&str] = &[
+    "git merge",
+    "git rebase",
+    "git reset",
+    "git checkout",
+    "git switch",
+    "git cherry-pick",
+    "git stash",
+    "git gc",
+    "git worktree",
+    "git read-tree",
+    "git fsck",
+    "git branch -d",
+    "git branch -D",
+    "git fetch",
+    "git pull",
+    "git tag",
+    "git prune",
+    "git restore",
+    "git add",
+    "gh pr merge",
+    "gh pr edit",
+    "gh pr ready",
+    "gh api",
+    "gh pr comment",
+    "gh issue",
+];
+
+/// [`cmd_cat`]'s patterns: ops.
+const OPS: &[&str] = &[
+    "docker",
+    "kubectl",
+    "helm ",
+    "terraform",
+    "ansible",
+    "gcloud",
+    "aws ",
+    "az ",
+    "flyctl",
+    "fly deploy",
+    "vercel",
+    "netlify",
+    "heroku",
+    "systemctl",
+    "ssh ",
+    "scp ",
+    "rsync ",
+    "gh workflow",
+    "gh run",
+    "gh release",
+    "goreleaser",
+    "launchctl",
+    "crontab",
+    "chmod ",
+    "nginx",
+    "certbot",
+];
+
+/// [`cmd_cat`]'s patterns: install.
+const INSTALL: &[&str] = &[
+    "npm install",
+    "npm i ",
+    "npm ci",
+    "yarn add",
+    "pnpm add",
+    "pnpm install",
+    "pip install",
+    "uv sync",
+    "uv add",
+    "uv pip",
+    "poetry add",
+    "poetry install",
+    "cargo install",
+    "cargo add",
+    "go get",
+    "go install",
+    "brew install",
+    "apt-get",
+    "apt install",
+    "mix deps.get",
+    "bundle install",
+    "gem install",
+    "nvm ",
+    "pyenv",
+    "rustup",
+];
+
+/// [`cmd_cat`]'s patterns: data.
+const DATA: &[&str] = &[
+    "pandas",
+    "import pd",
+    "read_csv",
+    "duckdb",
+    "sqlite3",
+    "psql",
+    "matplotlib",
+    "polars",
+    "rscript",
+    "jupyter",
+    "numpy",
+    "seaborn",
+    "scipy",
+    ".csv",
+    ".parquet",
+];
+
+/// [`cmd_cat`]'s patterns: build.
+const BUILD: &[&str] = &[
+    "cargo build",
+    "cargo run",
+    "go build",
+    "go run",
+    "npm run build",
+    "npm run dev",
+    "npm start",
+    "yarn build",
+    "pnpm build",
+    "make",
+    "mix compile",
+    "mix phx",
+    "vite",
+    "webpack",
+    "tsc -b",
+    "mvn package",
+    "gradle build",
+    "python ",
+    "python3 ",
+    "node ",
+    "uv run",
+    "mise run",
+    "mise build",
+    "cmake",
+    "bazel",
+];
+
+/// [`cmd_cat`]'s patterns: inspect.
+const INSPECT: &[&str] = &[
+    "ls", "cat ", "head ", "tail ", "grep ", "rg ", "find ", "wc ", "tree", "pwd", "echo ",
+    "which ", "file ", "stat ", "sed -n", "awk ",
+];
+
+/// Every pattern of [`CMD_PATTERNS`] in one automaton, with the index of its kind: one pass
+/// over a command finds every pattern in it (where a substring search per pattern took ~150).
+fn cmd_automaton() -> &'static (aho_corasick::AhoCorasick, Vec<usize>) {
+    static AC: std::sync::OnceLock<(aho_corasick::AhoCorasick, Vec<usize>)> =
+        std::sync::OnceLock::new();
+    AC.get_or_init(|| {
+        let (pats, kind): (Vec<&str>, Vec<usize>) = CMD_PATTERNS
+            .iter()
+            .enumerate()
+            .flat_map(|(k, (_, ps))| ps.iter().map(move |p| (*p, k)))
+            .unzip();
+        let ac = aho_corasick::AhoCorasick::builder()
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .build(pats)
+            .unwrap_or_else(|e| panic!("the command patterns build an automaton: {e}"));
+        (ac, kind)
+    })
+}
+
 /// Recognise a shell command by its leading words (the first line, after `cd … &&`).
 pub fn cmd_cat(cmd: &str) -> CmdCat {
     let c = text::head(cmd, 300).to_ascii_lowercase();
-    let has = |s: &str| c.contains(s);
-    if has("gh pr create") || has("hub pull-request") || has("glab mr create") {
-        return CmdCat::PrCreate;
+    let (ac, kind) = cmd_automaton();
+    let first = ac
+        .find_overlapping_iter(&c)
+        .map(|m| kind[m.pattern().as_usize()])
+        .min();
+    // `act` (GitHub Actions run locally) is a check: tried after the checks' patterns.
+    const CHECK: usize = 4;
+    match first {
+        Some(k) if k <= CHECK => return CMD_PATTERNS[k].0,
+        _ => {}
     }
-    if has("git commit") {
-        return CmdCat::Commit;
-    }
-    if has("git push") {
-        return CmdCat::Push;
-    }
-    const TESTS: &[&str] = &[
-        "cargo test",
-        "cargo nextest",
-        "pytest",
-        "py.test",
-        "go test",
-        "npm test",
-        "npm run test",
-        "yarn test",
-        "pnpm test",
-        "pnpm run test",
-        "jest",
-        "vitest",
-        "mix test",
-        "mvn test",
-        "mvn verify",
-        "gradle test",
-        "gradlew test",
-        "rspec",
-        "rake test",
-        "phpunit",
-        "dotnet test",
-        "ctest",
-        "make test",
-        "make check",
-        "mise test",
-        "mise run test",
-        "tox",
-        "deno test",
-        "bun test",
-        "just test",
-        "unittest",
-        "playwright test",
-        "cypress run",
-        "nox",
-    ];
-    if TESTS.iter().any(|t| has(t)) {
-        return CmdCat::Test;
-    }
-    const CHECKS: &[&str] = &[
-        "cargo clippy",
-        "cargo check",
-        "ruff",
-        "eslint",
-        "mise lint",
-        "mise run lint",
-        "golangci-lint",
-        "go vet",
-        "pyright",
-        "mypy",
-        "tsc",
-        "npm run lint",
-        "npm run typecheck",
-        "make lint",
-        "mix credo",
-        "mix format",
-        "gofmt",
-        "cargo fmt",
-        "prettier",
-        "biome",
-        "shellcheck",
-        "actionlint",
-    ];
-    if CHECKS.iter().any(|t| has(t)) || c.trim_start().starts_with("act ") || c.contains("&& act ")
-    {
+    if c.trim_start().starts_with("act ") || c.contains("&& act ") {
         return CmdCat::Check;
     }
-    const GITOPS: &[&str] = &[
-        "git merge",
-        "git rebase",
-        "git reset",
-        "git checkout",
-        "git switch",
-        "git cherry-pick",
-        "git stash",
-        "git gc",
-        "git worktree",
-        "git read-tree",
-        "git fsck",
-        "git branch -d",
-        "git branch -D",
-        "git fetch",
-        "git pull",
-        "git tag",
-        "git prune",
-        "git restore",
-        "git add",
-        "gh pr merge",
-        "gh pr edit",
-        "gh pr ready",
-        "gh api",
-        "gh pr comment",
-        "gh issue",
-    ];
-    if GITOPS.iter().any(|t| has(t)) {
-        return CmdCat::GitOps;
+    if let Some(k) = first {
+        return CMD_PATTERNS[k].0;
     }
-    if has("git status")
-        || has("git log")
-        || has("git diff")
-        || has("git show")
-        || has("gh pr view")
-        || has("gh pr diff")
-        || has("gh pr list")
-        || has("gh pr checks")
-        || has("git blame")
-    {
-        return CmdCat::GitRead;
-    }
-    const OPS: &[&str] = &[
-        "docker",
-        "kubectl",
-        "helm ",
-        "terraform",
-        "ansible",
-        "gcloud",
-        "aws ",
-        "az ",
-        "flyctl",
-        "fly deploy",
-        "vercel",
-        "netlify",
-        "heroku",
-        "systemctl",
-        "ssh ",
-        "scp ",
-        "rsync ",
-        "gh workflow",
-        "gh run",
-        "gh release",
-        "goreleaser",
-        "launchctl",
-        "crontab",
-        "chmod ",
-        "nginx",
-        "certbot",
-    ];
-    if OPS.iter().any(|t| has(t)) {
-        return CmdCat::Ops;
-    }
-    const INSTALL: &[&str] = &[
-        "npm install",
-        "npm i ",
-        "npm ci",
-        "yarn add",
-        "pnpm add",
-        "pnpm install",
-        "pip install",
-        "uv sync",
-        "uv add",
-        "uv pip",
-        "poetry add",
-        "poetry install",
-        "cargo install",
-        "cargo add",
-        "go get",
-        "go install",
-        "brew install",
-        "apt-get",
-        "apt install",
-        "mix deps.get",
-        "bundle install",
-        "gem install",
-        "nvm ",
-        "pyenv",
-        "rustup",
-    ];
-    if INSTALL.iter().any(|t| has(t)) {
-        return CmdCat::Install;
-    }
-    const DATA: &[&str] = &[
-        "pandas",
-        "import pd",
-        "read_csv",
-        "duckdb",
-        "sqlite3",
-        "psql",
-        "matplotlib",
-        "polars",
-        "rscript",
-        "jupyter",
-        "numpy",
-        "seaborn",
-        "scipy",
-        ".csv",
-        ".parquet",
-    ];
-    if DATA.iter().any(|t| has(t)) {
-        return CmdCat::Data;
-    }
-    const BUILD: &[&str] = &[
-        "cargo build",
-        "cargo run",
-        "go build",
-        "go run",
-        "npm run build",
-        "npm run dev",
-        "npm start",
-        "yarn build",
-        "pnpm build",
-        "make",
-        "mix compile",
-        "mix phx",
-        "vite",
-        "webpack",
-        "tsc -b",
-        "mvn package",
-        "gradle build",
-        "python ",
-        "python3 ",
-        "node ",
-        "uv run",
-        "mise run",
-        "mise build",
-        "cmake",
-        "bazel",
-    ];
-    if BUILD.iter().any(|t| has(t)) {
-        return CmdCat::Build;
-    }
-    const INSPECT: &[&str] = &[
-        "ls", "cat ", "head ", "tail ", "grep ", "rg ", "find ", "wc ", "tree", "pwd", "echo ",
-        "which ", "file ", "stat ", "sed -n", "awk ",
-    ];
     let lead = c.trim_start();
-    if INSPECT
-        .iter()
-        .any(|t| lead.starts_with(t) || c.split("&& ").skip(1).any(|part| part.starts_with(t)))
+    let mut parts = c.split("&& ").skip(1);
+    if INSPECT.iter().any(|t| lead.starts_with(t))
+        || parts.any(|part| INSPECT.iter().any(|t| part.starts_with(t)))
     {
         return CmdCat::Inspect;
     }
@@ -761,6 +801,7 @@ pub fn extract(s: &Session) -> Features {
                             "yes please",
                         ]))
                     && tech.named() == 0;
+                let pasted = looks_pasted(h_text);
                 let plan_title = text::plan_title(h_text).map(Norm::new);
                 // A pasted plan reports something broken only if its title does.
                 let cue_text = plan_title.as_ref().unwrap_or(&norm);
@@ -769,7 +810,7 @@ pub fn extract(s: &Session) -> Features {
                         as u32
                     + cue_text.count(text::BROKEN_WEAK) as u32
                     + if plan_title.is_none()
-                        && looks_pasted(h_text)
+                        && pasted
                         && (h_text.contains("rror")
                             || h_text.contains("FAIL")
                             || h_text.contains("fatal"))
@@ -819,7 +860,7 @@ pub fn extract(s: &Session) -> Features {
                         && (norm.starts(text::PUSHBACK_START)
                             || norm.any(text::PUSHBACK_ANY).is_some()),
                     after_agent_question: after_q,
-                    pasted_output: looks_pasted(h_text),
+                    pasted_output: pasted,
                     plan_mode: h.permission_mode.as_deref() == Some("plan"),
                     greeting: text::is_greeting(h_text, &norm),
                     change_request,
@@ -1222,14 +1263,21 @@ pub fn habits(s: &Session, t: &agentstat_facets::Telemetry) -> agentstat_facets:
 pub fn habits_of(f: &Features, t: &agentstat_facets::Telemetry) -> agentstat_facets::Habits {
     // Pasted logs say "expected output" and "should return" too: only the user's own prompts.
     let own = || f.substantive_prompts().filter(|p| !p.pasted_output);
-    let named_acceptance_test = f
-        .substantive_prompts()
-        .any(|p| p.norm.any(ACCEPTANCE_EXPLICIT).is_some())
-        || own().any(|p| p.norm.any(ACCEPTANCE).is_some());
+    // Phrases none of the substantive prompts has are left out of every list at once.
+    let subst = text::Texts::new(f.substantive_prompts().map(|p| &p.norm));
+    let named_acceptance_test = subst
+        .candidates(ACCEPTANCE_EXPLICIT)
+        .iter()
+        .any(|c| subst.any_has(c))
+        || {
+            let acceptance = subst.candidates(ACCEPTANCE);
+            own().any(|p| p.norm.any(&acceptance).is_some())
+        };
     // The same count as the expertise rule's "verification: N targeted" (`explain` shows it).
+    let verify = subst.candidates(text::VERIFY_TARGETED);
     let targeted_verification = f
         .substantive_prompts()
-        .filter(|p| p.norm.any(text::VERIFY_TARGETED).is_some())
+        .filter(|p| p.norm.any(&verify).is_some())
         .count() as u32;
     let plan_mode_share = (t.permission_mode.is_some() && !f.prompts.is_empty())
         .then(|| f.prompts.iter().filter(|p| p.plan_mode).count() as f64 / f.prompts.len() as f64);
@@ -1249,7 +1297,8 @@ pub fn habits_of(f: &Features, t: &agentstat_facets::Telemetry) -> agentstat_fac
             .take(n)
             .any(|seg| seg.iter().any(|w| *w > 0.0))
     };
-    let asked_for_review = own().any(|p| edited_before(p.n) && p.norm.any(REVIEW).is_some());
+    let review = subst.candidates(REVIEW);
+    let asked_for_review = own().any(|p| edited_before(p.n) && p.norm.any(&review).is_some());
     agentstat_facets::Habits {
         named_acceptance_test,
         targeted_verification,
@@ -1262,6 +1311,7 @@ pub fn habits_of(f: &Features, t: &agentstat_facets::Telemetry) -> agentstat_fac
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn file_categories() {
@@ -1276,6 +1326,300 @@ mod tests {
         assert_eq!(file_cat("/h/.claude/plans/foo.md"), FileCat::PlanDoc);
         assert_eq!(file_cat("/r/docs/plans/2026-02-06-x.md"), FileCat::PlanDoc);
         assert_eq!(file_cat("/r/pyproject.toml"), FileCat::Config);
+    }
+
+    /// The pattern-by-pattern `cmd_cat` the automaton replaced: the reference it must agree with.
+    fn cmd_cat_reference(cmd: &str) -> CmdCat {
+        let c = text::head(cmd, 300).to_ascii_lowercase();
+        let has = |s: &str| c.contains(s);
+        if has("gh pr create") || has("hub pull-request") || has("glab mr create") {
+            return CmdCat::PrCreate;
+        }
+        if has("git commit") {
+            return CmdCat::Commit;
+        }
+        if has("git push") {
+            return CmdCat::Push;
+        }
+        const TESTS: &[&str] = &[
+            "cargo test",
+            "cargo nextest",
+            "pytest",
+            "py.test",
+            "go test",
+            "npm test",
+            "npm run test",
+            "yarn test",
+            "pnpm test",
+            "pnpm run test",
+            "jest",
+            "vitest",
+            "mix test",
+            "mvn test",
+            "mvn verify",
+            "gradle test",
+            "gradlew test",
+            "rspec",
+            "rake test",
+            "phpunit",
+            "dotnet test",
+            "ctest",
+            "make test",
+            "make check",
+            "mise test",
+            "mise run test",
+            "tox",
+            "deno test",
+            "bun test",
+            "just test",
+            "unittest",
+            "playwright test",
+            "cypress run",
+            "nox",
+        ];
+        if TESTS.iter().any(|t| has(t)) {
+            return CmdCat::Test;
+        }
+        const CHECKS: &[&str] = &[
+            "cargo clippy",
+            "cargo check",
+            "ruff",
+            "eslint",
+            "mise lint",
+            "mise run lint",
+            "golangci-lint",
+            "go vet",
+            "pyright",
+            "mypy",
+            "tsc",
+            "npm run lint",
+            "npm run typecheck",
+            "make lint",
+            "mix credo",
+            "mix format",
+            "gofmt",
+            "cargo fmt",
+            "prettier",
+            "biome",
+            "shellcheck",
+            "actionlint",
+        ];
+        if CHECKS.iter().any(|t| has(t))
+            || c.trim_start().starts_with("act ")
+            || c.contains("&& act ")
+        {
+            return CmdCat::Check;
+        }
+        const GITOPS: &[&str] = &[
+            "git merge",
+            "git rebase",
+            "git reset",
+            "git checkout",
+            "git switch",
+            "git cherry-pick",
+            "git stash",
+            "git gc",
+            "git worktree",
+            "git read-tree",
+            "git fsck",
+            "git branch -d",
+            "git branch -D",
+            "git fetch",
+            "git pull",
+            "git tag",
+            "git prune",
+            "git restore",
+            "git add",
+            "gh pr merge",
+            "gh pr edit",
+            "gh pr ready",
+            "gh api",
+            "gh pr comment",
+            "gh issue",
+        ];
+        if GITOPS.iter().any(|t| has(t)) {
+            return CmdCat::GitOps;
+        }
+        if has("git status")
+            || has("git log")
+            || has("git diff")
+            || has("git show")
+            || has("gh pr view")
+            || has("gh pr diff")
+            || has("gh pr list")
+            || has("gh pr checks")
+            || has("git blame")
+        {
+            return CmdCat::GitRead;
+        }
+        const OPS: &[&str] = &[
+            "docker",
+            "kubectl",
+            "helm ",
+            "terraform",
+            "ansible",
+            "gcloud",
+            "aws ",
+            "az ",
+            "flyctl",
+            "fly deploy",
+            "vercel",
+            "netlify",
+            "heroku",
+            "systemctl",
+            "ssh ",
+            "scp ",
+            "rsync ",
+            "gh workflow",
+            "gh run",
+            "gh release",
+            "goreleaser",
+            "launchctl",
+            "crontab",
+            "chmod ",
+            "nginx",
+            "certbot",
+        ];
+        if OPS.iter().any(|t| has(t)) {
+            return CmdCat::Ops;
+        }
+        const INSTALL: &[&str] = &[
+            "npm install",
+            "npm i ",
+            "npm ci",
+            "yarn add",
+            "pnpm add",
+            "pnpm install",
+            "pip install",
+            "uv sync",
+            "uv add",
+            "uv pip",
+            "poetry add",
+            "poetry install",
+            "cargo install",
+            "cargo add",
+            "go get",
+            "go install",
+            "brew install",
+            "apt-get",
+            "apt install",
+            "mix deps.get",
+            "bundle install",
+            "gem install",
+            "nvm ",
+            "pyenv",
+            "rustup",
+        ];
+        if INSTALL.iter().any(|t| has(t)) {
+            return CmdCat::Install;
+        }
+        const DATA: &[&str] = &[
+            "pandas",
+            "import pd",
+            "read_csv",
+            "duckdb",
+            "sqlite3",
+            "psql",
+            "matplotlib",
+            "polars",
+            "rscript",
+            "jupyter",
+            "numpy",
+            "seaborn",
+            "scipy",
+            ".csv",
+            ".parquet",
+        ];
+        if DATA.iter().any(|t| has(t)) {
+            return CmdCat::Data;
+        }
+        const BUILD: &[&str] = &[
+            "cargo build",
+            "cargo run",
+            "go build",
+            "go run",
+            "npm run build",
+            "npm run dev",
+            "npm start",
+            "yarn build",
+            "pnpm build",
+            "make",
+            "mix compile",
+            "mix phx",
+            "vite",
+            "webpack",
+            "tsc -b",
+            "mvn package",
+            "gradle build",
+            "python ",
+            "python3 ",
+            "node ",
+            "uv run",
+            "mise run",
+            "mise build",
+            "cmake",
+            "bazel",
+        ];
+        if BUILD.iter().any(|t| has(t)) {
+            return CmdCat::Build;
+        }
+        const INSPECT: &[&str] = &[
+            "ls", "cat ", "head ", "tail ", "grep ", "rg ", "find ", "wc ", "tree", "pwd", "echo ",
+            "which ", "file ", "stat ", "sed -n", "awk ",
+        ];
+        let lead = c.trim_start();
+        if INSPECT
+            .iter()
+            .any(|t| lead.starts_with(t) || c.split("&& ").skip(1).any(|part| part.starts_with(t)))
+        {
+            return CmdCat::Inspect;
+        }
+        CmdCat::Other
+    }
+
+    #[test]
+    fn command_automaton_agrees_with_the_pattern_by_pattern_reference() {
+        let mut cases: Vec<String> = Vec::new();
+        let all: Vec<&str> = CMD_PATTERNS
+            .iter()
+            .flat_map(|(_, ps)| ps.iter().copied())
+            .chain(INSPECT.iter().copied())
+            .chain(["act ", "&& act ", "cd /x && ", "Git Commit", "ls"])
+            .collect();
+        for a in &all {
+            cases.push(a.to_string());
+            cases.push(format!("  {a} --flag"));
+            for b in &all {
+                cases.push(format!("{a}{b}"));
+                cases.push(format!("{b} && {a}"));
+            }
+        }
+        cases.push("x".repeat(400) + "git push");
+        cases.push(String::new());
+        for c in &cases {
+            assert_eq!(cmd_cat(c), cmd_cat_reference(c), "{c:?}");
+        }
+    }
+
+    fn command_piece() -> impl Strategy<Value = String> {
+        let pats: Vec<&'static str> = CMD_PATTERNS
+            .iter()
+            .flat_map(|(_, ps)| ps.iter().copied())
+            .collect();
+        prop_oneof![
+            proptest::sample::select(pats).prop_map(str::to_string),
+            "[ a-zA-Z&./-]{0,12}",
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn command_automaton_agrees_on_any_text(
+            words in proptest::collection::vec(command_piece(), 0..6)
+        ) {
+            let c = words.concat();
+            prop_assert_eq!(cmd_cat(&c), cmd_cat_reference(&c));
+        }
     }
 
     #[test]

@@ -102,4 +102,12 @@ impl Backend for HeuristicBackend {
     fn explain(&self, input: &SessionInput) -> Result<(Labels, Vec<Evidence>), ClassifyError> {
         Ok(self.run(input))
     }
+
+    fn classify_extracted(
+        &self,
+        input: &SessionInput,
+        f: &features::Features,
+    ) -> Result<Labels, ClassifyError> {
+        Ok(Self::run_on(f, input.telemetry).0)
+    }
 }

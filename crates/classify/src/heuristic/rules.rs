@@ -2,7 +2,7 @@
 //! produced it (counts and matched cue words only: notes are shown locally by `explain`).
 
 use super::features::{Features, FileCat, Prompt};
-use super::text;
+use super::text::{self, Texts};
 use agentstat_facets::{
     CodebaseRelation, Decisions, Expertise, Occupation, Outcome, Signal, TaskValue, Telemetry,
     UserProfile, ValueBand, WorkMode,
@@ -47,11 +47,13 @@ fn segment_broken(f: &Features) -> Vec<bool> {
 }
 
 /// Weighted count of prompts carrying a cue list; the first substantive prompt counts double.
-fn cue_score(f: &Features, list: &[&str]) -> f64 {
+/// `subst` holds the substantive prompts' texts (the phrases none of them has are skipped).
+fn cue_score(f: &Features, subst: &Texts, list: &[&str]) -> f64 {
+    let cands = &subst.candidates(list)[..];
     let mut first = true;
     let mut s = 0.0;
     for p in f.substantive_prompts() {
-        let hits = p.norm.count(list).min(3) as f64;
+        let hits = p.norm.count(cands).min(3) as f64;
         s += if first { 2.0 * hits } else { hits };
         first = false;
     }
@@ -68,6 +70,7 @@ fn mode_index(m: WorkMode) -> usize {
 /// Work mode (§3.1): where the bulk of the actions went, with the rubric's tie-breaks.
 pub fn work_mode(f: &Features, t: &Telemetry) -> (WorkMode, Notes) {
     let mut notes = Notes::new();
+    let subst = Texts::new(f.substantive_prompts().map(|p| &p.norm));
     let broken = segment_broken(f);
     let mut score = [0.0f64; 9];
     let add = |score: &mut [f64; 9], m: WorkMode, v: f64| score[mode_index(m)] += v;
@@ -178,13 +181,22 @@ pub fn work_mode(f: &Features, t: &Telemetry) -> (WorkMode, Notes) {
     ));
     // The user's words break ties and steer sessions with little editing.
     let cues = [
-        (WorkMode::Plan, cue_score(f, text::PLAN_WORDS)),
-        (WorkMode::Understand, cue_score(f, text::UNDERSTAND_WORDS)),
-        (WorkMode::Test, cue_score(f, text::TEST_WORDS)),
-        (WorkMode::Operate, cue_score(f, text::OPS_WORDS)),
-        (WorkMode::Analyze, cue_score(f, text::ANALYZE_WORDS)),
-        (WorkMode::Orchestrate, cue_score(f, text::ORCH_WORDS)),
-        (WorkMode::Communicate, cue_score(f, text::COMM_WORDS)),
+        (WorkMode::Plan, cue_score(f, &subst, text::PLAN_WORDS)),
+        (
+            WorkMode::Understand,
+            cue_score(f, &subst, text::UNDERSTAND_WORDS),
+        ),
+        (WorkMode::Test, cue_score(f, &subst, text::TEST_WORDS)),
+        (WorkMode::Operate, cue_score(f, &subst, text::OPS_WORDS)),
+        (WorkMode::Analyze, cue_score(f, &subst, text::ANALYZE_WORDS)),
+        (
+            WorkMode::Orchestrate,
+            cue_score(f, &subst, text::ORCH_WORDS),
+        ),
+        (
+            WorkMode::Communicate,
+            cue_score(f, &subst, text::COMM_WORDS),
+        ),
     ];
     let plan_signals = f.exit_plan as f64 + f.prompts.iter().filter(|p| p.plan_mode).count() as f64;
 
@@ -196,7 +208,7 @@ pub fn work_mode(f: &Features, t: &Telemetry) -> (WorkMode, Notes) {
     let tiny_code = code_broken == 0.0
         && non_prose < 2.5
         && f.lines_changed < 15
-        && (cue_score(f, text::UNDERSTAND_WORDS) >= 2.0 || review_session);
+        && (cue_score(f, &subst, text::UNDERSTAND_WORDS) >= 2.0 || review_session);
     if edit_total < 1.0 || ((non_prose < 1.0 || tiny_code) && ops_cmds < 3.0 && f.cmd("data") < 2) {
         // Little or no editing: the deliverable is knowledge, a plan, prose or operations.
         let cue = |m: WorkMode| {
@@ -558,10 +570,8 @@ pub fn expertise(f: &Features) -> (Expertise, Notes) {
         .iter()
         .map(|p| p.tech.named().min(if p.pasted_output { 2 } else { 6 }))
         .sum();
-    let sw_distinct = SOFTWARE_VOCAB
-        .iter()
-        .filter(|w| subst.iter().any(|p| p.norm.has(w)))
-        .count();
+    let texts = Texts::new(subst.iter().map(|p| &p.norm));
+    let sw_distinct = SOFTWARE_VOCAB.iter().filter(|w| texts.any_has(w)).count();
     if own_words < 12 && named == 0 && sw_distinct < 2 {
         notes.push(format!(
             "the user wrote {own_words} words of framing and named nothing specific: Unclear"
@@ -569,8 +579,9 @@ pub fn expertise(f: &Features) -> (Expertise, Notes) {
         return (Expertise::Unclear, notes);
     }
     let mut structural: Vec<&str> = Vec::new();
+    let structural_cands = texts.candidates(text::STRUCTURAL);
     for p in &subst {
-        for s in text::STRUCTURAL {
+        for s in &structural_cands {
             if !structural.contains(s) && p.norm.has(s) {
                 structural.push(s);
             }
@@ -921,12 +932,12 @@ const OCCUPATION_VOCAB: &[(Occupation, &[&str])] = &[
 
 /// Distinct cue words of a group in the user's prompts or the names of the directories and
 /// files worked on (whole path components only, so `experiments/` is not a science signal).
-fn vocab_hits(f: &Features, words: &[&str]) -> usize {
+fn vocab_hits(f: &Features, prompts: &Texts, words: &[&str]) -> usize {
     let mut n = 0;
     for w in words {
         let in_paths =
             f.side_words.has(w) || (w.contains(' ') && f.side_words.has(&w.replace(' ', "")));
-        if in_paths || f.prompts.iter().any(|p| p.norm.has(w)) {
+        if in_paths || prompts.any_has(w) {
             n += 1;
         }
     }
@@ -935,17 +946,15 @@ fn vocab_hits(f: &Features, words: &[&str]) -> usize {
 
 /// User profile (§3.5): the person's own profession from side signals; Unclear by default.
 pub fn user_profile(f: &Features) -> (UserProfile, Notes) {
+    let prompts = Texts::new(f.prompts.iter().map(|p| &p.norm));
     let mut best: Option<(Occupation, usize)> = None;
     for (o, words) in OCCUPATION_VOCAB {
-        let h = vocab_hits(f, words);
+        let h = vocab_hits(f, &prompts, words);
         if h >= 2 && best.is_none_or(|(_, b)| h > b) {
             best = Some((*o, h));
         }
     }
-    let sw_distinct = SOFTWARE_VOCAB
-        .iter()
-        .filter(|w| f.prompts.iter().any(|p| p.norm.has(w)))
-        .count();
+    let sw_distinct = SOFTWARE_VOCAB.iter().filter(|w| prompts.any_has(w)).count();
     let named: usize = f.prompts.iter().map(|p| p.tech.named()).sum();
     let team_tools = f.prs_created + f.pr_links;
     let notes_sw = format!("software-workflow vocabulary: {sw_distinct} distinct terms, {named} code-shaped names in prompts, {team_tools} PRs");
@@ -988,9 +997,10 @@ pub fn user_profile(f: &Features) -> (UserProfile, Notes) {
 
 /// Work performed (§3.5): whose workers would typically do this work.
 pub fn work_performed(f: &Features, mode: WorkMode) -> (Occupation, Notes) {
+    let prompts = Texts::new(f.prompts.iter().map(|p| &p.norm));
     let mut best: Option<(Occupation, usize)> = None;
     for (o, words) in OCCUPATION_VOCAB {
-        let h = vocab_hits(f, words);
+        let h = vocab_hits(f, &prompts, words);
         if h >= 2 && best.is_none_or(|(_, b)| h > b) {
             best = Some((*o, h));
         }

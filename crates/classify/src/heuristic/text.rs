@@ -14,19 +14,110 @@ pub struct Norm {
     pub padded: String,
     /// Number of words.
     pub words: usize,
-    /// Sorted, deduplicated hashes of the words: a phrase whose first word is absent is
-    /// rejected without scanning the text (most lookups, as cue lists are long).
-    hashes: Vec<u64>,
+    /// The hashes of the words: a phrase one of whose words is absent is rejected without
+    /// scanning the text (most lookups, as cue lists are long).
+    hashes: WordSet,
+}
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// One byte into an FNV-1a hash.
+fn fnv(h: u64, b: u8) -> u64 {
+    (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3)
 }
 
 /// FNV-1a, 64 bit: a fast, deterministic hash for short words.
+#[cfg(test)]
 fn word_hash(w: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in w {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    w.iter().fold(FNV_OFFSET, |h, b| fnv(h, *b))
+}
+
+/// A set of word hashes: open addressing over a power-of-two table (one or two probes per
+/// lookup, where a binary search over a sorted list took a branch per halving). The hash 0
+/// marks an empty slot; a word hashing to 0 is kept in `zero`.
+#[derive(Debug, Clone, Default)]
+struct WordSet {
+    slots: Vec<u64>,
+    zero: bool,
+}
+
+impl WordSet {
+    /// A set sized for `n` words at most (load factor ≤ 1/2).
+    fn with_words(n: usize) -> WordSet {
+        WordSet {
+            slots: vec![0; (2 * n).next_power_of_two().max(8)],
+            zero: false,
+        }
     }
-    h
+
+    fn slot(&self, h: u64) -> usize {
+        ((h ^ (h >> 29)) as usize) & (self.slots.len() - 1)
+    }
+
+    fn insert(&mut self, h: u64) {
+        if h == 0 {
+            self.zero = true;
+            return;
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = self.slot(h);
+        while self.slots[i] != 0 {
+            if self.slots[i] == h {
+                return;
+            }
+            i = (i + 1) & mask;
+        }
+        self.slots[i] = h;
+    }
+
+    /// Every hash of another set.
+    fn extend(&mut self, o: &WordSet) {
+        self.zero |= o.zero;
+        for h in o.slots.iter().filter(|h| **h != 0) {
+            self.insert(*h);
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.slots.iter().filter(|h| **h != 0).count() + self.zero as usize
+    }
+
+    /// Whether every word of a phrase (split at single spaces) is in the set, and how many
+    /// words the phrase has.
+    fn has_words(&self, phrase: &[u8]) -> (bool, usize) {
+        let mut w = FNV_OFFSET;
+        let mut words = 1;
+        for &b in phrase {
+            if b == b' ' {
+                if !self.contains(w) {
+                    return (false, words);
+                }
+                w = FNV_OFFSET;
+                words += 1;
+            } else {
+                w = fnv(w, b);
+            }
+        }
+        (self.contains(w), words)
+    }
+
+    fn contains(&self, h: u64) -> bool {
+        if h == 0 {
+            return self.zero;
+        }
+        if self.slots.is_empty() {
+            return false;
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = self.slot(h);
+        loop {
+            match self.slots[i] {
+                0 => return false,
+                x if x == h => return true,
+                _ => i = (i + 1) & mask,
+            }
+        }
+    }
 }
 
 impl Norm {
@@ -37,17 +128,29 @@ impl Norm {
         let mut words = 0;
         let mut in_word = false;
         for c in raw.chars() {
-            let c = match c {
-                '\u{2019}' | '\u{2018}' => '\'',
-                c => c,
+            // ASCII (most text) without the Unicode tables: the same test and lowercase.
+            let word_char = if c.is_ascii() {
+                c.is_ascii_alphanumeric() || c == '\''
+            } else {
+                let c = match c {
+                    '\u{2019}' | '\u{2018}' => '\'',
+                    c => c,
+                };
+                c.is_alphanumeric() || c == '\''
             };
-            if c.is_alphanumeric() || c == '\'' {
+            if word_char {
                 if !in_word {
                     words += 1;
                     in_word = true;
                 }
-                for l in c.to_lowercase() {
-                    padded.push(l);
+                if c.is_ascii() {
+                    padded.push(c.to_ascii_lowercase());
+                } else if matches!(c, '\u{2019}' | '\u{2018}') {
+                    padded.push('\'');
+                } else {
+                    for l in c.to_lowercase() {
+                        padded.push(l);
+                    }
                 }
             } else if in_word {
                 padded.push(' ');
@@ -57,13 +160,16 @@ impl Norm {
         if !padded.ends_with(' ') {
             padded.push(' ');
         }
-        let mut hashes: Vec<u64> = padded
-            .split(' ')
-            .filter(|w| !w.is_empty())
-            .map(|w| word_hash(w.as_bytes()))
-            .collect();
-        hashes.sort_unstable();
-        hashes.dedup();
+        let mut hashes = WordSet::with_words(words);
+        let mut h = FNV_OFFSET;
+        for &b in &padded.as_bytes()[1..] {
+            if b == b' ' {
+                hashes.insert(h);
+                h = FNV_OFFSET;
+            } else {
+                h = fnv(h, b);
+            }
+        }
         Norm {
             padded,
             words,
@@ -79,19 +185,18 @@ impl Norm {
         if p.is_empty() || h.len() < p.len() + 2 {
             return false;
         }
-        let first = phrase.split(' ').next().unwrap_or(phrase);
-        if self
-            .hashes
-            .binary_search(&word_hash(first.as_bytes()))
-            .is_err()
-        {
+        // Every word of an occurrence is a word of the text (a phrase with an empty word
+        // cannot occur: the text has single spaces), so a missing word rejects the phrase; a
+        // one-word phrase is its hash.
+        let (all, words) = self.hashes.has_words(p);
+        if !all {
             return false;
         }
-        if first.len() == phrase.len() {
+        if words == 1 {
             return true;
         }
         let mut i = 0;
-        while let Some(pos) = find(&h[i..], p) {
+        while let Some(pos) = memchr::memmem::find(&h[i..], p) {
             let s = i + pos;
             if s > 0 && h[s - 1] == b' ' && s + p.len() < h.len() && h[s + p.len()] == b' ' {
                 return true;
@@ -120,25 +225,53 @@ impl Norm {
     }
 }
 
-fn find(h: &[u8], n: &[u8]) -> Option<usize> {
-    if n.len() > h.len() {
-        return None;
-    }
-    let first = n[0];
-    let mut i = 0;
-    while i + n.len() <= h.len() {
-        match h[i..=h.len() - n.len()].iter().position(|&b| b == first) {
-            None => return None,
-            Some(p) => {
-                let s = i + p;
-                if &h[s..s + n.len()] == n {
-                    return Some(s);
-                }
-                i = s + 1;
-            }
+/// Several normalised texts searched together (a session's prompts): the union of their words
+/// rejects, once for all of them, a phrase one of whose words none of them has — most phrases
+/// of a cue list. Every answer is the one the texts give one by one.
+#[derive(Debug, Clone)]
+pub struct Texts<'a> {
+    norms: Vec<&'a Norm>,
+    words: WordSet,
+}
+
+impl<'a> Texts<'a> {
+    pub fn new(norms: impl IntoIterator<Item = &'a Norm>) -> Texts<'a> {
+        let norms: Vec<&Norm> = norms.into_iter().collect();
+        let mut words = WordSet::with_words(norms.iter().map(|n| n.hashes.len()).sum());
+        for n in &norms {
+            words.extend(&n.hashes);
         }
+        Texts { norms, words }
     }
-    None
+
+    /// False when no text has the phrase (true: one may).
+    pub fn may_have(&self, phrase: &str) -> bool {
+        !phrase.is_empty() && self.words.has_words(phrase.as_bytes()).0
+    }
+
+    /// Whether any of the texts has the phrase.
+    pub fn any_has(&self, phrase: &str) -> bool {
+        self.may_have(phrase) && self.norms.iter().any(|n| n.has(phrase))
+    }
+
+    /// The phrases of a list that one of the texts may have, in the list's order (the others
+    /// are in none of them).
+    pub fn candidates<'p>(&self, phrases: &[&'p str]) -> Vec<&'p str> {
+        phrases
+            .iter()
+            .copied()
+            .filter(|p| self.may_have(p))
+            .collect()
+    }
+
+    /// The sum over the texts of [`Norm::count`].
+    pub fn count_sum(&self, phrases: &[&str]) -> usize {
+        phrases
+            .iter()
+            .filter(|p| self.may_have(p))
+            .map(|p| self.norms.iter().filter(|n| n.has(p)).count())
+            .sum()
+    }
 }
 
 /// Words of a greeting or small talk. A session whose every prompt holds nothing else has no
@@ -1243,6 +1376,156 @@ pub const NOT_DONE_CLAIMS: &[&str] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The normalisation and phrase test as first written (char by char through the Unicode
+    /// tables, a sorted hash list, a byte-by-byte scan): the reference the faster ones must
+    /// agree with.
+    fn reference(raw: &str) -> (String, usize, impl Fn(&str) -> bool) {
+        let raw = head(raw, SCAN_CAP);
+        let mut padded = String::from(" ");
+        let mut words = 0;
+        let mut in_word = false;
+        for c in raw.chars() {
+            let c = match c {
+                '\u{2019}' | '\u{2018}' => '\'',
+                c => c,
+            };
+            if c.is_alphanumeric() || c == '\'' {
+                if !in_word {
+                    words += 1;
+                    in_word = true;
+                }
+                padded.extend(c.to_lowercase());
+            } else if in_word {
+                padded.push(' ');
+                in_word = false;
+            }
+        }
+        if !padded.ends_with(' ') {
+            padded.push(' ');
+        }
+        let mut hashes: Vec<u64> = padded
+            .split(' ')
+            .filter(|w| !w.is_empty())
+            .map(|w| word_hash(w.as_bytes()))
+            .collect();
+        hashes.sort_unstable();
+        hashes.dedup();
+        let h = padded.clone();
+        let has = move |phrase: &str| {
+            let (p, h) = (phrase.as_bytes(), h.as_bytes());
+            if p.is_empty() || h.len() < p.len() + 2 {
+                return false;
+            }
+            let first = phrase.split(' ').next().unwrap_or(phrase);
+            if hashes.binary_search(&word_hash(first.as_bytes())).is_err() {
+                return false;
+            }
+            if first.len() == phrase.len() {
+                return true;
+            }
+            (1..h.len().saturating_sub(p.len()))
+                .any(|s| h[s - 1] == b' ' && &h[s..s + p.len()] == p && h[s + p.len()] == b' ')
+        };
+        (padded, words, has)
+    }
+
+    const LISTS: [&[&str]; 22] = [
+        AFFIRM,
+        AFFIRM_WEAK,
+        COMPLAIN,
+        FRUSTRATION,
+        PUSHBACK_START,
+        PUSHBACK_ANY,
+        ACCEPT,
+        BROKEN_STRONG,
+        BROKEN_WEAK,
+        PLAN_WORDS,
+        UNDERSTAND_WORDS,
+        TEST_WORDS,
+        OPS_WORDS,
+        ANALYZE_WORDS,
+        ORCH_WORDS,
+        COMM_WORDS,
+        STRUCTURAL,
+        VERIFY_TARGETED,
+        VERIFY_GENERIC,
+        AGENT_CONCEDES,
+        AGENT_PROPOSES,
+        NOT_DONE_CLAIMS,
+    ];
+
+    fn agrees(raw: &str, extra: &[&str]) {
+        let n = Norm::new(raw);
+        let (padded, words, has) = reference(raw);
+        assert_eq!(n.padded, padded, "{raw:?}");
+        assert_eq!(n.words, words, "{raw:?}");
+        let words_of_text: Vec<&str> = padded.split(' ').filter(|w| !w.is_empty()).collect();
+        let pairs: Vec<String> = words_of_text.windows(2).map(|w| w.join(" ")).collect();
+        for p in LISTS
+            .iter()
+            .flat_map(|l| l.iter().copied())
+            .chain(extra.iter().copied())
+            .chain(words_of_text.iter().copied())
+            .chain(pairs.iter().map(String::as_str))
+            .chain(["", " ", "a  b", " no", "no ", "still"])
+        {
+            assert_eq!(n.has(p), has(p), "{raw:?} has {p:?}");
+        }
+    }
+
+    #[test]
+    fn texts_answer_as_their_texts_one_by_one() {
+        let raws = [
+            "still broken, i said why does it fail",
+            "thank you",
+            "",
+            "Why does the parser fail",
+        ];
+        let norms: Vec<Norm> = raws.iter().map(|r| Norm::new(r)).collect();
+        let t = Texts::new(&norms);
+        for list in LISTS
+            .iter()
+            .chain([&["why does", "parser", "does the", "x", "", "i said"][..]].iter())
+        {
+            let sum: usize = norms.iter().map(|n| n.count(list)).sum();
+            assert_eq!(t.count_sum(list), sum, "{list:?}");
+            for p in *list {
+                assert_eq!(t.any_has(p), norms.iter().any(|n| n.has(p)), "{p:?}");
+            }
+            let c = t.candidates(list);
+            assert!(list
+                .iter()
+                .filter(|p| !c.contains(p))
+                .all(|p| norms.iter().all(|n| !n.has(p))));
+        }
+        assert_eq!(Texts::new([]).count_sum(AFFIRM), 0);
+    }
+
+    #[test]
+    fn faster_matching_agrees_with_the_reference() {
+        agrees(
+            "No, I don't know why it's still broken! Thank you… ÉCOLE Straße İstanbul ǅ",
+            &[],
+        );
+        agrees(
+            "it’s ‘quoted’ — still not working; i said so. I SAID SO",
+            &["it's", "i said so"],
+        );
+        agrees(
+            &"why does this fail ".repeat(400),
+            &["this fail why", "fail why does"],
+        );
+        agrees("", &[]);
+        agrees("   ", &[]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn faster_matching_agrees_on_any_text(raw in "(\\PC|[ a-zA-Z'’]){0,200}", phrase in "[a-z' ]{0,12}") {
+            agrees(&raw, &[&phrase]);
+        }
+    }
 
     #[test]
     fn phrases_match_whole_words_only() {

@@ -42,7 +42,9 @@ pub struct Args {
     #[arg(long)]
     pub json: bool,
     /// Which transcript format to measure (`claude-code`, `codex-cli`, `pi`, `copilot-cli`,
-    /// `opencode`, …: `Format::as_str`); only sources in that format are read.
+    /// `opencode`, …: `Format::as_str`); only sources in that format are read. `all`: every
+    /// format (the phases compare as usual; the floor, a JSON parse, means little for files
+    /// that are not JSON).
     #[arg(long, default_value = "claude-code")]
     pub format: String,
 }
@@ -167,27 +169,29 @@ fn scan(
                     if depth >= Depth::Telemetry {
                         let telemetry = agentstat_telemetry::measure(&sess);
                         if depth >= Depth::Classify {
-                            use agentstat_classify::{heuristic::HeuristicBackend, Backend};
+                            use agentstat_classify::heuristic::{features as hf, HeuristicBackend};
+                            use agentstat_classify::Backend;
                             let input = agentstat_classify::SessionInput {
                                 session: &sess,
                                 telemetry: &telemetry,
                             };
                             if sess.is_interactive() {
+                                // As `extract` does: the heuristic's pass once, for the
+                                // classifier and the habits.
+                                let f = hf::extract(&sess);
                                 match (depth, learned) {
                                     (Depth::Learned, Some(b)) => {
-                                        std::hint::black_box(b.classify(&input).ok());
+                                        std::hint::black_box(b.classify_extracted(&input, &f).ok());
                                     }
                                     _ => {
                                         std::hint::black_box(
-                                            HeuristicBackend::new().classify(&input).ok(),
+                                            HeuristicBackend::new()
+                                                .classify_extracted(&input, &f)
+                                                .ok(),
                                         );
                                     }
                                 }
-                                std::hint::black_box(
-                                    agentstat_classify::heuristic::features::habits(
-                                        &sess, &telemetry,
-                                    ),
-                                );
+                                std::hint::black_box(hf::habits_of(&f, &telemetry));
                             }
                         }
                         std::hint::black_box(telemetry);
@@ -256,19 +260,21 @@ pub fn run(args: Args) -> CmdResult {
     let paths = pipeline::resolve_paths(&args.paths);
     let mut diag = Diagnostics::default();
     let mut sources = agentstat_ingest::discover(&paths, &mut diag);
-    // The floor is a JSON parse of the same files: one format at a time.
-    let Some(format) = agentstat_ingest::Format::ALL
-        .into_iter()
-        .find(|f| f.as_str() == args.format)
-    else {
-        return Err(format!(
-            "unknown format {:?}; one of: {}",
-            args.format,
-            agentstat_ingest::Format::ALL.map(|f| f.as_str()).join(", ")
-        )
-        .into());
-    };
-    sources.retain(|s| s.format == format);
+    // The floor is a JSON parse of the same files: one format at a time (or all of them).
+    if args.format != "all" {
+        let Some(format) = agentstat_ingest::Format::ALL
+            .into_iter()
+            .find(|f| f.as_str() == args.format)
+        else {
+            return Err(format!(
+                "unknown format {:?}; one of: {}, all",
+                args.format,
+                agentstat_ingest::Format::ALL.map(|f| f.as_str()).join(", ")
+            )
+            .into());
+        };
+        sources.retain(|s| s.format == format);
+    }
     // Files read whole by their adapter are measured the same way; a database is not a file
     // the floor can parse.
     sources.retain(|s| s.main_path().extension().is_none_or(|e| e != "db"));
@@ -283,10 +289,13 @@ pub fn run(args: Args) -> CmdResult {
         )
         .into());
     }
-    let files: Vec<PathBuf> = sources
+    // Each file once: an Aider history holds several sessions (byte spans of one file).
+    let mut files: Vec<PathBuf> = sources
         .iter()
         .flat_map(|s| s.files.iter().map(|f| f.path.clone()))
         .collect();
+    files.sort();
+    files.dedup();
     let corpus: u64 = sources.iter().map(|s| s.bytes()).sum();
     let largest = sources.iter().map(|s| s.bytes()).max().unwrap_or(0);
     let hwm = reset_hwm();
