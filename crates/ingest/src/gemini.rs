@@ -14,7 +14,7 @@
 use crate::build::SessionBuilder;
 use crate::common::{self, json_error, Lines};
 use crate::diag::Diagnostics;
-use crate::reader::parse_line;
+use crate::json::{self, Json};
 use crate::source::{Format, SessionSource};
 use crate::IngestOptions;
 use agentstat_session::{
@@ -23,7 +23,6 @@ use agentstat_session::{
 };
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Normalized kind of a Gemini CLI tool name (built-in tools across versions).
@@ -62,12 +61,12 @@ struct LegacyDoc<'a> {
 
 /// What the reader collects before building the session.
 #[derive(Default)]
-struct Parts {
+struct Parts<'a> {
     session_id: Option<String>,
     directories: Vec<String>,
     kind: Option<String>,
     /// Messages by id, in first-seen order, with the line they were read from.
-    messages: Vec<(Value, u64)>,
+    messages: Vec<(Json<'a>, u64)>,
     /// Message id → index in `messages`.
     index: HashMap<String, usize>,
     /// Ids of messages that first appeared in a history sync (`$set.messages`): turns the CLI
@@ -76,24 +75,41 @@ struct Parts {
     ignored: BTreeMap<String, u64>,
 }
 
-impl Parts {
-    fn meta(&mut self, v: &Value) {
-        if let Some(s) = v.get("sessionId").and_then(Value::as_str) {
+impl<'a> Parts<'a> {
+    /// The same parts owning all their text (to outlive the buffer they were read from).
+    fn into_owned(self) -> Parts<'static> {
+        Parts {
+            session_id: self.session_id,
+            directories: self.directories,
+            kind: self.kind,
+            messages: self
+                .messages
+                .into_iter()
+                .map(|(m, line)| (m.into_owned(), line))
+                .collect(),
+            index: self.index,
+            synthetic: self.synthetic,
+            ignored: self.ignored,
+        }
+    }
+
+    fn meta(&mut self, v: &Json<'a>) {
+        if let Some(s) = v.get("sessionId").and_then(Json::as_str) {
             self.session_id = Some(s.to_string());
         }
-        if let Some(ds) = v.get("directories").and_then(Value::as_array) {
+        if let Some(ds) = v.get("directories").and_then(Json::as_array) {
             self.directories = ds
                 .iter()
                 .filter_map(|d| d.as_str().map(str::to_string))
                 .collect();
         }
-        if let Some(k) = v.get("kind").and_then(Value::as_str) {
+        if let Some(k) = v.get("kind").and_then(Json::as_str) {
             self.kind = Some(k.to_string());
         }
     }
 
-    fn message(&mut self, v: Value, line: u64) {
-        let id = v.get("id").and_then(Value::as_str).map(str::to_string);
+    fn message(&mut self, v: Json<'a>, line: u64) {
+        let id = v.get("id").and_then(Json::as_str).map(str::to_string);
         if let Some(id) = id {
             // Recorded as a message of its own: a real turn, whatever a sync said before.
             self.synthetic.remove(&id);
@@ -110,10 +126,10 @@ impl Parts {
     /// A history sync (`updateMessagesFromHistory`): the model's context as the CLI now holds
     /// it. Known turns are updated in place (e.g. masked tool output); new ones are the CLI's
     /// own (marked synthetic); turns left out (compressed away) still happened and are kept.
-    fn sync(&mut self, ms: &[Value], line: u64) {
+    fn sync(&mut self, ms: &[Json<'a>], line: u64) {
         *self.ignored.entry("history-sync".into()).or_default() += 1;
         for m in ms {
-            match m.get("id").and_then(Value::as_str) {
+            match m.get("id").and_then(Json::as_str) {
                 Some(id) if self.index.contains_key(id) => {
                     let i = self.index[id];
                     self.messages[i].0 = m.clone();
@@ -132,7 +148,7 @@ impl Parts {
         let at = self.index.get(id).copied().unwrap_or(0);
         let dropped = self.messages.len() - at;
         for (m, _) in self.messages.drain(at..) {
-            if let Some(k) = m.get("id").and_then(Value::as_str) {
+            if let Some(k) = m.get("id").and_then(Json::as_str) {
                 self.index.remove(k);
             }
         }
@@ -146,29 +162,45 @@ pub fn read_session(
     opts: &IngestOptions,
     diag: &mut Diagnostics,
 ) -> Option<Session> {
-    let (name, parts) = read_parts(src, 0, diag)?;
-    // Subagent files (`chats/<this session id>/<id>.jsonl`), folded in by discovery.
+    let (name, buf) = read_file(src, 0, diag)?;
+    let parts = read_parts(src, 0, &buf, &name, diag)?;
+    // Subagent files (`chats/<this session id>/<id>.jsonl`), folded in by discovery: each read
+    // and parsed in turn (their diagnostics in file order), their trees then owning their text.
     let subs: Vec<(String, Parts)> = (1..src.files.len())
-        .filter_map(|i| read_parts(src, i, diag))
+        .filter_map(|i| {
+            let (sname, sbuf) = read_file(src, i, diag)?;
+            let sp = read_parts(src, i, &sbuf, &sname, diag)?.into_owned();
+            Some((sname, sp))
+        })
         .collect();
     build(src, opts, diag, &name, parts, subs)
 }
 
-/// Read the `i`-th file of a source (the session's own, or one of its subagents').
-fn read_parts(src: &SessionSource, i: usize, diag: &mut Diagnostics) -> Option<(String, Parts)> {
+/// The name and bytes of the `i`-th file of a source (the session's own, or a subagent's).
+fn read_file(src: &SessionSource, i: usize, diag: &mut Diagnostics) -> Option<(String, Vec<u8>)> {
     let one = SessionSource {
         id: src.id.clone(),
         files: vec![src.files[i].clone()],
         format: src.format,
     };
-    let (name, buf) = common::read_source(&one, diag)?;
+    common::read_source(&one, diag)
+}
+
+/// The messages and metadata of the `i`-th file of a source, read from `buf`.
+fn read_parts<'a>(
+    src: &SessionSource,
+    i: usize,
+    buf: &'a [u8],
+    name: &str,
+    diag: &mut Diagnostics,
+) -> Option<Parts<'a>> {
     let mut parts = Parts::default();
     let first = buf.iter().find(|c| !c.is_ascii_whitespace()).copied();
     let jsonl = src.files[i].path.extension().is_some_and(|e| e == "jsonl");
-    if jsonl || (first == Some(b'{') && looks_like_jsonl(&buf)) {
-        read_jsonl(&buf, &name, &mut parts, diag);
+    if jsonl || (first == Some(b'{') && looks_like_jsonl(buf)) {
+        read_jsonl(buf, name, &mut parts, diag);
     } else {
-        match serde_json::from_slice::<LegacyDoc<'_>>(&buf) {
+        match serde_json::from_slice::<LegacyDoc<'a>>(buf) {
             Ok(doc) => {
                 diag.records += 1;
                 parts.session_id = doc.session_id;
@@ -176,19 +208,19 @@ fn read_parts(src: &SessionSource, i: usize, diag: &mut Diagnostics) -> Option<(
                 parts.kind = doc.kind;
                 match doc.messages {
                     Some(ms) => {
-                        let mut lines_at = Lines::new(&buf);
+                        let mut lines_at = Lines::new(buf);
                         for raw in ms {
                             let line = lines_at.of(raw.get());
-                            match serde_json::from_str::<Value>(raw.get()) {
+                            match json::parse(raw.get(), &[]) {
                                 Ok(v) => parts.message(v, line),
                                 Err(e) => {
-                                    diag.skip(&name, Some(line), "invalid-json", e.to_string())
+                                    diag.skip(name, Some(line), "invalid-json", e.to_string())
                                 }
                             }
                         }
                     }
                     None => diag.skip(
-                        &name,
+                        name,
                         None,
                         "missing-messages",
                         "no `messages` list in this Gemini CLI session",
@@ -196,12 +228,12 @@ fn read_parts(src: &SessionSource, i: usize, diag: &mut Diagnostics) -> Option<(
                 }
             }
             Err(e) => {
-                json_error(diag, &name, &e);
+                json_error(diag, name, &e);
                 return None;
             }
         }
     }
-    Some((name, parts))
+    Some(parts)
 }
 
 /// A pretty-printed legacy document spans many lines and its first line is not a whole
@@ -218,30 +250,30 @@ fn looks_like_jsonl(buf: &[u8]) -> bool {
             .is_some()
 }
 
-fn read_jsonl(buf: &[u8], name: &str, parts: &mut Parts, diag: &mut Diagnostics) {
-    for (i, line) in buf.split(|&c| c == b'\n').enumerate() {
-        let no = i as u64 + 1;
-        let mut unknown = 0u64;
-        let n = parse_line(line, name, no, diag, |b| {
-            let v: Value = serde_json::from_slice(b)?;
-            if let Some(id) = v.get("$rewindTo").and_then(Value::as_str) {
-                parts.rewind(id);
-            } else if let Some(set) = v.get("$set") {
-                if let Some(ms) = set.get("messages").and_then(Value::as_array) {
-                    parts.sync(ms, no);
-                }
-                parts.meta(set);
-            } else if v.get("id").and_then(Value::as_str).is_some() {
-                parts.message(v, no);
-            } else if v.get("sessionId").is_some() {
-                parts.meta(&v);
-            } else {
-                unknown += 1;
+/// The records a Gemini CLI JSONL file holds (none left out).
+struct Records;
+impl json::Skip for Records {
+    const SKIP: &'static [&'static str] = &[];
+}
+
+fn read_jsonl<'a>(buf: &'a [u8], name: &str, parts: &mut Parts<'a>, diag: &mut Diagnostics) {
+    // The line of the last record of an unknown kind: one warning per line.
+    let mut unknown_at = None;
+    json::jsonl_records::<Records>(buf, name, diag, |v, no, diag| {
+        let v = std::mem::replace(v, Json::Null);
+        if let Some(id) = v.get("$rewindTo").and_then(Json::as_str) {
+            parts.rewind(id);
+        } else if let Some(set) = v.get("$set") {
+            if let Some(ms) = set.get("messages").and_then(Json::as_array) {
+                parts.sync(ms, no);
             }
-            Ok(())
-        });
-        diag.records += n;
-        if unknown > 0 {
+            parts.meta(set);
+        } else if v.get("id").and_then(Json::as_str).is_some() {
+            parts.message(v, no);
+        } else if v.get("sessionId").is_some() {
+            parts.meta(&v);
+        } else if unknown_at != Some(no) {
+            unknown_at = Some(no);
             diag.skip(
                 name,
                 Some(no),
@@ -249,24 +281,24 @@ fn read_jsonl(buf: &[u8], name: &str, parts: &mut Parts, diag: &mut Diagnostics)
                 "a record that is neither a message, metadata, `$set` nor `$rewindTo`",
             );
         }
-    }
+    });
 }
 
 /// Text of a `content` (a string, a Part, or a list of Parts: `text` parts joined).
-fn text_of(v: Option<&Value>) -> String {
+fn text_of(v: Option<&Json<'_>>) -> String {
     match v {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Array(parts)) => parts
+        Some(Json::String(s)) => s.to_string(),
+        Some(Json::Array(parts)) => parts
             .iter()
             .filter_map(|p| match p {
-                Value::String(s) => Some(s.as_str()),
-                _ => p.get("text").and_then(Value::as_str),
+                Json::String(s) => Some(s.as_ref()),
+                _ => p.get("text").and_then(Json::as_str),
             })
             .collect::<Vec<_>>()
             .join(""),
-        Some(Value::Object(_)) => v
+        Some(Json::Object(_)) => v
             .and_then(|p| p.get("text"))
-            .and_then(Value::as_str)
+            .and_then(Json::as_str)
             .unwrap_or("")
             .to_string(),
         _ => String::new(),
@@ -275,9 +307,9 @@ fn text_of(v: Option<&Value>) -> String {
 
 /// Whether a user message's content carries anything but text (images, files, function
 /// responses): attachments.
-fn attachments_of(v: Option<&Value>) -> u32 {
+fn attachments_of(v: Option<&Json<'_>>) -> u32 {
     match v {
-        Some(Value::Array(parts)) => parts
+        Some(Json::Array(parts)) => parts
             .iter()
             .filter(|p| p.get("inlineData").is_some() || p.get("fileData").is_some())
             .count() as u32,
@@ -286,7 +318,7 @@ fn attachments_of(v: Option<&Value>) -> u32 {
 }
 
 /// A tool call's output text (`functionResponse.response.output` / `.error`, joined).
-fn tool_output(result: Option<&Value>) -> String {
+fn tool_output(result: Option<&Json<'_>>) -> String {
     let mut out = String::new();
     let mut push = |s: &str| {
         if !out.is_empty() {
@@ -294,33 +326,33 @@ fn tool_output(result: Option<&Value>) -> String {
         }
         out.push_str(s);
     };
-    let visit = |p: &Value, push: &mut dyn FnMut(&str)| {
+    let visit = |p: &Json<'_>, push: &mut dyn FnMut(&str)| {
         if let Some(r) = p.get("functionResponse").and_then(|f| f.get("response")) {
             for k in ["output", "error", "llmContent"] {
-                if let Some(s) = r.get(k).and_then(Value::as_str) {
+                if let Some(s) = r.get(k).and_then(Json::as_str) {
                     push(s);
                 }
             }
-        } else if let Some(s) = p.get("text").and_then(Value::as_str) {
+        } else if let Some(s) = p.get("text").and_then(Json::as_str) {
             push(s);
         } else if let Some(s) = p.as_str() {
             push(s);
         }
     };
     match result {
-        Some(Value::Array(ps)) => ps.iter().for_each(|p| visit(p, &mut push)),
-        Some(p @ Value::Object(_)) => visit(p, &mut push),
-        Some(Value::String(s)) => push(s),
+        Some(Json::Array(ps)) => ps.iter().for_each(|p| visit(p, &mut push)),
+        Some(p @ Json::Object(_)) => visit(p, &mut push),
+        Some(Json::String(s)) => push(s),
         _ => {}
     }
     out
 }
 
 /// Lines changed, from the diff the CLI showed (`resultDisplay.diffStat` or `.fileDiff`).
-fn lines_from_display(d: Option<&Value>) -> Option<LineDelta> {
+fn lines_from_display(d: Option<&Json<'_>>) -> Option<LineDelta> {
     let d = d?;
     if let Some(stat) = d.get("diffStat") {
-        let n = |k: &str| stat.get(k).and_then(Value::as_u64);
+        let n = |k: &str| stat.get(k).and_then(Json::as_u64);
         if let (Some(a), Some(r)) = (n("model_added_lines"), n("model_removed_lines")) {
             return Some(LineDelta {
                 added: a,
@@ -328,7 +360,7 @@ fn lines_from_display(d: Option<&Value>) -> Option<LineDelta> {
             });
         }
     }
-    let diff = d.get("fileDiff").and_then(Value::as_str)?;
+    let diff = d.get("fileDiff").and_then(Json::as_str)?;
     Some(common::unified_diff_lines(diff))
 }
 
@@ -369,12 +401,12 @@ fn convert(parts: Parts, name: &str, diag: &mut Diagnostics, sub: Option<&str>) 
     for (m, line) in &parts.messages {
         let ts = m
             .get("timestamp")
-            .and_then(Value::as_str)
+            .and_then(Json::as_str)
             .and_then(parse_timestamp);
-        let ty = m.get("type").and_then(Value::as_str);
+        let ty = m.get("type").and_then(Json::as_str);
         let synthetic = m
             .get("id")
-            .and_then(Value::as_str)
+            .and_then(Json::as_str)
             .is_some_and(|id| parts.synthetic.contains(id));
         if synthetic && matches!(ty, Some("user" | "gemini" | "model")) {
             events.push(Event::System(SystemNote {
@@ -417,7 +449,7 @@ fn convert(parts: Parts, name: &str, diag: &mut Diagnostics, sub: Option<&str>) 
                 }
             }
             Some("gemini") | Some("model") => {
-                let model = m.get("model").and_then(Value::as_str).map(str::to_string);
+                let model = m.get("model").and_then(Json::as_str).map(str::to_string);
                 let text = text_of(m.get("content"));
                 if !text.trim().is_empty() {
                     events.push(Event::AssistantText(AssistantText {
@@ -428,14 +460,14 @@ fn convert(parts: Parts, name: &str, diag: &mut Diagnostics, sub: Option<&str>) 
                     }));
                 }
                 if let Some(t) = m.get("tokens").filter(|t| t.is_object()) {
-                    let n = |k: &str| t.get(k).and_then(Value::as_u64).unwrap_or(0);
+                    let n = |k: &str| t.get(k).and_then(Json::as_u64).unwrap_or(0);
                     let (input, cached) = (n("input"), n("cached"));
                     let output = n("output") + n("thoughts");
                     if input + output + n("total") > 0 {
                         calls.push(ModelCall {
                             message_id: m
                                 .get("id")
-                                .and_then(Value::as_str)
+                                .and_then(Json::as_str)
                                 .unwrap_or_default()
                                 .to_string(),
                             request_id: None,
@@ -450,8 +482,8 @@ fn convert(parts: Parts, name: &str, diag: &mut Diagnostics, sub: Option<&str>) 
                     }
                 }
                 let tool_calls = match m.get("toolCalls") {
-                    None | Some(Value::Null) => &[][..],
-                    Some(Value::Array(a)) => a.as_slice(),
+                    None | Some(Json::Null) => &[][..],
+                    Some(Json::Array(a)) => a.as_slice(),
                     Some(_) => {
                         diag.skip(
                             name,
@@ -463,7 +495,7 @@ fn convert(parts: Parts, name: &str, diag: &mut Diagnostics, sub: Option<&str>) 
                     }
                 };
                 for tc in tool_calls {
-                    let Some(tool) = tc.get("name").and_then(Value::as_str) else {
+                    let Some(tool) = tc.get("name").and_then(Json::as_str) else {
                         diag.skip(
                             name,
                             Some(*line),
@@ -472,7 +504,7 @@ fn convert(parts: Parts, name: &str, diag: &mut Diagnostics, sub: Option<&str>) 
                         );
                         continue;
                     };
-                    let args = tc.get("args").cloned().unwrap_or(Value::Null);
+                    let args = tc.at("args");
                     for k in [
                         "file_path",
                         "path",
@@ -480,26 +512,26 @@ fn convert(parts: Parts, name: &str, diag: &mut Diagnostics, sub: Option<&str>) 
                         "dir_path",
                         "directory",
                     ] {
-                        if let Some(p) = args.get(k).and_then(Value::as_str) {
+                        if let Some(p) = args.get(k).and_then(Json::as_str) {
                             paths.push(p.to_string());
                         }
                     }
                     let output = tool_output(tc.get("result"));
-                    let status = status_of(tc.get("status").and_then(Value::as_str), &output);
+                    let status = status_of(tc.get("status").and_then(Json::as_str), &output);
                     let call_ts = tc
                         .get("timestamp")
-                        .and_then(Value::as_str)
+                        .and_then(Json::as_str)
                         .and_then(parse_timestamp)
                         .or(ts);
                     events.push(Event::Action(Action {
                         id: tc
                             .get("id")
-                            .and_then(Value::as_str)
+                            .and_then(Json::as_str)
                             .unwrap_or_default()
                             .to_string(),
                         tool: tool.to_string(),
                         kind: tool_kind(tool),
-                        input: ToolInput::from(args),
+                        input: ToolInput::from(&args.to_value()),
                         timestamp: call_ts,
                         subagent: subagent.clone(),
                         result: ActionResult {
