@@ -692,3 +692,73 @@ fn build(
     }
     .finish(Format::GeminiCli, src, opts, diag, name)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const JSONL: &str = concat!(
+        r#"{"sessionId":"s1","projectHash":"h","directories":["/w"]}"#,
+        "\n",
+        r#"{"id":"u1","type":"user","timestamp":"2025-01-01T00:00:00Z","content":[{"text":"fix \"a\"\n"}]}"#,
+        "\n",
+        r#"{"x":1}{"y":2}"#,
+        "\n",
+        r#"{"id":"g1","type":"gemini","content":"ok","toolCalls":[{"id":"t1","name":"read_file","args":{"file_path":"/w/\u00e9.rs"},"status":"success","result":[{"functionResponse":{"response":{"output":"x"}}}]}]}"#,
+        "\n",
+        r#"{"z":3}"#,
+        "\n",
+        r#"{"$set":{"messages":[{"id":"c1","type":"user","content":"env"}]}}"#,
+        "\n",
+        r#"{"id":"g2","type":"gemini","content":"gone"}"#,
+        "\n",
+        r#"{"$rewindTo":"g2"}"#,
+        "\n",
+    );
+
+    #[test]
+    fn one_unknown_record_warning_per_line_after_the_lines_own_warnings() {
+        let mut d = Diagnostics::default();
+        let mut parts = Parts::default();
+        read_jsonl(JSONL.as_bytes(), "s.jsonl", &mut parts, &mut d);
+        // Two unknown records glued on line 3 (one warning), one on line 5.
+        let unknown: Vec<_> = d
+            .warnings
+            .iter()
+            .filter(|w| w.reason == "unknown-record-type")
+            .map(|w| w.line)
+            .collect();
+        assert_eq!(unknown, vec![Some(3), Some(5)]);
+        assert_eq!(d.skipped.get("unknown-record-type"), Some(&2));
+        // The glued-records repair is reported first, on the same line.
+        let first = d.warnings.iter().position(|w| w.line == Some(3)).unwrap();
+        assert_ne!(d.warnings[first].reason, "unknown-record-type");
+        assert_eq!(d.records, 9);
+        let ids: Vec<_> = parts
+            .messages
+            .iter()
+            .map(|(m, line)| (m.at("id").as_str().unwrap().to_string(), *line))
+            .collect();
+        assert_eq!(ids, [("u1".into(), 2), ("g1".into(), 4), ("c1".into(), 6)]);
+        assert!(parts.synthetic.contains("c1"));
+        assert_eq!(parts.ignored.get("rewound-message"), Some(&1));
+    }
+
+    #[test]
+    fn owned_parts_convert_as_the_borrowed_ones() {
+        let read = || {
+            let mut d = Diagnostics::default();
+            let mut parts = Parts::default();
+            read_jsonl(JSONL.as_bytes(), "s.jsonl", &mut parts, &mut d);
+            parts
+        };
+        let mut d = Diagnostics::default();
+        let borrowed = convert(read(), "s.jsonl", &mut d, Some("sub"));
+        let owned = convert(read().into_owned(), "s.jsonl", &mut d, Some("sub"));
+        assert!(owned.events.len() >= 4);
+        assert_eq!(format!("{:?}", borrowed.events), format!("{:?}", owned.events));
+        assert_eq!(borrowed.paths, owned.paths);
+        assert_eq!(owned.paths, ["/w", "/w/é.rs"]);
+        assert_eq!(borrowed.ignored, owned.ignored);
+    }
+}
