@@ -833,4 +833,52 @@ mod tests {
         assert_eq!(owned.paths, ["/w", "/w/é.rs"]);
         assert_eq!(borrowed.ignored, owned.ignored);
     }
+
+    fn legacy_warnings(doc: &str, owned: bool) -> Vec<(Option<u64>, String)> {
+        let src = SessionSource {
+            id: "s".into(),
+            files: vec![crate::source::SourceFile {
+                path: "session-s.json".into(),
+                role: crate::source::FileRole::Main,
+                bytes: doc.len() as u64,
+                span: None,
+            }],
+            format: Format::GeminiCli,
+        };
+        let mut d = Diagnostics::default();
+        let parts = read_parts(&src, 0, doc.as_bytes(), "s.json", &mut d).unwrap();
+        let parts = if owned { parts.into_owned() } else { parts };
+        convert(parts, "s.json", &mut d, None);
+        assert_eq!(d.records, 1);
+        d.warnings.into_iter().map(|w| (w.line, w.reason)).collect()
+    }
+
+    #[test]
+    fn legacy_documents_warn_on_the_line_each_message_starts() {
+        let doc = concat!(
+            "{\"sessionId\": \"s\", \"messages\": [\n",
+            "  {\"id\": \"a\", \"type\": \"user\", \"content\": \"hi\"NUM},\n",
+            "  {\"id\": \"b\",\n   \"type\": \"gemini\", \"toolCalls\": 5},\n",
+            "  {\"id\": \"c\"}\n",
+            "]}\n"
+        );
+        let shape = |r: &str| (Some(3), r.to_string());
+        // Read in one pass: the lines found when the warnings need them (also once owned).
+        for owned in [false, true] {
+            assert_eq!(
+                legacy_warnings(&doc.replace("NUM", ""), owned),
+                [shape("bad-record-shape"), (Some(5), "record-without-type".into())]
+            );
+        }
+        // A message that is not valid by itself (a number out of range): the two-pass read
+        // skips that one message and reads the others.
+        assert_eq!(
+            legacy_warnings(&doc.replace("NUM", ", \"n\": 1e400"), false),
+            [
+                (Some(2), "invalid-json".into()),
+                shape("bad-record-shape"),
+                (Some(5), "record-without-type".into())
+            ]
+        );
+    }
 }
