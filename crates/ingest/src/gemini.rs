@@ -828,7 +828,10 @@ mod tests {
         let borrowed = convert(read(), "s.jsonl", &mut d, Some("sub"));
         let owned = convert(read().into_owned(), "s.jsonl", &mut d, Some("sub"));
         assert!(owned.events.len() >= 4);
-        assert_eq!(format!("{:?}", borrowed.events), format!("{:?}", owned.events));
+        assert_eq!(
+            format!("{:?}", borrowed.events),
+            format!("{:?}", owned.events)
+        );
         assert_eq!(borrowed.paths, owned.paths);
         assert_eq!(owned.paths, ["/w", "/w/é.rs"]);
         assert_eq!(borrowed.ignored, owned.ignored);
@@ -867,7 +870,10 @@ mod tests {
         for owned in [false, true] {
             assert_eq!(
                 legacy_warnings(&doc.replace("NUM", ""), owned),
-                [shape("bad-record-shape"), (Some(5), "record-without-type".into())]
+                [
+                    shape("bad-record-shape"),
+                    (Some(5), "record-without-type".into())
+                ]
             );
         }
         // A message that is not valid by itself (a number out of range): the two-pass read

@@ -337,9 +337,12 @@ pub(crate) struct Tree<'a>(pub Json<'a>);
 
 impl<'de: 'a, 'a> Deserialize<'de> for Tree<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Seed { skip: &[], when: &[] }
-            .deserialize(d)
-            .map(Tree)
+        Seed {
+            skip: &[],
+            when: &[],
+        }
+        .deserialize(d)
+        .map(Tree)
     }
 }
 
