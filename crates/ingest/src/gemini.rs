@@ -59,6 +59,33 @@ struct LegacyDoc<'a> {
     messages: Option<Vec<&'a RawValue>>,
 }
 
+/// [`LegacyDoc`] read in one pass, its messages straight into trees.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LegacyTrees<'a> {
+    #[serde(default)]
+    session_id: Option<String>,
+    #[serde(default)]
+    directories: Option<Vec<String>>,
+    #[serde(default)]
+    kind: Option<String>,
+    #[serde(borrow, default)]
+    messages: Option<Vec<json::Tree<'a>>>,
+}
+
+/// The line each message of a legacy document starts on, in document order.
+fn legacy_lines(buf: &[u8]) -> Vec<u64> {
+    let Ok(doc) = serde_json::from_slice::<LegacyDoc<'_>>(buf) else {
+        return Vec::new();
+    };
+    let mut lines_at = Lines::new(buf);
+    doc.messages
+        .unwrap_or_default()
+        .iter()
+        .map(|raw| lines_at.of(raw.get()))
+        .collect()
+}
+
 /// What the reader collects before building the session.
 #[derive(Default)]
 struct Parts<'a> {
@@ -73,11 +100,32 @@ struct Parts<'a> {
     /// put in the model's context (bootstrapped environment, compression summary), not typed.
     synthetic: HashSet<String>,
     ignored: BTreeMap<String, u64>,
+    /// A legacy document read in one pass: the "line" kept with each message is then its
+    /// position in the document's list, turned into a line (a second, rare pass over this
+    /// document) only when a warning needs it.
+    legacy: Option<&'a [u8]>,
 }
 
 impl<'a> Parts<'a> {
+    /// The line a message was read from (`at`: what `messages` keeps with it).
+    fn line_of(&self, at: u64, lines: &mut Option<Vec<u64>>) -> u64 {
+        match self.legacy {
+            None => at,
+            Some(buf) => lines
+                .get_or_insert_with(|| legacy_lines(buf))
+                .get(at as usize)
+                .copied()
+                .unwrap_or(0),
+        }
+    }
+
     /// The same parts owning all their text (to outlive the buffer they were read from).
     fn into_owned(self) -> Parts<'static> {
+        let lines = self.legacy.map(legacy_lines);
+        let line = |at: u64| match &lines {
+            None => at,
+            Some(ls) => ls.get(at as usize).copied().unwrap_or(0),
+        };
         Parts {
             session_id: self.session_id,
             directories: self.directories,
@@ -85,11 +133,12 @@ impl<'a> Parts<'a> {
             messages: self
                 .messages
                 .into_iter()
-                .map(|(m, line)| (m.into_owned(), line))
+                .map(|(m, at)| (m.into_owned(), line(at)))
                 .collect(),
             index: self.index,
             synthetic: self.synthetic,
             ignored: self.ignored,
+            legacy: None,
         }
     }
 
@@ -199,6 +248,31 @@ fn read_parts<'a>(
     let jsonl = src.files[i].path.extension().is_some_and(|e| e == "jsonl");
     if jsonl || (first == Some(b'{') && looks_like_jsonl(buf)) {
         read_jsonl(buf, name, &mut parts, diag);
+    } else if let Some(doc) = simdutf8::basic::from_utf8(buf)
+        .ok()
+        .and_then(|text| serde_json::from_str::<LegacyTrees<'a>>(text).ok())
+    {
+        // The usual case, in one pass (one SIMD UTF-8 check, then no string checked again).
+        // Any failure (bad UTF-8, a message that is not valid by itself, a field of the wrong
+        // type) goes to the two-pass read below, which reports it.
+        diag.records += 1;
+        parts.session_id = doc.session_id;
+        parts.directories = doc.directories.unwrap_or_default();
+        parts.kind = doc.kind;
+        parts.legacy = Some(buf);
+        match doc.messages {
+            Some(ms) => {
+                for (at, m) in ms.into_iter().enumerate() {
+                    parts.message(m.0, at as u64);
+                }
+            }
+            None => diag.skip(
+                name,
+                None,
+                "missing-messages",
+                "no `messages` list in this Gemini CLI session",
+            ),
+        }
     } else {
         match serde_json::from_slice::<LegacyDoc<'a>>(buf) {
             Ok(doc) => {
@@ -391,14 +465,17 @@ struct Conv {
     ignored: BTreeMap<String, u64>,
 }
 
-fn convert(parts: Parts, name: &str, diag: &mut Diagnostics, sub: Option<&str>) -> Conv {
+fn convert(mut parts: Parts, name: &str, diag: &mut Diagnostics, sub: Option<&str>) -> Conv {
     let subagent = sub.map(str::to_string);
     let mut events = Vec::new();
     let mut calls = Vec::new();
-    let mut ignored = parts.ignored;
+    let mut ignored = std::mem::take(&mut parts.ignored);
     let mut version: Option<String> = None;
     let mut paths: Vec<String> = parts.directories.clone();
-    for (m, line) in &parts.messages {
+    let mut lines = None;
+    for (m, at) in &parts.messages {
+        // Found only when a warning needs it.
+        let mut line = || Some(parts.line_of(*at, &mut lines));
         let ts = m
             .get("timestamp")
             .and_then(Json::as_str)
@@ -487,7 +564,7 @@ fn convert(parts: Parts, name: &str, diag: &mut Diagnostics, sub: Option<&str>) 
                     Some(_) => {
                         diag.skip(
                             name,
-                            Some(*line),
+                            line(),
                             "bad-record-shape",
                             "`toolCalls` is not a list",
                         );
@@ -498,7 +575,7 @@ fn convert(parts: Parts, name: &str, diag: &mut Diagnostics, sub: Option<&str>) 
                     let Some(tool) = tc.get("name").and_then(Json::as_str) else {
                         diag.skip(
                             name,
-                            Some(*line),
+                            line(),
                             "tool-call-without-name",
                             "a tool call has no `name`",
                         );
@@ -573,7 +650,7 @@ fn convert(parts: Parts, name: &str, diag: &mut Diagnostics, sub: Option<&str>) 
             Some(other) => {
                 diag.skip(
                     name,
-                    Some(*line),
+                    line(),
                     "unknown-record-type",
                     format!("message type {other:?}"),
                 );
@@ -581,7 +658,7 @@ fn convert(parts: Parts, name: &str, diag: &mut Diagnostics, sub: Option<&str>) 
             None => {
                 diag.skip(
                     name,
-                    Some(*line),
+                    line(),
                     "record-without-type",
                     "message has no `type`",
                 );
@@ -794,7 +871,7 @@ mod tests {
             "]}\n"
         );
         let shape = |r: &str| (Some(3), r.to_string());
-        // Each message's warning names the line its object starts on (also once owned).
+        // Read in one pass: the lines found when the warnings need them (also once owned).
         for owned in [false, true] {
             assert_eq!(
                 legacy_warnings(&doc.replace("NUM", ""), owned),
@@ -804,8 +881,8 @@ mod tests {
                 ]
             );
         }
-        // A message that is not valid by itself (a number out of range): that one message is
-        // skipped, the others read.
+        // A message that is not valid by itself (a number out of range): the two-pass read
+        // skips that one message and reads the others.
         assert_eq!(
             legacy_warnings(&doc.replace("NUM", ", \"n\": 1e400"), false),
             [
