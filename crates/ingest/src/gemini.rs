@@ -656,12 +656,7 @@ fn convert(mut parts: Parts, name: &str, diag: &mut Diagnostics, sub: Option<&st
                 );
             }
             None => {
-                diag.skip(
-                    name,
-                    line(),
-                    "record-without-type",
-                    "message has no `type`",
-                );
+                diag.skip(name, line(), "record-without-type", "message has no `type`");
             }
         }
     }
