@@ -14,7 +14,7 @@
 use crate::build::SessionBuilder;
 use crate::common::{self, json_error, Lines};
 use crate::diag::Diagnostics;
-use crate::reader::parse_line;
+use crate::json::{self, Json};
 use crate::source::{Format, SessionSource};
 use crate::IngestOptions;
 use agentstat_session::{
@@ -23,7 +23,6 @@ use agentstat_session::{
 };
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Normalized kind of a Gemini CLI tool name (built-in tools across versions).
@@ -60,40 +59,106 @@ struct LegacyDoc<'a> {
     messages: Option<Vec<&'a RawValue>>,
 }
 
+/// [`LegacyDoc`] read in one pass, its messages straight into trees.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LegacyTrees<'a> {
+    #[serde(default)]
+    session_id: Option<String>,
+    #[serde(default)]
+    directories: Option<Vec<String>>,
+    #[serde(default)]
+    kind: Option<String>,
+    #[serde(borrow, default)]
+    messages: Option<Vec<json::Tree<'a>>>,
+}
+
+/// The line each message of a legacy document starts on, in document order.
+fn legacy_lines(buf: &[u8]) -> Vec<u64> {
+    let Ok(doc) = serde_json::from_slice::<LegacyDoc<'_>>(buf) else {
+        return Vec::new();
+    };
+    let mut lines_at = Lines::new(buf);
+    doc.messages
+        .unwrap_or_default()
+        .iter()
+        .map(|raw| lines_at.of(raw.get()))
+        .collect()
+}
+
 /// What the reader collects before building the session.
 #[derive(Default)]
-struct Parts {
+struct Parts<'a> {
     session_id: Option<String>,
     directories: Vec<String>,
     kind: Option<String>,
     /// Messages by id, in first-seen order, with the line they were read from.
-    messages: Vec<(Value, u64)>,
+    messages: Vec<(Json<'a>, u64)>,
     /// Message id → index in `messages`.
     index: HashMap<String, usize>,
     /// Ids of messages that first appeared in a history sync (`$set.messages`): turns the CLI
     /// put in the model's context (bootstrapped environment, compression summary), not typed.
     synthetic: HashSet<String>,
     ignored: BTreeMap<String, u64>,
+    /// A legacy document read in one pass: the "line" kept with each message is then its
+    /// position in the document's list, turned into a line (a second, rare pass over this
+    /// document) only when a warning needs it.
+    legacy: Option<&'a [u8]>,
 }
 
-impl Parts {
-    fn meta(&mut self, v: &Value) {
-        if let Some(s) = v.get("sessionId").and_then(Value::as_str) {
+impl<'a> Parts<'a> {
+    /// The line a message was read from (`at`: what `messages` keeps with it).
+    fn line_of(&self, at: u64, lines: &mut Option<Vec<u64>>) -> u64 {
+        match self.legacy {
+            None => at,
+            Some(buf) => lines
+                .get_or_insert_with(|| legacy_lines(buf))
+                .get(at as usize)
+                .copied()
+                .unwrap_or(0),
+        }
+    }
+
+    /// The same parts owning all their text (to outlive the buffer they were read from).
+    fn into_owned(self) -> Parts<'static> {
+        let lines = self.legacy.map(legacy_lines);
+        let line = |at: u64| match &lines {
+            None => at,
+            Some(ls) => ls.get(at as usize).copied().unwrap_or(0),
+        };
+        Parts {
+            session_id: self.session_id,
+            directories: self.directories,
+            kind: self.kind,
+            messages: self
+                .messages
+                .into_iter()
+                .map(|(m, at)| (m.into_owned(), line(at)))
+                .collect(),
+            index: self.index,
+            synthetic: self.synthetic,
+            ignored: self.ignored,
+            legacy: None,
+        }
+    }
+
+    fn meta(&mut self, v: &Json<'a>) {
+        if let Some(s) = v.get("sessionId").and_then(Json::as_str) {
             self.session_id = Some(s.to_string());
         }
-        if let Some(ds) = v.get("directories").and_then(Value::as_array) {
+        if let Some(ds) = v.get("directories").and_then(Json::as_array) {
             self.directories = ds
                 .iter()
                 .filter_map(|d| d.as_str().map(str::to_string))
                 .collect();
         }
-        if let Some(k) = v.get("kind").and_then(Value::as_str) {
+        if let Some(k) = v.get("kind").and_then(Json::as_str) {
             self.kind = Some(k.to_string());
         }
     }
 
-    fn message(&mut self, v: Value, line: u64) {
-        let id = v.get("id").and_then(Value::as_str).map(str::to_string);
+    fn message(&mut self, v: Json<'a>, line: u64) {
+        let id = v.get("id").and_then(Json::as_str).map(str::to_string);
         if let Some(id) = id {
             // Recorded as a message of its own: a real turn, whatever a sync said before.
             self.synthetic.remove(&id);
@@ -110,10 +175,10 @@ impl Parts {
     /// A history sync (`updateMessagesFromHistory`): the model's context as the CLI now holds
     /// it. Known turns are updated in place (e.g. masked tool output); new ones are the CLI's
     /// own (marked synthetic); turns left out (compressed away) still happened and are kept.
-    fn sync(&mut self, ms: &[Value], line: u64) {
+    fn sync(&mut self, ms: &[Json<'a>], line: u64) {
         *self.ignored.entry("history-sync".into()).or_default() += 1;
         for m in ms {
-            match m.get("id").and_then(Value::as_str) {
+            match m.get("id").and_then(Json::as_str) {
                 Some(id) if self.index.contains_key(id) => {
                     let i = self.index[id];
                     self.messages[i].0 = m.clone();
@@ -132,7 +197,7 @@ impl Parts {
         let at = self.index.get(id).copied().unwrap_or(0);
         let dropped = self.messages.len() - at;
         for (m, _) in self.messages.drain(at..) {
-            if let Some(k) = m.get("id").and_then(Value::as_str) {
+            if let Some(k) = m.get("id").and_then(Json::as_str) {
                 self.index.remove(k);
             }
         }
@@ -146,29 +211,70 @@ pub fn read_session(
     opts: &IngestOptions,
     diag: &mut Diagnostics,
 ) -> Option<Session> {
-    let (name, parts) = read_parts(src, 0, diag)?;
-    // Subagent files (`chats/<this session id>/<id>.jsonl`), folded in by discovery.
+    let (name, buf) = read_file(src, 0, diag)?;
+    let parts = read_parts(src, 0, &buf, &name, diag)?;
+    // Subagent files (`chats/<this session id>/<id>.jsonl`), folded in by discovery: each read
+    // and parsed in turn (their diagnostics in file order), their trees then owning their text.
     let subs: Vec<(String, Parts)> = (1..src.files.len())
-        .filter_map(|i| read_parts(src, i, diag))
+        .filter_map(|i| {
+            let (sname, sbuf) = read_file(src, i, diag)?;
+            let sp = read_parts(src, i, &sbuf, &sname, diag)?.into_owned();
+            Some((sname, sp))
+        })
         .collect();
     build(src, opts, diag, &name, parts, subs)
 }
 
-/// Read the `i`-th file of a source (the session's own, or one of its subagents').
-fn read_parts(src: &SessionSource, i: usize, diag: &mut Diagnostics) -> Option<(String, Parts)> {
+/// The name and bytes of the `i`-th file of a source (the session's own, or a subagent's).
+fn read_file(src: &SessionSource, i: usize, diag: &mut Diagnostics) -> Option<(String, Vec<u8>)> {
     let one = SessionSource {
         id: src.id.clone(),
         files: vec![src.files[i].clone()],
         format: src.format,
     };
-    let (name, buf) = common::read_source(&one, diag)?;
+    common::read_source(&one, diag)
+}
+
+/// The messages and metadata of the `i`-th file of a source, read from `buf`.
+fn read_parts<'a>(
+    src: &SessionSource,
+    i: usize,
+    buf: &'a [u8],
+    name: &str,
+    diag: &mut Diagnostics,
+) -> Option<Parts<'a>> {
     let mut parts = Parts::default();
     let first = buf.iter().find(|c| !c.is_ascii_whitespace()).copied();
     let jsonl = src.files[i].path.extension().is_some_and(|e| e == "jsonl");
-    if jsonl || (first == Some(b'{') && looks_like_jsonl(&buf)) {
-        read_jsonl(&buf, &name, &mut parts, diag);
+    if jsonl || (first == Some(b'{') && looks_like_jsonl(buf)) {
+        read_jsonl(buf, name, &mut parts, diag);
+    } else if let Some(doc) = simdutf8::basic::from_utf8(buf)
+        .ok()
+        .and_then(|text| serde_json::from_str::<LegacyTrees<'a>>(text).ok())
+    {
+        // The usual case, in one pass (one SIMD UTF-8 check, then no string checked again).
+        // Any failure (bad UTF-8, a message that is not valid by itself, a field of the wrong
+        // type) goes to the two-pass read below, which reports it.
+        diag.records += 1;
+        parts.session_id = doc.session_id;
+        parts.directories = doc.directories.unwrap_or_default();
+        parts.kind = doc.kind;
+        parts.legacy = Some(buf);
+        match doc.messages {
+            Some(ms) => {
+                for (at, m) in ms.into_iter().enumerate() {
+                    parts.message(m.0, at as u64);
+                }
+            }
+            None => diag.skip(
+                name,
+                None,
+                "missing-messages",
+                "no `messages` list in this Gemini CLI session",
+            ),
+        }
     } else {
-        match serde_json::from_slice::<LegacyDoc<'_>>(&buf) {
+        match serde_json::from_slice::<LegacyDoc<'a>>(buf) {
             Ok(doc) => {
                 diag.records += 1;
                 parts.session_id = doc.session_id;
@@ -176,19 +282,19 @@ fn read_parts(src: &SessionSource, i: usize, diag: &mut Diagnostics) -> Option<(
                 parts.kind = doc.kind;
                 match doc.messages {
                     Some(ms) => {
-                        let mut lines_at = Lines::new(&buf);
+                        let mut lines_at = Lines::new(buf);
                         for raw in ms {
                             let line = lines_at.of(raw.get());
-                            match serde_json::from_str::<Value>(raw.get()) {
+                            match json::parse(raw.get(), &[]) {
                                 Ok(v) => parts.message(v, line),
                                 Err(e) => {
-                                    diag.skip(&name, Some(line), "invalid-json", e.to_string())
+                                    diag.skip(name, Some(line), "invalid-json", e.to_string())
                                 }
                             }
                         }
                     }
                     None => diag.skip(
-                        &name,
+                        name,
                         None,
                         "missing-messages",
                         "no `messages` list in this Gemini CLI session",
@@ -196,12 +302,12 @@ fn read_parts(src: &SessionSource, i: usize, diag: &mut Diagnostics) -> Option<(
                 }
             }
             Err(e) => {
-                json_error(diag, &name, &e);
+                json_error(diag, name, &e);
                 return None;
             }
         }
     }
-    Some((name, parts))
+    Some(parts)
 }
 
 /// A pretty-printed legacy document spans many lines and its first line is not a whole
@@ -218,30 +324,30 @@ fn looks_like_jsonl(buf: &[u8]) -> bool {
             .is_some()
 }
 
-fn read_jsonl(buf: &[u8], name: &str, parts: &mut Parts, diag: &mut Diagnostics) {
-    for (i, line) in buf.split(|&c| c == b'\n').enumerate() {
-        let no = i as u64 + 1;
-        let mut unknown = 0u64;
-        let n = parse_line(line, name, no, diag, |b| {
-            let v: Value = serde_json::from_slice(b)?;
-            if let Some(id) = v.get("$rewindTo").and_then(Value::as_str) {
-                parts.rewind(id);
-            } else if let Some(set) = v.get("$set") {
-                if let Some(ms) = set.get("messages").and_then(Value::as_array) {
-                    parts.sync(ms, no);
-                }
-                parts.meta(set);
-            } else if v.get("id").and_then(Value::as_str).is_some() {
-                parts.message(v, no);
-            } else if v.get("sessionId").is_some() {
-                parts.meta(&v);
-            } else {
-                unknown += 1;
+/// The records a Gemini CLI JSONL file holds (none left out).
+struct Records;
+impl json::Skip for Records {
+    const SKIP: &'static [&'static str] = &[];
+}
+
+fn read_jsonl<'a>(buf: &'a [u8], name: &str, parts: &mut Parts<'a>, diag: &mut Diagnostics) {
+    // The line of the last record of an unknown kind: one warning per line.
+    let mut unknown_at = None;
+    json::jsonl_records::<Records>(buf, name, diag, |v, no, diag| {
+        let v = std::mem::replace(v, Json::Null);
+        if let Some(id) = v.get("$rewindTo").and_then(Json::as_str) {
+            parts.rewind(id);
+        } else if let Some(set) = v.get("$set") {
+            if let Some(ms) = set.get("messages").and_then(Json::as_array) {
+                parts.sync(ms, no);
             }
-            Ok(())
-        });
-        diag.records += n;
-        if unknown > 0 {
+            parts.meta(set);
+        } else if v.get("id").and_then(Json::as_str).is_some() {
+            parts.message(v, no);
+        } else if v.get("sessionId").is_some() {
+            parts.meta(&v);
+        } else if unknown_at != Some(no) {
+            unknown_at = Some(no);
             diag.skip(
                 name,
                 Some(no),
@@ -249,24 +355,24 @@ fn read_jsonl(buf: &[u8], name: &str, parts: &mut Parts, diag: &mut Diagnostics)
                 "a record that is neither a message, metadata, `$set` nor `$rewindTo`",
             );
         }
-    }
+    });
 }
 
 /// Text of a `content` (a string, a Part, or a list of Parts: `text` parts joined).
-fn text_of(v: Option<&Value>) -> String {
+fn text_of(v: Option<&Json<'_>>) -> String {
     match v {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Array(parts)) => parts
+        Some(Json::String(s)) => s.to_string(),
+        Some(Json::Array(parts)) => parts
             .iter()
             .filter_map(|p| match p {
-                Value::String(s) => Some(s.as_str()),
-                _ => p.get("text").and_then(Value::as_str),
+                Json::String(s) => Some(s.as_ref()),
+                _ => p.get("text").and_then(Json::as_str),
             })
             .collect::<Vec<_>>()
             .join(""),
-        Some(Value::Object(_)) => v
+        Some(Json::Object(_)) => v
             .and_then(|p| p.get("text"))
-            .and_then(Value::as_str)
+            .and_then(Json::as_str)
             .unwrap_or("")
             .to_string(),
         _ => String::new(),
@@ -275,9 +381,9 @@ fn text_of(v: Option<&Value>) -> String {
 
 /// Whether a user message's content carries anything but text (images, files, function
 /// responses): attachments.
-fn attachments_of(v: Option<&Value>) -> u32 {
+fn attachments_of(v: Option<&Json<'_>>) -> u32 {
     match v {
-        Some(Value::Array(parts)) => parts
+        Some(Json::Array(parts)) => parts
             .iter()
             .filter(|p| p.get("inlineData").is_some() || p.get("fileData").is_some())
             .count() as u32,
@@ -286,7 +392,7 @@ fn attachments_of(v: Option<&Value>) -> u32 {
 }
 
 /// A tool call's output text (`functionResponse.response.output` / `.error`, joined).
-fn tool_output(result: Option<&Value>) -> String {
+fn tool_output(result: Option<&Json<'_>>) -> String {
     let mut out = String::new();
     let mut push = |s: &str| {
         if !out.is_empty() {
@@ -294,33 +400,33 @@ fn tool_output(result: Option<&Value>) -> String {
         }
         out.push_str(s);
     };
-    let visit = |p: &Value, push: &mut dyn FnMut(&str)| {
+    let visit = |p: &Json<'_>, push: &mut dyn FnMut(&str)| {
         if let Some(r) = p.get("functionResponse").and_then(|f| f.get("response")) {
             for k in ["output", "error", "llmContent"] {
-                if let Some(s) = r.get(k).and_then(Value::as_str) {
+                if let Some(s) = r.get(k).and_then(Json::as_str) {
                     push(s);
                 }
             }
-        } else if let Some(s) = p.get("text").and_then(Value::as_str) {
+        } else if let Some(s) = p.get("text").and_then(Json::as_str) {
             push(s);
         } else if let Some(s) = p.as_str() {
             push(s);
         }
     };
     match result {
-        Some(Value::Array(ps)) => ps.iter().for_each(|p| visit(p, &mut push)),
-        Some(p @ Value::Object(_)) => visit(p, &mut push),
-        Some(Value::String(s)) => push(s),
+        Some(Json::Array(ps)) => ps.iter().for_each(|p| visit(p, &mut push)),
+        Some(p @ Json::Object(_)) => visit(p, &mut push),
+        Some(Json::String(s)) => push(s),
         _ => {}
     }
     out
 }
 
 /// Lines changed, from the diff the CLI showed (`resultDisplay.diffStat` or `.fileDiff`).
-fn lines_from_display(d: Option<&Value>) -> Option<LineDelta> {
+fn lines_from_display(d: Option<&Json<'_>>) -> Option<LineDelta> {
     let d = d?;
     if let Some(stat) = d.get("diffStat") {
-        let n = |k: &str| stat.get(k).and_then(Value::as_u64);
+        let n = |k: &str| stat.get(k).and_then(Json::as_u64);
         if let (Some(a), Some(r)) = (n("model_added_lines"), n("model_removed_lines")) {
             return Some(LineDelta {
                 added: a,
@@ -328,7 +434,7 @@ fn lines_from_display(d: Option<&Value>) -> Option<LineDelta> {
             });
         }
     }
-    let diff = d.get("fileDiff").and_then(Value::as_str)?;
+    let diff = d.get("fileDiff").and_then(Json::as_str)?;
     Some(common::unified_diff_lines(diff))
 }
 
@@ -359,22 +465,25 @@ struct Conv {
     ignored: BTreeMap<String, u64>,
 }
 
-fn convert(parts: Parts, name: &str, diag: &mut Diagnostics, sub: Option<&str>) -> Conv {
+fn convert(mut parts: Parts, name: &str, diag: &mut Diagnostics, sub: Option<&str>) -> Conv {
     let subagent = sub.map(str::to_string);
     let mut events = Vec::new();
     let mut calls = Vec::new();
-    let mut ignored = parts.ignored;
+    let mut ignored = std::mem::take(&mut parts.ignored);
     let mut version: Option<String> = None;
     let mut paths: Vec<String> = parts.directories.clone();
-    for (m, line) in &parts.messages {
+    let mut lines = None;
+    for (m, at) in &parts.messages {
+        // Found only when a warning needs it.
+        let mut line = || Some(parts.line_of(*at, &mut lines));
         let ts = m
             .get("timestamp")
-            .and_then(Value::as_str)
+            .and_then(Json::as_str)
             .and_then(parse_timestamp);
-        let ty = m.get("type").and_then(Value::as_str);
+        let ty = m.get("type").and_then(Json::as_str);
         let synthetic = m
             .get("id")
-            .and_then(Value::as_str)
+            .and_then(Json::as_str)
             .is_some_and(|id| parts.synthetic.contains(id));
         if synthetic && matches!(ty, Some("user" | "gemini" | "model")) {
             events.push(Event::System(SystemNote {
@@ -417,7 +526,7 @@ fn convert(parts: Parts, name: &str, diag: &mut Diagnostics, sub: Option<&str>) 
                 }
             }
             Some("gemini") | Some("model") => {
-                let model = m.get("model").and_then(Value::as_str).map(str::to_string);
+                let model = m.get("model").and_then(Json::as_str).map(str::to_string);
                 let text = text_of(m.get("content"));
                 if !text.trim().is_empty() {
                     events.push(Event::AssistantText(AssistantText {
@@ -428,14 +537,14 @@ fn convert(parts: Parts, name: &str, diag: &mut Diagnostics, sub: Option<&str>) 
                     }));
                 }
                 if let Some(t) = m.get("tokens").filter(|t| t.is_object()) {
-                    let n = |k: &str| t.get(k).and_then(Value::as_u64).unwrap_or(0);
+                    let n = |k: &str| t.get(k).and_then(Json::as_u64).unwrap_or(0);
                     let (input, cached) = (n("input"), n("cached"));
                     let output = n("output") + n("thoughts");
                     if input + output + n("total") > 0 {
                         calls.push(ModelCall {
                             message_id: m
                                 .get("id")
-                                .and_then(Value::as_str)
+                                .and_then(Json::as_str)
                                 .unwrap_or_default()
                                 .to_string(),
                             request_id: None,
@@ -450,12 +559,12 @@ fn convert(parts: Parts, name: &str, diag: &mut Diagnostics, sub: Option<&str>) 
                     }
                 }
                 let tool_calls = match m.get("toolCalls") {
-                    None | Some(Value::Null) => &[][..],
-                    Some(Value::Array(a)) => a.as_slice(),
+                    None | Some(Json::Null) => &[][..],
+                    Some(Json::Array(a)) => a.as_slice(),
                     Some(_) => {
                         diag.skip(
                             name,
-                            Some(*line),
+                            line(),
                             "bad-record-shape",
                             "`toolCalls` is not a list",
                         );
@@ -463,16 +572,16 @@ fn convert(parts: Parts, name: &str, diag: &mut Diagnostics, sub: Option<&str>) 
                     }
                 };
                 for tc in tool_calls {
-                    let Some(tool) = tc.get("name").and_then(Value::as_str) else {
+                    let Some(tool) = tc.get("name").and_then(Json::as_str) else {
                         diag.skip(
                             name,
-                            Some(*line),
+                            line(),
                             "tool-call-without-name",
                             "a tool call has no `name`",
                         );
                         continue;
                     };
-                    let args = tc.get("args").cloned().unwrap_or(Value::Null);
+                    let args = tc.at("args");
                     for k in [
                         "file_path",
                         "path",
@@ -480,26 +589,26 @@ fn convert(parts: Parts, name: &str, diag: &mut Diagnostics, sub: Option<&str>) 
                         "dir_path",
                         "directory",
                     ] {
-                        if let Some(p) = args.get(k).and_then(Value::as_str) {
+                        if let Some(p) = args.get(k).and_then(Json::as_str) {
                             paths.push(p.to_string());
                         }
                     }
                     let output = tool_output(tc.get("result"));
-                    let status = status_of(tc.get("status").and_then(Value::as_str), &output);
+                    let status = status_of(tc.get("status").and_then(Json::as_str), &output);
                     let call_ts = tc
                         .get("timestamp")
-                        .and_then(Value::as_str)
+                        .and_then(Json::as_str)
                         .and_then(parse_timestamp)
                         .or(ts);
                     events.push(Event::Action(Action {
                         id: tc
                             .get("id")
-                            .and_then(Value::as_str)
+                            .and_then(Json::as_str)
                             .unwrap_or_default()
                             .to_string(),
                         tool: tool.to_string(),
                         kind: tool_kind(tool),
-                        input: ToolInput::from(args),
+                        input: ToolInput::from(&args.to_value()),
                         timestamp: call_ts,
                         subagent: subagent.clone(),
                         result: ActionResult {
@@ -541,18 +650,13 @@ fn convert(parts: Parts, name: &str, diag: &mut Diagnostics, sub: Option<&str>) 
             Some(other) => {
                 diag.skip(
                     name,
-                    Some(*line),
+                    line(),
                     "unknown-record-type",
                     format!("message type {other:?}"),
                 );
             }
             None => {
-                diag.skip(
-                    name,
-                    Some(*line),
-                    "record-without-type",
-                    "message has no `type`",
-                );
+                diag.skip(name, line(), "record-without-type", "message has no `type`");
             }
         }
     }
@@ -659,4 +763,128 @@ fn build(
         ..SessionBuilder::default()
     }
     .finish(Format::GeminiCli, src, opts, diag, name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const JSONL: &str = concat!(
+        r#"{"sessionId":"s1","projectHash":"h","directories":["/w"]}"#,
+        "\n",
+        r#"{"id":"u1","type":"user","timestamp":"2025-01-01T00:00:00Z","content":[{"text":"fix \"a\"\n"}]}"#,
+        "\n",
+        r#"{"x":1}{"y":2}"#,
+        "\n",
+        r#"{"id":"g1","type":"gemini","content":"ok","toolCalls":[{"id":"t1","name":"read_file","args":{"file_path":"/w/\u00e9.rs"},"status":"success","result":[{"functionResponse":{"response":{"output":"x"}}}]}]}"#,
+        "\n",
+        r#"{"z":3}"#,
+        "\n",
+        r#"{"$set":{"messages":[{"id":"c1","type":"user","content":"env"}]}}"#,
+        "\n",
+        r#"{"id":"g2","type":"gemini","content":"gone"}"#,
+        "\n",
+        r#"{"$rewindTo":"g2"}"#,
+        "\n",
+    );
+
+    #[test]
+    fn one_unknown_record_warning_per_line_after_the_lines_own_warnings() {
+        let mut d = Diagnostics::default();
+        let mut parts = Parts::default();
+        read_jsonl(JSONL.as_bytes(), "s.jsonl", &mut parts, &mut d);
+        // Two unknown records glued on line 3 (one warning), one on line 5.
+        let unknown: Vec<_> = d
+            .warnings
+            .iter()
+            .filter(|w| w.reason == "unknown-record-type")
+            .map(|w| w.line)
+            .collect();
+        assert_eq!(unknown, vec![Some(3), Some(5)]);
+        assert_eq!(d.skipped.get("unknown-record-type"), Some(&2));
+        // The glued-records repair is reported first, on the same line.
+        let first = d.warnings.iter().position(|w| w.line == Some(3)).unwrap();
+        assert_ne!(d.warnings[first].reason, "unknown-record-type");
+        assert_eq!(d.records, 9);
+        let ids: Vec<_> = parts
+            .messages
+            .iter()
+            .map(|(m, line)| (m.at("id").as_str().unwrap().to_string(), *line))
+            .collect();
+        assert_eq!(ids, [("u1".into(), 2), ("g1".into(), 4), ("c1".into(), 6)]);
+        assert!(parts.synthetic.contains("c1"));
+        assert_eq!(parts.ignored.get("rewound-message"), Some(&1));
+    }
+
+    #[test]
+    fn owned_parts_convert_as_the_borrowed_ones() {
+        let read = || {
+            let mut d = Diagnostics::default();
+            let mut parts = Parts::default();
+            read_jsonl(JSONL.as_bytes(), "s.jsonl", &mut parts, &mut d);
+            parts
+        };
+        let mut d = Diagnostics::default();
+        let borrowed = convert(read(), "s.jsonl", &mut d, Some("sub"));
+        let owned = convert(read().into_owned(), "s.jsonl", &mut d, Some("sub"));
+        assert!(owned.events.len() >= 4);
+        assert_eq!(
+            format!("{:?}", borrowed.events),
+            format!("{:?}", owned.events)
+        );
+        assert_eq!(borrowed.paths, owned.paths);
+        assert_eq!(owned.paths, ["/w", "/w/é.rs"]);
+        assert_eq!(borrowed.ignored, owned.ignored);
+    }
+
+    fn legacy_warnings(doc: &str, owned: bool) -> Vec<(Option<u64>, String)> {
+        let src = SessionSource {
+            id: "s".into(),
+            files: vec![crate::source::SourceFile {
+                path: "session-s.json".into(),
+                role: crate::source::FileRole::Main,
+                bytes: doc.len() as u64,
+                span: None,
+            }],
+            format: Format::GeminiCli,
+        };
+        let mut d = Diagnostics::default();
+        let parts = read_parts(&src, 0, doc.as_bytes(), "s.json", &mut d).unwrap();
+        let parts = if owned { parts.into_owned() } else { parts };
+        convert(parts, "s.json", &mut d, None);
+        assert_eq!(d.records, 1);
+        d.warnings.into_iter().map(|w| (w.line, w.reason)).collect()
+    }
+
+    #[test]
+    fn legacy_documents_warn_on_the_line_each_message_starts() {
+        let doc = concat!(
+            "{\"sessionId\": \"s\", \"messages\": [\n",
+            "  {\"id\": \"a\", \"type\": \"user\", \"content\": \"hi\"NUM},\n",
+            "  {\"id\": \"b\",\n   \"type\": \"gemini\", \"toolCalls\": 5},\n",
+            "  {\"id\": \"c\"}\n",
+            "]}\n"
+        );
+        let shape = |r: &str| (Some(3), r.to_string());
+        // Read in one pass: the lines found when the warnings need them (also once owned).
+        for owned in [false, true] {
+            assert_eq!(
+                legacy_warnings(&doc.replace("NUM", ""), owned),
+                [
+                    shape("bad-record-shape"),
+                    (Some(5), "record-without-type".into())
+                ]
+            );
+        }
+        // A message that is not valid by itself (a number out of range): the two-pass read
+        // skips that one message and reads the others.
+        assert_eq!(
+            legacy_warnings(&doc.replace("NUM", ", \"n\": 1e400"), false),
+            [
+                (Some(2), "invalid-json".into()),
+                shape("bad-record-shape"),
+                (Some(5), "record-without-type".into())
+            ]
+        );
+    }
 }

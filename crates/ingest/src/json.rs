@@ -331,6 +331,21 @@ pub(crate) fn jsonl_records<'a, S: Skip>(
     }
 }
 
+/// A value parsed as a [`Json`] tree with nothing left out, where a serde-derived struct holds
+/// it (a whole document read in one pass).
+pub(crate) struct Tree<'a>(pub Json<'a>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Tree<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Seed {
+            skip: &[],
+            when: &[],
+        }
+        .deserialize(d)
+        .map(Tree)
+    }
+}
+
 #[derive(Clone, Copy)]
 struct Seed<'s> {
     skip: &'s [&'s str],
