@@ -510,9 +510,7 @@ mod tests {
     fn over_the_size_cap_the_least_recently_used_go_first() {
         let dir = tempfile::tempdir().unwrap();
         let c = open_quiet(dir.path());
-        let paths: Vec<PathBuf> = (0..5)
-            .map(|i| entry(&c, i, 1000, (10 - i) * DAY))
-            .collect();
+        let paths: Vec<PathBuf> = (0..5).map(|i| entry(&c, i, 1000, (10 - i) * DAY)).collect();
         assert_eq!(usage(dir.path()).bytes, 5000);
         let policy = Policy {
             max_age: None,

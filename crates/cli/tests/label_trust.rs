@@ -157,11 +157,18 @@ fn the_default_report_says_how_far_each_facet_can_be_trusted() {
     }
     assert!(on_page(&html, &rough), "the work-mode note is on the page");
     // Above Fig. 1's chart, in its figure.
-    let fig1 = &html[html.find(r#"<figure class="tbl" id="fig1_work_mode""#).expect("Fig. 1")..];
+    let fig1 = &html[html
+        .find(r#"<figure class="tbl" id="fig1_work_mode""#)
+        .expect("Fig. 1")..];
     let fig1 = &fig1[..fig1.find("</figure>").unwrap()];
-    let at = fig1.find(r#"<p class="caution">"#).expect("a caution on Fig. 1");
+    let at = fig1
+        .find(r#"<p class="caution">"#)
+        .expect("a caution on Fig. 1");
     assert!(fig1[at..].contains("read figures by work mode as rough"));
-    assert!(fig1.find("<svg").is_none_or(|svg| at < svg), "the caution comes before the chart");
+    assert!(
+        fig1.find("<svg").is_none_or(|svg| at < svg),
+        "the caution comes before the chart"
+    );
     // The same as data.
     let t = trust(&r, "work_mode");
     assert_eq!(t["classifier"], "heuristic");

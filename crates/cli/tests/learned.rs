@@ -208,19 +208,46 @@ fn train_is_deterministic_and_extract_uses_the_model() {
     // Pins: --use-learned and --keep-heuristic override the training's choice; a facet in both
     // lists, or an unknown one, is refused before anything is written.
     let pinned = |args: &[&str]| {
-        let mut a = vec!["train", lab.to_str().unwrap(), "--corpus", corpus.to_str().unwrap()];
+        let mut a = vec![
+            "train",
+            lab.to_str().unwrap(),
+            "--corpus",
+            corpus.to_str().unwrap(),
+        ];
         a.extend_from_slice(args);
         agentstat(home, &a)
     };
-    ok(&pinned(&["--use-learned", "work_mode,outcome", "--keep-heuristic", "success_signal", "-o", "p.bin"]));
+    ok(&pinned(&[
+        "--use-learned",
+        "work_mode,outcome",
+        "--keep-heuristic",
+        "success_signal",
+        "-o",
+        "p.bin",
+    ]));
     let p = agentstat_learn::Model::read(&home.join("p.bin")).unwrap();
     use agentstat_learn::LearnedFacet as LF;
-    assert!(p.facet(LF::WorkMode).unwrap().use_learned && p.facet(LF::Outcome).unwrap().use_learned);
+    assert!(
+        p.facet(LF::WorkMode).unwrap().use_learned && p.facet(LF::Outcome).unwrap().use_learned
+    );
     assert!(!p.facet(LF::SuccessSignal).unwrap().use_learned);
-    let e = fails(&pinned(&["--use-learned", "outcome", "--keep-heuristic", "outcome", "-o", "q.bin"]));
-    assert!(e.contains("\"outcome\" is in both --keep-heuristic and --use-learned"), "{e}");
+    let e = fails(&pinned(&[
+        "--use-learned",
+        "outcome",
+        "--keep-heuristic",
+        "outcome",
+        "-o",
+        "q.bin",
+    ]));
+    assert!(
+        e.contains("\"outcome\" is in both --keep-heuristic and --use-learned"),
+        "{e}"
+    );
     let e = fails(&pinned(&["--use-learned", "mood", "-o", "q.bin"]));
-    assert!(e.contains("--use-learned: \"mood\" is not a learned facet"), "{e}");
+    assert!(
+        e.contains("--use-learned: \"mood\" is not a learned facet"),
+        "{e}"
+    );
     assert!(!home.join("q.bin").exists(), "nothing written on error");
 
     // Validation runs on the same labels and prints its tables.
@@ -417,7 +444,12 @@ fn automated_corpus_runs_get_no_labels_from_the_default_classifier() {
     let home = tempfile::tempdir().unwrap();
     let out = home.path().join("f.parquet");
     let dirs = ["openhands", "swe-agent", "public-checkpoints/copilot-cli"];
-    let mut args = vec!["extract".to_string(), "--no-cache".into(), "-o".into(), out.display().to_string()];
+    let mut args = vec![
+        "extract".to_string(),
+        "--no-cache".into(),
+        "-o".into(),
+        out.display().to_string(),
+    ];
     args.extend(dirs.iter().map(|d| corpus.join(d).display().to_string()));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     ok(&agentstat(home.path(), &args));
@@ -426,9 +458,18 @@ fn automated_corpus_runs_get_no_labels_from_the_default_classifier() {
     // 4 OpenHands + 4 SWE-agent trajectories (no human turn) + 10 Copilot CLI evaluation runs.
     assert_eq!(automated.len(), 18, "automated runs");
     for f in &automated {
-        assert!(f.labels.is_none(), "{} {}: an automated run was labelled", f.agent, f.session_key);
+        assert!(
+            f.labels.is_none(),
+            "{} {}: an automated run was labelled",
+            f.agent,
+            f.session_key
+        );
         assert!(f.excluded_reason.is_some(), "{}: not excluded", f.agent);
-        assert!(!f.derived().in_success_sample, "{}: counted as a person's work", f.agent);
+        assert!(
+            !f.derived().in_success_sample,
+            "{}: counted as a person's work",
+            f.agent
+        );
     }
     assert_eq!(people.len(), 3, "interactive Copilot CLI sessions");
     assert!(people.iter().all(|f| f.labels.is_some()));

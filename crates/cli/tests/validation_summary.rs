@@ -40,10 +40,19 @@ fn the_generator_reproduces_the_embedded_summary_and_the_documented_tables() {
     let dir = tempfile::tempdir().unwrap();
     let people = Command::new("python3")
         .current_dir(&root)
-        .args(["scripts/labels/half-split.py", "people", "--keys", "held-out"])
+        .args([
+            "scripts/labels/half-split.py",
+            "people",
+            "--keys",
+            "held-out",
+        ])
         .output()
         .expect("python3 runs scripts/labels/half-split.py");
-    assert!(people.status.success(), "{}", String::from_utf8_lossy(&people.stderr));
+    assert!(
+        people.status.success(),
+        "{}",
+        String::from_utf8_lossy(&people.stderr)
+    );
     let people_file = dir.path().join("held-out.txt");
     std::fs::write(&people_file, &people.stdout).unwrap();
     let script = std::fs::read_to_string(root.join("scripts/labels/update-validation.sh")).unwrap();
@@ -52,7 +61,12 @@ fn the_generator_reproduces_the_embedded_summary_and_the_documented_tables() {
         .env("HOME", dir.path())
         .env("AGENTSTAT_SALT", "agentstat-reference")
         .current_dir(&root)
-        .args(["validate", "data/labels/reference.jsonl", "--corpus", "../shared/corpus"])
+        .args([
+            "validate",
+            "data/labels/reference.jsonl",
+            "--corpus",
+            "../shared/corpus",
+        ])
         .args(["--keep-heuristic", &list(&script, "KEEP_HEURISTIC")])
         .args(["--use-learned", &list(&script, "USE_LEARNED")])
         .arg("--held-out-people")
@@ -61,14 +75,21 @@ fn the_generator_reproduces_the_embedded_summary_and_the_documented_tables() {
         .arg(&summary)
         .output()
         .unwrap();
-    assert!(o.status.success(), "validate failed: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "validate failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let fresh = std::fs::read_to_string(&summary).unwrap();
     assert!(
         fresh == agentstat_learn::EMBEDDED_SUMMARY,
         "the generator does not reproduce crates/learn/model/validation.json: run scripts/labels/update-validation.sh"
     );
     let doc = std::fs::read_to_string(root.join("docs/VALIDATION.md")).unwrap();
-    let (b, e) = ("<!-- learned-validation:begin -->", "<!-- learned-validation:end -->");
+    let (b, e) = (
+        "<!-- learned-validation:begin -->",
+        "<!-- learned-validation:end -->",
+    );
     let block = &doc[doc.find(b).unwrap() + b.len()..doc.find(e).unwrap()];
     assert!(
         block == format!("\n{}", String::from_utf8_lossy(&o.stdout)),

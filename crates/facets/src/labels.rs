@@ -8,7 +8,10 @@ use serde::{Deserialize, Serialize};
 
 /// Normalise a label for lenient comparison: lowercase ASCII alphanumerics only.
 fn squash(s: &str) -> String {
-    s.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_lowercase()).collect()
+    s.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
 }
 
 macro_rules! label_enum {
@@ -219,7 +222,10 @@ mod tests {
         for o in Occupation::ALL {
             assert_eq!(Occupation::parse(o.as_str()), Some(*o));
         }
-        assert_eq!(Outcome::parse("partially succeeded"), Some(Outcome::PartiallySucceeded));
+        assert_eq!(
+            Outcome::parse("partially succeeded"),
+            Some(Outcome::PartiallySucceeded)
+        );
         assert_eq!(Outcome::parse("no clear goal."), Some(Outcome::NoClearGoal));
         assert_eq!(Signal::parse("none"), Some(Signal::None));
         assert_eq!(Signal::parse("4").map(Signal::level), Some(4));

@@ -100,7 +100,10 @@ impl Telemetry {
     /// change with the unknown/zero distinction (the heuristic's task value, the learned
     /// model's features), not for statistics.
     pub fn lines_or_zero(&self) -> (u64, u64) {
-        (self.lines_added.unwrap_or(0), self.lines_removed.unwrap_or(0))
+        (
+            self.lines_added.unwrap_or(0),
+            self.lines_removed.unwrap_or(0),
+        )
     }
 }
 
@@ -131,7 +134,12 @@ pub struct Label<T> {
 
 impl<T> Label<T> {
     pub fn ok(value: T, provenance: Provenance) -> Self {
-        Label { value: Some(value), provenance, error: None, confidence: None }
+        Label {
+            value: Some(value),
+            provenance,
+            error: None,
+            confidence: None,
+        }
     }
     /// A label with the classifier's probability for it.
     pub fn with_confidence(mut self, p: f64) -> Self {
@@ -139,7 +147,12 @@ impl<T> Label<T> {
         self
     }
     pub fn failed(error: impl Into<String>, provenance: Provenance) -> Self {
-        Label { value: None, provenance, error: Some(error.into()), confidence: None }
+        Label {
+            value: None,
+            provenance,
+            error: Some(error.into()),
+            confidence: None,
+        }
     }
 }
 
@@ -339,7 +352,10 @@ impl Facet {
     pub fn derived(&self) -> Derived {
         let wrote_code = self.telemetry.wrote_code();
         let Some(l) = &self.labels else {
-            return Derived { wrote_code, ..Default::default() };
+            return Derived {
+                wrote_code,
+                ..Default::default()
+            };
         };
         let outcome = l.outcome.value;
         let succ = l.success_signal.value.map(Signal::level);
@@ -351,8 +367,12 @@ impl Facet {
                 .map(|o| matches!(o, Outcome::Succeeded | Outcome::PartiallySucceeded)),
             judged_success: is(Outcome::Succeeded),
             judged_failure: is(Outcome::Failed),
-            verified_success: outcome.zip(succ).map(|(o, s)| o == Outcome::Succeeded && s >= 4),
-            verified_failure: outcome.zip(fail).map(|(o, f)| o == Outcome::Failed && f >= 4),
+            verified_success: outcome
+                .zip(succ)
+                .map(|(o, s)| o == Outcome::Succeeded && s >= 4),
+            verified_failure: outcome
+                .zip(fail)
+                .map(|(o, f)| o == Outcome::Failed && f >= 4),
             hit_trouble: fail.map(|f| f >= 3),
             abandoned: is(Outcome::Failed).map(|f| f && !wrote_code),
             software_occupation: l

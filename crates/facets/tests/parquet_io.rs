@@ -133,14 +133,22 @@ fn round_trip_is_exact() {
     // Python list was recorded as the model): the closed vocabulary decides what is kept, and
     // the list survives the comma-joined column as the vocabulary left it.
     let mut listy = full_facet(7);
-    listy.telemetry.models = vec!["['claude-3-opus-20240229',".into(), "m%2C".into(), "z".into()];
+    listy.telemetry.models = vec![
+        "['claude-3-opus-20240229',".into(),
+        "m%2C".into(),
+        "z".into(),
+    ];
     facets.push(listy);
     write_facets(&path, &facets).unwrap();
     let back = read_facets(&path).unwrap();
     let mut closed = facets.clone();
     closed.iter_mut().for_each(agentstat_facets::vocab::close);
     assert_eq!(back, closed);
-    assert_eq!(back[..21], facets[..21], "ordinary values are kept as they are");
+    assert_eq!(
+        back[..21],
+        facets[..21],
+        "ordinary values are kept as they are"
+    );
 }
 
 /// Files written before the habit columns existed (here: a minimal file with only the required
@@ -239,11 +247,15 @@ fn schema_1_files_still_read_with_every_count_known() {
         c.close().unwrap();
     }
     let mut c = rg.next_column().unwrap().unwrap();
-    c.typed::<BoolType>().write_batch(&[true], None, None).unwrap();
+    c.typed::<BoolType>()
+        .write_batch(&[true], None, None)
+        .unwrap();
     c.close().unwrap();
     for v in [0i64, 900, 7, 2, 0] {
         let mut c = rg.next_column().unwrap().unwrap();
-        c.typed::<Int64Type>().write_batch(&[v], None, None).unwrap();
+        c.typed::<Int64Type>()
+            .write_batch(&[v], None, None)
+            .unwrap();
         c.close().unwrap();
     }
     rg.close().unwrap();
@@ -252,7 +264,12 @@ fn schema_1_files_still_read_with_every_count_known() {
     assert_eq!(meta.schema_version, 1);
     let t = &back[0].telemetry;
     assert_eq!(
-        (t.output_tokens, t.input_tokens, t.lines_added, t.lines_removed),
+        (
+            t.output_tokens,
+            t.input_tokens,
+            t.lines_added,
+            t.lines_removed
+        ),
         (Some(0), Some(900), Some(7), Some(2))
     );
     assert_eq!(t.model_calls, Some(0), "a schema-1 zero is a known zero");
@@ -644,8 +661,10 @@ fn forged_free_text_is_closed_on_read() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("forged.parquet");
     let schema = Arc::new(
-        parse_message_type(&format!("message m {{ {decl} required boolean interactive; }}"))
-            .unwrap(),
+        parse_message_type(&format!(
+            "message m {{ {decl} required boolean interactive; }}"
+        ))
+        .unwrap(),
     );
     let file = std::fs::File::create(&path).unwrap();
     let mut w =

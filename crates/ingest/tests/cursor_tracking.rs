@@ -263,13 +263,19 @@ fn a_damaged_or_foreign_database_is_a_warning_naming_it_and_the_sessions_are_rea
 #[test]
 fn the_database_named_on_the_command_line_is_said_to_be_read_with_the_transcripts() {
     let home = home();
-    write_db(home.path(), &[("h1", Some(ID), "composer", Some("/a.rs"), None)]);
+    write_db(
+        home.path(),
+        &[("h1", Some(ID), "composer", Some("/a.rs"), None)],
+    );
     let mut diag = Diagnostics::default();
     let srcs = discover(&[home.path().join(".cursor")], &mut diag);
     assert_eq!(srcs.len(), 2, "the two transcripts");
     assert_eq!(diag.ignored.get("cursor-tracking-db"), Some(&1));
     assert!(
-        !diag.ignored.keys().any(|k| k.starts_with("file-not-a-transcript")),
+        !diag
+            .ignored
+            .keys()
+            .any(|k| k.starts_with("file-not-a-transcript")),
         "{:?}",
         diag.ignored
     );

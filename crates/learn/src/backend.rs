@@ -41,13 +41,26 @@ impl LearnedBackend {
             .map(|(_, i)| model.facets[*i].spec.set.range())
             .reduce(|a, b| a.start.min(b.start)..a.end.max(b.end))
             .unwrap_or(0..0);
-        let blocks = if reads.is_empty() { Blocks::NONE } else { Blocks::reading(reads.clone()) };
-        LearnedBackend { model, id, used, reads, blocks }
+        let blocks = if reads.is_empty() {
+            Blocks::NONE
+        } else {
+            Blocks::reading(reads.clone())
+        };
+        LearnedBackend {
+            model,
+            id,
+            used,
+            reads,
+            blocks,
+        }
     }
 
     /// The model embedded in this binary.
     pub fn embedded() -> Result<Self, ModelError> {
-        Ok(Self::new(Model::from_bytes(EMBEDDED_MODEL, "the embedded model")?))
+        Ok(Self::new(Model::from_bytes(
+            EMBEDDED_MODEL,
+            "the embedded model",
+        )?))
     }
 
     /// A model file.
@@ -78,7 +91,12 @@ impl LearnedBackend {
     }
 
     /// Labels, and with `explain` the evidence of the facets the model set.
-    fn run(&self, input: &SessionInput, f: &hf::Features, explain: bool) -> (Labels, Vec<Evidence>) {
+    fn run(
+        &self,
+        input: &SessionInput,
+        f: &hf::Features,
+        explain: bool,
+    ) -> (Labels, Vec<Evidence>) {
         let e = features::extract_from(f, input.session, input.telemetry, self.blocks);
         let z = self.model.standardise_range(&e.x, self.reads.clone());
         let mut labels = e.heuristic;
@@ -86,7 +104,9 @@ impl LearnedBackend {
         for (facet, i) in &self.used {
             let fm = &self.model.facets[*i];
             let r = fm.spec.set.range();
-            let (c, p) = fm.predictor.predict(&z[r.start - self.reads.start..r.end - self.reads.start]);
+            let (c, p) = fm
+                .predictor
+                .predict(&z[r.start - self.reads.start..r.end - self.reads.start]);
             facet.set(&mut labels, c, p, self.provenance());
             if explain {
                 ev.push(Evidence {
@@ -145,13 +165,20 @@ mod tests {
             "still broken: why does the lexer drop the last token? check that the tests pass",
             "thanks, looks good. now write the docs",
         ] {
-            s.events.push(Event::Human(HumanTurn { text: t.into(), ..Default::default() }));
+            s.events.push(Event::Human(HumanTurn {
+                text: t.into(),
+                ..Default::default()
+            }));
         }
         s
     }
 
     /// The prediction as first written: every feature, the whole vector standardised.
-    fn reference(model: &Model, s: &agentstat_session::Session, t: &agentstat_facets::Telemetry) -> String {
+    fn reference(
+        model: &Model,
+        s: &agentstat_session::Session,
+        t: &agentstat_facets::Telemetry,
+    ) -> String {
         let e = features::extract(s, t);
         let z = model.standardise(&e.x);
         let mut labels = e.heuristic;
@@ -168,14 +195,20 @@ mod tests {
     fn predictions_from_the_features_read_equal_those_from_every_feature() {
         let s = session();
         let t = agentstat_facets::Telemetry::default();
-        let input = SessionInput { session: &s, telemetry: &t };
+        let input = SessionInput {
+            session: &s,
+            telemetry: &t,
+        };
         let embedded = LearnedBackend::embedded().unwrap().model().clone();
         // The shipped model, one taking over every facet (every block read) and one taking
         // over only facets that read the rules (no optional block).
         let mut all = embedded.clone();
         all.facets.iter_mut().for_each(|fm| fm.use_learned = true);
         let mut rules = embedded.clone();
-        rules.facets.iter_mut().for_each(|fm| fm.use_learned = fm.spec.set == crate::fit::FeatureSet::Rules);
+        rules
+            .facets
+            .iter_mut()
+            .for_each(|fm| fm.use_learned = fm.spec.set == crate::fit::FeatureSet::Rules);
         let mut none = embedded.clone();
         none.facets.iter_mut().for_each(|fm| fm.use_learned = false);
         for (m, blocks) in [
@@ -191,9 +224,15 @@ mod tests {
             let got = b.classify(&input).unwrap();
             assert_eq!(format!("{got:?}"), reference(m, &s, &t));
             let f = hf::extract(&s);
-            assert_eq!(format!("{:?}", b.classify_extracted(&input, &f).unwrap()), format!("{got:?}"));
+            assert_eq!(
+                format!("{:?}", b.classify_extracted(&input, &f).unwrap()),
+                format!("{got:?}")
+            );
         }
-        assert!(format!("{:?}", LearnedBackend::new(all).classify(&input).unwrap()).contains("confidence: Some"));
+        assert!(
+            format!("{:?}", LearnedBackend::new(all).classify(&input).unwrap())
+                .contains("confidence: Some")
+        );
     }
 
     #[test]
@@ -207,7 +246,10 @@ mod tests {
         assert_eq!(b.id(), format!("learned-{hex}"));
         let again = Model::from_bytes(&b.model().to_bytes(), "re-encoded").unwrap();
         assert_eq!(again.facets.len(), b.model().facets.len());
-        assert!(EMBEDDED_MODEL.len() < 5_000_000, "the embedded model stays under 5 MB");
+        assert!(
+            EMBEDDED_MODEL.len() < 5_000_000,
+            "the embedded model stays under 5 MB"
+        );
         assert!(!b.model().facets.is_empty());
     }
 }

@@ -83,7 +83,9 @@ impl Table {
         let mut max_len = 1;
         for id in 0..n {
             let len = *b.get(o).ok_or("embedding table truncated")? as usize;
-            let tok = b.get(o + 1..o + 1 + len).ok_or("embedding table truncated")?;
+            let tok = b
+                .get(o + 1..o + 1 + len)
+                .ok_or("embedding table truncated")?;
             tokens.push(tok);
             // Special tokens (<unk>, <s>, </s>) and the byte tokens are never matched as text.
             if id >= 259 {
@@ -106,28 +108,46 @@ impl Table {
         o += 4;
         let mut merges = HashMap::with_capacity_and_hasher(n_merges, Fnv);
         for rank in 0..n_merges {
-            let p = b.get(o + 4 * rank..o + 4 * rank + 4).ok_or("embedding table truncated")?;
-            let (l, r) = (u16::from_le_bytes([p[0], p[1]]) as usize, u16::from_le_bytes([p[2], p[3]]) as usize);
+            let p = b
+                .get(o + 4 * rank..o + 4 * rank + 4)
+                .ok_or("embedding table truncated")?;
+            let (l, r) = (
+                u16::from_le_bytes([p[0], p[1]]) as usize,
+                u16::from_le_bytes([p[2], p[3]]) as usize,
+            );
             let (Some(lt), Some(rt)) = (tokens.get(l), tokens.get(r)) else {
-                return Err(format!("embedding table: merge {rank} names a token out of range"));
+                return Err(format!(
+                    "embedding table: merge {rank} names a token out of range"
+                ));
             };
             let joined = [*lt, *rt].concat();
             let Some(m) = ids.get(joined.as_slice()) else {
-                return Err(format!("embedding table: merge {rank} makes no token of the vocabulary"));
+                return Err(format!(
+                    "embedding table: merge {rank} makes no token of the vocabulary"
+                ));
             };
-            merges.entry((l as u32, r as u32)).or_insert((rank as u32, *m));
+            merges
+                .entry((l as u32, r as u32))
+                .or_insert((rank as u32, *m));
         }
         if b.len() != o + 4 * n_merges {
             return Err("embedding table has trailing bytes".into());
         }
-        Ok(Table { ids, merges, max_len, scales, values })
+        Ok(Table {
+            ids,
+            merges,
+            max_len,
+            scales,
+            values,
+        })
     }
 
     /// The table embedded in the binary.
     pub fn embedded() -> &'static Table {
         static T: OnceLock<Table> = OnceLock::new();
         T.get_or_init(|| {
-            Table::parse(TABLE_BYTES).unwrap_or_else(|e| panic!("the embedded embedding table is broken: {e}"))
+            Table::parse(TABLE_BYTES)
+                .unwrap_or_else(|e| panic!("the embedded embedding table is broken: {e}"))
         })
     }
 
@@ -188,7 +208,11 @@ impl Table {
             let best = syms
                 .windows(2)
                 .enumerate()
-                .filter_map(|(i, p)| self.merges.get(&(p[0], p[1])).map(|(rank, m)| (*rank, i, *m)))
+                .filter_map(|(i, p)| {
+                    self.merges
+                        .get(&(p[0], p[1]))
+                        .map(|(rank, m)| (*rank, i, *m))
+                })
                 .min();
             let Some((_, i, m)) = best else { break };
             syms[i] = m;
@@ -220,7 +244,9 @@ impl Table {
     /// Add the token's row to `acc`.
     fn add(&self, id: u32, acc: &mut [f32; DIMS]) {
         let id = id as usize;
-        let Some(scale) = self.scales.get(id) else { return };
+        let Some(scale) = self.scales.get(id) else {
+            return;
+        };
         let row = &self.values[id * DIMS..(id + 1) * DIMS];
         for (a, v) in acc.iter_mut().zip(row) {
             *a += (*v as i8) as f32 * scale;
@@ -295,10 +321,17 @@ mod tests {
         assert_eq!(ids, [22172, 3186]);
         ids.clear();
         t.tokenize("\u{1}", &mut ids);
-        assert_eq!(ids, [t.ids["▁".as_bytes()], 3 + 1], "a control byte falls back to its byte token");
+        assert_eq!(
+            ids,
+            [t.ids["▁".as_bytes()], 3 + 1],
+            "a control byte falls back to its byte token"
+        );
         ids.clear();
         t.tokenize(&"x".repeat(BPE_MAX_CHARS + 5), &mut ids);
-        assert!(!ids.is_empty() && ids.len() < BPE_MAX_CHARS, "a long word is matched greedily");
+        assert!(
+            !ids.is_empty() && ids.len() < BPE_MAX_CHARS,
+            "a long word is matched greedily"
+        );
     }
 
     #[test]
@@ -308,7 +341,12 @@ mod tests {
         let b = t.embed(["the parser test fails please repair it"]);
         let c = t.embed(["write a poem about autumn leaves and the sea"]);
         assert!((cos(&a, &a) - 1.0).abs() < 1e-4);
-        assert!(cos(&a, &b) > cos(&a, &c), "{} vs {}", cos(&a, &b), cos(&a, &c));
+        assert!(
+            cos(&a, &b) > cos(&a, &c),
+            "{} vs {}",
+            cos(&a, &b),
+            cos(&a, &c)
+        );
         assert_eq!(t.embed([""; 0]), [0.0; DIMS]);
     }
 
@@ -316,6 +354,8 @@ mod tests {
     fn a_damaged_table_is_refused() {
         assert!(Table::parse(b"nope").is_err());
         let cut: &'static [u8] = &TABLE_BYTES[..TABLE_BYTES.len() - 1];
-        assert!(Table::parse(cut).err().is_some_and(|e| e.contains("truncated")));
+        assert!(Table::parse(cut)
+            .err()
+            .is_some_and(|e| e.contains("truncated")));
     }
 }

@@ -6,8 +6,8 @@
 //! stay, except that a learned value band moves the estimate into its band.
 
 use agentstat_facets::{
-    CodebaseRelation, Expertise, Label, Labels, Occupation, Outcome, Provenance, Signal,
-    TaskValue, UserProfile, ValueBand, WorkMode,
+    CodebaseRelation, Expertise, Label, Labels, Occupation, Outcome, Provenance, Signal, TaskValue,
+    UserProfile, ValueBand, WorkMode,
 };
 
 /// One learned facet.
@@ -119,7 +119,9 @@ impl LearnedFacet {
     pub fn parse_str(self, s: &str) -> Option<usize> {
         match self {
             LearnedFacet::WorkMode => WorkMode::parse(s).map(WorkMode::index),
-            LearnedFacet::CodebaseRelation => CodebaseRelation::parse(s).map(CodebaseRelation::index),
+            LearnedFacet::CodebaseRelation => {
+                CodebaseRelation::parse(s).map(CodebaseRelation::index)
+            }
             LearnedFacet::Expertise => Expertise::parse(s).map(Expertise::index),
             LearnedFacet::UserProfile => UserProfile::parse(s).map(|u| match u {
                 UserProfile::Group(o) => o.index(),
@@ -138,7 +140,9 @@ impl LearnedFacet {
     pub fn of_labels(self, l: &Labels) -> Option<usize> {
         match self {
             LearnedFacet::WorkMode => l.work_mode.value.map(WorkMode::index),
-            LearnedFacet::CodebaseRelation => l.codebase_relation.value.map(CodebaseRelation::index),
+            LearnedFacet::CodebaseRelation => {
+                l.codebase_relation.value.map(CodebaseRelation::index)
+            }
             LearnedFacet::Expertise => l.expertise.value.map(Expertise::index),
             LearnedFacet::UserProfile => l.user_profile.value.map(|u| match u {
                 UserProfile::Group(o) => o.index(),
@@ -156,9 +160,10 @@ impl LearnedFacet {
     pub fn meta(self, l: &Labels) -> (&Provenance, Option<f64>) {
         match self {
             LearnedFacet::WorkMode => (&l.work_mode.provenance, l.work_mode.confidence),
-            LearnedFacet::CodebaseRelation => {
-                (&l.codebase_relation.provenance, l.codebase_relation.confidence)
-            }
+            LearnedFacet::CodebaseRelation => (
+                &l.codebase_relation.provenance,
+                l.codebase_relation.confidence,
+            ),
             LearnedFacet::Expertise => (&l.expertise.provenance, l.expertise.confidence),
             LearnedFacet::UserProfile => (&l.user_profile.provenance, l.user_profile.confidence),
             LearnedFacet::WorkPerformed => {
@@ -189,14 +194,21 @@ impl LearnedFacet {
             }
         }
         match self {
-            LearnedFacet::WorkMode => put(&mut l.work_mode, WorkMode::ALL.get(class).copied(), p, prov),
+            LearnedFacet::WorkMode => {
+                put(&mut l.work_mode, WorkMode::ALL.get(class).copied(), p, prov)
+            }
             LearnedFacet::CodebaseRelation => put(
                 &mut l.codebase_relation,
                 CodebaseRelation::ALL.get(class).copied(),
                 p,
                 prov,
             ),
-            LearnedFacet::Expertise => put(&mut l.expertise, Expertise::ALL.get(class).copied(), p, prov),
+            LearnedFacet::Expertise => put(
+                &mut l.expertise,
+                Expertise::ALL.get(class).copied(),
+                p,
+                prov,
+            ),
             LearnedFacet::UserProfile => {
                 let v = match Occupation::ALL.get(class) {
                     Some(o) => Some(UserProfile::Group(*o)),
@@ -204,18 +216,29 @@ impl LearnedFacet {
                 };
                 put(&mut l.user_profile, v, p, prov)
             }
-            LearnedFacet::WorkPerformed => {
-                put(&mut l.work_performed, Occupation::ALL.get(class).copied(), p, prov)
-            }
+            LearnedFacet::WorkPerformed => put(
+                &mut l.work_performed,
+                Occupation::ALL.get(class).copied(),
+                p,
+                prov,
+            ),
             LearnedFacet::Outcome => put(&mut l.outcome, Outcome::ALL.get(class).copied(), p, prov),
-            LearnedFacet::SuccessSignal => {
-                put(&mut l.success_signal, Signal::ALL.get(class).copied(), p, prov)
-            }
-            LearnedFacet::FailureSignal => {
-                put(&mut l.failure_signal, Signal::ALL.get(class).copied(), p, prov)
-            }
+            LearnedFacet::SuccessSignal => put(
+                &mut l.success_signal,
+                Signal::ALL.get(class).copied(),
+                p,
+                prov,
+            ),
+            LearnedFacet::FailureSignal => put(
+                &mut l.failure_signal,
+                Signal::ALL.get(class).copied(),
+                p,
+                prov,
+            ),
             LearnedFacet::ValueBand => {
-                let Some(band) = ValueBand::ALL.get(class).copied() else { return };
+                let Some(band) = ValueBand::ALL.get(class).copied() else {
+                    return;
+                };
                 // The dollar estimate stays the heuristic's when it lies in the band; otherwise
                 // it moves to the band's geometric middle.
                 let usd = match l.task_value.value {
@@ -251,10 +274,17 @@ mod tests {
             }
             assert_eq!(LearnedFacet::by_name(f.name()), Some(f));
         }
-        assert_eq!(LearnedFacet::Expertise.parse(&serde_json::json!(3)), Some(2));
+        assert_eq!(
+            LearnedFacet::Expertise.parse(&serde_json::json!(3)),
+            Some(2)
+        );
         assert_eq!(LearnedFacet::WorkMode.parse(&serde_json::json!(3)), None);
         assert_eq!(LearnedFacet::WorkMode.parse_str("Refactor"), None);
-        assert_eq!(LearnedFacet::Expertise.level(5), None, "Unclear has no level");
+        assert_eq!(
+            LearnedFacet::Expertise.level(5),
+            None,
+            "Unclear has no level"
+        );
         assert_eq!(LearnedFacet::SuccessSignal.level(0), Some(0));
         assert_eq!(band_middle(ValueBand::B200To1k), 447.0);
     }

@@ -68,7 +68,10 @@ fn layout() -> (usize, usize) {
     static LAYOUT: std::sync::OnceLock<(usize, usize)> = std::sync::OnceLock::new();
     *LAYOUT.get_or_init(|| {
         let n = names();
-        (n.iter().position(|x| x.starts_with("h.")).unwrap_or(0), n.len())
+        (
+            n.iter().position(|x| x.starts_with("h.")).unwrap_or(0),
+            n.len(),
+        )
     })
 }
 
@@ -87,7 +90,10 @@ pub fn names() -> Vec<String> {
     let f = hf::Features::default();
     let t = Telemetry::default();
     let (labels, _) = HeuristicBackend::run_on(&f, &t);
-    let mut b = Builder { v: Vec::new(), names: Some(Vec::new()) };
+    let mut b = Builder {
+        v: Vec::new(),
+        names: Some(Vec::new()),
+    };
     build(&mut b, &f, &t, &labels, "", Blocks::ALL);
     b.names.unwrap_or_default()
 }
@@ -104,8 +110,14 @@ pub struct Blocks {
 }
 
 impl Blocks {
-    pub const ALL: Blocks = Blocks { meaning: true, text: true };
-    pub const NONE: Blocks = Blocks { meaning: false, text: false };
+    pub const ALL: Blocks = Blocks {
+        meaning: true,
+        text: true,
+    };
+    pub const NONE: Blocks = Blocks {
+        meaning: false,
+        text: false,
+    };
 
     /// The blocks that features `r` read.
     pub fn reading(r: std::ops::Range<usize>) -> Blocks {
@@ -116,7 +128,10 @@ impl Blocks {
     }
 
     pub fn union(self, o: Blocks) -> Blocks {
-        Blocks { meaning: self.meaning || o.meaning, text: self.text || o.text }
+        Blocks {
+            meaning: self.meaning || o.meaning,
+            text: self.text || o.text,
+        }
     }
 }
 
@@ -127,9 +142,17 @@ pub fn extract(session: &Session, t: &Telemetry) -> Extracted {
 
 /// The features of a session from its heuristic features (extracted once for the habits and
 /// the classifier), computing only `blocks` of the optional ones.
-pub fn extract_from(f: &hf::Features, session: &Session, t: &Telemetry, blocks: Blocks) -> Extracted {
+pub fn extract_from(
+    f: &hf::Features,
+    session: &Session,
+    t: &Telemetry,
+    blocks: Blocks,
+) -> Extracted {
     let (heuristic, _) = HeuristicBackend::run_on(f, t);
-    let mut b = Builder { v: Vec::with_capacity(dim()), names: None };
+    let mut b = Builder {
+        v: Vec::with_capacity(dim()),
+        names: None,
+    };
     build(&mut b, f, t, &heuristic, &session.agent.name, blocks);
     Extracted { x: b.v, heuristic }
 }
@@ -195,7 +218,14 @@ const CUES: [(&str, &[&str]); 13] = [
     ("verify", text::VERIFY_TARGETED),
 ];
 
-fn build(b: &mut Builder, f: &hf::Features, t: &Telemetry, h: &Labels, agent: &str, blocks: Blocks) {
+fn build(
+    b: &mut Builder,
+    f: &hf::Features,
+    t: &Telemetry,
+    h: &Labels,
+    agent: &str,
+    blocks: Blocks,
+) {
     // Agent.
     for a in AGENTS {
         b.flag(&nm!(b, "agent={a}"), agent == a);
@@ -209,10 +239,15 @@ fn build(b: &mut Builder, f: &hf::Features, t: &Telemetry, h: &Labels, agent: &s
     // Unknown read as 0, as before calls could be unknown (the embedded model is unchanged).
     b.log("t.model_calls", t.model_calls.unwrap_or(0) as f64);
     b.log("t.actions", t.actions as f64);
-    b.raw("t.action_success_rate", ratio(t.successful_actions as f64, t.actions as f64));
-    for (i, k) in ["read", "search", "edit", "write", "shell", "web", "subagent", "plan", "other"]
-        .iter()
-        .enumerate()
+    b.raw(
+        "t.action_success_rate",
+        ratio(t.successful_actions as f64, t.actions as f64),
+    );
+    for (i, k) in [
+        "read", "search", "edit", "write", "shell", "web", "subagent", "plan", "other",
+    ]
+    .iter()
+    .enumerate()
     {
         b.log(&nm!(b, "t.actions.{k}"), t.actions_by_kind[i] as f64);
         b.raw(
@@ -238,12 +273,18 @@ fn build(b: &mut Builder, f: &hf::Features, t: &Telemetry, h: &Labels, agent: &s
     b.flag("t.last_test_passed", t.last_test_passed == Some(true));
     b.flag("t.last_test_failed", t.last_test_passed == Some(false));
     b.log("t.tool_errors", t.tool_errors as f64);
-    b.raw("t.tool_error_rate", ratio(t.tool_errors as f64, t.actions as f64));
+    b.raw(
+        "t.tool_error_rate",
+        ratio(t.tool_errors as f64, t.actions as f64),
+    );
     b.log("t.interrupts", t.interrupts as f64);
     b.log("t.rejections", t.rejections as f64);
     b.log("t.compactions", t.compactions as f64);
     b.raw("t.auto_approve_share", t.auto_approve_share.unwrap_or(0.0));
-    b.log("t.turn_seconds_median", t.turn_seconds_median.unwrap_or(0.0));
+    b.log(
+        "t.turn_seconds_median",
+        t.turn_seconds_median.unwrap_or(0.0),
+    );
     b.log("t.turn_seconds_total", t.turn_seconds_total.unwrap_or(0.0));
     let minutes = match (t.start_ms, t.end_ms) {
         (Some(s), Some(e)) if e > s => (e - s) as f64 / 60_000.0,
@@ -258,15 +299,24 @@ fn build(b: &mut Builder, f: &hf::Features, t: &Telemetry, h: &Labels, agent: &s
             &nm!(b, "edit_share.{}", c.as_str()),
             ratio(f.weight(c), f.total_edit_weight()),
         );
-        b.log(&nm!(b, "edit_files.{}", c.as_str()), f.cat_files[c.idx()] as f64);
+        b.log(
+            &nm!(b, "edit_files.{}", c.as_str()),
+            f.cat_files[c.idx()] as f64,
+        );
     }
     b.log("edit_actions", f.edit_actions as f64);
-    b.raw("edit_ok_rate", ratio(f.edit_ok as f64, f.edit_actions as f64));
+    b.raw(
+        "edit_ok_rate",
+        ratio(f.edit_ok as f64, f.edit_actions as f64),
+    );
     b.log("new_file_lines", f.new_file_lines as f64);
     b.log("existing_file_lines", f.existing_file_lines as f64);
     b.raw(
         "new_line_share",
-        ratio(f.new_file_lines as f64, (f.new_file_lines + f.existing_file_lines) as f64),
+        ratio(
+            f.new_file_lines as f64,
+            (f.new_file_lines + f.existing_file_lines) as f64,
+        ),
     );
     b.log("lines_changed", f.lines_changed as f64);
     b.log("files_edited", f.files_edited.len() as f64);
@@ -291,30 +341,58 @@ fn build(b: &mut Builder, f: &hf::Features, t: &Telemetry, h: &Labels, agent: &s
     b.log("ask_user", f.ask_user as f64);
 
     // Verification after the last edit, and how the session ended.
-    b.log("tests_after_last_edit_passed", f.tests_after_last_edit_passed as f64);
-    b.log("tests_after_last_edit_failed", f.tests_after_last_edit_failed as f64);
-    b.flag("last_test_passed_after_edit", f.last_test == Some((true, true)));
-    b.flag("last_test_failed_after_edit", f.last_test == Some((false, true)));
-    b.flag("last_test_passed_before_edit", f.last_test == Some((true, false)));
-    b.flag("last_test_failed_before_edit", f.last_test == Some((false, false)));
-    b.log("checks_ok_after_last_edit", f.checks_ok_after_last_edit as f64);
+    b.log(
+        "tests_after_last_edit_passed",
+        f.tests_after_last_edit_passed as f64,
+    );
+    b.log(
+        "tests_after_last_edit_failed",
+        f.tests_after_last_edit_failed as f64,
+    );
+    b.flag(
+        "last_test_passed_after_edit",
+        f.last_test == Some((true, true)),
+    );
+    b.flag(
+        "last_test_failed_after_edit",
+        f.last_test == Some((false, true)),
+    );
+    b.flag(
+        "last_test_passed_before_edit",
+        f.last_test == Some((true, false)),
+    );
+    b.flag(
+        "last_test_failed_before_edit",
+        f.last_test == Some((false, false)),
+    );
+    b.log(
+        "checks_ok_after_last_edit",
+        f.checks_ok_after_last_edit as f64,
+    );
     b.flag("checks_failed_last", f.checks_failed_last);
     b.log("commits_ok", f.commits_ok as f64);
     b.flag("commit_after_last_edit", f.commit_after_last_edit);
     b.log("pushes_ok", f.pushes_ok as f64);
     b.log("prs_created", f.prs_created as f64);
     b.log("pr_links", f.pr_links as f64);
-    b.log("successful_cmds_after_last_edit", f.successful_cmds_after_last_edit as f64);
+    b.log(
+        "successful_cmds_after_last_edit",
+        f.successful_cmds_after_last_edit as f64,
+    );
     let n_prompts = f.prompts.len() as f64;
     b.flag("has_edit", f.last_edit_pos.is_some());
     b.raw(
         "last_edit_position",
-        f.last_edit_pos.map_or(0.0, |p| ratio(p as f64 + 1.0, n_prompts)),
+        f.last_edit_pos
+            .map_or(0.0, |p| ratio(p as f64 + 1.0, n_prompts)),
     );
 
     // Trouble.
     b.log("errors", f.errors as f64);
-    b.log("errors_after_last_prompt", f.errors_after_last_prompt as f64);
+    b.log(
+        "errors_after_last_prompt",
+        f.errors_after_last_prompt as f64,
+    );
     b.log("shell_errors", f.shell_errors as f64);
     b.flag("unrecovered_final_error", f.unrecovered_final_error);
     b.log("loop_max", f.loop_max as f64);
@@ -350,7 +428,10 @@ fn build(b: &mut Builder, f: &hf::Features, t: &Telemetry, h: &Labels, agent: &s
     let ps = &f.prompts;
     let sum = |g: &dyn Fn(&hf::Prompt) -> f64| ps.iter().map(g).sum::<f64>();
     b.log("prompts", n_prompts);
-    b.log("substantive_prompts", f.substantive_prompts().count() as f64);
+    b.log(
+        "substantive_prompts",
+        f.substantive_prompts().count() as f64,
+    );
     b.log("prompt_chars", sum(&|p| p.chars as f64));
     b.log("prompt_words", sum(&|p| p.norm.words as f64));
     type Cue<'a> = (&'a str, &'a dyn Fn(&hf::Prompt) -> f64);
@@ -362,7 +443,9 @@ fn build(b: &mut Builder, f: &hf::Features, t: &Telemetry, h: &Labels, agent: &s
         ("complaint", &|p| p.complaint.is_some() as u8 as f64),
         ("frustration", &|p| p.frustration.is_some() as u8 as f64),
         ("pushback", &|p| p.pushback as u8 as f64),
-        ("after_agent_question", &|p| p.after_agent_question as u8 as f64),
+        ("after_agent_question", &|p| {
+            p.after_agent_question as u8 as f64
+        }),
         ("pasted_output", &|p| p.pasted_output as u8 as f64),
         ("plan_mode", &|p| p.plan_mode as u8 as f64),
     ];
@@ -379,7 +462,10 @@ fn build(b: &mut Builder, f: &hf::Features, t: &Telemetry, h: &Labels, agent: &s
     }
     let first = f.substantive_prompts().next();
     b.log("first_prompt_chars", first.map_or(0, |p| p.chars) as f64);
-    b.log("first_prompt_words", first.map_or(0, |p| p.norm.words) as f64);
+    b.log(
+        "first_prompt_words",
+        first.map_or(0, |p| p.norm.words) as f64,
+    );
     let tt = first.map(|p| p.tech).unwrap_or_default();
     b.log("first_prompt.identifiers", tt.identifiers as f64);
     b.log("first_prompt.backticks", tt.backticks as f64);
@@ -391,15 +477,24 @@ fn build(b: &mut Builder, f: &hf::Features, t: &Telemetry, h: &Labels, agent: &s
     let subst = text::Texts::new(f.substantive_prompts().map(|p| &p.norm));
     for (name, list) in CUES {
         let cands = &subst.candidates(list)[..];
-        b.log(&nm!(b, "first_prompt.cue.{name}"), first.map_or(0, |p| p.norm.count(cands)) as f64);
+        b.log(
+            &nm!(b, "first_prompt.cue.{name}"),
+            first.map_or(0, |p| p.norm.count(cands)) as f64,
+        );
         b.log(&nm!(b, "prompts.cue.{name}"), subst.count_sum(cands) as f64);
         b.log(
             &nm!(b, "commands.cue.{name}"),
             f.commands.iter().map(|n| n.count(list)).sum::<usize>() as f64,
         );
     }
-    b.log("side_words.cue.ops", f.side_words.count(text::OPS_WORDS) as f64);
-    b.log("side_words.cue.analyze", f.side_words.count(text::ANALYZE_WORDS) as f64);
+    b.log(
+        "side_words.cue.ops",
+        f.side_words.count(text::OPS_WORDS) as f64,
+    );
+    b.log(
+        "side_words.cue.analyze",
+        f.side_words.count(text::ANALYZE_WORDS) as f64,
+    );
 
     // The heuristic's labels, one-hot.
     use crate::facet::LearnedFacet as LF;
@@ -409,8 +504,7 @@ fn build(b: &mut Builder, f: &hf::Features, t: &Telemetry, h: &Labels, agent: &s
             LF::UserProfile | LF::WorkPerformed => {
                 // 24 occupations are mostly empty: software, unclear, other.
                 let sw = Occupation::ComputerMath.index();
-                let unclear =
-                    facet == LF::UserProfile && which == Some(Occupation::ALL.len());
+                let unclear = facet == LF::UserProfile && which == Some(Occupation::ALL.len());
                 b.flag(&nm!(b, "h.{}=software", facet.name()), which == Some(sw));
                 b.flag(&nm!(b, "h.{}=unclear", facet.name()), unclear);
                 b.flag(
@@ -426,7 +520,10 @@ fn build(b: &mut Builder, f: &hf::Features, t: &Telemetry, h: &Labels, agent: &s
     b.log("h.planning_agent", d.planning_agent as f64);
     b.log("h.execution_user", d.execution_user as f64);
     b.log("h.execution_agent", d.execution_agent as f64);
-    b.log("h.task_value_usd", h.task_value.value.map_or(0.0, |v| v.usd));
+    b.log(
+        "h.task_value_usd",
+        h.task_value.value.map_or(0.0, |v| v.usd),
+    );
 
     // Meaning block: mean embeddings of the first substantive prompt and of all of them.
     if b.names.is_some() {
@@ -542,21 +639,36 @@ mod tests {
         assert_eq!(sorted.len(), n.len(), "duplicate feature names");
         assert_eq!(dim(), n.len());
         assert!(dense_dim() > 100);
-        assert!(n[dense_dim()..meaning_end()].iter().all(|x| x.starts_with("emb.")));
+        assert!(n[dense_dim()..meaning_end()]
+            .iter()
+            .all(|x| x.starts_with("emb.")));
         assert_eq!(meaning_end() - dense_dim(), EMB_DIM);
         assert!(n[meaning_end()..].iter().all(|x| x.starts_with("text.")));
         assert!(n[..dense_dim()].iter().all(|x| !x.starts_with("text.")));
-        assert!(n[rules_start()..dense_dim()].iter().all(|x| x.starts_with("h.")));
+        assert!(n[rules_start()..dense_dim()]
+            .iter()
+            .all(|x| x.starts_with("h.")));
     }
 
     #[test]
     fn meaning_in_one_pass_equals_the_two_embeddings() {
-        let vocab = ["fix", "the", "parser", "test", "fails", "on", "utf", "8", "input", "please"];
+        let vocab = [
+            "fix", "the", "parser", "test", "fails", "on", "utf", "8", "input", "please",
+        ];
         let text = |n: usize, k: usize| -> String {
-            (0..n).map(|i| vocab[(i * k + i / 7) % vocab.len()]).collect::<Vec<_>>().join(" ")
+            (0..n)
+                .map(|i| vocab[(i * k + i / 7) % vocab.len()])
+                .collect::<Vec<_>>()
+                .join(" ")
         };
         let table = crate::embed::Table::embedded();
-        for sizes in [vec![], vec![3], vec![650, 5, 700, 900], vec![120, 30], vec![400, 1600, 2]] {
+        for sizes in [
+            vec![],
+            vec![3],
+            vec![650, 5, 700, 900],
+            vec![120, 30],
+            vec![400, 1600, 2],
+        ] {
             let mut f = hf::Features::default();
             for (k, n) in sizes.iter().enumerate() {
                 f.prompts.push(hf::Prompt {
@@ -566,7 +678,9 @@ mod tests {
             }
             // As first written: two embeddings, the first prompt's words tokenised twice.
             let first = table.embed(
-                f.substantive_prompts().next().map(|p| head_words(&p.norm.padded, EMB_WORDS_FIRST)),
+                f.substantive_prompts()
+                    .next()
+                    .map(|p| head_words(&p.norm.padded, EMB_WORDS_FIRST)),
             );
             let mut budget = EMB_WORDS_ALL;
             let all = table.embed(
@@ -601,7 +715,12 @@ mod tests {
             }
             (h % TEXT_BUCKETS as u64) as usize
         };
-        let texts = ["fix the parser test", "the parser fails on utf 8 input", "yes", "a a a"];
+        let texts = [
+            "fix the parser test",
+            "the parser fails on utf 8 input",
+            "yes",
+            "a a a",
+        ];
         let mut want = [0u32; TEXT_BUCKETS];
         let mut f = hf::Features::default();
         for t in texts {
@@ -612,10 +731,16 @@ mod tests {
                     want[first(&[words[i - 1], w])] += 1;
                 }
             }
-            f.prompts.push(hf::Prompt { norm: text::Norm::new(t), ..Default::default() });
+            f.prompts.push(hf::Prompt {
+                norm: text::Norm::new(t),
+                ..Default::default()
+            });
         }
         assert_eq!(bucket(&["the", "parser"]), first(&["the", "parser"]));
-        let mut b = Builder { v: Vec::new(), names: None };
+        let mut b = Builder {
+            v: Vec::new(),
+            names: None,
+        };
         let (labels, _) = HeuristicBackend::run_on(&f, &Telemetry::default());
         build(&mut b, &f, &Telemetry::default(), &labels, "", Blocks::ALL);
         let got = &b.v[meaning_end()..];

@@ -45,7 +45,9 @@ impl FeatureSet {
             FeatureSet::Structure => 0..crate::features::dense_dim(),
             FeatureSet::All => 0..crate::features::dim(),
             FeatureSet::Meaning => 0..crate::features::meaning_end(),
-            FeatureSet::RulesMeaning => crate::features::rules_start()..crate::features::meaning_end(),
+            FeatureSet::RulesMeaning => {
+                crate::features::rules_start()..crate::features::meaning_end()
+            }
         }
     }
 }
@@ -61,9 +63,17 @@ pub enum Kind {
 pub enum Predictor {
     /// Softmax over `classes`: logit_i = w_i · x + b_i. Classes absent from training have
     /// probability 0.
-    Multinomial { classes: Vec<usize>, w: Vec<Vec<f64>>, b: Vec<f64> },
+    Multinomial {
+        classes: Vec<usize>,
+        w: Vec<Vec<f64>>,
+        b: Vec<f64>,
+    },
     /// `classes` in scale order; P(above classes[j]) = sigmoid(w_j · x + b_j) for each cut j.
-    Ordinal { classes: Vec<usize>, w: Vec<Vec<f64>>, b: Vec<f64> },
+    Ordinal {
+        classes: Vec<usize>,
+        w: Vec<Vec<f64>>,
+        b: Vec<f64>,
+    },
 }
 
 fn dot(w: &[f64], x: &[f64]) -> f64 {
@@ -83,7 +93,11 @@ impl Predictor {
                 let m = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
                 let e: Vec<f64> = z.iter().map(|z| (z - m).exp()).collect();
                 let s: f64 = e.iter().sum();
-                classes.iter().copied().zip(e.iter().map(|e| e / s)).collect()
+                classes
+                    .iter()
+                    .copied()
+                    .zip(e.iter().map(|e| e / s))
+                    .collect()
             }
             Predictor::Ordinal { classes, w, b } => {
                 // Cumulative P(> cut j), made non-increasing.
@@ -155,7 +169,12 @@ pub fn fit(
     }
 }
 
-fn multinomial(x: &[Vec<f64>], y: &[usize], wt: Option<&[f64]>, alpha: f64) -> Result<Predictor, String> {
+fn multinomial(
+    x: &[Vec<f64>],
+    y: &[usize],
+    wt: Option<&[f64]>,
+    alpha: f64,
+) -> Result<Predictor, String> {
     let mut classes: Vec<usize> = y.to_vec();
     classes.sort_unstable();
     classes.dedup();
@@ -179,7 +198,12 @@ fn multinomial(x: &[Vec<f64>], y: &[usize], wt: Option<&[f64]>, alpha: f64) -> R
 }
 
 /// A binary logistic regression: weights and intercept of P(true).
-fn binary(x: &[Vec<f64>], y: &[bool], wt: Option<&[f64]>, alpha: f64) -> Result<(Vec<f64>, f64), String> {
+fn binary(
+    x: &[Vec<f64>],
+    y: &[bool],
+    wt: Option<&[f64]>,
+    alpha: f64,
+) -> Result<(Vec<f64>, f64), String> {
     let p = x.first().map_or(0, Vec::len);
     let pos = y.iter().filter(|b| **b).count();
     if pos == 0 || pos == y.len() {
@@ -196,7 +220,13 @@ fn binary(x: &[Vec<f64>], y: &[bool], wt: Option<&[f64]>, alpha: f64) -> Result<
 
 /// Penalised softmax regression: minimise −Σ log p(y_i | x_i) + alpha/2 · ‖W‖² over W (k×p)
 /// and unpenalised intercepts b (k).
-fn softmax_fit(x: &[Vec<f64>], y: &[usize], wt: Option<&[f64]>, k: usize, alpha: f64) -> (Vec<Vec<f64>>, Vec<f64>) {
+fn softmax_fit(
+    x: &[Vec<f64>],
+    y: &[usize],
+    wt: Option<&[f64]>,
+    k: usize,
+    alpha: f64,
+) -> (Vec<Vec<f64>>, Vec<f64>) {
     let p = x.first().map_or(0, Vec::len);
     let stride = p + 1; // weights then intercept, per class
     let objective = |theta: &[f64], grad: &mut [f64]| -> f64 {
@@ -236,7 +266,9 @@ fn softmax_fit(x: &[Vec<f64>], y: &[usize], wt: Option<&[f64]>, k: usize, alpha:
         loss
     };
     let theta = lbfgs::minimize(objective, vec![0.0; k * stride], &lbfgs::Options::default());
-    let w = (0..k).map(|c| theta[c * stride..c * stride + p].to_vec()).collect();
+    let w = (0..k)
+        .map(|c| theta[c * stride..c * stride + p].to_vec())
+        .collect();
     let b = (0..k).map(|c| theta[c * stride + p]).collect();
     (w, b)
 }
@@ -304,7 +336,11 @@ mod tests {
     #[test]
     fn multinomial_learns_separable_classes_and_is_deterministic() {
         let (x, y) = toy();
-        let spec = Spec { kind: Kind::Multinomial, alpha: 0.1, set: FeatureSet::Structure };
+        let spec = Spec {
+            kind: Kind::Multinomial,
+            alpha: 0.1,
+            set: FeatureSet::Structure,
+        };
         let m = fit(&x, &y, None, spec, &|_| None).unwrap();
         assert_eq!(m.classes(), &[0, 2, 4]);
         for (xi, yi) in x.iter().zip(&y) {
@@ -314,9 +350,23 @@ mod tests {
         }
         let probs: f64 = m.proba(&x[0]).iter().map(|(_, p)| p).sum();
         assert!((probs - 1.0).abs() < 1e-9);
-        assert_eq!(m, fit(&x, &y, None, spec, &|_| None).unwrap(), "same data, same model");
+        assert_eq!(
+            m,
+            fit(&x, &y, None, spec, &|_| None).unwrap(),
+            "same data, same model"
+        );
         // Stronger regularisation flattens the probabilities.
-        let flat = fit(&x, &y, None, Spec { alpha: 1000.0, ..spec }, &|_| None).unwrap();
+        let flat = fit(
+            &x,
+            &y,
+            None,
+            Spec {
+                alpha: 1000.0,
+                ..spec
+            },
+            &|_| None,
+        )
+        .unwrap();
         assert!(flat.predict(&x[0]).1 < m.predict(&x[0]).1);
     }
 
@@ -324,14 +374,45 @@ mod tests {
     fn binary_and_single_class_cases() {
         let (x, y) = toy();
         let y2: Vec<usize> = y.iter().map(|c| usize::from(*c > 0)).collect();
-        let m = fit(&x, &y2, None, Spec { kind: Kind::Multinomial, alpha: 0.1, set: FeatureSet::Structure }, &|_| None)
-            .unwrap();
+        let m = fit(
+            &x,
+            &y2,
+            None,
+            Spec {
+                kind: Kind::Multinomial,
+                alpha: 0.1,
+                set: FeatureSet::Structure,
+            },
+            &|_| None,
+        )
+        .unwrap();
         assert_eq!(m.predict(&x[0]).0, 0);
         assert_eq!(m.predict(&x[1]).0, 1);
-        let one = fit(&x, &vec![3; x.len()], None, Spec { kind: Kind::Multinomial, alpha: 1.0, set: FeatureSet::Structure }, &|_| None)
-            .unwrap();
+        let one = fit(
+            &x,
+            &vec![3; x.len()],
+            None,
+            Spec {
+                kind: Kind::Multinomial,
+                alpha: 1.0,
+                set: FeatureSet::Structure,
+            },
+            &|_| None,
+        )
+        .unwrap();
         assert_eq!(one.predict(&x[5]), (3, 1.0));
-        assert!(fit(&[], &[], None, Spec { kind: Kind::Multinomial, alpha: 1.0, set: FeatureSet::Structure }, &|_| None).is_err());
+        assert!(fit(
+            &[],
+            &[],
+            None,
+            Spec {
+                kind: Kind::Multinomial,
+                alpha: 1.0,
+                set: FeatureSet::Structure
+            },
+            &|_| None
+        )
+        .is_err());
     }
 
     #[test]
@@ -341,7 +422,18 @@ mod tests {
         x.push(vec![9.0, 9.0, 9.0]);
         y.push(5);
         let order = |c: usize| (c != 5).then_some(c as i32);
-        let m = fit(&x, &y, None, Spec { kind: Kind::Ordinal, alpha: 0.1, set: FeatureSet::Structure }, &order).unwrap();
+        let m = fit(
+            &x,
+            &y,
+            None,
+            Spec {
+                kind: Kind::Ordinal,
+                alpha: 0.1,
+                set: FeatureSet::Structure,
+            },
+            &order,
+        )
+        .unwrap();
         assert_eq!(m.classes(), &[0, 2, 4]);
         let mut right = 0;
         for (xi, yi) in x.iter().zip(&y).take(30) {

@@ -59,7 +59,8 @@ pub fn load(paths: &[impl AsRef<Path>]) -> Result<Vec<Rating>, String> {
     let mut out = Vec::new();
     for p in paths {
         let p = p.as_ref();
-        let bytes = std::fs::read(p).map_err(|e| format!("{}: cannot read labels: {e}", p.display()))?;
+        let bytes =
+            std::fs::read(p).map_err(|e| format!("{}: cannot read labels: {e}", p.display()))?;
         if bytes.starts_with(b"PAR1") {
             out.extend(from_parquet(p)?);
         } else {
@@ -86,7 +87,9 @@ pub fn from_jsonl(bytes: &[u8], name: &str) -> Result<Vec<Rating>, String> {
     for (i, line) in text.split_inclusive('\n').enumerate() {
         let at = format!("{name}:{}", i + 1);
         if !line.ends_with('\n') && i + 1 == n_lines && !line.trim().is_empty() {
-            return Err(format!("{at}: incomplete last line (no newline): is the file still being written?"));
+            return Err(format!(
+                "{at}: incomplete last line (no newline): is the file still being written?"
+            ));
         }
         let line = line.trim();
         if line.is_empty() {
@@ -94,12 +97,16 @@ pub fn from_jsonl(bytes: &[u8], name: &str) -> Result<Vec<Rating>, String> {
         }
         let v: serde_json::Value =
             serde_json::from_str(line).map_err(|e| format!("{at}: not a JSON object: {e}"))?;
-        let obj = v.as_object().ok_or_else(|| format!("{at}: not a JSON object"))?;
+        let obj = v
+            .as_object()
+            .ok_or_else(|| format!("{at}: not a JSON object"))?;
         let s = |k: &str| -> Result<Option<String>, String> {
             match obj.get(k) {
                 None | Some(serde_json::Value::Null) => Ok(None),
                 Some(serde_json::Value::String(s)) if !s.is_empty() => Ok(Some(s.clone())),
-                Some(other) => Err(format!("{at}: `{k}` must be a non-empty string, not {other}")),
+                Some(other) => Err(format!(
+                    "{at}: `{k}` must be a non-empty string, not {other}"
+                )),
             }
         };
         let session = s("session")?.ok_or_else(|| format!("{at}: no `session` key"))?;
@@ -134,7 +141,10 @@ pub fn from_jsonl(bytes: &[u8], name: &str) -> Result<Vec<Rating>, String> {
 
 fn from_parquet(p: &Path) -> Result<Vec<Rating>, String> {
     let facets = agentstat_facets::parquet::read_facets(p).map_err(|e| e.to_string())?;
-    let file_name = p.file_name().map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let file_name = p.file_name().map_or_else(
+        || p.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     Ok(facets
         .iter()
         .enumerate()
@@ -195,7 +205,10 @@ mod tests {
         std::fs::write(&a, line("")).unwrap();
         std::fs::write(&b, line("")).unwrap();
         let e = load(&[&a, &b]).unwrap_err();
-        assert!(e.contains("duplicate label") && e.contains("b.jsonl:1") && e.contains("a.jsonl:1"), "{e}");
+        assert!(
+            e.contains("duplicate label") && e.contains("b.jsonl:1") && e.contains("a.jsonl:1"),
+            "{e}"
+        );
         // Another rater of the same session is a second rating, not a duplicate.
         std::fs::write(&b, line("").replace("\"r1\"", "\"r2\"")).unwrap();
         assert_eq!(load(&[&a, &b]).unwrap().len(), 2);

@@ -16,7 +16,12 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { memory: 8, max_iter: 200, grad_tol: 1e-4, rel_tol: 1e-7 }
+        Options {
+            memory: 8,
+            max_iter: 200,
+            grad_tol: 1e-4,
+            rel_tol: 1e-7,
+        }
     }
 }
 
@@ -133,7 +138,12 @@ mod tests {
             }
             f
         };
-        let o = Options { grad_tol: 1e-9, rel_tol: 0.0, max_iter: 500, ..Default::default() };
+        let o = Options {
+            grad_tol: 1e-9,
+            rel_tol: 0.0,
+            max_iter: 500,
+            ..Default::default()
+        };
         let x = minimize(quad, vec![0.0; 4], &o);
         for (i, v) in x.iter().enumerate() {
             assert!((v - i as f64).abs() < 1e-6, "{x:?}");
@@ -145,6 +155,9 @@ mod tests {
             (1.0 - a).powi(2) + 100.0 * (b - a * a).powi(2)
         };
         let x = minimize(rosen, vec![-1.2, 1.0], &o);
-        assert!((x[0] - 1.0).abs() < 1e-4 && (x[1] - 1.0).abs() < 1e-4, "{x:?}");
+        assert!(
+            (x[0] - 1.0).abs() < 1e-4 && (x[1] - 1.0).abs() < 1e-4,
+            "{x:?}"
+        );
     }
 }

@@ -16,7 +16,13 @@ pub struct Share {
 impl Share {
     pub fn of(k: usize, n: usize) -> Share {
         let (lo, hi) = wilson(k, n);
-        Share { k, n, p: if n > 0 { k as f64 / n as f64 } else { 0.0 }, lo, hi }
+        Share {
+            k,
+            n,
+            p: if n > 0 { k as f64 / n as f64 } else { 0.0 },
+            lo,
+            hi,
+        }
     }
 }
 
@@ -44,7 +50,10 @@ pub struct Agreement {
     pub kappa: f64,
 }
 
-pub fn agreement(pairs: &[(usize, usize)], level: Option<&dyn Fn(usize) -> Option<i32>>) -> Agreement {
+pub fn agreement(
+    pairs: &[(usize, usize)],
+    level: Option<&dyn Fn(usize) -> Option<i32>>,
+) -> Agreement {
     let n = pairs.len();
     let exact = pairs.iter().filter(|(a, b)| a == b).count();
     let within = level.map(|lv| {
@@ -57,7 +66,11 @@ pub fn agreement(pairs: &[(usize, usize)], level: Option<&dyn Fn(usize) -> Optio
             .count();
         Share::of(k, n)
     });
-    Agreement { exact: Share::of(exact, n), within, kappa: kappa(pairs) }
+    Agreement {
+        exact: Share::of(exact, n),
+        within,
+        kappa: kappa(pairs),
+    }
 }
 
 /// Cohen's kappa; 0 when chance agreement is total (one class on both sides) or no pairs.
@@ -94,7 +107,10 @@ mod tests {
     fn wilson_matches_known_values() {
         // 8 of 10: (0.4902, 0.9433) — standard tables.
         let (lo, hi) = wilson(8, 10);
-        assert!((lo - 0.4902).abs() < 1e-3 && (hi - 0.9433).abs() < 1e-3, "{lo} {hi}");
+        assert!(
+            (lo - 0.4902).abs() < 1e-3 && (hi - 0.9433).abs() < 1e-3,
+            "{lo} {hi}"
+        );
         assert_eq!(wilson(0, 0), (0.0, 1.0));
     }
 

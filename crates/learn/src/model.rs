@@ -149,7 +149,8 @@ impl Model {
 
     /// Write a model file atomically (temporary file, then rename).
     pub fn write(&self, path: &Path) -> Result<(), ModelError> {
-        let e = |x: std::io::Error| ModelError(format!("{}: cannot write model: {x}", path.display()));
+        let e =
+            |x: std::io::Error| ModelError(format!("{}: cannot write model: {x}", path.display()));
         let tmp = path.with_extension("tmp-agentstat");
         std::fs::write(&tmp, self.to_bytes()).map_err(e)?;
         std::fs::rename(&tmp, path).map_err(|x| {
@@ -187,7 +188,10 @@ impl Model {
         let mut seen = Vec::new();
         for fm in &self.facets {
             let Some(f) = LearnedFacet::by_name(&fm.facet) else {
-                return Err(format!("model is for other facets: unknown facet {:?}", fm.facet));
+                return Err(format!(
+                    "model is for other facets: unknown facet {:?}",
+                    fm.facet
+                ));
             };
             if seen.contains(&f) {
                 return Err(format!("model lists facet {:?} twice", fm.facet));
@@ -209,11 +213,13 @@ impl Model {
             }
             let ok = match p {
                 Predictor::Multinomial { classes, w, b } => {
-                    w.len() == classes.len() && b.len() == classes.len()
+                    w.len() == classes.len()
+                        && b.len() == classes.len()
                         && w.iter().all(|r| r.len() == p.width())
                 }
                 Predictor::Ordinal { classes, w, b } => {
-                    w.len() + 1 == classes.len() && b.len() == w.len()
+                    w.len() + 1 == classes.len()
+                        && b.len() == w.len()
                         && w.iter().all(|r| r.len() == p.width())
                 }
             };

@@ -62,7 +62,11 @@ pub const PERSON_WEIGHTS: bool = false;
 pub const MARGIN: f64 = 0.02;
 
 /// The constant classifier as a candidate: every weight shrunk to zero by the penalty.
-pub const CONSTANT: Spec = Spec { kind: Kind::Multinomial, alpha: 1e6, set: FeatureSet::Rules };
+pub const CONSTANT: Spec = Spec {
+    kind: Kind::Multinomial,
+    alpha: 1e6,
+    set: FeatureSet::Rules,
+};
 
 /// A model must beat the constant classifier by this share of the ratings in the selection's
 /// cross-validation to be chosen over it (a "one standard error" rule: the simplest model
@@ -80,7 +84,11 @@ fn keep_constant(b: (usize, usize), c: (usize, usize), n: usize, ordinal: bool) 
 /// The candidate models for a facet, in order of preference on ties.
 pub fn candidates(f: LearnedFacet) -> Vec<Spec> {
     use FeatureSet::*;
-    let m = |alpha, set| Spec { kind: Kind::Multinomial, alpha, set };
+    let m = |alpha, set| Spec {
+        kind: Kind::Multinomial,
+        alpha,
+        set,
+    };
     let mut c = vec![
         m(100.0, Structure),
         m(1000.0, Structure),
@@ -95,8 +103,16 @@ pub fn candidates(f: LearnedFacet) -> Vec<Spec> {
         CONSTANT,
     ];
     if f.ordinal() {
-        c.push(Spec { kind: Kind::Ordinal, alpha: 100.0, set: Structure });
-        c.push(Spec { kind: Kind::Ordinal, alpha: 1.0, set: Rules });
+        c.push(Spec {
+            kind: Kind::Ordinal,
+            alpha: 100.0,
+            set: Structure,
+        });
+        c.push(Spec {
+            kind: Kind::Ordinal,
+            alpha: 1.0,
+            set: Rules,
+        });
     }
     c
 }
@@ -180,19 +196,34 @@ fn fit_rows(
     scale: &[f64],
 ) -> Result<Predictor, String> {
     let w = width(spec);
-    let x: Vec<Vec<f64>> = rows.iter().map(|i| standardise(&ex[*i].x, mean, scale, w.clone())).collect();
-    let y: Vec<usize> = rows.iter().map(|i| ex[*i].y[facet.index()].unwrap_or(0)).collect();
+    let x: Vec<Vec<f64>> = rows
+        .iter()
+        .map(|i| standardise(&ex[*i].x, mean, scale, w.clone()))
+        .collect();
+    let y: Vec<usize> = rows
+        .iter()
+        .map(|i| ex[*i].y[facet.index()].unwrap_or(0))
+        .collect();
     // Each person weighs 1/√(their ratings): a prolific person informs the model without
     // drowning out the others (weights scaled to average 1).
     let mut per: std::collections::HashMap<&str, f64> = Default::default();
     for i in rows {
         *per.entry(ex[*i].user.as_str()).or_default() += 1.0;
     }
-    let raw: Vec<f64> = rows.iter().map(|i| 1.0 / per[ex[*i].user.as_str()].sqrt()).collect();
+    let raw: Vec<f64> = rows
+        .iter()
+        .map(|i| 1.0 / per[ex[*i].user.as_str()].sqrt())
+        .collect();
     let avg = raw.iter().sum::<f64>() / raw.len().max(1) as f64;
     let w: Vec<f64> = raw.iter().map(|r| r / avg).collect();
-    fit::fit(&x, &y, if PERSON_WEIGHTS { Some(&w) } else { None }, spec, &|c| facet.level(c))
-        .map_err(|e| format!("{}: {e}", facet.name()))
+    fit::fit(
+        &x,
+        &y,
+        if PERSON_WEIGHTS { Some(&w) } else { None },
+        spec,
+        &|c| facet.level(c),
+    )
+    .map_err(|e| format!("{}: {e}", facet.name()))
 }
 
 fn majority(ex: &[&Example], rows: &[usize], facet: LearnedFacet) -> usize {
@@ -203,7 +234,9 @@ fn majority(ex: &[&Example], rows: &[usize], facet: LearnedFacet) -> usize {
         }
     }
     // Most frequent; ties to the lower class index.
-    (0..counts.len()).max_by_key(|c| (counts[*c], std::cmp::Reverse(*c))).unwrap_or(0)
+    (0..counts.len())
+        .max_by_key(|c| (counts[*c], std::cmp::Reverse(*c)))
+        .unwrap_or(0)
 }
 
 /// Cross-validated predictions of one spec (`None` where a fold had nothing to learn from).
@@ -217,7 +250,12 @@ fn cv_predict(
 ) -> Result<Vec<Option<usize>>, String> {
     let mut out = vec![None; rows.len()];
     for f in 0..k {
-        let train: Vec<usize> = rows.iter().zip(folds).filter(|(_, g)| **g != f).map(|(r, _)| *r).collect();
+        let train: Vec<usize> = rows
+            .iter()
+            .zip(folds)
+            .filter(|(_, g)| **g != f)
+            .map(|(r, _)| *r)
+            .collect();
         let test: Vec<usize> = (0..rows.len()).filter(|j| folds[*j] == f).collect();
         if train.is_empty() || test.is_empty() {
             continue;
@@ -227,7 +265,10 @@ fn cv_predict(
         let p = fit_rows(ex, &train, facet, spec, &mean, &scale)?;
         let w = width(spec);
         for j in test {
-            out[j] = Some(p.predict(&standardise(&ex[rows[j]].x, &mean, &scale, w.clone())).0);
+            out[j] = Some(
+                p.predict(&standardise(&ex[rows[j]].x, &mean, &scale, w.clone()))
+                    .0,
+            );
         }
     }
     Ok(out)
@@ -358,12 +399,19 @@ fn train_facet(
     // The constant classifier and the heuristic on the same folds / ratings.
     let mut constant_exact = 0;
     for f in 0..k {
-        let train: Vec<usize> = rows.iter().zip(&folds).filter(|(_, g)| **g != f).map(|(r, _)| *r).collect();
+        let train: Vec<usize> = rows
+            .iter()
+            .zip(&folds)
+            .filter(|(_, g)| **g != f)
+            .map(|(r, _)| *r)
+            .collect();
         if train.is_empty() {
             continue;
         }
         let m = majority(ex, &train, facet);
-        constant_exact += (0..rows.len()).filter(|j| folds[*j] == f && truth[*j] == m).count();
+        constant_exact += (0..rows.len())
+            .filter(|j| folds[*j] == f && truth[*j] == m)
+            .count();
     }
     let heur: Vec<Option<usize>> = rows.iter().map(|i| ex[*i].heuristic[fi]).collect();
     let h = score(&heur);
@@ -381,7 +429,9 @@ fn train_facet(
         for (j, i) in rows.iter().enumerate() {
             let e = acc.entry(ex[*i].user.as_str()).or_default();
             e.0 += 1.0;
-            e.1 += f64::from(u8::from(best_pred.get(j).copied().flatten() == Some(truth[j])));
+            e.1 += f64::from(u8::from(
+                best_pred.get(j).copied().flatten() == Some(truth[j]),
+            ));
             e.2 += f64::from(u8::from(heur[j] == Some(truth[j])));
         }
         acc.values().map(|(n, l, h)| (l - h) / n).sum::<f64>() / acc.len().max(1) as f64
@@ -420,9 +470,15 @@ pub fn predict(model: &Model, x: &[f64], heuristic: &[Option<usize>; 9]) -> Pred
     let z = model.standardise(x);
     let mut out = [None; 9];
     for fm in &model.facets {
-        let Some(f) = LearnedFacet::by_name(&fm.facet) else { continue };
+        let Some(f) = LearnedFacet::by_name(&fm.facet) else {
+            continue;
+        };
         let (c, p) = fm.predictor.predict(&z[fm.spec.set.range()]);
-        let default = if fm.use_learned { Some(c) } else { heuristic[f.index()] };
+        let default = if fm.use_learned {
+            Some(c)
+        } else {
+            heuristic[f.index()]
+        };
         out[f.index()] = Some((c, p, default));
     }
     out
@@ -430,7 +486,11 @@ pub fn predict(model: &Model, x: &[f64], heuristic: &[Option<usize>; 9]) -> Pred
 
 /// Nested validation support: train on the examples `train_idx` (with its own model
 /// selection) — used by [`crate::validate`].
-pub(crate) fn train_subset(examples: &[Example], idx: &[usize], opts: &TrainOptions) -> Result<Model, String> {
+pub(crate) fn train_subset(
+    examples: &[Example],
+    idx: &[usize],
+    opts: &TrainOptions,
+) -> Result<Model, String> {
     let ex: Vec<&Example> = idx.iter().map(|i| &examples[*i]).collect();
     train_refs(&ex, opts)
 }

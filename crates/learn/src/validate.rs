@@ -118,8 +118,14 @@ pub fn validate(
             .iter()
             .filter_map(|fm| {
                 let fi = LearnedFacet::by_name(&fm.facet)?.index();
-                let rated: Vec<usize> = test_idx.iter().copied().filter(|i| ex[*i].y[fi].is_some()).collect();
-                let hit = |p: &dyn Fn(usize) -> Option<usize>| rated.iter().filter(|i| p(**i) == ex[**i].y[fi]).count();
+                let rated: Vec<usize> = test_idx
+                    .iter()
+                    .copied()
+                    .filter(|i| ex[*i].y[fi].is_some())
+                    .collect();
+                let hit = |p: &dyn Fn(usize) -> Option<usize>| {
+                    rated.iter().filter(|i| p(**i) == ex[**i].y[fi]).count()
+                };
                 Some((
                     fm.facet.clone(),
                     format!("{:?}/{:?}/{}", fm.spec.kind, fm.spec.set, fm.spec.alpha),
@@ -130,13 +136,19 @@ pub fn validate(
                 ))
             })
             .collect();
-        outer_folds.push(FoldDetail { fold, people: people.len(), ratings: test_idx.len(), facets });
+        outer_folds.push(FoldDetail {
+            fold,
+            people: people.len(),
+            ratings: test_idx.len(),
+            facets,
+        });
     }
     let mut out = Vec::new();
     for f in LearnedFacet::ALL {
         let fi = f.index();
         let level = move |c: usize| f.level(c);
-        let lv: Option<&dyn Fn(usize) -> Option<i32>> = if f.ordinal() { Some(&level) } else { None };
+        let lv: Option<&dyn Fn(usize) -> Option<i32>> =
+            if f.ordinal() { Some(&level) } else { None };
         // Ratings of this facet that every classifier answered.
         let rows: Vec<usize> = (0..ex.len())
             .filter(|i| ex[*i].y[fi].is_some() && preds[*i][fi].is_some())
@@ -145,7 +157,9 @@ pub fn validate(
             continue;
         }
         let truth = |i: usize| ex[i].y[fi].unwrap_or(0);
-        let pairs = |pick: &dyn Fn(usize) -> Option<usize>, only: &dyn Fn(usize) -> bool| -> Vec<(usize, usize)> {
+        let pairs = |pick: &dyn Fn(usize) -> Option<usize>,
+                     only: &dyn Fn(usize) -> bool|
+         -> Vec<(usize, usize)> {
             rows.iter()
                 .filter(|i| only(**i))
                 .filter_map(|i| pick(*i).map(|p| (p, truth(*i))))
@@ -156,7 +170,8 @@ pub fn validate(
         let heur = |i: usize| ex[i].heuristic[fi];
         let cons = |i: usize| constant[i][fi];
         let all = |_: usize| true;
-        let exact = |v: &[(usize, usize)]| Share::of(v.iter().filter(|(a, b)| a == b).count(), v.len());
+        let exact =
+            |v: &[(usize, usize)]| Share::of(v.iter().filter(|(a, b)| a == b).count(), v.len());
         let mut by_agent = Vec::new();
         for (name, is) in [("Claude Code", true), ("other agents", false)] {
             let g = |i: usize| (ex[i].agent == "claude-code") == is;
@@ -167,7 +182,10 @@ pub fn validate(
                 exact(&pairs(&heur, &g)),
             ));
         }
-        let conf: Vec<f64> = rows.iter().filter_map(|i| preds[*i][fi].map(|p| p.1)).collect();
+        let conf: Vec<f64> = rows
+            .iter()
+            .filter_map(|i| preds[*i][fi].map(|p| p.1))
+            .collect();
         let low = |i: usize| preds[i][fi].is_some_and(|p| p.1 < 0.5);
         let half = |i: usize| held_out.contains(&ex[i].user);
         let half_rows = rows.iter().filter(|i| half(**i)).count();
@@ -251,7 +269,12 @@ fn majority(ex: &[Example], idx: &[usize], f: LearnedFacet) -> Option<usize> {
 }
 
 fn pct(s: &Share) -> String {
-    format!("{:.0}% [{:.0}–{:.0}]", s.p * 100.0, s.lo * 100.0, s.hi * 100.0)
+    format!(
+        "{:.0}% [{:.0}–{:.0}]",
+        s.p * 100.0,
+        s.lo * 100.0,
+        s.hi * 100.0
+    )
 }
 
 impl Validation {
@@ -268,8 +291,13 @@ impl Validation {
         let _ = writeln!(m, "| facet | n | learned | default (per-facet choice) | heuristic | constant | raters (n) | κ learned / heuristic / raters | folds choosing learned |");
         let _ = writeln!(m, "|---|---|---|---|---|---|---|---|---|");
         for f in &self.facets {
-            let raters = f.raters.as_ref().map_or("–".to_string(), |r| format!("{} ({})", pct(&r.exact), r.exact.n));
-            let rk = f.raters.as_ref().map_or("–".to_string(), |r| format!("{:.2}", r.kappa));
+            let raters = f.raters.as_ref().map_or("–".to_string(), |r| {
+                format!("{} ({})", pct(&r.exact), r.exact.n)
+            });
+            let rk = f
+                .raters
+                .as_ref()
+                .map_or("–".to_string(), |r| format!("{:.2}", r.kappa));
             let _ = writeln!(
                 m,
                 "| {} exact | {} | {} | {} | {} | {} | {} | {:.2} / {:.2} / {} | {}/{} |",
@@ -286,9 +314,12 @@ impl Validation {
                 f.folds_learned,
                 self.folds
             );
-            if let (Some(l), Some(d), Some(h), Some(c)) =
-                (&f.learned.within, &f.default.within, &f.heuristic.within, &f.constant.within)
-            {
+            if let (Some(l), Some(d), Some(h), Some(c)) = (
+                &f.learned.within,
+                &f.default.within,
+                &f.heuristic.within,
+                &f.constant.within,
+            ) {
                 let raters = f
                     .raters
                     .as_ref()
@@ -297,11 +328,20 @@ impl Validation {
                 let _ = writeln!(
                     m,
                     "| {} within one | {} | {} | {} | {} | {} | {} | | |",
-                    f.facet, l.n, pct(l), pct(d), pct(h), pct(c), raters
+                    f.facet,
+                    l.n,
+                    pct(l),
+                    pct(d),
+                    pct(h),
+                    pct(c),
+                    raters
                 );
             }
         }
-        let _ = writeln!(m, "\nExact agreement by agent (learned / default / heuristic):\n");
+        let _ = writeln!(
+            m,
+            "\nExact agreement by agent (learned / default / heuristic):\n"
+        );
         let _ = writeln!(m, "| facet | Claude Code | other agents |");
         let _ = writeln!(m, "|---|---|---|");
         for f in &self.facets {
@@ -309,13 +349,28 @@ impl Validation {
                 if l.n == 0 {
                     "–".to_string()
                 } else {
-                    format!("{:.0}% / {:.0}% / {:.0}% (n={})", l.p * 100.0, d.p * 100.0, h.p * 100.0, l.n)
+                    format!(
+                        "{:.0}% / {:.0}% / {:.0}% (n={})",
+                        l.p * 100.0,
+                        d.p * 100.0,
+                        h.p * 100.0,
+                        l.n
+                    )
                 }
             };
-            let _ = writeln!(m, "| {} | {} | {} |", f.facet, cell(&f.by_agent[0]), cell(&f.by_agent[1]));
+            let _ = writeln!(
+                m,
+                "| {} | {} | {} |",
+                f.facet,
+                cell(&f.by_agent[0]),
+                cell(&f.by_agent[1])
+            );
         }
         let _ = writeln!(m, "\nConfidence of the learned labels (mean predicted probability; exact agreement where it is below 0.5):\n");
-        let _ = writeln!(m, "| facet | mean confidence | exact when confidence < 0.5 |");
+        let _ = writeln!(
+            m,
+            "| facet | mean confidence | exact when confidence < 0.5 |"
+        );
         let _ = writeln!(m, "|---|---|---|");
         for f in &self.facets {
             let _ = writeln!(
@@ -323,7 +378,11 @@ impl Validation {
                 "| {} | {:.2} | {} |",
                 f.facet,
                 f.mean_confidence,
-                if f.low_confidence.n == 0 { "–".into() } else { format!("{} (n={})", pct(&f.low_confidence), f.low_confidence.n) }
+                if f.low_confidence.n == 0 {
+                    "–".into()
+                } else {
+                    format!("{} (n={})", pct(&f.low_confidence), f.low_confidence.n)
+                }
             );
         }
         m

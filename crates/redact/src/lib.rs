@@ -328,7 +328,11 @@ fn card(t: &str, s: usize, e: usize) -> bool {
         return false;
     }
     let v = &t[s..e];
-    let digits: Vec<u8> = v.bytes().filter(u8::is_ascii_digit).map(|d| d - b'0').collect();
+    let digits: Vec<u8> = v
+        .bytes()
+        .filter(u8::is_ascii_digit)
+        .map(|d| d - b'0')
+        .collect();
     if !(13..=19).contains(&digits.len()) || digits.iter().all(|d| *d == digits[0]) {
         return false;
     }
@@ -396,7 +400,11 @@ fn iban(t: &str, s: usize, e: usize) -> bool {
             b'A'..=b'Z' => u32::from(c - b'A') + 10,
             _ => return false,
         };
-        rem = if n >= 10 { (rem * 100 + n) % 97 } else { (rem * 10 + n) % 97 };
+        rem = if n >= 10 {
+            (rem * 100 + n) % 97
+        } else {
+            (rem * 10 + n) % 97
+        };
     }
     rem == 1
 }
@@ -412,11 +420,24 @@ fn unquoted_secret(t: &str, s: usize, e: usize) -> bool {
         return false;
     }
     const CODE: [&str; 12] = [
-        "str", "string", "none", "null", "true", "false", "bool", "int", "optional", "self",
-        "undefined", "required",
+        "str",
+        "string",
+        "none",
+        "null",
+        "true",
+        "false",
+        "bool",
+        "int",
+        "optional",
+        "self",
+        "undefined",
+        "required",
     ];
     let lower = v.to_ascii_lowercase();
-    if CODE.iter().any(|c| lower == *c || lower.starts_with(&format!("{c}."))) {
+    if CODE
+        .iter()
+        .any(|c| lower == *c || lower.starts_with(&format!("{c}.")))
+    {
         return false;
     }
     let identifier = v
@@ -855,7 +876,15 @@ pub fn revealed_names(text: &str) -> Vec<String> {
         .expect("names regex compiles")
     });
     let mut out = Redactor::home_names(text);
-    let not_names = ["Claude", "Anthropic", "GitHub", "Bot", "Actions", "Noreply", "Dependabot"];
+    let not_names = [
+        "Claude",
+        "Anthropic",
+        "GitHub",
+        "Bot",
+        "Actions",
+        "Noreply",
+        "Dependabot",
+    ];
     for c in GIT.captures_iter(text) {
         for g in ["n", "n2"] {
             if let Some(m) = c.name(g) {

@@ -1278,7 +1278,10 @@ mod tests {
         let t = table(
             Chart::Box,
             &cols,
-            &[("1 Novice", vec![Some(2.0), Some(2.0), Some(3.0), Some(5.0), Some(9.0)])],
+            &[(
+                "1 Novice",
+                vec![Some(2.0), Some(2.0), Some(3.0), Some(5.0), Some(9.0)],
+            )],
         );
         let svg = chart_or_panic(&t);
         let d = svg

@@ -213,7 +213,9 @@ pub fn coarse_quantile_sorted(sorted: &[f64], p: f64, w: usize) -> Option<f64> {
         return None;
     }
     let h = (n - 1) as f64 * p;
-    let start = (h - (w - 1) as f64 / 2.0).round().clamp(0.0, (n - w) as f64) as usize;
+    let start = (h - (w - 1) as f64 / 2.0)
+        .round()
+        .clamp(0.0, (n - w) as f64) as usize;
     Some(sorted[start..start + w].iter().sum::<f64>() / w as f64)
 }
 

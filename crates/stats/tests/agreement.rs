@@ -520,11 +520,20 @@ fn team_mode_rounds_the_published_counts() {
     // Every confusion cell: withheld exactly when the unrounded page withholds it, else its
     // count rounded (Build/Build 10 sessions, Fix/Fix 6, Build/Fix one person's 1).
     let mut published = 0;
-    for (c, e) in wm.confusion.iter().flatten().zip(we.confusion.iter().flatten()) {
+    for (c, e) in wm
+        .confusion
+        .iter()
+        .flatten()
+        .zip(we.confusion.iter().flatten())
+    {
         assert_eq!(c.suppressed, e.suppressed, "{c:?} {e:?}");
         if !c.suppressed {
             let v = e.value.unwrap();
-            assert_eq!(c.value, Some(((v + 2.0) / 5.0).floor() * 5.0), "{c:?} {e:?}");
+            assert_eq!(
+                c.value,
+                Some(((v + 2.0) / 5.0).floor() * 5.0),
+                "{c:?} {e:?}"
+            );
             published += 1;
         }
     }

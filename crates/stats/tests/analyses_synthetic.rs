@@ -1252,7 +1252,11 @@ fn unknown_lines_are_missing_in_the_validation_table_not_zero() {
         .collect();
     let labelled = extra
         .iter()
-        .filter(|f| f.labels.as_ref().is_some_and(|l| l.codebase_relation.value.is_some()))
+        .filter(|f| {
+            f.labels
+                .as_ref()
+                .is_some_and(|l| l.codebase_relation.value.is_some())
+        })
         .count();
     more.extend(extra);
     let r = analyse(&more, &th);
@@ -1261,11 +1265,21 @@ fn unknown_lines_are_missing_in_the_validation_table_not_zero() {
         table(&r, "validation_writes_code"),
     );
     for row in 0..3 {
-        assert_eq!(t1.rows[row].cells[0].value, t0.rows[row].cells[0].value, "row {row}");
-        assert_eq!(t1.rows[row].cells[0].n_sessions, t0.rows[row].cells[0].n_sessions);
+        assert_eq!(
+            t1.rows[row].cells[0].value, t0.rows[row].cells[0].value,
+            "row {row}"
+        );
+        assert_eq!(
+            t1.rows[row].cells[0].n_sessions,
+            t0.rows[row].cells[0].n_sessions
+        );
     }
     let note = format!("{labelled} sessions whose transcripts cannot tell lines changed");
     assert!(labelled > 0);
-    assert!(t1.notes.iter().any(|n| n.starts_with(&note)), "{:?}", t1.notes);
+    assert!(
+        t1.notes.iter().any(|n| n.starts_with(&note)),
+        "{:?}",
+        t1.notes
+    );
     assert!(t0.notes.iter().any(|n| n.starts_with("0 sessions whose")));
 }

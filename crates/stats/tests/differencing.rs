@@ -1598,7 +1598,11 @@ fn coefficients_isolating_a_small_group_are_withheld() {
     assert_eq!(json["rows"][1]["cells"][0]["isolates_group"], false);
     // Cells that are not coefficients do not carry it.
     let fig1 = table(&r, "fig1_work_mode");
-    assert!(fig1.rows.iter().flat_map(|r| &r.cells).all(|c| c.isolates_group.is_none()));
+    assert!(fig1
+        .rows
+        .iter()
+        .flat_map(|r| &r.cells)
+        .all(|c| c.isolates_group.is_none()));
 }
 
 /// Rounding is deterministic (the same page twice), every published count is a multiple of
@@ -1666,7 +1670,11 @@ fn the_sample_block_is_rounded_in_team_mode_only() {
     }
     let exact = agentstat_stats::analyses::sample(&facets);
     assert_eq!(
-        (exact.sessions, exact.interactive_sessions, exact.agents["claude-code"]),
+        (
+            exact.sessions,
+            exact.interactive_sessions,
+            exact.agents["claude-code"]
+        ),
         (13, 11, 9)
     );
     let team = |rules: Rules| {
@@ -1687,7 +1695,11 @@ fn the_sample_block_is_rounded_in_team_mode_only() {
     assert_eq!(r.agent_people["claude-code"], 5, "4 people round to 5");
     assert_eq!(r.excluded["no human turns"], 0, "2 sessions round to 0");
     assert_eq!(r.model_families["opus"], 15);
-    assert!(r.classifiers.values().all(|n| n % 5 == 0), "{:?}", r.classifiers);
+    assert!(
+        r.classifiers.values().all(|n| n % 5 == 0),
+        "{:?}",
+        r.classifiers
+    );
     // The team's size stays exact (the report compares it with k).
     assert_eq!(r.people, 4);
 

@@ -82,10 +82,7 @@ fn a_five_session_cell_does_not_give_back_its_sessions() {
         .enumerate()
         .map(|(i, v)| facet(i, i, *v))
         .collect();
-    let r = analyse(
-        &facets,
-        &Threshold::new(5),
-    );
+    let r = analyse(&facets, &Threshold::new(5));
     let q = fig3_level3(&r);
     assert!(
         q.iter().all(Option::is_some),
@@ -114,10 +111,7 @@ fn a_five_session_cell_does_not_give_back_its_sessions() {
         .enumerate()
         .map(|(i, v)| facet(i, 0, *v))
         .collect();
-    let r = analyse(
-        &mine,
-        &Threshold::personal(),
-    );
+    let r = analyse(&mine, &Threshold::personal());
     let q: Vec<f64> = fig3_level3(&r).into_iter().map(Option::unwrap).collect();
     let want = [1.2, 2.0, 3.0, 5.0, 9.8];
     for (a, b) in q.iter().zip(want) {

@@ -178,7 +178,15 @@ pub fn measure(session: &Session) -> Telemetry {
         t.interrupts += 1;
     }
     t.files_touched = files.len() as u32;
-    let known = knowable(session, added, removed, unsized_write, tokens_in, tokens_out, calls);
+    let known = knowable(
+        session,
+        added,
+        removed,
+        unsized_write,
+        tokens_in,
+        tokens_out,
+        calls,
+    );
     t.lines_added = known.lines_added;
     t.lines_removed = known.lines_removed;
     t.input_tokens = known.input_tokens;

@@ -43,7 +43,10 @@ impl HeuristicBackend {
 
     /// The rules over features already extracted (the learned classifier reads the same
     /// features and the rules' labels, so it extracts them once).
-    pub fn run_on(f: &features::Features, t: &agentstat_facets::Telemetry) -> (Labels, Vec<Evidence>) {
+    pub fn run_on(
+        f: &features::Features,
+        t: &agentstat_facets::Telemetry,
+    ) -> (Labels, Vec<Evidence>) {
         let mut ev = Vec::new();
         let mut note = |facet: &str, notes: Vec<String>| {
             for n in notes {

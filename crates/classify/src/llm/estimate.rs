@@ -169,14 +169,20 @@ mod tests {
         a.add_rendering(&rendering, "claude-sonnet-4-5", Provider::Anthropic);
         assert_eq!(a.sessions, 1);
         assert_eq!(a.calls, 11);
-        let ctx = tokens(Job::transcript(Classifier::WorkMode, &rendering, "m").context.chars().count());
+        let ctx = tokens(
+            Job::transcript(Classifier::WorkMode, &rendering, "m")
+                .context
+                .chars()
+                .count(),
+        );
         assert_eq!(a.cache_write_tokens, ctx, "written once");
         assert_eq!(a.cache_read_tokens, 9 * ctx, "read by the nine other calls");
         let p = default_prices(Provider::Anthropic, "claude-sonnet-4-5").unwrap();
         let full = a.usd(&p, false);
         assert!((a.usd(&p, true) - full / 2.0).abs() < 1e-12);
         // Without caching the same calls would cost more.
-        let uncached = (a.input_tokens + a.cache_write_tokens + a.cache_read_tokens) as f64 * 3.0 / 1e6
+        let uncached = (a.input_tokens + a.cache_write_tokens + a.cache_read_tokens) as f64 * 3.0
+            / 1e6
             + a.output_tokens as f64 * 15.0 / 1e6;
         assert!(full < uncached * 0.5, "{full} vs {uncached}");
 

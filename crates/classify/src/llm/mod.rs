@@ -322,7 +322,9 @@ impl Wire for AnthropicWire {
             .map_err(CallError::Http)?;
         let v = reply_json(&text)?;
         if v.get("content").and_then(Value::as_array).is_none() {
-            return Err(CallError::Protocol("reply is not a Messages API reply".into()));
+            return Err(CallError::Protocol(
+                "reply is not a Messages API reply".into(),
+            ));
         }
         anthropic_answer(&v).map_err(CallError::Malformed)
     }
@@ -640,12 +642,7 @@ pub(crate) fn assemble(
         _ => Label::failed("no answer", value_prov),
     };
     Labels {
-        work_mode: label(
-            answers,
-            Classifier::WorkMode,
-            &prov,
-            WorkMode::parse,
-        ),
+        work_mode: label(answers, Classifier::WorkMode, &prov, WorkMode::parse),
         codebase_relation: label(
             answers,
             Classifier::CodebaseRelation,
@@ -653,42 +650,12 @@ pub(crate) fn assemble(
             CodebaseRelation::parse,
         ),
         decisions,
-        expertise: label(
-            answers,
-            Classifier::Expertise,
-            &prov,
-            Expertise::parse,
-        ),
-        user_profile: label(
-            answers,
-            Classifier::UserProfile,
-            &prov,
-            UserProfile::parse,
-        ),
-        work_performed: label(
-            answers,
-            Classifier::WorkPerformed,
-            &prov,
-            Occupation::parse,
-        ),
-        outcome: label(
-            answers,
-            Classifier::Outcome,
-            &prov,
-            Outcome::parse,
-        ),
-        success_signal: label(
-            answers,
-            Classifier::SuccessSignal,
-            &prov,
-            Signal::parse,
-        ),
-        failure_signal: label(
-            answers,
-            Classifier::FailureSignal,
-            &prov,
-            Signal::parse,
-        ),
+        expertise: label(answers, Classifier::Expertise, &prov, Expertise::parse),
+        user_profile: label(answers, Classifier::UserProfile, &prov, UserProfile::parse),
+        work_performed: label(answers, Classifier::WorkPerformed, &prov, Occupation::parse),
+        outcome: label(answers, Classifier::Outcome, &prov, Outcome::parse),
+        success_signal: label(answers, Classifier::SuccessSignal, &prov, Signal::parse),
+        failure_signal: label(answers, Classifier::FailureSignal, &prov, Signal::parse),
         task_value,
     }
 }

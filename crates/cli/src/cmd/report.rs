@@ -146,7 +146,13 @@ pub fn run(args: Args) -> CmdResult {
     let summary = agentstat_learn::Summary::embedded()
         .map_err(|e| eprintln!("agentstat: warning: {e}: the report quotes no validated agreement"))
         .ok();
-    crate::classifier_notes::add(&facets, model.as_ref(), summary.as_ref(), &threshold, &mut results);
+    crate::classifier_notes::add(
+        &facets,
+        model.as_ref(),
+        summary.as_ref(),
+        &threshold,
+        &mut results,
+    );
     // Last line of defence: every cell, the personal tables included, passes the rule once more.
     agentstat_stats::privacy::enforce(&mut results, &threshold);
     let t_analyse = t1.elapsed();

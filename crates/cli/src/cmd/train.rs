@@ -38,7 +38,10 @@ pub struct Args {
 
 /// Both pin lists name learned facets, and no facet is in both.
 pub(crate) fn check_pins(keep_heuristic: &[String], use_learned: &[String]) -> Result<(), String> {
-    for (flag, list) in [("--keep-heuristic", keep_heuristic), ("--use-learned", use_learned)] {
+    for (flag, list) in [
+        ("--keep-heuristic", keep_heuristic),
+        ("--use-learned", use_learned),
+    ] {
         for f in list {
             if agentstat_learn::LearnedFacet::by_name(f).is_none() {
                 return Err(format!("{flag}: {f:?} is not a learned facet"));
@@ -46,7 +49,9 @@ pub(crate) fn check_pins(keep_heuristic: &[String], use_learned: &[String]) -> R
         }
     }
     if let Some(f) = use_learned.iter().find(|f| keep_heuristic.contains(f)) {
-        return Err(format!("{f:?} is in both --keep-heuristic and --use-learned"));
+        return Err(format!(
+            "{f:?} is in both --keep-heuristic and --use-learned"
+        ));
     }
     Ok(())
 }

@@ -71,7 +71,8 @@ pub fn run(args: Args) -> CmdResult {
             agentstat_classify::heuristic::RULES_VERSION,
             split,
         );
-        std::fs::write(p, s.to_json()).map_err(|e| format!("{}: cannot write: {e}", p.display()))?;
+        std::fs::write(p, s.to_json())
+            .map_err(|e| format!("{}: cannot write: {e}", p.display()))?;
     }
     let text = if args.json {
         serde_json::to_string_pretty(&v)? + "\n"
@@ -92,7 +93,8 @@ fn read_people(
     path: &std::path::Path,
     examples: &[agentstat_learn::Example],
 ) -> Result<std::collections::BTreeSet<String>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
     let known: std::collections::HashSet<&str> = examples.iter().map(|e| e.user.as_str()).collect();
     let mut out = std::collections::BTreeSet::new();
     for (i, line) in text.lines().enumerate() {
@@ -137,11 +139,22 @@ mod tests {
         let p = dir.path().join("people.txt");
         let ex = [example("a"), example("b")];
         std::fs::write(&p, "# held-out\nb\n\n").unwrap();
-        assert_eq!(read_people(&p, &ex).unwrap().into_iter().collect::<Vec<_>>(), ["b"]);
+        assert_eq!(
+            read_people(&p, &ex)
+                .unwrap()
+                .into_iter()
+                .collect::<Vec<_>>(),
+            ["b"]
+        );
         std::fs::write(&p, "b\nzz\n").unwrap();
         let e = read_people(&p, &ex).unwrap_err();
-        assert!(e.ends_with("people.txt:2: person zz has no rating in the labels"), "{e}");
+        assert!(
+            e.ends_with("people.txt:2: person zz has no rating in the labels"),
+            "{e}"
+        );
         std::fs::write(&p, "\n").unwrap();
-        assert!(read_people(&p, &ex).unwrap_err().ends_with("no person keys"));
+        assert!(read_people(&p, &ex)
+            .unwrap_err()
+            .ends_with("no person keys"));
     }
 }

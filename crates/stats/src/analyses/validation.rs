@@ -68,7 +68,9 @@ pub(crate) fn validation(th: &Threshold, all: &[&Obs]) -> Table {
     t_push(
         &mut t,
         "All sessions: label and telemetry agree".into(),
-        vec![rate_cell(th, &labelled, |o| changed(o).map(|c| writes(o) == c))],
+        vec![rate_cell(th, &labelled, |o| {
+            changed(o).map(|c| writes(o) == c)
+        })],
     );
     t.study_reference =
         Some("study: over 90% of sessions classified as producing code show lines changed".into());
