@@ -3,16 +3,14 @@
 //! files and bad model files (each error names the file), and — on the real corpus — that
 //! retraining from the repository's labels reproduces the embedded model.
 
+mod support;
+
 use agentstat_facets::parquet::read_facets;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/claude/projects")
-}
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
 fn agentstat(home: &Path, args: &[&str]) -> Output {
@@ -373,30 +371,14 @@ fn bad_model_files_name_the_file_and_the_problem() {
 /// produces from the repository's labels and the corpus.
 #[test]
 fn retraining_reproduces_the_embedded_model() {
-    // Aider and SpecStory session ids include the transcript's path as given, so the corpus is
-    // named exactly as when the labels were keyed: `../shared/corpus` from the repository root.
-    let root = repo().canonicalize().unwrap();
-    let corpus = root.join("../shared/corpus");
-    if !corpus.is_dir() {
-        assert!(
-            std::env::var_os("AGENTSTAT_REQUIRE_CORPUS").is_none(),
-            "AGENTSTAT_REQUIRE_CORPUS is set but {} is missing",
-            corpus.display()
-        );
-        eprintln!("skipped: no corpus at {}", corpus.display());
+    if support::corpus().is_none() {
         return;
     }
+    // The corpus is named as the script names it: `../shared/corpus` from the repository root.
+    let root = support::repo();
     // The facets pinned to the heuristic or to the learned label: the script's own lists (one
     // source of truth).
-    let script = std::fs::read_to_string(root.join("scripts/train-default-model.sh")).unwrap();
-    let list = |name: &str| {
-        script
-            .lines()
-            .find_map(|l| l.strip_prefix(&format!("{name}=\"${{{name}:-")))
-            .and_then(|l| l.strip_suffix("}\""))
-            .unwrap_or_else(|| panic!("{name} default in scripts/train-default-model.sh"))
-            .to_string()
-    };
+    let list = |name: &str| support::script_default("scripts/train-default-model.sh", name);
     let (keep, learned) = (list("KEEP_HEURISTIC"), list("USE_LEARNED"));
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("default.bin");
@@ -431,16 +413,9 @@ fn retraining_reproduces_the_embedded_model() {
 /// them are labelled (the check is not vacuous).
 #[test]
 fn automated_corpus_runs_get_no_labels_from_the_default_classifier() {
-    let corpus = repo().join("../shared/corpus");
-    if !corpus.is_dir() {
-        assert!(
-            std::env::var_os("AGENTSTAT_REQUIRE_CORPUS").is_none(),
-            "AGENTSTAT_REQUIRE_CORPUS is set but {} is missing",
-            corpus.display()
-        );
-        eprintln!("skipped: no corpus at {}", corpus.display());
+    let Some(corpus) = support::corpus() else {
         return;
-    }
+    };
     let home = tempfile::tempdir().unwrap();
     let out = home.path().join("f.parquet");
     let dirs = ["openhands", "swe-agent", "public-checkpoints/copilot-cli"];

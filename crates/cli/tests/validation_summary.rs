@@ -5,38 +5,17 @@
 //! `AGENTSTAT_REQUIRE_CORPUS`, as CI sets) and python3 for the split; the hermetic checks of the
 //! same file are `crates/learn/tests/summary.rs`.
 
-use std::path::{Path, PathBuf};
+mod support;
+
 use std::process::Command;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// The script's default list `name` (one source of truth for the shipped lists).
-fn list(script: &str, name: &str) -> String {
-    script
-        .lines()
-        .find_map(|l| l.strip_prefix(&format!("{name}=\"${{{name}:-")))
-        .and_then(|l| l.strip_suffix("}\""))
-        .unwrap_or_else(|| panic!("{name} default in scripts/labels/update-validation.sh"))
-        .to_string()
-}
 
 #[test]
 fn the_generator_reproduces_the_embedded_summary_and_the_documented_tables() {
-    // Aider and SpecStory session ids may include the transcript's path as given, so the corpus
-    // is named exactly as when the labels were keyed: `../shared/corpus` from the repository root.
-    let root = repo().canonicalize().unwrap();
-    let corpus = root.join("../shared/corpus");
-    if !corpus.is_dir() {
-        assert!(
-            std::env::var_os("AGENTSTAT_REQUIRE_CORPUS").is_none(),
-            "AGENTSTAT_REQUIRE_CORPUS is set but {} is missing",
-            corpus.display()
-        );
-        eprintln!("skipped: no corpus at {}", corpus.display());
+    if support::corpus().is_none() {
         return;
     }
+    // The corpus is named as the scripts name it: `../shared/corpus` from the repository root.
+    let root = support::repo();
     let dir = tempfile::tempdir().unwrap();
     let people = Command::new("python3")
         .current_dir(&root)
@@ -55,7 +34,7 @@ fn the_generator_reproduces_the_embedded_summary_and_the_documented_tables() {
     );
     let people_file = dir.path().join("held-out.txt");
     std::fs::write(&people_file, &people.stdout).unwrap();
-    let script = std::fs::read_to_string(root.join("scripts/labels/update-validation.sh")).unwrap();
+    let script = "scripts/labels/update-validation.sh";
     let summary = dir.path().join("validation.json");
     let o = Command::new(env!("CARGO_BIN_EXE_agentstat"))
         .env("HOME", dir.path())
@@ -67,8 +46,14 @@ fn the_generator_reproduces_the_embedded_summary_and_the_documented_tables() {
             "--corpus",
             "../shared/corpus",
         ])
-        .args(["--keep-heuristic", &list(&script, "KEEP_HEURISTIC")])
-        .args(["--use-learned", &list(&script, "USE_LEARNED")])
+        .args([
+            "--keep-heuristic",
+            &support::script_default(script, "KEEP_HEURISTIC"),
+        ])
+        .args([
+            "--use-learned",
+            &support::script_default(script, "USE_LEARNED"),
+        ])
         .arg("--held-out-people")
         .arg(&people_file)
         .arg("--summary")

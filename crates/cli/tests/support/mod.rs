@@ -30,3 +30,39 @@ pub fn agentstat_salted(home: &Path, salt: &str) -> Command {
     c.env("AGENTSTAT_SALT", salt);
     c
 }
+
+/// The repository's root (canonical).
+pub fn repo() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("the repository root exists")
+}
+
+/// The real corpus, `../shared/corpus` from the repository root; `None` (after saying the test
+/// is skipped) when it is absent, and a failure instead when `AGENTSTAT_REQUIRE_CORPUS` is set,
+/// as CI sets it.
+pub fn corpus() -> Option<std::path::PathBuf> {
+    let corpus = repo().join("../shared/corpus");
+    if corpus.is_dir() {
+        return Some(corpus);
+    }
+    assert!(
+        std::env::var_os("AGENTSTAT_REQUIRE_CORPUS").is_none(),
+        "AGENTSTAT_REQUIRE_CORPUS is set but {} is missing",
+        corpus.display()
+    );
+    eprintln!("skipped: no corpus at {}", corpus.display());
+    None
+}
+
+/// The default value of the shell variable `name` in the repository's script `script` (a line
+/// `NAME="${NAME:-value}"`): the shipped facet lists have one source of truth, the scripts.
+pub fn script_default(script: &str, name: &str) -> String {
+    let text = std::fs::read_to_string(repo().join(script)).unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix(&format!("{name}=\"${{{name}:-")))
+        .and_then(|l| l.strip_suffix("}\""))
+        .unwrap_or_else(|| panic!("{name} default in {script}"))
+        .to_string()
+}
